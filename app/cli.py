@@ -1,0 +1,105 @@
+"""The ``seedly-desk`` command line.
+
+``seedly-desk sandbox ...`` runs the local API server (both APIs, demo data).
+The window itself arrives with the main-window issue; until then the command
+without a sub-command prints its help.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+
+def _rate(value: str) -> float:
+    rate = float(value)
+    if not 0.0 <= rate <= 1.0:
+        raise argparse.ArgumentTypeError("a share between 0 and 1, e.g. 0.2")
+    return rate
+
+
+def _positive_int(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return number
+
+
+def _port(value: str) -> int:
+    number = int(value)
+    if not 0 <= number <= 65535:
+        raise argparse.ArgumentTypeError("a port number from 0 (any free port) to 65535")
+    return number
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="seedly-desk", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command")
+    sandbox = commands.add_parser(
+        "sandbox",
+        help="run the local sandbox server of the Seedly CRM and Seamless.AI APIs",
+        description="Run the sandbox. When ready it prints one line of JSON on stdout "
+        "(URLs and keys); logs go to stderr. SIGTERM stops it.",
+    )
+    sandbox.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    sandbox.add_argument("--port", type=_port, default=0, help="port; 0 picks a free one (default)")
+    sandbox.add_argument("--data", type=Path, default=None, metavar="DIR",
+                         help="directory of the SQLite store; reused as is on restart (default: a temp dir)")
+    sandbox.add_argument("--seed", choices=("demo", "empty"), default="demo",
+                         help="data of a new store: demo (default) or empty (accounts and keys only)")
+    sandbox.add_argument("--traffic", type=float, default=None, metavar="SECONDS",
+                         help="simulate live activity (inbound messages, contacts, bookings) at this pace")
+    sandbox.add_argument("--faults", type=_rate, default=0.0, metavar="RATE",
+                         help="share of API requests that fail at random (500s, drops, timeouts, 429s)")
+    sandbox.add_argument("--rate-limit-read", type=_positive_int, default=120, metavar="N",
+                         help="read requests per minute per key (default 120)")
+    sandbox.add_argument("--rate-limit-write", type=_positive_int, default=60, metavar="N",
+                         help="write requests per minute per key (default 60)")
+    sandbox.add_argument("--seamless-rate-limit", type=_positive_int, default=60, metavar="N",
+                         help="Seamless requests per minute per endpoint and organisation (default 60)")
+    sandbox.add_argument("--allow-loopback-webhooks", action="store_true",
+                         help="allow webhook targets on 127.0.0.1 (for local testing)")
+    return parser
+
+
+def _run_sandbox(args: argparse.Namespace) -> int:
+    from app.sandbox.server import serve
+    from app.sandbox.state import SandboxConfig
+
+    if args.traffic is not None and args.traffic <= 0:
+        print("seedly-desk sandbox: --traffic needs a positive number of seconds", file=sys.stderr)
+        return 2
+    config = SandboxConfig(
+        host=args.host,
+        port=args.port,
+        data_dir=args.data,
+        seed=args.seed,
+        traffic_seconds=args.traffic,
+        fault_rate=args.faults,
+        rate_limit_read=args.rate_limit_read,
+        rate_limit_write=args.rate_limit_write,
+        seamless_rate_limit=args.seamless_rate_limit,
+        allow_loopback_webhooks=args.allow_loopback_webhooks,
+    )
+    try:
+        asyncio.run(serve(config))
+    except OSError as exc:
+        print(f"seedly-desk sandbox: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(stream=sys.stderr, level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "sandbox":
+        return _run_sandbox(args)
+    parser.print_help()
+    return 0

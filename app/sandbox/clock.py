@@ -1,0 +1,43 @@
+"""Sandbox time: wall-clock milliseconds plus an offset tests can move forward."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+_offset_ms = 0
+
+
+def now_ms() -> int:
+    """Current sandbox time in Unix milliseconds."""
+    return int(time.time() * 1000) + _offset_ms
+
+
+def advance(ms: int) -> int:
+    """Move sandbox time forward (tests of notice windows, expiries); returns the new offset."""
+    global _offset_ms
+    if ms < 0:
+        raise ValueError("time only moves forward")
+    _offset_ms += ms
+    return _offset_ms
+
+
+def offset_ms() -> int:
+    return _offset_ms
+
+
+def iso(ms: int) -> str:
+    """ISO 8601 in UTC with milliseconds, as the seed's examples: 2026-03-27T14:30:00.000Z."""
+    dt = datetime.fromtimestamp(ms / 1000, tz=UTC)
+    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+
+
+def parse_iso(text: str) -> int:
+    """ISO 8601 (with Z or an offset) to Unix milliseconds; ValueError when malformed."""
+    value = text.strip()
+    if value.endswith("Z"):
+        value = value[:-1] + "+00:00"
+    dt = datetime.fromisoformat(value)
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return int(dt.timestamp() * 1000)

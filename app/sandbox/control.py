@@ -1,0 +1,135 @@
+"""``/_sandbox/...``: control endpoints for tools and tests (not part of either API).
+
+They let a test change fault injection at runtime, move sandbox time, mint or
+revoke keys, and read what the server did (events, counters).
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from typing import Any
+
+from app.core.constants import SCOPES
+from app.sandbox import clock
+from app.sandbox.http import ApiError, Ctx, Reply, route, validation
+from app.sandbox.store import loads
+
+
+@route("GET", "/_sandbox/health", auth="control")
+def health(ctx: Ctx) -> Reply:
+    return Reply({"ok": True, "now": clock.iso(clock.now_ms()), "clockOffsetMs": clock.offset_ms()})
+
+
+@route("GET", "/_sandbox/faults", auth="control")
+def get_faults(ctx: Ctx) -> Reply:
+    f = ctx.state.faults
+    return Reply({"rate": f.rate, "kinds": f.kinds, "timeoutSeconds": f.timeout_seconds,
+                  "slowSeconds": f.slow_seconds})
+
+
+@route("PUT", "/_sandbox/faults", auth="control")
+def put_faults(ctx: Ctx) -> Reply:
+    body = ctx.body
+    f = ctx.state.faults
+    if "rate" in body:
+        rate = body.raw("rate")
+        if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 <= rate <= 1:
+            raise validation("rate must be a number between 0 and 1")
+        f.rate = float(rate)
+    kinds = body.obj("kinds")
+    if kinds is not None:
+        for name, weight in kinds.items():
+            if name not in f.kinds:
+                raise validation(f"kinds: unknown fault kind {name}; known: {', '.join(f.kinds)}")
+            if isinstance(weight, bool) or not isinstance(weight, int | float) or weight < 0:
+                raise validation(f"kinds.{name} must be a non-negative number")
+        f.kinds.update({k: float(v) for k, v in kinds.items()})
+    for name, attr in (("timeoutSeconds", "timeout_seconds"), ("slowSeconds", "slow_seconds")):
+        if name in body:
+            value = body.raw(name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 300:
+                raise validation(f"{name} must be a number of seconds from 0 to 300")
+            setattr(f, attr, float(value))
+    return get_faults(ctx)
+
+
+@route("GET", "/_sandbox/stats", auth="control")
+def stats(ctx: Ctx) -> Reply:
+    return Reply(dict(ctx.state.stats))
+
+
+@route("POST", "/_sandbox/rate-limits/reset", auth="control")
+def reset_rate_limits(ctx: Ctx) -> Reply:
+    limiter = ctx.state.extras.get("limiter")
+    if limiter is not None:
+        limiter.reset()
+    return Reply({"reset": True})
+
+
+@route("POST", "/_sandbox/clock/advance", auth="control")
+def advance_clock(ctx: Ctx) -> Reply:
+    ms = ctx.body.int("ms", required=True, minimum=0, maximum=10 * 365 * 86_400_000)
+    assert ms is not None
+    clock.advance(ms)
+    return Reply({"now": clock.iso(clock.now_ms()), "clockOffsetMs": clock.offset_ms()})
+
+
+@route("POST", "/_sandbox/keys", auth="control")
+def create_key(ctx: Ctx) -> Reply:
+    """Mint a key: ``{subAccountId | agency: true, scopes?, expiresInMs?}``."""
+    body = ctx.body
+    agency = body.bool("agency") or False
+    sub = body.str("subAccountId")
+    scopes = body.str_list("scopes", choices=SCOPES)
+    if scopes is None:
+        scopes = list(SCOPES)
+    expires_in = body.int("expiresInMs", minimum=0)
+    if agency == bool(sub):
+        raise validation("give either subAccountId or agency: true")
+    agency_id = ctx.store.scalar("SELECT id FROM agencies LIMIT 1")
+    if sub and ctx.store.one("SELECT 1 FROM sub_accounts WHERE id = ?", (sub,)) is None:
+        raise ApiError(404, "NOT_FOUND", "Sub-account not found")
+    token = ("sk_agency_test_" if agency else "sk_test_") + secrets.token_urlsafe(24).replace("-", "x").replace("_", "y")
+    key_id = f"key_{secrets.token_hex(6)}"
+    expires = None if expires_in is None else clock.now_ms() + expires_in
+    ctx.store.run(
+        "INSERT INTO api_keys (id, token, label, kind, agency_id, sub_account_id, scopes, status, expires_ms) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, 'active', ?)",
+        (key_id, token, f"minted:{key_id}", "agency" if agency else "sub_account", agency_id,
+         sub, json.dumps(scopes), expires),
+    )
+    return Reply({"id": key_id, "key": token, "scopes": scopes}, status=201)
+
+
+@route("POST", "/_sandbox/keys/revoke", auth="control")
+def revoke_key(ctx: Ctx) -> Reply:
+    """Revoke a key by its token: ``{key}`` (takes effect on the next request)."""
+    token = ctx.body.str("key", required=True)
+    changed = ctx.store.run("UPDATE api_keys SET status = 'revoked' WHERE token = ?", (token,))
+    if not changed:
+        raise ApiError(404, "NOT_FOUND", "Key not found")
+    return Reply({"revoked": True})
+
+
+@route("GET", "/_sandbox/events", auth="control")
+def list_events(ctx: Ctx) -> Reply:
+    """Recorded events, oldest first: ``?subAccountId=&name=&after=SEQ&limit=``."""
+    where, params = ["1"], []  # type: list[str], list[Any]
+    sub = ctx.query.str("subAccountId")
+    if sub:
+        where.append("sub_account_id = ?")
+        params.append(sub)
+    name = ctx.query.str("name")
+    if name:
+        where.append("name = ?")
+        params.append(name)
+    after = ctx.query.int("after", default=0, minimum=0)
+    where.append("seq > ?")
+    params.append(after)
+    limit = ctx.query.int("limit", default=500, minimum=1, maximum=5000)
+    rows = ctx.store.all(
+        f"SELECT seq, id, body FROM events WHERE {' AND '.join(where)} ORDER BY seq LIMIT ?",
+        [*params, limit],
+    )
+    return Reply([{"seq": r["seq"], "id": r["id"], **loads(r["body"])} for r in rows])

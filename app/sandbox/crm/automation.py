@@ -1,0 +1,1 @@
+"""Sandbox area: automation (being written)."""

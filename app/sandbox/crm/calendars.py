@@ -1,0 +1,1 @@
+"""Sandbox area: calendars (being written)."""

@@ -1,0 +1,1 @@
+"""Sandbox area: conversations (being written)."""

@@ -1,0 +1,1 @@
+"""Sandbox area: webhooks (being written)."""

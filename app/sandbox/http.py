@@ -1,0 +1,440 @@
+"""The sandbox's request plumbing: routes, the JSON envelope, errors, validation, cursors.
+
+Handlers are plain functions ``handler(ctx) -> Reply`` registered with ``@route``.
+A synchronous handler runs inside one store transaction, so a request that fails
+half-way changes nothing. An ``async`` handler manages its own transactions (for
+work that must await, such as resolving a webhook host).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import inspect
+import json
+import math
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from app.sandbox import clock
+from app.sandbox.store import Store, dumps
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
+
+    from app.sandbox.auth import KeyInfo
+    from app.sandbox.state import SandboxState
+
+MAX_BODY_BYTES = 1_000_000
+CURSOR_TTL_MS = 24 * 3600 * 1000
+
+
+class ApiError(Exception):
+    """An error answered with the seed's error envelope."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        body: dict[str, Any] | None = None,
+        field: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = dict(headers or {})
+        self.body = body  # a whole custom body (the Seamless API's error shapes)
+        self.field = field
+
+    def payload(self) -> dict[str, Any]:
+        if self.body is not None:
+            return self.body
+        error: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.field:
+            # An addition to the seed's envelope (new fields are non-breaking, seed §12):
+            # lets a client show the message on the field it concerns.
+            error["field"] = self.field
+        return {"error": error}
+
+
+def validation(message: str, field: str | None = None) -> ApiError:
+    """A 400 VALIDATION_ERROR; ``field`` defaults to the first word when it names a field."""
+    if field is None:
+        first = message.split(" ", 1)[0]
+        if first and (first[0].islower() and first.replace(".", "").replace("_", "").isalnum()):
+            field = first
+    return ApiError(400, "VALIDATION_ERROR", message, field=field)
+
+
+def not_found(what: str) -> ApiError:
+    return ApiError(404, "NOT_FOUND", f"{what} not found")
+
+
+@dataclass
+class Reply:
+    """What a handler answers: data in the envelope, or a raw body when ``raw`` is set."""
+
+    data: Any = None
+    meta: dict[str, Any] | None = None
+    status: int = 200
+    raw: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def body(self) -> Any:
+        if self.raw is not None:
+            return self.raw
+        out: dict[str, Any] = {"data": self.data}
+        if self.meta is not None:
+            out["meta"] = self.meta
+        return out
+
+
+# ---------------------------------------------------------------------------
+# Reading request input
+
+
+class Query:
+    """Query parameters with typed, validated accessors."""
+
+    def __init__(self, params: Mapping[str, str]) -> None:
+        self._params = params
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._params
+
+    def str(self, name: str, *, required: bool = False, choices: Sequence[str] | None = None,
+            max_len: int = 500) -> str | None:
+        value = self._params.get(name)
+        if value is None or value == "":
+            if required:
+                raise validation(f"{name} is required")
+            return None
+        if len(value) > max_len:
+            raise validation(f"{name} is too long (at most {max_len} characters)")
+        if choices is not None and value not in choices:
+            raise validation(f"{name} must be one of: {', '.join(choices)}")
+        return value
+
+    def int(self, name: str, *, default: int | None = None, minimum: int | None = None,
+            maximum: int | None = None, required: bool = False) -> int | None:
+        text = self._params.get(name)
+        if text is None or text == "":
+            if required:
+                raise validation(f"{name} is required")
+            return default
+        try:
+            value = int(text)
+        except ValueError:
+            raise validation(f"{name} must be an integer") from None
+        if minimum is not None and value < minimum:
+            raise validation(f"{name} must be at least {minimum}")
+        if maximum is not None and value > maximum:
+            raise validation(f"{name} must be at most {maximum}")
+        return value
+
+    def bool(self, name: str) -> bool | None:
+        text = self._params.get(name)
+        if text is None or text == "":
+            return None
+        lowered = text.lower()
+        if lowered in ("true", "1"):
+            return True
+        if lowered in ("false", "0"):
+            return False
+        raise validation(f"{name} must be true or false")
+
+    def limit(self, default: int, maximum: int) -> int:
+        value = self.int("limit", default=default, minimum=1)
+        assert value is not None
+        if value > maximum:
+            raise validation(f"limit must be at most {maximum}")
+        return value
+
+
+_MISSING = object()
+
+
+class Body:
+    """A JSON object body with typed, validated accessors that name the field on error."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.data
+
+    def raw(self, name: str, default: Any = None) -> Any:
+        return self.data.get(name, default)
+
+    def str(self, name: str, *, required: bool = False, nullable: bool = True,
+            choices: Sequence[str] | None = None, max_len: int = 10_000,
+            strip: bool = True) -> str | None:
+        value = self.data.get(name, _MISSING)
+        if value is _MISSING or value is None:
+            if required:
+                raise validation(f"{name} is required")
+            if value is None and not nullable:
+                raise validation(f"{name} cannot be null")
+            return None
+        if not isinstance(value, str):
+            raise validation(f"{name} must be a string")
+        if strip:
+            value = value.strip()
+        if required and not value:
+            raise validation(f"{name} is required")
+        if len(value) > max_len:
+            raise validation(f"{name} is too long (at most {max_len} characters)")
+        if choices is not None and value not in choices:
+            raise validation(f"{name} must be one of: {', '.join(choices)}")
+        return value
+
+    def str_list(self, name: str, *, required: bool = False, max_items: int = 1000,
+                 max_len: int = 500, choices: Sequence[str] | None = None) -> list[str] | None:
+        value = self.data.get(name, _MISSING)
+        if value is _MISSING or value is None:
+            if required:
+                raise validation(f"{name} is required")
+            return None
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise validation(f"{name} must be an array of strings")
+        if len(value) > max_items:
+            raise validation(f"{name} has too many items (at most {max_items})")
+        out: list[str] = []
+        for item in value:
+            item = item.strip()
+            if not item:
+                raise validation(f"{name} cannot contain empty strings")
+            if len(item) > max_len:
+                raise validation(f"{name} items must be at most {max_len} characters")
+            if choices is not None and item not in choices:
+                raise validation(f"{name} contains an unknown value: {item}")
+            if item not in out:
+                out.append(item)
+        return out
+
+    def bool(self, name: str, *, required: bool = False) -> bool | None:
+        value = self.data.get(name, _MISSING)
+        if value is _MISSING or value is None:
+            if required:
+                raise validation(f"{name} is required")
+            return None
+        if not isinstance(value, bool):
+            raise validation(f"{name} must be true or false")
+        return value
+
+    def int(self, name: str, *, required: bool = False, minimum: int | None = None,
+            maximum: int | None = None) -> int | None:
+        value = self.data.get(name, _MISSING)
+        if value is _MISSING or value is None:
+            if required:
+                raise validation(f"{name} is required")
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise validation(f"{name} must be a number")
+        if isinstance(value, float):
+            if not value.is_integer():
+                raise validation(f"{name} must be a whole number")
+            value = int(value)
+        if minimum is not None and value < minimum:
+            raise validation(f"{name} must be at least {minimum}")
+        if maximum is not None and value > maximum:
+            raise validation(f"{name} must be at most {maximum}")
+        return value
+
+    def obj(self, name: str, *, required: bool = False) -> dict[str, Any] | None:
+        value = self.data.get(name, _MISSING)
+        if value is _MISSING or value is None:
+            if required:
+                raise validation(f"{name} is required")
+            return None
+        if not isinstance(value, dict):
+            raise validation(f"{name} must be an object")
+        return value
+
+
+def parse_json_object(raw: bytes) -> dict[str, Any]:
+    """Decode a request body that must be a JSON object."""
+    if not raw.strip():
+        return {}
+    try:
+        value = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise validation(f"Request body is not valid JSON: {exc.__class__.__name__}") from None
+    if not isinstance(value, dict):
+        raise validation("Request body must be a JSON object")
+    return value
+
+
+# ---------------------------------------------------------------------------
+# Context and routes
+
+
+@dataclass
+class Ctx:
+    """Everything a handler may use for one request."""
+
+    request: Request
+    state: SandboxState
+    path: dict[str, str]
+    query: Query
+    raw_body: bytes
+    key: KeyInfo | None = None
+    sub_account_id: str | None = None
+    _body: Body | None = None
+
+    @property
+    def store(self) -> Store:
+        return self.state.store
+
+    @property
+    def body(self) -> Body:
+        if self._body is None:
+            self._body = Body(parse_json_object(self.raw_body))
+        return self._body
+
+    @property
+    def account(self) -> str:
+        """The sub-account the request operates on (always set for key-authenticated routes)."""
+        if self.sub_account_id is None:
+            raise ApiError(500, "INTERNAL_ERROR", "No sub-account resolved for this request")
+        return self.sub_account_id
+
+    def now(self) -> int:
+        return clock.now_ms()
+
+
+Handler = Callable[[Ctx], "Reply | Awaitable[Reply]"]
+
+
+@dataclass
+class RouteSpec:
+    method: str
+    path: str
+    handler: Handler
+    auth: str  # "key" (sub-account resolved), "agency" (agency key only), "public", "control", "seamless"
+    scope: str | None
+    limit_group: str | None  # rate-limit group for public endpoints
+
+    @property
+    def is_async(self) -> bool:
+        return inspect.iscoroutinefunction(self.handler)
+
+
+ROUTES: list[RouteSpec] = []
+
+
+def route(method: str, path: str, *, auth: str = "key", scope: str | None = None,
+          limit_group: str | None = None) -> Callable[[Handler], Handler]:
+    """Register a handler for ``method path`` (Starlette path syntax)."""
+
+    def register(fn: Handler) -> Handler:
+        ROUTES.append(RouteSpec(method.upper(), path, fn, auth, scope, limit_group))
+        return fn
+
+    return register
+
+
+# ---------------------------------------------------------------------------
+# Cursors: opaque, signed, bound to the filters they were issued for
+
+
+def filter_signature(parts: Iterable[Any]) -> str:
+    return hashlib.sha256(dumps(list(parts)).encode()).hexdigest()[:16]
+
+
+def encode_cursor(secret: bytes, kind: str, position: Sequence[Any], filters: str) -> str:
+    payload = dumps({"k": kind, "p": list(position), "f": filters, "t": clock.now_ms()}).encode()
+    body = base64.urlsafe_b64encode(payload).rstrip(b"=")
+    sig = hmac.new(secret, body, hashlib.sha256).digest()[:12]
+    return (body + b"." + base64.urlsafe_b64encode(sig).rstrip(b"=")).decode()
+
+
+def decode_cursor(secret: bytes, cursor: str, kind: str, filters: str) -> list[Any]:
+    """The position a cursor points after; VALIDATION_ERROR when it is not one of ours."""
+    bad = validation("Invalid or expired cursor. Start again without a cursor.")
+    try:
+        body, sig = cursor.encode("ascii").split(b".", 1)
+        expected = hmac.new(secret, body, hashlib.sha256).digest()[:12]
+        given = base64.urlsafe_b64decode(sig + b"=" * (-len(sig) % 4))
+        if not hmac.compare_digest(expected, given):
+            raise bad
+        payload = json.loads(base64.urlsafe_b64decode(body + b"=" * (-len(body) % 4)))
+    except ApiError:
+        raise
+    except Exception:
+        raise bad from None
+    if payload.get("k") != kind:
+        raise bad
+    if payload.get("f") != filters:
+        raise validation("This cursor was issued for different filters. Start again without a cursor.")
+    if clock.now_ms() - int(payload.get("t", 0)) > CURSOR_TTL_MS:
+        raise bad
+    position = payload.get("p")
+    if not isinstance(position, list):
+        raise bad
+    return position
+
+
+def keyset_page(
+    ctx: Ctx,
+    *,
+    kind: str,
+    table_sql: str,
+    where: list[str],
+    params: list[Any],
+    sort_col: str,
+    id_col: str,
+    limit: int,
+    descending: bool = True,
+    render: Callable[[Any], Any],
+    filters: Sequence[Any] = (),
+    with_total: bool = True,
+) -> Reply:
+    """One page of a keyset-paginated list ordered by (sort_col, id_col).
+
+    Keyset cursors stay correct while data changes: rows are never repeated or
+    skipped because of inserts or deletes elsewhere in the list.
+    """
+    sig = filter_signature([kind, *filters])
+    page_where = list(where)
+    page_params = list(params)
+    cursor = ctx.query.str("cursor", max_len=2000)
+    if cursor:
+        pos_sort, pos_id = decode_cursor(ctx.store.secret(), cursor, kind, sig)
+        op = "<" if descending else ">"
+        page_where.append(f"({sort_col} {op} ? OR ({sort_col} = ? AND {id_col} {op} ?))")
+        page_params += [pos_sort, pos_sort, pos_id]
+    direction = "DESC" if descending else "ASC"
+    where_sql = " AND ".join(page_where) or "1"
+    rows = ctx.store.all(
+        f"SELECT * FROM {table_sql} WHERE {where_sql} "
+        f"ORDER BY {sort_col} {direction}, {id_col} {direction} LIMIT ?",
+        [*page_params, limit + 1],
+    )
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = None
+    if has_more:
+        last = rows[-1]
+        next_cursor = encode_cursor(
+            ctx.store.secret(), kind, [last[sort_col.split(".")[-1]], last[id_col.split(".")[-1]]], sig
+        )
+    meta: dict[str, Any] = {"hasMore": has_more, "cursor": next_cursor}
+    if with_total:
+        meta = {
+            "total": ctx.store.scalar(
+                f"SELECT COUNT(*) FROM {table_sql} WHERE {' AND '.join(where) or '1'}", params
+            ),
+            **meta,
+        }
+    return Reply([render(r) for r in rows], meta=meta)
+
+
+def retry_after_seconds(reset_ms: int, now_ms: int) -> int:
+    return max(1, math.ceil((reset_ms - now_ms) / 1000))

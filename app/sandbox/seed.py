@@ -1,0 +1,184 @@
+"""Seeding a new store: the agency, its sub-accounts and keys, then each area's demo data.
+
+The demo seed is deterministic: the same content every time (names, ids,
+threads); only timestamps are laid out relative to the moment of seeding so
+that appointments are in the coming weeks. ``--seed empty`` seeds the accounts,
+keys, team members and configuration (custom fields, calendars, workflows)
+but no contacts, conversations, appointments or subscriptions.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.core.constants import SCOPES
+from app.sandbox import clock
+from app.sandbox.store import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class AccountSeed:
+    """One demo sub-account and the size of its data."""
+
+    id: str
+    name: str
+    timezone: str
+    contacts: int
+    conversations: int
+    users: list[dict[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class SeedContext:
+    """What every seeder gets: mode, the moment of seeding, accounts, and seeded RNGs."""
+
+    mode: str
+    now_ms: int
+    agency_id: str
+    accounts: list[AccountSeed]
+
+    @property
+    def demo(self) -> bool:
+        return self.mode == "demo"
+
+    def rng(self, *parts: str) -> random.Random:
+        """A random generator that gives the same sequence for the same ``parts``."""
+        return random.Random("|".join(("seedly-demo", *parts)))
+
+    @staticmethod
+    def make_id(rng: random.Random, prefix: str) -> str:
+        return f"{prefix}_{rng.getrandbits(64):016x}"
+
+
+Seeder = Callable[[Store, SeedContext], None]
+_seeders: list[tuple[int, str, Seeder]] = []
+
+
+def seeder(order: int) -> Callable[[Seeder], Seeder]:
+    """Register a seeder; lower ``order`` runs first (contacts before conversations...)."""
+
+    def register(fn: Seeder) -> Seeder:
+        name = f"{fn.__module__}.{fn.__name__}"
+        if all(n != name for _, n, _ in _seeders):
+            _seeders.append((order, name, fn))
+        return fn
+
+    return register
+
+
+DEMO_ACCOUNTS = (
+    # id, name, timezone, contacts, conversations, team
+    ("sub_harbor_dental", "Harbor Dental Group", "America/New_York", 2400, 90,
+     [("usr_ana_ortiz", "Ana Ortiz"), ("usr_ben_carter", "Ben Carter"),
+      ("usr_chloe_nguyen", "Chloe Nguyen"), ("usr_dev_patel", "Dev Patel")]),
+    ("sub_summit_roofing", "Summit Roofing Co", "America/Denver", 320, 64,
+     [("usr_erin_walsh", "Erin Walsh"), ("usr_frank_li", "Frank Li"),
+      ("usr_gina_russo", "Gina Russo")]),
+)
+AGENCY = ("agency_northwind", "Northwind Growth Agency")
+READONLY_SCOPES = ("contacts:read", "conversations:read", "calendars:read")
+
+
+def _accounts() -> list[AccountSeed]:
+    out = []
+    for sid, name, tz, n_contacts, n_convs, team in DEMO_ACCOUNTS:
+        domain = name.lower().split()[0] + ".example"
+        users = [{"id": uid, "name": uname, "email": f"{uname.split()[0].lower()}@{domain}"}
+                 for uid, uname in team]
+        out.append(AccountSeed(sid, name, tz, n_contacts, n_convs, users))
+    return out
+
+
+def _key(prefix: str) -> str:
+    return prefix + secrets.token_urlsafe(24).replace("-", "x").replace("_", "y")
+
+
+def _seed_accounts(store: Store, ctx: SeedContext) -> None:
+    store.run("INSERT INTO agencies (id, name) VALUES (?, ?)", AGENCY)
+    for pos, acct in enumerate(ctx.accounts):
+        store.run(
+            "INSERT INTO sub_accounts (id, agency_id, name, timezone, position, created_ms) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (acct.id, ctx.agency_id, acct.name, acct.timezone, pos, ctx.now_ms - 400 * 86_400_000),
+        )
+        for user in acct.users:
+            store.run("INSERT INTO users (id, sub_account_id, name, email) VALUES (?, ?, ?, ?)",
+                      (user["id"], acct.id, user["name"], user["email"]))
+    keys: list[tuple[str, str, str, str | None, tuple[str, ...], str, int | None]] = [
+        ("agency", "sk_agency_test_", "agency", None, SCOPES, "active", None),
+    ]
+    for acct in ctx.accounts:
+        keys.append((f"sub:{acct.id}", "sk_test_", "sub_account", acct.id, SCOPES, "active", None))
+    first = ctx.accounts[0].id
+    keys += [
+        ("readonly", "sk_test_", "sub_account", first, READONLY_SCOPES, "active", None),
+        ("revoked", "sk_test_", "sub_account", first, SCOPES, "revoked", None),
+        ("expired", "sk_test_", "sub_account", first, SCOPES, "active", ctx.now_ms - 86_400_000),
+    ]
+    for label, prefix, kind, sub, scopes, status, expires in keys:
+        store.run(
+            "INSERT INTO api_keys (id, token, label, kind, agency_id, sub_account_id, scopes, status, "
+            "expires_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (f"key_{secrets.token_hex(6)}", _key(prefix), label, kind, ctx.agency_id, sub,
+             json.dumps(list(scopes)), status, expires),
+        )
+
+
+def ensure_seeded(store: Store, mode: str) -> None:
+    """Seed a new store once; an existing store is kept as it is (no reseed)."""
+    existing = store.meta("seeded")
+    if existing is not None:
+        if existing != mode:
+            log.warning("store was seeded as %r; keeping its data (asked for %r)", existing, mode)
+        return
+    ctx = SeedContext(mode=mode, now_ms=clock.now_ms(), agency_id=AGENCY[0], accounts=_accounts())
+    with store.transaction():
+        _seed_accounts(store, ctx)
+        for _, name, fn in sorted(_seeders, key=lambda s: (s[0], s[1])):
+            fn(store, ctx)
+        store.set_meta("seeded", mode)
+        store.set_meta("seeded_ms", str(ctx.now_ms))
+    store.secret()
+
+
+def key_for(store: Store, label: str) -> str:
+    token = store.scalar("SELECT token FROM api_keys WHERE label = ?", (label,))
+    if token is None:
+        raise KeyError(label)
+    return str(token)
+
+
+_ready_extras: list[Callable[[Store, str], dict[str, Any]]] = []
+
+
+def ready_extra(fn: Callable[[Store, str], dict[str, Any]]) -> Callable[[Store, str], dict[str, Any]]:
+    """Register more fields of the ready line (the Seamless half adds its URL and keys)."""
+    if fn not in _ready_extras:
+        _ready_extras.append(fn)
+    return fn
+
+
+def ready_info(store: Store, base_url: str) -> dict[str, Any]:
+    """The ready line: URLs and keys, as the sandbox CLI contract says."""
+    subs = store.all("SELECT id, name FROM sub_accounts ORDER BY position")
+    info: dict[str, Any] = {
+        "seedly_url": base_url,
+        "agency_key": key_for(store, "agency"),
+        "subaccounts": [
+            {"id": r["id"], "name": r["name"], "key": key_for(store, f"sub:{r['id']}")} for r in subs
+        ],
+        "readonly_key": key_for(store, "readonly"),
+        "revoked_key": key_for(store, "revoked"),
+        "expired_key": key_for(store, "expired"),
+    }
+    for fn in _ready_extras:
+        info.update(fn(store, base_url))
+    return info

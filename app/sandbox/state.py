@@ -1,0 +1,80 @@
+"""Runtime state of one sandbox server: its store, settings, limiters and counters."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from app.sandbox.store import Store
+
+
+@dataclass
+class SandboxConfig:
+    """The server's settings, from the CLI flags."""
+
+    host: str = "127.0.0.1"
+    port: int = 0
+    data_dir: Path | None = None
+    seed: str = "demo"
+    traffic_seconds: float | None = None
+    fault_rate: float = 0.0
+    rate_limit_read: int = 120
+    rate_limit_write: int = 60
+    rate_limit_public: int = 120
+    rate_limit_workflow: int = 60
+    seamless_rate_limit: int = 60
+    allow_loopback_webhooks: bool = False
+
+
+@dataclass
+class FaultSettings:
+    """Fault injection, changeable at runtime through ``/_sandbox/faults``."""
+
+    rate: float = 0.0
+    # Relative weights of each kind of fault.
+    kinds: dict[str, float] = field(
+        default_factory=lambda: {
+            "error_500": 3.0,
+            "drop_before": 2.0,
+            "drop_after": 2.0,
+            "timeout_after": 1.0,
+            "slow": 2.0,
+            "rate_limited": 1.0,
+        }
+    )
+    timeout_seconds: float = 20.0
+    slow_seconds: float = 1.5
+
+
+@dataclass
+class SandboxState:
+    """Shared by every request handler and background task of one server."""
+
+    store: Store
+    config: SandboxConfig
+    base_url: str = ""
+    faults: FaultSettings = field(default_factory=FaultSettings)
+    stats: Counter[str] = field(default_factory=Counter)
+    tasks: list[asyncio.Task[Any]] = field(default_factory=list)
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.faults.rate = self.config.fault_rate
+
+
+BackgroundTask = "Callable[[SandboxState], Coroutine[Any, Any, None]]"
+_background: list[Any] = []
+
+
+def background(fn: Any) -> Any:
+    """Register ``async fn(state)`` to run for the server's lifetime (cancelled on stop)."""
+    if fn not in _background:
+        _background.append(fn)
+    return fn
+
+
+def background_tasks() -> list[Any]:
+    return list(_background)

@@ -1,0 +1,34 @@
+"""Fixtures shared by every test tier."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.sandbox_process import GENEROUS_LIMITS, Sandbox, start_sandbox
+
+
+@pytest.fixture(scope="session")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
+    """One demo sandbox shared by a test session (tests create their own records)."""
+    box = start_sandbox(tmp_path_factory.mktemp("sandbox"), "--seed", "demo",
+                        "--allow-loopback-webhooks", *GENEROUS_LIMITS)
+    yield box
+    box.stop()
+
+
+@pytest.fixture
+def sandbox_factory(tmp_path: Path) -> Iterator[object]:
+    """Start extra sandboxes with their own flags; all are stopped after the test."""
+    started: list[Sandbox] = []
+
+    def make(*args: str, data_dir: Path | None = None) -> Sandbox:
+        box = start_sandbox(data_dir or tmp_path / f"sb{len(started)}", *args)
+        started.append(box)
+        return box
+
+    yield make
+    for box in started:
+        box.stop()
