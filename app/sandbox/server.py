@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import signal
 import socket
 import sys
 import tempfile
@@ -154,10 +155,21 @@ async def serve(config: SandboxConfig, *, on_ready: Any = None) -> None:
     host = f"[{config.host}]" if ":" in config.host else config.host
     state.base_url = f"http://{host}:{port}"
     app = build_app(state)
-    server = uvicorn.Server(
+    class _Server(uvicorn.Server):
+        # uvicorn re-raises the signal after a graceful stop, so the process would
+        # die "killed by SIGTERM"; the sandbox's contract is a clean exit instead.
+        @contextlib.contextmanager
+        def capture_signals(self) -> Any:
+            yield
+
+    server = _Server(
         uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on",
                        timeout_graceful_shutdown=3, limit_concurrency=1000)
     )
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signum, lambda: setattr(server, "should_exit", True))
     task = asyncio.create_task(server.serve(sockets=[sock]))
     while not server.started:
         if task.done():
