@@ -1,0 +1,106 @@
+"""Connection profiles in a settings file; the keys themselves live in the keyring.
+
+The file is written atomically (temp file + rename) so a crash never leaves it
+half-written; a file that cannot be read is kept aside as ``.bad`` and the
+error says so, rather than silently losing the user's connections.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import tempfile
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+
+class Profile(BaseModel):
+    """One connection: a deployment URL and which key (by keyring account) it uses."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: str = Field(default_factory=lambda: secrets.token_hex(6))
+    name: str
+    deployment_url: str
+    key_kind: str = "sub_account"  # "sub_account" or "agency"
+    sub_account_id: str | None = None  # the key's own sub-account (sub-account keys)
+    last_sub_account_id: str | None = None  # agency keys: the switcher's last choice
+    demo: bool = False  # the --demo connection is never saved
+
+
+class Preferences(BaseModel):
+    """App-wide preferences."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    muted_channels: list[str] = Field(default_factory=list)
+    theme: str = "system"  # system | light | dark
+
+
+class SettingsFile(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    version: int = 1
+    profiles: list[Profile] = Field(default_factory=list)
+    active_profile_id: str | None = None
+    preferences: Preferences = Field(default_factory=Preferences)
+
+
+class SettingsError(RuntimeError):
+    """The settings file could not be read; the message says where the old one went."""
+
+
+class ProfileStore:
+    """Loads and saves ``profiles.json``."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.data = SettingsFile()
+
+    def load(self) -> SettingsFile:
+        if not self.path.exists():
+            self.data = SettingsFile()
+            return self.data
+        try:
+            raw = json.loads(self.path.read_text(encoding="utf-8"))
+            self.data = SettingsFile.model_validate(raw)
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError, ValidationError) as exc:
+            aside = self.path.with_suffix(".json.bad")
+            os.replace(self.path, aside)
+            self.data = SettingsFile()
+            raise SettingsError(
+                f"The settings file {self.path} could not be read ({type(exc).__name__}); "
+                f"it was kept as {aside.name} and the app starts without saved connections."
+            ) from exc
+        return self.data
+
+    def save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        persistent = self.data.model_copy(
+            update={"profiles": [p for p in self.data.profiles if not p.demo]}
+        )
+        text = persistent.model_dump_json(indent=2)
+        fd, tmp = tempfile.mkstemp(prefix=".profiles-", dir=self.path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    # -- editing ----------------------------------------------------------------------------
+    def get(self, profile_id: str) -> Profile | None:
+        return next((p for p in self.data.profiles if p.id == profile_id), None)
+
+    def upsert(self, profile: Profile) -> None:
+        self.data.profiles = [p for p in self.data.profiles if p.id != profile.id] + [profile]
+
+    def remove(self, profile_id: str) -> None:
+        self.data.profiles = [p for p in self.data.profiles if p.id != profile_id]
+        if self.data.active_profile_id == profile_id:
+            self.data.active_profile_id = None
