@@ -148,7 +148,10 @@ async def serve(config: SandboxConfig, *, on_ready: Any = None) -> None:
     import uvicorn
 
     state = open_state(config)
-    sock = socket.socket(socket.AF_INET6 if ":" in config.host else socket.AF_INET, socket.SOCK_STREAM)
+    # IPPROTO_TCP explicitly: asyncio only sets TCP_NODELAY on sockets whose proto says TCP,
+    # and without it Nagle's algorithm adds ~40 ms to every keep-alive request.
+    sock = socket.socket(socket.AF_INET6 if ":" in config.host else socket.AF_INET,
+                         socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((config.host, config.port))
     port = sock.getsockname()[1]
