@@ -34,6 +34,7 @@ def _load_route_modules() -> None:
     # Importing registers the routes, schemas, listeners and jobs of each area.
     import app.sandbox.control  # noqa: F401
     import app.sandbox.crm  # noqa: F401
+    import app.sandbox.traffic  # noqa: F401
 
 
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
