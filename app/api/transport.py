@@ -1,0 +1,245 @@
+"""One long-lived ``httpx.AsyncClient`` per service, with retries, pacing and typed errors.
+
+Retry rules (issue 3):
+- a request that certainly never reached the server (connect error, pool
+  timeout) is retried whatever its method;
+- idempotent requests (GET, PATCH, DELETE, PUT) are also retried on timeouts,
+  dropped connections and 500/502/503/504, with exponential back-off and
+  jitter, a bounded number of times;
+- a non-idempotent request (POST) whose outcome is unknown — it was sent and no
+  answer came back — is never repeated here: ``OutcomeUnknown`` is raised and
+  the caller reconciles (the outbox looks for the message before resending);
+- 429 on any method waits ``Retry-After`` (or until ``X-RateLimit-Reset``),
+  then retries: a refused request did nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from app.api.pacing import RateBudget
+from app.core.errors import (
+    ApiError,
+    NetworkError,
+    OutcomeUnknown,
+    RateLimited,
+    RequestTimeout,
+    error_from_response,
+)
+
+log = logging.getLogger(__name__)
+
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})
+RETRY_STATUSES = frozenset({500, 502, 503, 504})
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """Explicit timeouts; the pool timeout is short so cancelled requests cannot starve others."""
+
+    connect: float = 5.0
+    read: float = 15.0
+    write: float = 15.0
+    pool: float = 2.0
+
+    def httpx(self) -> httpx.Timeout:
+        return httpx.Timeout(connect=self.connect, read=self.read, write=self.write, pool=self.pool)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how patiently to retry."""
+
+    attempts: int = 4  # total tries for a retryable failure
+    base_delay: float = 0.5
+    max_delay: float = 8.0
+    rate_limit_waits: int = 5  # 429s tolerated for one call
+    max_retry_after: float = 120.0  # never wait longer than this on one 429
+
+
+Sleep = Callable[[float], Awaitable[None]]
+BucketFor = Callable[[str, str], str]
+
+
+def _seedly_bucket(method: str, path: str) -> str:
+    """Seedly budgets: per key for reads and writes; public endpoints are limited apart."""
+    if path.startswith(("/webhooks/", "/api/chat/", "/api/forms/")):
+        return f"public:{path}"
+    return "read" if method in ("GET", "HEAD", "OPTIONS") else "write"
+
+
+class Transport:
+    """Sends requests for one service and one credential, and turns failures into typed errors."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        timeouts: Timeouts = Timeouts(),
+        retry: RetryPolicy = RetryPolicy(),
+        bucket_for: BucketFor = _seedly_bucket,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Sleep = asyncio.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.retry = retry
+        self.bucket_for = bucket_for
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+        self.budgets: dict[str, RateBudget] = {}
+        self._listeners: list[Callable[[str, RateBudget], None]] = []
+        self._client = httpx.AsyncClient(
+            base_url=self.base_url,
+            headers=dict(headers or {}),
+            timeout=timeouts.httpx(),
+            transport=transport,
+            follow_redirects=False,
+            http2=False,
+            limits=httpx.Limits(max_connections=8, max_keepalive_connections=4),
+        )
+        self.requests_sent = 0
+
+    # -- lifecycle ------------------------------------------------------------------------
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    @property
+    def closed(self) -> bool:
+        return self._client.is_closed
+
+    def set_header(self, name: str, value: str | None) -> None:
+        """Change a default header (a new key after the old one was revoked)."""
+        if value is None:
+            self._client.headers.pop(name, None)
+        else:
+            self._client.headers[name] = value
+
+    def on_budget(self, listener: Callable[[str, RateBudget], None]) -> None:
+        """``listener(bucket, budget)`` after every response that reported rate-limit headers."""
+        self._listeners.append(listener)
+
+    def budget(self, bucket: str) -> RateBudget:
+        if bucket not in self.budgets:
+            self.budgets[bucket] = RateBudget(bucket)
+        return self.budgets[bucket]
+
+    # -- sending --------------------------------------------------------------------------
+    async def _wait(self, seconds: float) -> None:
+        # Qt-driven loops can wake a sleep early: wait against a monotonic deadline.
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            await self._sleep(left)
+
+    def _backoff(self, attempt: int) -> float:
+        delay = min(self.retry.max_delay, self.retry.base_delay * (2 ** (attempt - 1)))
+        return delay * self._rng.uniform(0.5, 1.0)
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json_body: Any = None,
+        content: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        idempotent: bool | None = None,
+    ) -> httpx.Response:
+        """Send with the retry rules above; returns a 2xx response or raises an ``ApiError``."""
+        method = method.upper()
+        if idempotent is None:
+            idempotent = method in IDEMPOTENT_METHODS
+        query = {k: v for k, v in (params or {}).items() if v is not None}
+        body = content
+        send_headers = dict(headers or {})
+        if json_body is not None:
+            body = json.dumps(json_body).encode()
+            send_headers.setdefault("Content-Type", "application/json")
+        bucket = self.bucket_for(method, path)
+        budget = self.budget(bucket)
+        attempt = 0
+        rate_waits = 0
+        while True:
+            attempt += 1
+            await budget.acquire()
+            started = time.monotonic()
+            try:
+                self.requests_sent += 1
+                response = await self._client.request(
+                    method, path, params=query, content=body, headers=send_headers
+                )
+            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+                # Never reached the server: safe to try again whatever the method.
+                if attempt < self.retry.attempts:
+                    log.info("%s %s: %s; retrying", method, path, type(exc).__name__)
+                    await self._wait(self._backoff(attempt))
+                    continue
+                if isinstance(exc, httpx.ConnectError):
+                    raise NetworkError(f"Cannot reach {self.base_url}: {exc}") from exc
+                raise RequestTimeout(f"{self.base_url} did not accept the connection in time") from exc
+            except (httpx.TimeoutException, httpx.TransportError) as exc:
+                # Sent (at least partly) and no complete answer: the outcome is unknown.
+                if idempotent and attempt < self.retry.attempts:
+                    log.info("%s %s: %s; retrying", method, path, type(exc).__name__)
+                    await self._wait(self._backoff(attempt))
+                    continue
+                if not idempotent:
+                    raise OutcomeUnknown(
+                        f"{method} {path} was sent but no answer arrived ({type(exc).__name__})"
+                    ) from exc
+                if isinstance(exc, httpx.TimeoutException):
+                    raise RequestTimeout(f"{self.base_url} did not answer in time") from exc
+                raise NetworkError(f"The connection to {self.base_url} failed: {exc}") from exc
+            elapsed = time.monotonic() - started
+            budget.update(response.headers)
+            for listener in self._listeners:
+                listener(bucket, budget)
+            log.debug("%s %s -> %s in %.0f ms", method, path, response.status_code, elapsed * 1000)
+            if response.is_success:
+                return response
+            await response.aread()
+            error = error_from_response(
+                response.status_code, response.content, response.headers, time.time()
+            )
+            if isinstance(error, RateLimited) and rate_waits < self.retry.rate_limit_waits:
+                rate_waits += 1
+                attempt -= 1  # a refusal is not a failed attempt
+                wait = min(self.retry.max_retry_after, error.retry_after or 1.0)
+                log.info("%s %s: rate limited; waiting %.1f s", method, path, wait)
+                await self._wait(wait)
+                continue
+            if (
+                idempotent
+                and response.status_code in RETRY_STATUSES
+                and attempt < self.retry.attempts
+            ):
+                await self._wait(self._backoff(attempt))
+                continue
+            raise error
+
+
+def json_of(response: httpx.Response) -> Any:
+    """The decoded JSON body, or ``InvalidResponse``-style error when it is not JSON."""
+    try:
+        return response.json()
+    except ValueError as exc:
+        from app.core.errors import InvalidResponse
+
+        raise InvalidResponse(
+            f"The server answered {response.request.method} {response.request.url.path} "
+            "with something that is not JSON."
+        ) from exc
+
+
+__all__ = ["ApiError", "RetryPolicy", "Timeouts", "Transport", "json_of"]

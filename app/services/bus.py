@@ -1,0 +1,138 @@
+"""Change events the services publish; the UI adapts them to Qt signals.
+
+Plain callbacks on the event loop thread: a service calls ``publish`` after
+storage has committed, and every subscriber of that event type runs in order.
+A failing subscriber is logged and does not stop the others.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+log = logging.getLogger(__name__)
+
+E = TypeVar("E")
+
+
+@dataclass(frozen=True)
+class ScopeKey:
+    """Which data an event belongs to: a deployment and a sub-account."""
+
+    deployment: str
+    sub_account_id: str
+
+
+@dataclass(frozen=True)
+class ContactsChanged:
+    scope: ScopeKey
+    ids: frozenset[str] = frozenset()
+    deleted: frozenset[str] = frozenset()
+    full: bool = False  # a full (re)load: views should re-query everything
+
+
+@dataclass(frozen=True)
+class ConversationsChanged:
+    scope: ScopeKey
+    ids: frozenset[str] = frozenset()
+    deleted: frozenset[str] = frozenset()
+    full: bool = False
+
+
+@dataclass(frozen=True)
+class MessagesChanged:
+    scope: ScopeKey
+    conversation_id: str
+    ids: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class AppointmentsChanged:
+    scope: ScopeKey
+    full: bool = True
+
+
+@dataclass(frozen=True)
+class OutboxChanged:
+    scope: ScopeKey
+    client_id: str
+    conversation_id: str
+    state: str
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    """What the sync indicator and status bar show."""
+
+    scope: ScopeKey | None
+    state: str  # idle | syncing | error | offline | paused
+    last_success_ms: int | None = None
+    message: str | None = None
+
+
+@dataclass(frozen=True)
+class BudgetChanged:
+    bucket: str
+    remaining: int | None
+    limit: int | None
+
+
+@dataclass(frozen=True)
+class KeyProblem:
+    """The active key was revoked or expired: polling stopped; queued work kept."""
+
+    profile_id: str
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class SessionChanged:
+    profile_id: str | None
+    scope: ScopeKey | None
+    generation: int
+
+
+class EventBus:
+    """Type-keyed publish/subscribe."""
+
+    def __init__(self) -> None:
+        self._subscribers: dict[type[Any], list[Callable[[Any], None]]] = defaultdict(list)
+        self.published: int = 0
+
+    def subscribe(self, event_type: type[E], callback: Callable[[E], None]) -> Callable[[], None]:
+        """Call ``callback(event)`` for each event of that type; returns an unsubscribe function."""
+        self._subscribers[event_type].append(callback)
+
+        def unsubscribe() -> None:
+            if callback in self._subscribers[event_type]:
+                self._subscribers[event_type].remove(callback)
+
+        return unsubscribe
+
+    def publish(self, event: object) -> None:
+        self.published += 1
+        for callback in list(self._subscribers.get(type(event), ())):
+            try:
+                callback(event)
+            except Exception:
+                log.exception("subscriber %r failed on %s", callback, type(event).__name__)
+
+
+@dataclass
+class Recorder:
+    """Collects published events (tests and diagnostics)."""
+
+    events: list[object] = field(default_factory=list)
+
+    def attach(self, bus: EventBus, *types: type[Any]) -> Recorder:
+        for event_type in types:
+            bus.subscribe(event_type, self.events.append)
+        return self
+
+    def of(self, event_type: type[E]) -> list[E]:
+        return [e for e in self.events if isinstance(e, event_type)]

@@ -1,0 +1,215 @@
+"""The active profile and sub-account, and everything that runs for them.
+
+Switching sub-account (one click for agency operators) does, in order:
+1. bump the generation, so every in-flight task of the old sub-account sees
+   ``is_current()`` turn false and drops what it fetched;
+2. close the old task scope (cancelling its polls, sync and outbox sender);
+3. swap the cache partition and publish ``SessionChanged`` (views clear and
+   show the new partition's cached data at once);
+4. start the new scope's scheduler, sync and sender.
+
+A revoked or expired key stops polling and the sender with one ``KeyProblem``
+event; nothing queued is lost, and ``replace_key`` resumes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from app.core.errors import ApiError, KeyExpired, KeyRevoked
+from app.services.bus import (
+    BudgetChanged,
+    EventBus,
+    KeyProblem,
+    ScopeKey,
+    SessionChanged,
+    SyncStatus,
+)
+from app.services.outbox import OutboxSender
+from app.services.scheduler import PollScheduler, StopPolling
+from app.services.sync import Stale, SyncService
+from app.services.tasks import TaskScope
+from app.storage import Database, Partition
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PollPlan:
+    """Poll intervals in seconds: (while on screen, otherwise)."""
+
+    inbox: tuple[float, float] = (10.0, 60.0)
+    thread: tuple[float, float] = (5.0, 30.0)
+    contacts: tuple[float, float] = (60.0, 300.0)
+    appointments: tuple[float, float] = (60.0, 600.0)
+    reconcile: float = 1800.0
+
+
+class Session:
+    """One profile's connection and the sub-account it is working on."""
+
+    def __init__(self, db: Database, bus: EventBus, client: Any, *, profile_id: str,
+                 deployment: str, plan: PollPlan = PollPlan(),
+                 sender_options: dict[str, Any] | None = None) -> None:
+        self.db = db
+        self.bus = bus
+        self.client = client
+        self.profile_id = profile_id
+        self.deployment = deployment
+        self.plan = plan
+        self.sender_options = sender_options or {}
+        self.generation = 0
+        self.scope_key: ScopeKey | None = None
+        self.partition: Partition | None = None
+        self.view: Any = None  # the client view scoped to the sub-account
+        self.sync: SyncService | None = None
+        self.sender: OutboxSender | None = None
+        self.scheduler: PollScheduler | None = None
+        self.tasks: TaskScope | None = None
+        self.key_problem: KeyProblem | None = None
+        self.open_thread: str | None = None
+        self._switch_lock = asyncio.Lock()
+        client.transport.on_budget(self._budget_changed)
+
+    # -- switching ------------------------------------------------------------------------
+    def is_current(self, generation: int) -> bool:
+        return generation == self.generation
+
+    async def switch(self, sub_account_id: str, *, start: bool = True) -> ScopeKey:
+        """Make ``sub_account_id`` the active one (see the module docstring)."""
+        async with self._switch_lock:
+            self.generation += 1
+            generation = self.generation
+            old = self.tasks
+            self.tasks = None
+            if old is not None:
+                await old.close()
+            scope = ScopeKey(self.deployment, sub_account_id)
+            self.scope_key = scope
+            self.partition = self.db.partition(self.deployment, sub_account_id)
+            self.view = self.client.for_sub_account(sub_account_id) if self.client.is_agency else self.client
+            current = lambda: self.is_current(generation)  # noqa: E731
+            self.sync = SyncService(self.partition, self.view, self.bus, scope, current)
+            self.sender = OutboxSender(self.partition.outbox, self.view, self.bus, scope,
+                                       **self.sender_options)
+            self.scheduler = PollScheduler(budget_probe=self._read_budget)
+            self.tasks = TaskScope(f"sub:{sub_account_id}:{generation}")
+            self.open_thread = None
+            self.bus.publish(SessionChanged(self.profile_id, scope, generation))
+            if start and self.key_problem is None:
+                self._start(generation)
+            return scope
+
+    def _start(self, generation: int) -> None:
+        assert self.tasks is not None and self.scheduler is not None and self.sync is not None
+        sync, scheduler, plan = self.sync, self.scheduler, self.plan
+        scheduler.add("inbox", self._guard(generation, sync.refresh_conversations),
+                      interval=plan.inbox[0], background_interval=plan.inbox[1])
+        scheduler.add("contacts", self._guard(generation, sync.refresh_contacts),
+                      interval=plan.contacts[0], background_interval=plan.contacts[1])
+        scheduler.add("appointments", self._guard(generation, sync.refresh_appointments),
+                      interval=plan.appointments[0], background_interval=plan.appointments[1],
+                      run_now=False)
+        scheduler.add("reconcile", self._guard(generation, self._reconcile),
+                      interval=plan.reconcile, background_interval=plan.reconcile, run_now=False)
+        self.tasks.spawn(scheduler.run(), "scheduler")
+        self.tasks.spawn(self._run_sender(generation), "outbox")
+
+    def _guard(self, generation: int, job: Any) -> Any:
+        """Wrap a poll: stale results are dropped; key failures stop polling with one event."""
+
+        async def run() -> None:
+            if not self.is_current(generation):
+                return
+            self._status("syncing")
+            try:
+                await job()
+            except Stale:
+                return
+            except (KeyRevoked, KeyExpired) as exc:
+                self._key_failed(exc)
+                raise StopPolling(exc.user_message) from exc
+            except ApiError as exc:
+                self._status("error", exc.user_message)
+                raise
+            self._status("idle")
+
+        return run
+
+    async def _reconcile(self) -> None:
+        assert self.sync is not None
+        await self.sync.full_contacts()
+        await self.sync.full_conversations()
+
+    async def _run_sender(self, generation: int) -> None:
+        assert self.sender is not None
+        try:
+            await self.sender.run()
+        except StopPolling as exc:
+            if self.is_current(generation) and self.key_problem is None:
+                self.bus.publish(KeyProblem(self.profile_id, "KEY", str(exc)))
+
+    # -- what is on screen -------------------------------------------------------------------
+    def set_visible(self, area: str, visible: bool) -> None:
+        if self.scheduler is not None:
+            self.scheduler.set_visible(area, visible)
+
+    def open_conversation(self, conversation_id: str | None) -> None:
+        """Poll the open thread fast; stop polling the previous one."""
+        if self.scheduler is None or self.sync is None:
+            return
+        if self.open_thread:
+            self.scheduler.remove(f"thread:{self.open_thread}")
+        self.open_thread = conversation_id
+        if conversation_id:
+            sync, sender, generation = self.sync, self.sender, self.generation
+
+            async def refresh() -> None:
+                docs = await sync.refresh_thread(conversation_id)
+                if sender is not None:
+                    sender.follow_statuses(docs)
+
+            self.scheduler.add(f"thread:{conversation_id}", self._guard(generation, refresh),
+                               interval=self.plan.thread[0],
+                               background_interval=self.plan.thread[1], visible=True)
+
+    # -- keys --------------------------------------------------------------------------------
+    def _key_failed(self, exc: ApiError) -> None:
+        if self.key_problem is not None:
+            return
+        self.key_problem = KeyProblem(self.profile_id, exc.code or type(exc).__name__, exc.user_message)
+        if self.scheduler is not None:
+            self.scheduler.pause(exc.user_message)
+        self._status("paused", exc.user_message)
+        self.bus.publish(self.key_problem)
+
+    async def replace_key(self, api_key: str) -> None:
+        """Use a new key; polling and the sender resume where they stopped."""
+        self.client.set_api_key(api_key)
+        self.key_problem = None
+        if self.scope_key is not None:
+            await self.switch(self.scope_key.sub_account_id)
+
+    # -- status ------------------------------------------------------------------------------
+    def _status(self, state: str, message: str | None = None) -> None:
+        last = self.sync.last_success_ms if self.sync is not None else None
+        self.bus.publish(SyncStatus(self.scope_key, state, last, message))
+
+    def _read_budget(self) -> tuple[int | None, int | None]:
+        budget = self.client.transport.budgets.get("read")
+        if budget is None:
+            return None, None
+        return budget.available(), budget.limit
+
+    def _budget_changed(self, bucket: str, budget: Any) -> None:
+        self.bus.publish(BudgetChanged(bucket, budget.available(), budget.limit))
+
+    async def close(self) -> None:
+        """Stop everything of this session (the client is closed by its owner)."""
+        self.generation += 1
+        if self.tasks is not None:
+            await self.tasks.close()
+            self.tasks = None

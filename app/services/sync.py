@@ -1,0 +1,237 @@
+"""Keeps one sub-account's cache in step with the server.
+
+- First run: a full sync of contacts (with the custom field definitions) and
+  conversations, page by page, each page committed as it arrives.
+- After that: incremental refreshes, reading newest-first pages until the
+  high-water mark (lists are ordered by ``updatedAt`` / ``lastMessageAt``).
+- Periodically: a full reconciliation that also notices deletions (the API
+  has no change feed; a record missing from a complete walk was deleted).
+
+Every write checks ``is_current()`` after each await: once the user switched
+to another sub-account, nothing this service fetched is applied.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from app.core.models import WireModel
+from app.services.bus import (
+    AppointmentsChanged,
+    ContactsChanged,
+    ConversationsChanged,
+    EventBus,
+    MessagesChanged,
+    ScopeKey,
+)
+from app.storage import Partition
+
+log = logging.getLogger(__name__)
+
+CONTACT_PAGE = 100  # the API's maximum for contacts
+CONVERSATION_PAGE = 200  # the API's maximum for conversations
+MESSAGE_PAGE = 50
+APPOINTMENT_PAGE = 200
+
+
+class Stale(Exception):
+    """The sub-account changed while this work was in flight; its results are dropped."""
+
+
+def _wire(record: WireModel) -> dict[str, Any]:
+    return record.to_wire()
+
+
+class SyncService:
+    """Sync of one partition through one client view (already scoped to the sub-account)."""
+
+    def __init__(self, partition: Partition, client: Any, bus: EventBus, scope: ScopeKey,
+                 is_current: Callable[[], bool] = lambda: True) -> None:
+        self.partition = partition
+        self.client = client
+        self.bus = bus
+        self.scope = scope
+        self.is_current = is_current
+        self.requests = 0
+        self.last_success_ms: int | None = partition.state.get_state("last_success_ms")
+
+    def _check(self) -> None:
+        if not self.is_current():
+            raise Stale(self.scope.sub_account_id)
+
+    def _ok(self) -> None:
+        self.last_success_ms = int(time.time() * 1000)
+        self.partition.state.set_state("last_success_ms", self.last_success_ms)
+
+    async def _pages(self, fetch: Callable[[str | None], Any]) -> AsyncIterator[Any]:
+        cursor: str | None = None
+        while True:
+            page = await fetch(cursor)
+            self.requests += 1
+            self._check()
+            yield page
+            cursor = page.next_cursor
+            if cursor is None:
+                return
+
+    # -- contacts ----------------------------------------------------------------------------
+    async def sync_fields(self) -> None:
+        fields = await self.client.custom_fields()
+        self.requests += 1
+        self._check()
+        self.partition.custom_fields.replace_fields([_wire(f) for f in fields])
+
+    async def full_contacts(self) -> int:
+        """Walk every contact; store them page by page; delete what the server no longer has."""
+        await self.sync_fields()
+        seen: set[str] = set()
+        newest: str | None = None
+        async for page in self._pages(lambda c: self.client.list_contacts(limit=CONTACT_PAGE, cursor=c)):
+            docs = [_wire(c) for c in page.data]
+            if newest is None and docs:
+                newest = docs[0].get("updatedAt")
+            self.partition.contacts.upsert_many(docs)
+            seen.update(d["id"] for d in docs)
+            self.bus.publish(ContactsChanged(self.scope, ids=frozenset(d["id"] for d in docs)))
+        gone = self.partition.contacts.all_ids() - seen
+        if gone:
+            self.partition.contacts.delete_ids(gone)
+            self.bus.publish(ContactsChanged(self.scope, deleted=frozenset(gone)))
+        if newest is not None:
+            self.partition.state.set_state("contacts_hwm", newest)
+        self.partition.state.set_state("contacts_full_ms", int(time.time() * 1000))
+        self._ok()
+        return len(seen)
+
+    async def refresh_contacts(self) -> int:
+        """Fetch what changed since the high-water mark (newest first, stop at the mark)."""
+        hwm = self.partition.state.get_state("contacts_hwm")
+        if hwm is None:
+            return await self.full_contacts()
+        changed: set[str] = set()
+        newest: str | None = None
+        async for page in self._pages(lambda c: self.client.list_contacts(limit=CONTACT_PAGE, cursor=c)):
+            docs = [_wire(c) for c in page.data]
+            if newest is None and docs:
+                newest = docs[0].get("updatedAt")
+            fresh = [d for d in docs if (d.get("updatedAt") or "") >= hwm]
+            if fresh:
+                self.partition.contacts.upsert_many(fresh)
+                changed.update(d["id"] for d in fresh)
+            if len(fresh) < len(docs):
+                break  # reached records older than the mark
+        if newest is not None and newest > hwm:
+            self.partition.state.set_state("contacts_hwm", newest)
+        if changed:
+            self.bus.publish(ContactsChanged(self.scope, ids=frozenset(changed)))
+        self._ok()
+        return len(changed)
+
+    # -- conversations ---------------------------------------------------------------------------
+    async def full_conversations(self) -> int:
+        seen: set[str] = set()
+        newest: str | None = None
+        async for page in self._pages(
+            lambda c: self.client.list_conversations(limit=CONVERSATION_PAGE, cursor=c)
+        ):
+            docs = [_wire(c) for c in page.data]
+            if newest is None and docs:
+                newest = docs[0].get("lastMessageAt")
+            self.partition.conversations.upsert_conversations(docs)
+            seen.update(d["id"] for d in docs)
+            self.bus.publish(ConversationsChanged(self.scope, ids=frozenset(d["id"] for d in docs)))
+        gone = self.partition.conversations.all_conversation_ids() - seen
+        if gone:
+            self.partition.conversations.delete_conversations(gone)
+            self.bus.publish(ConversationsChanged(self.scope, deleted=frozenset(gone)))
+        if newest is not None:
+            self.partition.state.set_state("conversations_hwm", newest)
+        self.partition.state.set_state("conversations_full_ms", int(time.time() * 1000))
+        self._ok()
+        return len(seen)
+
+    async def refresh_conversations(self) -> set[str]:
+        """Conversations with new activity since the mark; returns their ids."""
+        hwm = self.partition.state.get_state("conversations_hwm")
+        if hwm is None:
+            await self.full_conversations()
+            return set()
+        changed: set[str] = set()
+        newest: str | None = None
+        async for page in self._pages(
+            lambda c: self.client.list_conversations(limit=50, cursor=c)
+        ):
+            docs = [_wire(c) for c in page.data]
+            if newest is None and docs:
+                newest = docs[0].get("lastMessageAt")
+            fresh = [d for d in docs if (d.get("lastMessageAt") or "") >= hwm]
+            if fresh:
+                self.partition.conversations.upsert_conversations(fresh)
+                changed.update(d["id"] for d in fresh)
+            if len(fresh) < len(docs):
+                break
+        if newest is not None and newest > hwm:
+            self.partition.state.set_state("conversations_hwm", newest)
+        if changed:
+            self.bus.publish(ConversationsChanged(self.scope, ids=frozenset(changed)))
+        self._ok()
+        return changed
+
+    # -- threads --------------------------------------------------------------------------------
+    async def refresh_thread(self, conversation_id: str) -> list[dict[str, Any]]:
+        """The newest page of a thread (new messages and status changes of recent ones)."""
+        page = await self.client.list_messages(conversation_id, limit=MESSAGE_PAGE)
+        self.requests += 1
+        self._check()
+        docs = [_wire(m) for m in page.data]
+        self.partition.messages.upsert_messages(docs)
+        key = f"thread_cursor:{conversation_id}"
+        if self.partition.state.get_state(key) is None:
+            self.partition.state.set_state(key, page.next_cursor or "")
+        self.bus.publish(MessagesChanged(self.scope, conversation_id, frozenset(d["id"] for d in docs)))
+        self._ok()
+        return docs
+
+    async def load_older(self, conversation_id: str) -> int:
+        """The next older page of a thread (scrolling up); 0 when the start was reached."""
+        key = f"thread_cursor:{conversation_id}"
+        cursor = self.partition.state.get_state(key)
+        if cursor is None:
+            await self.refresh_thread(conversation_id)
+            cursor = self.partition.state.get_state(key)
+        if not cursor:
+            return 0
+        page = await self.client.list_messages(conversation_id, limit=MESSAGE_PAGE, cursor=cursor)
+        self.requests += 1
+        self._check()
+        docs = [_wire(m) for m in page.data]
+        self.partition.messages.upsert_messages(docs)
+        self.partition.state.set_state(key, page.next_cursor or "")
+        self.bus.publish(MessagesChanged(self.scope, conversation_id, frozenset(d["id"] for d in docs)))
+        return len(docs)
+
+    # -- calendars ----------------------------------------------------------------------------
+    async def refresh_calendars(self) -> None:
+        calendars = await self.client.list_calendars()
+        types = await self.client.list_appointment_types()
+        self.requests += 2
+        self._check()
+        self.partition.calendars.replace_calendars([_wire(c) for c in calendars])
+        self.partition.calendars.replace_types([_wire(t) for t in types])
+
+    async def refresh_appointments(self, days_back: int = 30, days_ahead: int = 60) -> int:
+        now = datetime.now(UTC)
+        start = int((now - timedelta(days=days_back)).timestamp() * 1000)
+        end = int((now + timedelta(days=days_ahead)).timestamp() * 1000)
+        docs: list[dict[str, Any]] = []
+        async for page in self._pages(lambda c: self.client.list_appointments(
+                start_ms=start, end_ms=end, limit=APPOINTMENT_PAGE, cursor=c)):
+            docs += [_wire(a) for a in page.data]
+        self.partition.calendars.replace_appointments_between(start, end, docs)
+        self.bus.publish(AppointmentsChanged(self.scope))
+        self._ok()
+        return len(docs)
