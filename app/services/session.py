@@ -149,8 +149,11 @@ class Session:
         try:
             await self.sender.run()
         except StopPolling as exc:
-            if self.is_current(generation) and self.key_problem is None:
-                self.bus.publish(KeyProblem(self.profile_id, "KEY", str(exc)))
+            # The sender stops on a key failure (its items stay queued); report it once,
+            # exactly as a failing poll would.
+            cause = exc.__cause__
+            if self.is_current(generation) and isinstance(cause, ApiError):
+                self._key_failed(cause)
 
     # -- what is on screen -------------------------------------------------------------------
     def set_visible(self, area: str, visible: bool) -> None:
