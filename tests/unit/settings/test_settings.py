@@ -12,7 +12,7 @@ import pytest
 from keyring.backend import KeyringBackend
 from keyring.errors import NoKeyringError
 
-from app.settings.logs import RedactingFilter, redact
+from app.settings.logs import RedactingFilter, install, redact
 from app.settings.paths import AppPaths
 from app.settings.profiles import Profile, ProfileStore, SettingsError
 from app.settings.secrets import KeyringSecrets, KeyringUnavailable, Secrets
@@ -123,7 +123,7 @@ def test_without_a_keyring_there_is_no_plaintext_fallback(tmp_path: Path) -> Non
                                     "Bearer eyJhbGciOiJIUzI1NiJ9.x.y"])
 def test_redaction(secret: str) -> None:
     out = redact(f"calling with {secret} now")
-    assert secret not in out and "***" in out and out.startswith("calling with")
+    assert secret not in out and "[REDACTED]" in out and out.startswith("calling with")
 
 
 def test_log_filter_redacts_messages_args_and_tracebacks() -> None:
@@ -142,4 +142,16 @@ def test_log_filter_redacts_messages_args_and_tracebacks() -> None:
     finally:
         logger.removeHandler(handler)
     text = stream.getvalue()
-    assert "SECRETVALUE" not in text and text.count("***") >= 2 and "RuntimeError" in text
+    assert "SECRETVALUE" not in text and text.count("[REDACTED]") >= 2 and "RuntimeError" in text
+
+
+def test_install_puts_the_filter_on_every_handler() -> None:
+    logger = logging.getLogger("test.install")
+    handler = logging.StreamHandler(io.StringIO())
+    logger.addHandler(handler)
+    try:
+        install(logger)
+        install(logger)
+        assert sum(isinstance(f, RedactingFilter) for f in handler.filters) == 1
+    finally:
+        logger.removeHandler(handler)

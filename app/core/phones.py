@@ -1,0 +1,131 @@
+"""Phone numbers: normalisation to E.164 (what Seedly stores and SMS needs, seed §11)
+with a default region for numbers typed without a country code.
+
+Acceptance uses ``phonenumbers.is_possible_number`` (right length for the
+country), not ``is_valid_number``: the latter rejects the 555 numbers the
+seed's own examples use (``+15551234567``) and any range allocated after the
+installed metadata. ``PhoneCheck.likely_valid`` carries the stricter verdict
+for a soft warning.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import phonenumbers
+from phonenumbers import NumberParseException, PhoneNumberFormat
+
+DEFAULT_REGION = "US"
+_E164_RE = re.compile(r"^\+[1-9]\d{1,14}$")
+
+
+class InvalidPhone(ValueError):
+    """A number that cannot be normalised; ``str(exc)`` is a sentence for the user."""
+
+    def __init__(self, message: str, raw: str) -> None:
+        super().__init__(message)
+        self.raw = raw
+
+
+@dataclass(frozen=True)
+class PhoneCheck:
+    """Outcome of ``check_phone``: either ``e164`` or an ``error`` sentence."""
+
+    raw: str
+    e164: str | None
+    error: str | None
+    region: str | None = None
+    """Region the number belongs to (``"GB"``), when known."""
+    likely_valid: bool = False
+    """The number is in an allocated range per phonenumbers' metadata."""
+
+    @property
+    def ok(self) -> bool:
+        """The number was normalised."""
+        return self.e164 is not None
+
+
+def is_e164(value: str) -> bool:
+    """Whether ``value`` is already written in E.164 (``+`` and up to 15 digits)."""
+    return bool(_E164_RE.match(value))
+
+
+def _region(default_region: str | None) -> str | None:
+    if not default_region:
+        return None
+    region = default_region.strip().upper()
+    # An unknown region would make phonenumbers fail every national number with a
+    # confusing error; treat it as "no default region" instead.
+    return region if region in phonenumbers.SUPPORTED_REGIONS else None
+
+
+def check_phone(raw: str, default_region: str | None = DEFAULT_REGION) -> PhoneCheck:
+    """Normalise ``raw`` to E.164 without raising; for inline validation.
+
+    ``"(617) 555-0101"`` with region ``"US"`` gives ``"+16175550101"``;
+    numbers starting with ``+`` ignore the region."""
+    text = raw.strip()
+    if not text:
+        return PhoneCheck(raw, None, "Enter a phone number.")
+    region = _region(default_region)
+    try:
+        number = phonenumbers.parse(text, region)
+    except NumberParseException as exc:
+        if exc.error_type == NumberParseException.INVALID_COUNTRY_CODE:
+            if region is None and not text.startswith("+"):
+                return PhoneCheck(raw, None, "Start the number with + and its country code, "
+                                             "e.g. +15551234567.")
+            return PhoneCheck(raw, None, f"“{text}” has a country code that does not exist.")
+        if exc.error_type == NumberParseException.TOO_LONG:
+            return PhoneCheck(raw, None, f"“{text}” has too many digits for a phone number.")
+        return PhoneCheck(raw, None, f"“{text}” is not a phone number.")
+    if number.extension:
+        # E.164 has no place for an extension; dropping it silently would lose data.
+        return PhoneCheck(raw, None, "Extensions cannot be stored with the number; remove "
+                                     f"“{number.extension}” and keep it in a note.")
+    if not phonenumbers.is_possible_number(number):
+        return PhoneCheck(raw, None, f"“{text}” does not have the right number of digits for "
+                                     "a phone number in its country.")
+    e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164)
+    return PhoneCheck(
+        raw,
+        e164,
+        None,
+        region=phonenumbers.region_code_for_number(number),
+        likely_valid=phonenumbers.is_valid_number(number),
+    )
+
+
+def normalize_phone(raw: str, default_region: str | None = DEFAULT_REGION) -> str:
+    """``raw`` in E.164, or ``InvalidPhone`` with a sentence saying what is wrong."""
+    result = check_phone(raw, default_region)
+    if result.e164 is None:
+        raise InvalidPhone(result.error or "Not a phone number.", raw)
+    return result.e164
+
+
+def format_phone(e164: str, *, international: bool = False,
+                 home_region: str | None = DEFAULT_REGION) -> str:
+    """An E.164 number for display: national style for numbers of ``home_region``,
+    international otherwise (or always with ``international``). Unparseable input
+    is returned unchanged."""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except NumberParseException:
+        return e164
+    region = _region(home_region)
+    if not international and region and phonenumbers.region_code_for_number(number) == region:
+        return phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL)
+
+
+__all__ = [
+    "DEFAULT_REGION",
+    "InvalidPhone",
+    "PhoneCheck",
+    "check_phone",
+    "format_phone",
+    "is_e164",
+    "normalize_phone",
+]
