@@ -40,6 +40,7 @@ class PollJob:
     next_due: float = 0.0
     failures: int = 0
     runs: int = 0
+    last_run: float | None = None
     last_error: str | None = None
 
 
@@ -85,10 +86,15 @@ class PollScheduler:
         self._poke()
 
     def set_activity(self, *, idle: bool | None = None, minimised: bool | None = None) -> None:
+        """The user went idle / minimised the window (or came back): re-plan every job now,
+        so the rate changes at once rather than after each job's next run."""
         if idle is not None:
             self.idle = idle
         if minimised is not None:
             self.minimised = minimised
+        for job in self.jobs.values():
+            if job.last_run is not None:
+                job.next_due = job.last_run + self.effective_interval(job)
         self._poke()
 
     def trigger(self, name: str) -> None:
@@ -165,7 +171,8 @@ class PollScheduler:
         else:
             job.failures = 0
             job.last_error = None
-        job.next_due = self.clock() + self.effective_interval(job)
+        job.last_run = self.clock()
+        job.next_due = job.last_run + self.effective_interval(job)
 
     async def run(self) -> None:
         """Run jobs as they fall due, until cancelled."""

@@ -66,8 +66,11 @@ async def _race(box: Sandbox, db_path: Path) -> dict[str, Any]:
             if page:
                 session.open_conversation(page[0]["id"])
         await asyncio.sleep(rng.uniform(0.0, 0.03))
-    # Let the last one settle, then stop everything.
-    await asyncio.sleep(1.0)
+    requests_during_race = client.transport.requests_sent
+    # Then let each sub-account settle once, so both partitions hold data to check.
+    for sub in subs:
+        await session.switch(sub)
+        await asyncio.sleep(1.5)
     await session.close()
     stored = {}
     for index, sub in enumerate(subs):
@@ -75,12 +78,14 @@ async def _race(box: Sandbox, db_path: Path) -> dict[str, Any]:
         stored[index] = (part.contacts.all_ids(), part.conversations.all_conversation_ids())
     db.close()
     await client.aclose()
-    return {"leaks": leaks, "stored": stored, "switches": len(switches), "scopes": seen_scopes}
+    return {"leaks": leaks, "stored": stored, "switches": len(switches), "scopes": seen_scopes,
+            "requests": requests_during_race}
 
 
 def test_switching_never_mixes_sub_accounts(sandbox: Sandbox, tmp_path: Path) -> None:
     result = asyncio.run(_race(sandbox, tmp_path / "cache.sqlite3"))
-    assert result["switches"] == SWITCHES
+    assert result["switches"] == SWITCHES + len(sandbox.sub_ids)
+    assert result["requests"] >= SWITCHES, "polls must have been in flight during the switches"
     assert result["leaks"] == []
     assert result["scopes"] == set(sandbox.sub_ids), "both sub-accounts must have received data"
     for index in range(len(sandbox.sub_ids)):
@@ -89,5 +94,6 @@ def test_switching_never_mixes_sub_accounts(sandbox: Sandbox, tmp_path: Path) ->
         assert stored_contacts, f"sub-account {index} synced nothing"
         assert stored_contacts <= contacts, "a contact of another sub-account leaked into this partition"
         assert stored_conversations <= conversations
-    print(f"\nswitch race: {SWITCHES} switches, 0 leaks; cached contacts "
+    print(f"\nswitch race: {SWITCHES} switches, {result['requests']} requests in flight, 0 leaks; "
+          "cached contacts "
           f"{[len(result['stored'][i][0]) for i in result['stored']]}")
