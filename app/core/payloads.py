@@ -485,56 +485,44 @@ def _webhook_events(value: Any) -> Any:
     return value
 
 
-class WebhookCreate(RequestModel):
-    """Body of ``POST /webhooks``. Only events the seed lists may be chosen."""
+class _WebhookFields(RequestModel):
+    """The checks shared by webhook create and update bodies (validators are inherited)."""
 
     labels: ClassVar[dict[str, str]] = {"url": "URL"}
+
+    @field_validator("url", mode="before", check_fields=False)
+    @classmethod
+    def _url(cls, value: Any) -> Any:
+        return _webhook_url(value)
+
+    @field_validator("events", mode="before", check_fields=False)
+    @classmethod
+    def _events(cls, value: Any) -> Any:
+        return _webhook_events(value)
+
+    @field_validator("description", mode="before", check_fields=False)
+    @classmethod
+    def _description(cls, value: Any) -> Any:
+        return _optional_text(value)
+
+
+class WebhookCreate(_WebhookFields):
+    """Body of ``POST /webhooks``. Only events the seed lists may be chosen."""
 
     url: str
     events: list[EventType]
     description: str | None = None
 
-    @field_validator("url", mode="before")
-    @classmethod
-    def _url(cls, value: Any) -> Any:
-        return _webhook_url(value)
 
-    @field_validator("events", mode="before")
-    @classmethod
-    def _events(cls, value: Any) -> Any:
-        return _webhook_events(value)
-
-    @field_validator("description", mode="before")
-    @classmethod
-    def _description(cls, value: Any) -> Any:
-        return _optional_text(value)
-
-
-class WebhookUpdate(RequestModel):
+class WebhookUpdate(_WebhookFields):
     """Body of ``PATCH /webhooks/{id}``. The seed documents no body for it: the
     create fields are checked, and other fields (an active flag, say) pass through."""
 
     model_config = ConfigDict(extra="allow")
-    labels: ClassVar[dict[str, str]] = {"url": "URL"}
 
     url: str | None = None
     events: list[EventType] | None = None
     description: str | None = None
-
-    @field_validator("url", mode="before")
-    @classmethod
-    def _url(cls, value: Any) -> Any:
-        return _webhook_url(value)
-
-    @field_validator("events", mode="before")
-    @classmethod
-    def _events(cls, value: Any) -> Any:
-        return _webhook_events(value)
-
-    @field_validator("description", mode="before")
-    @classmethod
-    def _description(cls, value: Any) -> Any:
-        return _optional_text(value)
 
 
 # -- building -----------------------------------------------------------------------------

@@ -115,15 +115,7 @@ def revoke_key(ctx: Ctx) -> Reply:
 @route("GET", "/_sandbox/events", auth="control")
 def list_events(ctx: Ctx) -> Reply:
     """Recorded events, oldest first: ``?subAccountId=&name=&after=SEQ&limit=``."""
-    where, params = ["1"], []  # type: list[str], list[Any]
-    sub = ctx.query.str("subAccountId")
-    if sub:
-        where.append("sub_account_id = ?")
-        params.append(sub)
-    name = ctx.query.str("name")
-    if name:
-        where.append("name = ?")
-        params.append(name)
+    where, params = ctx.query.equals((("subAccountId", "sub_account_id"), ("name", "name")))
     after = ctx.query.int("after", default=0, minimum=0)
     where.append("seq > ?")
     params.append(after)

@@ -149,6 +149,17 @@ class Query:
             return False
         raise validation(f"{name} must be true or false")
 
+    def equals(self, columns: Sequence[tuple[str, str]]) -> tuple[list[str], list[Any]]:
+        """SQL conditions for ``name=value`` parameters that filter a column by equality."""
+        where: list[str] = ["1"]
+        params: list[Any] = []
+        for name, column in columns:
+            value = self.str(name, max_len=200)
+            if value:
+                where.append(f"{column} = ?")
+                params.append(value)
+        return where, params
+
     def limit(self, default: int, maximum: int) -> int:
         value = self.int("limit", default=default, minimum=1)
         assert value is not None

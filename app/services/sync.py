@@ -78,6 +78,57 @@ class SyncService:
             if cursor is None:
                 return
 
+    # -- generic walks ------------------------------------------------------------------------
+    async def _full_walk(self, kind: str, fetch: Callable[[str | None], Any], stamp: str,
+                         upsert: Callable[[list[dict[str, Any]]], Any],
+                         stored_ids: Callable[[], set[str]], delete: Callable[[set[str]], Any],
+                         changed: Callable[..., Any]) -> int:
+        """Walk a whole list, storing each page; delete what the server no longer has."""
+        seen: set[str] = set()
+        newest: str | None = None
+        async for page in self._pages(fetch):
+            docs = [_wire(r) for r in page.data]
+            if newest is None and docs:
+                newest = docs[0].get(stamp)
+            upsert(docs)
+            seen.update(d["id"] for d in docs)
+            self.bus.publish(changed(self.scope, ids=frozenset(d["id"] for d in docs)))
+        gone = stored_ids() - seen
+        if gone:
+            delete(gone)
+            self.bus.publish(changed(self.scope, deleted=frozenset(gone)))
+        if newest is not None:
+            self.partition.state.set_state(f"{kind}_hwm", newest)
+        self.partition.state.set_state(f"{kind}_full_ms", int(time.time() * 1000))
+        self._ok()
+        return len(seen)
+
+    async def _refresh_walk(self, kind: str, fetch: Callable[[str | None], Any], stamp: str,
+                            upsert: Callable[[list[dict[str, Any]]], Any],
+                            changed_event: Callable[..., Any]) -> set[str] | None:
+        """Newest-first pages until the high-water mark; None when no mark exists yet."""
+        hwm = self.partition.state.get_state(f"{kind}_hwm")
+        if hwm is None:
+            return None
+        changed: set[str] = set()
+        newest: str | None = None
+        async for page in self._pages(fetch):
+            docs = [_wire(r) for r in page.data]
+            if newest is None and docs:
+                newest = docs[0].get(stamp)
+            fresh = [d for d in docs if (d.get(stamp) or "") >= hwm]
+            if fresh:
+                upsert(fresh)
+                changed.update(d["id"] for d in fresh)
+            if len(fresh) < len(docs):
+                break  # reached records older than the mark
+        if newest is not None and newest > hwm:
+            self.partition.state.set_state(f"{kind}_hwm", newest)
+        if changed:
+            self.bus.publish(changed_event(self.scope, ids=frozenset(changed)))
+        self._ok()
+        return changed
+
     # -- contacts ----------------------------------------------------------------------------
     async def sync_fields(self) -> None:
         fields = await self.client.custom_fields()
@@ -88,97 +139,37 @@ class SyncService:
     async def full_contacts(self) -> int:
         """Walk every contact; store them page by page; delete what the server no longer has."""
         await self.sync_fields()
-        seen: set[str] = set()
-        newest: str | None = None
-        async for page in self._pages(lambda c: self.client.list_contacts(limit=CONTACT_PAGE, cursor=c)):
-            docs = [_wire(c) for c in page.data]
-            if newest is None and docs:
-                newest = docs[0].get("updatedAt")
-            self.partition.contacts.upsert_many(docs)
-            seen.update(d["id"] for d in docs)
-            self.bus.publish(ContactsChanged(self.scope, ids=frozenset(d["id"] for d in docs)))
-        gone = self.partition.contacts.all_ids() - seen
-        if gone:
-            self.partition.contacts.delete_ids(gone)
-            self.bus.publish(ContactsChanged(self.scope, deleted=frozenset(gone)))
-        if newest is not None:
-            self.partition.state.set_state("contacts_hwm", newest)
-        self.partition.state.set_state("contacts_full_ms", int(time.time() * 1000))
-        self._ok()
-        return len(seen)
+        repo = self.partition.contacts
+        return await self._full_walk(
+            "contacts", lambda c: self.client.list_contacts(limit=CONTACT_PAGE, cursor=c),
+            "updatedAt", repo.upsert_many, repo.all_ids, repo.delete_ids, ContactsChanged)
 
     async def refresh_contacts(self) -> int:
         """Fetch what changed since the high-water mark (newest first, stop at the mark)."""
-        hwm = self.partition.state.get_state("contacts_hwm")
-        if hwm is None:
-            return await self.full_contacts()
-        changed: set[str] = set()
-        newest: str | None = None
-        async for page in self._pages(lambda c: self.client.list_contacts(limit=CONTACT_PAGE, cursor=c)):
-            docs = [_wire(c) for c in page.data]
-            if newest is None and docs:
-                newest = docs[0].get("updatedAt")
-            fresh = [d for d in docs if (d.get("updatedAt") or "") >= hwm]
-            if fresh:
-                self.partition.contacts.upsert_many(fresh)
-                changed.update(d["id"] for d in fresh)
-            if len(fresh) < len(docs):
-                break  # reached records older than the mark
-        if newest is not None and newest > hwm:
-            self.partition.state.set_state("contacts_hwm", newest)
-        if changed:
-            self.bus.publish(ContactsChanged(self.scope, ids=frozenset(changed)))
-        self._ok()
-        return len(changed)
+        repo = self.partition.contacts
+        changed = await self._refresh_walk(
+            "contacts", lambda c: self.client.list_contacts(limit=CONTACT_PAGE, cursor=c),
+            "updatedAt", repo.upsert_many, ContactsChanged)
+        return await self.full_contacts() if changed is None else len(changed)
 
     # -- conversations ---------------------------------------------------------------------------
     async def full_conversations(self) -> int:
-        seen: set[str] = set()
-        newest: str | None = None
-        async for page in self._pages(
-            lambda c: self.client.list_conversations(limit=CONVERSATION_PAGE, cursor=c)
-        ):
-            docs = [_wire(c) for c in page.data]
-            if newest is None and docs:
-                newest = docs[0].get("lastMessageAt")
-            self.partition.conversations.upsert_conversations(docs)
-            seen.update(d["id"] for d in docs)
-            self.bus.publish(ConversationsChanged(self.scope, ids=frozenset(d["id"] for d in docs)))
-        gone = self.partition.conversations.all_conversation_ids() - seen
-        if gone:
-            self.partition.conversations.delete_conversations(gone)
-            self.bus.publish(ConversationsChanged(self.scope, deleted=frozenset(gone)))
-        if newest is not None:
-            self.partition.state.set_state("conversations_hwm", newest)
-        self.partition.state.set_state("conversations_full_ms", int(time.time() * 1000))
-        self._ok()
-        return len(seen)
+        repo = self.partition.conversations
+        return await self._full_walk(
+            "conversations",
+            lambda c: self.client.list_conversations(limit=CONVERSATION_PAGE, cursor=c),
+            "lastMessageAt", repo.upsert_conversations, repo.all_conversation_ids,
+            repo.delete_conversations, ConversationsChanged)
 
     async def refresh_conversations(self) -> set[str]:
         """Conversations with new activity since the mark; returns their ids."""
-        hwm = self.partition.state.get_state("conversations_hwm")
-        if hwm is None:
+        repo = self.partition.conversations
+        changed = await self._refresh_walk(
+            "conversations", lambda c: self.client.list_conversations(limit=50, cursor=c),
+            "lastMessageAt", repo.upsert_conversations, ConversationsChanged)
+        if changed is None:
             await self.full_conversations()
             return set()
-        changed: set[str] = set()
-        newest: str | None = None
-        async for page in self._pages(
-            lambda c: self.client.list_conversations(limit=50, cursor=c)
-        ):
-            docs = [_wire(c) for c in page.data]
-            if newest is None and docs:
-                newest = docs[0].get("lastMessageAt")
-            fresh = [d for d in docs if (d.get("lastMessageAt") or "") >= hwm]
-            if fresh:
-                self.partition.conversations.upsert_conversations(fresh)
-                changed.update(d["id"] for d in fresh)
-            if len(fresh) < len(docs):
-                break
-        if newest is not None and newest > hwm:
-            self.partition.state.set_state("conversations_hwm", newest)
-        if changed:
-            self.bus.publish(ConversationsChanged(self.scope, ids=frozenset(changed)))
-        self._ok()
         return changed
 
     # -- threads --------------------------------------------------------------------------------

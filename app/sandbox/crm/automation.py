@@ -428,16 +428,11 @@ def list_workflows(ctx: Ctx) -> Reply:
 def list_executions(ctx: Ctx) -> Reply:
     """Executions, newest first: ``?workflow=ID|SLUG&contactId=&status=&subAccountId=&limit=``."""
     q = ctx.query
-    where, params = ["1"], []  # type: list[str], list[Any]
+    where, params = q.equals((("contactId", "e.contact_id"), ("subAccountId", "e.sub_account_id")))
     workflow = q.str("workflow", max_len=200)
     if workflow:
         where.append("(w.id = ? OR w.slug = ?)")
         params += [workflow, workflow]
-    for name, column in (("contactId", "e.contact_id"), ("subAccountId", "e.sub_account_id")):
-        value = q.str(name, max_len=200)
-        if value:
-            where.append(f"{column} = ?")
-            params.append(value)
     status = q.str("status", choices=("running", "completed", "cancelled"))
     if status:
         where.append("e.status = ?")
@@ -601,16 +596,11 @@ def list_forms(ctx: Ctx) -> Reply:
 def list_submissions(ctx: Ctx) -> Reply:
     """Submissions, newest first: ``?formId=&subAccountId=&contactId=&limit=``."""
     q = ctx.query
-    where, params = ["1"], []  # type: list[str], list[Any]
-    for name, column in (
+    where, params = q.equals((
         ("formId", "form_id"),
         ("subAccountId", "sub_account_id"),
         ("contactId", "contact_id"),
-    ):
-        value = q.str(name, max_len=200)
-        if value:
-            where.append(f"{column} = ?")
-            params.append(value)
+    ))
     limit = q.int("limit", default=200, minimum=1, maximum=2000)
     rows = ctx.store.all(
         f"SELECT * FROM form_submissions WHERE {' AND '.join(where)} ORDER BY seq DESC LIMIT ?",

@@ -649,16 +649,11 @@ def render_delivery(row: Any) -> dict[str, Any]:
 def list_deliveries(ctx: Ctx) -> Reply:
     """Deliveries, newest first: ``?subscriptionId=&subAccountId=&event=&status=&limit=``."""
     q = ctx.query
-    where, params = ["1"], []  # type: list[str], list[Any]
-    for name, column in (
+    where, params = q.equals((
         ("subscriptionId", "subscription_id"),
         ("subAccountId", "sub_account_id"),
         ("event", "event"),
-    ):
-        value = q.str(name, max_len=200)
-        if value:
-            where.append(f"{column} = ?")
-            params.append(value)
+    ))
     status = q.str("status", choices=("pending", "succeeded", "failed"))
     if status:
         where.append("status = ?")
