@@ -18,6 +18,7 @@ from app.api.transport import RetryPolicy, Timeouts, Transport, json_of
 from app.core.keys import KeyKind, key_kind
 from app.core.models import (
     Appointment,
+    AppointmentCancellation,
     AppointmentType,
     AvailabilitySlot,
     Calendar,
@@ -27,19 +28,28 @@ from app.core.models import (
     Message,
     Page,
     SubAccount,
+    WebhookSecret,
     WebhookSubscription,
-    parse,
+    WireModel,
+    parse_data,
     parse_list,
     parse_page,
 )
 
-T = TypeVar("T")
+T = TypeVar("T", bound=WireModel)
 
 AGENCY_HEADER = "X-Sub-Account-Id"
 
 
+# Envelopes are read with ``parse_data``/``parse_list``/``parse_page``, never ``body["data"]``:
+# an answer without the envelope must raise ``InvalidResponse``, not KeyError or TypeError.
+
+
 def _body(payload: Any) -> Any:
     """A request body from a model (only the fields that were set) or a plain mapping."""
+    to_body = getattr(payload, "to_body", None)
+    if to_body is not None:  # core's request models know their own wire form
+        return to_body()
     dump = getattr(payload, "model_dump", None)
     if dump is not None:
         return dump(by_alias=True, exclude_unset=True, mode="json")
@@ -141,12 +151,14 @@ class SeedlyClient:
         body = await self._call("GET", "/api/v1/contacts", params={**params, "limit": limit, "cursor": cursor})
         return parse_page(Contact, body)
 
-    def iter_contacts(self, *, limit: int = 100, **filters: Any) -> AsyncIterator[Contact]:
+    def iter_contacts(self, *, search: str | None = None, email: str | None = None,
+                      lifecycle_stage: str | None = None, source: str | None = None,
+                      tags: list[str] | None = None, assigned_to: str | None = None,
+                      has_phone: bool | None = None, limit: int = 100) -> AsyncIterator[Contact]:
         """Every contact matching the filters, following cursors page by page."""
-        params = self._contact_params(filters.get("search"), filters.get("email"),
-                                      filters.get("lifecycle_stage"), filters.get("source"),
-                                      filters.get("tags"), filters.get("assigned_to"),
-                                      filters.get("has_phone"))
+        # Named filters (they were ``**filters``): a misspelt one silently returned everything.
+        params = self._contact_params(search, email, lifecycle_stage, source, tags, assigned_to,
+                                      has_phone)
         return self._pages("/api/v1/contacts", Contact, {**params, "limit": limit})
 
     async def find_contact_by_email(self, email: str) -> Contact | None:
@@ -155,18 +167,18 @@ class SeedlyClient:
         return page.data[0] if page.data else None
 
     async def get_contact(self, contact_id: str) -> Contact:
-        return parse(Contact, (await self._call("GET", f"/api/v1/contacts/{contact_id}"))["data"])
+        return parse_data(Contact, await self._call("GET", f"/api/v1/contacts/{contact_id}"))
 
     async def custom_fields(self) -> list[CustomFieldDefinition]:
         return parse_list(CustomFieldDefinition, await self._call("GET", "/api/v1/contacts/fields"))
 
     async def create_contact(self, payload: Any) -> Contact:
         body = await self._call("POST", "/api/v1/contacts", body=_body(payload))
-        return parse(Contact, body["data"])
+        return parse_data(Contact, body)
 
     async def update_contact(self, contact_id: str, changes: Any) -> Contact:
         body = await self._call("PATCH", f"/api/v1/contacts/{contact_id}", body=_body(changes))
-        return parse(Contact, body["data"])
+        return parse_data(Contact, body)
 
     async def delete_contact(self, contact_id: str) -> None:
         await self._call("DELETE", f"/api/v1/contacts/{contact_id}")
@@ -179,15 +191,16 @@ class SeedlyClient:
                   "assignedTo": assigned_to, "limit": limit, "cursor": cursor}
         return parse_page(Conversation, await self._call("GET", "/api/v1/conversations", params=params))
 
-    def iter_conversations(self, *, limit: int = 200, **filters: Any) -> AsyncIterator[Conversation]:
-        params = {"status": filters.get("status"), "channel": filters.get("channel"),
-                  "contactId": filters.get("contact_id"), "assignedTo": filters.get("assigned_to"),
-                  "limit": limit}
+    def iter_conversations(self, *, status: str | None = None, channel: str | None = None,
+                           contact_id: str | None = None, assigned_to: str | None = None,
+                           limit: int = 200) -> AsyncIterator[Conversation]:
+        params = {"status": status, "channel": channel, "contactId": contact_id,
+                  "assignedTo": assigned_to, "limit": limit}
         return self._pages("/api/v1/conversations", Conversation, params)
 
     async def get_conversation(self, conversation_id: str) -> Conversation:
         body = await self._call("GET", f"/api/v1/conversations/{conversation_id}")
-        return parse(Conversation, body["data"])
+        return parse_data(Conversation, body)
 
     async def create_conversation(self, contact_id: str, channel: str,
                                   subject: str | None = None) -> Conversation:
@@ -197,17 +210,22 @@ class SeedlyClient:
         if subject:
             payload["subject"] = subject
         body = await self._call("POST", "/api/v1/conversations", body=payload, idempotent=True)
-        return parse(Conversation, body["data"])
+        return parse_data(Conversation, body)
 
     async def update_conversation(self, conversation_id: str, **changes: Any) -> Conversation:
         """PATCH ``status`` and/or ``assigned_to`` (None unassigns)."""
+        # Anything else (``assignedTo``, a typo) used to be dropped silently: the PATCH then
+        # "succeeded" without changing what the caller asked for.
+        unknown = set(changes) - {"status", "assigned_to"}
+        if unknown:
+            raise TypeError(f"update_conversation() got unexpected changes: {sorted(unknown)}")
         payload: dict[str, Any] = {}
         if "status" in changes:
             payload["status"] = changes["status"]
         if "assigned_to" in changes:
             payload["assignedTo"] = changes["assigned_to"]
         body = await self._call("PATCH", f"/api/v1/conversations/{conversation_id}", body=payload)
-        return parse(Conversation, body["data"])
+        return parse_data(Conversation, body)
 
     async def list_messages(self, conversation_id: str, *, limit: int | None = None,
                             cursor: str | None = None) -> Page[Message]:
@@ -222,7 +240,7 @@ class SeedlyClient:
         """Send once. A lost answer raises ``OutcomeUnknown``: reconcile, never resend blindly."""
         body = await self._call("POST", f"/api/v1/conversations/{conversation_id}/messages",
                                 body=_body(payload))
-        return parse(Message, body["data"])
+        return parse_data(Message, body)
 
     # -- calendars -------------------------------------------------------------------------
     async def list_calendars(self) -> list[Calendar]:
@@ -245,19 +263,21 @@ class SeedlyClient:
                   "status": status, "limit": limit, "cursor": cursor}
         return parse_page(Appointment, await self._call("GET", "/api/v1/calendars/appointments", params=params))
 
-    def iter_appointments(self, *, limit: int = 200, **filters: Any) -> AsyncIterator[Appointment]:
-        params = {"calendarId": filters.get("calendar_id"), "startDate": filters.get("start_ms"),
-                  "endDate": filters.get("end_ms"), "status": filters.get("status"), "limit": limit}
+    def iter_appointments(self, *, calendar_id: str | None = None, start_ms: int | None = None,
+                          end_ms: int | None = None, status: str | None = None,
+                          limit: int = 200) -> AsyncIterator[Appointment]:
+        params = {"calendarId": calendar_id, "startDate": start_ms, "endDate": end_ms,
+                  "status": status, "limit": limit}
         return self._pages("/api/v1/calendars/appointments", Appointment, params)
 
     async def book_appointment(self, payload: Any) -> Appointment:
         body = await self._call("POST", "/api/v1/calendars/appointments", body=_body(payload))
-        return parse(Appointment, body["data"])
+        return parse_data(Appointment, body)
 
     async def cancel_appointment(self, appointment_id: str, reason: str | None = None) -> bool:
         body = await self._call("DELETE", f"/api/v1/calendars/appointments/{appointment_id}",
                                 params={"reason": reason})
-        return bool(body["data"].get("cancelled"))
+        return parse_data(AppointmentCancellation, body).cancelled
 
     # -- webhooks --------------------------------------------------------------------------
     async def list_webhooks(self) -> list[WebhookSubscription]:
@@ -266,11 +286,11 @@ class SeedlyClient:
     async def create_webhook(self, payload: Any) -> WebhookSubscription:
         """Create a subscription; the returned object carries the secret, shown this once."""
         body = await self._call("POST", "/api/v1/webhooks", body=_body(payload))
-        return parse(WebhookSubscription, body["data"])
+        return parse_data(WebhookSubscription, body)
 
     async def update_webhook(self, webhook_id: str, changes: Any) -> WebhookSubscription:
         body = await self._call("PATCH", f"/api/v1/webhooks/{webhook_id}", body=_body(changes))
-        return parse(WebhookSubscription, body["data"])
+        return parse_data(WebhookSubscription, body)
 
     async def delete_webhook(self, webhook_id: str) -> None:
         await self._call("DELETE", f"/api/v1/webhooks/{webhook_id}")
@@ -278,7 +298,7 @@ class SeedlyClient:
     async def regenerate_webhook_secret(self, webhook_id: str) -> str:
         """A new signing secret (the old one stops working at once); shown this once."""
         body = await self._call("POST", f"/api/v1/webhooks/{webhook_id}/regenerate-secret")
-        return str(body["data"]["secret"])
+        return parse_data(WebhookSecret, body).secret
 
     # -- public endpoints (no key) ---------------------------------------------------------
     async def trigger_workflow(self, slug: str, payload: Mapping[str, Any],

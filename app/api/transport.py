@@ -91,11 +91,18 @@ class Transport:
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Sleep = asyncio.sleep,
         rng: random.Random | None = None,
+        clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.retry = retry
         self.bucket_for = bucket_for
+        # Every wait (back-off, Retry-After, pacing) goes through ``sleep`` and is measured
+        # with ``monotonic``; ``clock`` (epoch seconds) reads HTTP-dates and reset epochs.
+        # Injectable so tests (and a Qt-aware loop) see and control every wait.
         self._sleep = sleep
+        self._clock = clock
+        self._monotonic = monotonic
         self._rng = rng or random.Random()
         self.budgets: dict[str, RateBudget] = {}
         self._listeners: list[Callable[[str, RateBudget], None]] = []
@@ -131,18 +138,24 @@ class Transport:
 
     def budget(self, bucket: str) -> RateBudget:
         if bucket not in self.budgets:
-            self.budgets[bucket] = RateBudget(bucket)
+            # Pacing must use the same sleep and clocks as the rest of the transport (it used
+            # asyncio.sleep and the real clocks, so an injected sleep never saw its waits),
+            # and never wait longer than a 429 may make us wait.
+            self.budgets[bucket] = RateBudget(
+                bucket, max_wait=self.retry.max_retry_after, clock=self._clock,
+                monotonic=self._monotonic, sleep=self._sleep,
+            )
         return self.budgets[bucket]
 
     # -- sending --------------------------------------------------------------------------
     async def _wait(self, seconds: float) -> None:
         # Qt-driven loops can wake a sleep early: wait against a monotonic deadline.
-        deadline = time.monotonic() + seconds
-        while (left := deadline - time.monotonic()) > 0:
+        deadline = self._monotonic() + seconds
+        while (left := deadline - self._monotonic()) > 0:
             await self._sleep(left)
 
     def _backoff(self, attempt: int) -> float:
-        delay = min(self.retry.max_delay, self.retry.base_delay * (2 ** (attempt - 1)))
+        delay = min(self.retry.max_delay, self.retry.base_delay * 2.0 ** (attempt - 1))
         return delay * self._rng.uniform(0.5, 1.0)
 
     async def request(
@@ -173,7 +186,7 @@ class Transport:
         while True:
             attempt += 1
             await budget.acquire()
-            started = time.monotonic()
+            started = self._monotonic()
             try:
                 self.requests_sent += 1
                 response = await self._client.request(
@@ -181,6 +194,7 @@ class Transport:
                 )
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
                 # Never reached the server: safe to try again whatever the method.
+                budget.release()
                 if attempt < self.retry.attempts:
                     log.info("%s %s: %s; retrying", method, path, type(exc).__name__)
                     await self._wait(self._backoff(attempt))
@@ -190,6 +204,7 @@ class Transport:
                 raise RequestTimeout(f"{self.base_url} did not accept the connection in time") from exc
             except (httpx.TimeoutException, httpx.TransportError) as exc:
                 # Sent (at least partly) and no complete answer: the outcome is unknown.
+                budget.release()
                 if idempotent and attempt < self.retry.attempts:
                     log.info("%s %s: %s; retrying", method, path, type(exc).__name__)
                     await self._wait(self._backoff(attempt))
@@ -201,7 +216,12 @@ class Transport:
                 if isinstance(exc, httpx.TimeoutException):
                     raise RequestTimeout(f"{self.base_url} did not answer in time") from exc
                 raise NetworkError(f"The connection to {self.base_url} failed: {exc}") from exc
-            elapsed = time.monotonic() - started
+            except BaseException:
+                # Cancelled (or a bug below us): no answer will come, so the request must stop
+                # counting against the budget, as on the failures above.
+                budget.release()
+                raise
+            elapsed = self._monotonic() - started
             budget.update(response.headers)
             for listener in self._listeners:
                 listener(bucket, budget)
@@ -210,13 +230,16 @@ class Transport:
                 return response
             await response.aread()
             error = error_from_response(
-                response.status_code, response.content, response.headers, time.time()
+                response.status_code, response.content, response.headers, self._clock()
             )
             if isinstance(error, RateLimited) and rate_waits < self.retry.rate_limit_waits:
                 rate_waits += 1
                 attempt -= 1  # a refusal is not a failed attempt
                 wait = min(self.retry.max_retry_after, error.retry_after or 1.0)
                 log.info("%s %s: rate limited; waiting %.1f s", method, path, wait)
+                # Tell the budget, so other requests of this bucket wait as long, and our retry
+                # is not held again by pacing until the (uncapped) reset of the 429's headers.
+                budget.retry_at(wait)
                 await self._wait(wait)
                 continue
             if (
