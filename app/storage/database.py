@@ -1,0 +1,353 @@
+"""The SQLite file: connection, migrations, transactions, partitions.
+
+One ``Database`` owns one ``sqlite3`` connection for the whole app. The
+connection is shared by the Qt thread and worker threads, so every use goes
+through a re-entrant lock (``check_same_thread=False`` only turns off
+Python's own guard; the lock is what makes it safe). Writes run in
+``transaction()``; reads in ``read()``.
+
+CRM data is reached only through a ``Partition`` (``db.partition(deployment,
+sub_account_id)``): every repository method binds the partition id into its
+SQL, so two sub-accounts cannot see or change each other's rows.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+from urllib.parse import urlsplit, urlunsplit
+
+from app.storage.errors import (
+    DatabaseClosedError,
+    MigrationError,
+    SchemaTooNewError,
+    StorageError,
+)
+from app.storage.migrations import MIGRATIONS
+from app.storage.partition import Partition
+from app.storage.research import ResearchLedger
+
+DEFAULT_BUSY_TIMEOUT_MS = 5000
+"""How long a write waits for another process's lock before failing."""
+
+MIN_SQLITE_VERSION = (3, 35, 0)
+"""Oldest SQLite this schema runs on (generated columns, NULLS LAST, multi-target UPSERT)."""
+
+DEFAULT_CACHE_KIB = 64 * 1024
+"""Page cache of the connection (an upper bound, filled only as pages are read).
+SQLite's default (2 MiB) is far smaller than the indexes of 100,000 contacts,
+which made bulk upserts and searches page through the OS cache several times
+slower; 64 MiB keeps the FTS index and the sort indexes in memory."""
+
+
+def _system_clock_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def normalize_deployment(url: str) -> str:
+    """Canonical form of a deployment URL, so cosmetic differences share a partition.
+
+    Scheme and host are lower-cased, surrounding whitespace and trailing
+    slashes are dropped: ``"HTTPS://Acme.example.com/ "`` and
+    ``"https://acme.example.com"`` are the same deployment.
+    """
+    text = url.strip()
+    if not text:
+        raise ValueError("deployment URL is empty")
+    parts = urlsplit(text)
+    if parts.scheme and parts.netloc:
+        text = urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path, parts.query, ""))
+    return text.rstrip("/")
+
+
+@dataclass(frozen=True, slots=True)
+class PartitionInfo:
+    """A partition as listed by ``Database.partitions()``."""
+
+    id: int
+    deployment: str
+    sub_account_id: str
+    created_ms: int
+
+
+class Database:
+    """The app's local store: one SQLite file, one guarded connection.
+
+    Open it with ``Database.open(path)``; close it with ``close()`` (or use it
+    as a context manager). All timestamps taken by the store come from
+    ``now_ms()`` (epoch milliseconds), which tests can replace via ``clock``.
+    """
+
+    def __init__(
+        self,
+        connection: sqlite3.Connection,
+        path: str,
+        clock: Callable[[], int],
+    ) -> None:
+        """Wrap an already configured and migrated connection; use ``open()``."""
+        self._conn = connection
+        self._path = path
+        self._clock = clock
+        self._lock = threading.RLock()
+        self._depth = 0
+        self._closed = False
+
+    # ------------------------------------------------------------------ opening
+
+    @classmethod
+    def open(
+        cls,
+        path: str | Path,
+        *,
+        migrations: Sequence[str] = MIGRATIONS,
+        clock: Callable[[], int] | None = None,
+        busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
+        cache_kib: int = DEFAULT_CACHE_KIB,
+    ) -> Database:
+        """Open (creating if needed) and migrate the database at ``path``.
+
+        Sets WAL journaling, foreign keys, ``synchronous=NORMAL``, a busy
+        timeout and the page cache size, applies pending ``migrations`` (see ``migrations.py``) and
+        turns outbox items left in ``sending`` by a previous run into
+        ``unknown``: their outcome must be reconciled before any resend.
+
+        ``path`` may be ``":memory:"`` (no WAL then). Raises ``MigrationError``
+        when a migration fails (the file keeps its previous version) and
+        ``SchemaTooNewError`` when the file is newer than ``migrations``.
+        """
+        if sqlite3.sqlite_version_info < MIN_SQLITE_VERSION:
+            raise StorageError(
+                f"SQLite {sqlite3.sqlite_version} is too old for the local database; "
+                f"{'.'.join(map(str, MIN_SQLITE_VERSION))} or newer is needed"
+            )
+        target = str(path)
+        if target != ":memory:":
+            Path(target).parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(
+            target,
+            timeout=busy_timeout_ms / 1000,
+            isolation_level=None,  # transactions are explicit (BEGIN IMMEDIATE)
+            check_same_thread=False,
+        )
+        try:
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+            conn.execute(f"PRAGMA cache_size = {-abs(int(cache_kib))}")
+            apply_migrations(conn, migrations)
+            db = cls(conn, target, clock or _system_clock_ms)
+            db._recover_interrupted_sends()
+        except BaseException:
+            conn.close()
+            raise
+        return db
+
+    def _recover_interrupted_sends(self) -> None:
+        # Only one app instance owns the file, so any 'sending' row now was
+        # left by a process that died mid-request: its outcome is unknown.
+        with self.transaction() as conn:
+            has_outbox = conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'outbox'"
+            ).fetchone()
+            if has_outbox is None:
+                return
+            conn.execute(
+                "UPDATE outbox SET state = 'unknown', updated_ms = ? WHERE state = 'sending'",
+                (self.now_ms(),),
+            )
+
+    # ------------------------------------------------------------ properties
+
+    @property
+    def path(self) -> str:
+        """The file this database was opened from (or ``":memory:"``)."""
+        return self._path
+
+    @property
+    def user_version(self) -> int:
+        """The schema version stored in the file (``PRAGMA user_version``)."""
+        with self.read() as conn:
+            return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def pragma(self, name: str) -> Any:
+        """The value of a read-only PRAGMA such as ``journal_mode`` (for diagnostics)."""
+        if not name.replace("_", "").isalnum():
+            raise ValueError(f"not a pragma name: {name!r}")
+        with self.read() as conn:
+            row = conn.execute(f"PRAGMA {name}").fetchone()
+            return None if row is None else row[0]
+
+    def now_ms(self) -> int:
+        """The store's clock, epoch milliseconds."""
+        return self._clock()
+
+    # ---------------------------------------------------------- transactions
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise DatabaseClosedError("the local database is closed")
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """Run the block atomically; roll back if it raises.
+
+        Holds the connection lock for the whole block. Nested use (from the
+        same thread) becomes a SAVEPOINT, so a repository method can be
+        composed into a caller's larger transaction.
+        """
+        with self._lock:
+            self._check_open()
+            depth = self._depth
+            if depth == 0:
+                self._conn.execute("BEGIN IMMEDIATE")
+            else:
+                self._conn.execute(f"SAVEPOINT sp{depth}")
+            self._depth = depth + 1
+            try:
+                yield self._conn
+            except BaseException:
+                self._depth = depth
+                if depth == 0:
+                    self._conn.execute("ROLLBACK")
+                else:
+                    self._conn.execute(f"ROLLBACK TO sp{depth}")
+                    self._conn.execute(f"RELEASE sp{depth}")
+                raise
+            self._depth = depth
+            if depth == 0:
+                try:
+                    self._conn.execute("COMMIT")
+                except BaseException:
+                    if self._conn.in_transaction:
+                        self._conn.execute("ROLLBACK")
+                    raise
+            else:
+                self._conn.execute(f"RELEASE sp{depth}")
+
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        """Hold the connection for a group of reads (consistent with each other)."""
+        with self._lock:
+            self._check_open()
+            yield self._conn
+
+    # ------------------------------------------------------------ partitions
+
+    def partition(self, deployment_url: str, sub_account_id: str) -> Partition:
+        """The cache partition of one sub-account of one deployment (created on first use)."""
+        deployment = normalize_deployment(deployment_url)
+        if not sub_account_id.strip():
+            raise ValueError("sub-account id is empty")
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO partitions (deployment, sub_account_id, created_ms) VALUES (?, ?, ?) "
+                "ON CONFLICT (deployment, sub_account_id) DO NOTHING",
+                (deployment, sub_account_id, self.now_ms()),
+            )
+            row = conn.execute(
+                "SELECT id FROM partitions WHERE deployment = ? AND sub_account_id = ?",
+                (deployment, sub_account_id),
+            ).fetchone()
+        return Partition(self, int(row["id"]), deployment, sub_account_id)
+
+    def partitions(self) -> list[PartitionInfo]:
+        """Every partition in the file, oldest first."""
+        with self.read() as conn:
+            rows = conn.execute(
+                "SELECT id, deployment, sub_account_id, created_ms FROM partitions ORDER BY id"
+            ).fetchall()
+        return [
+            PartitionInfo(int(r["id"]), r["deployment"], r["sub_account_id"], int(r["created_ms"]))
+            for r in rows
+        ]
+
+    def drop_partition(self, deployment_url: str, sub_account_id: str) -> bool:
+        """Delete a partition and everything cached in it (outbox and drafts included).
+
+        Returns False when there was no such partition. ``Partition`` objects
+        of a dropped partition fail on their next write (foreign key).
+        """
+        deployment = normalize_deployment(deployment_url)
+        with self.transaction() as conn:
+            cur = conn.execute(
+                "DELETE FROM partitions WHERE deployment = ? AND sub_account_id = ?",
+                (deployment, sub_account_id),
+            )
+            return cur.rowcount > 0
+
+    # -------------------------------------------------------------- research
+
+    def research_ledger(self, account_key_id: str) -> ResearchLedger:
+        """The Seamless research ledger of one API key's owner (not tied to a sub-account)."""
+        if not account_key_id.strip():
+            raise ValueError("account key id is empty")
+        return ResearchLedger(self, account_key_id)
+
+    # --------------------------------------------------------------- closing
+
+    def close(self) -> None:
+        """Close the connection (idempotent). Later use raises ``DatabaseClosedError``."""
+        with self._lock:
+            if self._closed:
+                return
+            try:
+                self._conn.execute("PRAGMA optimize")
+            finally:
+                self._closed = True
+                self._conn.close()
+
+    @property
+    def closed(self) -> bool:
+        """Whether ``close()`` was called."""
+        return self._closed
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    """``PRAGMA user_version`` of a raw connection."""
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def apply_migrations(conn: sqlite3.Connection, migrations: Sequence[str]) -> int:
+    """Bring ``conn`` up to ``len(migrations)``; returns the resulting version.
+
+    Each pending script runs in its own ``BEGIN IMMEDIATE`` transaction
+    together with its ``PRAGMA user_version`` bump, so either both happen or
+    neither does. ``conn`` must be in autocommit mode (``isolation_level=None``).
+    """
+    current = schema_version(conn)
+    target = len(migrations)
+    if current > target:
+        raise SchemaTooNewError(current, target)
+    for version in range(current + 1, target + 1):
+        script = migrations[version - 1]
+        try:
+            # executescript runs the statements one by one; wrapping them in
+            # BEGIN/COMMIT inside the script keeps them in one transaction.
+            conn.executescript(
+                f"BEGIN IMMEDIATE;\n{script}\n;\nPRAGMA user_version = {version};\nCOMMIT;"
+            )
+        except sqlite3.Error as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise MigrationError(version, str(exc)) from exc
+    return target
