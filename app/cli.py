@@ -44,24 +44,63 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run the sandbox. When ready it prints one line of JSON on stdout "
         "(URLs and keys); logs go to stderr. SIGTERM stops it.",
     )
-    sandbox.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    sandbox.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
     sandbox.add_argument("--port", type=_port, default=0, help="port; 0 picks a free one (default)")
-    sandbox.add_argument("--data", type=Path, default=None, metavar="DIR",
-                         help="directory of the SQLite store; reused as is on restart (default: a temp dir)")
-    sandbox.add_argument("--seed", choices=("demo", "empty"), default="demo",
-                         help="data of a new store: demo (default) or empty (accounts and keys only)")
-    sandbox.add_argument("--traffic", type=float, default=None, metavar="SECONDS",
-                         help="simulate live activity (inbound messages, contacts, bookings) at this pace")
-    sandbox.add_argument("--faults", type=_rate, default=0.0, metavar="RATE",
-                         help="share of API requests that fail at random (500s, drops, timeouts, 429s)")
-    sandbox.add_argument("--rate-limit-read", type=_positive_int, default=120, metavar="N",
-                         help="read requests per minute per key (default 120)")
-    sandbox.add_argument("--rate-limit-write", type=_positive_int, default=60, metavar="N",
-                         help="write requests per minute per key (default 60)")
-    sandbox.add_argument("--seamless-rate-limit", type=_positive_int, default=60, metavar="N",
-                         help="Seamless requests per minute per endpoint and organisation (default 60)")
-    sandbox.add_argument("--allow-loopback-webhooks", action="store_true",
-                         help="allow webhook targets on 127.0.0.1 (for local testing)")
+    sandbox.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="directory of the SQLite store; reused as is on restart (default: a temp dir)",
+    )
+    sandbox.add_argument(
+        "--seed",
+        choices=("demo", "empty"),
+        default="demo",
+        help="data of a new store: demo (default) or empty (accounts and keys only)",
+    )
+    sandbox.add_argument(
+        "--traffic",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="simulate live activity (inbound messages, contacts, bookings) at this pace",
+    )
+    sandbox.add_argument(
+        "--faults",
+        type=_rate,
+        default=0.0,
+        metavar="RATE",
+        help="share of API requests that fail at random (500s, drops, timeouts, 429s)",
+    )
+    sandbox.add_argument(
+        "--rate-limit-read",
+        type=_positive_int,
+        default=120,
+        metavar="N",
+        help="read requests per minute per key (default 120)",
+    )
+    sandbox.add_argument(
+        "--rate-limit-write",
+        type=_positive_int,
+        default=60,
+        metavar="N",
+        help="write requests per minute per key (default 60)",
+    )
+    sandbox.add_argument(
+        "--seamless-rate-limit",
+        type=_positive_int,
+        default=60,
+        metavar="N",
+        help="Seamless requests per minute per endpoint and organisation (default 60)",
+    )
+    sandbox.add_argument(
+        "--allow-loopback-webhooks",
+        action="store_true",
+        help="allow webhook targets on 127.0.0.1 (for local testing)",
+    )
     return parser
 
 
@@ -87,7 +126,10 @@ def _run_sandbox(args: argparse.Namespace) -> int:
     try:
         asyncio.run(serve(config))
     except OSError as exc:
-        print(f"seedly-desk sandbox: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
+        print(
+            f"seedly-desk sandbox: cannot listen on {args.host}:{args.port}: {exc.strerror}",
+            file=sys.stderr,
+        )
         return 1
     except KeyboardInterrupt:
         pass
@@ -95,8 +137,11 @@ def _run_sandbox(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(stream=sys.stderr, level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        stream=sys.stderr,
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "sandbox":

@@ -13,8 +13,13 @@ from tests.support.sandbox_process import GENEROUS_LIMITS, Sandbox, start_sandbo
 @pytest.fixture(scope="session")
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
     """One demo sandbox shared by a test session (tests create their own records)."""
-    box = start_sandbox(tmp_path_factory.mktemp("sandbox"), "--seed", "demo",
-                        "--allow-loopback-webhooks", *GENEROUS_LIMITS)
+    box = start_sandbox(
+        tmp_path_factory.mktemp("sandbox"),
+        "--seed",
+        "demo",
+        "--allow-loopback-webhooks",
+        *GENEROUS_LIMITS,
+    )
     yield box
     box.stop()
 

@@ -73,8 +73,11 @@ class SeedlyClient:
         self.kind = key_kind(api_key)
         self.transport = transport or Transport(
             base_url,
-            headers={"Authorization": f"Bearer {api_key}", "Accept": "application/json",
-                     "User-Agent": "SeedlyDesk/0.1"},
+            headers={
+                "Authorization": f"Bearer {api_key}",
+                "Accept": "application/json",
+                "User-Agent": "SeedlyDesk/0.1",
+            },
             timeouts=timeouts,
             retry=retry,
             transport=http_transport,
@@ -107,10 +110,22 @@ class SeedlyClient:
             return {AGENCY_HEADER: self.sub_account_id}
         return {}
 
-    async def _call(self, method: str, path: str, *, params: Mapping[str, Any] | None = None,
-                    body: Any = None, scoped: bool = True, idempotent: bool | None = None) -> Any:
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        body: Any = None,
+        scoped: bool = True,
+        idempotent: bool | None = None,
+    ) -> Any:
         response = await self.transport.request(
-            method, path, params=params, json_body=body, headers=self._headers(scoped),
+            method,
+            path,
+            params=params,
+            json_body=body,
+            headers=self._headers(scoped),
             idempotent=idempotent,
         )
         return json_of(response)
@@ -118,7 +133,9 @@ class SeedlyClient:
     async def _pages(self, path: str, item: type[T], params: dict[str, Any]) -> AsyncIterator[T]:
         cursor: str | None = None
         while True:
-            page = parse_page(item, await self._call("GET", path, params={**params, "cursor": cursor}))
+            page = parse_page(
+                item, await self._call("GET", path, params={**params, "cursor": cursor})
+            )
             for entry in page.data:
                 yield entry
             cursor = page.meta.cursor
@@ -133,32 +150,63 @@ class SeedlyClient:
 
     # -- contacts --------------------------------------------------------------------------
     @staticmethod
-    def _contact_params(search: str | None, email: str | None, lifecycle_stage: str | None,
-                        source: str | None, tags: list[str] | None, assigned_to: str | None,
-                        has_phone: bool | None) -> dict[str, Any]:
+    def _contact_params(
+        search: str | None,
+        email: str | None,
+        lifecycle_stage: str | None,
+        source: str | None,
+        tags: list[str] | None,
+        assigned_to: str | None,
+        has_phone: bool | None,
+    ) -> dict[str, Any]:
         return {
-            "search": search, "email": email, "lifecycleStage": lifecycle_stage, "source": source,
-            "tags": ",".join(tags) if tags else None, "assignedTo": assigned_to,
+            "search": search,
+            "email": email,
+            "lifecycleStage": lifecycle_stage,
+            "source": source,
+            "tags": ",".join(tags) if tags else None,
+            "assignedTo": assigned_to,
             "hasPhone": None if has_phone is None else str(has_phone).lower(),
         }
 
-    async def list_contacts(self, *, search: str | None = None, email: str | None = None,
-                            lifecycle_stage: str | None = None, source: str | None = None,
-                            tags: list[str] | None = None, assigned_to: str | None = None,
-                            has_phone: bool | None = None, limit: int | None = None,
-                            cursor: str | None = None) -> Page[Contact]:
-        params = self._contact_params(search, email, lifecycle_stage, source, tags, assigned_to, has_phone)
-        body = await self._call("GET", "/api/v1/contacts", params={**params, "limit": limit, "cursor": cursor})
+    async def list_contacts(
+        self,
+        *,
+        search: str | None = None,
+        email: str | None = None,
+        lifecycle_stage: str | None = None,
+        source: str | None = None,
+        tags: list[str] | None = None,
+        assigned_to: str | None = None,
+        has_phone: bool | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+    ) -> Page[Contact]:
+        params = self._contact_params(
+            search, email, lifecycle_stage, source, tags, assigned_to, has_phone
+        )
+        body = await self._call(
+            "GET", "/api/v1/contacts", params={**params, "limit": limit, "cursor": cursor}
+        )
         return parse_page(Contact, body)
 
-    def iter_contacts(self, *, search: str | None = None, email: str | None = None,
-                      lifecycle_stage: str | None = None, source: str | None = None,
-                      tags: list[str] | None = None, assigned_to: str | None = None,
-                      has_phone: bool | None = None, limit: int = 100) -> AsyncIterator[Contact]:
+    def iter_contacts(
+        self,
+        *,
+        search: str | None = None,
+        email: str | None = None,
+        lifecycle_stage: str | None = None,
+        source: str | None = None,
+        tags: list[str] | None = None,
+        assigned_to: str | None = None,
+        has_phone: bool | None = None,
+        limit: int = 100,
+    ) -> AsyncIterator[Contact]:
         """Every contact matching the filters, following cursors page by page."""
         # Named filters (they were ``**filters``): a misspelt one silently returned everything.
-        params = self._contact_params(search, email, lifecycle_stage, source, tags, assigned_to,
-                                      has_phone)
+        params = self._contact_params(
+            search, email, lifecycle_stage, source, tags, assigned_to, has_phone
+        )
         return self._pages("/api/v1/contacts", Contact, {**params, "limit": limit})
 
     async def find_contact_by_email(self, email: str) -> Contact | None:
@@ -184,26 +232,53 @@ class SeedlyClient:
         await self._call("DELETE", f"/api/v1/contacts/{contact_id}")
 
     # -- conversations and messages -------------------------------------------------------
-    async def list_conversations(self, *, status: str | None = None, channel: str | None = None,
-                                 contact_id: str | None = None, assigned_to: str | None = None,
-                                 limit: int | None = None, cursor: str | None = None) -> Page[Conversation]:
-        params = {"status": status, "channel": channel, "contactId": contact_id,
-                  "assignedTo": assigned_to, "limit": limit, "cursor": cursor}
-        return parse_page(Conversation, await self._call("GET", "/api/v1/conversations", params=params))
+    async def list_conversations(
+        self,
+        *,
+        status: str | None = None,
+        channel: str | None = None,
+        contact_id: str | None = None,
+        assigned_to: str | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+    ) -> Page[Conversation]:
+        params = {
+            "status": status,
+            "channel": channel,
+            "contactId": contact_id,
+            "assignedTo": assigned_to,
+            "limit": limit,
+            "cursor": cursor,
+        }
+        return parse_page(
+            Conversation, await self._call("GET", "/api/v1/conversations", params=params)
+        )
 
-    def iter_conversations(self, *, status: str | None = None, channel: str | None = None,
-                           contact_id: str | None = None, assigned_to: str | None = None,
-                           limit: int = 200) -> AsyncIterator[Conversation]:
-        params = {"status": status, "channel": channel, "contactId": contact_id,
-                  "assignedTo": assigned_to, "limit": limit}
+    def iter_conversations(
+        self,
+        *,
+        status: str | None = None,
+        channel: str | None = None,
+        contact_id: str | None = None,
+        assigned_to: str | None = None,
+        limit: int = 200,
+    ) -> AsyncIterator[Conversation]:
+        params = {
+            "status": status,
+            "channel": channel,
+            "contactId": contact_id,
+            "assignedTo": assigned_to,
+            "limit": limit,
+        }
         return self._pages("/api/v1/conversations", Conversation, params)
 
     async def get_conversation(self, conversation_id: str) -> Conversation:
         body = await self._call("GET", f"/api/v1/conversations/{conversation_id}")
         return parse_data(Conversation, body)
 
-    async def create_conversation(self, contact_id: str, channel: str,
-                                  subject: str | None = None) -> Conversation:
+    async def create_conversation(
+        self, contact_id: str, channel: str, subject: str | None = None
+    ) -> Conversation:
         """Open a conversation; the API returns the existing open one when there is one
         (``created`` tells which). Creating is idempotent by design, so it may be retried."""
         payload: dict[str, Any] = {"contactId": contact_id, "channel": channel}
@@ -227,19 +302,26 @@ class SeedlyClient:
         body = await self._call("PATCH", f"/api/v1/conversations/{conversation_id}", body=payload)
         return parse_data(Conversation, body)
 
-    async def list_messages(self, conversation_id: str, *, limit: int | None = None,
-                            cursor: str | None = None) -> Page[Message]:
-        body = await self._call("GET", f"/api/v1/conversations/{conversation_id}/messages",
-                                params={"limit": limit, "cursor": cursor})
+    async def list_messages(
+        self, conversation_id: str, *, limit: int | None = None, cursor: str | None = None
+    ) -> Page[Message]:
+        body = await self._call(
+            "GET",
+            f"/api/v1/conversations/{conversation_id}/messages",
+            params={"limit": limit, "cursor": cursor},
+        )
         return parse_page(Message, body)
 
     def iter_messages(self, conversation_id: str, *, limit: int = 100) -> AsyncIterator[Message]:
-        return self._pages(f"/api/v1/conversations/{conversation_id}/messages", Message, {"limit": limit})
+        return self._pages(
+            f"/api/v1/conversations/{conversation_id}/messages", Message, {"limit": limit}
+        )
 
     async def send_message(self, conversation_id: str, payload: Any) -> Message:
         """Send once. A lost answer raises ``OutcomeUnknown``: reconcile, never resend blindly."""
-        body = await self._call("POST", f"/api/v1/conversations/{conversation_id}/messages",
-                                body=_body(payload))
+        body = await self._call(
+            "POST", f"/api/v1/conversations/{conversation_id}/messages", body=_body(payload)
+        )
         return parse_data(Message, body)
 
     # -- calendars -------------------------------------------------------------------------
@@ -247,27 +329,58 @@ class SeedlyClient:
         return parse_list(Calendar, await self._call("GET", "/api/v1/calendars"))
 
     async def list_appointment_types(self, calendar_id: str | None = None) -> list[AppointmentType]:
-        body = await self._call("GET", "/api/v1/calendars/types", params={"calendarId": calendar_id})
+        body = await self._call(
+            "GET", "/api/v1/calendars/types", params={"calendarId": calendar_id}
+        )
         return parse_list(AppointmentType, body)
 
     async def availability(self, appointment_type_id: str, date: str) -> list[AvailabilitySlot]:
         """Free slots of a type on a date (YYYY-MM-DD in the calendar's timezone)."""
-        body = await self._call("GET", "/api/v1/calendars/availability",
-                                params={"appointmentTypeId": appointment_type_id, "date": date})
+        body = await self._call(
+            "GET",
+            "/api/v1/calendars/availability",
+            params={"appointmentTypeId": appointment_type_id, "date": date},
+        )
         return parse_list(AvailabilitySlot, body)
 
-    async def list_appointments(self, *, calendar_id: str | None = None, start_ms: int | None = None,
-                                end_ms: int | None = None, status: str | None = None,
-                                limit: int | None = None, cursor: str | None = None) -> Page[Appointment]:
-        params = {"calendarId": calendar_id, "startDate": start_ms, "endDate": end_ms,
-                  "status": status, "limit": limit, "cursor": cursor}
-        return parse_page(Appointment, await self._call("GET", "/api/v1/calendars/appointments", params=params))
+    async def list_appointments(
+        self,
+        *,
+        calendar_id: str | None = None,
+        start_ms: int | None = None,
+        end_ms: int | None = None,
+        status: str | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+    ) -> Page[Appointment]:
+        params = {
+            "calendarId": calendar_id,
+            "startDate": start_ms,
+            "endDate": end_ms,
+            "status": status,
+            "limit": limit,
+            "cursor": cursor,
+        }
+        return parse_page(
+            Appointment, await self._call("GET", "/api/v1/calendars/appointments", params=params)
+        )
 
-    def iter_appointments(self, *, calendar_id: str | None = None, start_ms: int | None = None,
-                          end_ms: int | None = None, status: str | None = None,
-                          limit: int = 200) -> AsyncIterator[Appointment]:
-        params = {"calendarId": calendar_id, "startDate": start_ms, "endDate": end_ms,
-                  "status": status, "limit": limit}
+    def iter_appointments(
+        self,
+        *,
+        calendar_id: str | None = None,
+        start_ms: int | None = None,
+        end_ms: int | None = None,
+        status: str | None = None,
+        limit: int = 200,
+    ) -> AsyncIterator[Appointment]:
+        params = {
+            "calendarId": calendar_id,
+            "startDate": start_ms,
+            "endDate": end_ms,
+            "status": status,
+            "limit": limit,
+        }
         return self._pages("/api/v1/calendars/appointments", Appointment, params)
 
     async def book_appointment(self, payload: Any) -> Appointment:
@@ -275,8 +388,9 @@ class SeedlyClient:
         return parse_data(Appointment, body)
 
     async def cancel_appointment(self, appointment_id: str, reason: str | None = None) -> bool:
-        body = await self._call("DELETE", f"/api/v1/calendars/appointments/{appointment_id}",
-                                params={"reason": reason})
+        body = await self._call(
+            "DELETE", f"/api/v1/calendars/appointments/{appointment_id}", params={"reason": reason}
+        )
         return parse_data(AppointmentCancellation, body).cancelled
 
     # -- webhooks --------------------------------------------------------------------------
@@ -301,17 +415,20 @@ class SeedlyClient:
         return parse_data(WebhookSecret, body).secret
 
     # -- public endpoints (no key) ---------------------------------------------------------
-    async def trigger_workflow(self, slug: str, payload: Mapping[str, Any],
-                               signing_secret: str | None = None) -> dict[str, Any]:
+    async def trigger_workflow(
+        self, slug: str, payload: Mapping[str, Any], signing_secret: str | None = None
+    ) -> dict[str, Any]:
         """POST /webhooks/workflow/{slug}, signed with the workflow's secret when it has one."""
         return await self._public_post(f"/webhooks/workflow/{slug}", payload, signing_secret)
 
-    async def inject_workflow_event(self, slug: str, payload: Mapping[str, Any],
-                                    signing_secret: str | None = None) -> dict[str, Any]:
+    async def inject_workflow_event(
+        self, slug: str, payload: Mapping[str, Any], signing_secret: str | None = None
+    ) -> dict[str, Any]:
         return await self._public_post(f"/webhooks/event/{slug}", payload, signing_secret)
 
-    async def _public_post(self, path: str, payload: Mapping[str, Any],
-                           signing_secret: str | None) -> dict[str, Any]:
+    async def _public_post(
+        self, path: str, payload: Mapping[str, Any], signing_secret: str | None
+    ) -> dict[str, Any]:
         raw = json.dumps(dict(payload), separators=(",", ":")).encode()
         headers = {"Content-Type": "application/json"}
         if signing_secret:

@@ -142,8 +142,11 @@ class Transport:
             # asyncio.sleep and the real clocks, so an injected sleep never saw its waits),
             # and never wait longer than a 429 may make us wait.
             self.budgets[bucket] = RateBudget(
-                bucket, max_wait=self.retry.max_retry_after, clock=self._clock,
-                monotonic=self._monotonic, sleep=self._sleep,
+                bucket,
+                max_wait=self.retry.max_retry_after,
+                clock=self._clock,
+                monotonic=self._monotonic,
+                sleep=self._sleep,
             )
         return self.budgets[bucket]
 
@@ -201,7 +204,9 @@ class Transport:
                     continue
                 if isinstance(exc, httpx.ConnectError):
                     raise NetworkError(f"Cannot reach {self.base_url}: {exc}") from exc
-                raise RequestTimeout(f"{self.base_url} did not accept the connection in time") from exc
+                raise RequestTimeout(
+                    f"{self.base_url} did not accept the connection in time"
+                ) from exc
             except (httpx.TimeoutException, httpx.TransportError) as exc:
                 # Sent (at least partly) and no complete answer: the outcome is unknown.
                 budget.release()

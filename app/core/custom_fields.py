@@ -144,8 +144,9 @@ def _select(value: Any, label: str, options: Sequence[str]) -> str:
     raise _Rejected(f"{label} must be one of: {', '.join(options)}.")
 
 
-def check_custom_value(definition: CustomFieldDefinition, value: Any, *,
-                       default_region: str | None = DEFAULT_REGION) -> tuple[Any, str | None]:
+def check_custom_value(
+    definition: CustomFieldDefinition, value: Any, *, default_region: str | None = DEFAULT_REGION
+) -> tuple[Any, str | None]:
     """``(normalised value, None)`` or ``(value, sentence)`` for one non-blank value."""
     label = definition.display_label
     kind = definition.type
@@ -181,9 +182,13 @@ def check_custom_value(definition: CustomFieldDefinition, value: Any, *,
     return value, None
 
 
-def check_custom_fields(values: Mapping[str, Any], definitions: Sequence[CustomFieldDefinition],
-                        *, creating: bool,
-                        default_region: str | None = DEFAULT_REGION) -> CustomFieldsCheck:
+def check_custom_fields(
+    values: Mapping[str, Any],
+    definitions: Sequence[CustomFieldDefinition],
+    *,
+    creating: bool,
+    default_region: str | None = DEFAULT_REGION,
+) -> CustomFieldsCheck:
     """Check and normalise ``values`` (a contact's ``customFields`` or a change to them)."""
     by_name = {d.name: d for d in definitions}
     result: dict[str, Any] = {}

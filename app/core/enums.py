@@ -153,8 +153,14 @@ class EventType(StrEnum):
 
 # Channels a message can be sent on through the API (live_chat is answered in the widget).
 SEND_CHANNELS: frozenset[Channel] = frozenset(
-    {Channel.SMS, Channel.EMAIL, Channel.GMAIL, Channel.MESSENGER, Channel.INSTAGRAM,
-     Channel.SOCIAL_DM}
+    {
+        Channel.SMS,
+        Channel.EMAIL,
+        Channel.GMAIL,
+        Channel.MESSENGER,
+        Channel.INSTAGRAM,
+        Channel.SOCIAL_DM,
+    }
 )
 # Channels whose recipient is an email address / a phone number.
 EMAIL_CHANNELS: frozenset[Channel] = frozenset({Channel.EMAIL, Channel.GMAIL})

@@ -114,8 +114,10 @@ class ApiError(Exception):
         """One or two sentences for the user: what happened and what to do."""
         status = f" (HTTP {self.status})" if self.status else ""
         detail = f": {_sentence(self.message)}" if self.message else "."
-        return (f"Seedly refused the request{status}{detail} "
-                "Try again; if it keeps happening, check the record in Seedly.")
+        return (
+            f"Seedly refused the request{status}{detail} "
+            "Try again; if it keeps happening, check the record in Seedly."
+        )
 
     def __repr__(self) -> str:
         parts = [repr(self.message)]
@@ -133,8 +135,10 @@ class Unauthorized(ApiError):
 
     @property
     def user_message(self) -> str:
-        return ("Seedly did not accept the API key. Check that the whole key was pasted, "
-                f"or create a new key in {KEYS_PATH} and paste it here.")
+        return (
+            "Seedly did not accept the API key. Check that the whole key was pasted, "
+            f"or create a new key in {KEYS_PATH} and paste it here."
+        )
 
 
 class KeyExpired(Unauthorized):
@@ -142,8 +146,7 @@ class KeyExpired(Unauthorized):
 
     @property
     def user_message(self) -> str:
-        return (f"The API key has expired. Create a new key in {KEYS_PATH} "
-                "and paste it here.")
+        return f"The API key has expired. Create a new key in {KEYS_PATH} and paste it here."
 
 
 class KeyRevoked(Unauthorized):
@@ -151,8 +154,7 @@ class KeyRevoked(Unauthorized):
 
     @property
     def user_message(self) -> str:
-        return (f"The API key was revoked. Create a new key in {KEYS_PATH} "
-                "and paste it here.")
+        return f"The API key was revoked. Create a new key in {KEYS_PATH} and paste it here."
 
 
 class Forbidden(ApiError):
@@ -165,10 +167,11 @@ class Forbidden(ApiError):
     @property
     def user_message(self) -> str:
         if self.scope:
-            return (f"The API key does not have the {self.scope} permission. Add it to the key "
-                    f"in {KEYS_PATH}, or create a key that has it and paste it here.")
-        return (f"The API key is not allowed to do this. Check the key's permissions in "
-                f"{KEYS_PATH}.")
+            return (
+                f"The API key does not have the {self.scope} permission. Add it to the key "
+                f"in {KEYS_PATH}, or create a key that has it and paste it here."
+            )
+        return f"The API key is not allowed to do this. Check the key's permissions in {KEYS_PATH}."
 
 
 class ValidationFailed(ApiError):
@@ -176,8 +179,9 @@ class ValidationFailed(ApiError):
     payload builders, with every problem in ``errors`` (field path → sentence);
     ``field`` is the first (or the server's) field, in wire spelling (``customFields.x``)."""
 
-    def __init__(self, message: str = "", *, errors: Mapping[str, str] | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, message: str = "", *, errors: Mapping[str, str] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(message, **kwargs)
         self.errors: dict[str, str] = dict(errors or {})
         if self.field is None and self.errors:
@@ -196,8 +200,9 @@ class ValidationFailed(ApiError):
         if self.status is None and self.message:
             return _sentence(self.message)
         if self.message:
-            return (f"Seedly rejected the request: {_sentence(self.message)} "
-                    "Correct it and try again.")
+            return (
+                f"Seedly rejected the request: {_sentence(self.message)} Correct it and try again."
+            )
         return "Seedly rejected the request as invalid. Check the fields and try again."
 
 
@@ -206,8 +211,10 @@ class NotFound(ApiError):
 
     @property
     def user_message(self) -> str:
-        return ("This item no longer exists in Seedly; it may have been deleted. "
-                "Refresh to update the view.")
+        return (
+            "This item no longer exists in Seedly; it may have been deleted. "
+            "Refresh to update the view."
+        )
 
 
 class RateLimited(ApiError):
@@ -218,10 +225,14 @@ class RateLimited(ApiError):
     @property
     def user_message(self) -> str:
         if self.retry_after:
-            return ("Seedly is receiving too many requests from this key. The app will try "
-                    f"again in {_wait_words(self.retry_after)}.")
-        return ("Seedly is receiving too many requests from this key. The app will try again "
-                "in a moment.")
+            return (
+                "Seedly is receiving too many requests from this key. The app will try "
+                f"again in {_wait_words(self.retry_after)}."
+            )
+        return (
+            "Seedly is receiving too many requests from this key. The app will try again "
+            "in a moment."
+        )
 
 
 class ServerError(ApiError):
@@ -232,8 +243,10 @@ class ServerError(ApiError):
     @property
     def user_message(self) -> str:
         status = f" (HTTP {self.status})" if self.status else ""
-        return (f"Seedly had a problem on its side{status}. Try again in a moment; if it keeps "
-                "happening, the service may be down.")
+        return (
+            f"Seedly had a problem on its side{status}. Try again in a moment; if it keeps "
+            "happening, the service may be down."
+        )
 
 
 class NetworkError(ApiError):
@@ -245,8 +258,10 @@ class NetworkError(ApiError):
 
     @property
     def user_message(self) -> str:
-        return ("Seedly could not be reached. Check your internet connection and the deployment "
-                "URL in Settings → Connections.")
+        return (
+            "Seedly could not be reached. Check your internet connection and the deployment "
+            "URL in Settings → Connections."
+        )
 
 
 class RequestTimeout(NetworkError):
@@ -254,8 +269,9 @@ class RequestTimeout(NetworkError):
 
     @property
     def user_message(self) -> str:
-        return ("Seedly did not answer in time. Check your internet connection; the app will "
-                "try again.")
+        return (
+            "Seedly did not answer in time. Check your internet connection; the app will try again."
+        )
 
 
 class OutcomeUnknown(ApiError):
@@ -269,8 +285,10 @@ class OutcomeUnknown(ApiError):
 
     @property
     def user_message(self) -> str:
-        return ("The connection dropped before Seedly confirmed this change, so it may already "
-                "have been applied. Refresh to check before trying again.")
+        return (
+            "The connection dropped before Seedly confirmed this change, so it may already "
+            "have been applied. Refresh to check before trying again."
+        )
 
 
 class InvalidResponse(ApiError):
@@ -286,8 +304,10 @@ class InvalidResponse(ApiError):
     @property
     def user_message(self) -> str:
         what = f" {with_article(self.resource)}" if self.resource else " an answer"
-        return (f"Seedly sent{what} this app could not read. Try again; if it keeps happening, "
-                "this version of the app may be out of date.")
+        return (
+            f"Seedly sent{what} this app could not read. Try again; if it keeps happening, "
+            "this version of the app may be out of date."
+        )
 
 
 _CLASS_BY_CODE: dict[str, type[ApiError]] = {
@@ -388,8 +408,9 @@ def parse_rate_limit_reset(value: str | None, now: float) -> float | None:
     return number
 
 
-def retry_after_from_headers(headers: Mapping[str, str], now: float,
-                             cap: float = RETRY_AFTER_CAP) -> float | None:
+def retry_after_from_headers(
+    headers: Mapping[str, str], now: float, cap: float = RETRY_AFTER_CAP
+) -> float | None:
     """The wait a response asks for: ``Retry-After`` first, else ``X-RateLimit-Reset``;
     capped at ``cap`` seconds. None when neither header is usable."""
     wait = parse_retry_after(header_value(headers, "Retry-After"), now)
@@ -428,8 +449,12 @@ def _str_or_none(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def error_from_response(status: int, body: bytes | str | Mapping[str, Any] | None,
-                        headers: Mapping[str, str], now: float) -> ApiError:
+def error_from_response(
+    status: int,
+    body: bytes | str | Mapping[str, Any] | None,
+    headers: Mapping[str, str],
+    now: float,
+) -> ApiError:
     """Map a failed HTTP answer to a typed error.
 
     ``body`` is the raw body (or already-decoded JSON); ``now`` is epoch
@@ -452,14 +477,16 @@ def error_from_response(status: int, body: bytes | str | Mapping[str, Any] | Non
             message = _str_or_none(error.get("message")) or ""
             field = _str_or_none(error.get("field"))
             request_id = _str_or_none(error.get("requestId"))
-            details = {k: v for k, v in error.items()
-                       if k not in ("code", "message", "field", "requestId")}
+            details = {
+                k: v for k, v in error.items() if k not in ("code", "message", "field", "requestId")
+            }
         elif isinstance(error, str):
             message = error
         if not message:
             # Not the envelope (a gateway, an older server): common shapes of a message.
-            message = (_str_or_none(payload.get("message")) or _str_or_none(payload.get("detail"))
-                       or "")
+            message = (
+                _str_or_none(payload.get("message")) or _str_or_none(payload.get("detail")) or ""
+            )
     elif isinstance(payload, str):
         message = _text_message(payload)
     if not message:

@@ -105,8 +105,10 @@ def key_problem(key: str) -> str | None:
     if any(ch.isspace() for ch in key.strip()):
         return "The key contains spaces or line breaks. Copy it again and paste it in one piece."
     if key.strip().startswith(WEBHOOK_SECRET_PREFIX):
-        return ("This is a webhook signing secret, not an API key. API keys start with sk_ "
-                "and are created in Settings → Integrations → API Keys.")
+        return (
+            "This is a webhook signing secret, not an API key. API keys start with sk_ "
+            "and are created in Settings → Integrations → API Keys."
+        )
     info = key_info(key)
     if info.kind is KeyKind.UNKNOWN:
         prefixes = ", ".join((*SUB_ACCOUNT_KEY_PREFIXES, *AGENCY_KEY_PREFIXES))
@@ -120,7 +122,7 @@ def mask_key(key: str) -> str:
     """A key for display: its prefix and last four characters (``sk_live_…7ZkS``)."""
     key = key.strip()
     info = key_info(key)
-    secret = key[len(info.prefix):]
+    secret = key[len(info.prefix) :]
     if len(secret) < 12:
         # Too short to show any of it without giving most of it away.
         return f"{info.prefix}…"

@@ -84,8 +84,9 @@ class TokenMatch:
 
 def find_tokens(template: str) -> list[TokenMatch]:
     """Every ``{{…}}`` token in ``template``, in order."""
-    return [TokenMatch(m.start(), m.end(), m.group(0), m.group(1))
-            for m in _TOKEN_RE.finditer(template)]
+    return [
+        TokenMatch(m.start(), m.end(), m.group(0), m.group(1)) for m in _TOKEN_RE.finditer(template)
+    ]
 
 
 @dataclass(frozen=True)
@@ -139,16 +140,20 @@ def _values(contact: ContactLike) -> tuple[dict[str, str], Mapping[str, Any]]:
     if isinstance(contact, Contact | ContactSummary):
         first, last = contact.first_name or "", contact.last_name or ""
         email, phone = contact.email, contact.phone
-        company = contact.company if isinstance(contact, Contact) else getattr(
-            contact, "company", None)
+        company = (
+            contact.company if isinstance(contact, Contact) else getattr(contact, "company", None)
+        )
         custom: Mapping[str, Any] = contact.custom_fields if isinstance(contact, Contact) else {}
         full = contact.full_name
     else:
+
         def pick(wire: str, python: str) -> Any:
             return contact.get(wire, contact.get(python))
 
-        first, last = _as_text(pick("firstName", "first_name")), _as_text(
-            pick("lastName", "last_name"))
+        first, last = (
+            _as_text(pick("firstName", "first_name")),
+            _as_text(pick("lastName", "last_name")),
+        )
         email, phone = pick("email", "email"), pick("phone", "phone")
         company = pick("company", "company")
         raw_custom = pick("customFields", "custom_fields")
@@ -177,8 +182,9 @@ def _suggest(key: str, custom_names: Iterable[str] | None) -> str | None:
     if _squash(bare) == "name":
         return "{{fullName}}"
     lowered = key.casefold()
-    if lowered.startswith(("custom_values.", "customvalues.", "custom_fields.",
-                           "customfields.", "custom.")):
+    if lowered.startswith(
+        ("custom_values.", "customvalues.", "custom_fields.", "customfields.", "custom.")
+    ):
         name = key.split(".", 1)[1].strip()
         for known_name in custom_names or ():
             if known_name.casefold() == name.casefold():
@@ -188,8 +194,9 @@ def _suggest(key: str, custom_names: Iterable[str] | None) -> str | None:
     return None
 
 
-def render_merge_fields(template: str, contact: ContactLike, *,
-                        custom_field_names: Iterable[str] | None = None) -> MergePreview:
+def render_merge_fields(
+    template: str, contact: ContactLike, *, custom_field_names: Iterable[str] | None = None
+) -> MergePreview:
     """Preview ``template`` for ``contact`` (a ``Contact``, an embedded summary, a wire
     mapping, or None for "no contact": every field empty).
 
@@ -207,7 +214,7 @@ def render_merge_fields(template: str, contact: ContactLike, *,
         if key in _STANDARD_KEYS:
             value = values.get(key, "")
         elif key.startswith(CUSTOM_PREFIX):
-            name = key[len(CUSTOM_PREFIX):].strip()
+            name = key[len(CUSTOM_PREFIX) :].strip()
             if name and (names is None or name in names):
                 key = CUSTOM_PREFIX + name
                 value = _as_text(custom.get(name))

@@ -554,8 +554,9 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:59] + "…"
 
 
-def _invalid(model_type: type[BaseModel], exc: ValidationError,
-             prefix: str = "") -> InvalidResponse:
+def _invalid(
+    model_type: type[BaseModel], exc: ValidationError, prefix: str = ""
+) -> InvalidResponse:
     """An ``InvalidResponse`` naming the resource and the first offending field.
 
     pydantic reports each branch of a union separately; the last report for a
@@ -566,13 +567,22 @@ def _invalid(model_type: type[BaseModel], exc: ValidationError,
         problems[path] = (error["msg"], error.get("input"))
     resource = _resource(model_type)
     field, (msg, got) = next(iter(problems.items()))
-    more = f" (and {len(problems) - 1} more problem{'s' if len(problems) > 2 else ''})" \
-        if len(problems) > 1 else ""
+    more = (
+        f" (and {len(problems) - 1} more problem{'s' if len(problems) > 2 else ''})"
+        if len(problems) > 1
+        else ""
+    )
     got_text = "" if msg.startswith("Field required") else f", got {_short(got)}"
-    message = (f"Seedly sent {with_article(resource)} that does not match the contract: "
-               f"{field}: {msg}{got_text}{more}")
-    return InvalidResponse(message, resource=resource, field=field,
-                           details={"problems": {k: v[0] for k, v in problems.items()}})
+    message = (
+        f"Seedly sent {with_article(resource)} that does not match the contract: "
+        f"{field}: {msg}{got_text}{more}"
+    )
+    return InvalidResponse(
+        message,
+        resource=resource,
+        field=field,
+        details={"problems": {k: v[0] for k, v in problems.items()}},
+    )
 
 
 def parse(model_type: type[M], data: Any, *, where: str = "") -> M:
@@ -591,7 +601,8 @@ def _envelope_data(model_type: type[BaseModel], body: Any) -> Any:
             f"Seedly's answer has no data envelope where {with_article(_resource(model_type))} "
             "was expected "
             f"(got {_short(body)}).",
-            resource=_resource(model_type), field="data",
+            resource=_resource(model_type),
+            field="data",
         )
     return body["data"]
 
@@ -601,13 +612,15 @@ def parse_data(model_type: type[M], body: Any) -> M:
     return parse(model_type, _envelope_data(model_type, body), where="data")
 
 
-def _parse_items(item_type: type[M], items: Any, skip_invalid: bool,
-                 skipped: list[InvalidResponse]) -> list[M]:
+def _parse_items(
+    item_type: type[M], items: Any, skip_invalid: bool, skipped: list[InvalidResponse]
+) -> list[M]:
     if not isinstance(items, list):
         raise InvalidResponse(
             f"Seedly sent {_short(items)} where a list of {_resource(item_type)} records was "
             "expected.",
-            resource=_resource(item_type), field="data",
+            resource=_resource(item_type),
+            field="data",
         )
     result: list[M] = []
     for index, item in enumerate(items):

@@ -174,8 +174,18 @@ class _ContactFields(RequestModel):
     date_of_birth: str | None = None
     custom_fields: dict[str, Any] | None = None
 
-    @field_validator("company", "title", "source", "assigned_to", "address_line1", "city",
-                     "state", "postal_code", "country", mode="before")
+    @field_validator(
+        "company",
+        "title",
+        "source",
+        "assigned_to",
+        "address_line1",
+        "city",
+        "state",
+        "postal_code",
+        "country",
+        mode="before",
+    )
     @classmethod
     def _trim(cls, value: Any) -> Any:
         return _optional_text(value)
@@ -233,8 +243,12 @@ class _ContactFields(RequestModel):
         definitions = context.get("custom_field_definitions")
         if not isinstance(values, Mapping) or not definitions:
             return {}
-        check = check_custom_fields(values, definitions, creating=cls is ContactCreate,
-                                    default_region=context.get("default_region", DEFAULT_REGION))
+        check = check_custom_fields(
+            values,
+            definitions,
+            creating=cls is ContactCreate,
+            default_region=context.get("default_region", DEFAULT_REGION),
+        )
         data[key] = check.values
         return check.errors
 
@@ -274,18 +288,25 @@ def _same(field: str, old: Any, new: Any) -> bool:
     return bool(old == new)
 
 
-def contact_update(before: Contact, edited: Mapping[str, Any], *,
-                   default_region: str | None = DEFAULT_REGION,
-                   custom_field_definitions: Sequence[CustomFieldDefinition] | None = None,
-                   ) -> ContactUpdate:
+def contact_update(
+    before: Contact,
+    edited: Mapping[str, Any],
+    *,
+    default_region: str | None = DEFAULT_REGION,
+    custom_field_definitions: Sequence[CustomFieldDefinition] | None = None,
+) -> ContactUpdate:
     """A ``ContactUpdate`` with only the fields of ``edited`` whose normalised value differs
     from ``before`` ("only changed fields are sent").
 
     ``customFields`` is sent whole (the contact's values with the edits applied)
     when any of them changed: the seed does not say whether PATCH merges or
     replaces the object, and the whole object is right under both readings."""
-    full = build(ContactUpdate, edited, default_region=default_region,
-                 custom_field_definitions=custom_field_definitions)
+    full = build(
+        ContactUpdate,
+        edited,
+        default_region=default_region,
+        custom_field_definitions=custom_field_definitions,
+    )
     changes: dict[str, Any] = {}
     for name in full.model_fields_set:
         new = getattr(full, name)
@@ -351,8 +372,11 @@ class MessageSend(RequestModel):
     when given, must be an E.164 number for SMS and an email address for
     email/gmail. Merge fields in the text are left for the server to resolve."""
 
-    labels: ClassVar[dict[str, str]] = {"bodyText": "Message", "toAddress": "Recipient",
-                                        "bodyHtml": "HTML body"}
+    labels: ClassVar[dict[str, str]] = {
+        "bodyText": "Message",
+        "toAddress": "Recipient",
+        "bodyHtml": "HTML body",
+    }
 
     body_text: str
     channel: Channel
@@ -371,8 +395,10 @@ class MessageSend(RequestModel):
     @classmethod
     def _sendable(cls, value: Channel) -> Channel:
         if value not in SEND_CHANNELS:
-            raise ValueError(f"Messages cannot be sent on {value.value} through the API; "
-                             "reply in the chat widget instead.")
+            raise ValueError(
+                f"Messages cannot be sent on {value.value} through the API; "
+                "reply in the chat widget instead."
+            )
         return value
 
     @field_validator("to_address", mode="before")
@@ -412,9 +438,13 @@ class BookingRequest(RequestModel):
     """Body of ``POST /calendars/appointments``. Times are Unix milliseconds on the wire;
     aware ``datetime``s (e.g. an ``AvailabilitySlot``'s) are converted."""
 
-    labels: ClassVar[dict[str, str]] = {"appointmentTypeId": "Appointment type",
-                                        "startTime": "Start time", "endTime": "End time",
-                                        "firstName": "First name", "lastName": "Last name"}
+    labels: ClassVar[dict[str, str]] = {
+        "appointmentTypeId": "Appointment type",
+        "startTime": "Start time",
+        "endTime": "End time",
+        "firstName": "First name",
+        "lastName": "Last name",
+    }
 
     appointment_type_id: str
     start_time: int
@@ -428,8 +458,11 @@ class BookingRequest(RequestModel):
     @field_validator("appointment_type_id", "first_name", "last_name", mode="before")
     @classmethod
     def _required(cls, value: Any, info: ValidationInfo) -> Any:
-        labels = {"appointment_type_id": "Appointment type", "first_name": "First name",
-                  "last_name": "Last name"}
+        labels = {
+            "appointment_type_id": "Appointment type",
+            "first_name": "First name",
+            "last_name": "Last name",
+        }
         return _required_text(value, labels[info.field_name or ""])
 
     @field_validator("start_time", "end_time", mode="before")
@@ -569,10 +602,15 @@ def _sentence_for(model_type: type[RequestModel], error: Any) -> tuple[str, str]
     return path, f"{label}: {error['msg']}."
 
 
-def build(model_type: type[R], data: Mapping[str, Any] | None = None, /, *,
-          default_region: str | None = DEFAULT_REGION,
-          custom_field_definitions: Sequence[CustomFieldDefinition] | None = None,
-          **fields: Any) -> R:
+def build(
+    model_type: type[R],
+    data: Mapping[str, Any] | None = None,
+    /,
+    *,
+    default_region: str | None = DEFAULT_REGION,
+    custom_field_definitions: Sequence[CustomFieldDefinition] | None = None,
+    **fields: Any,
+) -> R:
     """Validate and normalise a request body, or raise ``ValidationFailed`` with every
     problem (``errors``: wire path → sentence; no request was sent, ``status`` is None).
 
@@ -581,8 +619,10 @@ def build(model_type: type[R], data: Mapping[str, Any] | None = None, /, *,
     ``custom_field_definitions`` (the sub-account's, from ``GET /contacts/fields``)
     enables the custom-field checks."""
     raw: dict[str, Any] = {**(data or {}), **fields}
-    context: dict[str, Any] = {"default_region": default_region,
-                               "custom_field_definitions": custom_field_definitions}
+    context: dict[str, Any] = {
+        "default_region": default_region,
+        "custom_field_definitions": custom_field_definitions,
+    }
     errors = model_type._prepare(raw, context)
     try:
         model = model_type.model_validate(raw, context=context)

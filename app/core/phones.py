@@ -74,19 +74,27 @@ def check_phone(raw: str, default_region: str | None = DEFAULT_REGION) -> PhoneC
     except NumberParseException as exc:
         if exc.error_type == NumberParseException.INVALID_COUNTRY_CODE:
             if region is None and not text.startswith("+"):
-                return PhoneCheck(raw, None, "Start the number with + and its country code, "
-                                             "e.g. +15551234567.")
+                return PhoneCheck(
+                    raw, None, "Start the number with + and its country code, e.g. +15551234567."
+                )
             return PhoneCheck(raw, None, f"“{text}” has a country code that does not exist.")
         if exc.error_type == NumberParseException.TOO_LONG:
             return PhoneCheck(raw, None, f"“{text}” has too many digits for a phone number.")
         return PhoneCheck(raw, None, f"“{text}” is not a phone number.")
     if number.extension:
         # E.164 has no place for an extension; dropping it silently would lose data.
-        return PhoneCheck(raw, None, "Extensions cannot be stored with the number; remove "
-                                     f"“{number.extension}” and keep it in a note.")
+        return PhoneCheck(
+            raw,
+            None,
+            "Extensions cannot be stored with the number; remove "
+            f"“{number.extension}” and keep it in a note.",
+        )
     if not phonenumbers.is_possible_number(number):
-        return PhoneCheck(raw, None, f"“{text}” does not have the right number of digits for "
-                                     "a phone number in its country.")
+        return PhoneCheck(
+            raw,
+            None,
+            f"“{text}” does not have the right number of digits for a phone number in its country.",
+        )
     e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164)
     return PhoneCheck(
         raw,
@@ -105,8 +113,9 @@ def normalize_phone(raw: str, default_region: str | None = DEFAULT_REGION) -> st
     return result.e164
 
 
-def format_phone(e164: str, *, international: bool = False,
-                 home_region: str | None = DEFAULT_REGION) -> str:
+def format_phone(
+    e164: str, *, international: bool = False, home_region: str | None = DEFAULT_REGION
+) -> str:
     """An E.164 number for display: national style for numbers of ``home_region``,
     international otherwise (or always with ``international``). Unparseable input
     is returned unchanged."""

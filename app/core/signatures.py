@@ -30,7 +30,7 @@ def verify_signature(raw_body: bytes, header: str | None, secret: str) -> bool:
     # The hex digest's case is not significant; the prefix is.
     if candidate[: len(SIGNATURE_PREFIX)].lower() != SIGNATURE_PREFIX:
         return False
-    candidate = SIGNATURE_PREFIX + candidate[len(SIGNATURE_PREFIX):].lower()
+    candidate = SIGNATURE_PREFIX + candidate[len(SIGNATURE_PREFIX) :].lower()
     return hmac.compare_digest(candidate.encode("ascii", "replace"), expected.encode("ascii"))
 
 

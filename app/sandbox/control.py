@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import secrets
-from typing import Any
 
 from app.core.constants import SCOPES
 from app.sandbox import clock
@@ -24,8 +23,14 @@ def health(ctx: Ctx) -> Reply:
 @route("GET", "/_sandbox/faults", auth="control")
 def get_faults(ctx: Ctx) -> Reply:
     f = ctx.state.faults
-    return Reply({"rate": f.rate, "kinds": f.kinds, "timeoutSeconds": f.timeout_seconds,
-                  "slowSeconds": f.slow_seconds})
+    return Reply(
+        {
+            "rate": f.rate,
+            "kinds": f.kinds,
+            "timeoutSeconds": f.timeout_seconds,
+            "slowSeconds": f.slow_seconds,
+        }
+    )
 
 
 @route("PUT", "/_sandbox/faults", auth="control")
@@ -48,7 +53,11 @@ def put_faults(ctx: Ctx) -> Reply:
     for name, attr in (("timeoutSeconds", "timeout_seconds"), ("slowSeconds", "slow_seconds")):
         if name in body:
             value = body.raw(name)
-            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 300:
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not 0 <= value <= 300
+            ):
                 raise validation(f"{name} must be a number of seconds from 0 to 300")
             setattr(f, attr, float(value))
     return get_faults(ctx)
@@ -90,14 +99,24 @@ def create_key(ctx: Ctx) -> Reply:
     agency_id = ctx.store.scalar("SELECT id FROM agencies LIMIT 1")
     if sub and ctx.store.one("SELECT 1 FROM sub_accounts WHERE id = ?", (sub,)) is None:
         raise ApiError(404, "NOT_FOUND", "Sub-account not found")
-    token = ("sk_agency_test_" if agency else "sk_test_") + secrets.token_urlsafe(24).replace("-", "x").replace("_", "y")
+    token = ("sk_agency_test_" if agency else "sk_test_") + secrets.token_urlsafe(24).replace(
+        "-", "x"
+    ).replace("_", "y")
     key_id = f"key_{secrets.token_hex(6)}"
     expires = None if expires_in is None else clock.now_ms() + expires_in
     ctx.store.run(
         "INSERT INTO api_keys (id, token, label, kind, agency_id, sub_account_id, scopes, status, expires_ms) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, 'active', ?)",
-        (key_id, token, f"minted:{key_id}", "agency" if agency else "sub_account", agency_id,
-         sub, json.dumps(scopes), expires),
+        (
+            key_id,
+            token,
+            f"minted:{key_id}",
+            "agency" if agency else "sub_account",
+            agency_id,
+            sub,
+            json.dumps(scopes),
+            expires,
+        ),
     )
     return Reply({"id": key_id, "key": token, "scopes": scopes}, status=201)
 

@@ -108,8 +108,14 @@ class Query:
     def __contains__(self, name: str) -> bool:
         return name in self._params
 
-    def str(self, name: str, *, required: bool = False, choices: Sequence[str] | None = None,
-            max_len: int = 500) -> str | None:
+    def str(
+        self,
+        name: str,
+        *,
+        required: bool = False,
+        choices: Sequence[str] | None = None,
+        max_len: int = 500,
+    ) -> str | None:
         value = self._params.get(name)
         if value is None or value == "":
             if required:
@@ -121,8 +127,15 @@ class Query:
             raise validation(f"{name} must be one of: {', '.join(choices)}")
         return value
 
-    def int(self, name: str, *, default: int | None = None, minimum: int | None = None,
-            maximum: int | None = None, required: bool = False) -> int | None:
+    def int(
+        self,
+        name: str,
+        *,
+        default: int | None = None,
+        minimum: int | None = None,
+        maximum: int | None = None,
+        required: bool = False,
+    ) -> int | None:
         text = self._params.get(name)
         if text is None or text == "":
             if required:
@@ -183,9 +196,16 @@ class Body:
     def raw(self, name: str, default: Any = None) -> Any:
         return self.data.get(name, default)
 
-    def str(self, name: str, *, required: bool = False, nullable: bool = True,
-            choices: Sequence[str] | None = None, max_len: int = 10_000,
-            strip: bool = True) -> str | None:
+    def str(
+        self,
+        name: str,
+        *,
+        required: bool = False,
+        nullable: bool = True,
+        choices: Sequence[str] | None = None,
+        max_len: int = 10_000,
+        strip: bool = True,
+    ) -> str | None:
         value = self.data.get(name, _MISSING)
         if value is _MISSING or value is None:
             if required:
@@ -205,8 +225,15 @@ class Body:
             raise validation(f"{name} must be one of: {', '.join(choices)}")
         return value
 
-    def str_list(self, name: str, *, required: bool = False, max_items: int = 1000,
-                 max_len: int = 500, choices: Sequence[str] | None = None) -> list[str] | None:
+    def str_list(
+        self,
+        name: str,
+        *,
+        required: bool = False,
+        max_items: int = 1000,
+        max_len: int = 500,
+        choices: Sequence[str] | None = None,
+    ) -> list[str] | None:
         value = self.data.get(name, _MISSING)
         if value is _MISSING or value is None:
             if required:
@@ -239,8 +266,14 @@ class Body:
             raise validation(f"{name} must be true or false")
         return value
 
-    def int(self, name: str, *, required: bool = False, minimum: int | None = None,
-            maximum: int | None = None) -> int | None:
+    def int(
+        self,
+        name: str,
+        *,
+        required: bool = False,
+        minimum: int | None = None,
+        maximum: int | None = None,
+    ) -> int | None:
         value = self.data.get(name, _MISSING)
         if value is _MISSING or value is None:
             if required:
@@ -340,8 +373,14 @@ class RouteSpec:
 ROUTES: list[RouteSpec] = []
 
 
-def route(method: str, path: str, *, auth: str = "key", scope: str | None = None,
-          limit_group: str | None = None) -> Callable[[Handler], Handler]:
+def route(
+    method: str,
+    path: str,
+    *,
+    auth: str = "key",
+    scope: str | None = None,
+    limit_group: str | None = None,
+) -> Callable[[Handler], Handler]:
     """Register a handler for ``method path`` (Starlette path syntax)."""
 
     def register(fn: Handler) -> Handler:
@@ -383,7 +422,9 @@ def decode_cursor(secret: bytes, cursor: str, kind: str, filters: str) -> list[A
     if payload.get("k") != kind:
         raise bad
     if payload.get("f") != filters:
-        raise validation("This cursor was issued for different filters. Start again without a cursor.")
+        raise validation(
+            "This cursor was issued for different filters. Start again without a cursor."
+        )
     if clock.now_ms() - int(payload.get("t", 0)) > CURSOR_TTL_MS:
         raise bad
     position = payload.get("p")
@@ -434,7 +475,10 @@ def keyset_page(
     if has_more:
         last = rows[-1]
         next_cursor = encode_cursor(
-            ctx.store.secret(), kind, [last[sort_col.split(".")[-1]], last[id_col.split(".")[-1]]], sig
+            ctx.store.secret(),
+            kind,
+            [last[sort_col.split(".")[-1]], last[id_col.split(".")[-1]]],
+            sig,
         )
     meta: dict[str, Any] = {"hasMore": has_more, "cursor": next_cursor}
     if with_total:

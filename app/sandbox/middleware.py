@@ -67,7 +67,7 @@ class ApiHeadersMiddleware:
                 return ("key", digest, category), limit
             client = (scope.get("client") or ("?", 0))[0]
             return ("ip", client, category), limit
-        if path.startswith("/api/chat/") or path.startswith("/api/forms/"):
+        if path.startswith(("/api/chat/", "/api/forms/")):
             client = (scope.get("client") or ("?", 0))[0]
             return ("public", client, path.split("/")[2]), cfg.rate_limit_public
         if path.startswith("/webhooks/"):
@@ -142,7 +142,7 @@ class FaultMiddleware:
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         path = scope.get("path", "")
-        if scope["type"] != "http" or not (path.startswith("/api/") or path.startswith("/webhooks/")):
+        if scope["type"] != "http" or not (path.startswith(("/api/", "/webhooks/"))):
             await self.app(scope, receive, send)
             return
         kind = self.pick()
@@ -153,18 +153,30 @@ class FaultMiddleware:
         self.state.stats[f"fault.{kind}"] += 1
         headers = {"X-API-Version": API_VERSION}
         if kind == "error_500":
-            body = {"error": {"code": "INTERNAL_ERROR", "message": "Internal server error (injected fault)"}}
+            body = {
+                "error": {
+                    "code": "INTERNAL_ERROR",
+                    "message": "Internal server error (injected fault)",
+                }
+            }
             await send_json(send, 500, body, headers)
         elif kind == "rate_limited":
             now = clock.now_ms()
-            headers.update({
-                "Retry-After": "1",
-                "X-RateLimit-Limit": str(self.state.config.rate_limit_read),
-                "X-RateLimit-Remaining": "0",
-                "X-RateLimit-Reset": str(now // 1000 + 1),
-            })
-            body = {"error": {"code": "RATE_LIMITED", "message": "Rate limit exceeded. Retry after "
-                              "the period indicated in the Retry-After header."}}
+            headers.update(
+                {
+                    "Retry-After": "1",
+                    "X-RateLimit-Limit": str(self.state.config.rate_limit_read),
+                    "X-RateLimit-Remaining": "0",
+                    "X-RateLimit-Reset": str(now // 1000 + 1),
+                }
+            )
+            body = {
+                "error": {
+                    "code": "RATE_LIMITED",
+                    "message": "Rate limit exceeded. Retry after "
+                    "the period indicated in the Retry-After header.",
+                }
+            }
             await send_json(send, 429, body, headers)
         elif kind == "slow":
             await asyncio.sleep(self.state.faults.slow_seconds)
@@ -172,6 +184,7 @@ class FaultMiddleware:
         elif kind == "drop_before":
             await self._drop(send)
         else:
+
             async def discard(message: dict[str, Any]) -> None:
                 return None
 
@@ -183,10 +196,12 @@ class FaultMiddleware:
     @staticmethod
     async def _drop(send: Any) -> None:
         """End the exchange without a complete response: the server closes the connection."""
-        await send({
-            "type": "http.response.start",
-            "status": 200,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", b"1024")],
-        })
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", b"1024")],
+            }
+        )
         await send({"type": "http.response.body", "body": b'{"data": ', "more_body": True})
         # Returning with the body incomplete makes the server close the connection.

@@ -55,8 +55,12 @@ class RateLimiter:
         window = self._windows.get(bucket)
         if window is None or now_ms >= window.start_ms + self.window_ms:
             return Verdict(True, limit, limit, now_ms + self.window_ms)
-        return Verdict(window.count < limit, limit, max(0, limit - window.count),
-                       window.start_ms + self.window_ms)
+        return Verdict(
+            window.count < limit,
+            limit,
+            max(0, limit - window.count),
+            window.start_ms + self.window_ms,
+        )
 
     def reset(self) -> None:
         self._windows.clear()

@@ -76,12 +76,31 @@ def seeder(order: int) -> Callable[[Seeder], Seeder]:
 
 DEMO_ACCOUNTS = (
     # id, name, timezone, contacts, conversations, team
-    ("sub_harbor_dental", "Harbor Dental Group", "America/New_York", 2400, 90,
-     [("usr_ana_ortiz", "Ana Ortiz"), ("usr_ben_carter", "Ben Carter"),
-      ("usr_chloe_nguyen", "Chloe Nguyen"), ("usr_dev_patel", "Dev Patel")]),
-    ("sub_summit_roofing", "Summit Roofing Co", "America/Denver", 320, 64,
-     [("usr_erin_walsh", "Erin Walsh"), ("usr_frank_li", "Frank Li"),
-      ("usr_gina_russo", "Gina Russo")]),
+    (
+        "sub_harbor_dental",
+        "Harbor Dental Group",
+        "America/New_York",
+        2400,
+        90,
+        [
+            ("usr_ana_ortiz", "Ana Ortiz"),
+            ("usr_ben_carter", "Ben Carter"),
+            ("usr_chloe_nguyen", "Chloe Nguyen"),
+            ("usr_dev_patel", "Dev Patel"),
+        ],
+    ),
+    (
+        "sub_summit_roofing",
+        "Summit Roofing Co",
+        "America/Denver",
+        320,
+        64,
+        [
+            ("usr_erin_walsh", "Erin Walsh"),
+            ("usr_frank_li", "Frank Li"),
+            ("usr_gina_russo", "Gina Russo"),
+        ],
+    ),
 )
 AGENCY = ("agency_northwind", "Northwind Growth Agency")
 READONLY_SCOPES = ("contacts:read", "conversations:read", "calendars:read")
@@ -91,8 +110,10 @@ def _accounts() -> list[AccountSeed]:
     out = []
     for sid, name, tz, n_contacts, n_convs, team in DEMO_ACCOUNTS:
         domain = name.lower().split()[0] + ".example"
-        users = [{"id": uid, "name": uname, "email": f"{uname.split()[0].lower()}@{domain}"}
-                 for uid, uname in team]
+        users = [
+            {"id": uid, "name": uname, "email": f"{uname.split()[0].lower()}@{domain}"}
+            for uid, uname in team
+        ]
         out.append(AccountSeed(sid, name, tz, n_contacts, n_convs, users))
     return out
 
@@ -110,8 +131,10 @@ def _seed_accounts(store: Store, ctx: SeedContext) -> None:
             (acct.id, ctx.agency_id, acct.name, acct.timezone, pos, ctx.now_ms - 400 * 86_400_000),
         )
         for user in acct.users:
-            store.run("INSERT INTO users (id, sub_account_id, name, email) VALUES (?, ?, ?, ?)",
-                      (user["id"], acct.id, user["name"], user["email"]))
+            store.run(
+                "INSERT INTO users (id, sub_account_id, name, email) VALUES (?, ?, ?, ?)",
+                (user["id"], acct.id, user["name"], user["email"]),
+            )
     keys: list[tuple[str, str, str, str | None, tuple[str, ...], str, int | None]] = [
         ("agency", "sk_agency_test_", "agency", None, SCOPES, "active", None),
     ]
@@ -127,8 +150,17 @@ def _seed_accounts(store: Store, ctx: SeedContext) -> None:
         store.run(
             "INSERT INTO api_keys (id, token, label, kind, agency_id, sub_account_id, scopes, status, "
             "expires_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (f"key_{secrets.token_hex(6)}", _key(prefix), label, kind, ctx.agency_id, sub,
-             json.dumps(list(scopes)), status, expires),
+            (
+                f"key_{secrets.token_hex(6)}",
+                _key(prefix),
+                label,
+                kind,
+                ctx.agency_id,
+                sub,
+                json.dumps(list(scopes)),
+                status,
+                expires,
+            ),
         )
 
 
@@ -142,7 +174,7 @@ def ensure_seeded(store: Store, mode: str) -> None:
     ctx = SeedContext(mode=mode, now_ms=clock.now_ms(), agency_id=AGENCY[0], accounts=_accounts())
     with store.transaction():
         _seed_accounts(store, ctx)
-        for _, name, fn in sorted(_seeders, key=lambda s: (s[0], s[1])):
+        for _order, _name, fn in sorted(_seeders, key=lambda s: (s[0], s[1])):
             fn(store, ctx)
         store.set_meta("seeded", mode)
         store.set_meta("seeded_ms", str(ctx.now_ms))
@@ -159,7 +191,9 @@ def key_for(store: Store, label: str) -> str:
 _ready_extras: list[Callable[[Store, str], dict[str, Any]]] = []
 
 
-def ready_extra(fn: Callable[[Store, str], dict[str, Any]]) -> Callable[[Store, str], dict[str, Any]]:
+def ready_extra(
+    fn: Callable[[Store, str], dict[str, Any]],
+) -> Callable[[Store, str], dict[str, Any]]:
     """Register more fields of the ready line (the Seamless half adds its URL and keys)."""
     if fn not in _ready_extras:
         _ready_extras.append(fn)
@@ -173,7 +207,8 @@ def ready_info(store: Store, base_url: str) -> dict[str, Any]:
         "seedly_url": base_url,
         "agency_key": key_for(store, "agency"),
         "subaccounts": [
-            {"id": r["id"], "name": r["name"], "key": key_for(store, f"sub:{r['id']}")} for r in subs
+            {"id": r["id"], "name": r["name"], "key": key_for(store, f"sub:{r['id']}")}
+            for r in subs
         ],
         "readonly_key": key_for(store, "readonly"),
         "revoked_key": key_for(store, "revoked"),

@@ -17,7 +17,7 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from app.sandbox import jobs
@@ -32,8 +32,8 @@ log = logging.getLogger("app.sandbox")
 
 def _load_route_modules() -> None:
     # Importing registers the routes, schemas, listeners and jobs of each area.
-    import app.sandbox.control  # noqa: F401
-    import app.sandbox.crm  # noqa: F401
+    import app.sandbox.control
+    import app.sandbox.crm
     import app.sandbox.traffic  # noqa: F401
 
 
@@ -47,7 +47,11 @@ async def _read_body(request: Request) -> bytes:
     if declared is not None:
         try:
             if int(declared) > MAX_BODY_BYTES:
-                raise ApiError(413, "VALIDATION_ERROR", f"Request body too large (at most {MAX_BODY_BYTES} bytes)")
+                raise ApiError(
+                    413,
+                    "VALIDATION_ERROR",
+                    f"Request body too large (at most {MAX_BODY_BYTES} bytes)",
+                )
         except ValueError:
             raise ApiError(400, "VALIDATION_ERROR", "Invalid Content-Length header") from None
     chunks: list[bytes] = []
@@ -55,7 +59,9 @@ async def _read_body(request: Request) -> bytes:
     async for chunk in request.stream():
         size += len(chunk)
         if size > MAX_BODY_BYTES:
-            raise ApiError(413, "VALIDATION_ERROR", f"Request body too large (at most {MAX_BODY_BYTES} bytes)")
+            raise ApiError(
+                413, "VALIDATION_ERROR", f"Request body too large (at most {MAX_BODY_BYTES} bytes)"
+            )
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -63,7 +69,11 @@ async def _read_body(request: Request) -> bytes:
 def _endpoint(spec: RouteSpec, state: SandboxState) -> Any:
     async def endpoint(request: Request) -> Response:
         try:
-            raw = await _read_body(request) if request.method in ("POST", "PATCH", "PUT", "DELETE") else b""
+            raw = (
+                await _read_body(request)
+                if request.method in ("POST", "PATCH", "PUT", "DELETE")
+                else b""
+            )
             ctx = Ctx(request, state, dict(request.path_params), Query(request.query_params), raw)
             if spec.auth in ("key", "agency"):
                 authenticate(ctx, spec)
@@ -84,23 +94,41 @@ def build_app(state: SandboxState) -> Any:
     """The whole sandbox as one ASGI app (middleware included)."""
     _load_route_modules()
     # Static segments before parameters, so /contacts/fields wins over /contacts/{id}.
-    specs = sorted(ROUTES, key=lambda s: (s.path.count("{"), ))
+    specs = sorted(ROUTES, key=lambda s: (s.path.count("{"),))
     routes = [Route(s.path, _endpoint(s, state), methods=[s.method]) for s in specs]
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
         if exc.status_code == 405:
-            return json_response(405, {"error": {"code": "VALIDATION_ERROR",
-                                                 "message": f"Method {request.method} is not allowed on {request.url.path}"}})
+            return json_response(
+                405,
+                {
+                    "error": {
+                        "code": "VALIDATION_ERROR",
+                        "message": f"Method {request.method} is not allowed on {request.url.path}",
+                    }
+                },
+            )
         if exc.status_code == 404:
-            return json_response(404, {"error": {"code": "NOT_FOUND",
-                                                 "message": f"No endpoint at {request.url.path}"}})
-        return json_response(exc.status_code, {"error": {"code": "VALIDATION_ERROR", "message": str(exc.detail)}})
+            return json_response(
+                404,
+                {"error": {"code": "NOT_FOUND", "message": f"No endpoint at {request.url.path}"}},
+            )
+        return json_response(
+            exc.status_code, {"error": {"code": "VALIDATION_ERROR", "message": str(exc.detail)}}
+        )
 
     async def server_error(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-        return json_response(500, {"error": {"code": "INTERNAL_ERROR",
-                                             "message": "Internal server error. Retry with backoff."}})
+        return json_response(
+            500,
+            {
+                "error": {
+                    "code": "INTERNAL_ERROR",
+                    "message": "Internal server error. Retry with backoff.",
+                }
+            },
+        )
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -151,14 +179,18 @@ async def serve(config: SandboxConfig, *, on_ready: Any = None) -> None:
     state = open_state(config)
     # IPPROTO_TCP explicitly: asyncio only sets TCP_NODELAY on sockets whose proto says TCP,
     # and without it Nagle's algorithm adds ~40 ms to every keep-alive request.
-    sock = socket.socket(socket.AF_INET6 if ":" in config.host else socket.AF_INET,
-                         socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock = socket.socket(
+        socket.AF_INET6 if ":" in config.host else socket.AF_INET,
+        socket.SOCK_STREAM,
+        socket.IPPROTO_TCP,
+    )
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((config.host, config.port))
     port = sock.getsockname()[1]
     host = f"[{config.host}]" if ":" in config.host else config.host
     state.base_url = f"http://{host}:{port}"
     app = build_app(state)
+
     class _Server(uvicorn.Server):
         # uvicorn re-raises the signal after a graceful stop, so the process would
         # die "killed by SIGTERM"; the sandbox's contract is a clean exit instead.
@@ -167,8 +199,14 @@ async def serve(config: SandboxConfig, *, on_ready: Any = None) -> None:
             yield
 
     server = _Server(
-        uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on",
-                       timeout_graceful_shutdown=3, limit_concurrency=1000)
+        uvicorn.Config(
+            app,
+            log_level="warning",
+            access_log=False,
+            lifespan="on",
+            timeout_graceful_shutdown=3,
+            limit_concurrency=1000,
+        )
     )
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):

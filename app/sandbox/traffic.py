@@ -25,11 +25,22 @@ from app.sandbox.store import Store, loads
 log = logging.getLogger(__name__)
 
 INBOUND_TEXTS = {
-    "sms": ["Hi, can I move my appointment to next week?", "Running 10 min late, sorry!",
-            "Thanks, see you then", "What time do you open tomorrow?", "Is Saturday possible?",
-            "Got the estimate, looks good", "Can you call me back?", "STOP"],
-    "email": ["Following up on the quote you sent last week.", "Could you send me the invoice again?",
-              "I have a question about my insurance coverage.", "Please confirm my booking for Friday."],
+    "sms": [
+        "Hi, can I move my appointment to next week?",
+        "Running 10 min late, sorry!",
+        "Thanks, see you then",
+        "What time do you open tomorrow?",
+        "Is Saturday possible?",
+        "Got the estimate, looks good",
+        "Can you call me back?",
+        "STOP",
+    ],
+    "email": [
+        "Following up on the quote you sent last week.",
+        "Could you send me the invoice again?",
+        "I have a question about my insurance coverage.",
+        "Please confirm my booking for Friday.",
+    ],
     "gmail": ["Quick question about pricing", "Can we reschedule our call?"],
     "messenger": ["Hey! Are you taking new customers?", "Saw your post, interested 👋"],
     "instagram": ["Love your work! How do I book?", "DM'd about the promo"],
@@ -65,9 +76,16 @@ def new_contact(store: Store, sub: str, rng: random.Random) -> bool:
     email = f"{first}.{last}.{rng.getrandbits(24):06x}@example.com".lower()
     city, state, postal, country = rng.choice(CITIES)
     fields: dict[str, Any] = {
-        "firstName": first, "lastName": last, "email": email, "source": rng.choice(SOURCES),
-        "title": rng.choice(TITLES), "city": city, "state": state or None, "postalCode": postal,
-        "country": country, "tags": ["website-lead"] if rng.random() < 0.5 else [],
+        "firstName": first,
+        "lastName": last,
+        "email": email,
+        "source": rng.choice(SOURCES),
+        "title": rng.choice(TITLES),
+        "city": city,
+        "state": state or None,
+        "postalCode": postal,
+        "country": country,
+        "tags": ["website-lead"] if rng.random() < 0.5 else [],
     }
     required = store.all(
         "SELECT name, type, options FROM custom_fields WHERE sub_account_id = ? AND is_required = 1",
@@ -165,16 +183,25 @@ async def simulate_traffic(state: SandboxState) -> None:
 @route("GET", "/_sandbox/traffic", auth="control")
 def get_traffic(ctx: Ctx) -> Reply:
     stats = {k.split(".", 1)[1]: v for k, v in ctx.state.stats.items() if k.startswith("traffic.")}
-    return Reply({"seconds": ctx.state.config.traffic_seconds, "actions": stats,
-                  "now": clock.iso(clock.now_ms())})
+    return Reply(
+        {
+            "seconds": ctx.state.config.traffic_seconds,
+            "actions": stats,
+            "now": clock.iso(clock.now_ms()),
+        }
+    )
 
 
 @route("PUT", "/_sandbox/traffic", auth="control")
 def put_traffic(ctx: Ctx) -> Reply:
     """``{"seconds": N}`` sets the pace; ``null`` or 0 stops the simulator."""
     seconds = ctx.body.raw("seconds")
-    if seconds is not None and (isinstance(seconds, bool) or not isinstance(seconds, int | float)
-                                or seconds < 0 or seconds > 3600):
+    if seconds is not None and (
+        isinstance(seconds, bool)
+        or not isinstance(seconds, int | float)
+        or seconds < 0
+        or seconds > 3600
+    ):
         raise validation("seconds must be a number from 0 to 3600, or null")
     ctx.state.config.traffic_seconds = float(seconds) if seconds else None
     return get_traffic(ctx)

@@ -25,8 +25,15 @@ log = logging.getLogger(__name__)
 class ContactService:
     """Create, update and delete contacts of one sub-account."""
 
-    def __init__(self, partition: Partition, client: Any, bus: EventBus, scope: ScopeKey,
-                 *, default_region: str = "US") -> None:
+    def __init__(
+        self,
+        partition: Partition,
+        client: Any,
+        bus: EventBus,
+        scope: ScopeKey,
+        *,
+        default_region: str = "US",
+    ) -> None:
         self.partition = partition
         self.client = client
         self.bus = bus
@@ -43,8 +50,12 @@ class ContactService:
 
     def validate_new(self, fields: Mapping[str, Any]) -> ContactCreate:
         """The create body, or ``ValidationFailed`` naming every bad field (nothing sent)."""
-        return build(ContactCreate, fields, default_region=self.default_region,
-                     custom_field_definitions=self.field_definitions())
+        return build(
+            ContactCreate,
+            fields,
+            default_region=self.default_region,
+            custom_field_definitions=self.field_definitions(),
+        )
 
     async def create(self, fields: Mapping[str, Any]) -> Contact:
         """Create a contact. When the answer is lost, look it up by email: found means it
@@ -71,8 +82,12 @@ class ContactService:
         """Send only the fields that changed (compared with the cached contact)."""
         cached = self.partition.contacts.get(contact_id)
         before = parse(Contact, cached) if cached else await self.client.get_contact(contact_id)
-        changes = contact_update(before, edited, default_region=self.default_region,
-                                 custom_field_definitions=self.field_definitions())
+        changes = contact_update(
+            before,
+            edited,
+            default_region=self.default_region,
+            custom_field_definitions=self.field_definitions(),
+        )
         body = changes.to_body()
         if not body:
             return before

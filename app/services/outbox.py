@@ -84,8 +84,14 @@ class OutboxSender:
         self.retry_delay = retry_delay
         self.clock = clock
         self._wake = asyncio.Event()
-        self.stats = {"sent": 0, "reconciled_found": 0, "reconciled_missing": 0, "unknown": 0,
-                      "failed": 0, "requeued": 0}
+        self.stats = {
+            "sent": 0,
+            "reconciled_found": 0,
+            "reconciled_missing": 0,
+            "unknown": 0,
+            "failed": 0,
+            "requeued": 0,
+        }
 
     # -- the UI's side ----------------------------------------------------------------------
     def compose(self, conversation_id: str, payload: dict[str, Any]) -> OutboxItem:
@@ -113,8 +119,11 @@ class OutboxSender:
 
     # -- the sender ----------------------------------------------------------------------------
     def _publish(self, item: OutboxItem) -> None:
-        self.bus.publish(OutboxChanged(self.scope, item.client_id, item.conversation_id,
-                                       str(item.state), item.error))
+        self.bus.publish(
+            OutboxChanged(
+                self.scope, item.client_id, item.conversation_id, str(item.state), item.error
+            )
+        )
 
     async def run(self) -> None:
         """Deliver pending items until cancelled; sleeps until woken when there is nothing to do."""
@@ -180,8 +189,11 @@ class OutboxSender:
         self.stats["sent"] += 1
         sent = self.outbox.mark_sent(item.client_id, message.id)
         if message.is_failed:
-            sent = self.outbox.mark_status(item.client_id, str(message.status),
-                                           message.error_message or "The message was not delivered.")
+            sent = self.outbox.mark_status(
+                item.client_id,
+                str(message.status),
+                message.error_message or "The message was not delivered.",
+            )
         elif str(message.status) in ("delivered", "read"):
             sent = self.outbox.mark_status(item.client_id, str(message.status))
         self._publish(sent)
@@ -192,7 +204,9 @@ class OutboxSender:
         Found: the item is marked sent with that message's id. Not found: it is queued
         again. A failure while looking leaves it unknown for the next pass.
         """
-        claimed = {i.message_id for i in self.outbox.items_for(item.conversation_id) if i.message_id}
+        claimed = {
+            i.message_id for i in self.outbox.items_for(item.conversation_id) if i.message_id
+        }
         pattern = body_pattern(str(item.payload.get("bodyText") or ""))
         channel = item.payload.get("channel")
         since = item.created_ms - CLOCK_SKEW_MS
@@ -201,9 +215,12 @@ class OutboxSender:
             async for message in self.client.iter_messages(item.conversation_id, limit=100):
                 if _created_ms(message) < since:
                     break  # newest first: everything further is older
-                if (message.direction == "outbound" and message.id not in claimed
-                        and (channel is None or message.channel == channel)
-                        and pattern.fullmatch(message.body_text or "")):
+                if (
+                    message.direction == "outbound"
+                    and message.id not in claimed
+                    and (channel is None or message.channel == channel)
+                    and pattern.fullmatch(message.body_text or "")
+                ):
                     match = message  # keep going: the oldest unclaimed match is ours
         except (ApiError, StopPolling) as exc:
             if isinstance(exc, (KeyRevoked, KeyExpired)):
@@ -231,13 +248,15 @@ class OutboxSender:
                 if message is None or item.state not in (OutboxState.SENT, OutboxState.DELIVERED):
                     continue
                 status = str(message.get("status") or "")
-                if status in ("delivered", "read", "failed", "bounced") and status != str(item.state):
+                if status in ("delivered", "read", "failed", "bounced") and status != str(
+                    item.state
+                ):
                     try:
-                        updated = self.outbox.mark_status(item.client_id, status,
-                                                          message.get("errorMessage"))
+                        updated = self.outbox.mark_status(
+                            item.client_id, status, message.get("errorMessage")
+                        )
                     except Exception:  # an illegal move (read → delivered): keep what we have
                         continue
                     self._publish(updated)
                     changed += 1
         return changed
-

@@ -58,11 +58,24 @@ class PollScheduler:
     _wake: asyncio.Event | None = None
 
     # -- configuration ---------------------------------------------------------------------
-    def add(self, name: str, run: Callable[[], Awaitable[None]], *, interval: float,
-            background_interval: float | None = None, visible: bool = False,
-            run_now: bool = True) -> PollJob:
-        job = PollJob(name, run, interval, background_interval or interval * 4, visible,
-                      next_due=self.clock() if run_now else self.clock() + interval)
+    def add(
+        self,
+        name: str,
+        run: Callable[[], Awaitable[None]],
+        *,
+        interval: float,
+        background_interval: float | None = None,
+        visible: bool = False,
+        run_now: bool = True,
+    ) -> PollJob:
+        job = PollJob(
+            name,
+            run,
+            interval,
+            background_interval or interval * 4,
+            visible,
+            next_due=self.clock() if run_now else self.clock() + interval,
+        )
         self.jobs[name] = job
         self._poke()
         return job
@@ -142,7 +155,7 @@ class PollScheduler:
     def effective_interval(self, job: PollJob) -> float:
         interval = self.base_interval(job) * self.budget_scale()
         if job.failures:
-            interval = min(MAX_BACKOFF, interval * (2 ** job.failures))
+            interval = min(MAX_BACKOFF, interval * (2**job.failures))
         return interval
 
     # -- running -------------------------------------------------------------------------------

@@ -51,9 +51,17 @@ class PollPlan:
 class Session:
     """One profile's connection and the sub-account it is working on."""
 
-    def __init__(self, db: Database, bus: EventBus, client: Any, *, profile_id: str,
-                 deployment: str, plan: PollPlan = PollPlan(),
-                 sender_options: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        bus: EventBus,
+        client: Any,
+        *,
+        profile_id: str,
+        deployment: str,
+        plan: PollPlan = PollPlan(),
+        sender_options: dict[str, Any] | None = None,
+    ) -> None:
         self.db = db
         self.bus = bus
         self.client = client
@@ -90,11 +98,16 @@ class Session:
             scope = ScopeKey(self.deployment, sub_account_id)
             self.scope_key = scope
             self.partition = self.db.partition(self.deployment, sub_account_id)
-            self.view = self.client.for_sub_account(sub_account_id) if self.client.is_agency else self.client
+            self.view = (
+                self.client.for_sub_account(sub_account_id)
+                if self.client.is_agency
+                else self.client
+            )
             current = lambda: self.is_current(generation)  # noqa: E731
             self.sync = SyncService(self.partition, self.view, self.bus, scope, current)
-            self.sender = OutboxSender(self.partition.outbox, self.view, self.bus, scope,
-                                       **self.sender_options)
+            self.sender = OutboxSender(
+                self.partition.outbox, self.view, self.bus, scope, **self.sender_options
+            )
             self.scheduler = PollScheduler(budget_probe=self._read_budget)
             self.tasks = TaskScope(f"sub:{sub_account_id}:{generation}")
             self.open_thread = None
@@ -106,15 +119,32 @@ class Session:
     def _start(self, generation: int) -> None:
         assert self.tasks is not None and self.scheduler is not None and self.sync is not None
         sync, scheduler, plan = self.sync, self.scheduler, self.plan
-        scheduler.add("inbox", self._guard(generation, sync.refresh_conversations),
-                      interval=plan.inbox[0], background_interval=plan.inbox[1])
-        scheduler.add("contacts", self._guard(generation, sync.refresh_contacts),
-                      interval=plan.contacts[0], background_interval=plan.contacts[1])
-        scheduler.add("appointments", self._guard(generation, sync.refresh_appointments),
-                      interval=plan.appointments[0], background_interval=plan.appointments[1],
-                      run_now=False)
-        scheduler.add("reconcile", self._guard(generation, self._reconcile),
-                      interval=plan.reconcile, background_interval=plan.reconcile, run_now=False)
+        scheduler.add(
+            "inbox",
+            self._guard(generation, sync.refresh_conversations),
+            interval=plan.inbox[0],
+            background_interval=plan.inbox[1],
+        )
+        scheduler.add(
+            "contacts",
+            self._guard(generation, sync.refresh_contacts),
+            interval=plan.contacts[0],
+            background_interval=plan.contacts[1],
+        )
+        scheduler.add(
+            "appointments",
+            self._guard(generation, sync.refresh_appointments),
+            interval=plan.appointments[0],
+            background_interval=plan.appointments[1],
+            run_now=False,
+        )
+        scheduler.add(
+            "reconcile",
+            self._guard(generation, self._reconcile),
+            interval=plan.reconcile,
+            background_interval=plan.reconcile,
+            run_now=False,
+        )
         self.tasks.spawn(scheduler.run(), "scheduler")
         self.tasks.spawn(self._run_sender(generation), "outbox")
 
@@ -175,15 +205,21 @@ class Session:
                 if sender is not None:
                     sender.follow_statuses(docs)
 
-            self.scheduler.add(f"thread:{conversation_id}", self._guard(generation, refresh),
-                               interval=self.plan.thread[0],
-                               background_interval=self.plan.thread[1], visible=True)
+            self.scheduler.add(
+                f"thread:{conversation_id}",
+                self._guard(generation, refresh),
+                interval=self.plan.thread[0],
+                background_interval=self.plan.thread[1],
+                visible=True,
+            )
 
     # -- keys --------------------------------------------------------------------------------
     def _key_failed(self, exc: ApiError) -> None:
         if self.key_problem is not None:
             return
-        self.key_problem = KeyProblem(self.profile_id, exc.code or type(exc).__name__, exc.user_message)
+        self.key_problem = KeyProblem(
+            self.profile_id, exc.code or type(exc).__name__, exc.user_message
+        )
         if self.scheduler is not None:
             self.scheduler.pause(exc.user_message)
         self._status("paused", exc.user_message)

@@ -50,8 +50,14 @@ def _wire(record: WireModel) -> dict[str, Any]:
 class SyncService:
     """Sync of one partition through one client view (already scoped to the sub-account)."""
 
-    def __init__(self, partition: Partition, client: Any, bus: EventBus, scope: ScopeKey,
-                 is_current: Callable[[], bool] = lambda: True) -> None:
+    def __init__(
+        self,
+        partition: Partition,
+        client: Any,
+        bus: EventBus,
+        scope: ScopeKey,
+        is_current: Callable[[], bool] = lambda: True,
+    ) -> None:
         self.partition = partition
         self.client = client
         self.bus = bus
@@ -64,8 +70,9 @@ class SyncService:
         if not self.is_current():
             raise Stale(self.scope.sub_account_id)
 
-    async def _write(self, write: Callable[[list[dict[str, Any]]], Any],
-                     docs: list[dict[str, Any]]) -> None:
+    async def _write(
+        self, write: Callable[[list[dict[str, Any]]], Any], docs: list[dict[str, Any]]
+    ) -> None:
         """Store a page off the event loop (FTS indexing of 100 contacts takes ~15 ms), then
         make sure the sub-account is still the active one before anyone is told."""
         if docs:
@@ -88,10 +95,16 @@ class SyncService:
                 return
 
     # -- generic walks ------------------------------------------------------------------------
-    async def _full_walk(self, kind: str, fetch: Callable[[str | None], Any], stamp: str,
-                         upsert: Callable[[list[dict[str, Any]]], Any],
-                         stored_ids: Callable[[], set[str]], delete: Callable[[set[str]], Any],
-                         changed: Callable[..., Any]) -> int:
+    async def _full_walk(
+        self,
+        kind: str,
+        fetch: Callable[[str | None], Any],
+        stamp: str,
+        upsert: Callable[[list[dict[str, Any]]], Any],
+        stored_ids: Callable[[], set[str]],
+        delete: Callable[[set[str]], Any],
+        changed: Callable[..., Any],
+    ) -> int:
         """Walk a whole list, storing each page; delete what the server no longer has."""
         seen: set[str] = set()
         newest: str | None = None
@@ -112,9 +125,14 @@ class SyncService:
         self._ok()
         return len(seen)
 
-    async def _refresh_walk(self, kind: str, fetch: Callable[[str | None], Any], stamp: str,
-                            upsert: Callable[[list[dict[str, Any]]], Any],
-                            changed_event: Callable[..., Any]) -> set[str] | None:
+    async def _refresh_walk(
+        self,
+        kind: str,
+        fetch: Callable[[str | None], Any],
+        stamp: str,
+        upsert: Callable[[list[dict[str, Any]]], Any],
+        changed_event: Callable[..., Any],
+    ) -> set[str] | None:
         """Newest-first pages until the high-water mark; None when no mark exists yet."""
         hwm = self.partition.state.get_state(f"{kind}_hwm")
         if hwm is None:
@@ -150,15 +168,25 @@ class SyncService:
         await self.sync_fields()
         repo = self.partition.contacts
         return await self._full_walk(
-            "contacts", lambda c: self.client.list_contacts(limit=CONTACT_PAGE, cursor=c),
-            "updatedAt", repo.upsert_many, repo.all_ids, repo.delete_ids, ContactsChanged)
+            "contacts",
+            lambda c: self.client.list_contacts(limit=CONTACT_PAGE, cursor=c),
+            "updatedAt",
+            repo.upsert_many,
+            repo.all_ids,
+            repo.delete_ids,
+            ContactsChanged,
+        )
 
     async def refresh_contacts(self) -> int:
         """Fetch what changed since the high-water mark (newest first, stop at the mark)."""
         repo = self.partition.contacts
         changed = await self._refresh_walk(
-            "contacts", lambda c: self.client.list_contacts(limit=CONTACT_PAGE, cursor=c),
-            "updatedAt", repo.upsert_many, ContactsChanged)
+            "contacts",
+            lambda c: self.client.list_contacts(limit=CONTACT_PAGE, cursor=c),
+            "updatedAt",
+            repo.upsert_many,
+            ContactsChanged,
+        )
         return await self.full_contacts() if changed is None else len(changed)
 
     # -- conversations ---------------------------------------------------------------------------
@@ -167,15 +195,23 @@ class SyncService:
         return await self._full_walk(
             "conversations",
             lambda c: self.client.list_conversations(limit=CONVERSATION_PAGE, cursor=c),
-            "lastMessageAt", repo.upsert_conversations, repo.all_conversation_ids,
-            repo.delete_conversations, ConversationsChanged)
+            "lastMessageAt",
+            repo.upsert_conversations,
+            repo.all_conversation_ids,
+            repo.delete_conversations,
+            ConversationsChanged,
+        )
 
     async def refresh_conversations(self) -> set[str]:
         """Conversations with new activity since the mark; returns their ids."""
         repo = self.partition.conversations
         changed = await self._refresh_walk(
-            "conversations", lambda c: self.client.list_conversations(limit=50, cursor=c),
-            "lastMessageAt", repo.upsert_conversations, ConversationsChanged)
+            "conversations",
+            lambda c: self.client.list_conversations(limit=50, cursor=c),
+            "lastMessageAt",
+            repo.upsert_conversations,
+            ConversationsChanged,
+        )
         if changed is None:
             await self.full_conversations()
             return set()
@@ -192,7 +228,9 @@ class SyncService:
         key = f"thread_cursor:{conversation_id}"
         if self.partition.state.get_state(key) is None:
             self.partition.state.set_state(key, page.next_cursor or "")
-        self.bus.publish(MessagesChanged(self.scope, conversation_id, frozenset(d["id"] for d in docs)))
+        self.bus.publish(
+            MessagesChanged(self.scope, conversation_id, frozenset(d["id"] for d in docs))
+        )
         self._ok()
         return docs
 
@@ -211,7 +249,9 @@ class SyncService:
         docs = [_wire(m) for m in page.data]
         self.partition.messages.upsert_messages(docs)
         self.partition.state.set_state(key, page.next_cursor or "")
-        self.bus.publish(MessagesChanged(self.scope, conversation_id, frozenset(d["id"] for d in docs)))
+        self.bus.publish(
+            MessagesChanged(self.scope, conversation_id, frozenset(d["id"] for d in docs))
+        )
         return len(docs)
 
     # -- calendars ----------------------------------------------------------------------------
@@ -228,8 +268,11 @@ class SyncService:
         start = int((now - timedelta(days=days_back)).timestamp() * 1000)
         end = int((now + timedelta(days=days_ahead)).timestamp() * 1000)
         docs: list[dict[str, Any]] = []
-        async for page in self._pages(lambda c: self.client.list_appointments(
-                start_ms=start, end_ms=end, limit=APPOINTMENT_PAGE, cursor=c)):
+        async for page in self._pages(
+            lambda c: self.client.list_appointments(
+                start_ms=start, end_ms=end, limit=APPOINTMENT_PAGE, cursor=c
+            )
+        ):
             docs += [_wire(a) for a in page.data]
         self.partition.calendars.replace_appointments_between(start, end, docs)
         self.bus.publish(AppointmentsChanged(self.scope))

@@ -30,8 +30,9 @@ class TaskScope:
         self._named: dict[str, asyncio.Task[Any]] = {}
         self.closed = False
 
-    def spawn(self, coro: Coroutine[Any, Any, T], name: str | None = None,
-              *, replace: bool = False) -> asyncio.Task[T]:
+    def spawn(
+        self, coro: Coroutine[Any, Any, T], name: str | None = None, *, replace: bool = False
+    ) -> asyncio.Task[T]:
         """Start ``coro`` in this scope. With ``replace``, a running task of the same name is
         cancelled first (search-as-you-type: a new query cancels the previous one)."""
         if self.closed:

@@ -48,7 +48,9 @@ def test_full_sync_of_the_large_sub_account(sandbox: Sandbox, tmp_path: Path) ->
         db = Database.open(tmp_path / "bench.sqlite3")
         client = SeedlyClient(sandbox.url, sandbox.sub_key(0))
         sub = sandbox.sub_ids[0]
-        sync = SyncService(db.partition(sandbox.url, sub), client, EventBus(), ScopeKey(sandbox.url, sub))
+        sync = SyncService(
+            db.partition(sandbox.url, sub), client, EventBus(), ScopeKey(sandbox.url, sub)
+        )
         total = (await client.list_contacts(limit=1)).meta.total
         conversations = (await client.list_conversations(limit=1)).meta.total
         with Heartbeat() as beat:
@@ -64,8 +66,10 @@ def test_full_sync_of_the_large_sub_account(sandbox: Sandbox, tmp_path: Path) ->
         print(f"BENCH full_sync_contacts_requests={before} requests")
         print(f"BENCH full_sync_contacts_min_requests={minimum} requests")
         print(f"BENCH full_sync_contacts_seconds={contacts_s:.2f} s")
-        print(f"BENCH full_sync_conversations_requests={sync.requests - before} requests "
-              f"(minimum {math.ceil(conversations / 200)})")
+        print(
+            f"BENCH full_sync_conversations_requests={sync.requests - before} requests "
+            f"(minimum {math.ceil(conversations / 200)})"
+        )
         print(f"BENCH full_sync_conversations_seconds={conversations_s:.2f} s")
         print(f"BENCH sync_longest_loop_stall={beat.worst * 1000:.1f} ms")
         await client.aclose()
@@ -88,7 +92,9 @@ def test_idle_polling_rate(sandbox: Sandbox, tmp_path: Path) -> None:
         await asyncio.sleep(window)
         measured = (client.transport.requests_sent - sent) * 60.0 / window
         print(f"\nBENCH idle_poll_requests_per_minute={measured:.1f} requests/min")
-        print(f"BENCH idle_poll_planned_per_minute={session.scheduler.planned_per_minute():.2f} requests/min")
+        print(
+            f"BENCH idle_poll_planned_per_minute={session.scheduler.planned_per_minute():.2f} requests/min"
+        )
         await session.close()
         await client.aclose()
         db.close()

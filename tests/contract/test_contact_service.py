@@ -40,7 +40,9 @@ class LoseCreateAnswers(httpx.AsyncBaseTransport):
         await self.inner.aclose()
 
 
-async def _service(box: Sandbox, db: Database, transport: Any = None) -> tuple[ContactService, SeedlyClient, Recorder]:
+async def _service(
+    box: Sandbox, db: Database, transport: Any = None
+) -> tuple[ContactService, SeedlyClient, Recorder]:
     client = SeedlyClient(box.url, box.sub_key(0), http_transport=transport)
     sub = box.sub_ids[0]
     bus = EventBus()
@@ -56,8 +58,14 @@ def test_local_validation_sends_nothing(sandbox: Sandbox, tmp_path: Path) -> Non
         service, client, _ = await _service(sandbox, db)
         sent = client.transport.requests_sent
         with pytest.raises(ValidationFailed) as info:
-            await service.create({"firstName": "", "lastName": "X", "email": "nope",
-                                  "customFields": {"preferred_language": "Klingon"}})
+            await service.create(
+                {
+                    "firstName": "",
+                    "lastName": "X",
+                    "email": "nope",
+                    "customFields": {"preferred_language": "Klingon"},
+                }
+            )
         assert {"firstName", "email", "customFields.preferred_language"} <= set(info.value.errors)
         assert client.transport.requests_sent == sent
         await client.aclose()
@@ -71,15 +79,18 @@ def test_create_update_delete_keep_the_cache_in_step(sandbox: Sandbox, tmp_path:
         db = Database.open(tmp_path / "c.sqlite3")
         service, client, recorder = await _service(sandbox, db)
         email = f"svc.{uuid.uuid4().hex[:8]}@example.com"
-        made = await service.create({"firstName": "Svc", "lastName": "Made", "email": email,
-                                     "phone": "(617) 555-0142"})
+        made = await service.create(
+            {"firstName": "Svc", "lastName": "Made", "email": email, "phone": "(617) 555-0142"}
+        )
         assert made.phone == "+16175550142"  # normalised to E.164 before sending
         assert service.partition.contacts.get(made.id)["email"] == email
         sent = client.transport.requests_sent
         same = await service.update(made.id, {"firstName": "Svc", "phone": "+1 617 555 0142"})
         assert client.transport.requests_sent == sent and same.id == made.id  # nothing changed
         changed = await service.update(made.id, {"title": "Owner", "firstName": "Svc"})
-        assert changed.title == "Owner" and service.partition.contacts.get(made.id)["title"] == "Owner"
+        assert (
+            changed.title == "Owner" and service.partition.contacts.get(made.id)["title"] == "Owner"
+        )
         # The server's own validation errors come through intact.
         with pytest.raises(ValidationFailed) as info:
             await service.create({"firstName": "Dup", "lastName": "Licate", "email": email})

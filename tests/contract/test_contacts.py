@@ -39,23 +39,56 @@ def events(sandbox: Sandbox, name: str, sub: str) -> list[dict[str, Any]]:
 def test_create_returns_full_contact_and_fires_created(sandbox: Sandbox) -> None:
     c = sandbox.client()
     email = unique_email("jane")
-    r = c.post("/api/v1/contacts", json={
-        "firstName": "Jane", "lastName": "Doe", "email": email, "phone": "+15551234567",
-        "company": "Acme Corp", "lifecycleStage": "lead", "tags": ["website-lead"], "source": "api",
-    })
+    r = c.post(
+        "/api/v1/contacts",
+        json={
+            "firstName": "Jane",
+            "lastName": "Doe",
+            "email": email,
+            "phone": "+15551234567",
+            "company": "Acme Corp",
+            "lifecycleStage": "lead",
+            "tags": ["website-lead"],
+            "source": "api",
+        },
+    )
     assert r.status_code == 201
     data = r.json()["data"]
-    for field in ("id", "firstName", "lastName", "email", "phone", "company", "title", "source", "tags",
-                  "lifecycleStage", "engagementScore", "assignedTo", "additionalEmails",
-                  "additionalPhones", "addressLine1", "city", "state", "postalCode", "country",
-                  "dateOfBirth", "customFields", "createdAt", "updatedAt"):
+    for field in (
+        "id",
+        "firstName",
+        "lastName",
+        "email",
+        "phone",
+        "company",
+        "title",
+        "source",
+        "tags",
+        "lifecycleStage",
+        "engagementScore",
+        "assignedTo",
+        "additionalEmails",
+        "additionalPhones",
+        "addressLine1",
+        "city",
+        "state",
+        "postalCode",
+        "country",
+        "dateOfBirth",
+        "customFields",
+        "createdAt",
+        "updatedAt",
+    ):
         assert field in data, field
     assert data["email"] == email and data["tags"] == ["website-lead"]
     assert data["createdAt"].endswith("Z")
     got = c.get(f"/api/v1/contacts/{data['id']}").json()["data"]
     assert got == data
-    fired = [e for e in events(sandbox, "contact.created", sandbox.sub_ids[0])
-             if e["data"]["contactId"] == data["id"]]
+    fired = [
+        e
+        for e in events(sandbox, "contact.created", sandbox.sub_ids[0])
+        if e["data"]["contactId"] == data["id"]
+    ]
     assert len(fired) == 1
     assert fired[0]["data"]["subAccountId"] == sandbox.sub_ids[0]
     assert fired[0]["data"]["tags"] == ["website-lead"]
@@ -77,20 +110,34 @@ def test_create_returns_full_contact_and_fires_created(sandbox: Sandbox) -> None
         ({"firstName": "J", "lastName": "D", "assignedTo": "usr_nobody"}, "assignedTo"),
         ({"firstName": "J", "lastName": "D", "dateOfBirth": "1990-02-30"}, "dateOfBirth"),
         ({"firstName": "J", "lastName": "D", "customFields": {"nope": 1}}, "customFields.nope"),
-        ({"firstName": "J", "lastName": "D", "customFields": {"preferred_language": "German"}},
-         "customFields.preferred_language"),
-        ({"firstName": "J", "lastName": "D", "customFields": {"visits_per_year": "many"}},
-         "customFields.visits_per_year"),
-        ({"firstName": "J", "lastName": "D", "customFields": {"sms_reminders": "yes"}},
-         "customFields.sms_reminders"),
-        ({"firstName": "J", "lastName": "D", "customFields": {"patient_since": "yesterday"}},
-         "customFields.patient_since"),
-        ({"firstName": "J", "lastName": "D", "customFields": {"referral_url": "ftp://x"}},
-         "customFields.referral_url"),
-        ({"firstName": "J", "lastName": "D", "customFields": {"billing_email": "x@"}},
-         "customFields.billing_email"),
-        ({"firstName": "J", "lastName": "D", "customFields": {"emergency_phone": "12"}},
-         "customFields.emergency_phone"),
+        (
+            {"firstName": "J", "lastName": "D", "customFields": {"preferred_language": "German"}},
+            "customFields.preferred_language",
+        ),
+        (
+            {"firstName": "J", "lastName": "D", "customFields": {"visits_per_year": "many"}},
+            "customFields.visits_per_year",
+        ),
+        (
+            {"firstName": "J", "lastName": "D", "customFields": {"sms_reminders": "yes"}},
+            "customFields.sms_reminders",
+        ),
+        (
+            {"firstName": "J", "lastName": "D", "customFields": {"patient_since": "yesterday"}},
+            "customFields.patient_since",
+        ),
+        (
+            {"firstName": "J", "lastName": "D", "customFields": {"referral_url": "ftp://x"}},
+            "customFields.referral_url",
+        ),
+        (
+            {"firstName": "J", "lastName": "D", "customFields": {"billing_email": "x@"}},
+            "customFields.billing_email",
+        ),
+        (
+            {"firstName": "J", "lastName": "D", "customFields": {"emergency_phone": "12"}},
+            "customFields.emergency_phone",
+        ),
     ],
 )
 def test_create_validation_names_the_field_and_writes_nothing(
@@ -122,14 +169,26 @@ def test_required_custom_field_in_second_sub_account(sandbox: Sandbox) -> None:
     r = c.patch(f"/api/v1/contacts/{ok['id']}", json={"customFields": {"property_type": None}})
     error(r, 400, "VALIDATION_ERROR")
     r = c.patch(f"/api/v1/contacts/{ok['id']}", json={"title": "Owner"})
-    assert r.status_code == 200 and r.json()["data"]["customFields"] == {"property_type": "Commercial"}
+    assert r.status_code == 200 and r.json()["data"]["customFields"] == {
+        "property_type": "Commercial"
+    }
 
 
 def test_custom_field_definitions_cover_every_type(sandbox: Sandbox) -> None:
     for index in (0, 1):
-        fields = sandbox.client(sandbox.sub_key(index)).get("/api/v1/contacts/fields").json()["data"]
+        fields = (
+            sandbox.client(sandbox.sub_key(index)).get("/api/v1/contacts/fields").json()["data"]
+        )
         assert {f["type"] for f in fields} == {
-            "text", "number", "select", "date", "boolean", "url", "email", "phone"}
+            "text",
+            "number",
+            "select",
+            "date",
+            "boolean",
+            "url",
+            "email",
+            "phone",
+        }
         for f in fields:
             assert set(f) == {"name", "label", "type", "options", "isRequired"}
             assert (f["options"] is not None) == (f["type"] == "select")
@@ -148,8 +207,15 @@ def test_email_is_unique_per_sub_account_and_exact_lookup(sandbox: Sandbox) -> N
     assert c.get("/api/v1/contacts", params={"email": "nobody-" + email}).json()["data"] == []
     # The same email may live in another sub-account.
     other = sandbox.client(sandbox.sub_key(1))
-    r = other.post("/api/v1/contacts", json={"firstName": "X", "lastName": "Y", "email": email,
-                                             "customFields": {"property_type": "Residential"}})
+    r = other.post(
+        "/api/v1/contacts",
+        json={
+            "firstName": "X",
+            "lastName": "Y",
+            "email": email,
+            "customFields": {"property_type": "Residential"},
+        },
+    )
     assert r.status_code == 201
 
 
@@ -157,22 +223,43 @@ def test_patch_changes_only_given_fields_and_fires_side_effect_events(sandbox: S
     c = sandbox.client()
     sub = sandbox.sub_ids[0]
     made = create(c, tags=["a"], lifecycleStage="lead", city="Boston")
-    r = c.patch(f"/api/v1/contacts/{made['id']}",
-                json={"lifecycleStage": "customer", "tags": ["a", "vip", "enterprise"],
-                      "engagementScore": 99, "id": "hijack"})
+    r = c.patch(
+        f"/api/v1/contacts/{made['id']}",
+        json={
+            "lifecycleStage": "customer",
+            "tags": ["a", "vip", "enterprise"],
+            "engagementScore": 99,
+            "id": "hijack",
+        },
+    )
     assert r.status_code == 200
     data = r.json()["data"]
     assert data["id"] == made["id"] and data["engagementScore"] == made["engagementScore"]
     assert data["city"] == "Boston" and data["lifecycleStage"] == "customer"
     assert data["updatedAt"] >= made["updatedAt"]
-    added = [e["data"]["tag"] for e in events(sandbox, "contact.tag_added", sub)
-             if e["data"]["contactId"] == made["id"]]
+    added = [
+        e["data"]["tag"]
+        for e in events(sandbox, "contact.tag_added", sub)
+        if e["data"]["contactId"] == made["id"]
+    ]
     assert sorted(added) == ["enterprise", "vip"]
-    stage = [e["data"] for e in events(sandbox, "contact.lifecycle_changed", sub)
-             if e["data"]["contactId"] == made["id"]]
-    assert stage == [{"subAccountId": sub, "contactId": made["id"], "tags": ["a", "vip", "enterprise"],
-                      "previousStage": "lead", "lifecycleStage": "customer"}]
-    assert any(e["data"]["contactId"] == made["id"] for e in events(sandbox, "contact.updated", sub))
+    stage = [
+        e["data"]
+        for e in events(sandbox, "contact.lifecycle_changed", sub)
+        if e["data"]["contactId"] == made["id"]
+    ]
+    assert stage == [
+        {
+            "subAccountId": sub,
+            "contactId": made["id"],
+            "tags": ["a", "vip", "enterprise"],
+            "previousStage": "lead",
+            "lifecycleStage": "customer",
+        }
+    ]
+    assert any(
+        e["data"]["contactId"] == made["id"] for e in events(sandbox, "contact.updated", sub)
+    )
 
 
 def test_patch_and_delete_unknown_ids(sandbox: Sandbox) -> None:
@@ -196,10 +283,22 @@ def test_delete_is_soft_and_hides_the_contact(sandbox: Sandbox) -> None:
 def test_list_filters(sandbox: Sandbox) -> None:
     c = sandbox.client()
     marker = uuid.uuid4().hex[:8]
-    a = create(c, company=f"Zeta{marker} Labs", tags=[f"t{marker}", "vip"], lifecycleStage="qualified",
-               source=f"src{marker}", assignedTo="usr_ana_ortiz", phone="+15551230001")
-    b = create(c, company=f"Zeta{marker} Labs", tags=[f"t{marker}"], lifecycleStage="lead",
-               source=f"src{marker}")
+    a = create(
+        c,
+        company=f"Zeta{marker} Labs",
+        tags=[f"t{marker}", "vip"],
+        lifecycleStage="qualified",
+        source=f"src{marker}",
+        assignedTo="usr_ana_ortiz",
+        phone="+15551230001",
+    )
+    b = create(
+        c,
+        company=f"Zeta{marker} Labs",
+        tags=[f"t{marker}"],
+        lifecycleStage="lead",
+        source=f"src{marker}",
+    )
 
     def ids(**params: Any) -> set[str]:
         return {x["id"] for x in c.get("/api/v1/contacts", params=params).json()["data"]}
@@ -219,7 +318,9 @@ def test_list_filters(sandbox: Sandbox) -> None:
 
 def test_demo_sizes(sandbox: Sandbox) -> None:
     big = sandbox.client().get("/api/v1/contacts?limit=1").json()["meta"]["total"]
-    small = sandbox.client(sandbox.sub_key(1)).get("/api/v1/contacts?limit=1").json()["meta"]["total"]
+    small = (
+        sandbox.client(sandbox.sub_key(1)).get("/api/v1/contacts?limit=1").json()["meta"]["total"]
+    )
     assert big >= 2000 and small >= 300
 
 
@@ -262,11 +363,18 @@ def test_bad_cursors(sandbox: Sandbox) -> None:
         error(c.get("/api/v1/contacts", params={"cursor": bad}), 400, "VALIDATION_ERROR")
     cursor = c.get("/api/v1/contacts?limit=5").json()["meta"]["cursor"]
     # A cursor is bound to the filters it was issued for.
-    error(c.get("/api/v1/contacts", params={"cursor": cursor, "lifecycleStage": "lead"}),
-          400, "VALIDATION_ERROR")
+    error(
+        c.get("/api/v1/contacts", params={"cursor": cursor, "lifecycleStage": "lead"}),
+        400,
+        "VALIDATION_ERROR",
+    )
     # A cursor of one sub-account means nothing in another.
     other = sandbox.client(sandbox.sub_key(1))
-    error(other.get("/api/v1/contacts", params={"cursor": cursor, "limit": 5}), 400, "VALIDATION_ERROR")
+    error(
+        other.get("/api/v1/contacts", params={"cursor": cursor, "limit": 5}),
+        400,
+        "VALIDATION_ERROR",
+    )
 
 
 def test_isolation_between_sub_accounts(sandbox: Sandbox) -> None:

@@ -15,10 +15,32 @@ from tests.support.sandbox_process import Sandbox
 
 pytestmark = pytest.mark.timeout(120)
 
-CONVERSATION_FIELDS = ("id", "contactId", "channel", "status", "assignedTo", "subject",
-                       "unreadCount", "isArchived", "lastMessageAt", "createdAt", "contact")
-MESSAGE_FIELDS = ("id", "conversationId", "channel", "direction", "bodyText", "bodyHtml", "status",
-                  "fromAddress", "toAddress", "isInternal", "createdAt")
+CONVERSATION_FIELDS = (
+    "id",
+    "contactId",
+    "channel",
+    "status",
+    "assignedTo",
+    "subject",
+    "unreadCount",
+    "isArchived",
+    "lastMessageAt",
+    "createdAt",
+    "contact",
+)
+MESSAGE_FIELDS = (
+    "id",
+    "conversationId",
+    "channel",
+    "direction",
+    "bodyText",
+    "bodyHtml",
+    "status",
+    "fromAddress",
+    "toAddress",
+    "isInternal",
+    "createdAt",
+)
 CHANNELS = ("sms", "email", "messenger", "instagram", "gmail", "live_chat", "social_dm")
 
 
@@ -43,8 +65,13 @@ def error(r: httpx.Response, status: int, code: str) -> dict[str, Any]:
 
 
 def make_contact(client: httpx.Client, **fields: Any) -> dict[str, Any]:
-    body = {"firstName": "Nora", "lastName": "Quill", "email": unique_email(),
-            "phone": unique_phone(), **fields}
+    body = {
+        "firstName": "Nora",
+        "lastName": "Quill",
+        "email": unique_email(),
+        "phone": unique_phone(),
+        **fields,
+    }
     body = {k: v for k, v in body.items() if v is not None}
     r = client.post("/api/v1/contacts", json=body)
     assert r.status_code == 201, r.text
@@ -52,8 +79,9 @@ def make_contact(client: httpx.Client, **fields: Any) -> dict[str, Any]:
 
 
 def open_conv(client: httpx.Client, contact_id: str, channel: str, **extra: Any) -> dict[str, Any]:
-    r = client.post("/api/v1/conversations",
-                    json={"contactId": contact_id, "channel": channel, **extra})
+    r = client.post(
+        "/api/v1/conversations", json={"contactId": contact_id, "channel": channel, **extra}
+    )
     assert r.status_code in (200, 201), r.text
     return dict(r.json()["data"])
 
@@ -69,8 +97,13 @@ def sent(client: httpx.Client, conv_id: str, **body: Any) -> dict[str, Any]:
 
 
 def inbound(sandbox: Sandbox, sub: str, conv_id: str, text: str, **extra: Any) -> dict[str, Any]:
-    return dict(sandbox.control("POST", "inbound", json={
-        "subAccountId": sub, "conversationId": conv_id, "bodyText": text, **extra}))
+    return dict(
+        sandbox.control(
+            "POST",
+            "inbound",
+            json={"subAccountId": sub, "conversationId": conv_id, "bodyText": text, **extra},
+        )
+    )
 
 
 def messages(client: httpx.Client, conv_id: str, **params: Any) -> list[dict[str, Any]]:
@@ -90,8 +123,11 @@ def events(sandbox: Sandbox, name: str, sub: str) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     after = 0
     while True:
-        batch = sandbox.control("GET", "events", params={
-            "name": name, "subAccountId": sub, "after": after, "limit": 5000})
+        batch = sandbox.control(
+            "GET",
+            "events",
+            params={"name": name, "subAccountId": sub, "after": after, "limit": 5000},
+        )
         out += batch
         if len(batch) < 5000:
             return out
@@ -123,8 +159,10 @@ def sort_key(conv: dict[str, Any]) -> str:
 def test_create_returns_201_then_the_open_one_with_200(sandbox: Sandbox) -> None:
     c = sandbox.client()
     contact = make_contact(c)
-    r = c.post("/api/v1/conversations", json={"contactId": contact["id"], "channel": "email",
-                                              "subject": "Welcome to our service"})
+    r = c.post(
+        "/api/v1/conversations",
+        json={"contactId": contact["id"], "channel": "email", "subject": "Welcome to our service"},
+    )
     assert r.status_code == 201, r.text
     data = r.json()["data"]
     for field in CONVERSATION_FIELDS:
@@ -135,15 +173,22 @@ def test_create_returns_201_then_the_open_one_with_200(sandbox: Sandbox) -> None
     assert data["unreadCount"] == 0 and data["isArchived"] is False
     assert data["lastMessageAt"] is None and data["createdAt"].endswith("Z")
     assert data["contact"] == {
-        "id": contact["id"], "firstName": "Nora", "lastName": "Quill", "name": "Nora Quill",
-        "email": contact["email"], "phone": contact["phone"]}
+        "id": contact["id"],
+        "firstName": "Nora",
+        "lastName": "Quill",
+        "name": "Nora Quill",
+        "email": contact["email"],
+        "phone": contact["phone"],
+    }
     again = c.post("/api/v1/conversations", json={"contactId": contact["id"], "channel": "email"})
     assert again.status_code == 200, again.text
     assert again.json()["data"]["created"] is False
     assert again.json()["data"]["id"] == data["id"]
     # The same contact on another channel is another conversation.
-    other = c.post("/api/v1/conversations", json={"contactId": contact["id"], "channel": "sms",
-                                                  "subject": "ignored off email"})
+    other = c.post(
+        "/api/v1/conversations",
+        json={"contactId": contact["id"], "channel": "sms", "subject": "ignored off email"},
+    )
     assert other.status_code == 201 and other.json()["data"]["id"] != data["id"]
     assert other.json()["data"]["subject"] is None
     # A closed conversation is not "open": a new one starts.
@@ -164,12 +209,17 @@ def test_create_returns_201_then_the_open_one_with_200(sandbox: Sandbox) -> None
         ({"contactId": 42, "channel": "sms"}, 400, "VALIDATION_ERROR", "contactId"),
         ({"contactId": "X", "channel": "fax"}, 400, "VALIDATION_ERROR", "channel"),
         ({"contactId": "X"}, 400, "VALIDATION_ERROR", "channel"),
-        ({"contactId": "X", "channel": "email", "subject": ["a"]}, 400, "VALIDATION_ERROR",
-         "subject"),
+        (
+            {"contactId": "X", "channel": "email", "subject": ["a"]},
+            400,
+            "VALIDATION_ERROR",
+            "subject",
+        ),
     ],
 )
-def test_create_validation(sandbox: Sandbox, body: dict[str, Any], status: int, code: str,
-                           field: str) -> None:
+def test_create_validation(
+    sandbox: Sandbox, body: dict[str, Any], status: int, code: str, field: str
+) -> None:
     c = sandbox.client()
     if body.get("contactId") == "X":
         body = {**body, "contactId": make_contact(c)["id"]}
@@ -180,13 +230,19 @@ def test_create_validation(sandbox: Sandbox, body: dict[str, Any], status: int, 
 def test_create_needs_a_live_contact_of_this_sub_account(sandbox: Sandbox) -> None:
     a, b = sandbox.client(sandbox.sub_key(0)), sandbox.client(sandbox.sub_key(1))
     theirs = make_contact(b, customFields={"property_type": "Residential"})
-    err = error(a.post("/api/v1/conversations", json={"contactId": theirs["id"], "channel": "sms"}),
-                404, "NOT_FOUND")
+    err = error(
+        a.post("/api/v1/conversations", json={"contactId": theirs["id"], "channel": "sms"}),
+        404,
+        "NOT_FOUND",
+    )
     assert theirs["id"] in err["message"]
     gone = make_contact(a)
     assert a.delete(f"/api/v1/contacts/{gone['id']}").status_code == 200
-    error(a.post("/api/v1/conversations", json={"contactId": gone["id"], "channel": "sms"}),
-          404, "NOT_FOUND")
+    error(
+        a.post("/api/v1/conversations", json={"contactId": gone["id"], "channel": "sms"}),
+        404,
+        "NOT_FOUND",
+    )
 
 
 # -- list ------------------------------------------------------------------------------------
@@ -196,32 +252,39 @@ def test_list_filters_and_most_recent_first(sandbox: Sandbox) -> None:
     c = sandbox.client()
     sub = sandbox.sub_ids[0]
     contact = make_contact(c)
-    convs = {ch: open_conv(c, contact["id"], ch)
-             for ch in ("sms", "email", "messenger", "social_dm")}
+    convs = {
+        ch: open_conv(c, contact["id"], ch) for ch in ("sms", "email", "messenger", "social_dm")
+    }
     # Activity order: social_dm oldest, then email, then sms newest; messenger has none.
     inbound(sandbox, sub, convs["social_dm"]["id"], "first")
     inbound(sandbox, sub, convs["email"]["id"], "second", subject="Hello")
     inbound(sandbox, sub, convs["sms"]["id"], "third")
-    c.patch(f"/api/v1/conversations/{convs['email']['id']}",
-            json={"status": "snoozed", "assignedTo": "usr_ben_carter"})
+    c.patch(
+        f"/api/v1/conversations/{convs['email']['id']}",
+        json={"status": "snoozed", "assignedTo": "usr_ben_carter"},
+    )
     mine = c.get("/api/v1/conversations", params={"contactId": contact["id"]}).json()
     assert mine["meta"]["total"] == 4 and mine["meta"]["hasMore"] is False
     ids = [x["id"] for x in mine["data"]]
     assert ids[:3] == [convs["sms"]["id"], convs["email"]["id"], convs["social_dm"]["id"]]
     assert ids[3] == convs["messenger"]["id"]  # no message yet: sorted by its createdAt
-    by_channel = c.get("/api/v1/conversations",
-                       params={"contactId": contact["id"], "channel": "sms"})
+    by_channel = c.get(
+        "/api/v1/conversations", params={"contactId": contact["id"], "channel": "sms"}
+    )
     assert [x["id"] for x in by_channel.json()["data"]] == [convs["sms"]["id"]]
-    snoozed = c.get("/api/v1/conversations",
-                    params={"contactId": contact["id"], "status": "snoozed"})
+    snoozed = c.get(
+        "/api/v1/conversations", params={"contactId": contact["id"], "status": "snoozed"}
+    )
     assert [x["id"] for x in snoozed.json()["data"]] == [convs["email"]["id"]]
-    assigned = c.get("/api/v1/conversations",
-                     params={"assignedTo": "usr_ben_carter", "limit": 200}).json()["data"]
+    assigned = c.get(
+        "/api/v1/conversations", params={"assignedTo": "usr_ben_carter", "limit": 200}
+    ).json()["data"]
     assert convs["email"]["id"] in [x["id"] for x in assigned]
     assert all(x["assignedTo"] == "usr_ben_carter" for x in assigned)
     for status in ("open", "closed", "snoozed"):
-        rows = c.get("/api/v1/conversations",
-                     params={"status": status, "limit": 200}).json()["data"]
+        rows = c.get("/api/v1/conversations", params={"status": status, "limit": 200}).json()[
+            "data"
+        ]
         assert rows and all(x["status"] == status for x in rows)
     everything = c.get("/api/v1/conversations", params={"limit": 200}).json()["data"]
     keys = [sort_key(x) for x in everything]
@@ -284,14 +347,23 @@ def test_bad_cursors(sandbox: Sandbox) -> None:
     cursor = c.get("/api/v1/conversations", params={"limit": 3}).json()["meta"]["cursor"]
     assert cursor
     # Bound to its filters, its list and its sub-account.
-    error(c.get("/api/v1/conversations", params={"cursor": cursor, "status": "open"}),
-          400, "VALIDATION_ERROR")
+    error(
+        c.get("/api/v1/conversations", params={"cursor": cursor, "status": "open"}),
+        400,
+        "VALIDATION_ERROR",
+    )
     conv_id = c.get("/api/v1/conversations", params={"limit": 1}).json()["data"][0]["id"]
-    error(c.get(f"/api/v1/conversations/{conv_id}/messages", params={"cursor": cursor}),
-          400, "VALIDATION_ERROR")
+    error(
+        c.get(f"/api/v1/conversations/{conv_id}/messages", params={"cursor": cursor}),
+        400,
+        "VALIDATION_ERROR",
+    )
     other = sandbox.client(sandbox.sub_key(1))
-    error(other.get("/api/v1/conversations", params={"cursor": cursor, "limit": 3}),
-          400, "VALIDATION_ERROR")
+    error(
+        other.get("/api/v1/conversations", params={"cursor": cursor, "limit": 3}),
+        400,
+        "VALIDATION_ERROR",
+    )
 
 
 # -- update ----------------------------------------------------------------------------------
@@ -314,8 +386,10 @@ def test_patch_status_and_assignment(sandbox: Sandbox) -> None:
     assert c.get(url).json()["data"] == data
     # Only the given fields change.
     r = c.patch(url, json={"status": "snoozed"})
-    assert (r.json()["data"]["assignedTo"], r.json()["data"]["status"]) == \
-        ("usr_dev_patel", "snoozed")
+    assert (r.json()["data"]["assignedTo"], r.json()["data"]["status"]) == (
+        "usr_dev_patel",
+        "snoozed",
+    )
     r = c.patch(url, json={"assignedTo": None})
     assert r.json()["data"]["assignedTo"] is None and r.json()["data"]["status"] == "snoozed"
     err = error(c.patch(url, json={"assignedTo": "usr_nobody"}), 400, "VALIDATION_ERROR")
@@ -369,31 +443,51 @@ def test_messages_page_newest_first(sandbox: Sandbox) -> None:
     error(c.get("/api/v1/conversations/conv_nope/messages"), 404, "NOT_FOUND")
 
 
-@pytest.mark.parametrize("channel",
-                         ["sms", "email", "gmail", "messenger", "instagram", "social_dm"])
+@pytest.mark.parametrize(
+    "channel", ["sms", "email", "gmail", "messenger", "instagram", "social_dm"]
+)
 def test_send_on_each_channel_resolves_merge_fields(sandbox: Sandbox, channel: str) -> None:
     c = sandbox.client()
     sub = sandbox.sub_ids[0]
-    contact = make_contact(c, firstName="Ines", lastName="Okafor", company="Okafor Dental Labs",
-                           customFields={"preferred_language": "Spanish", "visits_per_year": 3})
+    contact = make_contact(
+        c,
+        firstName="Ines",
+        lastName="Okafor",
+        company="Okafor Dental Labs",
+        customFields={"preferred_language": "Spanish", "visits_per_year": 3},
+    )
     conv = open_conv(c, contact["id"], channel, subject="Your visit")
     # Meta only allows replies within 24 h of the contact's last message.
     inbound(sandbox, sub, conv["id"], "hi there")
-    body = ("Hello {{firstName}} {{ lastName }} ({{fullName}}, {{company}}, {{email}}, {{phone}}): "
-            "{{custom_values.preferred_language}}/{{custom_values.visits_per_year}}/"
-            "[{{custom_values.insurance_provider}}] {{notAField}}")
-    m = sent(c, conv["id"], bodyText=body, channel=channel,
-             bodyHtml="<p>Hi {{firstName}}</p>", subject="For {{firstName}}")
+    body = (
+        "Hello {{firstName}} {{ lastName }} ({{fullName}}, {{company}}, {{email}}, {{phone}}): "
+        "{{custom_values.preferred_language}}/{{custom_values.visits_per_year}}/"
+        "[{{custom_values.insurance_provider}}] {{notAField}}"
+    )
+    m = sent(
+        c,
+        conv["id"],
+        bodyText=body,
+        channel=channel,
+        bodyHtml="<p>Hi {{firstName}}</p>",
+        subject="For {{firstName}}",
+    )
     assert m["bodyText"] == (
         "Hello Ines Okafor (Ines Okafor, Okafor Dental Labs, "
         f"{contact['email']}, {contact['phone']}): "
-        "Spanish/3/[] {{notAField}}")
+        "Spanish/3/[] {{notAField}}"
+    )
     assert m["direction"] == "outbound" and m["status"] == "pending" and m["isInternal"] is False
     assert m["channel"] == channel and m["conversationId"] == conv["id"]
     assert m["errorMessage"] is None
-    expected_to = {"sms": contact["phone"], "email": contact["email"], "gmail": contact["email"],
-                   "instagram": "@ines.okafor", "messenger": "Ines Okafor",
-                   "social_dm": "Ines Okafor"}
+    expected_to = {
+        "sms": contact["phone"],
+        "email": contact["email"],
+        "gmail": contact["email"],
+        "instagram": "@ines.okafor",
+        "messenger": "Ines Okafor",
+        "social_dm": "Ines Okafor",
+    }
     assert m["toAddress"] == expected_to[channel]
     assert m["fromAddress"]
     if channel in ("email", "gmail"):
@@ -401,8 +495,9 @@ def test_send_on_each_channel_resolves_merge_fields(sandbox: Sandbox, channel: s
     else:
         assert m["subject"] is None and m["bodyHtml"] is None
     listed = messages(c, conv["id"])[0]
-    assert {k: v for k, v in listed.items() if k not in ("status", "updatedAt")} == \
-        {k: v for k, v in m.items() if k not in ("status", "updatedAt")}
+    assert {k: v for k, v in listed.items() if k not in ("status", "updatedAt")} == {
+        k: v for k, v in m.items() if k not in ("status", "updatedAt")
+    }
     after = c.get(f"/api/v1/conversations/{conv['id']}").json()["data"]
     assert after["lastMessageAt"] == m["createdAt"] and after["unreadCount"] == 0
     assert after["lastMessageDirection"] == "outbound"
@@ -412,8 +507,13 @@ def test_merge_values_are_escaped_in_html(sandbox: Sandbox) -> None:
     c = sandbox.client()
     contact = make_contact(c, firstName="<b>Al</b>", company="A & B")
     conv = open_conv(c, contact["id"], "email", subject="Hi")
-    m = sent(c, conv["id"], bodyText="Hi {{firstName}} of {{company}}", channel="email",
-             bodyHtml="<p>Hi {{firstName}} of {{company}}</p>")
+    m = sent(
+        c,
+        conv["id"],
+        bodyText="Hi {{firstName}} of {{company}}",
+        channel="email",
+        bodyHtml="<p>Hi {{firstName}} of {{company}}</p>",
+    )
     assert m["bodyText"] == "Hi <b>Al</b> of A & B"
     assert m["bodyHtml"] == "<p>Hi &lt;b&gt;Al&lt;/b&gt; of A &amp; B</p>"
 
@@ -421,13 +521,15 @@ def test_merge_values_are_escaped_in_html(sandbox: Sandbox) -> None:
 def test_the_seeds_own_send_example_is_accepted(sandbox: Sandbox) -> None:
     c = sandbox.client()
     conv = open_conv(c, make_contact(c, firstName="Jane")["id"], "sms")
-    m = sent(c, conv["id"], **{
-        "bodyText": "Hello {{firstName}}, your appointment is confirmed.",
-        "channel": "sms",
-        "toAddress": "+15551234567",
-        "subject": "Appointment Confirmation",
-        "bodyHtml": "<p>Hello...</p>",
-    })
+    m = sent(
+        c,
+        conv["id"],
+        bodyText="Hello {{firstName}}, your appointment is confirmed.",
+        channel="sms",
+        toAddress="+15551234567",
+        subject="Appointment Confirmation",
+        bodyHtml="<p>Hello...</p>",
+    )
     assert m["bodyText"] == "Hello Jane, your appointment is confirmed."
     assert m["toAddress"] == "+15551234567"
     assert m["subject"] is None and m["bodyHtml"] is None  # not meaningful on sms
@@ -440,17 +542,23 @@ def test_to_address_derivation_and_validation(sandbox: Sandbox) -> None:
     err = error(send(c, sms["id"], bodyText="hi", channel="sms"), 400, "VALIDATION_ERROR")
     assert err["field"] == "toAddress" and "phone" in err["message"]
     for bad in ("555-1234", "+1 617 555 0101", "16175550101"):
-        err = error(send(c, sms["id"], bodyText="hi", channel="sms", toAddress=bad),
-                    400, "VALIDATION_ERROR")
+        err = error(
+            send(c, sms["id"], bodyText="hi", channel="sms", toAddress=bad), 400, "VALIDATION_ERROR"
+        )
         assert err["field"] == "toAddress" and "E.164" in err["message"]
-    assert sent(c, sms["id"], bodyText="hi", channel="sms", toAddress="+16175550101")["toAddress"] \
+    assert (
+        sent(c, sms["id"], bodyText="hi", channel="sms", toAddress="+16175550101")["toAddress"]
         == "+16175550101"
+    )
     no_email = make_contact(c, email=None)
     mail = open_conv(c, no_email["id"], "email", subject="Hello")
     err = error(send(c, mail["id"], bodyText="hi", channel="email"), 400, "VALIDATION_ERROR")
     assert err["field"] == "toAddress" and "email" in err["message"]
-    err = error(send(c, mail["id"], bodyText="hi", channel="gmail", toAddress="not-an-email"),
-                400, "VALIDATION_ERROR")
+    err = error(
+        send(c, mail["id"], bodyText="hi", channel="gmail", toAddress="not-an-email"),
+        400,
+        "VALIDATION_ERROR",
+    )
     assert err["field"] == "toAddress"
     # A message on another channel than the conversation's uses that channel's address.
     assert sent(c, mail["id"], bodyText="hi", channel="sms")["toAddress"] == no_email["phone"]
@@ -546,12 +654,19 @@ def test_delivery_lifecycle_failures_and_dnd(sandbox: Sandbox) -> None:
     wait_for(ok_delivered, 10, "pending → sent → delivered")
     assert observed == ["pending", "sent", "delivered"]
     finals = {
-        carrier["id"]: (sms["id"], "failed"), bounce["id"]: (mail["id"], "bounced"),
-        failing["id"]: (mail["id"], "failed"), late["id"]: (fb["id"], "failed"),
+        carrier["id"]: (sms["id"], "failed"),
+        bounce["id"]: (mail["id"], "bounced"),
+        failing["id"]: (mail["id"], "failed"),
+        late["id"]: (fb["id"], "failed"),
     }
     for mid, (conv_id, final) in finals.items():
-        got = wait_for(lambda conv_id=conv_id, mid=mid, final=final: (
-            m if (m := message(c, conv_id, mid))["status"] == final else None), 10, final)
+        got = wait_for(
+            lambda conv_id=conv_id, mid=mid, final=final: (
+                m if (m := message(c, conv_id, mid))["status"] == final else None
+            ),
+            10,
+            final,
+        )
         assert got["errorMessage"], got
         failed = events_for(sandbox, "message.failed", sub, mid)
         assert len(failed) == 1 and failed[0]["data"]["reason"] == got["errorMessage"]
@@ -609,8 +724,14 @@ def test_inbound_updates_conversation_contact_and_fires_received(sandbox: Sandbo
     contact = make_contact(c, tags=["website-lead"])
     conv = open_conv(c, contact["id"], "email")
     c.patch(f"/api/v1/conversations/{conv['id']}", json={"status": "snoozed"})
-    m = inbound(sandbox, sub, conv["id"], "Hi, I'd like to book an appointment",
-                subject="Appointment Request", bodyHtml="<p>Hi</p>")
+    m = inbound(
+        sandbox,
+        sub,
+        conv["id"],
+        "Hi, I'd like to book an appointment",
+        subject="Appointment Request",
+        bodyHtml="<p>Hi</p>",
+    )
     assert m["fromAddress"] == contact["email"] and m["subject"] == "Appointment Request"
     assert m["bodyHtml"] == "<p>Hi</p>"
     inbound(sandbox, sub, conv["id"], "Any news?")
@@ -623,10 +744,17 @@ def test_inbound_updates_conversation_contact_and_fires_received(sandbox: Sandbo
     received = events_for(sandbox, "message.received", sub, m["id"])
     assert len(received) == 1
     assert received[0]["data"] == {
-        "subAccountId": sub, "contactId": contact["id"], "messageId": m["id"],
-        "conversationId": conv["id"], "channel": "email",
-        "bodyText": "Hi, I'd like to book an appointment", "fromAddress": contact["email"],
-        "direction": "inbound", "subject": "Appointment Request", "tags": ["website-lead"]}
+        "subAccountId": sub,
+        "contactId": contact["id"],
+        "messageId": m["id"],
+        "conversationId": conv["id"],
+        "channel": "email",
+        "bodyText": "Hi, I'd like to book an appointment",
+        "fromAddress": contact["email"],
+        "direction": "inbound",
+        "subject": "Appointment Request",
+        "tags": ["website-lead"],
+    }
     # Replying marks the conversation read.
     sent(c, conv["id"], bodyText="Sure!", channel="email")
     assert c.get(f"/api/v1/conversations/{conv['id']}").json()["data"]["unreadCount"] == 0
@@ -636,9 +764,16 @@ def test_control_inbound_opens_a_conversation_and_checks_input(sandbox: Sandbox)
     c = sandbox.client()
     sub = sandbox.sub_ids[0]
     contact = make_contact(c)
-    m = sandbox.control("POST", "inbound", json={
-        "subAccountId": sub, "contactId": contact["id"], "channel": "instagram",
-        "bodyText": "Love your work! How do I book?"})
+    m = sandbox.control(
+        "POST",
+        "inbound",
+        json={
+            "subAccountId": sub,
+            "contactId": contact["id"],
+            "channel": "instagram",
+            "bodyText": "Love your work! How do I book?",
+        },
+    )
     assert m["channel"] == "instagram" and m["direction"] == "inbound"
     convs = c.get("/api/v1/conversations", params={"contactId": contact["id"]}).json()["data"]
     assert [x["id"] for x in convs] == [m["conversationId"]]
@@ -648,8 +783,14 @@ def test_control_inbound_opens_a_conversation_and_checks_input(sandbox: Sandbox)
             ({"subAccountId": sub, "conversationId": "conv_nope", "bodyText": "x"}, 404),
             ({"subAccountId": sub, "contactId": contact["id"], "bodyText": "x"}, 400),
             ({"subAccountId": sub, "conversationId": m["conversationId"]}, 400),
-            ({"subAccountId": sandbox.sub_ids[1], "conversationId": m["conversationId"],
-              "bodyText": "x"}, 404),
+            (
+                {
+                    "subAccountId": sandbox.sub_ids[1],
+                    "conversationId": m["conversationId"],
+                    "bodyText": "x",
+                },
+                404,
+            ),
         ):
             r = raw.post("/_sandbox/inbound", json=body)
             assert r.status_code == status, r.text
@@ -667,8 +808,9 @@ def test_isolation_between_sub_accounts(sandbox: Sandbox) -> None:
     error(b.patch(url, json={"status": "closed"}), 404, "NOT_FOUND")
     error(b.get(f"{url}/messages"), 404, "NOT_FOUND")
     error(send(b, conv["id"], bodyText="x", channel="sms"), 404, "NOT_FOUND")
-    assert conv["id"] not in [x["id"] for x in
-                              b.get("/api/v1/conversations", params={"limit": 200}).json()["data"]]
+    assert conv["id"] not in [
+        x["id"] for x in b.get("/api/v1/conversations", params={"limit": 200}).json()["data"]
+    ]
     agency_a = sandbox.client(sandbox.info["agency_key"], sub_account=sandbox.sub_ids[0])
     assert agency_a.get(url).json()["data"]["id"] == conv["id"]
     assert agency_a.patch(url, json={"status": "snoozed"}).json()["data"]["status"] == "snoozed"
@@ -676,8 +818,11 @@ def test_isolation_between_sub_accounts(sandbox: Sandbox) -> None:
     assert by_agency["status"] == "pending"
     agency_b = sandbox.client(sandbox.info["agency_key"], sub_account=sandbox.sub_ids[1])
     error(agency_b.get(url), 404, "NOT_FOUND")
-    error(sandbox.client(sandbox.info["agency_key"]).get("/api/v1/conversations"),
-          400, "VALIDATION_ERROR")
+    error(
+        sandbox.client(sandbox.info["agency_key"]).get("/api/v1/conversations"),
+        400,
+        "VALIDATION_ERROR",
+    )
 
 
 def test_scopes(sandbox: Sandbox) -> None:
@@ -687,14 +832,16 @@ def test_scopes(sandbox: Sandbox) -> None:
     assert ro.get("/api/v1/conversations").status_code == 200
     assert ro.get(f"/api/v1/conversations/{conv['id']}").status_code == 200
     assert ro.get(f"/api/v1/conversations/{conv['id']}/messages").status_code == 200
-    for r in (send(ro, conv["id"], bodyText="x", channel="sms"),
-              ro.patch(f"/api/v1/conversations/{conv['id']}", json={"status": "closed"}),
-              ro.post("/api/v1/conversations",
-                      json={"contactId": conv["contactId"], "channel": "sms"})):
+    for r in (
+        send(ro, conv["id"], bodyText="x", channel="sms"),
+        ro.patch(f"/api/v1/conversations/{conv['id']}", json={"status": "closed"}),
+        ro.post("/api/v1/conversations", json={"contactId": conv["contactId"], "channel": "sms"}),
+    ):
         err = error(r, 403, "FORBIDDEN")
         assert "conversations:write" in err["message"]
-    contacts_only = sandbox.control("POST", "keys", json={
-        "subAccountId": sandbox.sub_ids[0], "scopes": ["contacts:read"]})["key"]
+    contacts_only = sandbox.control(
+        "POST", "keys", json={"subAccountId": sandbox.sub_ids[0], "scopes": ["contacts:read"]}
+    )["key"]
     err = error(sandbox.client(contacts_only).get("/api/v1/conversations"), 403, "FORBIDDEN")
     assert "conversations:read" in err["message"]
     error(sandbox.client("").get("/api/v1/conversations"), 401, "UNAUTHORIZED")
@@ -718,8 +865,11 @@ def test_deleting_a_contact_soft_deletes_its_conversations(sandbox: Sandbox) -> 
         error(c.get(f"/api/v1/conversations/{conv['id']}"), 404, "NOT_FOUND")
         error(c.get(f"/api/v1/conversations/{conv['id']}/messages"), 404, "NOT_FOUND")
         error(send(c, conv["id"], bodyText="x", channel="sms"), 404, "NOT_FOUND")
-        error(c.patch(f"/api/v1/conversations/{conv['id']}", json={"status": "open"}),
-              404, "NOT_FOUND")
+        error(
+            c.patch(f"/api/v1/conversations/{conv['id']}", json={"status": "open"}),
+            404,
+            "NOT_FOUND",
+        )
     assert c.get("/api/v1/conversations", params={"contactId": contact["id"]}).json()["data"] == []
     listed = {x["id"] for x in c.get("/api/v1/conversations", params={"limit": 200}).json()["data"]}
     assert not listed & {x["id"] for x in gone}
@@ -743,14 +893,17 @@ def test_live_chat_end_to_end(sandbox: Sandbox) -> None:
     assert cfg["businessName"] == sandbox.info["subaccounts"][0]["name"]
     assert cfg["greeting"] and cfg["primaryColor"].startswith("#")
     email = unique_email("visitor")
-    r = public.post("/api/chat/session", json={
-        "subAccountId": sub, "visitorName": "Vera van Dijk", "visitorEmail": email.upper()})
+    r = public.post(
+        "/api/chat/session",
+        json={"subAccountId": sub, "visitorName": "Vera van Dijk", "visitorEmail": email.upper()},
+    )
     assert r.status_code == 201, r.text
     session = r.json()["data"]
     sid = session["sessionId"]
     assert len(sid) >= 32 and "contactId" not in session and "conversationId" not in session
-    r = public.post("/api/chat/message",
-                    json={"sessionId": sid, "message": "Do you take walk-ins?"})
+    r = public.post(
+        "/api/chat/message", json={"sessionId": sid, "message": "Do you take walk-ins?"}
+    )
     assert r.status_code == 201, r.text
     visitor_msg = r.json()["data"]
     assert visitor_msg["direction"] == "inbound"
@@ -761,13 +914,15 @@ def test_live_chat_end_to_end(sandbox: Sandbox) -> None:
     contact = found[0]
     assert (contact["firstName"], contact["lastName"]) == ("Vera", "van Dijk")
     assert contact["source"] == "live_chat"
-    convs = c.get("/api/v1/conversations",
-                  params={"contactId": contact["id"], "channel": "live_chat"}).json()["data"]
+    convs = c.get(
+        "/api/v1/conversations", params={"contactId": contact["id"], "channel": "live_chat"}
+    ).json()["data"]
     assert len(convs) == 1 and convs[0]["unreadCount"] == 1
     conv = convs[0]
     inbox = messages(c, conv["id"])
     assert [(m["channel"], m["direction"], m["bodyText"]) for m in inbox] == [
-        ("live_chat", "inbound", "Do you take walk-ins?")]
+        ("live_chat", "inbound", "Do you take walk-ins?")
+    ]
     assert inbox[0]["id"] == visitor_msg["id"] and inbox[0]["fromAddress"].lower() == email
     assert len(events_for(sandbox, "message.received", sub, visitor_msg["id"])) == 1
     # The agent answers on the chat; the team's note stays internal.
@@ -778,13 +933,17 @@ def test_live_chat_end_to_end(sandbox: Sandbox) -> None:
     assert r.status_code == 200, r.text
     seen = r.json()["data"]
     assert [(m["direction"], m["bodyText"]) for m in seen] == [
-        ("inbound", "Do you take walk-ins?"), ("outbound", "Yes Vera, until 5 PM!")]
+        ("inbound", "Do you take walk-ins?"),
+        ("outbound", "Yes Vera, until 5 PM!"),
+    ]
     assert [m["sender"] for m in seen] == ["visitor", "agent"]
     assert all("toAddress" not in m and "conversationId" not in m for m in seen)
     # The same visitor coming back gets the same contact and the open chat, not a duplicate,
     # but a new session does not show what was said before it began.
-    again = public.post("/api/chat/session", json={
-        "subAccountId": sub, "visitorName": "Vera", "visitorEmail": email}).json()["data"]
+    again = public.post(
+        "/api/chat/session",
+        json={"subAccountId": sub, "visitorName": "Vera", "visitorEmail": email},
+    ).json()["data"]
     assert again["sessionId"] != sid
     fresh = public.get("/api/chat/messages", params={"sessionId": again["sessionId"]})
     assert fresh.json()["data"] == []
@@ -808,40 +967,74 @@ def test_live_chat_bad_input(sandbox: Sandbox) -> None:
             ({"subAccountId": sub, "visitorEmail": unique_email()}, "visitorName"),
             ({"subAccountId": sub, "visitorName": "A B"}, "visitorEmail"),
             ({"subAccountId": sub, "visitorName": "A B", "visitorEmail": "nope"}, "visitorEmail"),
-            ({"subAccountId": sub, "visitorName": 3, "visitorEmail": unique_email()},
-             "visitorName"),
+            (
+                {"subAccountId": sub, "visitorName": 3, "visitorEmail": unique_email()},
+                "visitorName",
+            ),
         ):
-            assert error(public.post("/api/chat/session", json=body), 400,
-                         "VALIDATION_ERROR")["field"] == field
-        error(public.post("/api/chat/session", json={
-            "subAccountId": "sub_nope", "visitorName": "A B", "visitorEmail": unique_email()}),
-            404, "NOT_FOUND")
+            assert (
+                error(public.post("/api/chat/session", json=body), 400, "VALIDATION_ERROR")["field"]
+                == field
+            )
+        error(
+            public.post(
+                "/api/chat/session",
+                json={
+                    "subAccountId": "sub_nope",
+                    "visitorName": "A B",
+                    "visitorEmail": unique_email(),
+                },
+            ),
+            404,
+            "NOT_FOUND",
+        )
         error(public.post("/api/chat/session", content=b"{oops"), 400, "VALIDATION_ERROR")
-        sid = public.post("/api/chat/session", json={
-            "subAccountId": sub, "visitorName": "Al", "visitorEmail": unique_email(),
-        }).json()["data"]["sessionId"]
-        error(public.post("/api/chat/message", json={"sessionId": "chat_guess", "message": "hi"}),
-              404, "NOT_FOUND")
+        sid = public.post(
+            "/api/chat/session",
+            json={
+                "subAccountId": sub,
+                "visitorName": "Al",
+                "visitorEmail": unique_email(),
+            },
+        ).json()["data"]["sessionId"]
+        error(
+            public.post("/api/chat/message", json={"sessionId": "chat_guess", "message": "hi"}),
+            404,
+            "NOT_FOUND",
+        )
         error(public.post("/api/chat/message", json={"sessionId": sid}), 400, "VALIDATION_ERROR")
-        error(public.post("/api/chat/message", json={"sessionId": sid, "message": ""}),
-              400, "VALIDATION_ERROR")
-        error(public.post("/api/chat/message", json={"sessionId": sid, "message": {"t": 1}}),
-              400, "VALIDATION_ERROR")
+        error(
+            public.post("/api/chat/message", json={"sessionId": sid, "message": ""}),
+            400,
+            "VALIDATION_ERROR",
+        )
+        error(
+            public.post("/api/chat/message", json={"sessionId": sid, "message": {"t": 1}}),
+            400,
+            "VALIDATION_ERROR",
+        )
         error(public.post("/api/chat/message", json={"message": "hi"}), 400, "VALIDATION_ERROR")
         error(public.get("/api/chat/messages"), 400, "VALIDATION_ERROR")
-        error(public.get("/api/chat/messages", params={"sessionId": "chat_guess"}),
-              404, "NOT_FOUND")
+        error(
+            public.get("/api/chat/messages", params={"sessionId": "chat_guess"}), 404, "NOT_FOUND"
+        )
         assert public.get("/api/chat/messages", params={"sessionId": sid}).json()["data"] == []
         # A chat whose contact was deleted has ended.
         c = sandbox.client()
         email = unique_email("bye")
-        ended = public.post("/api/chat/session", json={
-            "subAccountId": sub, "visitorName": "Bye Now", "visitorEmail": email}).json()["data"]
+        ended = public.post(
+            "/api/chat/session",
+            json={"subAccountId": sub, "visitorName": "Bye Now", "visitorEmail": email},
+        ).json()["data"]
         contact_id = c.get("/api/v1/contacts", params={"email": email}).json()["data"][0]["id"]
         assert c.delete(f"/api/v1/contacts/{contact_id}").status_code == 200
-        error(public.post("/api/chat/message",
-                          json={"sessionId": ended["sessionId"], "message": "x"}),
-              404, "NOT_FOUND")
+        error(
+            public.post(
+                "/api/chat/message", json={"sessionId": ended["sessionId"], "message": "x"}
+            ),
+            404,
+            "NOT_FOUND",
+        )
 
 
 # -- bad input -------------------------------------------------------------------------------------
@@ -857,16 +1050,21 @@ def test_live_chat_bad_input(sandbox: Sandbox) -> None:
         ("PATCH", "/api/v1/conversations/{conv}", b'"closed"', 400),
         ("POST", "/api/v1/conversations/{conv}/messages", b"{bad", 400),
         ("POST", "/api/v1/conversations/{conv}/messages", b"null", 400),
-        ("POST", "/api/v1/conversations/conv_nope/messages",
-         b'{"bodyText": "x", "channel": "sms"}', 404),
+        (
+            "POST",
+            "/api/v1/conversations/conv_nope/messages",
+            b'{"bodyText": "x", "channel": "sms"}',
+            404,
+        ),
         ("GET", "/api/v1/conversations/conv_nope", None, 404),
         ("GET", "/api/v1/conversations/%00%ff", None, 404),
         ("DELETE", "/api/v1/conversations/{conv}", None, 405),
         ("POST", "/api/chat/message", b"[]", 400),
     ],
 )
-def test_malformed_requests_get_the_envelope(sandbox: Sandbox, method: str, path: str,
-                                             content: bytes | None, status: int) -> None:
+def test_malformed_requests_get_the_envelope(
+    sandbox: Sandbox, method: str, path: str, content: bytes | None, status: int
+) -> None:
     c = sandbox.client()
     if "{conv}" in path:
         path = path.replace("{conv}", open_conv(c, make_contact(c)["id"], "sms")["id"])
@@ -895,8 +1093,9 @@ def test_demo_inboxes(sandbox: Sandbox) -> None:
         assert len(days) >= 20  # activity spread over weeks, not one burst
         # A single-message thread starts and ends with its one message; long threads span days.
         single = [x for x in convs if x["createdAt"] == x["lastMessageAt"]]
-        spans = [x for x in convs if x["lastMessageAt"]
-                 and x["lastMessageAt"][:10] > x["createdAt"][:10]]
+        spans = [
+            x for x in convs if x["lastMessageAt"] and x["lastMessageAt"][:10] > x["createdAt"][:10]
+        ]
         assert single and spans
 
         def total(conv_id: str, client: httpx.Client = c) -> int:
@@ -905,17 +1104,22 @@ def test_demo_inboxes(sandbox: Sandbox) -> None:
 
         assert total(single[0]["id"]) == 1
         with ThreadPoolExecutor(8) as pool:
-            totals = dict(zip([x["id"] for x in spans], pool.map(total, [x["id"] for x in spans]),
-                              strict=True))
+            totals = dict(
+                zip(
+                    [x["id"] for x in spans], pool.map(total, [x["id"] for x in spans]), strict=True
+                )
+            )
         assert max(totals.values()) >= (115 if index == 0 else 80)
         longest = max(totals, key=lambda k: totals[k])
         thread = messages(c, longest)
         assert {m["direction"] for m in thread} == {"inbound", "outbound"}
         assert any(m["isInternal"] for m in thread)
-        assert any(m["direction"] == "outbound" and m["status"] in ("delivered", "read")
-                   for m in thread)
-        assert [m["createdAt"] for m in thread] == sorted((m["createdAt"] for m in thread),
-                                                          reverse=True)
+        assert any(
+            m["direction"] == "outbound" and m["status"] in ("delivered", "read") for m in thread
+        )
+        assert [m["createdAt"] for m in thread] == sorted(
+            (m["createdAt"] for m in thread), reverse=True
+        )
 
 
 def test_empty_seed_has_no_conversations(sandbox_factory: Any) -> None:

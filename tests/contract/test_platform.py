@@ -37,8 +37,13 @@ def test_ready_line_has_every_documented_key(sandbox: Sandbox) -> None:
         assert set(sub) == {"id", "name", "key"} and sub["key"].startswith("sk_test_")
     for name in ("readonly_key", "revoked_key", "expired_key"):
         assert info[name].startswith("sk_test_")
-    keys = [info["agency_key"], info["readonly_key"], info["revoked_key"], info["expired_key"],
-            *(s["key"] for s in info["subaccounts"])]
+    keys = [
+        info["agency_key"],
+        info["readonly_key"],
+        info["revoked_key"],
+        info["expired_key"],
+        *(s["key"] for s in info["subaccounts"]),
+    ]
     assert len(set(keys)) == len(keys)
 
 
@@ -71,10 +76,18 @@ def test_empty_seed_has_accounts_and_keys_but_no_contacts(sandbox_factory: Any) 
 
 
 def test_cli_rejects_bad_flags() -> None:
-    for args in (["--faults", "2"], ["--port", "70000"], ["--seed", "huge"],
-                 ["--rate-limit-read", "0"]):
-        proc = subprocess.run([sys.executable, "-m", "app", "sandbox", *args],
-                              capture_output=True, text=True, timeout=60)
+    for args in (
+        ["--faults", "2"],
+        ["--port", "70000"],
+        ["--seed", "huge"],
+        ["--rate-limit-read", "0"],
+    ):
+        proc = subprocess.run(
+            [sys.executable, "-m", "app", "sandbox", *args],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert proc.returncode == 2, args
         assert proc.stdout == ""
         assert "error" in proc.stderr
@@ -108,7 +121,9 @@ def test_revocation_is_immediate(sandbox: Sandbox) -> None:
 def test_scope_errors_name_the_missing_scope(sandbox: Sandbox) -> None:
     ro = sandbox.client(sandbox.info["readonly_key"])
     assert ro.get("/api/v1/contacts?limit=1").status_code == 200
-    msg = error(ro.post("/api/v1/contacts", json={"firstName": "a", "lastName": "b"}), 403, "FORBIDDEN")
+    msg = error(
+        ro.post("/api/v1/contacts", json={"firstName": "a", "lastName": "b"}), 403, "FORBIDDEN"
+    )
     assert "contacts:write" in msg
     assert "webhooks:manage" in error(ro.get("/api/v1/webhooks"), 403, "FORBIDDEN")
 
@@ -117,7 +132,11 @@ def test_agency_key_needs_the_sub_account_header(sandbox: Sandbox) -> None:
     agency = sandbox.client(sandbox.info["agency_key"])
     msg = error(agency.get("/api/v1/contacts"), 400, "VALIDATION_ERROR")
     assert msg == "X-Sub-Account-Id header is required for agency-scoped API keys"
-    error(agency.get("/api/v1/contacts", headers={"X-Sub-Account-Id": "sub_other_agency"}), 403, "FORBIDDEN")
+    error(
+        agency.get("/api/v1/contacts", headers={"X-Sub-Account-Id": "sub_other_agency"}),
+        403,
+        "FORBIDDEN",
+    )
     ok = agency.get("/api/v1/contacts?limit=1", headers={"X-Sub-Account-Id": sandbox.sub_ids[1]})
     assert ok.status_code == 200
 
@@ -125,7 +144,9 @@ def test_agency_key_needs_the_sub_account_header(sandbox: Sandbox) -> None:
 def test_sub_accounts_endpoint_is_agency_only(sandbox: Sandbox) -> None:
     r = sandbox.client(sandbox.info["agency_key"]).get("/api/v1/sub-accounts")
     assert r.status_code == 200
-    assert r.json()["data"] == [{"id": s["id"], "name": s["name"]} for s in sandbox.info["subaccounts"]]
+    assert r.json()["data"] == [
+        {"id": s["id"], "name": s["name"]} for s in sandbox.info["subaccounts"]
+    ]
     error(sandbox.client().get("/api/v1/sub-accounts"), 403, "FORBIDDEN")
 
 
@@ -134,9 +155,12 @@ def test_sub_accounts_endpoint_is_agency_only(sandbox: Sandbox) -> None:
 
 def test_every_response_carries_version_and_rate_headers(sandbox: Sandbox) -> None:
     c = sandbox.client()
-    for r in (c.get("/api/v1/contacts?limit=1"), c.get("/api/v1/nothing-here"),
-              sandbox.client(key="").get("/api/v1/contacts"),
-              c.post("/api/v1/contacts", content=b"{oops")):
+    for r in (
+        c.get("/api/v1/contacts?limit=1"),
+        c.get("/api/v1/nothing-here"),
+        sandbox.client(key="").get("/api/v1/contacts"),
+        c.post("/api/v1/contacts", content=b"{oops"),
+    ):
         assert r.headers["X-API-Version"] == "v1"
         for h in ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"):
             assert r.headers[h].isdigit(), (h, r.headers)
@@ -156,8 +180,9 @@ def test_every_response_carries_version_and_rate_headers(sandbox: Sandbox) -> No
         ("POST", "/api/v1/contacts", b'{"firstName": "' + b"a" * 1_100_000 + b'"}', 413),
     ],
 )
-def test_malformed_requests_get_the_envelope(sandbox: Sandbox, method: str, path: str,
-                                             content: bytes | None, status: int) -> None:
+def test_malformed_requests_get_the_envelope(
+    sandbox: Sandbox, method: str, path: str, content: bytes | None, status: int
+) -> None:
     r = sandbox.client().request(method, path, content=content)
     assert r.status_code == status, r.text
     body = r.json()
@@ -170,7 +195,9 @@ def test_malformed_requests_get_the_envelope(sandbox: Sandbox, method: str, path
 
 
 def test_read_and_write_budgets_are_separate_and_429_has_retry_after(sandbox_factory: Any) -> None:
-    box: Sandbox = sandbox_factory("--seed", "empty", "--rate-limit-read", "5", "--rate-limit-write", "3")
+    box: Sandbox = sandbox_factory(
+        "--seed", "empty", "--rate-limit-read", "5", "--rate-limit-write", "3"
+    )
     c = box.client()
     remaining = [int(c.get("/api/v1/contacts").headers["X-RateLimit-Remaining"]) for _ in range(5)]
     assert remaining == [4, 3, 2, 1, 0]
@@ -197,7 +224,8 @@ def test_read_and_write_budgets_are_separate_and_429_has_retry_after(sandbox_fac
 def test_public_endpoints_are_limited_per_endpoint(sandbox_factory: Any) -> None:
     box: Sandbox = sandbox_factory("--seed", "empty")
     statuses = Counter(
-        httpx.post(f"{box.url}/webhooks/workflow/no-such-flow", json={}).status_code for _ in range(62)
+        httpx.post(f"{box.url}/webhooks/workflow/no-such-flow", json={}).status_code
+        for _ in range(62)
     )
     assert statuses[429] == 2 and statuses[404] == 60
 
@@ -207,9 +235,21 @@ def test_public_endpoints_are_limited_per_endpoint(sandbox_factory: Any) -> None
 
 def test_faults_at_runtime(sandbox_factory: Any) -> None:
     box: Sandbox = sandbox_factory("--seed", "empty")
-    box.control("PUT", "faults", json={"rate": 1.0, "kinds": {
-        "error_500": 1, "drop_before": 0, "drop_after": 0, "timeout_after": 0, "slow": 0,
-        "rate_limited": 0}})
+    box.control(
+        "PUT",
+        "faults",
+        json={
+            "rate": 1.0,
+            "kinds": {
+                "error_500": 1,
+                "drop_before": 0,
+                "drop_after": 0,
+                "timeout_after": 0,
+                "slow": 0,
+                "rate_limited": 0,
+            },
+        },
+    )
     c = box.client()
     error(c.get("/api/v1/contacts"), 500, "INTERNAL_ERROR")
     # A dropped connection after the work was done: the client sees a protocol error,

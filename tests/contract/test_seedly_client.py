@@ -62,8 +62,13 @@ async def agency(sandbox: Sandbox) -> AsyncIterator[SeedlyClient]:
 
 
 async def new_contact(client: SeedlyClient, **fields: Any) -> Contact:
-    body = {"firstName": "Cora", "lastName": "Client", "email": unique_email(),
-            "phone": unique_phone(), **fields}
+    body = {
+        "firstName": "Cora",
+        "lastName": "Client",
+        "email": unique_email(),
+        "phone": unique_phone(),
+        **fields,
+    }
     return await client.create_contact(body)
 
 
@@ -92,10 +97,12 @@ async def test_sub_accounts_are_listed_for_agency_keys_only(
 ) -> None:
     subs = await agency.list_sub_accounts()
     assert [(s.id, s.name) for s in subs] == [
-        (s["id"], s["name"]) for s in sandbox.info["subaccounts"]]
+        (s["id"], s["name"]) for s in sandbox.info["subaccounts"]
+    ]
     # The same through a view: discovery never sends X-Sub-Account-Id.
-    assert [s.id for s in await agency.for_sub_account(sandbox.sub_ids[1]).list_sub_accounts()] \
-        == sandbox.sub_ids
+    assert [
+        s.id for s in await agency.for_sub_account(sandbox.sub_ids[1]).list_sub_accounts()
+    ] == sandbox.sub_ids
     with pytest.raises(Forbidden):
         await client.list_sub_accounts()
 
@@ -106,9 +113,16 @@ async def test_sub_accounts_are_listed_for_agency_keys_only(
 @pytest.mark.asyncio
 async def test_contact_create_get_update_delete_and_find_by_email(client: SeedlyClient) -> None:
     email = unique_email("crud")
-    payload = build(ContactCreate, firstName="Ada", lastName="Quill", email=email,
-                    phone="+16175550101", company="Quill Labs", tags=["website-lead"],
-                    lifecycleStage="lead")
+    payload = build(
+        ContactCreate,
+        firstName="Ada",
+        lastName="Quill",
+        email=email,
+        phone="+16175550101",
+        company="Quill Labs",
+        tags=["website-lead"],
+        lifecycleStage="lead",
+    )
     made = await client.create_contact(payload)
     assert made.id and made.email == email and made.tags == ["website-lead"]
     assert made.full_name == "Ada Quill" and made.created_at.tzinfo is not None
@@ -116,10 +130,14 @@ async def test_contact_create_get_update_delete_and_find_by_email(client: Seedly
     assert got.to_wire() == made.to_wire()
     found = await client.find_contact_by_email(email.upper())
     assert found is not None and found.id == made.id
-    changed = await client.update_contact(made.id, {"lifecycleStage": "customer",
-                                                    "title": "Founder"})
-    assert (changed.lifecycle_stage, changed.title, changed.company) == \
-        ("customer", "Founder", "Quill Labs")
+    changed = await client.update_contact(
+        made.id, {"lifecycleStage": "customer", "title": "Founder"}
+    )
+    assert (changed.lifecycle_stage, changed.title, changed.company) == (
+        "customer",
+        "Founder",
+        "Quill Labs",
+    )
     assert changed.updated_at >= made.updated_at
     await client.delete_contact(made.id)
     assert await client.find_contact_by_email(email) is None
@@ -132,11 +150,22 @@ async def test_contact_create_get_update_delete_and_find_by_email(client: Seedly
 @pytest.mark.asyncio
 async def test_contact_list_filters(client: SeedlyClient) -> None:
     marker = uuid.uuid4().hex[:8]
-    a = await new_contact(client, company=f"Zeta{marker} Labs", tags=[f"t{marker}", "vip"],
-                          lifecycleStage="qualified", source=f"src{marker}",
-                          assignedTo="usr_ana_ortiz")
-    b = await new_contact(client, company=f"Zeta{marker} Labs", tags=[f"t{marker}"],
-                          lifecycleStage="lead", source=f"src{marker}", phone=None)
+    a = await new_contact(
+        client,
+        company=f"Zeta{marker} Labs",
+        tags=[f"t{marker}", "vip"],
+        lifecycleStage="qualified",
+        source=f"src{marker}",
+        assignedTo="usr_ana_ortiz",
+    )
+    b = await new_contact(
+        client,
+        company=f"Zeta{marker} Labs",
+        tags=[f"t{marker}"],
+        lifecycleStage="lead",
+        source=f"src{marker}",
+        phone=None,
+    )
 
     async def ids(**filters: Any) -> set[str]:
         return {c.id for c in (await client.list_contacts(**filters)).data}
@@ -168,8 +197,9 @@ async def test_iter_contacts_walks_every_page(sandbox: Sandbox) -> None:
     assert client.transport.requests_sent - before == -(-total // 100)
     marker = uuid.uuid4().hex[:8]
     for _ in range(3):
-        await new_contact(client, source=f"it{marker}",
-                          customFields={"property_type": "Commercial"})
+        await new_contact(
+            client, source=f"it{marker}", customFields={"property_type": "Commercial"}
+        )
     assert len([c async for c in client.iter_contacts(source=f"it{marker}", limit=2)]) == 3
     await client.aclose()
 
@@ -177,8 +207,16 @@ async def test_iter_contacts_walks_every_page(sandbox: Sandbox) -> None:
 @pytest.mark.asyncio
 async def test_custom_field_definitions(client: SeedlyClient) -> None:
     fields = await client.custom_fields()
-    assert {f.type for f in fields} == {"text", "number", "select", "date", "boolean", "url",
-                                        "email", "phone"}
+    assert {f.type for f in fields} == {
+        "text",
+        "number",
+        "select",
+        "date",
+        "boolean",
+        "url",
+        "email",
+        "phone",
+    }
     select = next(f for f in fields if f.type == "select")
     assert select.options and select.label
     assert not any(f.is_required for f in fields)
@@ -197,8 +235,7 @@ async def test_conversation_create_get_update_and_list(client: SeedlyClient) -> 
     got = await client.get_conversation(made.id)
     assert got.id == made.id and got.subject == "Welcome"
     assert got.contact is not None and got.contact.email == contact.email
-    closed = await client.update_conversation(made.id, status="closed",
-                                              assigned_to="usr_dev_patel")
+    closed = await client.update_conversation(made.id, status="closed", assigned_to="usr_dev_patel")
     assert (closed.status, closed.assigned_to) == ("closed", "usr_dev_patel")
     snoozed = await client.update_conversation(made.id, status="snoozed")
     assert (snoozed.status, snoozed.assigned_to) == ("snoozed", "usr_dev_patel")
@@ -210,10 +247,13 @@ async def test_conversation_create_get_update_and_list(client: SeedlyClient) -> 
     sms = await client.create_conversation(contact.id, "sms")
     mine = await client.list_conversations(contact_id=contact.id)
     assert {c.id for c in mine.data} == {made.id, sms.id}
-    assert [c.id for c in (await client.list_conversations(contact_id=contact.id,
-                                                           channel="sms")).data] == [sms.id]
-    assert [c.id for c in (await client.list_conversations(contact_id=contact.id,
-                                                           status="snoozed")).data] == [made.id]
+    assert [
+        c.id for c in (await client.list_conversations(contact_id=contact.id, channel="sms")).data
+    ] == [sms.id]
+    assert [
+        c.id
+        for c in (await client.list_conversations(contact_id=contact.id, status="snoozed")).data
+    ] == [made.id]
     with pytest.raises(NotFound):
         await client.get_conversation("conv_nope")
 
@@ -278,9 +318,16 @@ async def test_calendars_types_availability_book_list_and_cancel(client: SeedlyC
     assert slots, "no free slot in 60 days"
     slot = slots[-1]
     email = unique_email("booker")
-    booking = build(BookingRequest, appointmentTypeId=atype.id, startTime=slot.start,
-                    endTime=slot.end, firstName="Bo", lastName="Oker", email=email,
-                    notes="via client")
+    booking = build(
+        BookingRequest,
+        appointmentTypeId=atype.id,
+        startTime=slot.start,
+        endTime=slot.end,
+        firstName="Bo",
+        lastName="Oker",
+        email=email,
+        notes="via client",
+    )
     appt = await client.book_appointment(booking)
     assert appt.calendar_id == cal.id and appt.appointment_type_id == atype.id
     assert appt.start_time == slot.start and appt.end_time == slot.end
@@ -290,12 +337,20 @@ async def test_calendars_types_availability_book_list_and_cancel(client: SeedlyC
     end_ms = int(slot.end.timestamp() * 1000)
     listed = await client.list_appointments(calendar_id=cal.id, start_ms=start_ms, end_ms=end_ms)
     assert appt.id in [a.id for a in listed.data]
-    walked = [a.id async for a in client.iter_appointments(calendar_id=cal.id, start_ms=start_ms,
-                                                           end_ms=end_ms, limit=1)]
+    walked = [
+        a.id
+        async for a in client.iter_appointments(
+            calendar_id=cal.id, start_ms=start_ms, end_ms=end_ms, limit=1
+        )
+    ]
     assert appt.id in walked
     assert await client.cancel_appointment(appt.id, reason="Customer requested") is True
-    cancelled = [a async for a in client.iter_appointments(calendar_id=cal.id, start_ms=start_ms,
-                                                           end_ms=end_ms, status="cancelled")]
+    cancelled = [
+        a
+        async for a in client.iter_appointments(
+            calendar_id=cal.id, start_ms=start_ms, end_ms=end_ms, status="cancelled"
+        )
+    ]
     mine = next(a for a in cancelled if a.id == appt.id)
     assert mine.cancellation_reason == "Customer requested"
     with pytest.raises(NotFound):
@@ -316,17 +371,18 @@ async def test_iter_appointments_walks_every_page(client: SeedlyClient) -> None:
 async def test_webhook_create_list_update_regenerate_delete(client: SeedlyClient) -> None:
     # invoice.paid: nothing here fires it, so nothing is sent to this host.
     url = f"https://hooks.seedly-client-test.invalid/{uuid.uuid4().hex[:8]}"
-    made = await client.create_webhook({"url": url, "events": ["invoice.paid"],
-                                        "description": "client test"})
+    made = await client.create_webhook(
+        {"url": url, "events": ["invoice.paid"], "description": "client test"}
+    )
     try:
         assert made.url == url and made.events == ["invoice.paid"]
         assert made.secret and made.secret.startswith("whsec_")
         assert made.secret not in repr(made)  # never into a log by accident
         listed = [w for w in await client.list_webhooks() if w.id == made.id]
         assert len(listed) == 1 and listed[0].secret is None  # shown once only
-        changed = await client.update_webhook(made.id, {"description": "renamed",
-                                                        "events": ["invoice.paid",
-                                                                   "task.created"]})
+        changed = await client.update_webhook(
+            made.id, {"description": "renamed", "events": ["invoice.paid", "task.created"]}
+        )
         assert changed.description == "renamed" and changed.secret is None
         assert changed.events == ["invoice.paid", "task.created"]
         secret = await client.regenerate_webhook_secret(made.id)
@@ -345,8 +401,10 @@ async def test_webhook_create_list_update_regenerate_delete(client: SeedlyClient
 
 def demo_workflows(sandbox: Sandbox, sub: str) -> dict[str, dict[str, Any]]:
     prefix = sub.removeprefix("sub_").replace("_", "-") + "-"
-    return {w["slug"].removeprefix(prefix): w
-            for w in sandbox.control("GET", "workflows", params={"subAccountId": sub})}
+    return {
+        w["slug"].removeprefix(prefix): w
+        for w in sandbox.control("GET", "workflows", params={"subAccountId": sub})
+    }
 
 
 def executions(sandbox: Sandbox, **params: str) -> list[dict[str, Any]]:
@@ -361,8 +419,9 @@ async def test_trigger_workflows_with_and_without_a_secret(
     contact = await new_contact(client)
     open_flow = flows["new-lead-intake"]
     assert open_flow["secret"] is None
-    result = await client.trigger_workflow(open_flow["slug"], {"email": contact.email,
-                                                               "customData": {"via": "client"}})
+    result = await client.trigger_workflow(
+        open_flow["slug"], {"email": contact.email, "customData": {"via": "client"}}
+    )
     assert result == {"ok": True, "triggered": 1}
     latest = executions(sandbox, workflow=open_flow["slug"])[0]
     assert latest["contactId"] == contact.id
@@ -374,8 +433,10 @@ async def test_trigger_workflows_with_and_without_a_secret(
         await client.trigger_workflow(signed["slug"], body)
     with pytest.raises(Unauthorized):
         await client.trigger_workflow(signed["slug"], body, signing_secret="whsec_wrong")
-    assert await client.trigger_workflow(signed["slug"], body, signing_secret=signed["secret"]) \
-        == {"ok": True, "triggered": 1}
+    assert await client.trigger_workflow(signed["slug"], body, signing_secret=signed["secret"]) == {
+        "ok": True,
+        "triggered": 1,
+    }
     with pytest.raises(NotFound):
         await client.trigger_workflow("no-such-workflow", {})
 
@@ -385,27 +446,31 @@ async def test_inject_events_into_waiting_workflows(sandbox: Sandbox, client: Se
     flows = demo_workflows(sandbox, sandbox.sub_ids[0])
     quote = flows["quote-follow-up"]
     contact = await new_contact(client)
-    assert await client.trigger_workflow(quote["slug"], {"contactId": contact.id}) == \
-        {"ok": True, "triggered": 1}
+    assert await client.trigger_workflow(quote["slug"], {"contactId": contact.id}) == {
+        "ok": True,
+        "triggered": 1,
+    }
     assert await client.inject_workflow_event(
-        quote["slug"], {"eventType": "quote_rejected", "contactId": contact.id}) == \
-        {"ok": True, "matched": 0}
+        quote["slug"], {"eventType": "quote_rejected", "contactId": contact.id}
+    ) == {"ok": True, "matched": 0}
     assert await client.inject_workflow_event(
-        quote["slug"], {"eventType": "quote_accepted", "contactId": contact.id,
-                        "data": {"amount": 1200}}) == {"ok": True, "matched": 1}
+        quote["slug"],
+        {"eventType": "quote_accepted", "contactId": contact.id, "data": {"amount": 1200}},
+    ) == {"ok": True, "matched": 1}
     [done] = executions(sandbox, workflow=quote["slug"], contactId=contact.id)
     assert done["status"] == "completed"
 
     invoice = flows["invoice-payment"]
     assert invoice["secret"]
-    await client.trigger_workflow(invoice["slug"], {"contactId": contact.id},
-                                  signing_secret=invoice["secret"])
+    await client.trigger_workflow(
+        invoice["slug"], {"contactId": contact.id}, signing_secret=invoice["secret"]
+    )
     event = {"eventType": "payment_completed", "contactId": contact.id, "data": {"amount": 5}}
     with pytest.raises(Unauthorized):
         await client.inject_workflow_event(invoice["slug"], event)
-    assert await client.inject_workflow_event(invoice["slug"], event,
-                                              signing_secret=invoice["secret"]) == \
-        {"ok": True, "matched": 1}
+    assert await client.inject_workflow_event(
+        invoice["slug"], event, signing_secret=invoice["secret"]
+    ) == {"ok": True, "matched": 1}
 
 
 # -- typed errors from the real server ------------------------------------------------------
@@ -413,8 +478,11 @@ async def test_inject_events_into_waiting_workflows(sandbox: Sandbox, client: Se
 
 @pytest.mark.asyncio
 async def test_key_errors_are_typed(sandbox: Sandbox) -> None:
-    cases = [("sk_test_" + "x" * 32, Unauthorized), (sandbox.info["revoked_key"], KeyRevoked),
-             (sandbox.info["expired_key"], KeyExpired)]
+    cases = [
+        ("sk_test_" + "x" * 32, Unauthorized),
+        (sandbox.info["revoked_key"], KeyRevoked),
+        (sandbox.info["expired_key"], KeyExpired),
+    ]
     for key, expected in cases:
         c = SeedlyClient(sandbox.url, key)
         with pytest.raises(expected) as caught:
@@ -511,12 +579,25 @@ async def test_a_burst_over_the_read_limit_is_paced_through(sandbox_factory: Any
 @pytest.mark.asyncio
 async def test_gets_survive_injected_500s_and_dropped_connections(sandbox_factory: Any) -> None:
     box: Sandbox = sandbox_factory("--seed", "empty")
-    box.control("PUT", "faults", json={"rate": 0.5, "kinds": {
-        "error_500": 1, "drop_before": 1, "drop_after": 0, "timeout_after": 0, "slow": 0,
-        "rate_limited": 0}})
+    box.control(
+        "PUT",
+        "faults",
+        json={
+            "rate": 0.5,
+            "kinds": {
+                "error_500": 1,
+                "drop_before": 1,
+                "drop_after": 0,
+                "timeout_after": 0,
+                "slow": 0,
+                "rate_limited": 0,
+            },
+        },
+    )
     # 16 attempts at a 50 % failure rate: a call fails with odds of 1 in 65,536.
-    client = SeedlyClient(box.url, box.sub_key(0),
-                          retry=RetryPolicy(attempts=16, base_delay=0.01, max_delay=0.05))
+    client = SeedlyClient(
+        box.url, box.sub_key(0), retry=RetryPolicy(attempts=16, base_delay=0.01, max_delay=0.05)
+    )
     for _ in range(20):
         page = await client.list_contacts(limit=5)
         assert page.meta.total == 0
@@ -530,8 +611,14 @@ async def test_gets_survive_injected_500s_and_dropped_connections(sandbox_factor
 async def test_writes_are_not_repeated_when_their_outcome_is_unknown(sandbox_factory: Any) -> None:
     box: Sandbox = sandbox_factory("--seed", "empty")
     client = SeedlyClient(box.url, box.sub_key(0))
-    none = {"error_500": 0, "drop_before": 0, "drop_after": 0, "timeout_after": 0, "slow": 0,
-            "rate_limited": 0}
+    none = {
+        "error_500": 0,
+        "drop_before": 0,
+        "drop_after": 0,
+        "timeout_after": 0,
+        "slow": 0,
+        "rate_limited": 0,
+    }
     # The work is done, then the connection drops: the caller must reconcile.
     box.control("PUT", "faults", json={"rate": 1.0, "kinds": {**none, "drop_after": 1}})
     email = unique_email("ghost")

@@ -19,7 +19,9 @@ from tests.support.sandbox_process import GENEROUS_LIMITS, Sandbox
 pytestmark = pytest.mark.timeout(180)
 
 
-def _service(box: Sandbox, db: Database, index: int = 1) -> tuple[SyncService, SeedlyClient, Recorder]:
+def _service(
+    box: Sandbox, db: Database, index: int = 1
+) -> tuple[SyncService, SeedlyClient, Recorder]:
     client = SeedlyClient(box.url, box.sub_key(index))
     bus = EventBus()
     recorder = Recorder().attach(bus, ContactsChanged)
@@ -43,8 +45,14 @@ def test_full_then_incremental_then_reconcile(sandbox_factory: Any, tmp_path: Pa
 
         # Incremental: one change on the server costs one page, not a full walk.
         email = f"sync.{uuid.uuid4().hex[:8]}@example.com"
-        made = await client.create_contact({"firstName": "Sync", "lastName": "New", "email": email,
-                                            "customFields": {"property_type": "Commercial"}})
+        made = await client.create_contact(
+            {
+                "firstName": "Sync",
+                "lastName": "New",
+                "email": email,
+                "customFields": {"property_type": "Commercial"},
+            }
+        )
         before = sync.requests
         assert await sync.refresh_contacts() >= 1
         assert sync.requests - before == 1
@@ -77,8 +85,15 @@ def test_conversations_threads_and_appointments(sandbox_factory: Any, tmp_path: 
         assert n == sync.partition.conversations.count_conversations(filters=everything) >= 60
         # An inbound message arrives: the incremental refresh brings that conversation.
         conv = sync.partition.conversations.list_conversations(limit=5)[-1]
-        box.control("POST", "inbound", json={"subAccountId": box.sub_ids[1], "conversationId": conv["id"],
-                                             "bodyText": "sync test inbound"})
+        box.control(
+            "POST",
+            "inbound",
+            json={
+                "subAccountId": box.sub_ids[1],
+                "conversationId": conv["id"],
+                "bodyText": "sync test inbound",
+            },
+        )
         changed = await sync.refresh_conversations()
         assert conv["id"] in changed
         # The thread: newest page, then older pages until the start.
@@ -103,8 +118,13 @@ def test_stale_results_are_dropped(sandbox: Sandbox, tmp_path: Path) -> None:
         client = SeedlyClient(sandbox.url, sandbox.sub_key(1))
         sub = sandbox.sub_ids[1]
         current = True
-        sync = SyncService(db.partition(sandbox.url, sub), client, EventBus(), ScopeKey(sandbox.url, sub),
-                           is_current=lambda: current)
+        sync = SyncService(
+            db.partition(sandbox.url, sub),
+            client,
+            EventBus(),
+            ScopeKey(sandbox.url, sub),
+            is_current=lambda: current,
+        )
         current = False
         with pytest.raises(Stale):
             await sync.full_contacts()
@@ -116,20 +136,29 @@ def test_stale_results_are_dropped(sandbox: Sandbox, tmp_path: Path) -> None:
 
 
 def test_revoked_key_stops_polling_keeps_the_outbox_and_a_new_key_resumes(
-        sandbox: Sandbox, tmp_path: Path) -> None:
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
     async def run() -> None:
         minted = sandbox.control("POST", "keys", json={"subAccountId": sandbox.sub_ids[1]})
         db = Database.open(tmp_path / "c.sqlite3")
         bus = EventBus()
         problems = Recorder().attach(bus, KeyProblem)
         client = SeedlyClient(sandbox.url, minted["key"])
-        session = Session(db, bus, client, profile_id="p", deployment=sandbox.url,
-                          plan=PollPlan(inbox=(0.1, 0.1), contacts=(0.1, 0.1)))
+        session = Session(
+            db,
+            bus,
+            client,
+            profile_id="p",
+            deployment=sandbox.url,
+            plan=PollPlan(inbox=(0.1, 0.1), contacts=(0.1, 0.1)),
+        )
         await session.switch(sandbox.sub_ids[1])
         await asyncio.sleep(0.5)
         sandbox.control("POST", "keys/revoke", json={"key": minted["key"]})
         conv = session.partition.conversations.list_conversations(limit=1)[0]  # type: ignore[union-attr]
-        item = session.sender.compose(conv["id"], {"bodyText": "kept while revoked", "channel": "sms"})  # type: ignore[union-attr]
+        item = session.sender.compose(
+            conv["id"], {"bodyText": "kept while revoked", "channel": "sms"}
+        )  # type: ignore[union-attr]
         for _ in range(50):
             if problems.of(KeyProblem):
                 break

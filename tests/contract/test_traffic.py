@@ -36,8 +36,14 @@ def test_traffic_steps_cover_every_kind_of_activity(sandbox_factory: Any) -> Non
     box: Sandbox = sandbox_factory("--seed", "demo", *GENEROUS_LIMITS)
     assert box.control("GET", "traffic")["seconds"] is None
     done = box.control("POST", "traffic/step", json={"count": 300})["actions"]
-    assert {"inbound_message", "new_contact", "update_contact", "booking", "appointments",
-            "conversation_status"} <= set(done)
+    assert {
+        "inbound_message",
+        "new_contact",
+        "update_contact",
+        "booking",
+        "appointments",
+        "conversation_status",
+    } <= set(done)
     names = {e["event"] for e in box.control("GET", "events?limit=5000")}
     assert {"message.received", "contact.created", "contact.updated", "appointment.booked"} <= names
     # Pace can be changed (and stopped) at runtime.

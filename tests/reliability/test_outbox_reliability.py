@@ -35,14 +35,23 @@ RESTARTS = 6
 async def _run(box: Sandbox, db_path: Path) -> dict[str, Any]:
     sub = box.sub_ids[0]
     run_id = uuid.uuid4().hex[:8]
-    client = SeedlyClient(box.url, box.sub_key(0), timeouts=Timeouts(read=1.5, write=1.5),
-                          retry=RetryPolicy(attempts=6, base_delay=0.05, max_delay=0.5))
+    client = SeedlyClient(
+        box.url,
+        box.sub_key(0),
+        timeouts=Timeouts(read=1.5, write=1.5),
+        retry=RetryPolicy(attempts=6, base_delay=0.05, max_delay=0.5),
+    )
     # Setup without faults: the conversations the messages go to.
     box.control("PUT", "faults", json={"rate": 0})
-    contacts = [c for c in (await client.list_contacts(limit=50)).data
-                if c.email and "bounce" not in c.email and "fail" not in c.email][:CONVERSATIONS]
-    conversations = [(await client.create_conversation(c.id, "email", subject="Reliability")).id
-                     for c in contacts]
+    contacts = [
+        c
+        for c in (await client.list_contacts(limit=50)).data
+        if c.email and "bounce" not in c.email and "fail" not in c.email
+    ][:CONVERSATIONS]
+    conversations = [
+        (await client.create_conversation(c.id, "email", subject="Reliability")).id
+        for c in contacts
+    ]
     box.control("PUT", "faults", json={"rate": 0.2, "timeoutSeconds": 3, "slowSeconds": 0.3})
     faults_before = box.control("GET", "stats").get("faults", 0)
 
@@ -50,13 +59,17 @@ async def _run(box: Sandbox, db_path: Path) -> dict[str, Any]:
     bus = EventBus()
     db = Database.open(db_path)
     partition = db.partition(box.url, sub)
-    sender = OutboxSender(partition.outbox, client, bus, scope, reconcile_delay=2.0, retry_delay=0.2)
+    sender = OutboxSender(
+        partition.outbox, client, bus, scope, reconcile_delay=2.0, retry_delay=0.2
+    )
     bodies = []
     for i in range(MESSAGES):
         body = f"reliability {run_id} #{i}"
         bodies.append(body)
-        sender.compose(conversations[i % CONVERSATIONS],
-                       {"bodyText": body, "channel": "email", "subject": f"Run {run_id}"})
+        sender.compose(
+            conversations[i % CONVERSATIONS],
+            {"bodyText": body, "channel": "email", "subject": f"Run {run_id}"},
+        )
 
     restarts = 0
     stats: Counter[str] = Counter()
@@ -73,13 +86,15 @@ async def _run(box: Sandbox, db_path: Path) -> dict[str, Any]:
             db.close()
             db = Database.open(db_path)
             partition = db.partition(box.url, sub)
-            sender = OutboxSender(partition.outbox, client, bus, scope, reconcile_delay=2.0,
-                                  retry_delay=0.2)
+            sender = OutboxSender(
+                partition.outbox, client, bus, scope, reconcile_delay=2.0, retry_delay=0.2
+            )
             continue
         if not partition.outbox.pending():
             break
-        sender = OutboxSender(partition.outbox, client, bus, scope, reconcile_delay=2.0,
-                              retry_delay=0.2)
+        sender = OutboxSender(
+            partition.outbox, client, bus, scope, reconcile_delay=2.0, retry_delay=0.2
+        )
     faults = box.control("GET", "stats").get("faults", 0) - faults_before
     box.control("PUT", "faults", json={"rate": 0})
 
@@ -93,8 +108,14 @@ async def _run(box: Sandbox, db_path: Path) -> dict[str, Any]:
         all_states.update(str(i.state) for i in partition.outbox.items_for(conversation_id))
     db.close()
     await client.aclose()
-    return {"bodies": bodies, "on_server": on_server, "faults": faults, "restarts": restarts,
-            "stats": stats, "states": all_states}
+    return {
+        "bodies": bodies,
+        "on_server": on_server,
+        "faults": faults,
+        "restarts": restarts,
+        "stats": stats,
+        "states": all_states,
+    }
 
 
 def test_every_message_arrives_exactly_once(sandbox_factory: Any, tmp_path: Path) -> None:
@@ -104,12 +125,17 @@ def test_every_message_arrives_exactly_once(sandbox_factory: Any, tmp_path: Path
     lost = sum(1 for b in result["bodies"] if on_server[b] == 0)
     duplicated = sum(on_server[b] - 1 for b in result["bodies"] if on_server[b] > 1)
     sent = sum(1 for b in result["bodies"] if on_server[b] >= 1)
-    print(f"\noutbox: {sent} sent, {lost} lost, {duplicated} duplicated, "
-          f"{result['faults']} faults injected ({result['restarts']} restarts; "
-          f"sender stats {dict(result['stats'])}; states {dict(result['states'])})")
+    print(
+        f"\noutbox: {sent} sent, {lost} lost, {duplicated} duplicated, "
+        f"{result['faults']} faults injected ({result['restarts']} restarts; "
+        f"sender stats {dict(result['stats'])}; states {dict(result['states'])})"
+    )
     assert result["faults"] > 50, "the run must actually meet faults"
     assert result["restarts"] == RESTARTS
     assert lost == 0 and duplicated == 0
-    assert set(result["states"]) <= {str(OutboxState.SENT), str(OutboxState.DELIVERED),
-                                     str(OutboxState.READ)}
+    assert set(result["states"]) <= {
+        str(OutboxState.SENT),
+        str(OutboxState.DELIVERED),
+        str(OutboxState.READ),
+    }
     assert sum(result["states"].values()) == MESSAGES

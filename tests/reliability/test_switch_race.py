@@ -19,13 +19,18 @@ from app.services.bus import (
 )
 from app.services.session import PollPlan, Session
 from app.storage import Database
-from tests.support.sandbox_process import GENEROUS_LIMITS, Sandbox
+from tests.support.sandbox_process import Sandbox
 
 pytestmark = pytest.mark.timeout(300)
 
 SWITCHES = 200
-FAST = PollPlan(inbox=(0.02, 0.02), thread=(0.02, 0.02), contacts=(0.02, 0.02),
-                appointments=(0.05, 0.05), reconcile=0.3)
+FAST = PollPlan(
+    inbox=(0.02, 0.02),
+    thread=(0.02, 0.02),
+    contacts=(0.02, 0.02),
+    appointments=(0.05, 0.05),
+    reconcile=0.3,
+)
 
 
 async def _server_ids(box: Sandbox, index: int) -> tuple[set[str], set[str]]:
@@ -48,8 +53,10 @@ async def _race(box: Sandbox, db_path: Path) -> dict[str, Any]:
         # Whatever a view receives must belong to the sub-account active right now.
         seen_scopes.add(event.scope.sub_account_id)
         if event.scope != session.scope_key:
-            leaks.append(f"{type(event).__name__} of {event.scope.sub_account_id} while "
-                         f"{session.scope_key.sub_account_id if session.scope_key else None} is active")
+            leaks.append(
+                f"{type(event).__name__} of {event.scope.sub_account_id} while "
+                f"{session.scope_key.sub_account_id if session.scope_key else None} is active"
+            )
 
     for event_type in (ContactsChanged, ConversationsChanged, MessagesChanged):
         bus.subscribe(event_type, check)
@@ -78,8 +85,13 @@ async def _race(box: Sandbox, db_path: Path) -> dict[str, Any]:
         stored[index] = (part.contacts.all_ids(), part.conversations.all_conversation_ids())
     db.close()
     await client.aclose()
-    return {"leaks": leaks, "stored": stored, "switches": len(switches), "scopes": seen_scopes,
-            "requests": requests_during_race}
+    return {
+        "leaks": leaks,
+        "stored": stored,
+        "switches": len(switches),
+        "scopes": seen_scopes,
+        "requests": requests_during_race,
+    }
 
 
 def test_switching_never_mixes_sub_accounts(sandbox: Sandbox, tmp_path: Path) -> None:
@@ -92,8 +104,12 @@ def test_switching_never_mixes_sub_accounts(sandbox: Sandbox, tmp_path: Path) ->
         contacts, conversations = asyncio.run(_server_ids(sandbox, index))
         stored_contacts, stored_conversations = result["stored"][index]
         assert stored_contacts, f"sub-account {index} synced nothing"
-        assert stored_contacts <= contacts, "a contact of another sub-account leaked into this partition"
+        assert stored_contacts <= contacts, (
+            "a contact of another sub-account leaked into this partition"
+        )
         assert stored_conversations <= conversations
-    print(f"\nswitch race: {SWITCHES} switches, {result['requests']} requests in flight, 0 leaks; "
-          "cached contacts "
-          f"{[len(result['stored'][i][0]) for i in result['stored']]}")
+    print(
+        f"\nswitch race: {SWITCHES} switches, {result['requests']} requests in flight, 0 leaks; "
+        "cached contacts "
+        f"{[len(result['stored'][i][0]) for i in result['stored']]}"
+    )

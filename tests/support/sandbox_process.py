@@ -41,7 +41,9 @@ class Sandbox:
     def sub_key(self, index: int = 0) -> str:
         return str(self.info["subaccounts"][index]["key"])
 
-    def client(self, key: str | None = None, sub_account: str | None = None, **kw: Any) -> httpx.Client:
+    def client(
+        self, key: str | None = None, sub_account: str | None = None, **kw: Any
+    ) -> httpx.Client:
         """An HTTP client for the Seedly API; ``key`` defaults to the first sub-account's."""
         headers = {}
         if key is None:
@@ -50,7 +52,9 @@ class Sandbox:
             headers["Authorization"] = f"Bearer {key}"
         if sub_account:
             headers["X-Sub-Account-Id"] = sub_account
-        client = httpx.Client(base_url=self.url, headers=headers, timeout=kw.pop("timeout", 30), **kw)
+        client = httpx.Client(
+            base_url=self.url, headers=headers, timeout=kw.pop("timeout", 30), **kw
+        )
         self._clients.append(client)
         return client
 
@@ -85,7 +89,10 @@ def start_sandbox(data_dir: Path, *args: str, timeout: float = 60) -> Sandbox:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "app", "sandbox", "--port", "0", "--data", str(data_dir), *args],
-        stdout=subprocess.PIPE, stderr=err, text=True, env=env,
+        stdout=subprocess.PIPE,
+        stderr=err,
+        text=True,
+        env=env,
     )
     err.close()
     sel = selectors.DefaultSelector()

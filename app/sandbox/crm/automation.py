@@ -596,11 +596,13 @@ def list_forms(ctx: Ctx) -> Reply:
 def list_submissions(ctx: Ctx) -> Reply:
     """Submissions, newest first: ``?formId=&subAccountId=&contactId=&limit=``."""
     q = ctx.query
-    where, params = q.equals((
-        ("formId", "form_id"),
-        ("subAccountId", "sub_account_id"),
-        ("contactId", "contact_id"),
-    ))
+    where, params = q.equals(
+        (
+            ("formId", "form_id"),
+            ("subAccountId", "sub_account_id"),
+            ("contactId", "contact_id"),
+        )
+    )
     limit = q.int("limit", default=200, minimum=1, maximum=2000)
     rows = ctx.store.all(
         f"SELECT * FROM form_submissions WHERE {' AND '.join(where)} ORDER BY seq DESC LIMIT ?",

@@ -76,13 +76,41 @@ TAG_MAX = 50
 
 # Order of the fields in the contact object (seed §5 data model).
 FIELDS = (
-    "id", "firstName", "lastName", "email", "phone", "company", "title", "source", "tags",
-    "lifecycleStage", "engagementScore", "assignedTo", "additionalEmails", "additionalPhones",
-    "addressLine1", "city", "state", "postalCode", "country", "dateOfBirth", "customFields",
-    "createdAt", "updatedAt",
+    "id",
+    "firstName",
+    "lastName",
+    "email",
+    "phone",
+    "company",
+    "title",
+    "source",
+    "tags",
+    "lifecycleStage",
+    "engagementScore",
+    "assignedTo",
+    "additionalEmails",
+    "additionalPhones",
+    "addressLine1",
+    "city",
+    "state",
+    "postalCode",
+    "country",
+    "dateOfBirth",
+    "customFields",
+    "createdAt",
+    "updatedAt",
 )
 READ_ONLY = ("id", "engagementScore", "createdAt", "updatedAt")
-PLAIN_TEXT = ("company", "title", "source", "addressLine1", "city", "state", "postalCode", "country")
+PLAIN_TEXT = (
+    "company",
+    "title",
+    "source",
+    "addressLine1",
+    "city",
+    "state",
+    "postalCode",
+    "country",
+)
 
 # -- delete cascade hooks (conversations, appointments, workflows register here) --------
 CascadeHook = Callable[[Store, str, str], None]
@@ -226,8 +254,12 @@ def validate_custom_fields(
 
 
 def _known_user(store: Store, sub_account_id: str, user_id: str) -> bool:
-    return store.one("SELECT 1 FROM users WHERE id = ? AND sub_account_id = ?",
-                     (user_id, sub_account_id)) is not None
+    return (
+        store.one(
+            "SELECT 1 FROM users WHERE id = ? AND sub_account_id = ?", (user_id, sub_account_id)
+        )
+        is not None
+    )
 
 
 def clean_fields(
@@ -237,8 +269,11 @@ def clean_fields(
     creating = current is None
     out: dict[str, Any] = {}
     if creating:
-        missing = [n for n in ("firstName", "lastName")
-                   if not isinstance(body.raw(n), str) or not body.raw(n).strip()]
+        missing = [
+            n
+            for n in ("firstName", "lastName")
+            if not isinstance(body.raw(n), str) or not body.raw(n).strip()
+        ]
         if missing and all(body.raw(n) is None or isinstance(body.raw(n), str) for n in missing):
             raise validation("firstName and lastName are required", missing[0])
     for name in ("firstName", "lastName"):
@@ -300,8 +335,15 @@ def _search_text(doc: dict[str, Any]) -> str:
     return " ".join(p for p in parts if p).lower()
 
 
-def _write(store: Store, sub_account_id: str, doc: dict[str, Any], created_ms: int,
-           updated_ms: int, *, insert: bool) -> None:
+def _write(
+    store: Store,
+    sub_account_id: str,
+    doc: dict[str, Any],
+    created_ms: int,
+    updated_ms: int,
+    *,
+    insert: bool,
+) -> None:
     email = doc.get("email")
     values = (
         dumps(doc),
@@ -329,7 +371,9 @@ def _write(store: Store, sub_account_id: str, doc: dict[str, Any], created_ms: i
         )
 
 
-def _email_taken(store: Store, sub_account_id: str, email: str | None, except_id: str | None) -> None:
+def _email_taken(
+    store: Store, sub_account_id: str, email: str | None, except_id: str | None
+) -> None:
     if not email:
         return
     row = store.one(
@@ -337,7 +381,9 @@ def _email_taken(store: Store, sub_account_id: str, email: str | None, except_id
         (sub_account_id, email.lower()),
     )
     if row is not None and row["id"] != except_id:
-        raise validation(f"email is already used by contact {row['id']} in this sub-account", "email")
+        raise validation(
+            f"email is already used by contact {row['id']} in this sub-account", "email"
+        )
 
 
 def render(doc: dict[str, Any]) -> dict[str, Any]:
@@ -372,39 +418,64 @@ def summary(doc: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def summary_by_id(store: Store, sub_account_id: str, contact_id: str | None) -> dict[str, Any] | None:
+def summary_by_id(
+    store: Store, sub_account_id: str, contact_id: str | None
+) -> dict[str, Any] | None:
     """Summary of a contact, deleted ones included (history keeps its names)."""
     if not contact_id:
         return None
-    row = store.one("SELECT doc FROM contacts WHERE id = ? AND sub_account_id = ?",
-                    (contact_id, sub_account_id))
+    row = store.one(
+        "SELECT doc FROM contacts WHERE id = ? AND sub_account_id = ?", (contact_id, sub_account_id)
+    )
     return None if row is None else summary(loads(row["doc"]))
 
 
-def insert_contact(store: Store, sub_account_id: str, fields: dict[str, Any], *,
-                   now_ms: int | None = None, contact_id: str | None = None,
-                   emit: bool = True) -> dict[str, Any]:
+def insert_contact(
+    store: Store,
+    sub_account_id: str,
+    fields: dict[str, Any],
+    *,
+    now_ms: int | None = None,
+    contact_id: str | None = None,
+    emit: bool = True,
+) -> dict[str, Any]:
     """Store a new contact from already validated fields; fires ``contact.created``."""
     now = clock.now_ms() if now_ms is None else now_ms
     doc: dict[str, Any] = {name: None for name in FIELDS}
-    doc.update({"tags": [], "additionalEmails": [], "additionalPhones": [], "customFields": {},
-                "lifecycleStage": "lead", "engagementScore": 0, "dndChannels": []})
+    doc.update(
+        {
+            "tags": [],
+            "additionalEmails": [],
+            "additionalPhones": [],
+            "customFields": {},
+            "lifecycleStage": "lead",
+            "engagementScore": 0,
+            "dndChannels": [],
+        }
+    )
     doc.update(fields)
     doc["id"] = contact_id or new_id("contact")
     doc["createdAt"] = doc["updatedAt"] = clock.iso(now)
     _write(store, sub_account_id, doc, now, now, insert=True)
     if emit:
-        data = {"contactId": doc["id"], "firstName": doc["firstName"], "lastName": doc["lastName"],
-                "email": doc.get("email"), "phone": doc.get("phone"),
-                "lifecycleStage": doc["lifecycleStage"], "source": doc.get("source")}
+        data = {
+            "contactId": doc["id"],
+            "firstName": doc["firstName"],
+            "lastName": doc["lastName"],
+            "email": doc.get("email"),
+            "phone": doc.get("phone"),
+            "lifecycleStage": doc["lifecycleStage"],
+            "source": doc.get("source"),
+        }
         if doc["tags"]:
             data["tags"] = doc["tags"]
         events.emit(store, sub_account_id, "contact.created", data)
     return doc
 
 
-def update_contact(store: Store, sub_account_id: str, doc: dict[str, Any],
-                   changes: dict[str, Any]) -> dict[str, Any]:
+def update_contact(
+    store: Store, sub_account_id: str, doc: dict[str, Any], changes: dict[str, Any]
+) -> dict[str, Any]:
     """Apply validated changes; fires updated / tag_added / lifecycle_changed as the seed says."""
     changed = [k for k, v in changes.items() if doc.get(k) != v]
     if not changed:
@@ -417,17 +488,33 @@ def update_contact(store: Store, sub_account_id: str, doc: dict[str, Any],
     base = {"contactId": doc["id"]}
     if doc.get("tags"):
         base["tags"] = doc["tags"]
-    events.emit(store, sub_account_id, "contact.updated",
-                {**base, "firstName": doc["firstName"], "lastName": doc["lastName"],
-                 "email": doc.get("email"), "changedFields": changed})
+    events.emit(
+        store,
+        sub_account_id,
+        "contact.updated",
+        {
+            **base,
+            "firstName": doc["firstName"],
+            "lastName": doc["lastName"],
+            "email": doc.get("email"),
+            "changedFields": changed,
+        },
+    )
     if "tags" in changed:
         for tag in doc["tags"]:
             if tag not in (before.get("tags") or []):
                 events.emit(store, sub_account_id, "contact.tag_added", {**base, "tag": tag})
     if "lifecycleStage" in changed:
-        events.emit(store, sub_account_id, "contact.lifecycle_changed",
-                    {**base, "previousStage": before.get("lifecycleStage"),
-                     "lifecycleStage": doc["lifecycleStage"]})
+        events.emit(
+            store,
+            sub_account_id,
+            "contact.lifecycle_changed",
+            {
+                **base,
+                "previousStage": before.get("lifecycleStage"),
+                "lifecycleStage": doc["lifecycleStage"],
+            },
+        )
     return doc
 
 
@@ -442,9 +529,17 @@ def touch(store: Store, sub_account_id: str, contact_id: str, **changes: Any) ->
     _write(store, sub_account_id, doc, 0, now, insert=False)
 
 
-def find_or_create(store: Store, sub_account_id: str, *, first_name: str, last_name: str,
-                   email: str, phone: str | None = None, source: str | None = None,
-                   tags: list[str] | None = None) -> tuple[dict[str, Any], bool]:
+def find_or_create(
+    store: Store,
+    sub_account_id: str,
+    *,
+    first_name: str,
+    last_name: str,
+    email: str,
+    phone: str | None = None,
+    source: str | None = None,
+    tags: list[str] | None = None,
+) -> tuple[dict[str, Any], bool]:
     """The live contact with ``email`` (exact, case-insensitive), or a new one.
 
     Used by booking, live chat and forms. Creations here are the system's own, so
@@ -457,8 +552,13 @@ def find_or_create(store: Store, sub_account_id: str, *, first_name: str, last_n
     )
     if row is not None:
         return loads(row["doc"]), False
-    fields: dict[str, Any] = {"firstName": first_name, "lastName": last_name, "email": email,
-                              "source": source, "tags": tags or []}
+    fields: dict[str, Any] = {
+        "firstName": first_name,
+        "lastName": last_name,
+        "email": email,
+        "source": source,
+        "tags": tags or [],
+    }
     if phone:
         fields["phone"] = check_phone(phone, "phone")
     return insert_contact(store, sub_account_id, fields), True
@@ -512,8 +612,15 @@ def list_contacts(ctx: Ctx) -> Reply:
         params.append(1 if has_phone else 0)
     filters += [email, search, stage, source, tag_list, assigned, has_phone]
     return keyset_page(
-        ctx, kind="contacts", table_sql="contacts", where=where, params=params,
-        sort_col="updated_ms", id_col="id", limit=limit, filters=filters,
+        ctx,
+        kind="contacts",
+        table_sql="contacts",
+        where=where,
+        params=params,
+        sort_col="updated_ms",
+        id_col="id",
+        limit=limit,
+        filters=filters,
         render=lambda row: render(loads(row["doc"])),
     )
 
@@ -552,8 +659,9 @@ def delete_contact(ctx: Ctx) -> Reply:
     if doc is None:
         raise not_found("Contact")
     now = clock.now_ms()
-    ctx.store.run("UPDATE contacts SET deleted_ms = ?, updated_ms = ? WHERE id = ?",
-                  (now, now, doc["id"]))
+    ctx.store.run(
+        "UPDATE contacts SET deleted_ms = ?, updated_ms = ? WHERE id = ?", (now, now, doc["id"])
+    )
     for hook in _on_delete:
         hook(ctx.store, ctx.account, doc["id"])
     return Reply({"id": doc["id"], "deleted": True})
@@ -564,7 +672,13 @@ def delete_contact(ctx: Ctx) -> Reply:
 DEMO_FIELDS = {
     # Every type appears in each sub-account; only the second has a required field.
     "sub_harbor_dental": [
-        ("preferred_language", "Preferred Language", "select", ["English", "Spanish", "French"], False),
+        (
+            "preferred_language",
+            "Preferred Language",
+            "select",
+            ["English", "Spanish", "French"],
+            False,
+        ),
         ("insurance_provider", "Insurance Provider", "text", None, False),
         ("patient_since", "Patient Since", "date", None, False),
         ("visits_per_year", "Visits per Year", "number", None, False),
@@ -574,7 +688,13 @@ DEMO_FIELDS = {
         ("emergency_phone", "Emergency Phone", "phone", None, False),
     ],
     "sub_summit_roofing": [
-        ("property_type", "Property Type", "select", ["Residential", "Commercial", "Industrial"], True),
+        (
+            "property_type",
+            "Property Type",
+            "select",
+            ["Residential", "Commercial", "Industrial"],
+            True,
+        ),
         ("roof_age_years", "Roof Age (years)", "number", None, False),
         ("inspection_date", "Inspection Date", "date", None, False),
         ("insurance_claim", "Insurance Claim", "boolean", None, False),
@@ -586,7 +706,9 @@ DEMO_FIELDS = {
 }
 
 
-def _demo_custom_values(rng: Any, definitions: list[tuple[Any, ...]], now_ms: int) -> dict[str, Any]:
+def _demo_custom_values(
+    rng: Any, definitions: list[tuple[Any, ...]], now_ms: int
+) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for name, _label, kind, options, required in definitions:
         if not required and rng.random() < 0.45:
@@ -600,8 +722,9 @@ def _demo_custom_values(rng: Any, definitions: list[tuple[Any, ...]], now_ms: in
         elif kind == "boolean":
             values[name] = rng.random() < 0.6
         elif kind == "text":
-            values[name] = rng.choice(["Delta Dental", "Aetna", "Cigna", "MetLife", "Gate 4471",
-                                       "Guardian", "Blue Cross"])
+            values[name] = rng.choice(
+                ["Delta Dental", "Aetna", "Cigna", "MetLife", "Gate 4471", "Guardian", "Blue Cross"]
+            )
         elif kind == "url":
             values[name] = f"https://files.example.com/{rng.getrandbits(32):08x}"
         elif kind == "email":
@@ -626,32 +749,48 @@ def seed_contacts(store: Store, ctx: SeedContext) -> None:
             assert kind in CUSTOM_FIELD_TYPES
             store.run(
                 "INSERT INTO custom_fields VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (acct.id, name, label, kind, dumps(options) if options else None, int(required), pos),
+                (
+                    acct.id,
+                    name,
+                    label,
+                    kind,
+                    dumps(options) if options else None,
+                    int(required),
+                    pos,
+                ),
             )
         if not ctx.demo:
             continue
         rng = ctx.rng("contacts", acct.id)
         used_emails: set[str] = set()
         user_ids = [u["id"] for u in acct.users]
-        for i in range(acct.contacts):
+        for _ in range(acct.contacts):
             first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
             company = demo_company(rng) if rng.random() < 0.7 else None
             email = None
             if rng.random() < 0.93:
                 local = f"{first}.{last}".lower()
-                domain = (company.split()[0].lower() + ".example.com") if company and rng.random() < 0.5 \
+                domain = (
+                    (company.split()[0].lower() + ".example.com")
+                    if company and rng.random() < 0.5
                     else rng.choice(EMAIL_DOMAINS)
+                )
                 email = f"{local}@{domain}"
                 n = 2
                 while email in used_emails:
                     email = f"{local}{n}@{domain}"
                     n += 1
                 used_emails.add(email)
-            phone = f"+1{rng.choice(['617', '212', '303', '720', '512', '206', '305'])}555{rng.randint(1000, 9999):04d}" \
-                if rng.random() < 0.8 else None
+            phone = (
+                f"+1{rng.choice(['617', '212', '303', '720', '512', '206', '305'])}555{rng.randint(1000, 9999):04d}"
+                if rng.random() < 0.8
+                else None
+            )
             city, state, postal, country = rng.choice(CITIES)
             created = ctx.now_ms - rng.randint(1, 700) * 86_400_000 - rng.randint(0, 86_399_999)
-            updated = min(ctx.now_ms - rng.randint(0, 3_600_000), created + rng.randint(0, 300) * 86_400_000)
+            updated = min(
+                ctx.now_ms - rng.randint(0, 3_600_000), created + rng.randint(0, 300) * 86_400_000
+            )
             fields = {
                 "firstName": first,
                 "lastName": last,
@@ -664,21 +803,34 @@ def seed_contacts(store: Store, ctx: SeedContext) -> None:
                 "lifecycleStage": rng.choices(LIFECYCLE_STAGES, weights=[40, 20, 25, 10, 5])[0],
                 "engagementScore": rng.randint(0, 100),
                 "assignedTo": rng.choice(user_ids) if rng.random() < 0.6 else None,
-                "additionalEmails": [f"{first.lower()}{rng.randint(1, 99)}@{rng.choice(EMAIL_DOMAINS)}"]
-                if rng.random() < 0.1 else [],
-                "additionalPhones": [f"+1555{rng.randint(1000000, 9999999)}"] if rng.random() < 0.08 else [],
-                "addressLine1": f"{rng.randint(1, 9999)} {rng.choice(STREETS)}" if rng.random() < 0.6 else None,
+                "additionalEmails": [
+                    f"{first.lower()}{rng.randint(1, 99)}@{rng.choice(EMAIL_DOMAINS)}"
+                ]
+                if rng.random() < 0.1
+                else [],
+                "additionalPhones": [f"+1555{rng.randint(1000000, 9999999)}"]
+                if rng.random() < 0.08
+                else [],
+                "addressLine1": f"{rng.randint(1, 9999)} {rng.choice(STREETS)}"
+                if rng.random() < 0.6
+                else None,
                 "city": city,
                 "state": state or None,
                 "postalCode": postal,
                 "country": country,
                 "dateOfBirth": f"{rng.randint(1950, 2004)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
-                if rng.random() < 0.3 else None,
+                if rng.random() < 0.3
+                else None,
                 "customFields": _demo_custom_values(rng, definitions, ctx.now_ms),
             }
-            doc = insert_contact(store, acct.id, fields, now_ms=created,
-                                 contact_id=ctx.make_id(rng, "contact"), emit=False)
+            doc = insert_contact(
+                store,
+                acct.id,
+                fields,
+                now_ms=created,
+                contact_id=ctx.make_id(rng, "contact"),
+                emit=False,
+            )
             if updated != created:
                 doc["updatedAt"] = clock.iso(updated)
                 _write(store, acct.id, doc, created, updated, insert=False)
-        del i

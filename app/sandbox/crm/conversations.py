@@ -86,13 +86,33 @@ CREATE INDEX IF NOT EXISTS chat_sessions_by_conversation ON chat_sessions (conve
 
 # Order of the fields in the objects (seed §4 data model, then additions).
 CONVERSATION_FIELDS = (
-    "id", "contactId", "channel", "status", "assignedTo", "subject", "unreadCount", "isArchived",
-    "lastMessageAt", "createdAt",
+    "id",
+    "contactId",
+    "channel",
+    "status",
+    "assignedTo",
+    "subject",
+    "unreadCount",
+    "isArchived",
+    "lastMessageAt",
+    "createdAt",
 )
 CONVERSATION_EXTRAS = ("lastMessagePreview", "lastMessageDirection", "updatedAt")
 MESSAGE_FIELDS = (
-    "id", "conversationId", "channel", "direction", "bodyText", "bodyHtml", "status",
-    "fromAddress", "toAddress", "isInternal", "createdAt", "subject", "errorMessage", "updatedAt",
+    "id",
+    "conversationId",
+    "channel",
+    "direction",
+    "bodyText",
+    "bodyHtml",
+    "status",
+    "fromAddress",
+    "toAddress",
+    "isInternal",
+    "createdAt",
+    "subject",
+    "errorMessage",
+    "updatedAt",
 )
 
 EMAIL_CHANNELS = ("email", "gmail")
@@ -130,8 +150,9 @@ def _format_value(value: Any) -> str:
     return str(value)
 
 
-def resolve_merge_fields(text: str | None, contact: dict[str, Any] | None, *,
-                         escape_html: bool = False) -> str | None:
+def resolve_merge_fields(
+    text: str | None, contact: dict[str, Any] | None, *, escape_html: bool = False
+) -> str | None:
     """Replace the seed's merge fields with the contact's current data.
 
     ``{{firstName}}``, ``{{lastName}}``, ``{{email}}``, ``{{phone}}``,
@@ -183,14 +204,19 @@ def delivery_outcome(channel: str, to_address: str | None) -> tuple[str, str | N
     address = to_address or ""
     lowered = address.lower()
     if channel in EMAIL_CHANNELS and "bounce" in lowered:
-        return "bounced", (f"Email bounced: the recipient's mail server rejected {address} "
-                           "(550 mailbox unavailable).")
+        return "bounced", (
+            f"Email bounced: the recipient's mail server rejected {address} "
+            "(550 mailbox unavailable)."
+        )
     if channel == "sms" and address.startswith("+1555000"):
-        return "failed", (f"SMS failed: the carrier reported {address} as unreachable "
-                          "(error 30003). Check the number with the contact.")
+        return "failed", (
+            f"SMS failed: the carrier reported {address} as unreachable "
+            "(error 30003). Check the number with the contact."
+        )
     if "fail" in lowered:
-        return "failed", (f"Delivery failed: the {channel} provider rejected the recipient "
-                          f"{address}.")
+        return "failed", (
+            f"Delivery failed: the {channel} provider rejected the recipient {address}."
+        )
     return "delivered", None
 
 
@@ -248,9 +274,16 @@ def _conversation_row(sub_account_id: str, doc: dict[str, Any]) -> tuple[Any, ..
     created = clock.parse_iso(doc["createdAt"])
     last = _ms(doc.get("lastMessageAt"))
     return (
-        doc["id"], sub_account_id, doc["contactId"], doc["channel"], doc["status"],
-        doc.get("assignedTo"), int(bool(doc.get("isArchived"))),
-        last if last is not None else created, created, clock.parse_iso(doc["updatedAt"]),
+        doc["id"],
+        sub_account_id,
+        doc["contactId"],
+        doc["channel"],
+        doc["status"],
+        doc.get("assignedTo"),
+        int(bool(doc.get("isArchived"))),
+        last if last is not None else created,
+        created,
+        clock.parse_iso(doc["updatedAt"]),
         dumps(doc),
     )
 
@@ -265,8 +298,9 @@ _INSERT_MESSAGE = (
 )
 
 
-def _save_conversation(store: Store, sub_account_id: str, doc: dict[str, Any], *,
-                       insert: bool = False) -> None:
+def _save_conversation(
+    store: Store, sub_account_id: str, doc: dict[str, Any], *, insert: bool = False
+) -> None:
     row = _conversation_row(sub_account_id, doc)
     if insert:
         store.run(_INSERT_CONVERSATION, row)
@@ -280,22 +314,33 @@ def _save_conversation(store: Store, sub_account_id: str, doc: dict[str, Any], *
 
 def _message_row(sub_account_id: str, doc: dict[str, Any]) -> tuple[Any, ...]:
     return (
-        doc["id"], sub_account_id, doc["conversationId"], clock.parse_iso(doc["createdAt"]),
-        doc["direction"], doc["status"], doc["channel"], int(bool(doc["isInternal"])), dumps(doc),
+        doc["id"],
+        sub_account_id,
+        doc["conversationId"],
+        clock.parse_iso(doc["createdAt"]),
+        doc["direction"],
+        doc["status"],
+        doc["channel"],
+        int(bool(doc["isInternal"])),
+        dumps(doc),
     )
 
 
-def _save_message(store: Store, sub_account_id: str, doc: dict[str, Any], *,
-                  insert: bool = False) -> None:
+def _save_message(
+    store: Store, sub_account_id: str, doc: dict[str, Any], *, insert: bool = False
+) -> None:
     if insert:
         store.run(_INSERT_MESSAGE, _message_row(sub_account_id, doc))
     else:
-        store.run("UPDATE messages SET status = ?, doc = ? WHERE id = ? AND sub_account_id = ?",
-                  (doc["status"], dumps(doc), doc["id"], sub_account_id))
+        store.run(
+            "UPDATE messages SET status = ?, doc = ? WHERE id = ? AND sub_account_id = ?",
+            (doc["status"], dumps(doc), doc["id"], sub_account_id),
+        )
 
 
-def load_conversation(store: Store, sub_account_id: str,
-                      conversation_id: str) -> dict[str, Any] | None:
+def load_conversation(
+    store: Store, sub_account_id: str, conversation_id: str
+) -> dict[str, Any] | None:
     """The stored document of a live (not deleted) conversation of this sub-account, or None."""
     row = store.one(
         "SELECT doc FROM conversations WHERE id = ? AND sub_account_id = ? AND deleted_ms IS NULL",
@@ -304,8 +349,9 @@ def load_conversation(store: Store, sub_account_id: str,
     return None if row is None else loads(row["doc"])
 
 
-def _require_conversation(store: Store, sub_account_id: str,
-                          conversation_id: str) -> dict[str, Any]:
+def _require_conversation(
+    store: Store, sub_account_id: str, conversation_id: str
+) -> dict[str, Any]:
     doc = load_conversation(store, sub_account_id, conversation_id)
     if doc is None:
         raise not_found("Conversation")
@@ -313,13 +359,18 @@ def _require_conversation(store: Store, sub_account_id: str,
 
 
 def _load_message(store: Store, sub_account_id: str, message_id: str) -> dict[str, Any] | None:
-    row = store.one("SELECT doc FROM messages WHERE id = ? AND sub_account_id = ?",
-                    (message_id, sub_account_id))
+    row = store.one(
+        "SELECT doc FROM messages WHERE id = ? AND sub_account_id = ?", (message_id, sub_account_id)
+    )
     return None if row is None else loads(row["doc"])
 
 
-def render_conversation(store: Store, sub_account_id: str, doc: dict[str, Any],
-                        contact_cache: dict[str, Any] | None = None) -> dict[str, Any]:
+def render_conversation(
+    store: Store,
+    sub_account_id: str,
+    doc: dict[str, Any],
+    contact_cache: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """The public conversation object with its embedded contact summary (current names)."""
     out = {name: doc.get(name) for name in CONVERSATION_FIELDS}
     out["unreadCount"] = out["unreadCount"] or 0
@@ -344,8 +395,9 @@ def render_message(doc: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def get_conversation(store: Store, sub_account_id: str,
-                     conversation_id: str) -> dict[str, Any] | None:
+def get_conversation(
+    store: Store, sub_account_id: str, conversation_id: str
+) -> dict[str, Any] | None:
     """The public object of a live conversation, or None."""
     doc = load_conversation(store, sub_account_id, conversation_id)
     return None if doc is None else render_conversation(store, sub_account_id, doc)
@@ -369,8 +421,9 @@ def _business_number(sub_account_id: str) -> str:
     return f"+1800555{digits:04d}"
 
 
-def business_address(store: Store, sub_account_id: str, channel: str,
-                     assigned_to: str | None = None) -> str:
+def business_address(
+    store: Store, sub_account_id: str, channel: str, assigned_to: str | None = None
+) -> str:
     """The sub-account's own address on a channel (sender of outbound, recipient of inbound).
 
     sms: the sub-account's number; email: its shared inbox; gmail: the connected
@@ -412,8 +465,9 @@ def contact_address(channel: str, contact: dict[str, Any] | None) -> str | None:
 # Conversations
 
 
-def open_conversation(store: Store, sub_account_id: str, contact_id: str, channel: str,
-                      subject: str | None = None) -> tuple[dict[str, Any], bool]:
+def open_conversation(
+    store: Store, sub_account_id: str, contact_id: str, channel: str, subject: str | None = None
+) -> tuple[dict[str, Any], bool]:
     """The open conversation of this contact on ``channel``, or a new one.
 
     Returns (public conversation object, created). Raises ApiError 404 when the
@@ -425,9 +479,12 @@ def open_conversation(store: Store, sub_account_id: str, contact_id: str, channe
         raise validation(f"channel must be one of: {', '.join(CHANNELS)}", "channel")
     contact = contacts.load(store, sub_account_id, contact_id)
     if contact is None:
-        raise ApiError(404, "NOT_FOUND",
-                       f"Contact not found: {contact_id} is not a contact of this sub-account",
-                       field="contactId")
+        raise ApiError(
+            404,
+            "NOT_FOUND",
+            f"Contact not found: {contact_id} is not a contact of this sub-account",
+            field="contactId",
+        )
     # The seed: an existing *open* conversation is returned; closed and snoozed
     # ones are history, so a new one starts.
     row = store.one(
@@ -457,8 +514,9 @@ def open_conversation(store: Store, sub_account_id: str, contact_id: str, channe
     return render_conversation(store, sub_account_id, doc), True
 
 
-def update_conversation(store: Store, sub_account_id: str, conversation_id: str,
-                        changes: dict[str, Any]) -> dict[str, Any]:
+def update_conversation(
+    store: Store, sub_account_id: str, conversation_id: str, changes: dict[str, Any]
+) -> dict[str, Any]:
     """Apply already validated ``status``/``assignedTo`` changes; bumps ``updatedAt`` when
     something changed (never ``lastMessageAt``). Returns the public object."""
     doc = _require_conversation(store, sub_account_id, conversation_id)
@@ -470,8 +528,9 @@ def update_conversation(store: Store, sub_account_id: str, conversation_id: str,
     return render_conversation(store, sub_account_id, doc)
 
 
-def set_status(store: Store, sub_account_id: str, conversation_id: str,
-               status: str) -> dict[str, Any] | None:
+def set_status(
+    store: Store, sub_account_id: str, conversation_id: str, status: str
+) -> dict[str, Any] | None:
     """Set a conversation's status (open, closed, snoozed); None when it does not exist."""
     if status not in CONVERSATION_STATUSES:
         raise validation(f"status must be one of: {', '.join(CONVERSATION_STATUSES)}", "status")
@@ -480,8 +539,9 @@ def set_status(store: Store, sub_account_id: str, conversation_id: str,
     return update_conversation(store, sub_account_id, conversation_id, {"status": status})
 
 
-def _after_message(store: Store, sub_account_id: str, conv: dict[str, Any],
-                   message: dict[str, Any]) -> None:
+def _after_message(
+    store: Store, sub_account_id: str, conv: dict[str, Any], message: dict[str, Any]
+) -> None:
     """Bring the conversation up to date with a new message."""
     now = message["createdAt"]
     conv["updatedAt"] = now
@@ -554,20 +614,29 @@ def _recipient(channel: str, given: str | None, contact: dict[str, Any] | None) 
     address = given or contact_address(channel, contact)
     if channel == "sms":
         if not address:
-            raise validation("toAddress is required: the contact has no phone number to text",
-                             "toAddress")
+            raise validation(
+                "toAddress is required: the contact has no phone number to text", "toAddress"
+            )
         return contacts.check_phone(address, "toAddress")
     if channel in EMAIL_CHANNELS:
         if not address:
-            raise validation("toAddress is required: the contact has no email address",
-                             "toAddress")
+            raise validation("toAddress is required: the contact has no email address", "toAddress")
         return contacts.normalise_email(address, "toAddress")
     return address
 
 
-def send_message(store: Store, sub_account_id: str, conversation_id: str, *, body_text: str | None,
-                 channel: str | None, to_address: str | None = None, subject: str | None = None,
-                 body_html: str | None = None, is_internal: bool = False) -> dict[str, Any]:
+def send_message(
+    store: Store,
+    sub_account_id: str,
+    conversation_id: str,
+    *,
+    body_text: str | None,
+    channel: str | None,
+    to_address: str | None = None,
+    subject: str | None = None,
+    body_html: str | None = None,
+    is_internal: bool = False,
+) -> dict[str, Any]:
     """Send an outbound message (or store an internal note) the way the REST API does.
 
     Validates like ``POST /api/v1/conversations/{id}/messages`` (ApiError on bad
@@ -600,8 +669,11 @@ def send_message(store: Store, sub_account_id: str, conversation_id: str, *, bod
         from_address = business_address(store, sub_account_id, channel, conv.get("assignedTo"))
         if is_email and not subject:
             if not conv.get("subject"):
-                raise validation("subject is required for email messages: this conversation "
-                                 "has no subject to reply to", "subject")
+                raise validation(
+                    "subject is required for email messages: this conversation "
+                    "has no subject to reply to",
+                    "subject",
+                )
             subject = reply_subject(conv["subject"])
     else:
         to_address = None
@@ -632,26 +704,42 @@ def send_message(store: Store, sub_account_id: str, conversation_id: str, *, bod
         # shows in the thread as failed with the reason, and no provider or webhook is involved.
         doc["status"] = "failed"
         name = " ".join(p for p in (contact.get("firstName"), contact.get("lastName")) if p)
-        doc["errorMessage"] = (f"Not sent: {name or 'the contact'} has opted out of {channel} "
-                               "messages (DND). The send was skipped.")
+        doc["errorMessage"] = (
+            f"Not sent: {name or 'the contact'} has opted out of {channel} "
+            "messages (DND). The send was skipped."
+        )
     else:
         step = "sent"
         if channel in META_WINDOW_CHANNELS:
             last_in = store.scalar(
                 "SELECT MAX(created_ms) FROM messages WHERE conversation_id = ? AND channel = ? "
-                "AND direction = 'inbound'", (conv["id"], channel))
+                "AND direction = 'inbound'",
+                (conv["id"], channel),
+            )
             if last_in is None or clock.now_ms() - last_in > META_WINDOW_MS:
                 step = "reject"
-        jobs.schedule(store, _delay(doc["id"], step, 500, 1500), STATUS_JOB,
-                      {"sub": sub_account_id, "messageId": doc["id"], "step": step})
+        jobs.schedule(
+            store,
+            _delay(doc["id"], step, 500, 1500),
+            STATUS_JOB,
+            {"sub": sub_account_id, "messageId": doc["id"], "step": step},
+        )
     _save_message(store, sub_account_id, doc, insert=True)
     _after_message(store, sub_account_id, conv, doc)
     return render_message(doc)
 
 
-def receive_inbound(store: Store, sub_account_id: str, conversation_id: str, body_text: str, *,
-                    from_address: str | None = None, subject: str | None = None,
-                    body_html: str | None = None, channel: str | None = None) -> dict[str, Any]:
+def receive_inbound(
+    store: Store,
+    sub_account_id: str,
+    conversation_id: str,
+    body_text: str,
+    *,
+    from_address: str | None = None,
+    subject: str | None = None,
+    body_html: str | None = None,
+    channel: str | None = None,
+) -> dict[str, Any]:
     """Store a message the contact sent; returns the public message object.
 
     Marks it delivered, bumps the conversation's ``unreadCount`` and
@@ -721,21 +809,33 @@ def _advance_status(store: Store, payload: dict[str, Any]) -> None:
         doc["errorMessage"] = (
             f"Not delivered: {doc['channel']} only allows replies within 24 hours of the "
             "contact's last message (Meta's messaging window). Wait for the contact to write "
-            "again.")
+            "again."
+        )
         event = "message.failed"
     elif step == "sent" and doc["status"] == "pending":
         doc["status"] = "sent"
         event = "message.sent"
-        jobs.schedule(store, _delay(doc["id"], "deliver", 1000, 3000), STATUS_JOB,
-                      {"sub": sub, "messageId": doc["id"], "step": "deliver"})
+        jobs.schedule(
+            store,
+            _delay(doc["id"], "deliver", 1000, 3000),
+            STATUS_JOB,
+            {"sub": sub, "messageId": doc["id"], "step": "deliver"},
+        )
     elif step == "deliver" and doc["status"] == "sent":
         status, error = delivery_outcome(doc["channel"], doc["toAddress"])
         doc["status"], doc["errorMessage"] = status, error
         event = "message.delivered" if status == "delivered" else "message.failed"
-        if status == "delivered" and doc["channel"] in META_WINDOW_CHANNELS \
-                and reaches_read(doc["id"]):
-            jobs.schedule(store, _delay(doc["id"], "read", 2000, 6000), STATUS_JOB,
-                          {"sub": sub, "messageId": doc["id"], "step": "read"})
+        if (
+            status == "delivered"
+            and doc["channel"] in META_WINDOW_CHANNELS
+            and reaches_read(doc["id"])
+        ):
+            jobs.schedule(
+                store,
+                _delay(doc["id"], "read", 2000, 6000),
+                STATUS_JOB,
+                {"sub": sub, "messageId": doc["id"], "step": "read"},
+            )
     elif step == "read" and doc["status"] == "delivered":
         doc["status"] = "read"  # the seed has no message.read event
     else:
@@ -775,15 +875,25 @@ def list_conversations(ctx: Ctx) -> Reply:
     channel = q.str("channel", choices=CHANNELS)
     contact_id = q.str("contactId", max_len=100)
     assigned = q.str("assignedTo", max_len=100)
-    for column, value in (("status", status), ("channel", channel), ("contact_id", contact_id),
-                          ("assigned_to", assigned)):
+    for column, value in (
+        ("status", status),
+        ("channel", channel),
+        ("contact_id", contact_id),
+        ("assigned_to", assigned),
+    ):
         if value is not None:
             where.append(f"{column} = ?")
             params.append(value)
     cache: dict[str, Any] = {}
     return keyset_page(
-        ctx, kind="conversations", table_sql="conversations", where=where, params=params,
-        sort_col="sort_ms", id_col="id", limit=limit,
+        ctx,
+        kind="conversations",
+        table_sql="conversations",
+        where=where,
+        params=params,
+        sort_col="sort_ms",
+        id_col="id",
+        limit=limit,
         filters=[ctx.account, status, channel, contact_id, assigned],
         render=lambda row: render_conversation(ctx.store, ctx.account, loads(row["doc"]), cache),
     )
@@ -807,8 +917,9 @@ def patch_conversation(ctx: Ctx) -> Reply:
     if "assignedTo" in body:
         user = body.str("assignedTo", max_len=100)
         if user and user not in {m["id"] for m in team(ctx.store, ctx.account)}:
-            raise validation(f"assignedTo is not a team member of this sub-account: {user}",
-                             "assignedTo")
+            raise validation(
+                f"assignedTo is not a team member of this sub-account: {user}", "assignedTo"
+            )
         changes["assignedTo"] = user or None
     return Reply(update_conversation(ctx.store, ctx.account, ctx.path["id"], changes))
 
@@ -820,9 +931,15 @@ def list_messages(ctx: Ctx) -> Reply:
     default, maximum = LIST_LIMITS["messages"]
     limit = ctx.query.limit(default, maximum)
     return keyset_page(
-        ctx, kind="messages", table_sql="messages",
-        where=["sub_account_id = ?", "conversation_id = ?"], params=[ctx.account, conv["id"]],
-        sort_col="created_ms", id_col="seq", limit=limit, filters=[ctx.account, conv["id"]],
+        ctx,
+        kind="messages",
+        table_sql="messages",
+        where=["sub_account_id = ?", "conversation_id = ?"],
+        params=[ctx.account, conv["id"]],
+        sort_col="created_ms",
+        id_col="seq",
+        limit=limit,
+        filters=[ctx.account, conv["id"]],
         render=lambda row: render_message(loads(row["doc"])),
     )
 
@@ -834,7 +951,9 @@ def post_message(ctx: Ctx) -> Reply:
     body = ctx.body
     is_internal = bool(body.bool("isInternal"))
     message = send_message(
-        ctx.store, ctx.account, ctx.path["id"],
+        ctx.store,
+        ctx.account,
+        ctx.path["id"],
         body_text=body.str("bodyText", required=True, max_len=BODY_MAX, strip=False),
         channel=body.str("channel", required=not is_internal, max_len=30),
         to_address=body.str("toAddress", max_len=ADDRESS_MAX) or None,
@@ -855,17 +974,22 @@ _PALETTE = ("#2563EB", "#059669", "#7C3AED", "#DB2777", "#EA580C")
 def _sub_account(store: Store, sub_account_id: str) -> Any:
     row = store.one("SELECT id, name, timezone FROM sub_accounts WHERE id = ?", (sub_account_id,))
     if row is None:
-        raise ApiError(404, "NOT_FOUND",
-                       f"Sub-account not found: {sub_account_id} has no live chat widget",
-                       field="subAccountId")
+        raise ApiError(
+            404,
+            "NOT_FOUND",
+            f"Sub-account not found: {sub_account_id} has no live chat widget",
+            field="subAccountId",
+        )
     return row
 
 
 def widget_config(store: Store, sub_account_id: str) -> dict[str, Any]:
     """What the chat widget needs to draw itself; 404 for an unknown sub-account."""
     row = _sub_account(store, sub_account_id)
-    color = _WIDGET_COLORS.get(row["id"]) or _PALETTE[
-        int(hashlib.sha256(row["id"].encode()).hexdigest()[:4], 16) % len(_PALETTE)]
+    color = (
+        _WIDGET_COLORS.get(row["id"])
+        or _PALETTE[int(hashlib.sha256(row["id"].encode()).hexdigest()[:4], 16) % len(_PALETTE)]
+    )
     return {
         "subAccountId": row["id"],
         "enabled": True,
@@ -894,10 +1018,16 @@ def _chat_view(doc: dict[str, Any]) -> dict[str, Any]:
 
 def _chat_session(store: Store, session_id: str) -> Any:
     row = store.one("SELECT * FROM chat_sessions WHERE id = ?", (session_id,))
-    if row is None or load_conversation(store, row["sub_account_id"],
-                                        row["conversation_id"]) is None:
-        raise ApiError(404, "NOT_FOUND", "Chat session not found or ended. Start a new one with "
-                       "POST /api/chat/session.", field="sessionId")
+    if (
+        row is None
+        or load_conversation(store, row["sub_account_id"], row["conversation_id"]) is None
+    ):
+        raise ApiError(
+            404,
+            "NOT_FOUND",
+            "Chat session not found or ended. Start a new one with POST /api/chat/session.",
+            field="sessionId",
+        )
     return row
 
 
@@ -920,8 +1050,9 @@ def chat_session(ctx: Ctx) -> Reply:
     _sub_account(ctx.store, sub)
     email = contacts.normalise_email(email, "visitorEmail")
     first, last = split_name(name)
-    contact, _ = contacts.find_or_create(ctx.store, sub, first_name=first, last_name=last,
-                                         email=email, source="live_chat")
+    contact, _ = contacts.find_or_create(
+        ctx.store, sub, first_name=first, last_name=last, email=email, source="live_chat"
+    )
     conv, _ = open_conversation(ctx.store, sub, contact["id"], "live_chat")
     now = clock.now_ms()
     session_id = "chat_" + secrets.token_urlsafe(32)
@@ -932,14 +1063,17 @@ def chat_session(ctx: Ctx) -> Reply:
     )
     # The widget is public and anyone can type any email: it gets a session token,
     # never the contact or conversation ids (those stay in the CRM).
-    return Reply({
-        "sessionId": session_id,
-        "subAccountId": sub,
-        "visitorName": name,
-        "visitorEmail": email,
-        "greeting": widget_config(ctx.store, sub)["greeting"],
-        "createdAt": clock.iso(now),
-    }, status=201)
+    return Reply(
+        {
+            "sessionId": session_id,
+            "subAccountId": sub,
+            "visitorName": name,
+            "visitorEmail": email,
+            "greeting": widget_config(ctx.store, sub)["greeting"],
+            "createdAt": clock.iso(now),
+        },
+        status=201,
+    )
 
 
 @route("POST", "/api/chat/message", auth="public", limit_group="chat")
@@ -950,10 +1084,17 @@ def chat_message(ctx: Ctx) -> Reply:
     text = body.str("message", required=True, max_len=CHAT_MESSAGE_MAX)
     assert session_id is not None and text is not None
     session = _chat_session(ctx.store, session_id)
-    message = receive_inbound(ctx.store, session["sub_account_id"], session["conversation_id"],
-                              text, from_address=session["visitor_email"], channel="live_chat")
-    ctx.store.run("UPDATE chat_sessions SET last_seen_ms = ? WHERE id = ?",
-                  (clock.now_ms(), session_id))
+    message = receive_inbound(
+        ctx.store,
+        session["sub_account_id"],
+        session["conversation_id"],
+        text,
+        from_address=session["visitor_email"],
+        channel="live_chat",
+    )
+    ctx.store.run(
+        "UPDATE chat_sessions SET last_seen_ms = ? WHERE id = ?", (clock.now_ms(), session_id)
+    )
     return Reply(_chat_view(message), status=201)
 
 
@@ -981,8 +1122,9 @@ def chat_messages(ctx: Ctx) -> Reply:
             doc["status"], doc["updatedAt"] = "read", now
             _save_message(ctx.store, sub, doc)
         out.append(_chat_view(doc))
-    ctx.store.run("UPDATE chat_sessions SET last_seen_ms = ? WHERE id = ?",
-                  (clock.now_ms(), session_id))
+    ctx.store.run(
+        "UPDATE chat_sessions SET last_seen_ms = ? WHERE id = ?", (clock.now_ms(), session_id)
+    )
     return Reply(out)
 
 
@@ -1011,7 +1153,10 @@ def control_inbound(ctx: Ctx) -> Reply:
         conv, _ = open_conversation(ctx.store, sub, contact_id, channel)
         conversation_id = conv["id"]
     message = receive_inbound(
-        ctx.store, sub, conversation_id, text or "",
+        ctx.store,
+        sub,
+        conversation_id,
+        text or "",
         from_address=body.str("fromAddress", max_len=ADDRESS_MAX) or None,
         subject=body.str("subject", max_len=SUBJECT_MAX) or None,
         body_html=body.str("bodyHtml", max_len=HTML_MAX, strip=False) or None,
@@ -1024,147 +1169,306 @@ def control_inbound(ctx: Ctx) -> Reply:
 # Demo seed
 
 _DENTAL_TOPICS: list[list[tuple[str, str]]] = [
-    [("in", "Hi, I'd like to book a cleaning. Do you have anything next week?"),
-     ("out", "Hi {first}! Thanks for reaching out to {biz}. We have openings on {day} at {time} "
-             "or Thursday at 2:30 PM. Which works better?"),
-     ("in", "{day} at {time} works for me."),
-     ("out", "You're all set for {day} at {time} with Dr. Alvarez. Please arrive 10 minutes early "
-             "to update your paperwork."),
-     ("in", "Perfect, thank you!")],
-    [("out", "Reminder: your appointment at {biz} is on {day} at {time}. Reply C to confirm or R "
-             "to reschedule."),
-     ("in", "C"),
-     ("out", "Thanks {first}, you're confirmed. See you soon!")],
-    [("in", "Something came up at work, can I move my appointment to later in the week?"),
-     ("out", "No problem! I can offer Friday at 9:00 AM or 11:30 AM."),
-     ("in", "11:30 please"),
-     ("out", "Done — you're now booked for Friday at 11:30 AM.")],
-    [("in", "Do you take {insurance}? My employer just switched plans."),
-     ("out", "Yes, we're in-network with {insurance}. Could you send a photo of the front and "
-             "back of your card before your visit?"),
-     ("in", "Sure, sending it now."),
-     ("out", "Got it, thanks! Our billing team will verify your benefits and let you know if "
-             "anything is out of pocket.")],
-    [("in", "I have a bad toothache on the lower left side since last night. Can someone see me "
-            "today?"),
-     ("out", "I'm sorry to hear that, {first}. We keep emergency slots open — can you come in at "
-             "{time} today?"),
-     ("in", "Yes, I'll be there. Thank you so much."),
-     ("out", "See you at {time}. If the swelling gets worse before then, please call us right "
-             "away.")],
-    [("in", "I got a bill for {amount} but I thought insurance covered the crown?"),
-     ("out", "Thanks for flagging this. Your plan covered 50% of the crown; the remaining "
-             "{amount} is your portion. I've emailed you the itemized statement."),
-     ("in", "Ok that makes sense. Can I pay in two installments?"),
-     ("out", "Absolutely — I've set up a two-payment plan. The first payment is due on the 15th.")],
-    [("in", "How much is teeth whitening? Saw your post about the spring special."),
-     ("out", "Our in-office whitening is $299 this month (normally $450). It takes about 90 "
-             "minutes. Want me to find you a time?"),
-     ("in", "Maybe, let me check my schedule and get back to you."),
-     ("out", "Sounds good! Just reply here whenever you're ready.")],
-    [("out", "Thanks for visiting {biz} today, {first}! How was your experience? We'd love a "
-             "quick review: https://g.page/r/harbor-dental/review"),
-     ("in", "Everyone was great, I'll leave a review tonight."),
-     ("out", "That means a lot to us — thank you!")],
-    [("out", "Welcome to {biz}! Please fill out your new patient forms before your first visit: "
-             "https://forms.example.com/new-patient/{code}"),
-     ("in", "Done! Do I need to bring my X-rays from my old dentist?"),
-     ("out", "If you have X-rays from the last 12 months, we'll request them directly — just tell "
-             "us your previous dentist's name."),
-     ("in", "It was Dr. Kim at Lakeside Family Dental."),
-     ("out", "Perfect, we'll take care of it.")],
-    [("in", "Can I book both of my kids back to back? They're 7 and 10."),
-     ("out", "Of course! We have two back-to-back slots on {day} starting at {time}. Shall I "
-             "reserve both?"),
-     ("in", "Yes please"),
-     ("out", "Booked! We'll send a reminder the day before.")],
+    [
+        ("in", "Hi, I'd like to book a cleaning. Do you have anything next week?"),
+        (
+            "out",
+            "Hi {first}! Thanks for reaching out to {biz}. We have openings on {day} at {time} "
+            "or Thursday at 2:30 PM. Which works better?",
+        ),
+        ("in", "{day} at {time} works for me."),
+        (
+            "out",
+            "You're all set for {day} at {time} with Dr. Alvarez. Please arrive 10 minutes early "
+            "to update your paperwork.",
+        ),
+        ("in", "Perfect, thank you!"),
+    ],
+    [
+        (
+            "out",
+            "Reminder: your appointment at {biz} is on {day} at {time}. Reply C to confirm or R "
+            "to reschedule.",
+        ),
+        ("in", "C"),
+        ("out", "Thanks {first}, you're confirmed. See you soon!"),
+    ],
+    [
+        ("in", "Something came up at work, can I move my appointment to later in the week?"),
+        ("out", "No problem! I can offer Friday at 9:00 AM or 11:30 AM."),
+        ("in", "11:30 please"),
+        ("out", "Done — you're now booked for Friday at 11:30 AM."),
+    ],
+    [
+        ("in", "Do you take {insurance}? My employer just switched plans."),
+        (
+            "out",
+            "Yes, we're in-network with {insurance}. Could you send a photo of the front and "
+            "back of your card before your visit?",
+        ),
+        ("in", "Sure, sending it now."),
+        (
+            "out",
+            "Got it, thanks! Our billing team will verify your benefits and let you know if "
+            "anything is out of pocket.",
+        ),
+    ],
+    [
+        (
+            "in",
+            "I have a bad toothache on the lower left side since last night. Can someone see me "
+            "today?",
+        ),
+        (
+            "out",
+            "I'm sorry to hear that, {first}. We keep emergency slots open — can you come in at "
+            "{time} today?",
+        ),
+        ("in", "Yes, I'll be there. Thank you so much."),
+        (
+            "out",
+            "See you at {time}. If the swelling gets worse before then, please call us right away.",
+        ),
+    ],
+    [
+        ("in", "I got a bill for {amount} but I thought insurance covered the crown?"),
+        (
+            "out",
+            "Thanks for flagging this. Your plan covered 50% of the crown; the remaining "
+            "{amount} is your portion. I've emailed you the itemized statement.",
+        ),
+        ("in", "Ok that makes sense. Can I pay in two installments?"),
+        (
+            "out",
+            "Absolutely — I've set up a two-payment plan. The first payment is due on the 15th.",
+        ),
+    ],
+    [
+        ("in", "How much is teeth whitening? Saw your post about the spring special."),
+        (
+            "out",
+            "Our in-office whitening is $299 this month (normally $450). It takes about 90 "
+            "minutes. Want me to find you a time?",
+        ),
+        ("in", "Maybe, let me check my schedule and get back to you."),
+        ("out", "Sounds good! Just reply here whenever you're ready."),
+    ],
+    [
+        (
+            "out",
+            "Thanks for visiting {biz} today, {first}! How was your experience? We'd love a "
+            "quick review: https://g.page/r/harbor-dental/review",
+        ),
+        ("in", "Everyone was great, I'll leave a review tonight."),
+        ("out", "That means a lot to us — thank you!"),
+    ],
+    [
+        (
+            "out",
+            "Welcome to {biz}! Please fill out your new patient forms before your first visit: "
+            "https://forms.example.com/new-patient/{code}",
+        ),
+        ("in", "Done! Do I need to bring my X-rays from my old dentist?"),
+        (
+            "out",
+            "If you have X-rays from the last 12 months, we'll request them directly — just tell "
+            "us your previous dentist's name.",
+        ),
+        ("in", "It was Dr. Kim at Lakeside Family Dental."),
+        ("out", "Perfect, we'll take care of it."),
+    ],
+    [
+        ("in", "Can I book both of my kids back to back? They're 7 and 10."),
+        (
+            "out",
+            "Of course! We have two back-to-back slots on {day} starting at {time}. Shall I "
+            "reserve both?",
+        ),
+        ("in", "Yes please"),
+        ("out", "Booked! We'll send a reminder the day before."),
+    ],
 ]
 
 _ROOFING_TOPICS: list[list[tuple[str, str]]] = [
-    [("in", "Hi, we had some shingles blow off in last week's storm. Can someone take a look?"),
-     ("out", "Hi {first}, thanks for contacting {biz}. We can send an inspector out {day} "
-             "between {time} and 2 PM. Does that window work?"),
-     ("in", "Yes, someone will be home."),
-     ("out", "Great, you're on the schedule. {agent_first} will call 30 minutes before arriving.")],
-    [("out", "Your estimate for the full roof replacement is ready: {amount} including tear-off "
-             "and disposal. You can review and sign it here: https://quotes.example.com/{code}"),
-     ("in", "That's a bit more than I expected. Is there any flexibility on the price?"),
-     ("out", "I understand. If we switch to the architectural shingle line we can bring it down by "
-             "about 8%. Want me to revise the estimate?"),
-     ("in", "Yes please send the revised one."),
-     ("out", "Revised estimate sent — check your email.")],
-    [("in", "My adjuster is coming Thursday. Can someone from your team meet them at the house?"),
-     ("out", "Yes, we do that all the time. Our project manager will meet the adjuster and "
-             "document the hail damage with photos."),
-     ("in", "Thank you, that's a big help."),
-     ("out", "Happy to help. We'll send you the photo report afterwards for your claim.")],
-    [("out", "Good news, {first}: materials arrive {day}. We'd like to start installation on "
-             "Monday at 7:00 AM, weather permitting."),
-     ("in", "Monday works. Should we move the cars out of the driveway?"),
-     ("out", "Yes please — and cover anything fragile in the attic. The crew will put tarps "
-             "around the landscaping."),
-     ("in", "Will do.")],
-    [("in", "Water is coming through the ceiling in the upstairs bedroom!!"),
-     ("out", "I'm sorry, {first} — we'll get an emergency crew out to tarp the roof today. Can you "
-             "send a photo of the area?"),
-     ("in", "Sent. It's right above the window."),
-     ("out", "Thanks. The crew is on the way, ETA about 90 minutes.")],
-    [("in", "Do you guys also do gutters? Ours are sagging on the back side."),
-     ("out", "We do! Seamless aluminum gutters run about $12 per linear foot. We can quote them "
-             "together with the roof."),
-     ("in", "Sure, add it to the estimate.")],
-    [("in", "Is the roof covered under warranty? You replaced it for us in 2019."),
-     ("out", "Yes — your roof has our 10-year workmanship warranty plus the manufacturer's "
-             "30-year shingle warranty. What are you seeing?"),
-     ("in", "A few shingles are curling near the chimney."),
-     ("out", "Let's take a look at no charge. Is {day} morning okay?")],
-    [("out", "Your invoice for {amount} is ready. You can pay online here: "
-             "https://pay.example.com/{code}"),
-     ("in", "Paid this morning, thanks!"),
-     ("out", "Received — thank you for choosing {biz}!")],
-    [("out", "Thanks again for choosing {biz}, {first}! If you're happy with the new roof, a "
-             "quick review would mean a lot: https://g.page/r/summit-roofing/review"),
-     ("in", "The crew did an amazing job cleaning up. Review posted!"),
-     ("out", "Thank you! We'll pass that along to the crew.")],
-    [("in", "We manage a 40,000 sq ft warehouse and are collecting bids for a TPO roof. Are you "
-            "taking commercial work?"),
-     ("out", "We are. Could you send the building address and any existing drawings? We'll "
-             "schedule a walk-through."),
-     ("in", "Sending the drawings by email today."),
-     ("out", "Perfect, we'll confirm a walk-through date once we've reviewed them.")],
+    [
+        ("in", "Hi, we had some shingles blow off in last week's storm. Can someone take a look?"),
+        (
+            "out",
+            "Hi {first}, thanks for contacting {biz}. We can send an inspector out {day} "
+            "between {time} and 2 PM. Does that window work?",
+        ),
+        ("in", "Yes, someone will be home."),
+        (
+            "out",
+            "Great, you're on the schedule. {agent_first} will call 30 minutes before arriving.",
+        ),
+    ],
+    [
+        (
+            "out",
+            "Your estimate for the full roof replacement is ready: {amount} including tear-off "
+            "and disposal. You can review and sign it here: https://quotes.example.com/{code}",
+        ),
+        ("in", "That's a bit more than I expected. Is there any flexibility on the price?"),
+        (
+            "out",
+            "I understand. If we switch to the architectural shingle line we can bring it down by "
+            "about 8%. Want me to revise the estimate?",
+        ),
+        ("in", "Yes please send the revised one."),
+        ("out", "Revised estimate sent — check your email."),
+    ],
+    [
+        (
+            "in",
+            "My adjuster is coming Thursday. Can someone from your team meet them at the house?",
+        ),
+        (
+            "out",
+            "Yes, we do that all the time. Our project manager will meet the adjuster and "
+            "document the hail damage with photos.",
+        ),
+        ("in", "Thank you, that's a big help."),
+        ("out", "Happy to help. We'll send you the photo report afterwards for your claim."),
+    ],
+    [
+        (
+            "out",
+            "Good news, {first}: materials arrive {day}. We'd like to start installation on "
+            "Monday at 7:00 AM, weather permitting.",
+        ),
+        ("in", "Monday works. Should we move the cars out of the driveway?"),
+        (
+            "out",
+            "Yes please — and cover anything fragile in the attic. The crew will put tarps "
+            "around the landscaping.",
+        ),
+        ("in", "Will do."),
+    ],
+    [
+        ("in", "Water is coming through the ceiling in the upstairs bedroom!!"),
+        (
+            "out",
+            "I'm sorry, {first} — we'll get an emergency crew out to tarp the roof today. Can you "
+            "send a photo of the area?",
+        ),
+        ("in", "Sent. It's right above the window."),
+        ("out", "Thanks. The crew is on the way, ETA about 90 minutes."),
+    ],
+    [
+        ("in", "Do you guys also do gutters? Ours are sagging on the back side."),
+        (
+            "out",
+            "We do! Seamless aluminum gutters run about $12 per linear foot. We can quote them "
+            "together with the roof.",
+        ),
+        ("in", "Sure, add it to the estimate."),
+    ],
+    [
+        ("in", "Is the roof covered under warranty? You replaced it for us in 2019."),
+        (
+            "out",
+            "Yes — your roof has our 10-year workmanship warranty plus the manufacturer's "
+            "30-year shingle warranty. What are you seeing?",
+        ),
+        ("in", "A few shingles are curling near the chimney."),
+        ("out", "Let's take a look at no charge. Is {day} morning okay?"),
+    ],
+    [
+        (
+            "out",
+            "Your invoice for {amount} is ready. You can pay online here: "
+            "https://pay.example.com/{code}",
+        ),
+        ("in", "Paid this morning, thanks!"),
+        ("out", "Received — thank you for choosing {biz}!"),
+    ],
+    [
+        (
+            "out",
+            "Thanks again for choosing {biz}, {first}! If you're happy with the new roof, a "
+            "quick review would mean a lot: https://g.page/r/summit-roofing/review",
+        ),
+        ("in", "The crew did an amazing job cleaning up. Review posted!"),
+        ("out", "Thank you! We'll pass that along to the crew."),
+    ],
+    [
+        (
+            "in",
+            "We manage a 40,000 sq ft warehouse and are collecting bids for a TPO roof. Are you "
+            "taking commercial work?",
+        ),
+        (
+            "out",
+            "We are. Could you send the building address and any existing drawings? We'll "
+            "schedule a walk-through.",
+        ),
+        ("in", "Sending the drawings by email today."),
+        ("out", "Perfect, we'll confirm a walk-through date once we've reviewed them."),
+    ],
 ]
 
 _NOTES = {
-    "dental": ["Called {first} and left a voicemail about the open balance.",
-               "Patient prefers morning appointments.",
-               "Insurance verified — 80% coverage on basic procedures.",
-               "Flagged for Dr. Alvarez to review the X-rays before the visit.",
-               "Prefers Spanish; Chloe can take the next call."],
-    "roofing": ["Adjuster meeting confirmed with the insurer.",
-                "Customer prefers texts over calls.",
-                "Needs a second estimate with the premium shingle line.",
-                "Gate code is in the contact's custom fields.",
-                "Crew lead assigned; materials ordered."],
+    "dental": [
+        "Called {first} and left a voicemail about the open balance.",
+        "Patient prefers morning appointments.",
+        "Insurance verified — 80% coverage on basic procedures.",
+        "Flagged for Dr. Alvarez to review the X-rays before the visit.",
+        "Prefers Spanish; Chloe can take the next call.",
+    ],
+    "roofing": [
+        "Adjuster meeting confirmed with the insurer.",
+        "Customer prefers texts over calls.",
+        "Needs a second estimate with the premium shingle line.",
+        "Gate code is in the contact's custom fields.",
+        "Crew lead assigned; materials ordered.",
+    ],
 }
 # The email subject of a thread that starts with the topic of the same position above.
 _SUBJECTS = {
-    "dental": ["Appointment request", "Your upcoming appointment at {biz}",
-               "Rescheduling my appointment", "Question about my insurance", "Toothache — urgent",
-               "Question about my bill", "Teeth whitening special", "How was your visit?",
-               "Welcome to {biz}: new patient forms", "Appointments for my kids"],
-    "roofing": ["Storm damage — inspection request", "Your roofing estimate from {biz}",
-                "Insurance adjuster visit", "Your installation date", "Roof leak — urgent",
-                "Gutter quote", "Warranty question", "Invoice from {biz}",
-                "Thank you from {biz}", "Commercial roofing bid"],
+    "dental": [
+        "Appointment request",
+        "Your upcoming appointment at {biz}",
+        "Rescheduling my appointment",
+        "Question about my insurance",
+        "Toothache — urgent",
+        "Question about my bill",
+        "Teeth whitening special",
+        "How was your visit?",
+        "Welcome to {biz}: new patient forms",
+        "Appointments for my kids",
+    ],
+    "roofing": [
+        "Storm damage — inspection request",
+        "Your roofing estimate from {biz}",
+        "Insurance adjuster visit",
+        "Your installation date",
+        "Roof leak — urgent",
+        "Gutter quote",
+        "Warranty question",
+        "Invoice from {biz}",
+        "Thank you from {biz}",
+        "Commercial roofing bid",
+    ],
 }
-_NUDGES = ["Hello? Just checking you got my message.", "Also — is there parking nearby?",
-           "Sorry, one more question: do you open on Saturdays?"]
+_NUDGES = [
+    "Hello? Just checking you got my message.",
+    "Also — is there parking nearby?",
+    "Sorry, one more question: do you open on Saturdays?",
+]
 _INSURERS = ["Delta Dental", "Aetna", "Cigna", "MetLife", "Guardian", "Blue Cross"]
 _DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"]
 _TIMES = ["8:30 AM", "9:00 AM", "10:15 AM", "11:00 AM", "1:30 PM", "3:00 PM", "4:45 PM"]
 # Every channel appears; sms and email dominate as in a real small-business inbox.
-_CHANNEL_WEIGHTS = {"sms": 30, "email": 20, "gmail": 8, "messenger": 10, "instagram": 8,
-                    "live_chat": 12, "social_dm": 8}
+_CHANNEL_WEIGHTS = {
+    "sms": 30,
+    "email": 20,
+    "gmail": 8,
+    "messenger": 10,
+    "instagram": 8,
+    "live_chat": 12,
+    "social_dm": 8,
+}
 _MINUTE = 60_000
 _HOUR = 60 * _MINUTE
 _DAY = 24 * _HOUR
@@ -1195,20 +1499,26 @@ def _thread_lengths(rng: random.Random, count: int, large: bool) -> list[int]:
 
 def _email_text(direction: str, text: str, values: dict[str, str]) -> tuple[str, str]:
     if direction == "out":
-        plain = (f"Hi {values['first']},\n\n{text}\n\nBest regards,\n{values['agent']}\n"
-                 f"{values['biz']}")
-        rich = (f"<p>Hi {html.escape(values['first'])},</p><p>{html.escape(text)}</p>"
-                f"<p>Best regards,<br>{html.escape(values['agent'])}<br>"
-                f"{html.escape(values['biz'])}</p>")
+        plain = (
+            f"Hi {values['first']},\n\n{text}\n\nBest regards,\n{values['agent']}\n{values['biz']}"
+        )
+        rich = (
+            f"<p>Hi {html.escape(values['first'])},</p><p>{html.escape(text)}</p>"
+            f"<p>Best regards,<br>{html.escape(values['agent'])}<br>"
+            f"{html.escape(values['biz'])}</p>"
+        )
     else:
         plain = f"Hi,\n\n{text}\n\nThanks,\n{values['first']} {values['last']}"
-        rich = (f"<div>Hi,</div><div>{html.escape(text)}</div>"
-                f"<div>Thanks,<br>{html.escape(values['first'])}</div>")
+        rich = (
+            f"<div>Hi,</div><div>{html.escape(text)}</div>"
+            f"<div>Thanks,<br>{html.escape(values['first'])}</div>"
+        )
     return plain, rich
 
 
-def _seed_thread(rng: random.Random, kind: str,
-                 length: int) -> tuple[list[tuple[str, str, bool]], str]:
+def _seed_thread(
+    rng: random.Random, kind: str, length: int
+) -> tuple[list[tuple[str, str, bool]], str]:
     """(direction, template, starts_topic) items: topics one after another, with notes;
     and the subject of the first topic."""
     topics = _DENTAL_TOPICS if kind == "dental" else _ROOFING_TOPICS
@@ -1240,8 +1550,9 @@ def _outbound_status(rng: random.Random, channel: str) -> tuple[str, str | None]
     return "delivered", None
 
 
-def _pick_contacts(rng: random.Random, docs: list[dict[str, Any]],
-                   channels: list[str]) -> list[dict[str, Any] | None]:
+def _pick_contacts(
+    rng: random.Random, docs: list[dict[str, Any]], channels: list[str]
+) -> list[dict[str, Any] | None]:
     """A distinct (contact, channel) pair per conversation, with the address the channel needs."""
     pool = list(docs)
     rng.shuffle(pool)
@@ -1253,8 +1564,11 @@ def _pick_contacts(rng: random.Random, docs: list[dict[str, Any]],
         # Now and then a contact already in the inbox writes on a second channel.
         if chosen and rng.random() < 0.12:
             earlier = rng.choice([c for c in chosen if c is not None] or [None])
-            if earlier is not None and (earlier["id"], channel) not in used \
-                    and contact_address(channel, earlier):
+            if (
+                earlier is not None
+                and (earlier["id"], channel) not in used
+                and contact_address(channel, earlier)
+            ):
                 picked = earlier
         while picked is None and cursor < len(pool):
             candidate = pool[cursor]
@@ -1270,14 +1584,19 @@ def _pick_contacts(rng: random.Random, docs: list[dict[str, Any]],
 def _seed_account(store: Store, ctx: SeedContext, acct: AccountSeed, large: bool) -> None:
     rng = ctx.rng("conversations", acct.id)
     kind = _kind_of(acct.name)
-    docs = [loads(r["doc"]) for r in store.all(
-        "SELECT doc FROM contacts WHERE sub_account_id = ? AND deleted_ms IS NULL ORDER BY id",
-        (acct.id,))]
+    docs = [
+        loads(r["doc"])
+        for r in store.all(
+            "SELECT doc FROM contacts WHERE sub_account_id = ? AND deleted_ms IS NULL ORDER BY id",
+            (acct.id,),
+        )
+    ]
     if not docs or acct.conversations <= 0:
         return
     names = list(_CHANNEL_WEIGHTS)
     channels = names[: acct.conversations] + rng.choices(
-        names, weights=list(_CHANNEL_WEIGHTS.values()), k=max(0, acct.conversations - len(names)))
+        names, weights=list(_CHANNEL_WEIGHTS.values()), k=max(0, acct.conversations - len(names))
+    )
     rng.shuffle(channels)
     picked = _pick_contacts(rng, docs, channels)
     lengths = _thread_lengths(rng, acct.conversations, large)
@@ -1300,13 +1619,20 @@ def _seed_account(store: Store, ctx: SeedContext, acct: AccountSeed, large: bool
         assignee = rng.choice(members) if rng.random() < 0.65 else None
         agent = assignee or rng.choice(members)
         values = {
-            "first": contact["firstName"], "last": contact["lastName"], "biz": acct.name,
-            "agent": agent["name"], "agent_first": agent["name"].split()[0],
-            "day": "Monday", "time": "9:00 AM", "amount": "$250", "code": "a1b2c3",
+            "first": contact["firstName"],
+            "last": contact["lastName"],
+            "biz": acct.name,
+            "agent": agent["name"],
+            "agent_first": agent["name"].split()[0],
+            "day": "Monday",
+            "time": "9:00 AM",
+            "amount": "$250",
+            "code": "a1b2c3",
             "insurance": "Aetna",
         }
         our_address = {
-            "sms": number, "email": shared_inbox,
+            "sms": number,
+            "email": shared_inbox,
             "gmail": agent.get("email") or shared_inbox,
         }.get(channel, acct.name)
         their_address = contact_address(channel, contact)
@@ -1336,11 +1662,16 @@ def _seed_account(store: Store, ctx: SeedContext, acct: AccountSeed, large: bool
         last_preview = last_direction = None
         trailing_inbound = 0
         for position, ((direction, template, gap_before), stamp) in enumerate(
-                zip(items, stamps, strict=True)):
+            zip(items, stamps, strict=True)
+        ):
             if gap_before:
-                values.update(day=rng.choice(_DAYS), time=rng.choice(_TIMES),
-                              amount=f"${rng.randint(3, 180) * 25:,}",
-                              code=f"{rng.getrandbits(24):06x}", insurance=rng.choice(_INSURERS))
+                values.update(
+                    day=rng.choice(_DAYS),
+                    time=rng.choice(_TIMES),
+                    amount=f"${rng.randint(3, 180) * 25:,}",
+                    code=f"{rng.getrandbits(24):06x}",
+                    insurance=rng.choice(_INSURERS),
+                )
             text = template.format(**values)
             internal = direction == "note"
             outbound = direction != "in"
@@ -1376,8 +1707,10 @@ def _seed_account(store: Store, ctx: SeedContext, acct: AccountSeed, large: bool
             if not internal:
                 last_preview, last_direction = preview(text), message["direction"]
                 trailing_inbound = 0 if outbound else trailing_inbound + 1
-        last_real = max((s for (d, _, _), s in zip(items, stamps, strict=True) if d != "note"),
-                        default=stamps[-1])
+        last_real = max(
+            (s for (d, _, _), s in zip(items, stamps, strict=True) if d != "note"),
+            default=stamps[-1],
+        )
         if trailing_inbound:
             # Waiting for an answer: mostly unread and open.
             unread = trailing_inbound if rng.random() < 0.75 else 0
@@ -1405,8 +1738,12 @@ def _seed_account(store: Store, ctx: SeedContext, acct: AccountSeed, large: bool
     store.many(_INSERT_CONVERSATION, conv_rows)
     store.many(_INSERT_MESSAGE, msg_rows)
     for contact in opted_out:
-        contacts.touch(store, acct.id, contact["id"],
-                       dndChannels=sorted({*(contact.get("dndChannels") or []), "sms"}))
+        contacts.touch(
+            store,
+            acct.id,
+            contact["id"],
+            dndChannels=sorted({*(contact.get("dndChannels") or []), "sms"}),
+        )
 
 
 @seeder(30)

@@ -586,7 +586,7 @@ class Dispatcher:
             error = f"timed out (no answer within {REQUEST_TIMEOUT_S:g} s)"
         except httpx.HTTPError as exc:
             error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-        except Exception as exc:  # noqa: BLE001 - a failed attempt must be logged, never lost in flight
+        except Exception as exc:
             log.exception("webhook delivery %s failed unexpectedly", delivery_id)
             error = f"{type(exc).__name__}: {exc}"
         ok = status_code is not None and 200 <= status_code < 300
@@ -649,11 +649,13 @@ def render_delivery(row: Any) -> dict[str, Any]:
 def list_deliveries(ctx: Ctx) -> Reply:
     """Deliveries, newest first: ``?subscriptionId=&subAccountId=&event=&status=&limit=``."""
     q = ctx.query
-    where, params = q.equals((
-        ("subscriptionId", "subscription_id"),
-        ("subAccountId", "sub_account_id"),
-        ("event", "event"),
-    ))
+    where, params = q.equals(
+        (
+            ("subscriptionId", "subscription_id"),
+            ("subAccountId", "sub_account_id"),
+            ("event", "event"),
+        )
+    )
     status = q.str("status", choices=("pending", "succeeded", "failed"))
     if status:
         where.append("status = ?")

@@ -77,8 +77,11 @@ class Script:
             step = (step,)
         status, headers, body = (*step, None, None)[:3]
         if body is None:
-            body = {"data": {"ok": True}} if status < 400 else {
-                "error": {"code": "INTERNAL_ERROR", "message": "boom"}}
+            body = (
+                {"data": {"ok": True}}
+                if status < 400
+                else {"error": {"code": "INTERNAL_ERROR", "message": "boom"}}
+            )
         content = body if isinstance(body, bytes) else json.dumps(body).encode()
         all_headers = {"content-type": "application/json", **(headers or {})}
         return httpx.Response(status, headers=all_headers, content=content)

@@ -14,13 +14,15 @@ pytestmark = pytest.mark.timeout(10)
 
 
 def budget(clock: FakeClock, **kw: object) -> RateBudget:
-    return RateBudget("read", clock=clock.time, monotonic=clock.monotonic, sleep=clock.sleep,
-                      **kw)  # type: ignore[arg-type]
+    return RateBudget("read", clock=clock.time, monotonic=clock.monotonic, sleep=clock.sleep, **kw)  # type: ignore[arg-type]
 
 
 def headers(clock: FakeClock, limit: int, remaining: int, reset_in: float) -> dict[str, str]:
-    return {"X-RateLimit-Limit": str(limit), "X-RateLimit-Remaining": str(remaining),
-            "X-RateLimit-Reset": str(int(clock.time() + reset_in))}
+    return {
+        "X-RateLimit-Limit": str(limit),
+        "X-RateLimit-Remaining": str(remaining),
+        "X-RateLimit-Reset": str(int(clock.time() + reset_in)),
+    }
 
 
 def test_unknown_until_an_answer_reports_it() -> None:
@@ -38,8 +40,13 @@ def test_unknown_until_an_answer_reports_it() -> None:
 def test_header_names_are_case_insensitive_in_plain_dicts() -> None:
     clock = FakeClock()
     b = budget(clock)
-    b.update({"x-ratelimit-limit": "10", "x-ratelimit-remaining": "3",
-              "x-ratelimit-reset": str(int(clock.time()) + 5)})
+    b.update(
+        {
+            "x-ratelimit-limit": "10",
+            "x-ratelimit-remaining": "3",
+            "x-ratelimit-reset": str(int(clock.time()) + 5),
+        }
+    )
     assert (b.limit, b.available()) == (10, 3)
 
 
@@ -161,8 +168,13 @@ def test_nothing_left_waits_for_the_reset_and_the_wait_is_capped() -> None:
 def test_reset_in_milliseconds_or_as_a_delta() -> None:
     clock = FakeClock()
     b = budget(clock)
-    b.update({"X-RateLimit-Limit": "10", "X-RateLimit-Remaining": "0",
-              "X-RateLimit-Reset": str(int((clock.time() + 8) * 1000))})
+    b.update(
+        {
+            "X-RateLimit-Limit": "10",
+            "X-RateLimit-Remaining": "0",
+            "X-RateLimit-Reset": str(int((clock.time() + 8) * 1000)),
+        }
+    )
     assert b.reset_epoch == pytest.approx(clock.time() + 8)
     b.update({"X-RateLimit-Limit": "10", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "4"})
     assert b.reset_epoch == pytest.approx(clock.time() + 4)

@@ -72,15 +72,21 @@ async def test_get_gives_up_after_the_bounded_attempts_with_growing_back_off(sta
 @pytest.mark.asyncio
 async def test_back_off_is_capped_and_jittered_below_its_ceiling() -> None:
     server = Script(503)
-    transport, clock = make_transport(server, retry=RetryPolicy(attempts=7, base_delay=1.0,
-                                                                max_delay=3.0))
+    transport, clock = make_transport(
+        server, retry=RetryPolicy(attempts=7, base_delay=1.0, max_delay=3.0)
+    )
     with pytest.raises(ServerError):
         await transport.request("GET", "/x")
     assert clock.sleeps == [1.0, 2.0, 3.0, 3.0, 3.0, 3.0]
     # With real randomness every wait lies in [half, all] of its ceiling.
-    real = Transport(BASE, transport=httpx.MockTransport(Script(503)), sleep=clock.sleep,
-                     clock=clock.time, monotonic=clock.monotonic,
-                     retry=RetryPolicy(attempts=6, base_delay=1.0, max_delay=8.0))
+    real = Transport(
+        BASE,
+        transport=httpx.MockTransport(Script(503)),
+        sleep=clock.sleep,
+        clock=clock.time,
+        monotonic=clock.monotonic,
+        retry=RetryPolicy(attempts=6, base_delay=1.0, max_delay=8.0),
+    )
     clock.sleeps.clear()
     with pytest.raises(ServerError):
         await real.request("GET", "/x")
@@ -91,9 +97,17 @@ async def test_back_off_is_capped_and_jittered_below_its_ceiling() -> None:
 
 
 @pytest.mark.asyncio
-@pytest.mark.parametrize("failure", [httpx.ConnectError, httpx.ReadTimeout,
-                                     httpx.RemoteProtocolError, httpx.ReadError,
-                                     httpx.ConnectTimeout, httpx.PoolTimeout])
+@pytest.mark.parametrize(
+    "failure",
+    [
+        httpx.ConnectError,
+        httpx.ReadTimeout,
+        httpx.RemoteProtocolError,
+        httpx.ReadError,
+        httpx.ConnectTimeout,
+        httpx.PoolTimeout,
+    ],
+)
 async def test_get_is_retried_on_network_failures_then_succeeds(failure: type[Exception]) -> None:
     server = Script(failure, failure, 200)
     transport, clock = make_transport(server)
@@ -141,14 +155,23 @@ async def test_other_idempotent_methods_are_retried_after_sending(method: str) -
 
 
 @pytest.mark.asyncio
-@pytest.mark.parametrize("failure", [httpx.ReadTimeout, httpx.RemoteProtocolError,
-                                     httpx.ReadError, httpx.WriteTimeout, httpx.WriteError])
+@pytest.mark.parametrize(
+    "failure",
+    [
+        httpx.ReadTimeout,
+        httpx.RemoteProtocolError,
+        httpx.ReadError,
+        httpx.WriteTimeout,
+        httpx.WriteError,
+    ],
+)
 async def test_post_whose_outcome_is_unknown_is_never_repeated(failure: type[Exception]) -> None:
     server = Script(failure, 201)
     transport, clock = make_transport(server)
     with pytest.raises(OutcomeUnknown) as caught:
-        await transport.request("POST", "/api/v1/conversations/c1/messages",
-                                json_body={"bodyText": "hi"})
+        await transport.request(
+            "POST", "/api/v1/conversations/c1/messages", json_body={"bodyText": "hi"}
+        )
     assert server.calls == 1 and clock.sleeps == []
     assert caught.value.needs_reconcile
     # Code that retries network errors must not catch it as one.
@@ -238,8 +261,12 @@ async def test_429_waits_an_http_date_retry_after() -> None:
 async def test_429_without_retry_after_waits_until_the_reset() -> None:
     clock = FakeClock()
     reset = str(int(clock.time()) + 12)
-    server = Script(limited({"X-RateLimit-Limit": "10", "X-RateLimit-Remaining": "0",
-                             "X-RateLimit-Reset": reset}), 200)
+    server = Script(
+        limited(
+            {"X-RateLimit-Limit": "10", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset}
+        ),
+        200,
+    )
     transport, _ = make_transport(server, clock)
     assert (await transport.request("GET", "/api/v1/contacts")).status_code == 200
     assert clock.slept == pytest.approx(12.0, abs=0.1)
@@ -250,8 +277,17 @@ async def test_429_without_retry_after_waits_until_the_reset() -> None:
 async def test_429_wait_is_capped_even_when_the_reset_is_far() -> None:
     clock = FakeClock()
     far = str(int(clock.time()) + 100_000)
-    server = Script(limited({"Retry-After": "100000", "X-RateLimit-Limit": "10",
-                             "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": far}), 200)
+    server = Script(
+        limited(
+            {
+                "Retry-After": "100000",
+                "X-RateLimit-Limit": "10",
+                "X-RateLimit-Remaining": "0",
+                "X-RateLimit-Reset": far,
+            }
+        ),
+        200,
+    )
     retry = RetryPolicy(max_retry_after=30.0)
     transport, _ = make_transport(server, clock, retry=retry)
     assert (await transport.request("GET", "/api/v1/contacts")).status_code == 200
@@ -262,8 +298,13 @@ async def test_429_wait_is_capped_even_when_the_reset_is_far() -> None:
 
 @pytest.mark.asyncio
 async def test_a_refused_request_is_not_counted_as_an_attempt() -> None:
-    server = Script(limited({"Retry-After": "1"}), limited({"Retry-After": "1"}), 500,
-                    limited({"Retry-After": "1"}), 200)
+    server = Script(
+        limited({"Retry-After": "1"}),
+        limited({"Retry-After": "1"}),
+        500,
+        limited({"Retry-After": "1"}),
+        200,
+    )
     transport, _ = make_transport(server, retry=RetryPolicy(attempts=2))
     assert (await transport.request("GET", "/api/v1/contacts")).status_code == 200
     assert server.calls == 5
@@ -302,13 +343,28 @@ async def test_waits_hold_a_monotonic_deadline_when_sleep_wakes_early() -> None:
         (401, error_body("UNAUTHORIZED", "Missing or invalid API key."), Unauthorized, {}),
         (401, error_body("KEY_EXPIRED", "API key has expired"), KeyExpired, {}),
         (401, error_body("KEY_REVOKED", "API key was revoked"), KeyRevoked, {}),
-        (403, error_body("FORBIDDEN", "API key missing required scope: contacts:write. Update "
-                         "key permissions in Settings > Integrations > API Keys."), Forbidden,
-         {"scope": "contacts:write"}),
-        (400, error_body("VALIDATION_ERROR", "email is not a valid email address",
-                         field="email"), ValidationFailed, {"field": "email"}),
-        (404, error_body("NOT_FOUND", "Contact not found"), NotFound,
-         {"message": "Contact not found"}),
+        (
+            403,
+            error_body(
+                "FORBIDDEN",
+                "API key missing required scope: contacts:write. Update "
+                "key permissions in Settings > Integrations > API Keys.",
+            ),
+            Forbidden,
+            {"scope": "contacts:write"},
+        ),
+        (
+            400,
+            error_body("VALIDATION_ERROR", "email is not a valid email address", field="email"),
+            ValidationFailed,
+            {"field": "email"},
+        ),
+        (
+            404,
+            error_body("NOT_FOUND", "Contact not found"),
+            NotFound,
+            {"message": "Contact not found"},
+        ),
     ],
 )
 async def test_error_codes_map_to_typed_errors_without_retries(
@@ -340,8 +396,12 @@ async def test_auth_failures_are_all_unauthorized() -> None:
 @pytest.mark.parametrize(
     ("status", "body", "expected", "message"),
     [
-        (502, b"<html><body><h1>502 Bad Gateway</h1></body></html>", ServerError,
-         "HTTP 502 Bad Gateway"),
+        (
+            502,
+            b"<html><body><h1>502 Bad Gateway</h1></body></html>",
+            ServerError,
+            "HTTP 502 Bad Gateway",
+        ),
         (500, b"upstream exploded", ServerError, "upstream exploded"),
         (404, b"Not Found", NotFound, "Not Found"),
         (400, b"", ValidationFailed, "HTTP 400 Bad Request"),
@@ -379,9 +439,15 @@ class Window:
             self.left = self.limit
             self.reset = int(self.clock.time() + 60)
         self.left = max(0, self.left - 1)
-        return httpx.Response(200, json={"data": []}, headers={
-            "X-RateLimit-Limit": str(self.limit), "X-RateLimit-Remaining": str(self.left),
-            "X-RateLimit-Reset": str(self.reset)})
+        return httpx.Response(
+            200,
+            json={"data": []},
+            headers={
+                "X-RateLimit-Limit": str(self.limit),
+                "X-RateLimit-Remaining": str(self.left),
+                "X-RateLimit-Reset": str(self.reset),
+            },
+        )
 
 
 @pytest.mark.asyncio
@@ -429,8 +495,17 @@ async def test_pacing_waits_for_the_reset_when_nothing_remains() -> None:
 async def test_reset_in_epoch_milliseconds_is_not_read_as_seconds() -> None:
     clock = FakeClock()
     reset_ms = str(int((clock.time() + 10) * 1000))
-    server = Script((200, {"X-RateLimit-Limit": "100", "X-RateLimit-Remaining": "0",
-                           "X-RateLimit-Reset": reset_ms}), 200)
+    server = Script(
+        (
+            200,
+            {
+                "X-RateLimit-Limit": "100",
+                "X-RateLimit-Remaining": "0",
+                "X-RateLimit-Reset": reset_ms,
+            },
+        ),
+        200,
+    )
     transport, _ = make_transport(server, clock)
     await transport.request("GET", "/x")
     await transport.request("GET", "/x")
@@ -444,9 +519,15 @@ async def test_read_and_write_budgets_are_separate() -> None:
 
     def handler(request: httpx.Request) -> httpx.Response:
         spent = request.method == "GET"
-        return httpx.Response(200, json={"data": {}}, headers={
-            "X-RateLimit-Limit": "100", "X-RateLimit-Remaining": "0" if spent else "99",
-            "X-RateLimit-Reset": str(int(clock.time()) + 10)})
+        return httpx.Response(
+            200,
+            json={"data": {}},
+            headers={
+                "X-RateLimit-Limit": "100",
+                "X-RateLimit-Remaining": "0" if spent else "99",
+                "X-RateLimit-Reset": str(int(clock.time()) + 10),
+            },
+        )
 
     transport, _ = make_transport(handler, clock)
     await transport.request("GET", "/api/v1/contacts")  # the read budget is spent
@@ -495,12 +576,18 @@ class LimitedServer:
             if self.start is None or now >= self.start + self.window:
                 self.start, self.count = now, 0
             reset = self.start + self.window
-            headers = {"X-RateLimit-Limit": str(self.limit),
-                       "X-RateLimit-Reset": str(int(-(-reset // 1)))}
+            headers = {
+                "X-RateLimit-Limit": str(self.limit),
+                "X-RateLimit-Reset": str(int(-(-reset // 1))),
+            }
             if self.count >= self.limit:
                 self.refused += 1
-                headers.update({"X-RateLimit-Remaining": "0",
-                                "Retry-After": str(max(1, int(-(-(reset - now) // 1))))})
+                headers.update(
+                    {
+                        "X-RateLimit-Remaining": "0",
+                        "Retry-After": str(max(1, int(-(-(reset - now) // 1)))),
+                    }
+                )
                 return httpx.Response(429, headers=headers, json=error_body("RATE_LIMITED", "x"))
             self.count += 1
             self.ok += 1
@@ -515,8 +602,9 @@ async def test_a_concurrent_burst_is_paced_without_a_single_429() -> None:
     clock = FakeClock()
     server = LimitedServer(clock, limit=5, window=10.0)
     transport, _ = make_transport(server, clock)
-    results = await asyncio.gather(*(transport.request("GET", "/api/v1/contacts")
-                                     for _ in range(12)))
+    results = await asyncio.gather(
+        *(transport.request("GET", "/api/v1/contacts") for _ in range(12))
+    )
     assert all(r.status_code == 200 for r in results)
     assert server.refused == 0 and server.ok == 12
     assert clock.slept >= 20.0  # 12 requests at 5 per 10 s need two roll-overs
@@ -554,9 +642,15 @@ async def test_failures_and_cancellations_give_their_budget_back() -> None:
             await gate.wait()
         if request.url.path == "/drop":
             raise httpx.RemoteProtocolError("dropped", request=request)
-        return httpx.Response(200, json={}, headers={
-            "X-RateLimit-Limit": "10", "X-RateLimit-Remaining": "9",
-            "X-RateLimit-Reset": str(int(clock.time()) + 60)})
+        return httpx.Response(
+            200,
+            json={},
+            headers={
+                "X-RateLimit-Limit": "10",
+                "X-RateLimit-Remaining": "9",
+                "X-RateLimit-Reset": str(int(clock.time()) + 60),
+            },
+        )
 
     transport, _ = make_transport(handler, clock)
     await transport.request("GET", "/ok")
@@ -648,13 +742,17 @@ async def test_timeouts_are_explicit_on_every_request() -> None:
     seen, mock = recorder()
     client = SeedlyClient(BASE, SUB_KEY, http_transport=mock)
     await client.list_contacts()
-    assert seen[0].extensions["timeout"] == {"connect": 5.0, "read": 15.0, "write": 15.0,
-                                             "pool": 2.0}
-    custom = Transport(BASE, transport=mock,
-                       timeouts=Timeouts(connect=1.0, read=2.0, write=3.0, pool=0.5))
+    assert seen[0].extensions["timeout"] == {
+        "connect": 5.0,
+        "read": 15.0,
+        "write": 15.0,
+        "pool": 2.0,
+    }
+    custom = Transport(
+        BASE, transport=mock, timeouts=Timeouts(connect=1.0, read=2.0, write=3.0, pool=0.5)
+    )
     await custom.request("GET", "/x")
-    assert seen[1].extensions["timeout"] == {"connect": 1.0, "read": 2.0, "write": 3.0,
-                                             "pool": 0.5}
+    assert seen[1].extensions["timeout"] == {"connect": 1.0, "read": 2.0, "write": 3.0, "pool": 0.5}
     # A short pool timeout: cancelled requests must not starve the others for long.
     assert Timeouts().pool < Timeouts().connect
     await client.aclose()
@@ -675,8 +773,9 @@ async def test_the_real_connection_pool_speaks_http_1_1_only() -> None:
 async def test_json_bodies_and_query_parameters() -> None:
     server = Script(200)
     transport, _ = make_transport(server)
-    await transport.request("POST", "/api/v1/contacts", json_body={"firstName": "Ana"},
-                            params={"a": "1", "skip": None})
+    await transport.request(
+        "POST", "/api/v1/contacts", json_body={"firstName": "Ana"}, params={"a": "1", "skip": None}
+    )
     request = server.requests[0]
     assert request.headers["Content-Type"] == "application/json"
     assert request.content == b'{"firstName": "Ana"}'

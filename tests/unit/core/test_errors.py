@@ -44,23 +44,38 @@ def envelope(code: str | None, message: str, **extra: Any) -> bytes:
 
 # The seed's error examples (§2, §10) and the sandbox's messages, by code.
 SEED_CASES = [
-    (401, "UNAUTHORIZED", "Missing or invalid API key. Provide a valid key in the Authorization "
-                          "header: Bearer sk_live_...", Unauthorized),
+    (
+        401,
+        "UNAUTHORIZED",
+        "Missing or invalid API key. Provide a valid key in the Authorization "
+        "header: Bearer sk_live_...",
+        Unauthorized,
+    ),
     (401, "KEY_EXPIRED", "This API key has expired.", KeyExpired),
     (401, "KEY_REVOKED", "This API key was revoked.", KeyRevoked),
-    (403, "FORBIDDEN", "API key missing required scope: contacts:write. Update key permissions "
-                       "in Settings > Integrations > API Keys.", Forbidden),
+    (
+        403,
+        "FORBIDDEN",
+        "API key missing required scope: contacts:write. Update key permissions "
+        "in Settings > Integrations > API Keys.",
+        Forbidden,
+    ),
     (400, "VALIDATION_ERROR", "firstName and lastName are required", ValidationFailed),
     (404, "NOT_FOUND", "Contact not found", NotFound),
-    (429, "RATE_LIMITED", "Rate limit exceeded. Retry after the period indicated in the "
-                          "Retry-After header.", RateLimited),
+    (
+        429,
+        "RATE_LIMITED",
+        "Rate limit exceeded. Retry after the period indicated in the Retry-After header.",
+        RateLimited,
+    ),
     (500, "INTERNAL_ERROR", "Something broke", ServerError),
 ]
 
 
 @pytest.mark.parametrize(("status", "code", "message", "cls"), SEED_CASES)
-def test_every_code_maps_to_its_class(status: int, code: str, message: str,
-                                      cls: type[ApiError]) -> None:
+def test_every_code_maps_to_its_class(
+    status: int, code: str, message: str, cls: type[ApiError]
+) -> None:
     error = error_from_response(status, envelope(code, message), {}, NOW)
     assert type(error) is cls
     assert error.status == status and error.code == code
@@ -70,10 +85,22 @@ def test_every_code_maps_to_its_class(status: int, code: str, message: str,
 
 @pytest.mark.parametrize(
     ("status", "cls"),
-    [(400, ValidationFailed), (422, ValidationFailed), (401, Unauthorized), (403, Forbidden),
-     (404, NotFound), (410, NotFound), (408, RequestTimeout), (429, RateLimited),
-     (500, ServerError), (502, ServerError), (503, ServerError), (504, ServerError),
-     (409, ApiError), (418, ApiError)],
+    [
+        (400, ValidationFailed),
+        (422, ValidationFailed),
+        (401, Unauthorized),
+        (403, Forbidden),
+        (404, NotFound),
+        (410, NotFound),
+        (408, RequestTimeout),
+        (429, RateLimited),
+        (500, ServerError),
+        (502, ServerError),
+        (503, ServerError),
+        (504, ServerError),
+        (409, ApiError),
+        (418, ApiError),
+    ],
 )
 def test_status_decides_when_code_is_missing_or_unknown(status: int, cls: type[ApiError]) -> None:
     for body in (envelope(None, "no code here"), envelope("SOMETHING_NEW", "new code"), None, b""):
@@ -94,8 +121,11 @@ def test_unknown_code_is_kept() -> None:
 
 
 def test_auth_failures_and_flags() -> None:
-    for code, cls in (("UNAUTHORIZED", Unauthorized), ("KEY_EXPIRED", KeyExpired),
-                      ("KEY_REVOKED", KeyRevoked)):
+    for code, cls in (
+        ("UNAUTHORIZED", Unauthorized),
+        ("KEY_EXPIRED", KeyExpired),
+        ("KEY_REVOKED", KeyRevoked),
+    ):
         error = error_from_response(401, envelope(code, "x"), {}, NOW)
         assert isinstance(error, Unauthorized) and isinstance(error, cls)
         assert error.is_auth_failure and not error.retryable
@@ -109,8 +139,10 @@ def test_auth_failures_and_flags() -> None:
 
 def test_user_messages_say_what_to_do() -> None:
     revoked = error_from_response(401, envelope("KEY_REVOKED", "x"), {}, NOW)
-    assert revoked.user_message == ("The API key was revoked. Create a new key in Settings → "
-                                    "Integrations → API Keys and paste it here.")
+    assert revoked.user_message == (
+        "The API key was revoked. Create a new key in Settings → "
+        "Integrations → API Keys and paste it here."
+    )
     expired = error_from_response(401, envelope("KEY_EXPIRED", "x"), {}, NOW)
     assert "expired" in expired.user_message and "Create a new key" in expired.user_message
     bad = error_from_response(401, envelope("UNAUTHORIZED", "x"), {}, NOW)
@@ -127,32 +159,46 @@ def test_forbidden_parses_the_missing_scope() -> None:
     assert "not allowed" in vague.user_message
 
 
-@pytest.mark.parametrize(("message", "scope"), [
-    ("API key missing required scope: webhooks:manage", "webhooks:manage"),
-    ("api key MISSING REQUIRED SCOPE:calendars:write.", "calendars:write"),
-    ("Forbidden", None),
-    (None, None),
-])
+@pytest.mark.parametrize(
+    ("message", "scope"),
+    [
+        ("API key missing required scope: webhooks:manage", "webhooks:manage"),
+        ("api key MISSING REQUIRED SCOPE:calendars:write.", "calendars:write"),
+        ("Forbidden", None),
+        (None, None),
+    ],
+)
 def test_missing_scope(message: str | None, scope: str | None) -> None:
     assert missing_scope(message) == scope
 
 
 def test_validation_error_keeps_server_message_and_field() -> None:
     error = error_from_response(
-        400, envelope("VALIDATION_ERROR", "customFields.visits_per_year must be a number",
-                      field="customFields.visits_per_year"), {}, NOW)
+        400,
+        envelope(
+            "VALIDATION_ERROR",
+            "customFields.visits_per_year must be a number",
+            field="customFields.visits_per_year",
+        ),
+        {},
+        NOW,
+    )
     assert isinstance(error, ValidationFailed)
     assert error.field == "customFields.visits_per_year"
     assert error.message == "customFields.visits_per_year must be a number"
-    assert error.errors == {"customFields.visits_per_year":
-                            "customFields.visits_per_year must be a number."}
+    assert error.errors == {
+        "customFields.visits_per_year": "customFields.visits_per_year must be a number."
+    }
     assert "customFields.visits_per_year must be a number." in error.user_message
     without_field = error_from_response(
-        400, envelope("VALIDATION_ERROR", "firstName and lastName are required"), {}, NOW)
+        400, envelope("VALIDATION_ERROR", "firstName and lastName are required"), {}, NOW
+    )
     assert isinstance(without_field, ValidationFailed)
     assert without_field.field is None and without_field.errors == {}
-    assert without_field.user_message == ("Seedly rejected the request: firstName and lastName "
-                                          "are required. Correct it and try again.")
+    assert without_field.user_message == (
+        "Seedly rejected the request: firstName and lastName "
+        "are required. Correct it and try again."
+    )
 
 
 def test_local_validation_failure_lists_every_field() -> None:
@@ -188,14 +234,17 @@ def test_undecodable_bytes_do_not_crash() -> None:
     assert isinstance(error, ServerError)
 
 
-@pytest.mark.parametrize(("body", "message"), [
-    ({"message": "gateway says no"}, "gateway says no"),
-    ({"detail": "Not Found"}, "Not Found"),
-    ({"error": "plain string error"}, "plain string error"),
-    ({"error": {"code": 5, "message": ["x"]}}, "HTTP 404 Not Found"),
-    ([1, 2, 3], "HTTP 404 Not Found"),
-    ("null", "HTTP 404 Not Found"),
-])
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"message": "gateway says no"}, "gateway says no"),
+        ({"detail": "Not Found"}, "Not Found"),
+        ({"error": "plain string error"}, "plain string error"),
+        ({"error": {"code": 5, "message": ["x"]}}, "HTTP 404 Not Found"),
+        ([1, 2, 3], "HTTP 404 Not Found"),
+        ("null", "HTTP 404 Not Found"),
+    ],
+)
 def test_other_json_shapes(body: Any, message: str) -> None:
     raw = body if isinstance(body, str) else json.dumps(body)
     error = error_from_response(404, raw.encode(), {}, NOW)
@@ -224,7 +273,8 @@ def test_request_id_from_header_or_body() -> None:
 
 def test_keys_in_error_messages_are_redacted() -> None:
     error = error_from_response(
-        401, envelope("UNAUTHORIZED", "Key sk_live_abcdefghijklmnop is not valid"), {}, NOW)
+        401, envelope("UNAUTHORIZED", "Key sk_live_abcdefghijklmnop is not valid"), {}, NOW
+    )
     assert "abcdefghijklmnop" not in str(error) and "abcdefghijklmnop" not in repr(error)
 
 
@@ -237,10 +287,13 @@ def test_extra_error_fields_are_kept_in_details() -> None:
 
 
 def test_rate_limited_with_sandbox_headers() -> None:
-    headers = {"retry-after": "60", "x-ratelimit-limit": "1", "x-ratelimit-remaining": "0",
-               "x-ratelimit-reset": "1795334651"}
-    error = error_from_response(429, envelope("RATE_LIMITED", "Rate limit exceeded."),
-                                headers, NOW)
+    headers = {
+        "retry-after": "60",
+        "x-ratelimit-limit": "1",
+        "x-ratelimit-remaining": "0",
+        "x-ratelimit-reset": "1795334651",
+    }
+    error = error_from_response(429, envelope("RATE_LIMITED", "Rate limit exceeded."), headers, NOW)
     assert isinstance(error, RateLimited) and error.retry_after == 60.0
     assert "60 seconds" in error.user_message
 
@@ -273,10 +326,11 @@ def test_rate_limit_reset_forms() -> None:
 
 
 def test_retry_after_takes_precedence_then_reset_is_used() -> None:
-    assert retry_after_from_headers({"Retry-After": "5", "X-RateLimit-Reset": "1795334651"},
-                                    NOW) == 5.0
-    assert retry_after_from_headers({"X-RateLimit-Reset": "1795334651"}, NOW) == \
-        pytest.approx(51.0)
+    assert (
+        retry_after_from_headers({"Retry-After": "5", "X-RateLimit-Reset": "1795334651"}, NOW)
+        == 5.0
+    )
+    assert retry_after_from_headers({"X-RateLimit-Reset": "1795334651"}, NOW) == pytest.approx(51.0)
     assert retry_after_from_headers({"Retry-After": "junk", "X-RateLimit-Reset": "7"}, NOW) == 7.0
     assert retry_after_from_headers({}, NOW) is None
     error = error_from_response(429, None, {"X-RateLimit-Reset": "1795334651"}, NOW)
@@ -285,8 +339,7 @@ def test_retry_after_takes_precedence_then_reset_is_used() -> None:
 
 def test_retry_after_is_capped() -> None:
     assert retry_after_from_headers({"Retry-After": "86400"}, NOW) == RETRY_AFTER_CAP
-    assert retry_after_from_headers({"X-RateLimit-Reset": str(NOW + 99999)}, NOW) == \
-        RETRY_AFTER_CAP
+    assert retry_after_from_headers({"X-RateLimit-Reset": str(NOW + 99999)}, NOW) == RETRY_AFTER_CAP
     assert retry_after_from_headers({"Retry-After": "86400"}, NOW, cap=10) == 10
     error = error_from_response(429, None, {"Retry-After": "86400"}, NOW)
     assert error.retry_after == RETRY_AFTER_CAP
@@ -335,9 +388,11 @@ def test_invalid_response_is_an_api_error() -> None:
 
 
 def test_repr_and_str() -> None:
-    error = error_from_response(429, envelope("RATE_LIMITED", "slow down"), {"Retry-After": "2"},
-                                NOW)
+    error = error_from_response(
+        429, envelope("RATE_LIMITED", "slow down"), {"Retry-After": "2"}, NOW
+    )
     assert str(error) == "slow down"
-    assert repr(error) == ("RateLimited('slow down', status=429, code='RATE_LIMITED', "
-                           "retry_after=2.0)")
+    assert repr(error) == (
+        "RateLimited('slow down', status=429, code='RATE_LIMITED', retry_after=2.0)"
+    )
     assert str(ServerError()) == "ServerError"

@@ -25,17 +25,20 @@ AGENCY_LIVE = "sk_agency_live_no0dfSqdtCa1xqPHHJSKv96Rfxcs7xRX"
 AGENCY_TEST = "sk_agency_test_no0dfSqdtCa1xqPHHJSKv96Rfxcs7xRX"
 
 
-@pytest.mark.parametrize(("key", "kind", "mode"), [
-    (SUB_LIVE, KeyKind.SUB_ACCOUNT, KeyMode.LIVE),
-    (SUB_TEST, KeyKind.SUB_ACCOUNT, KeyMode.TEST),
-    (AGENCY_LIVE, KeyKind.AGENCY, KeyMode.LIVE),
-    (AGENCY_TEST, KeyKind.AGENCY, KeyMode.TEST),
-    ("  " + SUB_TEST + "\n", KeyKind.SUB_ACCOUNT, KeyMode.TEST),
-    ("pk_live_abc", KeyKind.UNKNOWN, KeyMode.UNKNOWN),
-    ("SK_LIVE_ABCDEFGHIJ", KeyKind.UNKNOWN, KeyMode.UNKNOWN),
-    ("sk_agency_prod_abcdefgh", KeyKind.UNKNOWN, KeyMode.UNKNOWN),
-    ("", KeyKind.UNKNOWN, KeyMode.UNKNOWN),
-])
+@pytest.mark.parametrize(
+    ("key", "kind", "mode"),
+    [
+        (SUB_LIVE, KeyKind.SUB_ACCOUNT, KeyMode.LIVE),
+        (SUB_TEST, KeyKind.SUB_ACCOUNT, KeyMode.TEST),
+        (AGENCY_LIVE, KeyKind.AGENCY, KeyMode.LIVE),
+        (AGENCY_TEST, KeyKind.AGENCY, KeyMode.TEST),
+        ("  " + SUB_TEST + "\n", KeyKind.SUB_ACCOUNT, KeyMode.TEST),
+        ("pk_live_abc", KeyKind.UNKNOWN, KeyMode.UNKNOWN),
+        ("SK_LIVE_ABCDEFGHIJ", KeyKind.UNKNOWN, KeyMode.UNKNOWN),
+        ("sk_agency_prod_abcdefgh", KeyKind.UNKNOWN, KeyMode.UNKNOWN),
+        ("", KeyKind.UNKNOWN, KeyMode.UNKNOWN),
+    ],
+)
 def test_key_kind_and_mode(key: str, kind: KeyKind, mode: KeyMode) -> None:
     info = key_info(key)
     assert (info.kind, info.mode) == (kind, mode)
@@ -55,14 +58,17 @@ def test_clean_key() -> None:
     assert clean_key(SUB_LIVE) == SUB_LIVE
 
 
-@pytest.mark.parametrize(("key", "fragment"), [
-    ("", "Paste the API key"),
-    ("   ", "Paste the API key"),
-    ("sk_live_abc def123456", "spaces"),
-    ("whsec_abcdefghijkl", "webhook signing secret"),
-    ("hello-world-123", "does not look like a Seedly API key"),
-    ("sk_live_abc", "incomplete"),
-])
+@pytest.mark.parametrize(
+    ("key", "fragment"),
+    [
+        ("", "Paste the API key"),
+        ("   ", "Paste the API key"),
+        ("sk_live_abc def123456", "spaces"),
+        ("whsec_abcdefghijkl", "webhook signing secret"),
+        ("hello-world-123", "does not look like a Seedly API key"),
+        ("sk_live_abc", "incomplete"),
+    ],
+)
 def test_key_problem(key: str, fragment: str) -> None:
     problem = key_problem(key)
     assert problem is not None and fragment in problem and problem.endswith(".")
@@ -80,26 +86,32 @@ def test_mask_key() -> None:
     assert "OkDioOEry" not in mask_key(SUB_LIVE)
 
 
-@pytest.mark.parametrize(("text", "secret", "kept"), [
-    (f"using key {SUB_LIVE} now", SUB_LIVE[8:], "sk_live_"),
-    (f"agency={AGENCY_TEST}", AGENCY_TEST[15:], "sk_agency_test_"),
-    (f"Authorization: Bearer {SUB_TEST}", SUB_TEST[8:], "Authorization: Bearer sk_test_"),
-    ('{"Authorization": "Bearer eyJhbGciOiJIUzI1NiJ9.payload.sig"}', "eyJhbGciOiJIUzI1NiJ9",
-     '"Authorization": "Bearer '),
-    ("authorization=Basic dXNlcjpwYXNzd29yZA==", "dXNlcjpwYXNzd29yZA", "authorization=Basic "),
-    ("header bearer abc.def.ghi", "abc.def.ghi", "bearer "),
-    ("secret whsec_new_plaintext_secret_here stored", "new_plaintext", "whsec_"),
-    ('{"secret": "whsec_AbC123xyz"}', "AbC123xyz", '"secret": "whsec_'),
-    ("sk_prod_0123456789abcdefXYZ leaked", "0123456789abcdef", "sk_"),
-    ("Token: 4f1c2a9e77d0", "4f1c2a9e77d0", "Token: "),
-    ("POST /oauth/accessToken client_secret=s3cr3t&code=1", "s3cr3t", "client_secret="),
-    ('{"access_token": "at-123", "refresh_token": "rt-456"}', "at-123", '"access_token": "'),
-    ('{"access_token": "at-123", "refresh_token": "rt-456"}', "rt-456", '"refresh_token": "'),
-    ("x-seamless-webhook-secret: abcd1234", "abcd1234", "x-seamless-webhook-secret: "),
-    ("?api_key=AKIA123456&limit=5", "AKIA123456", "limit=5"),
-    ('{"apiKey": "k-999"}', "k-999", '"apiKey": "'),
-    ("password=hunter2", "hunter2", "password="),
-])
+@pytest.mark.parametrize(
+    ("text", "secret", "kept"),
+    [
+        (f"using key {SUB_LIVE} now", SUB_LIVE[8:], "sk_live_"),
+        (f"agency={AGENCY_TEST}", AGENCY_TEST[15:], "sk_agency_test_"),
+        (f"Authorization: Bearer {SUB_TEST}", SUB_TEST[8:], "Authorization: Bearer sk_test_"),
+        (
+            '{"Authorization": "Bearer eyJhbGciOiJIUzI1NiJ9.payload.sig"}',
+            "eyJhbGciOiJIUzI1NiJ9",
+            '"Authorization": "Bearer ',
+        ),
+        ("authorization=Basic dXNlcjpwYXNzd29yZA==", "dXNlcjpwYXNzd29yZA", "authorization=Basic "),
+        ("header bearer abc.def.ghi", "abc.def.ghi", "bearer "),
+        ("secret whsec_new_plaintext_secret_here stored", "new_plaintext", "whsec_"),
+        ('{"secret": "whsec_AbC123xyz"}', "AbC123xyz", '"secret": "whsec_'),
+        ("sk_prod_0123456789abcdefXYZ leaked", "0123456789abcdef", "sk_"),
+        ("Token: 4f1c2a9e77d0", "4f1c2a9e77d0", "Token: "),
+        ("POST /oauth/accessToken client_secret=s3cr3t&code=1", "s3cr3t", "client_secret="),
+        ('{"access_token": "at-123", "refresh_token": "rt-456"}', "at-123", '"access_token": "'),
+        ('{"access_token": "at-123", "refresh_token": "rt-456"}', "rt-456", '"refresh_token": "'),
+        ("x-seamless-webhook-secret: abcd1234", "abcd1234", "x-seamless-webhook-secret: "),
+        ("?api_key=AKIA123456&limit=5", "AKIA123456", "limit=5"),
+        ('{"apiKey": "k-999"}', "k-999", '"apiKey": "'),
+        ("password=hunter2", "hunter2", "password="),
+    ],
+)
 def test_redact_masks_key_shaped_values(text: str, secret: str, kept: str) -> None:
     out = redact(text)
     assert secret not in out
@@ -107,15 +119,18 @@ def test_redact_masks_key_shaped_values(text: str, secret: str, kept: str) -> No
     assert kept in out
 
 
-@pytest.mark.parametrize("text", [
-    "Missing or invalid API key. Provide a valid key in the Authorization header: "
-    "Bearer sk_live_...",
-    "API key missing required scope: contacts:write.",
-    "GET /api/v1/contacts?limit=50&cursor=eyJpZCI6ImNvbnRhY3RfMDUwIn0 -> 200",
-    '{"nextToken": "abc123", "isMore": true}',
-    "the secretary called about sk_ prefixes",
-    "",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Missing or invalid API key. Provide a valid key in the Authorization header: "
+        "Bearer sk_live_...",
+        "API key missing required scope: contacts:write.",
+        "GET /api/v1/contacts?limit=50&cursor=eyJpZCI6ImNvbnRhY3RfMDUwIn0 -> 200",
+        '{"nextToken": "abc123", "isMore": true}',
+        "the secretary called about sk_ prefixes",
+        "",
+    ],
+)
 def test_redact_leaves_ordinary_text_alone(text: str) -> None:
     out = redact(text)
     if "Bearer sk_live_..." in text:

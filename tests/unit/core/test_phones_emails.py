@@ -8,18 +8,21 @@ from app.core.emails import InvalidEmail, check_email, email_key, normalize_emai
 from app.core.phones import InvalidPhone, check_phone, format_phone, is_e164, normalize_phone
 
 
-@pytest.mark.parametrize(("raw", "region", "e164"), [
-    ("(617) 555-0101", "US", "+16175550101"),
-    ("415.555.0101", "US", "+14155550101"),
-    ("415-555-0101", "us", "+14155550101"),
-    ("1 (415) 555-0101", "US", "+14155550101"),
-    ("+44 20 7946 0958", "US", "+442079460958"),
-    ("+44 20 7946 0958", None, "+442079460958"),
-    ("020 7946 0958", "GB", "+442079460958"),
-    ("+15551234567", "US", "+15551234567"),  # the seed's example: a 555 number is accepted
-    ("  +1 617 555 0101  ", "US", "+16175550101"),
-    ("1-800-FLOWERS", "US", "+18003569377"),
-])
+@pytest.mark.parametrize(
+    ("raw", "region", "e164"),
+    [
+        ("(617) 555-0101", "US", "+16175550101"),
+        ("415.555.0101", "US", "+14155550101"),
+        ("415-555-0101", "us", "+14155550101"),
+        ("1 (415) 555-0101", "US", "+14155550101"),
+        ("+44 20 7946 0958", "US", "+442079460958"),
+        ("+44 20 7946 0958", None, "+442079460958"),
+        ("020 7946 0958", "GB", "+442079460958"),
+        ("+15551234567", "US", "+15551234567"),  # the seed's example: a 555 number is accepted
+        ("  +1 617 555 0101  ", "US", "+16175550101"),
+        ("1-800-FLOWERS", "US", "+18003569377"),
+    ],
+)
 def test_normalize_phone(raw: str, region: str | None, e164: str) -> None:
     assert normalize_phone(raw, region) == e164
     result = check_phone(raw, region)
@@ -32,17 +35,20 @@ def test_likely_valid_is_a_soft_verdict() -> None:
     assert check_phone("+44 20 7946 0958").region == "GB"
 
 
-@pytest.mark.parametrize(("raw", "region", "fragment"), [
-    ("", "US", "Enter a phone number"),
-    ("   ", "US", "Enter a phone number"),
-    ("555", "US", "right number of digits"),
-    ("hello", "US", "is not a phone number"),
-    ("617 555 0101", None, "Start the number with +"),
-    ("617 555 0101", "XX", "Start the number with +"),  # unknown region = no region
-    ("+999 1234 5678", "US", "country code"),
-    ("(617) 555-0101 x23", "US", "Extensions"),
-    ("+1 617 555 0101 0101 0101 0101", "US", "phone number"),
-])
+@pytest.mark.parametrize(
+    ("raw", "region", "fragment"),
+    [
+        ("", "US", "Enter a phone number"),
+        ("   ", "US", "Enter a phone number"),
+        ("555", "US", "right number of digits"),
+        ("hello", "US", "is not a phone number"),
+        ("617 555 0101", None, "Start the number with +"),
+        ("617 555 0101", "XX", "Start the number with +"),  # unknown region = no region
+        ("+999 1234 5678", "US", "country code"),
+        ("(617) 555-0101 x23", "US", "Extensions"),
+        ("+1 617 555 0101 0101 0101 0101", "US", "phone number"),
+    ],
+)
 def test_invalid_phones_give_a_sentence(raw: str, region: str | None, fragment: str) -> None:
     result = check_phone(raw, region)
     assert not result.ok and result.e164 is None
@@ -67,27 +73,33 @@ def test_format_phone() -> None:
     assert format_phone("not a number") == "not a number"
 
 
-@pytest.mark.parametrize(("raw", "normalized"), [
-    ("jane@example.com", "jane@example.com"),
-    ("Jane.Doe@Quantum.Example.COM", "Jane.Doe@quantum.example.com"),
-    ("  jason.larsen@proton.me \n", "jason.larsen@proton.me"),
-    ("user+tag@sub.example.co.uk", "user+tag@sub.example.co.uk"),
-    ("josé@bücher.example", "josé@bücher.example"),
-])
+@pytest.mark.parametrize(
+    ("raw", "normalized"),
+    [
+        ("jane@example.com", "jane@example.com"),
+        ("Jane.Doe@Quantum.Example.COM", "Jane.Doe@quantum.example.com"),
+        ("  jason.larsen@proton.me \n", "jason.larsen@proton.me"),
+        ("user+tag@sub.example.co.uk", "user+tag@sub.example.co.uk"),
+        ("josé@bücher.example", "josé@bücher.example"),
+    ],
+)
 def test_valid_emails(raw: str, normalized: str) -> None:
     assert normalize_email(raw) == normalized
     assert check_email(raw).ok
 
 
-@pytest.mark.parametrize(("raw", "fragment"), [
-    ("", "Enter an email address"),
-    ("jane", "@-sign"),
-    ("jane@", "after the @-sign"),
-    ("@example.com", "before the @-sign"),
-    ("jane@localhost", "after the @-sign"),
-    ("jane doe@example.com", "not a valid email address"),
-    ("jane@@example.com", "not a valid email address"),
-])
+@pytest.mark.parametrize(
+    ("raw", "fragment"),
+    [
+        ("", "Enter an email address"),
+        ("jane", "@-sign"),
+        ("jane@", "after the @-sign"),
+        ("@example.com", "before the @-sign"),
+        ("jane@localhost", "after the @-sign"),
+        ("jane doe@example.com", "not a valid email address"),
+        ("jane@@example.com", "not a valid email address"),
+    ],
+)
 def test_invalid_emails_give_a_sentence(raw: str, fragment: str) -> None:
     result = check_email(raw)
     assert not result.ok and result.error is not None and fragment in result.error

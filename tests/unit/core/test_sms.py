@@ -22,14 +22,25 @@ def test_alphabet_sizes() -> None:
 
 def test_empty_message() -> None:
     c = count_sms("")
-    assert (c.encoding, c.segments, c.units, c.remaining, c.per_segment) == \
-        (SmsEncoding.GSM7, 0, 0, 160, 160)
+    assert (c.encoding, c.segments, c.units, c.remaining, c.per_segment) == (
+        SmsEncoding.GSM7,
+        0,
+        0,
+        160,
+        160,
+    )
 
 
 def test_exactly_160_gsm_chars_is_one_segment() -> None:
     c = count_sms("a" * 160)
-    assert (c.encoding, c.segments, c.units, c.characters, c.remaining, c.per_segment) == \
-        (SmsEncoding.GSM7, 1, 160, 160, 0, 160)
+    assert (c.encoding, c.segments, c.units, c.characters, c.remaining, c.per_segment) == (
+        SmsEncoding.GSM7,
+        1,
+        160,
+        160,
+        0,
+        160,
+    )
     assert not c.is_multipart
 
 

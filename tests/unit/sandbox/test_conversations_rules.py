@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-import app.sandbox.control  # noqa: F401  (registers its routes like the server does)
+import app.sandbox.control
 import app.sandbox.crm  # noqa: F401  (registers every area's schema, jobs and seeders)
 from app.sandbox import clock, jobs, seed
 from app.sandbox.crm import contacts, conversations
@@ -29,10 +29,19 @@ from app.sandbox.http import ApiError
 from app.sandbox.store import Store
 
 CONTACT: dict[str, Any] = {
-    "id": "contact_1", "firstName": "Jane", "lastName": "Doe", "email": "jane@example.com",
-    "phone": "+15551234567", "company": "Acme Corp",
-    "customFields": {"preferred_language": "Spanish", "visits": 3.0, "vip": True, "ratio": 0.5,
-                     "opt_in": False},
+    "id": "contact_1",
+    "firstName": "Jane",
+    "lastName": "Doe",
+    "email": "jane@example.com",
+    "phone": "+15551234567",
+    "company": "Acme Corp",
+    "customFields": {
+        "preferred_language": "Spanish",
+        "visits": 3.0,
+        "vip": True,
+        "ratio": 0.5,
+        "opt_in": False,
+    },
 }
 
 
@@ -43,8 +52,10 @@ CONTACT: dict[str, Any] = {
     ("text", "expected"),
     [
         ("Hello {{firstName}}", "Hello Jane"),
-        ("{{firstName}} {{lastName}} <{{email}}> {{phone}} @ {{company}}",
-         "Jane Doe <jane@example.com> +15551234567 @ Acme Corp"),
+        (
+            "{{firstName}} {{lastName}} <{{email}}> {{phone}} @ {{company}}",
+            "Jane Doe <jane@example.com> +15551234567 @ Acme Corp",
+        ),
         ("{{fullName}}", "Jane Doe"),
         ("{{ firstName }}|{{firstName  }}|{{  fullName}}", "Jane|Jane|Jane Doe"),
         ("{{custom_values.preferred_language}}", "Spanish"),
@@ -74,8 +85,10 @@ def test_merge_fields_with_missing_values() -> None:
 
 def test_merge_fields_escape_values_for_html_only() -> None:
     risky = {**CONTACT, "firstName": "<script>", "company": "A & B"}
-    assert resolve_merge_fields("<p>{{firstName}} {{company}}</p>", risky, escape_html=True) \
+    assert (
+        resolve_merge_fields("<p>{{firstName}} {{company}}</p>", risky, escape_html=True)
         == "<p>&lt;script&gt; A &amp; B</p>"
+    )
     assert resolve_merge_fields("{{firstName}} {{company}}", risky) == "<script> A & B"
 
 
@@ -85,11 +98,24 @@ def test_merge_fields_escape_values_for_html_only() -> None:
 @pytest.mark.parametrize(
     ("text", "keyword"),
     [
-        ("STOP", "stop"), ("stop", "stop"), ("  Stop\n", "stop"), ("STOPALL", "stop"),
-        ("unsubscribe", "stop"), ("Cancel", "stop"), ("END", "stop"), ("quit", "stop"),
-        ("START", "start"), ("unstop", "start"), (" Start ", "start"),
-        ("stop calling me", None), ("STOP!", None), ("please stop", None), ("", None), (None, None),
-        ("yes", None), ("STARTED", None),
+        ("STOP", "stop"),
+        ("stop", "stop"),
+        ("  Stop\n", "stop"),
+        ("STOPALL", "stop"),
+        ("unsubscribe", "stop"),
+        ("Cancel", "stop"),
+        ("END", "stop"),
+        ("quit", "stop"),
+        ("START", "start"),
+        ("unstop", "start"),
+        (" Start ", "start"),
+        ("stop calling me", None),
+        ("STOP!", None),
+        ("please stop", None),
+        ("", None),
+        (None, None),
+        ("yes", None),
+        ("STARTED", None),
     ],
 )
 def test_sms_keywords(text: str | None, keyword: str | None) -> None:
@@ -196,12 +222,14 @@ def test_delivery_jobs_step_by_step(empty_store: Store, monkeypatch: pytest.Monk
     store = empty_store
     sub = "sub_harbor_dental"
     with store.transaction():
-        contact = contacts.insert_contact(store, sub, {"firstName": "Jo", "lastName": "Ng",
-                                                       "phone": "+16175550101"})
+        contact = contacts.insert_contact(
+            store, sub, {"firstName": "Jo", "lastName": "Ng", "phone": "+16175550101"}
+        )
         conv, created = conversations.open_conversation(store, sub, contact["id"], "sms")
         again, created_again = conversations.open_conversation(store, sub, contact["id"], "sms")
-        message = conversations.send_message(store, sub, conv["id"], body_text="Hi {{firstName}}",
-                                             channel="sms")
+        message = conversations.send_message(
+            store, sub, conv["id"], body_text="Hi {{firstName}}", channel="sms"
+        )
     assert created and not created_again and again["id"] == conv["id"]
     assert message["status"] == "pending" and message["bodyText"] == "Hi Jo"
 
@@ -227,13 +255,17 @@ def test_inbound_stop_then_skipped_send_in_process(empty_store: Store) -> None:
     store = empty_store
     sub = "sub_summit_roofing"
     with store.transaction():
-        contact = contacts.insert_contact(store, sub, {"firstName": "Al", "lastName": "Bo",
-                                                       "phone": "+13035550199", "tags": ["vip"]})
+        contact = contacts.insert_contact(
+            store,
+            sub,
+            {"firstName": "Al", "lastName": "Bo", "phone": "+13035550199", "tags": ["vip"]},
+        )
         conv, _ = conversations.open_conversation(store, sub, contact["id"], "sms")
         conversations.set_status(store, sub, conv["id"], "closed")
         stop = conversations.receive_inbound(store, sub, conv["id"], "STOP")
-        skipped = conversations.send_message(store, sub, conv["id"], body_text="Deal!",
-                                             channel="sms")
+        skipped = conversations.send_message(
+            store, sub, conv["id"], body_text="Deal!", channel="sms"
+        )
     loaded = contacts.load(store, sub, contact["id"])
     assert loaded is not None and loaded["dndChannels"] == ["sms"]
     assert loaded["engagementScore"] == 2
@@ -257,8 +289,9 @@ def test_cascade_soft_deletes_conversations(empty_store: Store) -> None:
     store = empty_store
     sub = "sub_harbor_dental"
     with store.transaction():
-        contact = contacts.insert_contact(store, sub, {"firstName": "Di", "lastName": "Ko",
-                                                       "email": "di@example.com"})
+        contact = contacts.insert_contact(
+            store, sub, {"firstName": "Di", "lastName": "Ko", "email": "di@example.com"}
+        )
         conv, _ = conversations.open_conversation(store, sub, contact["id"], "email", "Hello")
         for hook in contacts._on_delete:
             hook(store, sub, contact["id"])
@@ -276,10 +309,13 @@ def test_demo_seed_is_deterministic_and_shaped_like_a_real_inbox(tmp_path: Path)
     first = new_store(tmp_path, "demo", "a")
     second = new_store(tmp_path, "demo", "b")
     try:
-        query = ("SELECT m.id, m.conversation_id, json_extract(m.doc, '$.bodyText'), m.status, "
-                 "m.direction FROM messages m ORDER BY m.id")
-        assert first.all(query) and [tuple(r) for r in first.all(query)] == \
-            [tuple(r) for r in second.all(query)]
+        query = (
+            "SELECT m.id, m.conversation_id, json_extract(m.doc, '$.bodyText'), m.status, "
+            "m.direction FROM messages m ORDER BY m.id"
+        )
+        assert first.all(query) and [tuple(r) for r in first.all(query)] == [
+            tuple(r) for r in second.all(query)
+        ]
         seeded_ms = int(first.meta("seeded_ms") or 0)
         for acct in seed._accounts():
             sub = acct.id
@@ -287,8 +323,15 @@ def test_demo_seed_is_deterministic_and_shaped_like_a_real_inbox(tmp_path: Path)
             assert len(convs) == acct.conversations
             docs = [json.loads(r["doc"]) for r in convs]
             channels = Counter(d["channel"] for d in docs)
-            assert set(channels) == {"sms", "email", "gmail", "messenger", "instagram", "live_chat",
-                                     "social_dm"}
+            assert set(channels) == {
+                "sms",
+                "email",
+                "gmail",
+                "messenger",
+                "instagram",
+                "live_chat",
+                "social_dm",
+            }
             ages = [seeded_ms - r["sort_ms"] for r in convs]
             assert sum(age < 86_400_000 for age in ages) >= 5  # several in the last day
             assert max(ages) <= 61 * 86_400_000
@@ -296,34 +339,54 @@ def test_demo_seed_is_deterministic_and_shaped_like_a_real_inbox(tmp_path: Path)
             assert {d["status"] for d in docs} == {"open", "closed", "snoozed"}
             assert any(d["assignedTo"] for d in docs) and any(not d["assignedTo"] for d in docs)
             assert len({(d["contactId"], d["channel"]) for d in docs}) == len(docs)
-            sizes = [r[0] for r in first.all(
-                "SELECT COUNT(*) FROM messages WHERE sub_account_id = ? GROUP BY conversation_id",
-                (sub,))]
+            sizes = [
+                r[0]
+                for r in first.all(
+                    "SELECT COUNT(*) FROM messages WHERE sub_account_id = ? GROUP BY conversation_id",
+                    (sub,),
+                )
+            ]
             assert min(sizes) == 1 and max(sizes) >= 80
             if sub == "sub_harbor_dental":
                 assert max(sizes) >= 120
-            statuses = {tuple(r) for r in first.all(
-                "SELECT direction, status, is_internal FROM messages WHERE sub_account_id = ?",
-                (sub,))}
-            assert {("outbound", "delivered", 0), ("outbound", "read", 0),
-                    ("outbound", "failed", 0), ("inbound", "delivered", 0),
-                    ("outbound", "sent", 1)} <= statuses
+            statuses = {
+                tuple(r)
+                for r in first.all(
+                    "SELECT direction, status, is_internal FROM messages WHERE sub_account_id = ?",
+                    (sub,),
+                )
+            }
+            assert {
+                ("outbound", "delivered", 0),
+                ("outbound", "read", 0),
+                ("outbound", "failed", 0),
+                ("inbound", "delivered", 0),
+                ("outbound", "sent", 1),
+            } <= statuses
             assert ("outbound", "pending", 0) not in statuses  # nothing would ever deliver it
             for doc in docs:
                 last = first.one(
                     "SELECT doc FROM messages WHERE conversation_id = ? AND is_internal = 0 "
-                    "ORDER BY created_ms DESC, seq DESC LIMIT 1", (doc["id"],))
+                    "ORDER BY created_ms DESC, seq DESC LIMIT 1",
+                    (doc["id"],),
+                )
                 assert last is not None
                 assert json.loads(last["doc"])["createdAt"] == doc["lastMessageAt"]
                 if doc["channel"] in ("email", "gmail"):
                     assert doc["subject"]
             name = acct.name
-            bodies = " ".join(r[0] for r in first.all(
-                "SELECT json_extract(doc, '$.bodyText') FROM messages WHERE sub_account_id = ?",
-                (sub,)))
+            bodies = " ".join(
+                r[0]
+                for r in first.all(
+                    "SELECT json_extract(doc, '$.bodyText') FROM messages WHERE sub_account_id = ?",
+                    (sub,),
+                )
+            )
             assert name in bodies
-            docs_dnd = [json.loads(r["doc"]).get("dndChannels") for r in first.all(
-                "SELECT doc FROM contacts WHERE sub_account_id = ?", (sub,))]
+            docs_dnd = [
+                json.loads(r["doc"]).get("dndChannels")
+                for r in first.all("SELECT doc FROM contacts WHERE sub_account_id = ?", (sub,))
+            ]
             assert docs_dnd.count(["sms"]) == 1  # the one recent sms thread ending in STOP
     finally:
         first.close()

@@ -25,8 +25,11 @@ def test_cursor_round_trip_and_tampering() -> None:
     secret = b"s" * 32
     cursor = encode_cursor(secret, "contacts", [123, "contact_a"], "f1")
     assert decode_cursor(secret, cursor, "contacts", "f1") == [123, "contact_a"]
-    for bad_kind, bad_filters, bad_secret in (("messages", "f1", secret), ("contacts", "f2", secret),
-                                              ("contacts", "f1", b"x" * 32)):
+    for bad_kind, bad_filters, bad_secret in (
+        ("messages", "f1", secret),
+        ("contacts", "f2", secret),
+        ("contacts", "f1", b"x" * 32),
+    ):
         with pytest.raises(ApiError) as info:
             decode_cursor(bad_secret, cursor, bad_kind, bad_filters)
         assert info.value.code == "VALIDATION_ERROR"
@@ -55,8 +58,13 @@ def test_body_validators_name_fields() -> None:
     body = Body({"n": "1", "b": "yes", "l": ["a", "a", " b "], "x": 2.5, "s": "  hi  "})
     assert body.str("s") == "hi"
     assert body.str_list("l") == ["a", "b"]
-    for call in (lambda: body.int("n"), lambda: body.bool("b"), lambda: body.int("x"),
-                 lambda: body.str("missing", required=True), lambda: body.obj("s")):
+    for call in (
+        lambda: body.int("n"),
+        lambda: body.bool("b"),
+        lambda: body.int("x"),
+        lambda: body.str("missing", required=True),
+        lambda: body.obj("s"),
+    ):
         with pytest.raises(ApiError) as info:
             call()
         assert info.value.status == 400 and info.value.field in ("n", "b", "x", "missing", "s")

@@ -138,7 +138,9 @@ async def test_task_scope_cancels_everything_and_replaces_named_tasks() -> None:
         ("Line one\nline two", "Line one\nline two", True),
     ],
 )
-def test_body_pattern_treats_merge_fields_as_wildcards(template: str, rendered: str, matches: bool) -> None:
+def test_body_pattern_treats_merge_fields_as_wildcards(
+    template: str, rendered: str, matches: bool
+) -> None:
     assert (body_pattern(template).fullmatch(rendered) is not None) is matches
 
 

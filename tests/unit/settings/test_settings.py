@@ -119,8 +119,15 @@ def test_without_a_keyring_there_is_no_plaintext_fallback(tmp_path: Path) -> Non
         keyring.set_keyring(previous)
 
 
-@pytest.mark.parametrize("secret", ["sk_live_abcdef123456", "sk_agency_test_Zz9-xx_yy", "whsec_0123456789",
-                                    "Bearer eyJhbGciOiJIUzI1NiJ9.x.y"])
+@pytest.mark.parametrize(
+    "secret",
+    [
+        "sk_live_abcdef123456",
+        "sk_agency_test_Zz9-xx_yy",
+        "whsec_0123456789",
+        "Bearer eyJhbGciOiJIUzI1NiJ9.x.y",
+    ],
+)
 def test_redaction(secret: str) -> None:
     out = redact(f"calling with {secret} now")
     assert secret not in out and "[REDACTED]" in out and out.startswith("calling with")

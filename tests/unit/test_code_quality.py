@@ -1,0 +1,35 @@
+"""Lint, format and strict typing of the project, run as part of the suite."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _tool(name: str) -> str:
+    exe = shutil.which(name, path=str(Path(sys.executable).parent)) or shutil.which(name)
+    assert exe, f"{name} is part of the [test] extra"
+    return exe
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
+
+
+def test_ruff_lint_is_clean() -> None:
+    proc = _run(_tool("ruff"), "check", "app", "tests")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_ruff_format_is_applied() -> None:
+    proc = _run(_tool("ruff"), "format", "--check", "app", "tests")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_mypy_strict_on_the_qt_free_layers() -> None:
+    proc = _run(_tool("mypy"), "--config-file", str(ROOT / "pyproject.toml"))
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
