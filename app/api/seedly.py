@@ -242,17 +242,11 @@ class SeedlyClient:
         limit: int | None = None,
         cursor: str | None = None,
     ) -> Page[Conversation]:
-        params = {
-            "status": status,
-            "channel": channel,
-            "contactId": contact_id,
-            "assignedTo": assigned_to,
-            "limit": limit,
-            "cursor": cursor,
-        }
-        return parse_page(
-            Conversation, await self._call("GET", "/api/v1/conversations", params=params)
+        params = self._conversation_params(status, channel, contact_id, assigned_to)
+        body = await self._call(
+            "GET", "/api/v1/conversations", params={**params, "limit": limit, "cursor": cursor}
         )
+        return parse_page(Conversation, body)
 
     def iter_conversations(
         self,
@@ -263,14 +257,19 @@ class SeedlyClient:
         assigned_to: str | None = None,
         limit: int = 200,
     ) -> AsyncIterator[Conversation]:
-        params = {
+        params = self._conversation_params(status, channel, contact_id, assigned_to)
+        return self._pages("/api/v1/conversations", Conversation, {**params, "limit": limit})
+
+    @staticmethod
+    def _conversation_params(
+        status: str | None, channel: str | None, contact_id: str | None, assigned_to: str | None
+    ) -> dict[str, Any]:
+        return {
             "status": status,
             "channel": channel,
             "contactId": contact_id,
             "assignedTo": assigned_to,
-            "limit": limit,
         }
-        return self._pages("/api/v1/conversations", Conversation, params)
 
     async def get_conversation(self, conversation_id: str) -> Conversation:
         body = await self._call("GET", f"/api/v1/conversations/{conversation_id}")
@@ -353,17 +352,13 @@ class SeedlyClient:
         limit: int | None = None,
         cursor: str | None = None,
     ) -> Page[Appointment]:
-        params = {
-            "calendarId": calendar_id,
-            "startDate": start_ms,
-            "endDate": end_ms,
-            "status": status,
-            "limit": limit,
-            "cursor": cursor,
-        }
-        return parse_page(
-            Appointment, await self._call("GET", "/api/v1/calendars/appointments", params=params)
+        params = self._appointment_params(calendar_id, start_ms, end_ms, status)
+        body = await self._call(
+            "GET",
+            "/api/v1/calendars/appointments",
+            params={**params, "limit": limit, "cursor": cursor},
         )
+        return parse_page(Appointment, body)
 
     def iter_appointments(
         self,
@@ -374,14 +369,21 @@ class SeedlyClient:
         status: str | None = None,
         limit: int = 200,
     ) -> AsyncIterator[Appointment]:
-        params = {
+        params = self._appointment_params(calendar_id, start_ms, end_ms, status)
+        return self._pages(
+            "/api/v1/calendars/appointments", Appointment, {**params, "limit": limit}
+        )
+
+    @staticmethod
+    def _appointment_params(
+        calendar_id: str | None, start_ms: int | None, end_ms: int | None, status: str | None
+    ) -> dict[str, Any]:
+        return {
             "calendarId": calendar_id,
             "startDate": start_ms,
             "endDate": end_ms,
             "status": status,
-            "limit": limit,
         }
-        return self._pages("/api/v1/calendars/appointments", Appointment, params)
 
     async def book_appointment(self, payload: Any) -> Appointment:
         body = await self._call("POST", "/api/v1/calendars/appointments", body=_body(payload))
