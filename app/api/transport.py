@@ -40,6 +40,8 @@ log = logging.getLogger(__name__)
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})
 RETRY_STATUSES = frozenset({500, 502, 503, 504})
+MAX_CONNECTIONS = 8
+"""Connections per service; requests beyond these wait for a slot (``_exchange``)."""
 
 
 @dataclass(frozen=True)
@@ -113,12 +115,22 @@ class Transport:
             transport=transport,
             follow_redirects=False,
             http2=False,
-            limits=httpx.Limits(max_connections=8, max_keepalive_connections=4),
+            limits=httpx.Limits(
+                max_connections=MAX_CONNECTIONS, max_keepalive_connections=MAX_CONNECTIONS // 2
+            ),
         )
+        self._pool_timeout = timeouts.pool
+        self._slots = asyncio.Semaphore(MAX_CONNECTIONS)
         self.requests_sent = 0
+        self._orphans: set[asyncio.Future[httpx.Response]] = set()
+        """Exchanges whose caller was cancelled, left to finish (see ``_exchange``)."""
 
     # -- lifecycle ------------------------------------------------------------------------
     async def aclose(self) -> None:
+        for orphan in list(self._orphans):
+            orphan.cancel()
+        if self._orphans:
+            await asyncio.wait(list(self._orphans), timeout=2.0)
         await self._client.aclose()
 
     @property
@@ -157,6 +169,54 @@ class Transport:
         while (left := deadline - self._monotonic()) > 0:
             await self._sleep(left)
 
+    async def _exchange(
+        self,
+        method: str,
+        path: str,
+        query: Mapping[str, Any],
+        body: bytes | None,
+        headers: Mapping[str, str],
+    ) -> httpx.Response:
+        """One HTTP exchange, in a way httpcore's connection pool survives.
+
+        httpcore 1.0.x leaks a pool slot for good when a request leaves the pool's queue
+        abnormally (cancelled, or timed out waiting for a connection) at the wrong moment
+        (encode/httpcore#1093); after ``max_connections`` leaks every request ends in
+        ``PoolTimeout``. Sub-account switches cancel in-flight polls all the time, so:
+
+        - a request first takes one of our own ``MAX_CONNECTIONS`` slots (an asyncio
+          semaphore, safe to cancel), so httpcore always has a connection free and never
+          queues a request;
+        - the exchange then runs in its own task, shielded: a cancelled caller returns at
+          once and the exchange finishes in the background (bounded by the read timeout),
+          its answer dropped, and gives its slot back when it ends.
+
+        Waiting longer than the pool timeout for a slot raises ``httpx.PoolTimeout``
+        (the request never left: safe to retry).
+        """
+        try:
+            async with asyncio.timeout(self._pool_timeout):
+                await self._slots.acquire()
+        except TimeoutError:
+            raise httpx.PoolTimeout("every connection slot is busy") from None
+        exchange = asyncio.ensure_future(
+            self._client.request(method, path, params=query, content=body, headers=headers)
+        )
+        exchange.add_done_callback(self._exchange_finished)
+        try:
+            return await asyncio.shield(exchange)
+        except asyncio.CancelledError:
+            if not exchange.done():
+                self._orphans.add(exchange)
+            raise
+
+    def _exchange_finished(self, exchange: asyncio.Future[httpx.Response]) -> None:
+        self._slots.release()
+        if exchange in self._orphans:
+            self._orphans.discard(exchange)
+            if not exchange.cancelled():
+                exchange.exception()  # retrieved: nobody waits for an abandoned answer
+
     def _backoff(self, attempt: int) -> float:
         delay = min(self.retry.max_delay, self.retry.base_delay * 2.0 ** (attempt - 1))
         return delay * self._rng.uniform(0.5, 1.0)
@@ -192,9 +252,7 @@ class Transport:
             started = self._monotonic()
             try:
                 self.requests_sent += 1
-                response = await self._client.request(
-                    method, path, params=query, content=body, headers=send_headers
-                )
+                response = await self._exchange(method, path, query, body, send_headers)
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
                 # Never reached the server: safe to try again whatever the method.
                 budget.release()

@@ -781,3 +781,71 @@ async def test_json_bodies_and_query_parameters() -> None:
     assert request.content == b'{"firstName": "Ana"}'
     assert request.url.params.get("a") == "1" and "skip" not in request.url.params
     await transport.aclose()
+
+
+# -- cancellation never damages the connection pool --------------------------------------------
+
+
+@pytest.mark.asyncio
+async def test_a_cancelled_caller_abandons_the_exchange_which_still_finishes() -> None:
+    gate = asyncio.Event()
+    finished: list[str] = []
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        await gate.wait()
+        finished.append(request.url.path)
+        return httpx.Response(200, json={})
+
+    transport, _ = make_transport(handler)
+    caller = asyncio.create_task(transport.request("GET", "/slow"))
+    for _ in range(10):
+        await asyncio.sleep(0)
+    caller.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await caller
+    # The caller is gone at once; the exchange itself was left to run, not interrupted.
+    assert len(transport._orphans) == 1
+    gate.set()
+    for _ in range(10):
+        await asyncio.sleep(0)
+    assert finished == ["/slow"] and not transport._orphans
+    await transport.aclose()
+
+
+@pytest.mark.asyncio
+async def test_cancelling_many_requests_over_a_real_pool_leaves_it_usable() -> None:
+    """The httpcore leak (encode/httpcore#1093) needs a real pool under contention:
+    cancel requests while they wait for a connection, many times over, then the pool
+    must still serve a request well inside its pool timeout."""
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                head = b""
+                while b"\r\n\r\n" not in head:
+                    chunk = await reader.read(4096)
+                    if not chunk:
+                        return
+                    head += chunk
+                await asyncio.sleep(0.005)
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}")
+                await writer.drain()
+        except (ConnectionError, asyncio.CancelledError):
+            pass
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    transport = Transport(f"http://127.0.0.1:{port}", timeouts=Timeouts(pool=1.0))
+    for round_ in range(40):
+        callers = [asyncio.create_task(transport.request("GET", "/x")) for _ in range(20)]
+        await asyncio.sleep(0.001 * (round_ % 5))
+        for caller in callers:
+            caller.cancel()
+        await asyncio.gather(*callers, return_exceptions=True)
+    response = await asyncio.wait_for(transport.request("GET", "/x"), timeout=5)
+    assert response.status_code == 200
+    await transport.aclose()
+    server.close()
+    await server.wait_closed()
