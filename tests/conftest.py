@@ -37,3 +37,21 @@ def sandbox_factory(tmp_path: Path) -> Iterator[object]:
     yield make
     for box in started:
         box.stop()
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """Every app path under a temp dir and an in-memory keyring: no test touches the
+    user's real profile, cache or keyring."""
+    import keyring
+
+    from tests.support.keyrings import MemoryKeyring
+
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("SEEDLY_DESK_HOME", str(home))
+    previous = keyring.get_keyring()
+    keyring.set_keyring(MemoryKeyring())
+    yield home
+    keyring.set_keyring(previous)
