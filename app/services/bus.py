@@ -97,6 +97,14 @@ class SessionChanged:
     generation: int
 
 
+@dataclass(frozen=True)
+class SubAccountsChanged:
+    """The agency key's sub-account list was (re)read: ``sub_accounts`` is (id, name) pairs."""
+
+    profile_id: str
+    sub_accounts: tuple[tuple[str, str], ...]
+
+
 class EventBus:
     """Type-keyed publish/subscribe."""
 

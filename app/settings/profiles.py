@@ -16,6 +16,16 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 
+class SubAccountRef(BaseModel):
+    """A sub-account an agency key reaches, as ``GET /api/v1/sub-accounts`` last listed it
+    (kept so the switcher works at start-up and offline)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: str
+    name: str
+
+
 class Profile(BaseModel):
     """One connection: a deployment URL and which key (by keyring account) it uses."""
 
@@ -28,6 +38,16 @@ class Profile(BaseModel):
     sub_account_id: str | None = None  # the key's own sub-account (sub-account keys)
     last_sub_account_id: str | None = None  # agency keys: the switcher's last choice
     demo: bool = False  # the --demo connection is never saved
+    sub_accounts: list[SubAccountRef] = Field(default_factory=list)  # agency keys: last list
+    scopes: list[str] | None = None  # found by the last connection check; None: not known
+    # What the local cache is partitioned by (default: the deployment URL). The demo's
+    # sandbox gets a new port on every start, so it uses a fixed name to keep its cache.
+    cache_deployment: str | None = None
+
+    @property
+    def cache_key(self) -> str:
+        """The deployment name of this profile's cache partitions."""
+        return self.cache_deployment or self.deployment_url
 
 
 class Preferences(BaseModel):

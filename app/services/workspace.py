@@ -1,0 +1,329 @@
+"""Everything the window works with, built once: settings, cache, bus, clients, the session.
+
+The workspace is the services' face to the UI. It owns:
+
+- the profile store and the secrets (keys only through the keyring, or held for
+  this session when the user chose so);
+- the cache database and the event bus;
+- one ``SeedlyClient`` per profile, created on first use and closed on shutdown;
+- the active ``Session`` (one profile, one sub-account at a time).
+
+Activating a profile builds its session and switches to its sub-account (the
+one the user chose last for agency keys); switching sub-account goes through
+``Session.switch`` so nothing of the old one is applied afterwards. The
+sub-account list of an agency key is kept on the profile, so the switcher
+works at start-up and offline, and re-read from the server in the background.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from app.api.seedly import SeedlyClient
+from app.core.errors import ApiError
+from app.services.bus import EventBus, ScopeKey, SubAccountsChanged
+from app.services.contacts import ContactService
+from app.services.session import PollPlan, Session
+from app.settings.paths import AppPaths
+from app.settings.profiles import Profile, ProfileStore, SettingsError, SubAccountRef
+from app.settings.secrets import Secrets, account_name
+from app.storage import Database, Partition
+
+log = logging.getLogger(__name__)
+
+ClientFactory = Callable[[str, str], Any]
+
+
+class NoKey(RuntimeError):
+    """The profile's key is not in the keyring (removed outside the app, or never saved)."""
+
+
+class NotActive(RuntimeError):
+    """An action needs an active profile and sub-account, and there is none."""
+
+
+@dataclass(frozen=True)
+class ActiveScope:
+    """The profile and sub-account being worked on, with what serves them."""
+
+    profile: Profile
+    scope: ScopeKey
+    partition: Partition
+    generation: int
+
+
+class Workspace:
+    """The app's services for one run (see the module docstring)."""
+
+    def __init__(
+        self,
+        paths: AppPaths,
+        db: Database,
+        profiles: ProfileStore,
+        secrets: Secrets,
+        bus: EventBus | None = None,
+        *,
+        client_factory: ClientFactory = SeedlyClient,
+        plan: PollPlan = PollPlan(),
+        persist: bool = True,
+    ) -> None:
+        self.paths = paths
+        self.db = db
+        self.profiles = profiles
+        self.secrets = secrets
+        self.bus = bus or EventBus()
+        self.plan = plan
+        self.persist = persist
+        self._client_factory = client_factory
+        self._clients: dict[str, Any] = {}
+        self.session: Session | None = None
+        self.profile: Profile | None = None
+        self.settings_problem: str | None = None
+        """Why the saved settings could not be read (shown once), or None."""
+        self._lock = asyncio.Lock()
+        self._background: set[asyncio.Task[Any]] = set()
+
+    # -- building ---------------------------------------------------------------------------
+    @classmethod
+    def open(
+        cls,
+        paths: AppPaths,
+        *,
+        secrets: Secrets | None = None,
+        cache_path: Path | None = None,
+        profiles_path: Path | None = None,
+        persist: bool = True,
+        **options: Any,
+    ) -> Workspace:
+        """Open the cache and read the saved connections (a broken settings file is set
+        aside and reported through ``settings_problem``, never lost silently)."""
+        paths.ensure()
+        store = ProfileStore(profiles_path or paths.profiles_file)
+        problem: str | None = None
+        try:
+            store.load()
+        except SettingsError as exc:
+            problem = str(exc)
+        db = Database.open(cache_path or paths.cache_db)
+        workspace = cls(paths, db, store, secrets or Secrets(), persist=persist, **options)
+        workspace.settings_problem = problem
+        return workspace
+
+    # -- state ------------------------------------------------------------------------------
+    @property
+    def active(self) -> ActiveScope | None:
+        """The active profile and sub-account, or None before a profile is activated."""
+        session = self.session
+        if session is None or self.profile is None or session.scope_key is None:
+            return None
+        assert session.partition is not None
+        return ActiveScope(self.profile, session.scope_key, session.partition, session.generation)
+
+    def saved_profiles(self) -> list[Profile]:
+        """Every connection, in the order the user added them."""
+        return list(self.profiles.data.profiles)
+
+    def sub_accounts(self) -> list[SubAccountRef]:
+        """The sub-accounts the active profile can switch between (one for a sub-account key)."""
+        profile = self.profile
+        if profile is None:
+            return []
+        if profile.key_kind == "agency":
+            return list(profile.sub_accounts)
+        return [SubAccountRef(id=profile.sub_account_id or "", name=profile.name)]
+
+    def client_for(self, profile: Profile) -> Any:
+        """The long-lived client of ``profile`` (created on first use)."""
+        client = self._clients.get(profile.id)
+        if client is None:
+            key = self.secrets.get(account_name(profile.id))
+            if not key:
+                raise NoKey(
+                    f"The API key of “{profile.name}” is missing from the system keyring. "
+                    "Enter the key again in Settings → Connections."
+                )
+            client = self._client_factory(profile.deployment_url, key)
+            self._clients[profile.id] = client
+        return client
+
+    def _save(self) -> None:
+        if self.persist:
+            self.profiles.save()
+
+    # -- activation and switching --------------------------------------------------------------
+    async def activate(self, profile_id: str, sub_account_id: str | None = None) -> ActiveScope:
+        """Make ``profile_id`` the active connection and open its sub-account.
+
+        Agency keys open ``sub_account_id``, else the last one chosen, else the first
+        known; when none is known yet the list is read from the server first.
+        """
+        async with self._lock:
+            profile = self.profiles.get(profile_id)
+            if profile is None:
+                raise NotActive(f"There is no saved connection with id {profile_id}.")
+            client = self.client_for(profile)
+            switching_profile = self.profile is not None and self.profile.id != profile.id
+            if self.session is not None and switching_profile:
+                await self.session.close()
+                self.session = None
+            if self.session is None:
+                self.session = Session(
+                    self.db,
+                    self.bus,
+                    client,
+                    profile_id=profile.id,
+                    deployment=profile.cache_key,
+                    plan=self.plan,
+                )
+            self.profile = profile
+            if self.profiles.data.active_profile_id != profile.id:
+                self.profiles.data.active_profile_id = profile.id
+                self._save()
+            if profile.key_kind == "agency" and not profile.sub_accounts:
+                await self._read_sub_accounts(profile, client)
+            target = self._choose_sub_account(profile, sub_account_id)
+            await self._switch(profile, target)
+            if profile.key_kind == "agency":
+                self._spawn(self.refresh_sub_accounts(), "sub-accounts")
+            active = self.active
+            assert active is not None
+            return active
+
+    def _choose_sub_account(self, profile: Profile, wanted: str | None) -> str:
+        if profile.key_kind != "agency":
+            if not profile.sub_account_id:
+                raise NotActive(f"The connection “{profile.name}” has no sub-account.")
+            return profile.sub_account_id
+        known = [s.id for s in profile.sub_accounts]
+        for candidate in (wanted, profile.last_sub_account_id):
+            if candidate and candidate in known:
+                return candidate
+        if not known:
+            raise NotActive(
+                f"The agency key of “{profile.name}” reaches no sub-account. "
+                "Check the key's agency in Seedly."
+            )
+        return known[0]
+
+    async def switch_sub_account(self, sub_account_id: str) -> ActiveScope:
+        """Open another sub-account of the active (agency) profile."""
+        async with self._lock:
+            profile = self.profile
+            if profile is None or self.session is None:
+                raise NotActive("Open a connection first.")
+            target = self._choose_sub_account(profile, sub_account_id)
+            if target != sub_account_id:
+                raise NotActive(
+                    f"The sub-account {sub_account_id} is not reachable with this connection."
+                )
+            await self._switch(profile, target)
+            active = self.active
+            assert active is not None
+            return active
+
+    async def _switch(self, profile: Profile, sub_account_id: str) -> None:
+        assert self.session is not None
+        await self.session.switch(sub_account_id)
+        if profile.key_kind == "agency" and profile.last_sub_account_id != sub_account_id:
+            profile.last_sub_account_id = sub_account_id
+            self._save()
+
+    async def _read_sub_accounts(self, profile: Profile, client: Any) -> list[SubAccountRef]:
+        found = await client.list_sub_accounts()
+        refs = [SubAccountRef(id=s.id, name=s.name or s.id) for s in found]
+        if refs != profile.sub_accounts:
+            profile.sub_accounts = refs
+            self._save()
+        self.bus.publish(SubAccountsChanged(profile.id, tuple((r.id, r.name) for r in refs)))
+        return refs
+
+    async def refresh_sub_accounts(self) -> list[SubAccountRef]:
+        """Re-read the active agency key's sub-accounts (a failure keeps the known list)."""
+        profile = self.profile
+        if profile is None or profile.key_kind != "agency":
+            return self.sub_accounts()
+        try:
+            return await self._read_sub_accounts(profile, self.client_for(profile))
+        except ApiError as exc:
+            log.info("could not refresh the sub-accounts of %s: %s", profile.id, exc)
+            return list(profile.sub_accounts)
+
+    # -- use cases -------------------------------------------------------------------------------
+    def contact_service(self) -> ContactService:
+        """Contact writes for the active sub-account."""
+        session = self.session
+        if session is None or session.partition is None or session.scope_key is None:
+            raise NotActive("Open a connection first.")
+        return ContactService(session.partition, session.view, self.bus, session.scope_key)
+
+    def set_visible(self, area: str, visible: bool) -> None:
+        """Tell the poll scheduler what is on screen (faster polling for it)."""
+        if self.session is not None:
+            self.session.set_visible(area, visible)
+
+    def set_activity(self, *, idle: bool | None = None, minimised: bool | None = None) -> None:
+        """The user went idle or minimised the window (polling slows down), or came back."""
+        if self.session is not None and self.session.scheduler is not None:
+            self.session.scheduler.set_activity(idle=idle, minimised=minimised)
+
+    def refresh_now(self) -> None:
+        """Poll everything on screen as soon as possible (the user asked for it)."""
+        session = self.session
+        if session is not None and session.scheduler is not None:
+            for name in list(session.scheduler.jobs):
+                session.scheduler.trigger(name)
+
+    async def replace_key(self, api_key: str) -> None:
+        """Use a new key for the active profile (after a revoked or expired one): saved
+        where the old one was, then polling and the sender resume."""
+        profile = self.profile
+        if profile is None or self.session is None:
+            raise NotActive("Open a connection first.")
+        account = account_name(profile.id)
+        if self.secrets.session.get(account) is not None or profile.demo:
+            self.secrets.use_for_session(account, api_key)
+        else:
+            self.secrets.save(account, api_key)
+        await self.session.replace_key(api_key)
+
+    def forget_client(self, profile_id: str) -> None:
+        """Drop a profile's client (its URL or key changed); it is closed in the background."""
+        client = self._clients.pop(profile_id, None)
+        if client is not None:
+            self._spawn(client.aclose(), f"close:{profile_id}")
+
+    def _spawn(self, coro: Any, name: str) -> None:
+        task = asyncio.get_running_loop().create_task(coro, name=f"workspace:{name}")
+        self._background.add(task)
+        task.add_done_callback(self._background_done)
+
+    def _background_done(self, task: asyncio.Task[Any]) -> None:
+        self._background.discard(task)
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            log.error("background task %s failed", task.get_name(), exc_info=exc)
+
+    # -- shutdown -------------------------------------------------------------------------------
+    async def shutdown(self, timeout: float = 5.0) -> None:
+        """Stop polling and sending, close every client and the cache (bounded by ``timeout``)."""
+        for task in list(self._background):
+            task.cancel()
+        if self._background:
+            await asyncio.wait(list(self._background), timeout=timeout)
+        if self.session is not None:
+            try:
+                await asyncio.wait_for(self.session.close(), timeout)
+            except TimeoutError:
+                log.warning("the session did not stop within %.0f s", timeout)
+            self.session = None
+        clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            try:
+                await asyncio.wait_for(client.aclose(), timeout)
+            except (TimeoutError, OSError) as exc:
+                log.warning("closing a client failed: %s", exc)
+        self.db.close()
