@@ -1,0 +1,285 @@
+"""Ctrl+K: jump to any contact or conversation of the shown sub-account from the local cache.
+
+The box in the toolbar searches as the user types (short debounce; the cache's
+FTS index answers in a few milliseconds, so the query runs inline). Results
+appear in a popup list under the box: up/down move, Enter opens, Esc closes.
+Only result kinds some area can open are searched (``set_kinds``): the inbox
+adds conversations when it exists.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QPoint,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
+from PySide6.QtWidgets import QFrame, QLineEdit, QListView, QVBoxLayout, QWidget
+
+from app.core.phones import format_phone
+from app.storage import Partition, StorageError
+from app.ui.theme import icon
+
+log = logging.getLogger(__name__)
+
+RESULTS_PER_KIND = 8
+DEBOUNCE_MS = 80
+
+ResultKindRole = Qt.ItemDataRole.UserRole + 1
+"""``"contact"`` or ``"conversation"``."""
+ResultIdRole = Qt.ItemDataRole.UserRole + 2
+"""The record's id."""
+
+CHANNEL_ICONS = {
+    "sms": "sms",
+    "email": "mail",
+    "gmail": "gmail",
+    "messenger": "messenger",
+    "instagram": "instagram",
+    "live_chat": "live-chat",
+    "social_dm": "social-dm",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    """One row of the popup."""
+
+    kind: str
+    id: str
+    title: str
+    subtitle: str
+    icon_name: str
+
+
+def _name(doc: dict[str, Any]) -> str:
+    first, last = doc.get("firstName") or "", doc.get("lastName") or ""
+    return " ".join(p for p in (str(first).strip(), str(last).strip()) if p)
+
+
+def search_cache(
+    partition: Partition, text: str, kinds: frozenset[str], limit: int = RESULTS_PER_KIND
+) -> list[SearchResult]:
+    """Contacts, then conversations, of ``partition`` matching ``text`` (name, email, phone)."""
+    results: list[SearchResult] = []
+    if not text.strip():
+        return results
+    if "contact" in kinds:
+        for doc in partition.contacts.search(text, limit=limit):
+            details = [doc.get("email"), doc.get("company")]
+            phone = doc.get("phone")
+            if phone:
+                details.append(format_phone(str(phone)))
+            results.append(
+                SearchResult(
+                    "contact",
+                    str(doc["id"]),
+                    _name(doc) or str(doc.get("email") or "(no name)"),
+                    " · ".join(str(d) for d in details if d),
+                    "user",
+                )
+            )
+    if "conversation" in kinds:
+        for doc in partition.conversations.list_conversations(text=text, limit=limit):
+            contact = doc.get("contact") if isinstance(doc.get("contact"), dict) else {}
+            channel = str(doc.get("channel") or "")
+            title = _name(contact) or str(contact.get("email") or contact.get("phone") or "")
+            subtitle = " · ".join(
+                p for p in (channel.replace("_", " "), str(doc.get("subject") or "")) if p
+            )
+            results.append(
+                SearchResult(
+                    "conversation",
+                    str(doc["id"]),
+                    title or "(unknown contact)",
+                    subtitle,
+                    CHANNEL_ICONS.get(channel, "inbox"),
+                )
+            )
+    return results
+
+
+class GlobalSearchModel(QAbstractListModel):
+    """The popup's rows: ``SearchResult`` items, replaced as a whole on each query."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._results: list[SearchResult] = []
+
+    @property
+    def results(self) -> list[SearchResult]:
+        """The rows shown."""
+        return list(self._results)
+
+    def set_results(self, results: list[SearchResult]) -> None:
+        """Show ``results`` instead of the current rows."""
+        self.beginResetModel()
+        self._results = list(results)
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._results)
+
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._results):
+            return None
+        result = self._results[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return f"{result.title}\n{result.subtitle}" if result.subtitle else result.title
+        if role == Qt.ItemDataRole.DecorationRole:
+            return icon(result.icon_name)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return result.subtitle or None
+        if role == ResultKindRole:
+            return result.kind
+        if role == ResultIdRole:
+            return result.id
+        return None
+
+
+class GlobalSearch(QLineEdit):
+    """The toolbar's search box with its results popup (see the module docstring)."""
+
+    activated = Signal(str, str)
+    """The user chose a result: (kind, id), kind being "contact" or "conversation"."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setPlaceholderText("Jump to a contact…  (Ctrl+K)")
+        self.setClearButtonEnabled(True)
+        self.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
+        self.setMinimumWidth(280)
+        self._partition: Partition | None = None
+        self._kinds: frozenset[str] = frozenset({"contact"})
+        self.model = GlobalSearchModel(self)
+        self._popup = QFrame(self, Qt.WindowType.Popup)
+        self._popup.setFrameShape(QFrame.Shape.StyledPanel)
+        layout = QVBoxLayout(self._popup)
+        layout.setContentsMargins(1, 1, 1, 1)
+        self._list = QListView(self._popup)
+        self._list.setModel(self.model)
+        self._list.setUniformItemSizes(True)
+        self._list.setIconSize(QSize(18, 18))
+        self._list.setEditTriggers(QListView.EditTrigger.NoEditTriggers)
+        self._list.clicked.connect(self._choose)
+        self._list.installEventFilter(self)
+        layout.addWidget(self._list)
+        self._popup.installEventFilter(self)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(DEBOUNCE_MS)
+        self._timer.timeout.connect(self.run_query)
+        self.textEdited.connect(lambda _text: self._timer.start())
+        self.returnPressed.connect(self._enter)
+        focus = QAction(self)
+        focus.setShortcut(QKeySequence("Ctrl+K"))
+        focus.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+        focus.triggered.connect(self.focus_search)
+        self.addAction(focus)
+
+    def set_partition(self, partition: Partition | None) -> None:
+        """Search another sub-account's cache (the popup closes, results are cleared)."""
+        self._partition = partition
+        self._popup.hide()
+        self.model.set_results([])
+
+    def set_kinds(self, kinds: frozenset[str]) -> None:
+        """Which result kinds to offer ("contact", "conversation")."""
+        self._kinds = kinds
+        self.setPlaceholderText(
+            "Jump to a contact or conversation…  (Ctrl+K)"
+            if "conversation" in kinds
+            else "Jump to a contact…  (Ctrl+K)"
+        )
+
+    def focus_search(self) -> None:
+        """Ctrl+K: focus the box with its text selected."""
+        self.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.selectAll()
+        if self.text().strip():
+            self.run_query()
+
+    def run_query(self) -> None:
+        """Search now and show the popup (hidden when nothing matches)."""
+        self._timer.stop()
+        partition, text = self._partition, self.text()
+        if partition is None or not text.strip():
+            self.model.set_results([])
+            self._popup.hide()
+            return
+        try:
+            results = search_cache(partition, text, self._kinds)
+        except (StorageError, sqlite3.Error) as exc:
+            log.error("global search failed", exc_info=exc)
+            results = []
+        self.model.set_results(results)
+        if not results:
+            self._popup.hide()
+            return
+        self._list.setCurrentIndex(self.model.index(0))
+        self._show_popup()
+
+    def _show_popup(self) -> None:
+        width = max(self.width(), 420)
+        rows = min(self.model.rowCount(), 10)
+        height = rows * max(self._list.sizeHintForRow(0), 36) + 4
+        self._popup.resize(width, height)
+        self._popup.move(self.mapToGlobal(QPoint(0, self.height())))
+        self._popup.show()
+        self.setFocus()
+
+    def _enter(self) -> None:
+        if self._timer.isActive():
+            self.run_query()
+        index = self._list.currentIndex()
+        if self._popup.isVisible() and index.isValid():
+            self._choose(index)
+
+    def _choose(self, index: QModelIndex) -> None:
+        kind, record_id = index.data(ResultKindRole), index.data(ResultIdRole)
+        self._popup.hide()
+        if kind and record_id:
+            self.activated.emit(str(kind), str(record_id))
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key = event.key()
+        if self._popup.isVisible() and key in (Qt.Key.Key_Down, Qt.Key.Key_Up):
+            row = self._list.currentIndex().row() + (1 if key == Qt.Key.Key_Down else -1)
+            row = max(0, min(self.model.rowCount() - 1, row))
+            self._list.setCurrentIndex(self.model.index(row))
+            return
+        if key == Qt.Key.Key_Escape:
+            if self._popup.isVisible():
+                self._popup.hide()
+            else:
+                self.clear()
+                self.clearFocus()
+            return
+        super().keyPressEvent(event)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # Keys typed while the popup has grabbed input belong to the box.
+        if watched in (self._popup, self._list) and event.type() == QEvent.Type.KeyPress:
+            assert isinstance(event, QKeyEvent)
+            if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                self._enter()
+                return True
+            if event.key() not in (Qt.Key.Key_Up, Qt.Key.Key_Down):
+                self.keyPressEvent(event)
+                return True
+        return super().eventFilter(watched, event)

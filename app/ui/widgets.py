@@ -1,0 +1,150 @@
+"""Small widgets shared by every area: the message banner and the empty-state panel."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.ui.theme import Spacing, icon
+
+SEVERITY_ICONS = {"info": "info", "success": "check", "warning": "warning", "danger": "error"}
+
+
+class Banner(QFrame):
+    """A message across the top of an area: an icon, a sentence, an action, a close button.
+
+    ``show_message`` sets the severity ("info", "success", "warning", "danger"),
+    the text and, optionally, the label of the action button; the theme's
+    stylesheet draws the border in the severity's colour.
+    """
+
+    actionClicked = Signal()
+    """The user pressed the banner's action button (e.g. "Enter a new key…")."""
+
+    dismissed = Signal()
+    """The user closed the banner."""
+
+    def __init__(self, parent: QWidget | None = None, *, closable: bool = True) -> None:
+        super().__init__(parent)
+        self.setObjectName("banner")
+        self.setProperty("severity", "info")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(Spacing.M, Spacing.S, Spacing.S, Spacing.S)
+        layout.setSpacing(Spacing.M)
+        self._icon = QLabel(self)
+        self._icon.setFixedSize(20, 20)
+        self._text = QLabel(self)
+        self._text.setWordWrap(True)
+        self._text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._text.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self._action = QPushButton(self)
+        self._action.clicked.connect(self.actionClicked)
+        self._close = QToolButton(self)
+        self._close.setIcon(icon("close"))
+        self._close.setAutoRaise(True)
+        self._close.setToolTip("Dismiss")
+        self._close.setVisible(closable)
+        self._close.clicked.connect(self._dismiss)
+        layout.addWidget(self._icon, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addWidget(self._text, 1)
+        layout.addWidget(self._action, 0, Qt.AlignmentFlag.AlignVCenter)
+        layout.addWidget(self._close, 0, Qt.AlignmentFlag.AlignTop)
+        self.hide()
+
+    @property
+    def text(self) -> str:
+        """The sentence shown."""
+        return self._text.text()
+
+    @property
+    def severity(self) -> str:
+        """The severity shown: info, success, warning or danger."""
+        return str(self.property("severity"))
+
+    @property
+    def action_button(self) -> QPushButton:
+        """The action button (hidden when the message has no action)."""
+        return self._action
+
+    def show_message(self, severity: str, text: str, action: str | None = None) -> None:
+        """Show ``text`` with the icon and border of ``severity``; ``action`` labels the button."""
+        self.setProperty("severity", severity)
+        self._icon.setPixmap(icon(SEVERITY_ICONS.get(severity, "info")).pixmap(QSize(20, 20)))
+        self._text.setText(text)
+        self._action.setVisible(action is not None)
+        if action is not None:
+            self._action.setText(action)
+        # A dynamic property change needs a re-polish for the stylesheet to follow it.
+        self.style().unpolish(self)
+        self.style().polish(self)
+        self.show()
+
+    def _dismiss(self) -> None:
+        self.hide()
+        self.dismissed.emit()
+
+
+class EmptyState(QWidget):
+    """A centred icon, title, explanation and optional button, for views with nothing to show."""
+
+    actionClicked = Signal()
+    """The user pressed the panel's button."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        outer = QVBoxLayout(self)
+        outer.addStretch(1)
+        self._icon = QLabel(self)
+        self._icon.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._title = QLabel(self)
+        self._title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        font = self._title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.3)
+        font.setBold(True)
+        self._title.setFont(font)
+        self._body = QLabel(self)
+        self._body.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._body.setWordWrap(True)
+        self._body.setProperty("muted", True)
+        self._body.setMaximumWidth(460)
+        self._button = QPushButton(self)
+        self._button.clicked.connect(self.actionClicked)
+        self._button.hide()
+        outer.addWidget(self._icon)
+        outer.addSpacing(Spacing.S)
+        outer.addWidget(self._title)
+        outer.addWidget(self._body, 0, Qt.AlignmentFlag.AlignHCenter)
+        outer.addSpacing(Spacing.M)
+        outer.addWidget(self._button, 0, Qt.AlignmentFlag.AlignHCenter)
+        outer.addStretch(2)
+
+    @property
+    def title(self) -> str:
+        """The panel's title."""
+        return self._title.text()
+
+    @property
+    def button(self) -> QPushButton:
+        """The panel's button (hidden unless ``set_content`` gave it a label)."""
+        return self._button
+
+    def set_content(
+        self, icon_name: str, title: str, body: str = "", action: str | None = None
+    ) -> None:
+        """Show ``icon_name``, ``title`` and ``body``; ``action`` labels the button (None hides it)."""
+        self._icon.setPixmap(icon(icon_name).pixmap(QSize(48, 48)))
+        self._title.setText(title)
+        self._body.setText(body)
+        self._body.setVisible(bool(body))
+        self._button.setVisible(action is not None)
+        if action is not None:
+            self._button.setText(action)

@@ -1,0 +1,151 @@
+"""Ctrl+K global search over the local cache: results, keyboard, activation, partitions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QAbstractItemModelTester
+from PySide6.QtWidgets import QMainWindow
+
+from app.storage import Database, Partition
+from app.ui.global_search import (
+    GlobalSearch,
+    GlobalSearchModel,
+    ResultIdRole,
+    ResultKindRole,
+    SearchResult,
+    search_cache,
+)
+from tests.unit.storage.docs import contact
+
+DEPLOYMENT = "https://crm.example.com"
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Iterator[Database]:
+    database = Database.open(tmp_path / "cache.sqlite3")
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def part_a(db: Database) -> Partition:
+    part = db.partition(DEPLOYMENT, "sub_a")
+    part.contacts.upsert_many(
+        [
+            contact(
+                "c_jane",
+                "Jane",
+                "Doe",
+                email="jane@acme.example",
+                phone="+16175550101",
+                company="Acme",
+            ),
+            contact("c_john", "John", "Smith", email="john@globex.example", phone="+16175550199"),
+            contact("c_janet", "Janet", "Lee", email="janet@initech.example"),
+        ]
+    )
+    part.conversations.upsert_conversations(
+        [
+            {
+                "id": "conv_1",
+                "contactId": "c_jane",
+                "channel": "sms",
+                "status": "open",
+                "unreadCount": 1,
+                "isArchived": False,
+                "lastMessageAt": "2026-06-01T10:00:00.000Z",
+                "createdAt": "2026-06-01T09:00:00.000Z",
+                "contact": {"firstName": "Jane", "lastName": "Doe", "email": "jane@acme.example"},
+            }
+        ]
+    )
+    return part
+
+
+@pytest.fixture
+def part_b(db: Database) -> Partition:
+    part = db.partition(DEPLOYMENT, "sub_b")
+    part.contacts.upsert_many([contact("c_jane_b", "Jane", "Other", email="jane@other.example")])
+    return part
+
+
+def test_contacts_match_by_name_email_and_phone(part_a: Partition) -> None:
+    kinds = frozenset({"contact"})
+    assert {r.id for r in search_cache(part_a, "jan", kinds)} == {"c_jane", "c_janet"}
+    assert [r.id for r in search_cache(part_a, "globex", kinds)] == ["c_john"]
+    by_phone = search_cache(part_a, "0199", kinds)
+    assert [r.id for r in by_phone] == ["c_john"]
+    assert search_cache(part_a, "   ", kinds) == []
+    jane = next(r for r in search_cache(part_a, "jane doe", kinds) if r.id == "c_jane")
+    assert jane.title == "Jane Doe" and "jane@acme.example" in jane.subtitle
+    assert "(617) 555-0101" in jane.subtitle
+
+
+def test_conversations_only_when_asked(part_a: Partition) -> None:
+    assert all(r.kind == "contact" for r in search_cache(part_a, "jane", frozenset({"contact"})))
+    both = search_cache(part_a, "jane", frozenset({"contact", "conversation"}))
+    conversation = [r for r in both if r.kind == "conversation"]
+    assert [r.id for r in conversation] == ["conv_1"]
+    assert conversation[0].icon_name == "sms" and conversation[0].title == "Jane Doe"
+
+
+def test_model_passes_the_model_tester(qapp: Any) -> None:
+    model = GlobalSearchModel()
+    tester = QAbstractItemModelTester(model, QAbstractItemModelTester.FailureReportingMode.Fatal)
+    model.set_results([SearchResult("contact", "c1", "Jane", "jane@x", "user")])
+    index = model.index(0)
+    assert index.data() == "Jane\njane@x"
+    assert index.data(ResultKindRole) == "contact" and index.data(ResultIdRole) == "c1"
+    model.set_results([])
+    assert model.rowCount() == 0
+    del tester
+
+
+def test_typing_shows_results_and_enter_activates(qtbot: Any, part_a: Partition) -> None:
+    window = QMainWindow()
+    box = GlobalSearch(window)
+    window.setCentralWidget(box)
+    qtbot.addWidget(window)
+    window.show()
+    box.set_partition(part_a)
+    chosen: list[tuple[str, str]] = []
+    box.activated.connect(lambda kind, rid: chosen.append((kind, rid)))
+    qtbot.keyClicks(box, "john")
+    qtbot.waitUntil(lambda: box.model.rowCount() == 1, timeout=2000)
+    qtbot.keyClick(box, Qt.Key.Key_Return)
+    assert chosen == [("contact", "c_john")]
+
+
+def test_arrow_keys_move_through_results(qtbot: Any, part_a: Partition) -> None:
+    box = GlobalSearch()
+    qtbot.addWidget(box)
+    box.show()
+    box.set_partition(part_a)
+    box.setText("jan")
+    box.run_query()
+    assert box.model.rowCount() == 2
+    chosen: list[str] = []
+    box.activated.connect(lambda _kind, rid: chosen.append(rid))
+    qtbot.keyClick(box, Qt.Key.Key_Down)
+    qtbot.keyClick(box, Qt.Key.Key_Return)
+    assert chosen == [box.model.results[1].id]
+
+
+def test_switching_partition_clears_and_searches_the_new_one(
+    qtbot: Any, part_a: Partition, part_b: Partition
+) -> None:
+    box = GlobalSearch()
+    qtbot.addWidget(box)
+    box.set_partition(part_a)
+    box.setText("jane")
+    box.run_query()
+    assert {r.id for r in box.model.results} == {"c_jane", "c_janet"}  # prefixes match
+    box.set_partition(part_b)
+    assert box.model.rowCount() == 0  # nothing of the old sub-account stays on screen
+    box.run_query()
+    assert [r.id for r in box.model.results] == ["c_jane_b"]
