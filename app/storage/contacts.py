@@ -154,6 +154,12 @@ def _contact_rows(pid: int, doc: JSONDict) -> tuple[tuple[Any, ...], tuple[Any, 
     return row, (text, pid, cid, digest)
 
 
+_UPDATED_MS_COLUMN = _COLUMNS.index("updated_ms")
+"""Position of ``updated_ms`` in the row ``_contact_rows`` builds."""
+
+DELETED_MEMORY_MS = 24 * 3600 * 1000
+"""How long a deletion is remembered against late, older copies of the contact."""
+
 BULK_MIN_ROWS = 10_000
 """Upserts of at least this many contacts may rebuild the sort indexes (see below)."""
 
@@ -273,13 +279,17 @@ class ContactRepository(PartitionRepository):
         """Insert or update contacts (wire documents) in one transaction.
 
         Identical documents are skipped, and a document whose ``updatedAt`` is
-        older than the stored one is ignored. Returns how many rows were
-        inserted or changed.
+        older than the stored one is ignored, as is one not updated since this
+        cache deleted the contact (a page fetched before the deletion). Returns
+        how many rows were inserted or changed.
         """
         pairs = [_contact_rows(self._pid, doc) for doc in docs]
         if not pairs:
             return 0
         with self._db.transaction() as conn:
+            pairs = self._without_deleted(conn, pairs)
+            if not pairs:
+                return 0
             rebuild = _bulk_index_rebuild(conn, self._pid, len(pairs))
             for name, _ in rebuild:
                 conn.execute(f'DROP INDEX "{name}"')
@@ -323,13 +333,60 @@ class ContactRepository(PartitionRepository):
         return [loads_dict(r[0]) for r in rows]
 
     def delete_ids(self, contact_ids: Iterable[str]) -> int:
-        """Delete these contacts (unknown ids are ignored); returns how many were deleted."""
+        """Delete these contacts (unknown ids are ignored); returns how many were deleted.
+
+        Each deletion is remembered for ``DELETED_MEMORY_MS``: an older document of the
+        contact arriving later (a poll fetched before the deletion) is not stored."""
         params = [(self._pid, cid) for cid in contact_ids]
         if not params:
             return 0
+        now = self._db.now_ms()
         with self._db.transaction() as conn:
             cur = conn.executemany("DELETE FROM contacts WHERE partition_id = ? AND id = ?", params)
+            conn.executemany(
+                "INSERT INTO deleted_records (partition_id, kind, id, deleted_ms) "
+                "VALUES (?, 'contact', ?, ?) ON CONFLICT (partition_id, kind, id) "
+                "DO UPDATE SET deleted_ms = excluded.deleted_ms",
+                [(pid, cid, now) for pid, cid in params],
+            )
+            conn.execute(
+                "DELETE FROM deleted_records WHERE partition_id = ? AND deleted_ms < ?",
+                (self._pid, now - DELETED_MEMORY_MS),
+            )
             return max(cur.rowcount, 0)
+
+    def _without_deleted(
+        self, conn: sqlite3.Connection, pairs: list[tuple[tuple[Any, ...], tuple[Any, ...]]]
+    ) -> list[tuple[tuple[Any, ...], tuple[Any, ...]]]:
+        """Drop documents of contacts deleted here after their last update; a document
+        updated since (restored on the server) is kept and the memory forgotten."""
+        ids = [row[1] for row, _ in pairs]
+        deleted: dict[str, int] = {}
+        for start in range(0, len(ids), 500):
+            batch = ids[start : start + 500]
+            marks = ", ".join("?" * len(batch))
+            for cid, deleted_ms in conn.execute(
+                "SELECT id, deleted_ms FROM deleted_records WHERE partition_id = ? "
+                f"AND kind = 'contact' AND id IN ({marks})",
+                [self._pid, *batch],
+            ):
+                deleted[cid] = deleted_ms
+        if not deleted:
+            return pairs
+        kept, restored = [], []
+        for row, doc_params in pairs:
+            deleted_ms = deleted.get(row[1])
+            updated_ms = row[_UPDATED_MS_COLUMN]
+            if deleted_ms is None:
+                kept.append((row, doc_params))
+            elif updated_ms is not None and updated_ms > deleted_ms:
+                kept.append((row, doc_params))
+                restored.append((self._pid, row[1]))
+        conn.executemany(
+            "DELETE FROM deleted_records WHERE partition_id = ? AND kind = 'contact' AND id = ?",
+            restored,
+        )
+        return kept
 
     def all_ids(self) -> set[str]:
         """Every contact id cached in this partition."""

@@ -336,11 +336,24 @@ CREATE TABLE research_spend (
 CREATE INDEX research_spend_by_time ON research_spend (account_key_id, at_ms);
 """
 
+_V5_DELETED_RECORDS = """
+-- Records this cache deleted, and when: a page fetched before the deletion but stored
+-- after it must not bring the record back (it would stay until the next full walk).
+CREATE TABLE deleted_records (
+    partition_id INTEGER NOT NULL REFERENCES partitions(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
+    id TEXT NOT NULL,
+    deleted_ms INTEGER NOT NULL,
+    PRIMARY KEY (partition_id, kind, id)
+);
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     _V1_PARTITIONS_CONTACTS,
     _V2_INBOX,
     _V3_CALENDARS_WEBHOOKS,
     _V4_RESEARCH,
+    _V5_DELETED_RECORDS,
 )
 """Schema scripts; index + 1 is the ``user_version`` each one produces."""
 

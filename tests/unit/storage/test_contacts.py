@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -344,3 +345,26 @@ def test_failed_bulk_upsert_restores_the_indexes(
     with pytest.raises(sqlite3.IntegrityError):
         stale.contacts.upsert_many([contact(f"b{i}") for i in range(20)])
     assert _contact_indexes(stale) == indexes
+
+
+def test_a_late_older_copy_does_not_bring_a_deleted_contact_back(tmp_path: Path) -> None:
+    """A poll fetched before the user deleted a contact, stored after: it stays deleted;
+    a copy updated after the deletion (restored on the server) comes back."""
+    now = [1_780_000_000_000]
+    db = Database.open(tmp_path / "c.sqlite3", clock=lambda: now[0])
+    part = db.partition("https://crm.example.com", "sub_a")
+    stale = contact("c_gone", "Gone", "Soon", updatedAt="2026-05-01T10:00:00.000Z")
+    part.contacts.upsert_many([stale, contact("c_other", "Other", "One")])
+    assert part.contacts.delete_ids(["c_gone"]) == 1
+    assert part.contacts.upsert_many([stale]) == 0
+    assert part.contacts.get("c_gone") is None
+    assert part.contacts.get("c_other") is not None
+    restored = contact("c_gone", "Gone", "Back", updatedAt="2026-06-30T10:00:00.000Z")
+    assert part.contacts.upsert_many([restored]) == 1  # updated after the deletion (mid-2026)
+    assert part.contacts.get("c_gone")["lastName"] == "Back"  # type: ignore[index]
+    # Once restored, the old deletion no longer stands in the way of its updates.
+    part.contacts.upsert_many(
+        [contact("c_gone", "Gone", "Again", updatedAt="2026-07-01T10:00:00.000Z")]
+    )
+    assert part.contacts.get("c_gone")["lastName"] == "Again"  # type: ignore[index]
+    db.close()

@@ -18,6 +18,7 @@ from app.storage import (
     StorageError,
 )
 from app.storage.database import apply_migrations
+from app.storage.contacts import ContactRepository
 from tests.unit.storage.docs import contact
 
 BROKEN = "CREATE TABLE half_done (x INTEGER);\nINSERT INTO no_such_table VALUES (1);"
@@ -71,11 +72,16 @@ def test_parent_directory_is_created(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("start", range(1, len(MIGRATIONS)))
-def test_migrates_from_each_older_version_keeping_data(tmp_path: Path, start: int) -> None:
+def test_migrates_from_each_older_version_keeping_data(
+    tmp_path: Path, start: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "old.db"
     old = Database.open(path, migrations=MIGRATIONS[:start])
     assert old.user_version == start
-    old.partition("https://crm.example.com", "sub_a").contacts.upsert_many([contact("c1")])
+    with monkeypatch.context() as older_code:
+        # Written as the app of that version wrote it: before V5 no deletions were remembered.
+        older_code.setattr(ContactRepository, "_without_deleted", lambda _self, _conn, pairs: pairs)
+        old.partition("https://crm.example.com", "sub_a").contacts.upsert_many([contact("c1")])
     old.close()
 
     with Database.open(path) as db:
@@ -88,6 +94,8 @@ def test_migrates_from_each_older_version_keeping_data(tmp_path: Path, start: in
         part.drafts.save_draft("conv1", {"bodyText": "draft"})
         db.research_ledger("key1").log_spend("search", 1, 1, 0)
         assert part.outbox.get("cl1") is not None
+        part.contacts.delete_ids(["c1"])
+        assert part.contacts.upsert_many([contact("c1")]) == 0  # V5 remembers the deletion
 
 
 def test_failed_migration_leaves_the_previous_version(db_path: Path) -> None:
