@@ -241,15 +241,21 @@ class _ContactFields(RequestModel):
         key = "customFields" if "customFields" in data else "custom_fields"
         values = data.get(key)
         definitions = context.get("custom_field_definitions")
-        if not isinstance(values, Mapping) or not definitions:
+        if not definitions:
+            return {}
+        creating = cls is ContactCreate
+        if values is None and creating:
+            values = {}  # a create without customFields must still name the required ones
+        if not isinstance(values, Mapping):
             return {}
         check = check_custom_fields(
             values,
             definitions,
-            creating=cls is ContactCreate,
+            creating=creating,
             default_region=context.get("default_region", DEFAULT_REGION),
         )
-        data[key] = check.values
+        if check.values or key in data:
+            data[key] = check.values
         return check.errors
 
 

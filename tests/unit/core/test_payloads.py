@@ -176,6 +176,16 @@ def test_custom_fields_checked_when_definitions_are_given() -> None:
         custom_field_definitions=DEFS,
     ).to_body()
     assert body["customFields"] == {"company_size": 50, "preferred_language": "Spanish"}
+    # A create without any customFields still names the required one (nothing is sent).
+    missing = failure(
+        ContactCreate, {"firstName": "A", "lastName": "B"}, custom_field_definitions=DEFS
+    )
+    assert set(missing.errors) == {"customFields.company_size"}
+    # An update that does not touch custom fields sends none.
+    assert (
+        "customFields"
+        not in build(ContactUpdate, {"title": "Owner"}, custom_field_definitions=DEFS).to_body()
+    )
     # Without definitions the values go as given (the server validates).
     assert build(ContactCreate, first_name="A", last_name="B", custom_fields={"x": "y"}).to_body()[
         "customFields"
