@@ -74,6 +74,37 @@ def _log_loop_exception(loop: asyncio.AbstractEventLoop, context: dict[str, Any]
     log.error("%s", message, exc_info=exc_info)
 
 
+class _QEventLoop(qasync.QEventLoop):  # type: ignore[misc]
+    """qasync's loop with one gap closed.
+
+    ``run_until_complete`` processes pending Qt events once more after the loop
+    stopped, with no running loop set: a task stepped in that pass fails at its
+    first asyncio call ("no running event loop"), and anyio/httpx under it raise
+    ``NoEventLoopError``. That pass now runs with this loop as the running one.
+    """
+
+    def run_until_complete(self, future: Any) -> Any:
+        future = asyncio.ensure_future(future, loop=self)
+
+        def stop(*_: Any) -> None:
+            self.stop()
+
+        future.add_done_callback(stop)
+        try:
+            self.run_forever()
+        finally:
+            future.remove_done_callback(stop)
+        previous = asyncio.events._get_running_loop()
+        asyncio.events._set_running_loop(self)
+        try:
+            QCoreApplication.processEvents()
+        finally:
+            asyncio.events._set_running_loop(previous)
+        if not future.done():
+            raise RuntimeError("Event loop stopped before Future completed.")
+        return future.result()
+
+
 def create_loop(app: QCoreApplication) -> qasync.QEventLoop:
     """Create the application's event loop: a ``qasync.QEventLoop`` over ``app``.
 
@@ -82,7 +113,7 @@ def create_loop(app: QCoreApplication) -> qasync.QEventLoop:
     through ``logging`` instead of printing them. Call it once per application
     (``bootstrap.py``); tests get it through the ``tests/ui`` loop factory.
     """
-    loop = qasync.QEventLoop(app)
+    loop = _QEventLoop(app)
     loop.set_exception_handler(_log_loop_exception)
     asyncio.set_event_loop(loop)
     return loop

@@ -11,6 +11,7 @@ runs into the next. Never call ``qtbot.wait*`` inside a coroutine.
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import Callable, Coroutine, Iterator
 from typing import Any, TypeVar
 
@@ -23,9 +24,14 @@ T = TypeVar("T")
 
 
 @pytest.fixture(autouse=True)
-def _no_quit_on_last_window(qapp: Any) -> None:
+def _no_quit_on_last_window(qapp: Any) -> Iterator[None]:
     # Closing a test's window must never end the application of the whole session.
     qapp.setQuitOnLastWindowClosed(False)
+    yield
+    # Collect the test's parentless Qt objects now, on this thread: left to the cycle
+    # collector they may be freed on a worker thread ("Timers cannot be stopped from
+    # another thread"), which fails a later test on its Qt warning.
+    gc.collect()
 
 
 @pytest.fixture
