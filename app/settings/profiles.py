@@ -35,7 +35,10 @@ class Profile(BaseModel):
     name: str
     deployment_url: str
     key_kind: str = "sub_account"  # "sub_account" or "agency"
-    sub_account_id: str | None = None  # the key's own sub-account (sub-account keys)
+    key_mode: str | None = None  # "live" or "test", from the key's prefix
+    # Sub-account keys: the local partition id of the key's sub-account ("local:<hex>"; the
+    # API never says which sub-account a key belongs to). Agency keys: None.
+    sub_account_id: str | None = None
     last_sub_account_id: str | None = None  # agency keys: the switcher's last choice
     demo: bool = False  # the --demo connection is never saved
     sub_accounts: list[SubAccountRef] = Field(default_factory=list)  # agency keys: last list
