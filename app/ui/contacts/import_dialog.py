@@ -1,0 +1,1500 @@
+"""Import contacts from a CSV file, and export the Contacts tab's contacts to one.
+
+``ContactImportDialog`` walks through an import in one window:
+
+1. A file is chosen (or given). It is read, decoded and parsed on a worker
+   thread; the detected encoding and delimiter are shown and can be changed.
+2. The mapping table pairs every CSV column with a contact field, a custom
+   field or "Ignore", pre-filled with ``suggest_mapping``; the preview shows
+   every row's planned action (new, update, no change, skip) and its
+   problems. Planning validates every row and looks it up in the cache, so it
+   runs on a worker thread too; a mapping change starts a new plan and an
+   older one still running is stopped and dropped.
+3. Import writes the rows on the qasync loop with a progress bar; Stop ends
+   it after the row being written. The report lists what was created,
+   updated and left alone, and every row that was not written with its
+   reason; "Save report…" writes it as CSV.
+
+Closing the window while rows are being written stops the import after the
+current row instead (nothing is abandoned half-way); the report then shows.
+
+``export_to_csv`` asks where to save (proposing ``contacts-YYYY-MM-DD.csv``),
+writes the contacts matching the tab's search, filters and sort on a worker
+thread, and says how many were written or why nothing was.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import logging
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import IntEnum
+from pathlib import Path
+from typing import Any
+
+import phonenumbers
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSize,
+    QStandardPaths,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QCloseEvent, QFont, QGuiApplication, QPalette
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QStackedWidget,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.contact_csv import (
+    DELIMITER_NAMES,
+    DELIMITERS,
+    ENCODING_CHOICES,
+    ENCODING_LABELS,
+    WRITES_PER_MINUTE,
+    CsvFileError,
+    CsvTable,
+    ImportPlan,
+    ImportReport,
+    ImportTarget,
+    MappingSuggestion,
+    PlannedRow,
+    RowAction,
+    RowOutcome,
+    RowStatus,
+    SkipReason,
+    import_targets,
+    parse_csv,
+    suggest_mapping,
+    target_label,
+)
+from app.core.models import CustomFieldDefinition
+from app.services.contact_import import (
+    ContactImporter,
+    ExportFailed,
+    ImportProgress,
+    export_contacts,
+    read_import_file,
+    save_report,
+)
+from app.storage import Partition
+from app.ui.async_qt import TaskSet, await_signal
+from app.ui.contacts.model import ContactQuery
+from app.ui.theme import Spacing, icon
+from app.ui.widgets import Banner
+
+log = logging.getLogger(__name__)
+
+ROW_HEIGHT = 28
+"""Fixed row height of the dialog's tables (room for the mapping combo boxes)."""
+
+_IGNORE = ""  # combo box data of "Ignore" (a None item data cannot be found again)
+
+
+def _muted_color() -> Any:
+    return QGuiApplication.palette().color(QPalette.ColorRole.PlaceholderText)
+
+
+def _duration(seconds: float) -> str:
+    """ "about 3 minutes", "under a minute", "about 2 hours"."""
+    if seconds < 60:
+        return "under a minute"
+    minutes = math.ceil(seconds / 60)
+    if minutes < 90:
+        return f"about {minutes} minute{'s' if minutes != 1 else ''}"
+    hours = round(minutes / 60, 1)
+    return f"about {hours:g} hours"
+
+
+def _who(label: str, email: str) -> str:
+    """ "Jane Doe · jane@x.com"; just the email when it is the label too."""
+    parts = [label] if label else []
+    if email and email != label:
+        parts.append(email)
+    return " · ".join(parts)
+
+
+def _plural(count: int, word: str, plural: str | None = None) -> str:
+    return f"{count:,} {word if count == 1 else (plural or word + 's')}"
+
+
+# --- models ------------------------------------------------------------------
+
+
+def _header(headers: Sequence[str], section: int, orientation: Qt.Orientation, role: int) -> Any:
+    horizontal = orientation == Qt.Orientation.Horizontal
+    if horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(headers):
+        return headers[section]
+    return None
+
+
+class MappingColumn(IntEnum):
+    """Columns of ``MappingModel``."""
+
+    COLUMN = 0
+    SAMPLE = 1
+    TARGET = 2
+
+
+class MappingModel(QAbstractTableModel):
+    """One row per CSV column: its name, example values and the field it imports into.
+
+    The TARGET column is editable (``Qt.EditRole`` is the target key, ``""``
+    for ignore); ``mapping()`` gives the keys in column order."""
+
+    mappingChanged = Signal()
+    """The user chose another target for a column."""
+
+    HEADERS = ("Column in the file", "Example values", "Import into")
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._names: tuple[str, ...] = ()
+        self._samples: list[str] = []
+        self._targets: list[str | None] = []
+        self._notes: dict[int, str] = {}
+        self._definitions: list[CustomFieldDefinition] = []
+        self._choices: list[ImportTarget] = []
+
+    def set_table(
+        self,
+        table: CsvTable,
+        suggestion: MappingSuggestion,
+        definitions: Sequence[CustomFieldDefinition],
+    ) -> None:
+        """Show ``table``'s columns with the suggested targets."""
+        self.beginResetModel()
+        self._names = table.header
+        self._samples = [" · ".join(table.column_samples(i)) for i in range(len(table.header))]
+        self._targets = list(suggestion.targets)
+        self._notes = dict(suggestion.notes)
+        self._definitions = list(definitions)
+        self._choices = import_targets(definitions)
+        self.endResetModel()
+
+    def clear(self) -> None:
+        """Show nothing."""
+        self.beginResetModel()
+        self._names, self._samples, self._targets, self._notes = (), [], [], {}
+        self.endResetModel()
+
+    def mapping(self) -> tuple[str | None, ...]:
+        """The target key of every column (None: ignored)."""
+        return tuple(self._targets)
+
+    def choices(self) -> list[tuple[str, str]]:
+        """``(label, key)`` of every target a column can get, "Ignore" (key ``""``) first."""
+        return [("Ignore", _IGNORE)] + [(t.label, t.key) for t in self._choices]
+
+    def set_target(self, row: int, key: str | None) -> bool:
+        """Map column ``row`` to ``key`` (None or ``""``: ignore)."""
+        return self.setData(self.index(row, MappingColumn.TARGET), key or _IGNORE)
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._names)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(MappingColumn)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        return _header(self.HEADERS, section, orientation, role)
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        if index.column() == MappingColumn.TARGET:
+            return base | Qt.ItemFlag.ItemIsEditable
+        return base
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._names):
+            return None
+        row, column = index.row(), index.column()
+        target = self._targets[row]
+        if role == Qt.ItemDataRole.DisplayRole:
+            if column == MappingColumn.COLUMN:
+                return self._names[row]
+            if column == MappingColumn.SAMPLE:
+                return self._samples[row] or "(empty)"
+            if column == MappingColumn.TARGET:
+                return target_label(target, self._definitions)
+        if role == Qt.ItemDataRole.EditRole and column == MappingColumn.TARGET:
+            return target or _IGNORE
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if column == MappingColumn.COLUMN:
+                return f"Column {row + 1} of the file"
+            if column == MappingColumn.SAMPLE:
+                return self._samples[row] or None
+            return self._notes.get(row)
+        if role == Qt.ItemDataRole.ForegroundRole and column == MappingColumn.SAMPLE:
+            return _muted_color()
+        if role == Qt.ItemDataRole.ForegroundRole and target is None:
+            return _muted_color()
+        return None
+
+    def setData(
+        self,
+        index: QModelIndex | QPersistentModelIndex,
+        value: Any,
+        role: int = Qt.ItemDataRole.EditRole,
+    ) -> bool:
+        if (
+            role != Qt.ItemDataRole.EditRole
+            or not index.isValid()
+            or index.column() != MappingColumn.TARGET
+        ):
+            return False
+        key = str(value) if value else None
+        if key is not None and key not in {t.key for t in self._choices}:
+            return False
+        row = index.row()
+        if self._targets[row] == key:
+            return True
+        self._targets[row] = key
+        self._notes.pop(row, None)  # the user decided: the suggestion's note is moot
+        self.dataChanged.emit(self.index(row, 0), self.index(row, MappingColumn.TARGET))
+        self.mappingChanged.emit()
+        return True
+
+
+class TargetDelegate(QStyledItemDelegate):
+    """A combo box of every target for the mapping table's TARGET column."""
+
+    def __init__(self, model: MappingModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._model = model
+
+    def createEditor(
+        self,
+        parent: QWidget,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> QWidget:
+        combo = QComboBox(parent)
+        combo.setAccessibleName(f"Import column {index.row() + 1} into")
+        for label, key in self._model.choices():
+            combo.addItem(label, key)
+        # Persistent editors commit as soon as a choice is made (no Enter needed).
+        combo.activated.connect(lambda _i, c=combo: self.commitData.emit(c))
+        return combo
+
+    def setEditorData(self, editor: QWidget, index: QModelIndex | QPersistentModelIndex) -> None:
+        if isinstance(editor, QComboBox):
+            position = editor.findData(index.data(Qt.ItemDataRole.EditRole) or _IGNORE)
+            editor.blockSignals(True)
+            editor.setCurrentIndex(max(0, position))
+            editor.blockSignals(False)
+
+    def setModelData(
+        self,
+        editor: QWidget,
+        model: Any,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
+        if isinstance(editor, QComboBox):
+            model.setData(index, editor.currentData(), Qt.ItemDataRole.EditRole)
+
+    def updateEditorGeometry(
+        self,
+        editor: QWidget,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
+        editor.setGeometry(option.rect)
+
+
+class PreviewColumn(IntEnum):
+    """Columns of ``PreviewModel``."""
+
+    LINE = 0
+    ACTION = 1
+    CONTACT = 2
+    DETAILS = 3
+
+
+_ACTION_TEXT = {
+    RowAction.CREATE: "New contact",
+    RowAction.UPDATE: "Update",
+    RowAction.UNCHANGED: "No change",
+}
+_SKIP_TEXT = {
+    SkipReason.INVALID: "Skip: invalid",
+    SkipReason.DUPLICATE: "Skip: duplicate",
+    SkipReason.EMPTY: "Skip: empty",
+}
+_ACTION_ICON = {
+    RowAction.CREATE: "add",
+    RowAction.UPDATE: "edit",
+    RowAction.UNCHANGED: "check",
+}
+
+
+class PreviewModel(QAbstractTableModel):
+    """The plan's rows (or only those with problems): line, action, contact, details.
+
+    Rows are read from the plan on demand, so a plan of 100,000 rows costs no
+    more to show than one of ten."""
+
+    HEADERS = ("Line", "Action", "Contact", "Details")
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._plan: ImportPlan | None = None
+        self._rows: Sequence[PlannedRow] = ()
+        self._problems_only = False
+        self._definitions: list[CustomFieldDefinition] = []
+
+    @property
+    def problems_only(self) -> bool:
+        """Whether only skipped rows and rows with warnings are shown."""
+        return self._problems_only
+
+    def set_plan(
+        self, plan: ImportPlan | None, definitions: Sequence[CustomFieldDefinition] = ()
+    ) -> None:
+        """Show ``plan`` (None: nothing)."""
+        self.beginResetModel()
+        self._plan = plan
+        self._definitions = list(definitions)
+        self._rows = self._select()
+        self.endResetModel()
+
+    def set_problems_only(self, problems_only: bool) -> None:
+        """Show only rows that are skipped or have a warning."""
+        if problems_only == self._problems_only:
+            return
+        self.beginResetModel()
+        self._problems_only = problems_only
+        self._rows = self._select()
+        self.endResetModel()
+
+    def row_at(self, row: int) -> PlannedRow | None:
+        """The planned row shown at ``row``."""
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def _select(self) -> Sequence[PlannedRow]:
+        if self._plan is None:
+            return ()
+        if not self._problems_only:
+            return self._plan.rows
+        return [r for r in self._plan.rows if r.action is RowAction.SKIP or r.warning]
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(PreviewColumn)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        return _header(self.HEADERS, section, orientation, role)
+
+    def action_text(self, row: PlannedRow) -> str:
+        """What the import does with ``row`` ("New contact", "Skip: invalid")."""
+        if row.skip is not None:
+            return _SKIP_TEXT[row.skip]
+        return _ACTION_TEXT.get(row.action, row.action.value)
+
+    def details(self, row: PlannedRow) -> str:
+        """Why ``row`` is skipped, what changes, and any warning, as sentences."""
+        parts: list[str] = []
+        if row.reason:
+            parts.append(row.reason)
+        elif row.action is RowAction.UPDATE and row.changes:
+            labels = [
+                "Custom fields" if c == "customFields" else target_label(c, self._definitions)
+                for c in row.changes
+            ]
+            parts.append("Changes: " + ", ".join(labels))
+        elif row.action is RowAction.UNCHANGED:
+            parts.append("Seedly already has these values.")
+        if row.warning:
+            parts.append(row.warning)
+        return " ".join(parts)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0) -> Any:
+        row = self.row_at(index.row()) if index.isValid() else None
+        if row is None:
+            return None
+        column = index.column()
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            if column == PreviewColumn.LINE:
+                return str(row.line)
+            if column == PreviewColumn.ACTION:
+                return self.action_text(row)
+            if column == PreviewColumn.CONTACT:
+                return _who(row.label, row.email)
+            if column == PreviewColumn.DETAILS:
+                return self.details(row)
+        if role == Qt.ItemDataRole.DecorationRole and column == PreviewColumn.ACTION:
+            if row.action is RowAction.SKIP:
+                return icon("error" if row.skip is SkipReason.INVALID else "info")
+            if row.warning:
+                return icon("warning")
+            return icon(_ACTION_ICON[row.action])
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == PreviewColumn.LINE:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ForegroundRole and row.skip in (
+            SkipReason.EMPTY,
+            SkipReason.DUPLICATE,
+        ):
+            return _muted_color()
+        return None
+
+
+class ReportColumn(IntEnum):
+    """Columns of ``ReportModel``."""
+
+    LINE = 0
+    STATUS = 1
+    CONTACT = 2
+    REASON = 3
+
+
+_STATUS_ICON = {
+    RowStatus.SKIPPED: "warning",
+    RowStatus.FAILED: "error",
+    RowStatus.NOT_IMPORTED: "info",
+}
+
+
+class ReportModel(QAbstractTableModel):
+    """The rows of a report that were not written: line, status, contact, reason."""
+
+    HEADERS = ("Line", "Result", "Contact", "Reason")
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[RowOutcome] = []
+
+    def set_report(self, report: ImportReport | None) -> None:
+        """Show the problems of ``report``."""
+        self.beginResetModel()
+        self._rows = report.problems if report is not None else []
+        self.endResetModel()
+
+    def outcome_at(self, row: int) -> RowOutcome | None:
+        """The outcome shown at ``row``."""
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(ReportColumn)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        return _header(self.HEADERS, section, orientation, role)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        outcome = self._rows[index.row()]
+        column = index.column()
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            if column == ReportColumn.LINE:
+                return str(outcome.line)
+            if column == ReportColumn.STATUS:
+                return outcome.status.value.capitalize()
+            if column == ReportColumn.CONTACT:
+                return outcome.label or outcome.email
+            if column == ReportColumn.REASON:
+                return outcome.reason
+        if role == Qt.ItemDataRole.DecorationRole and column == ReportColumn.STATUS:
+            return icon(_STATUS_ICON.get(outcome.status, "info"))
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == ReportColumn.LINE:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+
+# --- the dialog --------------------------------------------------------------
+
+
+def _table_view(parent: QWidget, model: QAbstractTableModel) -> QTableView:
+    view = QTableView(parent)
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setAlternatingRowColors(True)
+    view.setWordWrap(False)
+    view.verticalHeader().setVisible(False)
+    # Fixed row heights: never ResizeToContents on rows (design.md).
+    view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+    view.verticalHeader().setDefaultSectionSize(ROW_HEIGHT)
+    view.horizontalHeader().setHighlightSections(False)
+    view.horizontalHeader().setStretchLastSection(True)
+    return view
+
+
+def _details_area(label: QLabel, parent: QWidget) -> QScrollArea:
+    """``label`` (the selected row's full text) in a scroll area of a fixed height, so
+    selecting another row never makes the tables above jump."""
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+    area = QScrollArea(parent)
+    area.setWidget(label)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    area.setFixedHeight(label.fontMetrics().lineSpacing() * 4 + Spacing.S)
+    return area
+
+
+def _heading(text: str, parent: QWidget) -> QLabel:
+    label = QLabel(text, parent)
+    font = label.font()
+    font.setPointSizeF(font.pointSizeF() * 1.25)
+    font.setBold(True)
+    label.setFont(font)
+    return label
+
+
+def _regions() -> list[tuple[str, str]]:
+    """``(label, region)`` of every region phone numbers can default to, by code."""
+    return [
+        (f"{region}  (+{phonenumbers.country_code_for_region(region)})", region)
+        for region in sorted(phonenumbers.SUPPORTED_REGIONS)
+    ]
+
+
+class Page(IntEnum):
+    """The dialog's pages."""
+
+    START = 0
+    SETUP = 1
+    PROGRESS = 2
+    REPORT = 3
+
+
+class ContactImportDialog(QDialog):
+    """Import a CSV file of contacts into the sub-account of ``importer``.
+
+    Open it with ``show()``/``open()`` (never ``exec()`` from a coroutine);
+    ``path`` starts with that file instead of asking for one. ``tasks`` owns
+    the dialog's background work (the dialog makes its own set otherwise)."""
+
+    importFinished = Signal(object)
+    """The import ended (finished, cancelled or stopped); carries the ``ImportReport``."""
+
+    planReady = Signal(object)
+    """A plan for the current file and mapping is shown; carries the ``ImportPlan``."""
+
+    loadFailed = Signal(str)
+    """The file could not be imported at all; carries the sentence shown."""
+
+    def __init__(
+        self,
+        importer: ContactImporter,
+        parent: QWidget | None = None,
+        *,
+        path: str | Path | None = None,
+        tasks: TaskSet | None = None,
+        start_dir: str | Path | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("contactImportDialog")
+        self.setWindowTitle("Import contacts from CSV")
+        self.setWindowIcon(icon("import"))
+        self.setSizeGripEnabled(True)
+        self.resize(1180, 720)
+        self._importer = importer
+        self._tasks = tasks or TaskSet("contact-import")
+        self._start_dir = Path(start_dir) if start_dir else None
+        self._path: Path | None = None
+        self._data: bytes | None = None
+        self._table: CsvTable | None = None
+        self._plan: ImportPlan | None = None
+        self._report: ImportReport | None = None
+        self._generation = 0
+        self._importing = False
+        self._started_at = 0.0
+        self._definitions = importer.field_definitions()
+
+        self.mapping_model = MappingModel(self)
+        self.preview_model = PreviewModel(self)
+        self.report_model = ReportModel(self)
+        self.mapping_model.mappingChanged.connect(self._replan)
+        self.preview_model.modelReset.connect(self._reset_row_details)
+        self.finished.connect(self._stop_background)
+
+        self._pages = QStackedWidget(self)
+        self._pages.addWidget(self._build_start())
+        self._pages.addWidget(self._build_setup())
+        self._pages.addWidget(self._build_progress())
+        self._pages.addWidget(self._build_report())
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(Spacing.L, Spacing.L, Spacing.L, Spacing.L)
+        layout.addWidget(self._pages)
+        self._show_start()
+        if path is not None:
+            # Once the loop runs: the dialog may be built before it does.
+            start = Path(path)
+            QTimer.singleShot(0, self, lambda: self.open_path(start))
+
+    # ---------------------------------------------------------------- pages
+
+    def _build_start(self) -> QWidget:
+        page = QWidget(self)
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.start_banner = Banner(page, closable=False)
+        layout.addWidget(self.start_banner)
+        layout.addStretch(1)
+        picture = QLabel(page)
+        picture.setPixmap(icon("import").pixmap(QSize(48, 48)))
+        picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        title = _heading("Import contacts from a CSV file", page)
+        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        body = QLabel(
+            "The first row must name the columns (First Name, Last Name, Email, …). "
+            "Contacts whose email is already in Seedly are updated, never duplicated. "
+            "Excel, Google Sheets and most CRMs can save a list as CSV.",
+            page,
+        )
+        body.setWordWrap(True)
+        body.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        body.setProperty("muted", True)
+        # A fixed width: a wrapped label only gets the height it needs at a known width.
+        body.setFixedWidth(480)
+        body.setMinimumHeight(body.heightForWidth(480))
+        self.start_button = QPushButton(icon("import"), "Choose a CSV file…", page)
+        self.start_button.setDefault(True)
+        self.start_button.clicked.connect(self.choose_file)
+        layout.addWidget(picture)
+        layout.addSpacing(Spacing.S)
+        layout.addWidget(title)
+        layout.addWidget(body, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addSpacing(Spacing.M)
+        layout.addWidget(self.start_button, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addStretch(2)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        close = QPushButton("Cancel", page)
+        close.clicked.connect(self.reject)
+        buttons.addWidget(close)
+        layout.addLayout(buttons)
+        return page
+
+    def _build_setup(self) -> QWidget:
+        page = QWidget(self)
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(Spacing.M)
+
+        file_row = QHBoxLayout()
+        file_icon = QLabel(page)
+        file_icon.setPixmap(icon("list").pixmap(QSize(32, 32)))
+        names = QVBoxLayout()
+        names.setSpacing(2)
+        self.file_label = _heading("", page)
+        self.file_info = QLabel(page)
+        self.file_info.setProperty("muted", True)
+        self.file_info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        names.addWidget(self.file_label)
+        names.addWidget(self.file_info)
+        self.choose_button = QPushButton(icon("import"), "Choose another file…", page)
+        self.choose_button.clicked.connect(self.choose_file)
+        file_row.addWidget(file_icon, 0, Qt.AlignmentFlag.AlignTop)
+        file_row.addSpacing(Spacing.S)
+        file_row.addLayout(names, 1)
+        file_row.addWidget(self.choose_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(file_row)
+
+        options = QHBoxLayout()
+        options.setSpacing(Spacing.S)
+        self.encoding_combo = QComboBox(page)
+        self.encoding_combo.addItem("Detect", None)
+        for name in ENCODING_CHOICES:
+            self.encoding_combo.addItem(ENCODING_LABELS[name], name)
+        self.encoding_combo.setToolTip(
+            "How the file's text is stored. Change it if accented letters look wrong."
+        )
+        self.delimiter_combo = QComboBox(page)
+        self.delimiter_combo.addItem("Detect", None)
+        for delimiter in DELIMITERS:
+            self.delimiter_combo.addItem(DELIMITER_NAMES[delimiter].capitalize(), delimiter)
+        self.delimiter_combo.setToolTip("The character between the values of a row.")
+        self.region_combo = QComboBox(page)
+        for label, region in _regions():
+            self.region_combo.addItem(label, region)
+        self.region_combo.setCurrentIndex(
+            max(0, self.region_combo.findData(self._importer.default_region))
+        )
+        self.region_combo.setToolTip(
+            "Phone numbers written without + and a country code are read as numbers of this "
+            "country and stored in international format (+1 617 555 0101)."
+        )
+        for caption, combo in (
+            ("Encoding", self.encoding_combo),
+            ("Delimiter", self.delimiter_combo),
+            ("Phone numbers without + are in", self.region_combo),
+        ):
+            label = QLabel(caption, page)
+            label.setBuddy(combo)
+            options.addWidget(label)
+            options.addWidget(combo)
+            options.addSpacing(Spacing.M)
+        options.addStretch(1)
+        self.encoding_combo.currentIndexChanged.connect(self._reparse)
+        self.delimiter_combo.currentIndexChanged.connect(self._reparse)
+        self.region_combo.currentIndexChanged.connect(self._region_changed)
+        layout.addLayout(options)
+
+        self.banner = Banner(page)
+        layout.addWidget(self.banner)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal, page)
+        columns_box = QGroupBox("Columns", splitter)
+        columns_layout = QVBoxLayout(columns_box)
+        self.mapping_view = _table_view(columns_box, self.mapping_model)
+        self.mapping_view.setItemDelegateForColumn(
+            MappingColumn.TARGET, TargetDelegate(self.mapping_model, self.mapping_view)
+        )
+        self.mapping_view.setEditTriggers(QAbstractItemView.EditTrigger.AllEditTriggers)
+        header = self.mapping_view.horizontalHeader()
+        header.setSectionResizeMode(MappingColumn.COLUMN, QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(MappingColumn.SAMPLE, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(MappingColumn.TARGET, QHeaderView.ResizeMode.Fixed)
+        header.setStretchLastSection(False)
+        header.resizeSection(MappingColumn.COLUMN, 130)
+        header.resizeSection(MappingColumn.TARGET, 210)
+        self.mapping_view.setAlternatingRowColors(False)
+        columns_layout.addWidget(self.mapping_view)
+
+        preview_box = QGroupBox("Preview", splitter)
+        preview_layout = QVBoxLayout(preview_box)
+        self.problems_only = QCheckBox("Only rows with problems", preview_box)
+        self.problems_only.toggled.connect(self.preview_model.set_problems_only)
+        preview_layout.addWidget(self.problems_only)
+        self.preview_view = _table_view(preview_box, self.preview_model)
+        preview_header = self.preview_view.horizontalHeader()
+        for column, width in (
+            (PreviewColumn.LINE, 44),
+            (PreviewColumn.ACTION, 120),
+            (PreviewColumn.CONTACT, 230),
+        ):
+            preview_header.resizeSection(column, width)
+        self.preview_view.selectionModel().currentRowChanged.connect(self._show_row_details)
+        preview_layout.addWidget(self.preview_view, 1)
+        self.row_details = QLabel(preview_box)
+        preview_layout.addWidget(_details_area(self.row_details, preview_box))
+        splitter.addWidget(columns_box)
+        splitter.addWidget(preview_box)
+        splitter.setStretchFactor(0, 4)
+        splitter.setStretchFactor(1, 7)
+        splitter.setSizes([490, 660])
+        layout.addWidget(splitter, 1)
+
+        self.summary = QLabel(page)
+        self.summary.setWordWrap(True)
+        bold = QFont(self.summary.font())
+        bold.setBold(True)
+        self.summary.setFont(bold)
+        self.rules = QLabel(
+            "Empty cells never clear what Seedly has; tags and extra emails or phones in the "
+            "file are added to the contact's own. Importing the same file again is safe.",
+            page,
+        )
+        self.rules.setWordWrap(True)
+        self.rules.setProperty("muted", True)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.rules)
+
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        cancel = QPushButton("Cancel", page)
+        cancel.clicked.connect(self.reject)
+        self.import_button = QPushButton(icon("import"), "Import", page)
+        self.import_button.setDefault(True)
+        self.import_button.setEnabled(False)
+        self.import_button.clicked.connect(self.start_import)
+        buttons.addWidget(cancel)
+        buttons.addWidget(self.import_button)
+        layout.addLayout(buttons)
+        return page
+
+    def _build_progress(self) -> QWidget:
+        page = QWidget(self)
+        outer = QVBoxLayout(page)
+        outer.addStretch(1)
+        column = QWidget(page)
+        column.setFixedWidth(620)
+        layout = QVBoxLayout(column)
+        layout.setSpacing(Spacing.S)
+        picture = QLabel(column)
+        picture.setPixmap(icon("import").pixmap(QSize(40, 40)))
+        self.progress_title = _heading("Importing contacts…", column)
+        self.progress_bar = QProgressBar(column)
+        self.progress_bar.setTextVisible(True)
+        self.progress_bar.setFormat("%v of %m rows")
+        self.progress_row = QLabel(column)
+        self.progress_row.setWordWrap(True)
+        self.progress_counts = QLabel(column)
+        self.progress_eta = QLabel(column)
+        self.progress_eta.setWordWrap(True)
+        self.progress_eta.setProperty("muted", True)
+        layout.addWidget(picture)
+        layout.addWidget(self.progress_title)
+        layout.addSpacing(Spacing.S)
+        for widget in (self.progress_bar, self.progress_row, self.progress_counts):
+            layout.addWidget(widget)
+        layout.addWidget(self.progress_eta)
+        outer.addWidget(column, 0, Qt.AlignmentFlag.AlignHCenter)
+        outer.addStretch(2)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        self.stop_button = QPushButton(icon("close"), "Stop after this row", page)
+        self.stop_button.clicked.connect(self.stop_import)
+        buttons.addWidget(self.stop_button)
+        outer.addLayout(buttons)
+        return page
+
+    def _build_report(self) -> QWidget:
+        page = QWidget(self)
+        layout = QVBoxLayout(page)
+        layout.setSpacing(Spacing.M)
+        title_row = QHBoxLayout()
+        self.report_icon = QLabel(page)
+        self.report_title = _heading("", page)
+        title_row.addWidget(self.report_icon)
+        title_row.addWidget(self.report_title, 1)
+        layout.addLayout(title_row)
+        self.report_summary = QLabel(page)
+        self.report_summary.setWordWrap(True)
+        layout.addWidget(self.report_summary)
+        self.report_banner = Banner(page, closable=False)
+        layout.addWidget(self.report_banner)
+        self.report_caption = QLabel("Rows that were not imported", page)
+        self.report_caption.setProperty("muted", True)
+        layout.addWidget(self.report_caption)
+        self.report_view = _table_view(page, self.report_model)
+        report_header = self.report_view.horizontalHeader()
+        for column, width in (
+            (ReportColumn.LINE, 48),
+            (ReportColumn.STATUS, 130),
+            (ReportColumn.CONTACT, 200),
+        ):
+            report_header.resizeSection(column, width)
+        layout.addWidget(self.report_view, 1)
+        self.report_details = QLabel(page)
+        self.report_view.selectionModel().currentRowChanged.connect(self._show_outcome_details)
+        self.report_details_area = _details_area(self.report_details, page)
+        layout.addWidget(self.report_details_area)
+        self.report_saved = QLabel(page)
+        self.report_saved.setWordWrap(True)
+        self.report_saved.setProperty("muted", True)
+        layout.addWidget(self.report_saved)
+        buttons = QHBoxLayout()
+        self.save_report_button = QPushButton(icon("export"), "Save report…", page)
+        self.save_report_button.clicked.connect(self._choose_report_path)
+        buttons.addWidget(self.save_report_button)
+        buttons.addStretch(1)
+        self.close_button = QPushButton("Close", page)
+        self.close_button.setDefault(True)
+        self.close_button.clicked.connect(self.accept)
+        buttons.addWidget(self.close_button)
+        layout.addLayout(buttons)
+        return page
+
+    # ---------------------------------------------------------------- state
+
+    @property
+    def page(self) -> Page:
+        """The page shown."""
+        return Page(self._pages.currentIndex())
+
+    @property
+    def table(self) -> CsvTable | None:
+        """The parsed file, once read."""
+        return self._table
+
+    @property
+    def plan(self) -> ImportPlan | None:
+        """The plan shown (None while a new one is being made)."""
+        return self._plan
+
+    @property
+    def report(self) -> ImportReport | None:
+        """The last import's report."""
+        return self._report
+
+    @property
+    def importing(self) -> bool:
+        """Whether rows are being written."""
+        return self._importing
+
+    @property
+    def tasks(self) -> TaskSet:
+        """The set owning this dialog's background work."""
+        return self._tasks
+
+    def _show_start(self, error: str | None = None) -> None:
+        if error:
+            self.start_banner.show_message("danger", error)
+        else:
+            self.start_banner.hide()
+        self._pages.setCurrentIndex(Page.START)
+
+    # ---------------------------------------------------------------- file
+
+    def choose_file(self) -> None:
+        """Ask for a CSV file (non-blocking) and open it."""
+        self._tasks.spawn(self._choose_file(), name="choose-file", replace=True)
+
+    async def _choose_file(self) -> None:
+        folder = str(self._path.parent if self._path else (self._start_dir or _documents()))
+        dialog = QFileDialog(self, "Choose a CSV file of contacts", folder)
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        dialog.setNameFilters(["CSV files (*.csv *.txt *.tsv)", "All files (*)"])
+        dialog.open()
+        result = await await_signal(dialog.finished)
+        files = dialog.selectedFiles()
+        dialog.deleteLater()
+        if result == QDialog.DialogCode.Accepted and files:
+            self.open_path(files[0])
+
+    def open_path(self, path: str | Path) -> asyncio.Task[None]:
+        """Read and parse ``path`` in the background, then plan; returns the task."""
+        self._path = Path(path)
+        self._data = None
+        self.encoding_combo.blockSignals(True)
+        self.delimiter_combo.blockSignals(True)
+        self.encoding_combo.setCurrentIndex(0)
+        self.delimiter_combo.setCurrentIndex(0)
+        self.encoding_combo.blockSignals(False)
+        self.delimiter_combo.blockSignals(False)
+        return self._tasks.spawn(self._load(reuse_mapping=False), name="load", replace=True)
+
+    def _reparse(self) -> None:
+        if self._data is not None and not self._importing:
+            self._tasks.spawn(self._load(reuse_mapping=True), name="load", replace=True)
+
+    async def _load(self, *, reuse_mapping: bool) -> None:
+        path = self._path
+        if path is None:
+            return
+        self._generation += 1  # a plan of the previous file must not land
+        self._plan = None
+        self.import_button.setEnabled(False)
+        self.summary.setText(f"Reading “{path.name}”…")
+        encoding = self.encoding_combo.currentData()
+        delimiter = self.delimiter_combo.currentData()
+        try:
+            if self._data is None:
+                self._data = await asyncio.to_thread(read_import_file, path)
+            table = await asyncio.to_thread(
+                parse_csv, self._data, encoding=encoding, delimiter=delimiter
+            )
+        except CsvFileError as exc:
+            self._load_failed(path, str(exc), forced=reuse_mapping)
+            return
+        except Exception as exc:
+            log.exception("could not read %s", path)
+            self._load_failed(path, f"The file could not be read ({exc}).", forced=reuse_mapping)
+            return
+        previous = self._table
+        self._table = table
+        if reuse_mapping and previous is not None and previous.raw_header == table.raw_header:
+            suggestion = MappingSuggestion(self.mapping_model.mapping())
+        else:
+            suggestion = suggest_mapping(table.raw_header, self._definitions)
+        self.mapping_model.set_table(table, suggestion, self._definitions)
+        self._open_editors()
+        self._describe_file(path, table)
+        self._pages.setCurrentIndex(Page.SETUP)
+        self._replan()
+
+    def _load_failed(self, path: Path, message: str, *, forced: bool) -> None:
+        text = f"“{path.name}” cannot be imported. {message}"
+        self.loadFailed.emit(text)
+        if forced and self._table is not None:
+            # A forced encoding or delimiter did not work: stay, so it can be changed back.
+            self._table = None
+            self.mapping_model.clear()
+            self.preview_model.set_plan(None)
+            self.banner.show_message("danger", text)
+            self.summary.setText("")
+            return
+        self._table = None
+        self._show_start(text)
+
+    def _open_editors(self) -> None:
+        for row in range(self.mapping_model.rowCount()):
+            self.mapping_view.openPersistentEditor(
+                self.mapping_model.index(row, MappingColumn.TARGET)
+            )
+
+    def _describe_file(self, path: Path, table: CsvTable) -> None:
+        self.file_label.setText(path.name)
+        self.file_info.setText(
+            f"{path.parent} · {_plural(len(table.rows), 'row')} · "
+            f"{_plural(len(table.header), 'column')} · {table.encoding_label}, "
+            f"{table.delimiter_label}-separated"
+        )
+        self.encoding_combo.setItemText(0, f"Detect ({table.encoding_label})")
+        self.delimiter_combo.setItemText(0, f"Detect ({table.delimiter_label})")
+
+    # ---------------------------------------------------------------- plan
+
+    def _region_changed(self) -> None:
+        region = self.region_combo.currentData()
+        if isinstance(region, str):
+            self._importer.default_region = region
+            self._replan()
+
+    def _replan(self) -> None:
+        if self._table is None or self._importing:
+            return
+        self._generation += 1
+        self._tasks.spawn(self._make_plan(self._generation), name="plan", replace=True)
+
+    async def _make_plan(self, generation: int) -> None:
+        table = self._table
+        if table is None:
+            return
+        mapping = self.mapping_model.mapping()
+        self._plan = None
+        self.import_button.setEnabled(False)
+        self.import_button.setText("Import")
+        self.summary.setText(f"Checking {_plural(len(table.rows), 'row')}…")
+        loop = asyncio.get_running_loop()
+
+        def progress(done: int, total: int) -> None:
+            # Runs on the worker thread: hand the figure to the GUI thread.
+            loop.call_soon_threadsafe(self._plan_progress, generation, done, total)
+
+        plan = await asyncio.to_thread(
+            self._importer.plan,
+            table,
+            mapping,
+            progress=progress if len(table.rows) > 2000 else None,
+            should_stop=lambda: generation != self._generation,
+        )
+        if generation != self._generation or not plan.complete:
+            return  # a newer mapping, file or region replaced this one
+        self._show_plan(plan)
+
+    def _plan_progress(self, generation: int, done: int, total: int) -> None:
+        if generation == self._generation and self._plan is None and done < total:
+            self.summary.setText(f"Checking rows… {done:,} of {total:,}")
+
+    def _show_plan(self, plan: ImportPlan) -> None:
+        self._plan = plan
+        self.preview_model.set_plan(plan, self._definitions)
+        counts = plan.counts
+        creates, updates = counts[RowAction.CREATE], counts[RowAction.UPDATE]
+        unchanged, skipped = counts[RowAction.UNCHANGED], counts[RowAction.SKIP]
+        parts = [
+            _plural(creates, "new contact"),
+            _plural(updates, "update"),
+            f"{unchanged:,} unchanged",
+            f"{skipped:,} skipped",
+        ]
+        text = " · ".join(parts) + "."
+        if plan.writes:
+            text += (
+                f" Writing takes {_duration(plan.estimated_seconds())} "
+                f"(Seedly accepts {WRITES_PER_MINUTE} changes a minute)."
+            )
+        self.summary.setText(text)
+        self._show_notes(plan)
+        # Point at the first row that needs attention (or the first row).
+        first = next(
+            (i for i, r in enumerate(plan.rows) if r.action is RowAction.SKIP or r.warning), 0
+        )
+        if self.preview_model.problems_only:
+            first = 0
+        self.preview_view.setCurrentIndex(self.preview_model.index(first, PreviewColumn.ACTION))
+        rows = creates + updates + unchanged
+        self.import_button.setEnabled(plan.can_import)
+        self.import_button.setText(f"Import {_plural(rows, 'row')}" if rows else "Import")
+        self.planReady.emit(plan)
+
+    def _reset_row_details(self) -> None:
+        self._show_row_details(QModelIndex())
+
+    def _show_row_details(self, current: QModelIndex, _previous: QModelIndex | None = None) -> None:
+        row = self.preview_model.row_at(current.row()) if current.isValid() else None
+        if row is None:
+            self.row_details.setText("Select a row to see everything about it.")
+            self.row_details.setProperty("muted", True)
+        else:
+            who = _who(row.label, row.email)
+            details = self.preview_model.details(row)
+            text = f"Line {row.line} · {self.preview_model.action_text(row)}"
+            text += f" · {who}" if who else ""
+            self.row_details.setText(f"{text}\n{details}" if details else text)
+            self.row_details.setProperty("muted", False)
+        self.row_details.style().unpolish(self.row_details)
+        self.row_details.style().polish(self.row_details)
+
+    def _show_notes(self, plan: ImportPlan) -> None:
+        table = plan.table
+        if plan.check.errors:
+            self.banner.show_message("danger", " ".join(plan.check.errors))
+            return
+        notes = [*table.notes, *plan.check.warnings]
+        invalid = sum(1 for r in plan.rows if r.skip is SkipReason.INVALID)
+        if invalid and invalid * 2 > len(plan.rows) and len(table.header) > 1:
+            notes.append(
+                f"{invalid:,} of {len(plan.rows):,} rows are invalid. Check that each column "
+                "is mapped to the right field."
+            )
+        if notes:
+            self.banner.show_message("warning", " ".join(notes))
+        else:
+            self.banner.hide()
+
+    # ---------------------------------------------------------------- import
+
+    def start_import(self) -> asyncio.Task[ImportReport | None] | None:
+        """Write the planned rows (what Import does); returns the task, or None when the
+        plan cannot be imported."""
+        plan = self._plan
+        if plan is None or not plan.can_import or self._importing:
+            return None
+        # The page changes at once; the rows are written by the task.
+        self._importing = True
+        self._started_at = time.monotonic()
+        self.progress_bar.setRange(0, len(plan.rows))
+        self.progress_bar.setValue(0)
+        self.progress_title.setText(f"Importing {_plural(len(plan.rows), 'row')}…")
+        self.progress_row.setText("Starting…")
+        self.progress_counts.setText("")
+        self.progress_eta.setText(
+            f"Seedly accepts {WRITES_PER_MINUTE} changes a minute, so a long file takes a while. "
+            "Stopping keeps the rows already written."
+        )
+        self.stop_button.setEnabled(True)
+        self.stop_button.setText("Stop after this row")
+        self._pages.setCurrentIndex(Page.PROGRESS)
+        return self._tasks.spawn(self._run_import(plan), name="import")
+
+    async def _run_import(self, plan: ImportPlan) -> ImportReport | None:
+        report: ImportReport | None = None
+        try:
+            report = await self._importer.run(plan, progress=self._on_progress)
+        except asyncio.CancelledError:
+            report = self._importer.report
+            raise
+        except Exception as exc:
+            log.exception("contact import failed")
+            report = self._importer.report or ImportReport(total=len(plan.rows))
+            report.stopped_reason = f"the import failed unexpectedly ({exc})"
+        finally:
+            self._importing = False
+            if report is not None:
+                self._show_report(report)
+        return report
+
+    def _on_progress(self, step: ImportProgress) -> None:
+        self.progress_bar.setValue(step.done)
+        outcome = step.outcome
+        who = outcome.label or outcome.email or "(no name)"
+        self.progress_row.setText(f"Line {outcome.line}: {who} — {outcome.status.value}")
+        report = self._importer.report
+        if report is not None:
+            self.progress_counts.setText(report.summary())
+        elapsed = time.monotonic() - self._started_at
+        if (
+            step.done
+            and step.done < step.total
+            and elapsed > 2
+            and not self._importer.cancel_requested
+        ):
+            left = elapsed / step.done * (step.total - step.done)
+            self.progress_eta.setText(
+                f"{_duration(left).capitalize()} left. Stopping keeps the rows already written."
+            )
+
+    def stop_import(self) -> None:
+        """Stop after the row being written (Stop, Escape, or closing the window)."""
+        if not self._importing:
+            return
+        self._importer.cancel()
+        self.stop_button.setEnabled(False)
+        self.stop_button.setText("Stopping after this row…")
+        self.progress_eta.setText("Rows already written stay in Seedly.")
+
+    def _show_report(self, report: ImportReport) -> None:
+        self._report = report
+        self.report_model.set_report(report)
+        if report.stopped_reason:
+            title, icon_name = "Import stopped", "error"
+            self.report_banner.show_message(
+                "danger",
+                f"The import stopped: {report.stopped_reason} Rows already written stay in "
+                "Seedly; import the file again later to add the rest (nothing is duplicated).",
+            )
+        elif report.cancelled:
+            title, icon_name = "Import cancelled", "warning"
+            self.report_banner.show_message(
+                "warning",
+                "The import was stopped. Rows already written stay in Seedly; importing the "
+                "file again adds the rest without duplicating anybody.",
+            )
+        else:
+            failed = report.count(RowStatus.FAILED)
+            title = "Import finished" if not failed else "Import finished with errors"
+            icon_name = "check" if not report.problems else "warning"
+            self.report_banner.hide()
+        self.report_title.setText(title)
+        self.report_icon.setPixmap(icon(icon_name).pixmap(QSize(28, 28)))
+        self.report_summary.setText(report.summary())
+        problems = len(report.problems)
+        self.report_caption.setText(
+            f"{_plural(problems, 'row was', 'rows were')} not imported:"
+            if problems
+            else "Every row was imported."
+        )
+        self.report_view.setVisible(bool(problems))
+        self.report_details_area.setVisible(bool(problems))
+        if problems:
+            self.report_view.setCurrentIndex(self.report_model.index(0, ReportColumn.STATUS))
+        self.report_saved.setText("")
+        self._pages.setCurrentIndex(Page.REPORT)
+        self.importFinished.emit(report)
+
+    def _show_outcome_details(
+        self, current: QModelIndex, _previous: QModelIndex | None = None
+    ) -> None:
+        outcome = self.report_model.outcome_at(current.row()) if current.isValid() else None
+        if outcome is None:
+            self.report_details.setText("")
+            return
+        who = _who(outcome.label, outcome.email)
+        head = f"Line {outcome.line} · {outcome.status.value.capitalize()}"
+        head += f" · {who}" if who else ""
+        self.report_details.setText(f"{head}\n{outcome.reason}" if outcome.reason else head)
+
+    def _choose_report_path(self) -> None:
+        self._tasks.spawn(self._ask_and_save_report(), name="save-report", replace=True)
+
+    async def _ask_and_save_report(self) -> None:
+        stem = self._path.stem if self._path else "contacts"
+        folder = self._path.parent if self._path else (self._start_dir or _documents())
+        target = await ask_save_path(
+            self, "Save the import report", folder / f"{stem}-import-report.csv"
+        )
+        if target is not None:
+            await self.save_report_to(target)
+
+    async def save_report_to(self, path: str | Path) -> bool:
+        """Write the report as CSV to ``path`` (off the GUI thread); says where or why not."""
+        report = self._report
+        if report is None:
+            return False
+        try:
+            await asyncio.to_thread(save_report, report, path)
+        except ExportFailed as exc:
+            self.report_saved.setText(str(exc))
+            return False
+        self.report_saved.setText(f"Report saved to {path}.")
+        return True
+
+    # ---------------------------------------------------------------- closing
+
+    def reject(self) -> None:
+        """Cancel/Escape: while rows are being written, stop after the current one instead
+        (the report then shows); otherwise close."""
+        if self._importing:
+            self.stop_import()
+            return
+        super().reject()
+
+    def _stop_background(self) -> None:
+        # Closed: reading and planning are moot (the window may be deleted next).
+        self._generation += 1
+        for name in ("load", "plan", "choose-file"):
+            self._tasks.cancel(name)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self._importing:
+            event.ignore()
+            self.stop_import()
+            return
+        super().closeEvent(event)
+
+    def done(self, result: int) -> None:
+        if self._importing:
+            self.stop_import()
+            return
+        super().done(result)
+
+
+async def run_import_dialog(
+    importer: ContactImporter,
+    parent: QWidget | None = None,
+    *,
+    path: str | Path | None = None,
+    tasks: TaskSet | None = None,
+) -> ImportReport | None:
+    """Open the import dialog and wait (without a nested event loop) until it closes;
+    the report of the import, or None when nothing was imported."""
+    dialog = ContactImportDialog(importer, parent, path=path, tasks=tasks)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.open()
+    await await_signal(dialog.finished)
+    return dialog.report
+
+
+# --- export ------------------------------------------------------------------
+
+
+def _documents() -> Path:
+    folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    return Path(folder) if folder else Path.home()
+
+
+def default_export_name(today: datetime.date | None = None) -> str:
+    """The file name an export proposes: ``contacts-YYYY-MM-DD.csv``."""
+    return f"contacts-{(today or datetime.date.today()).isoformat()}.csv"
+
+
+async def ask_save_path(parent: QWidget | None, caption: str, proposed: Path) -> Path | None:
+    """Ask where to save a CSV file (a non-blocking save dialog); None when cancelled."""
+    dialog = QFileDialog(parent, caption, str(proposed))
+    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+    dialog.setFileMode(QFileDialog.FileMode.AnyFile)
+    dialog.setDefaultSuffix("csv")
+    dialog.setNameFilters(["CSV files (*.csv)", "All files (*)"])
+    dialog.selectFile(proposed.name)
+    dialog.open()
+    result = await await_signal(dialog.finished)
+    files = dialog.selectedFiles()
+    dialog.deleteLater()
+    if result != QDialog.DialogCode.Accepted or not files:
+        return None
+    return Path(files[0])
+
+
+@dataclass(frozen=True)
+class ExportOutcome:
+    """What ``export_to_csv`` did: the file, how many contacts, or why nothing was saved."""
+
+    path: Path | None
+    count: int = 0
+    error: str | None = None
+
+    @property
+    def cancelled(self) -> bool:
+        """The user closed the save dialog."""
+        return self.path is None and self.error is None
+
+    @property
+    def message(self) -> str:
+        """The result in words, for a message box or the status bar."""
+        if self.error:
+            return self.error
+        if self.path is None:
+            return "The export was cancelled; nothing was saved."
+        if self.count == 0:
+            return (
+                f"No contacts match the current search and filters, so “{self.path.name}” "
+                "only has the column names."
+            )
+        return f"Exported {_plural(self.count, 'contact')} to “{self.path.name}”."
+
+
+async def export_to_csv(
+    parent: QWidget | None,
+    partition: Partition,
+    query: ContactQuery | None = None,
+    *,
+    path: str | Path | None = None,
+    directory: str | Path | None = None,
+    notify: bool = True,
+) -> ExportOutcome:
+    """Export the contacts matching ``query`` (the Contacts tab's search, filters and
+    sort; None: all, by name) to a CSV file.
+
+    Without ``path`` a save dialog proposes ``contacts-YYYY-MM-DD.csv`` in
+    ``directory`` (default: Documents). The file is written on a worker thread,
+    atomically. With ``notify`` a message box says how many contacts were
+    written, or what went wrong; the outcome is returned either way."""
+    q = query or ContactQuery()
+    if path is None:
+        folder = Path(directory) if directory else _documents()
+        chosen = await ask_save_path(parent, "Export contacts", folder / default_export_name())
+        if chosen is None:
+            return ExportOutcome(None)
+        path = chosen
+    target = Path(path)
+    try:
+        count = await asyncio.to_thread(
+            export_contacts, partition, q.text, q.filters, (q.sort_key, q.descending), target
+        )
+    except ExportFailed as exc:
+        outcome = ExportOutcome(target, 0, str(exc))
+    except Exception as exc:
+        log.exception("contact export to %s failed", target)
+        outcome = ExportOutcome(
+            target, 0, f"The export failed unexpectedly ({exc}). Nothing was saved."
+        )
+    else:
+        outcome = ExportOutcome(target, count)
+    if notify:
+        _tell(parent, outcome)
+    return outcome
+
+
+def _tell(parent: QWidget | None, outcome: ExportOutcome) -> None:
+    box = QMessageBox(
+        QMessageBox.Icon.Warning if outcome.error else QMessageBox.Icon.Information,
+        "Export contacts",
+        outcome.message,
+        QMessageBox.StandardButton.Ok,
+        parent,
+    )
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.open()  # never exec() from a coroutine
+
+
+__all__ = [
+    "ContactImportDialog",
+    "ExportOutcome",
+    "MappingColumn",
+    "MappingModel",
+    "Page",
+    "PreviewColumn",
+    "PreviewModel",
+    "ReportColumn",
+    "ReportModel",
+    "TargetDelegate",
+    "ask_save_path",
+    "default_export_name",
+    "export_to_csv",
+    "run_import_dialog",
+]
