@@ -1,8 +1,9 @@
 """The ``seedly-desk`` command line.
 
-``seedly-desk sandbox ...`` runs the local API server (both APIs, demo data).
-The window itself arrives with the main-window issue; until then the command
-without a sub-command prints its help.
+``seedly-desk`` opens the window on the saved connections; ``seedly-desk
+--demo`` on a local sandbox with demo data (``--screenshot DIR`` writes a PNG
+per tab and exits). ``seedly-desk sandbox ...`` runs the local API server of
+both APIs on its own.
 """
 
 from __future__ import annotations
@@ -36,7 +37,35 @@ def _port(value: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="seedly-desk", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="seedly-desk",
+        description="Seedly Desk: lead search and Seedly CRM sub-accounts on the desktop.",
+    )
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="run against a local sandbox with demo data (your connections stay untouched)",
+    )
+    parser.add_argument(
+        "--screenshot",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="when every tab has loaded its data, write one PNG per tab to DIR and exit",
+    )
+    parser.add_argument(
+        "--theme",
+        choices=("system", "light", "dark"),
+        default=None,
+        help="colour scheme for this run (default: the saved preference, else the system's)",
+    )
+    parser.add_argument(
+        "--demo-traffic",
+        type=float,
+        default=20.0,
+        metavar="SECONDS",
+        help="with --demo: pace of simulated live activity (default 20; 0 turns it off)",
+    )
     commands = parser.add_subparsers(dest="command")
     sandbox = commands.add_parser(
         "sandbox",
@@ -137,14 +166,23 @@ def _run_sandbox(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(
-        stream=sys.stderr,
-        level=logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "sandbox":
+        logging.basicConfig(
+            stream=sys.stderr,
+            level=logging.INFO,
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        )
         return _run_sandbox(args)
-    parser.print_help()
-    return 0
+    from app.bootstrap import LaunchOptions
+    from app.bootstrap import main as run_app
+
+    return run_app(
+        LaunchOptions(
+            demo=args.demo,
+            screenshot_dir=args.screenshot,
+            theme=args.theme,
+            traffic_seconds=args.demo_traffic or None,
+        )
+    )

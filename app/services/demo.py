@@ -43,7 +43,9 @@ class DemoInfo:
 
 def sandbox_command(data_dir: Path, traffic_seconds: float | None) -> list[str]:
     """The command line of the demo sandbox (the installed app's own ``sandbox`` command)."""
-    command = [sys.executable, "-m", "app", "sandbox", "--host", "127.0.0.1", "--port", "0"]
+    # A PyInstaller bundle is its own executable; a Python install runs the package.
+    program = [sys.executable] if getattr(sys, "frozen", False) else [sys.executable, "-m", "app"]
+    command = [*program, "sandbox", "--host", "127.0.0.1", "--port", "0"]
     command += ["--data", str(data_dir), "--seed", "demo"]
     if traffic_seconds:
         command += ["--traffic", f"{traffic_seconds:g}"]

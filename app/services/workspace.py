@@ -278,24 +278,43 @@ class Workspace:
             for name in list(session.scheduler.jobs):
                 session.scheduler.trigger(name)
 
-    async def replace_key(self, api_key: str) -> None:
-        """Use a new key for the active profile (after a revoked or expired one): saved
-        where the old one was, then polling and the sender resume."""
-        profile = self.profile
-        if profile is None or self.session is None:
-            raise NotActive("Open a connection first.")
-        account = account_name(profile.id)
-        if self.secrets.session.get(account) is not None or profile.demo:
-            self.secrets.use_for_session(account, api_key)
-        else:
-            self.secrets.save(account, api_key)
-        await self.session.replace_key(api_key)
+    async def reconnect(self, profile_id: str) -> ActiveScope | None:
+        """Open ``profile_id`` afresh after its URL or key changed (the key already saved
+        by the connection store): a new client and session on the same sub-account.
+        Nothing queued is lost; it waits in the cache and the new session sends it."""
+        async with self._lock:
+            current = self.active
+            wanted = current.scope.sub_account_id if current is not None else None
+            if self.session is not None:
+                await self.session.close()
+                self.session = None
+            self.profile = None
+            self._close_client(profile_id)
+        profile = self.profiles.get(profile_id)
+        if profile is None:
+            return None
+        if profile.key_kind != "agency":
+            wanted = None  # a replaced sub-account key may have a new local partition id
+        return await self.activate(profile_id, wanted)
 
-    def forget_client(self, profile_id: str) -> None:
-        """Drop a profile's client (its URL or key changed); it is closed in the background."""
+    async def close_profile(self) -> None:
+        """Close the open connection (it was removed): no session afterwards."""
+        async with self._lock:
+            if self.session is not None:
+                await self.session.close()
+                self.session = None
+            if self.profile is not None:
+                self._close_client(self.profile.id)
+            self.profile = None
+
+    def _close_client(self, profile_id: str) -> None:
         client = self._clients.pop(profile_id, None)
         if client is not None:
             self._spawn(client.aclose(), f"close:{profile_id}")
+
+    def forget_client(self, profile_id: str) -> None:
+        """Drop a profile's client (its URL or key changed); it is closed in the background."""
+        self._close_client(profile_id)
 
     def _spawn(self, coro: Any, name: str) -> None:
         task = asyncio.get_running_loop().create_task(coro, name=f"workspace:{name}")

@@ -78,7 +78,14 @@ def search_cache(
     if not text.strip():
         return results
     if "contact" in kinds:
-        for doc in partition.contacts.search(text, limit=limit):
+        docs = partition.contacts.search(text, limit=limit)
+        if "@" in text:
+            # The exact address first: a prefix search also finds "ana.smith12@" for "ana.smith1@".
+            exact = partition.contacts.by_email(text.strip())
+            exact_ids = {d["id"] for d in exact}
+            docs = exact + [d for d in docs if d["id"] not in exact_ids]
+            docs = docs[:limit]
+        for doc in docs:
             details = [doc.get("email"), doc.get("company")]
             phone = doc.get("phone")
             if phone:
@@ -165,6 +172,7 @@ class GlobalSearch(QLineEdit):
         self.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
         self.setMinimumWidth(280)
         self._partition: Partition | None = None
+        self._results_for: str | None = None  # the text the shown results answer
         self._kinds: frozenset[str] = frozenset({"contact"})
         self.model = GlobalSearchModel(self)
         self._popup = QFrame(self, Qt.WindowType.Popup)
@@ -196,6 +204,7 @@ class GlobalSearch(QLineEdit):
         """Search another sub-account's cache (the popup closes, results are cleared)."""
         self._partition = partition
         self._popup.hide()
+        self._results_for = None
         self.model.set_results([])
 
     def set_kinds(self, kinds: frozenset[str]) -> None:
@@ -218,6 +227,7 @@ class GlobalSearch(QLineEdit):
         """Search now and show the popup (hidden when nothing matches)."""
         self._timer.stop()
         partition, text = self._partition, self.text()
+        self._results_for = text
         if partition is None or not text.strip():
             self.model.set_results([])
             self._popup.hide()
@@ -244,10 +254,14 @@ class GlobalSearch(QLineEdit):
         self.setFocus()
 
     def _enter(self) -> None:
-        if self._timer.isActive():
+        # Enter opens the highlighted result, or the first one when the popup was closed
+        # (focus moved, a click elsewhere) while the results still match the text.
+        if self._timer.isActive() or self._results_for != self.text():
             self.run_query()
         index = self._list.currentIndex()
-        if self._popup.isVisible() and index.isValid():
+        if not index.isValid() and self.model.rowCount():
+            index = self.model.index(0)
+        if index.isValid():
             self._choose(index)
 
     def _choose(self, index: QModelIndex) -> None:

@@ -60,7 +60,7 @@ def test_a_sandbox_that_dies_while_starting_says_where_to_look(tmp_path: Path) -
 
 def test_command_line() -> None:
     command = sandbox_command(Path("/data"), 15)
-    assert command[1:4] == ["-m", "app", "sandbox"]
+    assert command[1:4] == ["-m", "app", "sandbox"]  # not frozen: the package runs itself
     assert command[command.index("--port") : command.index("--port") + 2] == ["--port", "0"]
     assert command[-2:] == ["--traffic", "15"]
     assert "--traffic" not in sandbox_command(Path("/data"), None)

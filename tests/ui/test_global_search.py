@@ -149,3 +149,29 @@ def test_switching_partition_clears_and_searches_the_new_one(
     assert box.model.rowCount() == 0  # nothing of the old sub-account stays on screen
     box.run_query()
     assert [r.id for r in box.model.results] == ["c_jane_b"]
+
+
+def test_an_exact_email_comes_first(db: Database) -> None:
+    part = db.partition(DEPLOYMENT, "sub_c")
+    part.contacts.upsert_many(
+        [
+            contact("c_12", "Ana", "Adams", email="ana.smith12@acme.example"),  # sorts first
+            contact("c_1", "Ana", "Smith", email="ana.smith1@acme.example"),
+        ]
+    )
+    results = search_cache(part, "ana.smith1@acme.example", frozenset({"contact"}))
+    assert results[0].id == "c_1"
+
+
+def test_enter_still_opens_a_result_after_the_popup_closed(qtbot: Any, part_a: Partition) -> None:
+    box = GlobalSearch()
+    qtbot.addWidget(box)
+    box.show()
+    box.set_partition(part_a)
+    box.setText("globex")
+    box.run_query()
+    box._popup.hide()  # focus went elsewhere and came back: the results still match
+    chosen: list[str] = []
+    box.activated.connect(lambda _kind, rid: chosen.append(rid))
+    qtbot.keyClick(box, Qt.Key.Key_Return)
+    assert chosen == ["c_john"]

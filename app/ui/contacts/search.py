@@ -207,6 +207,21 @@ class ContactSearchController(QObject):
         """Drop every filter (the search text stays)."""
         self.set_filters(ContactFilters())
 
+    def apply_now(self, text: str = "", filters: ContactFilters | None = None) -> None:
+        """Show ``text`` with ``filters`` at once, on this thread (jumping to a contact).
+
+        Voids every request in flight, so no older answer replaces these rows later."""
+        self._generation += 1
+        self._timer.stop()
+        self._keystroke_at = None
+        self._in_flight = None
+        self._text = text
+        filters = filters or ContactFilters()
+        if filters != self._filters:
+            self._filters = filters
+            self.filtersChanged.emit(filters)
+        self._model.set_query(text or None, filters)
+
     def set_partition(self, partition: Partition | None) -> None:
         """Switch sub-account: void every request and show the new partition at once.
 

@@ -1,0 +1,269 @@
+"""The composition root: builds settings, cache, services and the window, runs the loop.
+
+One place creates the ``QApplication`` and the qasync loop. The app runs as
+one coroutine (``_run``) on that loop: it opens the window, opens the active
+connection (or the demo), and waits until the window is closed; then every
+task, the session, the clients, the cache and the demo sandbox are shut down
+and awaited, each bounded by a timeout, before the process exits.
+
+``--demo`` starts the sandbox as a child process (its data under the app's
+data directory in ``demo/``) and works on a demo connection whose key lives
+in memory only: the user's own connections, cache and keyring are untouched.
+``--screenshot DIR`` waits until every tab has its data, writes one PNG per
+tab and exits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import logging.handlers
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtWidgets import QApplication
+
+from app.services.demo import DemoError, DemoInfo, DemoSandbox
+from app.services.workspace import Workspace
+from app.settings.logs import install as install_redaction
+from app.settings.paths import AppPaths
+from app.settings.profiles import Profile, ProfileStore, SubAccountRef
+from app.settings.secrets import Secrets, SessionSecrets, account_name
+from app.ui.async_qt import BusBridge, TaskSet, create_loop
+from app.ui.main_window import MainWindow, app_icon
+from app.ui.theme import THEME_MODES, Theme
+
+log = logging.getLogger(__name__)
+
+SHUTDOWN_TIMEOUT = 5.0
+SCREENSHOT_TIMEOUT = 120.0
+SCREENSHOT_SIZE = (1360, 860)
+DEMO_PROFILE_ID = "demo"
+DEMO_CACHE_KEY = "sandbox://demo"
+
+
+@dataclass(frozen=True)
+class LaunchOptions:
+    """What the command line asked for."""
+
+    demo: bool = False
+    screenshot_dir: Path | None = None
+    theme: str | None = None
+    traffic_seconds: float | None = 20.0
+
+
+def setup_logging(paths: AppPaths, *, verbose: bool = False) -> None:
+    """Log to stderr and to a rotating file in the log directory, keys always redacted."""
+    root = logging.getLogger()
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if not any(isinstance(h, logging.StreamHandler) for h in root.handlers):
+        stream = logging.StreamHandler(sys.stderr)
+        stream.setFormatter(fmt)
+        stream.setLevel(logging.WARNING)
+        root.addHandler(stream)
+    paths.log_dir.mkdir(parents=True, exist_ok=True)
+    file_handler = logging.handlers.RotatingFileHandler(
+        paths.log_dir / "seedly-desk.log", maxBytes=2_000_000, backupCount=3, encoding="utf-8"
+    )
+    file_handler.setFormatter(fmt)
+    root.addHandler(file_handler)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    install_redaction(root)
+
+
+def demo_profile(info: DemoInfo) -> Profile:
+    """The in-memory connection to the demo sandbox (never saved)."""
+    return Profile(
+        id=DEMO_PROFILE_ID,
+        name="Demo agency",
+        deployment_url=info.seedly_url,
+        key_kind="agency",
+        demo=True,
+        sub_accounts=[SubAccountRef(id=s["id"], name=s["name"]) for s in info.subaccounts],
+        cache_deployment=DEMO_CACHE_KEY,
+    )
+
+
+def _warm_up_phone_rules() -> None:
+    from app.core.phones import format_phone
+
+    format_phone("+16175550101")
+
+
+class Application:
+    """One run of the app: the objects ``main`` builds and the coroutine it runs."""
+
+    def __init__(
+        self,
+        qt_app: QApplication,
+        options: LaunchOptions,
+        paths: AppPaths,
+        *,
+        loop: asyncio.AbstractEventLoop | None = None,
+    ) -> None:
+        """Build everything; ``loop`` is the qasync loop to use (tests pass theirs)."""
+        self.qt_app = qt_app
+        self.options = options
+        self.paths = paths
+        self.loop = loop or create_loop(qt_app)
+        self.tasks = TaskSet("ui", loop=self.loop)
+        self.demo: DemoSandbox | None = None
+        if options.demo:
+            demo_dir = paths.demo_dir
+            # The demo keeps its own cache and settings and never touches the keyring.
+            self.workspace = Workspace.open(
+                paths,
+                secrets=Secrets(persistent=SessionSecrets()),
+                cache_path=demo_dir / "cache.sqlite3",
+                profiles_path=demo_dir / "profiles.json",
+                persist=False,
+            )
+            settings_path = demo_dir / "window.ini"
+        else:
+            self.workspace = Workspace.open(paths)
+            settings_path = paths.config_dir / "window.ini"
+        preference = self.workspace.profiles.data.preferences.theme
+        mode = options.theme or (preference if preference in THEME_MODES else "system")
+        self.theme = Theme(qt_app, mode)  # type: ignore[arg-type]
+        self.bridge = BusBridge(self.workspace.bus)
+        self.settings = QSettings(str(settings_path), QSettings.Format.IniFormat)
+        self.window = MainWindow(self.workspace, self.bridge, self.tasks, self.theme, self.settings)
+        self._closed = asyncio.Event()
+        self._shut_down = False
+        self.window.closed.connect(self._closed.set)
+        self._add_areas()
+        self._connect_dialogs()
+
+    def _add_areas(self) -> None:
+        from app.ui.contacts.tab import ContactsTab
+
+        self.window.add_area(ContactsTab(self.workspace, self.bridge, self.tasks, self.window))
+
+    def _connect_dialogs(self) -> None:
+        from app.ui.connection_flow import ConnectionFlow
+
+        self.connections = ConnectionFlow(self.window, self.workspace, self.tasks)
+
+    # ------------------------------------------------------------------ running
+
+    async def run(self) -> int:
+        """Show the window, open a connection, wait for the window to close."""
+        if self.options.screenshot_dir is None:
+            self.window.restore_state()
+        else:
+            self.window.resize(SCREENSHOT_SIZE[0], SCREENSHOT_SIZE[1])  # the same every time
+        self.window.show()
+        # phonenumbers loads its metadata on first use (~0.2 s): not on the GUI thread.
+        self.tasks.spawn(asyncio.to_thread(_warm_up_phone_rules), "warm-up")
+        if self.workspace.settings_problem:
+            self.window.key_banner.show_message("warning", self.workspace.settings_problem)
+        exit_code = 0
+        if self.options.demo:
+            opened = await self._open_demo()
+        else:
+            opened = await self._open_saved()
+        if self.options.screenshot_dir is not None:
+            exit_code = 0 if opened else 1
+            if opened:
+                exit_code = await self._screenshots(self.options.screenshot_dir)
+            self.window.close()
+            return exit_code
+        await self._closed.wait()
+        return exit_code
+
+    async def _open_saved(self) -> bool:
+        data = self.workspace.profiles.data
+        profile_id = data.active_profile_id or (data.profiles[0].id if data.profiles else None)
+        if profile_id is None:
+            self.window.refresh_pickers()
+            QTimer.singleShot(0, self.connections.add_connection)
+            return False
+        return await self.window.activate(profile_id)
+
+    async def _open_demo(self) -> bool:
+        self.window.welcome.set_content(
+            "sync",
+            "Starting the demo…",
+            "A local sandbox of Seedly CRM with two demo sub-accounts is starting.",
+        )
+        self.window.pages.setCurrentWidget(self.window.welcome)
+        self.demo = DemoSandbox(
+            self.paths.demo_dir / "sandbox", traffic_seconds=self.options.traffic_seconds
+        )
+        try:
+            info = await asyncio.to_thread(self.demo.start)
+        except DemoError as exc:
+            self.window.welcome.set_content("error", "The demo could not start", str(exc))
+            return False
+        profile = demo_profile(info)
+        store: ProfileStore = self.workspace.profiles
+        store.upsert(profile)
+        store.data.active_profile_id = profile.id
+        self.workspace.secrets.use_for_session(account_name(profile.id), info.agency_key)
+        return await self.window.activate(profile.id)
+
+    async def _screenshots(self, directory: Path) -> int:
+        deadline = time.monotonic() + SCREENSHOT_TIMEOUT
+        while not self.window.all_loaded():
+            if time.monotonic() > deadline:
+                log.error("screenshot: the tabs did not load within %.0f s", SCREENSHOT_TIMEOUT)
+                return 1
+            await asyncio.sleep(0.1)
+        from app.ui.screenshot import save_tab_screenshots
+
+        written = await save_tab_screenshots(self.window, directory)
+        for path in written:
+            print(path)
+        return 0
+
+    async def shutdown(self) -> None:
+        """Stop everything, each part bounded, in dependency order (once)."""
+        if self._shut_down:
+            return
+        self._shut_down = True
+        for area in self.window.areas.values():
+            stop = getattr(area, "shutdown", None)
+            if stop is not None:
+                try:
+                    await asyncio.wait_for(stop(), SHUTDOWN_TIMEOUT)
+                except Exception:
+                    log.exception("an area did not stop cleanly")
+        await self.tasks.shutdown(SHUTDOWN_TIMEOUT)
+        await self.workspace.shutdown(SHUTDOWN_TIMEOUT)
+        self.bridge.detach()
+        if self.demo is not None:
+            await asyncio.to_thread(self.demo.stop)
+
+
+def main(options: LaunchOptions, argv: list[str] | None = None) -> int:
+    """Run the app until its window closes; the process exit code."""
+    paths = AppPaths.default().ensure()
+    setup_logging(paths)
+    qt_app = QApplication.instance() or QApplication(argv or sys.argv[:1])
+    assert isinstance(qt_app, QApplication)
+    qt_app.setApplicationName("Seedly Desk")
+    qt_app.setOrganizationName("Seedly")
+    qt_app.setDesktopFileName("seedly-desk")
+    qt_app.setWindowIcon(app_icon())
+    qt_app.setQuitOnLastWindowClosed(False)  # the run coroutine decides when to stop
+    app = Application(qt_app, options, paths)
+    loop = app.loop
+    exit_code = 1
+    try:
+        exit_code = loop.run_until_complete(app.run())
+    except Exception:
+        log.exception("the app stopped on an unexpected error")
+    finally:
+        try:
+            loop.run_until_complete(asyncio.wait_for(app.shutdown(), SHUTDOWN_TIMEOUT * 3))
+        except Exception:
+            log.exception("shutdown did not finish cleanly")
+        loop.close()
+    return exit_code
+
+
+__all__ = ["Application", "LaunchOptions", "demo_profile", "main", "setup_logging"]

@@ -1,0 +1,875 @@
+"""The Contacts tab: search, filters, the lazily loaded table, the detail pane, bulk actions.
+
+Everything shown comes from the local cache of the active sub-account
+(``ContactsTableModel`` over one ``Partition``); the sync service keeps the
+cache current and its change events update rows in place. Writes go through
+the workspace's ``ContactService`` (validated first, only changed fields
+sent). Bulk actions run one contact at a time within the write rate limit,
+with progress, Cancel and a summary of what failed and why.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, QSettings, Qt, Signal
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QRadioButton,
+    QSplitter,
+    QStackedWidget,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.constants import LIFECYCLE_STAGES
+from app.services.contact_import import ContactImporter
+from app.services.bulk import BulkAction, BulkKind, BulkProgress, BulkReport, BulkRunner
+from app.services.bus import ContactsChanged, SessionChanged, SyncStatus
+from app.services.workspace import Workspace
+from app.storage import ContactFilters, Partition
+from app.ui.async_qt import BusBridge, TaskSet, await_signal
+from app.ui.contacts.detail import ContactDetailPane
+from app.ui.contacts.import_dialog import ContactImportDialog, export_to_csv
+from app.ui.contacts.model import STAGE_LABELS, ContactsTableModel
+from app.ui.contacts.search import ContactSearchController
+from app.ui.theme import Spacing, icon
+from app.ui.widgets import Banner, EmptyState
+
+log = logging.getLogger(__name__)
+
+ROW_HEIGHT = 28
+JUMP_LOAD_LIMIT = 5000
+"""Rows the table may load to reach a contact chosen in the global search."""
+SETTINGS_GROUP = "contacts"
+
+
+def _eta_words(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    if seconds < 60:
+        return "less than a minute left"
+    minutes = round(seconds / 60)
+    return f"about {minutes} minute{'s' if minutes != 1 else ''} left"
+
+
+class TagsDialog(QDialog):
+    """Asks which tags to add to or remove from the selected contacts."""
+
+    def __init__(self, count: int, known_tags: list[str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Tag contacts")
+        layout = QVBoxLayout(self)
+        layout.setSpacing(Spacing.M)
+        noun = "contact" if count == 1 else "contacts"
+        layout.addWidget(QLabel(f"Change the tags of {count:,} selected {noun}.", self))
+        form = QFormLayout()
+        self.tags = QLineEdit(self)
+        self.tags.setPlaceholderText("e.g. vip, newsletter")
+        from PySide6.QtWidgets import QCompleter
+
+        completer = QCompleter(known_tags, self)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.tags.setCompleter(completer)
+        form.addRow("Tags", self.tags)
+        layout.addLayout(form)
+        self.add = QRadioButton("Add these tags", self)
+        self.remove = QRadioButton("Remove these tags", self)
+        self.add.setChecked(True)
+        layout.addWidget(self.add)
+        layout.addWidget(self.remove)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        self.ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok.setText("Apply")
+        self.ok.setEnabled(False)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.tags.textChanged.connect(lambda _t: self.ok.setEnabled(bool(self.chosen_tags())))
+
+    def chosen_tags(self) -> tuple[str, ...]:
+        """The tags typed, trimmed, without duplicates (case-insensitive)."""
+        seen: set[str] = set()
+        tags = []
+        for raw in self.tags.text().replace(";", ",").split(","):
+            tag = raw.strip()
+            if tag and tag.casefold() not in seen:
+                seen.add(tag.casefold())
+                tags.append(tag)
+        return tuple(tags)
+
+    def action(self) -> BulkAction:
+        """The bulk action the dialog describes."""
+        kind = BulkKind.ADD_TAGS if self.add.isChecked() else BulkKind.REMOVE_TAGS
+        return BulkAction(kind, tags=self.chosen_tags())
+
+
+class JobBar(QFrame):
+    """A bulk action in progress: what it does, a progress bar, the ETA and Cancel."""
+
+    cancelRequested = Signal()
+    """The user pressed Cancel."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setProperty("severity", "info")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(Spacing.M, Spacing.S, Spacing.S, Spacing.S)
+        layout.setSpacing(Spacing.M)
+        self.label = QLabel(self)
+        self.bar = QProgressBar(self)
+        self.bar.setMaximumWidth(260)
+        self.eta = QLabel(self)
+        self.eta.setProperty("muted", True)
+        self.cancel = QPushButton("Cancel", self)
+        self.cancel.clicked.connect(self.cancelRequested)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(self.bar)
+        layout.addWidget(self.eta)
+        layout.addWidget(self.cancel)
+        self.hide()
+
+    def start(self, text: str, total: int) -> None:
+        """Show the bar for a job of ``total`` steps."""
+        self.label.setText(text + "…")
+        self.bar.setRange(0, max(1, total))
+        self.bar.setValue(0)
+        self.eta.setText("")
+        self.cancel.setEnabled(True)
+        self.show()
+
+    def progress(self, progress: BulkProgress) -> None:
+        """Move the bar."""
+        self.bar.setValue(progress.done)
+        self.eta.setText(
+            f"{progress.done:,} of {progress.total:,} · {_eta_words(progress.eta_seconds)}"
+        )
+
+
+class ContactsTab(QWidget):
+    """The Contacts area of the main window (see the module docstring)."""
+
+    area_name = "contacts"
+    title = "Contacts"
+    icon_name = "contacts"
+
+    loadedChanged = Signal(bool)
+    """True once the shown sub-account's contacts are on screen (for ``--screenshot``)."""
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        bridge: BusBridge,
+        tasks: TaskSet,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.workspace = workspace
+        self.tasks = tasks
+        self.model = ContactsTableModel(self)
+        self.search = ContactSearchController(self.model, self)
+        self._partition: Partition | None = None
+        self._syncing = False
+        self._bulk: BulkRunner | None = None
+        self._current_id: str | None = None  # the table's current contact (shown in the pane)
+        self._build()
+        bridge.sessionChanged.connect(self._on_session)
+        bridge.contactsChanged.connect(self._on_contacts_changed)
+        bridge.syncStatusChanged.connect(self._on_sync_status)
+        self.search.countChanged.connect(self._show_count)
+        self.search.choicesChanged.connect(self._refresh_choices)
+        self.search.searchFailed.connect(lambda text: self.banner.show_message("danger", text))
+        self.model.loadFailed.connect(lambda text: self.banner.show_message("danger", text))
+        self.model.modelReset.connect(self._after_reset)
+        active = workspace.active
+        self.set_partition(active.partition if active else None)
+
+    # ------------------------------------------------------------------ building
+
+    def _build(self) -> None:
+        root = QVBoxLayout(self)
+        root.setContentsMargins(Spacing.M, Spacing.M, Spacing.M, Spacing.S)
+        root.setSpacing(Spacing.S)
+
+        self.banner = Banner(self)
+        root.addWidget(self.banner)
+
+        # Search and filters.
+        bar = QHBoxLayout()
+        bar.setSpacing(Spacing.S)
+        self.search_box = QLineEdit(self)
+        self.search_box.setPlaceholderText("Search names, emails, companies, phones, tags")
+        self.search_box.setClearButtonEnabled(True)
+        self.search_box.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
+        self.search_box.setMinimumWidth(300)
+        self.search_box.textChanged.connect(self.search.set_text)
+        self.search_box.returnPressed.connect(self.search.search_now)
+        bar.addWidget(self.search_box, 2)
+
+        self.stage_filter = QComboBox(self)
+        self.stage_filter.addItem("Any stage", None)
+        for stage in LIFECYCLE_STAGES:
+            self.stage_filter.addItem(STAGE_LABELS[stage], stage)
+        self.stage_filter.currentIndexChanged.connect(
+            lambda _i: self.search.set_lifecycle_stage(self.stage_filter.currentData())
+        )
+        bar.addWidget(self.stage_filter)
+
+        self.tags_button = QToolButton(self)
+        self.tags_button.setText("Tags")
+        self.tags_button.setIcon(icon("tag"))
+        self.tags_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.tags_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.tags_menu = QMenu(self.tags_button)
+        self.tags_button.setMenu(self.tags_menu)
+        bar.addWidget(self.tags_button)
+
+        self.source_filter = QComboBox(self)
+        self.source_filter.currentIndexChanged.connect(
+            lambda _i: self.search.set_source(self.source_filter.currentData())
+        )
+        bar.addWidget(self.source_filter)
+
+        self.assignee_filter = QComboBox(self)
+        self.assignee_filter.currentIndexChanged.connect(self._assignee_chosen)
+        bar.addWidget(self.assignee_filter)
+
+        self.phone_filter = QComboBox(self)
+        self.phone_filter.addItem("Any phone", None)
+        self.phone_filter.addItem("Has a phone", True)
+        self.phone_filter.addItem("No phone", False)
+        self.phone_filter.currentIndexChanged.connect(
+            lambda _i: self.search.set_has_phone(self.phone_filter.currentData())
+        )
+        bar.addWidget(self.phone_filter)
+
+        self.clear_filters = QPushButton("Clear filters", self)
+        self.clear_filters.setFlat(True)
+        self.clear_filters.clicked.connect(self._clear_filters)
+        self.clear_filters.hide()
+        bar.addWidget(self.clear_filters)
+        bar.addStretch(1)
+        root.addLayout(bar)
+
+        # Actions and the count.
+        actions = QHBoxLayout()
+        actions.setSpacing(Spacing.S)
+        self.count_label = QLabel(self)
+        self.count_label.setProperty("muted", True)
+        actions.addWidget(self.count_label)
+        actions.addStretch(1)
+        self.selection_label = QLabel(self)
+        self.selection_label.setProperty("muted", True)
+        actions.addWidget(self.selection_label)
+        self.tag_button = self._tool("tag", "Tag…", self._bulk_tags)
+        self.stage_button = self._tool("stage", "Stage", None)
+        stage_menu = QMenu(self.stage_button)
+        for stage in LIFECYCLE_STAGES:
+            stage_menu.addAction(STAGE_LABELS[stage]).triggered.connect(
+                lambda _checked=False, s=stage: self._bulk_stage(s)
+            )
+        self.stage_button.setMenu(stage_menu)
+        self.stage_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.delete_button = self._tool("delete", "Delete…", self._bulk_delete)
+        for button in (self.tag_button, self.stage_button, self.delete_button):
+            actions.addWidget(button)
+        separator = QFrame(self)
+        separator.setFrameShape(QFrame.Shape.VLine)
+        actions.addWidget(separator)
+        self.import_button = self._tool("import", "Import…", self._import)
+        self.export_button = self._tool("export", "Export…", self._export)
+        self.new_button = self._tool("add", "New contact", self._new_contact)
+        self.new_button.setShortcut(QKeySequence("Ctrl+N"))
+        for button in (self.import_button, self.export_button, self.new_button):
+            actions.addWidget(button)
+        root.addLayout(actions)
+
+        self.job_bar = JobBar(self)
+        self.job_bar.cancelRequested.connect(self._cancel_bulk)
+        root.addWidget(self.job_bar)
+
+        # The table and the detail pane.
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.stack = QStackedWidget(self.splitter)
+        self.table = QTableView(self.stack)
+        self.table.setModel(self.model)
+        # The indicator first: enabling sorting sorts by whatever the header shows.
+        self.table.horizontalHeader().setSortIndicator(
+            self.model.sort_column, self.model.sort_order
+        )
+        self.table.setSortingEnabled(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.setShowGrid(False)
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.table.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        vertical = self.table.verticalHeader()
+        vertical.setVisible(False)
+        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        vertical.setDefaultSectionSize(ROW_HEIGHT)
+        header = self.table.horizontalHeader()
+        header.setSectionsMovable(True)
+        header.setHighlightSections(False)
+        header.setStretchLastSection(True)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(self._column_menu)
+        header.setSortIndicator(self.model.sort_column, self.model.sort_order)
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.table.selectionModel().currentRowChanged.connect(self._current_changed)
+        self.empty = EmptyState(self.stack)
+        self.empty.actionClicked.connect(self._empty_action)
+        self.stack.addWidget(self.table)
+        self.stack.addWidget(self.empty)
+        self.detail = ContactDetailPane(self.splitter)
+        self.detail.setMinimumWidth(340)
+        self.detail.contactCreated.connect(self._select_contact)
+        self.detail.contactDeleted.connect(lambda _cid: self.table.clearSelection())
+        self.detail.leaveDeclined.connect(self._reselect_shown)
+        self.splitter.addWidget(self.stack)
+        self.splitter.addWidget(self.detail)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setSizes([880, 480])  # until the user's own split is restored
+        self.splitter.setChildrenCollapsible(False)
+        root.addWidget(self.splitter, 1)
+        self._selection_changed()
+        self._default_columns()
+
+    def _tool(self, icon_name: str, text: str, slot: Callable[[], Any] | None) -> QToolButton:
+        button = QToolButton(self)
+        button.setIcon(icon(icon_name))
+        button.setText(text)
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        button.setAutoRaise(True)
+        if slot is not None:
+            button.clicked.connect(slot)
+        return button
+
+    # ------------------------------------------------------------------ scope
+
+    def set_partition(self, partition: Partition | None) -> None:
+        """Show another sub-account's contacts at once (cached rows, then the sync's)."""
+        self._partition = partition
+        self._current_id = None
+        self.banner.hide()
+        # The pane first: the table's reset may select (and show) the first contact.
+        self.detail.set_partition(partition, self._service_factory if partition else None)
+        self.search.set_partition(partition)
+        self._apply_columns()
+        self._update_empty()
+        self.loadedChanged.emit(self.is_loaded())
+
+    def _service_factory(self) -> Any:
+        return self.workspace.contact_service()
+
+    def _on_session(self, event: SessionChanged) -> None:
+        active = self.workspace.active
+        partition = active.partition if active and active.scope == event.scope else None
+        if partition is None and event.scope is not None:
+            partition = self.workspace.db.partition(
+                event.scope.deployment, event.scope.sub_account_id
+            )
+        self._syncing = True
+        self.set_partition(partition)
+
+    def _on_contacts_changed(self, event: ContactsChanged) -> None:
+        self.model.refresh(event)
+        shown = self.detail.contact_id
+        partition = self._partition
+        if (
+            shown is None
+            or partition is None
+            or event.scope.sub_account_id != partition.sub_account_id
+        ):
+            return
+        if shown in event.deleted:
+            self.detail.contact_removed(shown)
+        elif shown in event.ids or event.full:
+            doc = partition.contacts.get(shown)
+            if doc is None:
+                self.detail.contact_removed(shown)
+            else:
+                self.detail.refresh_contact(doc)
+
+    def has_unsaved_changes(self) -> bool:
+        """Whether the detail pane holds edits that were not saved."""
+        return self.detail.has_unsaved_changes()
+
+    async def confirm_leave(self) -> bool:
+        """Before a switch or quit: let the user save or discard pending edits (False: stay)."""
+        if not self.detail.has_unsaved_changes():
+            return True
+        return await self.detail.resolve_unsaved_changes()
+
+    async def shutdown(self) -> None:
+        """Stop the pane's and the search's background work (on quit)."""
+        self.search.close()
+        await self.detail.shutdown()
+        self.model.set_partition(None)  # no late refresh may read a closed cache
+
+    def _reselect_shown(self) -> None:
+        shown = self.detail.contact_id
+        if shown:
+            row = self.model.row_of(shown)
+            if row >= 0:
+                self.table.selectionModel().blockSignals(True)
+                self._select_row(row)
+                self.table.selectionModel().blockSignals(False)
+
+    def _on_sync_status(self, status: SyncStatus) -> None:
+        partition = self._partition
+        if partition is None or status.scope is None:
+            return
+        if status.scope.sub_account_id != partition.sub_account_id:
+            return
+        self._syncing = status.state == "syncing"
+        self._update_empty()
+        self.loadedChanged.emit(self.is_loaded())
+
+    def is_loaded(self) -> bool:
+        """Whether the contacts of the shown sub-account are on screen (or known to be none)."""
+        if self._partition is None:
+            return False
+        # Complete once a whole walk of the sub-account's contacts is in the cache (the
+        # first sync, or an earlier run's) and what is cached is on screen.
+        has_synced = self._partition.state.get_state("contacts_full_ms") is not None
+        return has_synced and (self.model.rowCount() > 0 or not self._syncing)
+
+    # ------------------------------------------------------------------ filters
+
+    def _refresh_choices(self) -> None:
+        choices = self.search.filter_choices()
+        filters = self.search.filters
+        self.tags_menu.clear()
+        if not choices.tags:
+            none = self.tags_menu.addAction("No tags in this sub-account")
+            none.setEnabled(False)
+        for tag in choices.tags:
+            action = self.tags_menu.addAction(tag)
+            action.setCheckable(True)
+            action.setChecked(tag in filters.tags)
+            action.toggled.connect(self._tags_chosen)
+        self._fill_combo(self.source_filter, "Any source", choices.sources, filters.source)
+        self.assignee_filter.blockSignals(True)
+        self.assignee_filter.clear()
+        self.assignee_filter.addItem("Anyone", None)
+        self.assignee_filter.addItem("Unassigned", "")
+        for user in choices.assignees:
+            self.assignee_filter.addItem(user, user)
+        wanted = "" if filters.unassigned else filters.assigned_to
+        self.assignee_filter.setCurrentIndex(max(0, self.assignee_filter.findData(wanted)))
+        self.assignee_filter.blockSignals(False)
+        self._update_filter_state(filters)
+
+    @staticmethod
+    def _fill_combo(combo: QComboBox, any_text: str, values: Any, current: str | None) -> None:
+        combo.blockSignals(True)
+        combo.clear()
+        combo.addItem(any_text, None)
+        for value in values:
+            combo.addItem(value, value)
+        combo.setCurrentIndex(max(0, combo.findData(current)))
+        combo.blockSignals(False)
+
+    def _tags_chosen(self) -> None:
+        tags = [a.text() for a in self.tags_menu.actions() if a.isCheckable() and a.isChecked()]
+        self.search.set_tags(tags)
+        self._update_filter_state(self.search.filters)
+
+    def _assignee_chosen(self) -> None:
+        value = self.assignee_filter.currentData()
+        if value == "":
+            self.search.set_unassigned(True)
+        else:
+            self.search.set_assigned_to(value)
+        self._update_filter_state(self.search.filters)
+
+    def _update_filter_state(self, filters: ContactFilters) -> None:
+        active = filters != ContactFilters()
+        self.clear_filters.setVisible(active)
+        self.tags_button.setText(f"Tags ({len(filters.tags)})" if filters.tags else "Tags")
+
+    def _clear_filters(self) -> None:
+        for combo in (
+            self.stage_filter,
+            self.source_filter,
+            self.assignee_filter,
+            self.phone_filter,
+        ):
+            combo.blockSignals(True)
+            combo.setCurrentIndex(0)
+            combo.blockSignals(False)
+        for action in self.tags_menu.actions():
+            action.blockSignals(True)
+            action.setChecked(False)
+            action.blockSignals(False)
+        self.search.clear_filters()
+        self._update_filter_state(self.search.filters)
+
+    def _show_count(self, total: int) -> None:
+        filtered = bool(self.search.text.strip()) or self.search.filters != ContactFilters()
+        noun = "contact" if total == 1 else "contacts"
+        if filtered:
+            self.count_label.setText(f"{total:,} matching {noun}")
+        else:
+            self.count_label.setText(f"{total:,} {noun}")
+        self._update_empty()
+        self.loadedChanged.emit(self.is_loaded())
+
+    def _update_empty(self) -> None:
+        if self._partition is None:
+            self.empty.set_content(
+                "contacts", "No sub-account open", "Connect to Seedly CRM first."
+            )
+            self.stack.setCurrentWidget(self.empty)
+            return
+        if self.model.total_count > 0:
+            self.stack.setCurrentWidget(self.table)
+            return
+        filtered = bool(self.search.text.strip()) or self.search.filters != ContactFilters()
+        if filtered:
+            self.empty.set_content(
+                "search",
+                "No matching contacts",
+                "Nothing in this sub-account matches the search and filters.",
+                "Clear search and filters",
+            )
+        elif self._syncing or self._partition.state.get_state("contacts_full_ms") is None:
+            self.empty.set_content(
+                "sync", "Loading contacts…", "The first sync of this sub-account is running."
+            )
+        else:
+            self.empty.set_content(
+                "contacts", "No contacts yet", "Create one or import a CSV file.", "New contact"
+            )
+        self.stack.setCurrentWidget(self.empty)
+
+    def _empty_action(self) -> None:
+        if self.empty.button.text() == "New contact":
+            self._new_contact()
+        else:
+            self.search_box.clear()
+            self._clear_filters()
+
+    def _after_reset(self) -> None:
+        self._update_empty()
+        # Master-detail: with nothing chosen yet, the first contact is shown (no focus taken).
+        if (
+            self.model.rowCount()
+            and not self.table.selectionModel().hasSelection()
+            and self.detail.contact_id is None
+            and not self.detail.is_editing()
+        ):
+            self._select_row(0)
+        header = self.table.horizontalHeader()
+        header.setSortIndicator(self.model.sort_column, self.model.sort_order)
+
+    # ------------------------------------------------------------------ columns
+
+    def _default_columns(self) -> None:
+        widths = {"name": 200, "email": 240, "phone": 150, "company": 180, "lifecycleStage": 100}
+        widths |= {"tags": 160, "assignedTo": 140, "engagementScore": 70, "updatedAt": 110}
+        self._column_widths: dict[str, int] = widths
+        self._hidden_columns: set[str] | None = None  # None: each column's default
+
+    def _apply_columns(self) -> None:
+        header = self.table.horizontalHeader()
+        for index, spec in enumerate(self.model.columns):
+            hidden = (
+                not spec.default_visible
+                if self._hidden_columns is None
+                else spec.key in self._hidden_columns
+            )
+            self.table.setColumnHidden(index, hidden)
+            header.resizeSection(index, self._column_widths.get(spec.key, 140))
+
+    def _column_menu(self, position: QPoint) -> None:
+        menu = QMenu(self)
+        for index, spec in enumerate(self.model.columns):
+            action = menu.addAction(spec.label)
+            action.setCheckable(True)
+            action.setChecked(not self.table.isColumnHidden(index))
+            action.setEnabled(index != 0)  # the name always stays
+            action.toggled.connect(lambda on, i=index: self._toggle_column(i, on))
+        menu.popup(self.table.horizontalHeader().mapToGlobal(position))
+
+    def _toggle_column(self, index: int, visible: bool) -> None:
+        self.table.setColumnHidden(index, not visible)
+        self._hidden_columns = {
+            spec.key for i, spec in enumerate(self.model.columns) if self.table.isColumnHidden(i)
+        }
+
+    def save_state(self, settings: QSettings) -> None:
+        """Column choice and widths, the splitter, the sort order."""
+        header = self.table.horizontalHeader()
+        for index, spec in enumerate(self.model.columns):
+            if not self.table.isColumnHidden(index):
+                self._column_widths[spec.key] = header.sectionSize(index)
+        settings.beginGroup(SETTINGS_GROUP)
+        settings.setValue("columnWidths", json.dumps(self._column_widths))
+        hidden = None if self._hidden_columns is None else sorted(self._hidden_columns)
+        settings.setValue("hiddenColumns", json.dumps(hidden))
+        settings.setValue("splitter", self.splitter.saveState())
+        settings.setValue(
+            "sort", json.dumps([self.model.query.sort_key, self.model.query.descending])
+        )
+        settings.endGroup()
+
+    def restore_state(self, settings: QSettings) -> None:
+        """Restore what ``save_state`` kept (bad or missing values are ignored)."""
+        settings.beginGroup(SETTINGS_GROUP)
+        try:
+            widths = json.loads(str(settings.value("columnWidths", "{}")))
+            if isinstance(widths, dict):
+                self._column_widths |= {
+                    str(k): int(v) for k, v in widths.items() if isinstance(v, int) and v > 20
+                }
+            hidden = json.loads(str(settings.value("hiddenColumns", "null")))
+            if isinstance(hidden, list):
+                self._hidden_columns = {str(k) for k in hidden}
+            splitter = settings.value("splitter")
+            if splitter is not None:
+                self.splitter.restoreState(splitter)
+            sort = json.loads(str(settings.value("sort", "null")))
+            if isinstance(sort, list) and len(sort) == 2:
+                column = self.model.column_of(str(sort[0]))
+                if column >= 0:
+                    order = Qt.SortOrder.DescendingOrder if sort[1] else Qt.SortOrder.AscendingOrder
+                    self.model.sort(column, order)
+        except (ValueError, TypeError) as exc:
+            log.info("ignored unreadable contacts tab settings: %s", exc)
+        finally:
+            settings.endGroup()
+        self._apply_columns()
+
+    # ------------------------------------------------------------------ selection and detail
+
+    def selected_ids(self) -> list[str]:
+        """Ids of the selected (loaded) rows, in row order."""
+        rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
+        return self.model.ids_at(rows)
+
+    def _selection_changed(self, *_: Any) -> None:
+        count = len(self.table.selectionModel().selectedRows())
+        for button in (self.tag_button, self.stage_button, self.delete_button):
+            button.setEnabled(count > 0 and self._bulk is None)
+        self.selection_label.setText(f"{count:,} selected" if count > 1 else "")
+
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        contact_id = self.model.id_at(current.row()) if current.isValid() else None
+        if contact_id == self._current_id:
+            return  # the same contact moved (a sync re-sorted the rows): nothing to show anew
+        self._current_id = contact_id
+        if contact_id:
+            self.detail.show_contact(contact_id)
+
+    def show_contact(self, contact_id: str) -> bool:
+        """Show ``contact_id`` in the pane and select it in the table (the global search).
+
+        Rows load until it appears; when the search or filters hide it they are cleared
+        first, and when it sorts beyond the first ``JUMP_LOAD_LIMIT`` rows the table is
+        narrowed to it (its email or name in the search box) rather than loading
+        thousands of rows. Returns False when the cache does not know the contact.
+        """
+        partition = self._partition
+        doc = partition.contacts.get(contact_id) if partition is not None else None
+        if doc is None:
+            return False
+        self.model.flush_changes()  # pending sync changes first: they may move rows
+        row = self.model.row_of(contact_id)
+        if row < 0 and (self.search.text or self.search.filters != ContactFilters()):
+            self._set_box_text("")
+            self._reset_filter_widgets()
+            self.search.apply_now()
+            row = self.model.row_of(contact_id)
+        row = self._load_until(contact_id)
+        if row < 0:
+            narrow = str(
+                doc.get("email")
+                or " ".join(str(doc.get(k) or "") for k in ("firstName", "lastName"))
+            ).strip()
+            self._set_box_text(narrow)
+            self.search.apply_now(narrow)
+            row = self.model.row_of(contact_id)
+        self.detail.show_contact(contact_id)
+        if row >= 0:
+            self._select_row(row)
+        return True
+
+    def _set_box_text(self, text: str) -> None:
+        self.search_box.blockSignals(True)
+        self.search_box.setText(text)
+        self.search_box.blockSignals(False)
+
+    def _load_until(self, contact_id: str) -> int:
+        """Load pages until ``contact_id`` is a row (at most ``JUMP_LOAD_LIMIT`` rows); its row."""
+        root = QModelIndex()
+        row = self.model.row_of(contact_id)
+        while row < 0 and self.model.canFetchMore(root) and self.model.rowCount() < JUMP_LOAD_LIMIT:
+            self.model.fetchMore(root)
+            row = self.model.row_of(contact_id)
+        return row
+
+    def _select_contact(self, contact_id: str) -> None:
+        """A contact was just created in the pane: select its row (the pane shows it)."""
+        self.model.flush_changes()
+        row = self._load_until(contact_id)
+        if row >= 0:
+            self._current_id = contact_id
+            self._select_row(row)
+
+    def _select_row(self, row: int) -> None:
+        index = self.model.index(row, 0)
+        flags = (
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows
+        )
+        self.table.selectionModel().setCurrentIndex(index, flags)
+        self.table.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
+
+    def _new_contact(self) -> None:
+        if self._partition is None:
+            return
+        if self.detail.start_new():
+            self.table.selectionModel().clear()
+            self._current_id = None
+
+    # ------------------------------------------------------------------ import and export
+
+    def open_import(self, path: Path | None = None) -> ContactImportDialog | None:
+        """The CSV import dialog for the shown sub-account (``path``: a file already chosen)."""
+        if self._partition is None:
+            return None
+        service = self.workspace.contact_service()
+        importer = ContactImporter(
+            service.partition,
+            service.client,
+            service.bus,
+            service.scope,
+            default_region=service.default_region,
+            service=service,
+        )
+        dialog = ContactImportDialog(importer, self, path=path, tasks=self.tasks)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.importFinished.connect(self._import_finished)
+        dialog.open()
+        return dialog
+
+    def _import(self) -> None:
+        self.open_import()
+
+    def _import_finished(self, report: Any) -> None:
+        self.banner.show_message("info", f"Import finished: {report.summary()}")
+
+    def _export(self) -> None:
+        if self._partition is not None:
+            self.tasks.spawn(
+                export_to_csv(self, self._partition, self.model.query), "export", replace=True
+            )
+
+    # ------------------------------------------------------------------ bulk actions
+
+    def _bulk_tags(self) -> None:
+        ids = self.selected_ids()
+        if not ids or self._partition is None:
+            return
+        dialog = TagsDialog(len(ids), self._partition.contacts.known_tags(), self)
+        self.tasks.spawn(self._tags_flow(dialog, ids), "bulk-tags-dialog")
+
+    async def _tags_flow(self, dialog: TagsDialog, ids: list[str]) -> None:
+        dialog.open()
+        result = await await_signal(dialog.finished)
+        if result == QDialog.DialogCode.Accepted and dialog.chosen_tags():
+            await self.run_bulk(dialog.action(), ids)
+        dialog.deleteLater()
+
+    def _bulk_stage(self, stage: str) -> None:
+        ids = self.selected_ids()
+        if ids:
+            self.tasks.spawn(self.run_bulk(BulkAction(BulkKind.SET_STAGE, stage=stage), ids))
+
+    def _bulk_delete(self) -> None:
+        ids = self.selected_ids()
+        if not ids:
+            return
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Warning)
+        noun = "this contact" if len(ids) == 1 else f"these {len(ids):,} contacts"
+        box.setWindowTitle("Delete contacts")
+        box.setText(f"Delete {noun}?")
+        box.setInformativeText(
+            "Their conversations will be hidden and their upcoming appointments cancelled. "
+            "Seedly keeps deleted contacts for a while before removing them for good."
+        )
+        delete = box.addButton("Delete", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        self.tasks.spawn(self._delete_flow(box, delete, ids), "bulk-delete-dialog")
+
+    async def _delete_flow(self, box: QMessageBox, delete: Any, ids: list[str]) -> None:
+        box.open()
+        await await_signal(box.finished)
+        if box.clickedButton() is delete:
+            await self.run_bulk(BulkAction(BulkKind.DELETE), ids)
+        box.deleteLater()
+
+    async def run_bulk(self, action: BulkAction, ids: list[str]) -> BulkReport | None:
+        """Run ``action`` over ``ids`` with the job bar; returns the report (None if busy)."""
+        if self._bulk is not None or self._partition is None:
+            return None
+        runner = BulkRunner(self.workspace.contact_service())
+        self._bulk = runner
+        self._selection_changed()
+        self.job_bar.start(action.describe(len(ids)), len(ids))
+        try:
+            report = await runner.run(action, ids, self.job_bar.progress)
+        finally:
+            self._bulk = None
+            self.job_bar.hide()
+            self._selection_changed()
+        self._show_report(report)
+        return report
+
+    def _cancel_bulk(self) -> None:
+        if self._bulk is not None:
+            self._bulk.cancel()
+            self.job_bar.cancel.setEnabled(False)
+            self.job_bar.label.setText("Stopping after the current contact…")
+
+    def _show_report(self, report: BulkReport) -> None:
+        severity = "danger" if report.failed else "success"
+        text = f"{report.action.describe(report.total)}: {report.summary()}"
+        if report.failed:
+            reasons: dict[str, int] = {}
+            for _cid, reason in report.failed:
+                reasons[reason] = reasons.get(reason, 0) + 1
+            details = "; ".join(f"{n} × {reason}" for reason, n in reasons.items())
+            text += f" Why: {details}"
+        self.banner.show_message(severity, text)
+        self.last_report = report

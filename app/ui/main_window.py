@@ -1,0 +1,603 @@
+"""The main window: a tab per area, the toolbar, the status bar and the key banner.
+
+Toolbar: the connection (profile) picker, the sub-account switcher (Ctrl+1…9),
+the global search (Ctrl+K) and the sync indicator (click: refresh now).
+Status bar: connection state, last successful sync, API budget left.
+Window geometry, splitters, columns and the last tab are restored on start
+from a settings file under the app's config directory.
+
+Areas are widgets with ``area_name``, ``title``, ``icon_name``, a
+``loadedChanged(bool)`` signal and ``save_state``/``restore_state``; they
+appear in the mission's order (Leads, Contacts, Inbox, Calendar, Webhooks &
+Automations) as later issues add them.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import datetime
+from typing import Any, Protocol
+
+from PySide6.QtCore import QEvent, QObject, QSettings, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QIcon, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QSizePolicy,
+    QStackedWidget,
+    QStatusBar,
+    QTabWidget,
+    QToolBar,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.errors import ApiError
+from app.services.bus import (
+    BudgetChanged,
+    KeyProblem,
+    SessionChanged,
+    SubAccountsChanged,
+    SyncStatus,
+)
+from app.services.workspace import NoKey, NotActive, Workspace
+from app.settings.secrets import KeyringUnavailable
+from app.ui.async_qt import BusBridge, TaskSet
+from app.ui.global_search import GlobalSearch
+from app.ui.theme import Spacing, Theme, icon, icon_path
+from app.ui.widgets import Banner, EmptyState
+
+log = logging.getLogger(__name__)
+
+AREA_ORDER = ("leads", "contacts", "inbox", "calendar", "webhooks")
+IDLE_AFTER_SECONDS = 120.0
+
+
+class Area(Protocol):
+    """What the window needs of a tab."""
+
+    area_name: str
+    title: str
+    icon_name: str
+    loadedChanged: Any
+
+    def is_loaded(self) -> bool: ...
+
+    def save_state(self, settings: QSettings) -> None: ...
+
+    def restore_state(self, settings: QSettings) -> None: ...
+
+
+def _ago(ms: int | None, now: float | None = None) -> str:
+    if ms is None:
+        return "never"
+    seconds = (now if now is not None else time.time()) - ms / 1000
+    if seconds < 45:
+        return "just now"
+    if seconds < 3600:
+        return f"{max(1, round(seconds / 60))} min ago"
+    return datetime.fromtimestamp(ms / 1000).strftime("%H:%M")
+
+
+class _ActivityWatcher(QObject):
+    """Notices user input anywhere in the app, for idle detection."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.last_input = time.monotonic()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in (
+            QEvent.Type.KeyPress,
+            QEvent.Type.MouseButtonPress,
+            QEvent.Type.Wheel,
+            QEvent.Type.MouseMove,
+        ):
+            self.last_input = time.monotonic()
+        return False
+
+
+class MainWindow(QMainWindow):
+    """Seedly Desk's window (see the module docstring)."""
+
+    addConnectionRequested = Signal()
+    """The user asked to add a connection (first run, or Settings → Connections)."""
+
+    connectionsRequested = Signal()
+    """The user opened Settings → Connections."""
+
+    closed = Signal()
+    """The window was closed: the app shuts down."""
+
+    replaceKeyRequested = Signal(str)
+    """The banner's "Enter a new key…" for the profile (its id) whose key stopped working."""
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        bridge: BusBridge,
+        tasks: TaskSet,
+        theme: Theme,
+        settings: QSettings,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.workspace = workspace
+        self.bridge = bridge
+        self.tasks = tasks
+        self.theme = theme
+        self.settings = settings
+        self.areas: dict[str, QWidget] = {}
+        self._last_success_ms: int | None = None
+        self._state = "idle"
+        self._budget: BudgetChanged | None = None
+        self.setWindowTitle("Seedly Desk")
+        self.setWindowIcon(app_icon())
+        self.resize(1360, 860)
+        self._build_toolbar()
+        self._build_central()
+        self._build_status_bar()
+        bridge.sessionChanged.connect(self._on_session)
+        bridge.syncStatusChanged.connect(self._on_sync_status)
+        bridge.budgetChanged.connect(self._on_budget)
+        bridge.keyProblem.connect(self._on_key_problem)
+        self._sub_accounts_listener = workspace.bus.subscribe(
+            SubAccountsChanged, lambda _e: QTimer.singleShot(0, self.refresh_pickers)
+        )
+        self._activity = _ActivityWatcher(self)
+        QApplication.instance().installEventFilter(self._activity)  # type: ignore[union-attr]
+        self._idle = False
+        self._minimised = False
+        self._close_confirmed = False
+        self._clock = QTimer(self)
+        self._clock.setInterval(15_000)
+        self._clock.timeout.connect(self._tick)
+        self._clock.start()
+        self.refresh_pickers()
+
+    # ------------------------------------------------------------------ building
+
+    def _build_toolbar(self) -> None:
+        bar = QToolBar("Main", self)
+        bar.setObjectName("mainToolbar")
+        bar.setMovable(False)
+        bar.setFloatable(False)
+        bar.setIconSize(QSize(18, 18))
+        bar.setContextMenuPolicy(Qt.ContextMenuPolicy.PreventContextMenu)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
+        self.toolbar = bar
+
+        bar.addWidget(self._spacer(Spacing.S))
+        self.profile_picker = QComboBox(self)
+        self.profile_picker.setToolTip("Connection")
+        self.profile_picker.setMinimumWidth(160)
+        self.profile_picker.activated.connect(self._profile_chosen)
+        bar.addWidget(self.profile_picker)
+        bar.addWidget(self._spacer(Spacing.S))
+        self.sub_account_picker = QComboBox(self)
+        self.sub_account_picker.setToolTip("Sub-account (Ctrl+1 … Ctrl+9)")
+        self.sub_account_picker.setMinimumWidth(200)
+        self.sub_account_picker.activated.connect(self._sub_account_chosen)
+        bar.addWidget(self.sub_account_picker)
+        self.sub_account_actions: list[QAction] = []
+        for number in range(1, 10):
+            action = QAction(self)
+            action.setShortcut(QKeySequence(f"Ctrl+{number}"))
+            action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+            action.triggered.connect(lambda _c=False, n=number: self.switch_to_index(n - 1))
+            self.addAction(action)
+            self.sub_account_actions.append(action)
+
+        stretch = QWidget(self)
+        stretch.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        bar.addWidget(stretch)
+        self.global_search = GlobalSearch(self)
+        self.global_search.activated.connect(self._jump_to)
+        bar.addWidget(self.global_search)
+        bar.addWidget(self._spacer(Spacing.M))
+
+        self.sync_button = QToolButton(self)
+        self.sync_button.setIcon(icon("sync"))
+        self.sync_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.sync_button.setText("Not connected")
+        self.sync_button.setAutoRaise(True)
+        self.sync_button.setToolTip("Refresh now (F5)")
+        self.sync_button.setShortcut(QKeySequence("F5"))
+        self.sync_button.clicked.connect(self.workspace.refresh_now)
+        bar.addWidget(self.sync_button)
+
+        self.settings_button = QToolButton(self)
+        self.settings_button.setIcon(icon("settings"))
+        self.settings_button.setToolTip("Settings")
+        self.settings_button.setAutoRaise(True)
+        self.settings_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.settings_button)
+        menu.addAction(icon("key"), "Connections…").triggered.connect(self.connectionsRequested)
+        menu.addAction(icon("add"), "Add a connection…").triggered.connect(
+            self.addConnectionRequested
+        )
+        theme_menu = menu.addMenu(icon("moon"), "Appearance")
+        group = QActionGroup(self)
+        for mode, label in (("system", "Follow the system"), ("light", "Light"), ("dark", "Dark")):
+            action = theme_menu.addAction(label)
+            action.setCheckable(True)
+            action.setChecked(self.theme.mode == mode)
+            action.triggered.connect(lambda _c=False, m=mode: self._set_theme(m))
+            group.addAction(action)
+        self.settings_button.setMenu(menu)
+        bar.addWidget(self.settings_button)
+        bar.addWidget(self._spacer(Spacing.S))
+
+    @staticmethod
+    def _spacer(width: int) -> QWidget:
+        spacer = QWidget()
+        spacer.setFixedWidth(width)
+        return spacer
+
+    def _build_central(self) -> None:
+        central = QWidget(self)
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        self.key_banner = Banner(central, closable=False)
+        self.key_banner.actionClicked.connect(self._replace_key_clicked)
+        layout.addWidget(self.key_banner)
+        self.pages = QStackedWidget(central)
+        self.tabs = QTabWidget(self.pages)
+        self.tabs.setDocumentMode(True)
+        self.tabs.setIconSize(QSize(18, 18))
+        self.tabs.currentChanged.connect(self._tab_changed)
+        self.welcome = EmptyState(self.pages)
+        self.welcome.set_content(
+            "link",
+            "Connect Seedly Desk to your CRM",
+            "Add a connection with your deployment URL and an API key "
+            "(Settings → Integrations → API Keys in Seedly). To look around first, "
+            "start the app with --demo: it runs a local sandbox with demo data.",
+            "Add a connection…",
+        )
+        self.welcome.actionClicked.connect(self.addConnectionRequested)
+        self.pages.addWidget(self.tabs)
+        self.pages.addWidget(self.welcome)
+        layout.addWidget(self.pages, 1)
+        self.setCentralWidget(central)
+
+    def _build_status_bar(self) -> None:
+        status = QStatusBar(self)
+        self.setStatusBar(status)
+        self.connection_label = QLabel("Not connected", status)
+        self.last_sync_label = QLabel("", status)
+        self.last_sync_label.setProperty("muted", True)
+        self.budget_label = QLabel("", status)
+        self.budget_label.setProperty("muted", True)
+        status.addWidget(self.connection_label)
+        status.addPermanentWidget(self.last_sync_label)
+        status.addPermanentWidget(self.budget_label)
+
+    # ------------------------------------------------------------------ areas
+
+    def add_area(self, area: QWidget) -> None:
+        """Add a tab in the mission's order (areas not in ``AREA_ORDER`` go last)."""
+        name = str(area.area_name)  # type: ignore[attr-defined]
+        self.areas[name] = area
+        rank = AREA_ORDER.index(name) if name in AREA_ORDER else len(AREA_ORDER)
+        position = sum(
+            1
+            for other in self.areas
+            if other != name
+            and (AREA_ORDER.index(other) if other in AREA_ORDER else len(AREA_ORDER)) < rank
+        )
+        self.tabs.insertTab(
+            position,
+            area,
+            icon(area.icon_name),  # type: ignore[attr-defined]
+            area.title,  # type: ignore[attr-defined]
+        )
+
+    def area(self, name: str) -> QWidget | None:
+        """The tab called ``name`` (e.g. "contacts"), or None."""
+        return self.areas.get(name)
+
+    def show_area(self, name: str) -> None:
+        """Bring the tab ``name`` to the front."""
+        widget = self.areas.get(name)
+        if widget is not None:
+            self.tabs.setCurrentWidget(widget)
+
+    def _tab_changed(self, index: int) -> None:
+        for name, widget in self.areas.items():
+            self.workspace.set_visible(_poll_name(name), self.tabs.indexOf(widget) == index)
+
+    # ------------------------------------------------------------------ pickers
+
+    def refresh_pickers(self) -> None:
+        """Re-read the connections and sub-accounts into the two pickers."""
+        profiles = self.workspace.saved_profiles()
+        active = self.workspace.profile
+        self.profile_picker.blockSignals(True)
+        self.profile_picker.clear()
+        for profile in profiles:
+            self.profile_picker.addItem(icon("key"), profile.name, profile.id)
+        if active is not None:
+            self.profile_picker.setCurrentIndex(self.profile_picker.findData(active.id))
+        self.profile_picker.setEnabled(len(profiles) > 1)
+        self.profile_picker.blockSignals(False)
+
+        subs = self.workspace.sub_accounts()
+        scope = self.workspace.active
+        self.sub_account_picker.blockSignals(True)
+        self.sub_account_picker.clear()
+        for number, sub in enumerate(subs, start=1):
+            self.sub_account_picker.addItem(icon("company"), sub.name, sub.id)
+            if number <= 9:
+                self.sub_account_picker.setItemData(
+                    number - 1, f"{sub.name} (Ctrl+{number})", Qt.ItemDataRole.ToolTipRole
+                )
+        if scope is not None:
+            self.sub_account_picker.setCurrentIndex(
+                self.sub_account_picker.findData(scope.scope.sub_account_id)
+            )
+        self.sub_account_picker.setEnabled(len(subs) > 1)
+        self.sub_account_picker.setVisible(bool(subs))
+        self.sub_account_picker.blockSignals(False)
+        self.pages.setCurrentWidget(self.tabs if profiles or active else self.welcome)
+
+    def _profile_chosen(self, index: int) -> None:
+        profile_id = self.profile_picker.itemData(index)
+        if profile_id and (
+            self.workspace.profile is None or profile_id != self.workspace.profile.id
+        ):
+            self.tasks.spawn(self.activate(profile_id), "activate", replace=True)
+
+    def _sub_account_chosen(self, index: int) -> None:
+        sub_id = self.sub_account_picker.itemData(index)
+        if sub_id:
+            self.switch_to(sub_id)
+
+    def switch_to_index(self, index: int) -> None:
+        """Ctrl+N: the N-th sub-account of the switcher."""
+        sub_id = self.sub_account_picker.itemData(index)
+        if sub_id:
+            self.switch_to(str(sub_id))
+
+    def switch_to(self, sub_account_id: str) -> None:
+        """Open another sub-account (one click); a newer choice supersedes a pending one."""
+        active = self.workspace.active
+        if active is not None and active.scope.sub_account_id == sub_account_id:
+            return
+        self.tasks.spawn(self._switch(sub_account_id), "switch", replace=True)
+
+    async def confirm_leave(self) -> bool:
+        """Ask every area with unsaved work to save or discard it; False when the user stays."""
+        for widget in self.areas.values():
+            confirm = getattr(widget, "confirm_leave", None)
+            if confirm is not None and not await confirm():
+                return False
+        return True
+
+    def has_unsaved_changes(self) -> bool:
+        """Whether any area holds unsaved work."""
+        return any(
+            bool(getattr(widget, "has_unsaved_changes", lambda: False)())
+            for widget in self.areas.values()
+        )
+
+    async def _switch(self, sub_account_id: str) -> None:
+        if not await self.confirm_leave():
+            self.refresh_pickers()  # the picker goes back to the sub-account still open
+            return
+        try:
+            await self.workspace.switch_sub_account(sub_account_id)
+        except (NotActive, ApiError) as exc:
+            self.key_banner.show_message("danger", str(getattr(exc, "user_message", exc)))
+
+    async def activate(self, profile_id: str) -> bool:
+        """Open a saved connection; problems are shown on the banner. True when opened."""
+        try:
+            await self.workspace.activate(profile_id)
+        except KeyringUnavailable as exc:
+            self.key_banner.show_message("danger", str(exc), "Enter the key…")
+            self._banner_profile = profile_id
+            return False
+        except NoKey as exc:
+            self.key_banner.show_message("danger", str(exc), "Enter the key…")
+            self._banner_profile = profile_id
+            return False
+        except (NotActive, ApiError) as exc:
+            self.key_banner.show_message("danger", str(getattr(exc, "user_message", exc)))
+            return False
+        finally:
+            self.refresh_pickers()
+        if self.workspace.session is None or self.workspace.session.key_problem is None:
+            self.key_banner.hide()
+        self._tab_changed(self.tabs.currentIndex())
+        return True
+
+    # ------------------------------------------------------------------ events
+
+    def _on_session(self, event: SessionChanged) -> None:
+        self.refresh_pickers()
+        active = self.workspace.active
+        self.global_search.set_partition(active.partition if active else None)
+        if active is not None:
+            profile = active.profile
+            name = next(
+                (
+                    s.name
+                    for s in self.workspace.sub_accounts()
+                    if s.id == active.scope.sub_account_id
+                ),
+                profile.name,
+            )
+            self.setWindowTitle(f"{name} — Seedly Desk")
+            self._last_success_ms = active.partition.state.get_state("last_success_ms")
+        self._tab_changed(self.tabs.currentIndex())
+        self._render_status()
+
+    def _on_sync_status(self, status: SyncStatus) -> None:
+        active = self.workspace.active
+        if status.scope is not None and (active is None or status.scope != active.scope):
+            return
+        self._state = status.state
+        self._status_message = status.message
+        if status.last_success_ms is not None:
+            self._last_success_ms = status.last_success_ms
+        self._render_status()
+
+    def _on_budget(self, event: BudgetChanged) -> None:
+        if event.bucket == "read":
+            self._budget = event
+            self._render_status()
+
+    def _on_key_problem(self, problem: KeyProblem) -> None:
+        self._banner_profile = problem.profile_id
+        self.key_banner.show_message(
+            "danger",
+            f"{problem.message} Syncing has stopped; nothing you queued is lost.",
+            "Enter a new key…",
+        )
+
+    def _replace_key_clicked(self) -> None:
+        profile_id = getattr(self, "_banner_profile", None)
+        if profile_id is None and self.workspace.profile is not None:
+            profile_id = self.workspace.profile.id
+        if profile_id:
+            self.replaceKeyRequested.emit(profile_id)
+
+    def key_replaced(self) -> None:
+        """The new key works: hide the banner."""
+        self.key_banner.hide()
+
+    def _render_status(self) -> None:
+        active = self.workspace.active
+        state = self._state
+        message = getattr(self, "_status_message", None)
+        if active is None:
+            text, icon_name = "Not connected", "offline"
+        elif state == "syncing":
+            text, icon_name = "Syncing…", "sync"
+        elif state == "paused":
+            text, icon_name = "Paused: the API key stopped working", "sync-error"
+        elif state in ("error", "offline"):
+            text, icon_name = f"Connection problem: {message or 'retrying'}", "sync-error"
+        else:
+            text, icon_name = "Connected", "sync"
+        if active is not None and state not in ("error", "offline", "paused"):
+            deployment = active.profile.deployment_url.split("://", 1)[-1]
+            text = f"{text} · {deployment}"
+        self.connection_label.setText(text)
+        self.sync_button.setIcon(icon(icon_name))
+        self.sync_button.setText(
+            "Syncing…" if state == "syncing" else f"Synced {_ago(self._last_success_ms)}"
+        )
+        if active is None:
+            self.sync_button.setText("Not connected")
+        self.last_sync_label.setText(
+            f"Last sync: {_ago(self._last_success_ms)}" if active is not None else ""
+        )
+        budget = self._budget
+        if budget is not None and budget.remaining is not None and budget.limit:
+            self.budget_label.setText(
+                f"API budget: {budget.remaining:,} of {budget.limit:,} reads left"
+            )
+        else:
+            self.budget_label.setText("")
+
+    def _tick(self) -> None:
+        self._render_status()
+        idle = time.monotonic() - self._activity.last_input > IDLE_AFTER_SECONDS
+        if idle != self._idle:
+            self._idle = idle
+            self.workspace.set_activity(idle=idle)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.WindowStateChange:
+            minimised = bool(self.windowState() & Qt.WindowState.WindowMinimized)
+            if minimised != self._minimised:
+                self._minimised = minimised
+                self.workspace.set_activity(minimised=minimised)
+        super().changeEvent(event)
+
+    # ------------------------------------------------------------------ global search
+
+    def _jump_to(self, kind: str, record_id: str) -> None:
+        if kind == "contact":
+            contacts = self.areas.get("contacts")
+            if contacts is not None:
+                self.show_area("contacts")
+                contacts.show_contact(record_id)  # type: ignore[attr-defined]
+        elif kind == "conversation":
+            inbox = self.areas.get("inbox")
+            if inbox is not None:
+                self.show_area("inbox")
+                inbox.show_conversation(record_id)  # type: ignore[attr-defined]
+
+    def _set_theme(self, mode: str) -> None:
+        self.theme.set_mode(mode)  # type: ignore[arg-type]
+        self.workspace.profiles.data.preferences.theme = mode
+        if self.workspace.persist:
+            self.workspace.profiles.save()
+
+    # ------------------------------------------------------------------ state
+
+    def restore_state(self) -> None:
+        """Geometry, each area's splitters and columns, and the last tab."""
+        geometry = self.settings.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        for widget in self.areas.values():
+            widget.restore_state(self.settings)  # type: ignore[attr-defined]
+        last = self.settings.value("window/lastTab")
+        if isinstance(last, str) and last in self.areas:
+            self.show_area(last)
+
+    def save_state(self) -> None:
+        """Write what ``restore_state`` reads."""
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        current = self.tabs.currentWidget()
+        for name, widget in self.areas.items():
+            widget.save_state(self.settings)  # type: ignore[attr-defined]
+            if widget is current:
+                self.settings.setValue("window/lastTab", name)
+        self.settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._close_confirmed and self.has_unsaved_changes():
+            # Ask first (no nested event loop): the close is retried once the user decided.
+            event.ignore()
+            self.tasks.spawn(self._confirm_close(), "confirm-close", replace=True)
+            return
+        self.save_state()
+        self._sub_accounts_listener()
+        super().closeEvent(event)
+        self.closed.emit()
+
+    async def _confirm_close(self) -> None:
+        if await self.confirm_leave():
+            self._close_confirmed = True
+            QTimer.singleShot(0, self.close)
+
+    def all_loaded(self) -> bool:
+        """Whether every area has its data on screen (``--screenshot`` waits for this)."""
+        return bool(self.areas) and all(
+            w.is_loaded()
+            for w in self.areas.values()  # type: ignore[attr-defined]
+        )
+
+
+def _poll_name(area: str) -> str:
+    """The scheduler's job fed by an area (what is on screen polls faster)."""
+    return {"contacts": "contacts", "inbox": "inbox", "calendar": "appointments"}.get(area, area)
+
+
+def app_icon() -> QIcon:
+    """The app's colour icon (not recoloured with the palette)."""
+    return QIcon(str(icon_path("app")))
+
+
+__all__ = ["AREA_ORDER", "Area", "MainWindow", "app_icon"]

@@ -1,0 +1,189 @@
+"""Figures of the Contacts tab and the window (printed as ``BENCH name=value unit``).
+
+- With 100,000 contacts in the cache: first rows painted after the table gets
+  its partition, search-as-you-type latency (p50/p95 over a fixed list of
+  queries, from the end of the debounce and from the keystroke), memory the
+  table adds (RSS, first page and after scrolling 20 pages).
+- Cold start of ``seedly-desk --demo`` to its first painted window against a
+  bare PySide6 ``QMainWindow`` started the same way (a fresh process each).
+- The longest event-loop stall on the qasync loop while a full sync of the
+  large demo sub-account runs with the table model listening.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QEvent, QModelIndex, QObject
+from PySide6.QtWidgets import QApplication, QTableView
+
+from app.api.seedly import SeedlyClient
+from app.services.bus import ContactsChanged, EventBus, ScopeKey
+from app.services.sync import SyncService
+from app.storage import Database, Partition
+from app.ui.contacts.model import ContactsTableModel
+from app.ui.contacts.search import ContactSearchController
+from tests.bench.test_storage_bench import QUERIES, bench, percentile, synthetic_contacts
+from tests.support.qt_loop import _no_quit_on_last_window, qloop, run
+from tests.support.sandbox_process import Sandbox
+
+__all__ = ["_no_quit_on_last_window", "qloop", "run"]
+
+pytestmark = pytest.mark.timeout(900)
+
+N_CONTACTS = 100_000
+PROBE = Path(__file__).with_name("coldstart_probe.py")
+
+
+def rss_mb() -> float:
+    """Resident memory of this process in MB (Linux /proc)."""
+    pages = int(Path("/proc/self/statm").read_text().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
+class FirstPaint(QObject):
+    """Records when a widget first receives a paint event."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.at: float | None = None
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint and self.at is None:
+            self.at = time.perf_counter()
+        return False
+
+
+@pytest.fixture(scope="module")
+def big_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Partition]:
+    path = tmp_path_factory.mktemp("contacts-ui-bench") / "cache.sqlite3"
+    db = Database.open(path)
+    part = db.partition("https://crm.example.com", "sub_bench")
+    part.contacts.upsert_many(synthetic_contacts(N_CONTACTS))
+    db.close()
+    db = Database.open(path)  # as after an app start
+    yield db.partition("https://crm.example.com", "sub_bench")
+    db.close()
+
+
+def test_first_paint_search_latency_and_memory(qapp: QApplication, big_cache: Partition) -> None:
+    before = rss_mb()
+    view = QTableView()
+    view.resize(1200, 800)
+    model = ContactsTableModel(view)
+    view.setModel(model)
+    view.verticalHeader().setDefaultSectionSize(28)
+    painted = FirstPaint()
+    view.viewport().installEventFilter(painted)
+    view.show()
+    qapp.processEvents()
+    painted.at = None
+    start = time.perf_counter()
+    model.set_partition(big_cache)
+    while painted.at is None:
+        qapp.processEvents()
+    bench("contacts_first_rows_painted_100k", (painted.at - start) * 1000, "ms")
+    bench("contacts_tab_memory_first_page", rss_mb() - before, "MB")
+    root = QModelIndex()
+    for _ in range(20):
+        model.fetchMore(root)
+    view.scrollToBottom()
+    qapp.processEvents()
+    bench("contacts_tab_memory_after_20_pages", rss_mb() - before, "MB")
+
+    controller = ContactSearchController(model)
+    applied: list[float] = []
+    controller.searchCompleted.connect(lambda _text, _n, ms: applied.append(ms))
+    after_debounce: list[float] = []
+    from_keystroke: list[float] = []
+    for query in QUERIES:
+        applied.clear()
+        typed = time.perf_counter()
+        controller.set_text(query)
+        while not applied:
+            qapp.processEvents()
+            time.sleep(0.0005)
+        from_keystroke.append((time.perf_counter() - typed) * 1000)
+        after_debounce.append(applied[0])
+    bench("contacts_search_after_debounce_p50", statistics.median(after_debounce), "ms")
+    bench("contacts_search_after_debounce_p95", percentile(after_debounce, 0.95), "ms")
+    bench("contacts_search_from_keystroke_p50", statistics.median(from_keystroke), "ms")
+    bench("contacts_search_from_keystroke_p95", percentile(from_keystroke, 0.95), "ms")
+    controller.close()
+    view.close()
+
+
+def _probe(kind: str) -> float:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    started = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, str(PROBE), kind],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    elapsed = time.perf_counter() - started
+    # The probe prints when its window first painted, measured from its own start.
+    for line in proc.stdout.splitlines():
+        if line.startswith("PAINTED "):
+            return float(line.split()[1])
+    raise AssertionError(
+        f"probe {kind} printed no PAINTED line ({elapsed:.1f} s): {proc.stderr[-2000:]}"
+    )
+
+
+def test_cold_start_against_a_bare_window(tmp_path: Path) -> None:
+    os.environ["SEEDLY_DESK_HOME"] = str(tmp_path / "home")
+    bare = statistics.median(_probe("bare") for _ in range(3))
+    app = statistics.median(_probe("app") for _ in range(3))
+    bench("cold_start_bare_qmainwindow", bare * 1000, "ms")
+    bench("cold_start_demo_first_paint", app * 1000, "ms")
+    bench("cold_start_ratio", app / bare, "x")
+
+
+def test_longest_loop_stall_during_a_full_sync(
+    sandbox: Sandbox, tmp_path: Path, qapp: QApplication, run: Any
+) -> None:
+    async def scenario() -> tuple[float, int]:
+        db = Database.open(tmp_path / "sync.sqlite3")
+        bus = EventBus()
+        sub = sandbox.sub_ids[0]
+        scope = ScopeKey(sandbox.url, sub)
+        partition = db.partition(sandbox.url, sub)
+        model = ContactsTableModel()
+        model.set_partition(partition)
+        bus.subscribe(ContactsChanged, model.refresh)
+        client = SeedlyClient(sandbox.url, sandbox.sub_key(0))
+        sync = SyncService(partition, client, bus, scope)
+        worst = 0.0
+        stop = asyncio.Event()
+
+        async def heartbeat() -> None:
+            nonlocal worst
+            while not stop.is_set():
+                start = time.perf_counter()
+                await asyncio.sleep(0.010)
+                worst = max(worst, time.perf_counter() - start - 0.010)
+
+        beat = asyncio.get_running_loop().create_task(heartbeat())
+        count = await sync.full_contacts()
+        await asyncio.sleep(0.2)  # the coalesced model refresh lands too
+        stop.set()
+        await beat
+        await client.aclose()
+        db.close()
+        return worst, count
+
+    worst, count = run(scenario(), timeout=300)
+    bench("qasync_longest_loop_stall_full_sync", worst * 1000, f"ms ({count} contacts)")

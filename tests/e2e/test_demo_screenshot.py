@@ -1,0 +1,53 @@
+"""``seedly-desk --demo --screenshot DIR`` as a user runs it: a real process, headless."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6.QtGui import QImage
+
+pytestmark = pytest.mark.timeout(240)
+
+
+def test_demo_screenshot_writes_a_png_per_tab_and_exits_0(tmp_path: Path) -> None:
+    home, shots = tmp_path / "home", tmp_path / "shots"
+    env = {**os.environ, "SEEDLY_DESK_HOME": str(home), "QT_QPA_PLATFORM": "offscreen"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "app", "--demo", "--screenshot", str(shots), "--demo-traffic", "0"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=200,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    contacts = shots / "contacts.png"
+    assert contacts.is_file()
+    image = QImage(str(contacts))
+    assert image.width() >= 800 and image.height() >= 500
+    # Not a blank frame: the table painted rows of many colours (text, stripes, icons).
+    colours = {
+        image.pixel(x, y) for x in range(0, image.width(), 7) for y in range(0, image.height(), 7)
+    }
+    assert len(colours) > 20
+    # The demo never touched the user's own settings: no saved connections file.
+    assert not (home / "config" / "profiles.json").exists()
+    # The sandbox child was stopped with the app: no process still serves its data folder.
+    data_dir = str(home / "data" / "demo" / "sandbox")
+    assert (home / "data" / "demo" / "sandbox" / "sandbox.sqlite3").is_file()
+    assert not [cmd for cmd in _command_lines() if data_dir in cmd]
+
+
+def _command_lines() -> list[str]:
+    lines = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                lines.append((entry / "cmdline").read_bytes().replace(b"\0", b" ").decode())
+            except OSError:
+                continue
+    return lines

@@ -1,0 +1,217 @@
+"""The window end to end: opening a saved connection, switching sub-accounts with data in
+flight, a key revoked mid-session, Ctrl+K, and state restored on the next start."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+
+from app.bootstrap import Application
+from app.settings.secrets import Secrets, account_name
+from app.ui.connections import ConnectionDialog, DialogMode
+from app.ui.contacts.tab import ContactsTab
+from tests.e2e.conftest import save_connection, until
+from tests.support.sandbox_process import Sandbox
+
+pytestmark = pytest.mark.timeout(180)
+
+
+def _server_contact_ids(box: Sandbox, index: int) -> set[str]:
+    ids: set[str] = set()
+    cursor = None
+    headers = {"Authorization": f"Bearer {box.sub_key(index)}"}
+    with httpx.Client(base_url=box.url, headers=headers) as client:
+        while True:
+            params: dict[str, Any] = {"limit": 100}
+            if cursor:
+                params["cursor"] = cursor
+            body = client.get("/api/v1/contacts", params=params).json()
+            ids |= {d["id"] for d in body["data"]}
+            cursor = body["meta"].get("cursor")
+            if not body["meta"].get("hasMore"):
+                return ids
+
+
+def _tab(app: Application) -> ContactsTab:
+    tab = app.window.area("contacts")
+    assert isinstance(tab, ContactsTab)
+    return tab
+
+
+def _shown_ids(tab: ContactsTab) -> set[str]:
+    return {tab.model.id_at(r) or "" for r in range(tab.model.rowCount())}
+
+
+def _active_sub(app: Application) -> str | None:
+    active = app.workspace.active
+    return None if active is None else active.scope.sub_account_id
+
+
+def test_opens_the_saved_connection_and_shows_its_contacts(
+    open_desk: Any, home: Path, sandbox: Sandbox, run: Any
+) -> None:
+    save_connection(home, sandbox)
+    server_ids = _server_contact_ids(sandbox, 0)
+
+    async def scenario() -> None:
+        async with open_desk() as desk:
+            tab = _tab(desk)
+            window = desk.window
+            await until(lambda: tab.model.total_count >= len(server_ids), timeout=60)
+            assert window.pages.currentWidget() is window.tabs
+            assert window.sub_account_picker.count() == len(sandbox.sub_ids)
+            assert window.sub_account_picker.currentData() == sandbox.sub_ids[0]
+            assert _shown_ids(tab) <= server_ids
+            assert tab.count_label.text() == f"{len(server_ids):,} contacts"
+            assert tab.stack.currentWidget() is tab.table
+            await until(lambda: window.connection_label.text().startswith("Connected"))
+            assert "Synced" in window.sync_button.text()
+
+    run(scenario(), timeout=120)
+
+
+def test_switching_never_shows_a_record_of_the_other_sub_account(
+    open_desk: Any, home: Path, sandbox: Sandbox, run: Any
+) -> None:
+    save_connection(home, sandbox)
+    first, second = (_server_contact_ids(sandbox, i) for i in (0, 1))
+
+    async def scenario() -> None:
+        async with open_desk() as desk:
+            tab = _tab(desk)
+            window = desk.window
+            leaks: list[str] = []
+
+            def check_rows(*_: Any) -> None:
+                sub = _active_sub(desk)
+                if sub is None:
+                    return
+                allowed = first if sub == sandbox.sub_ids[0] else second
+                leaks.extend(cid for cid in _shown_ids(tab) if cid not in allowed)
+
+            for signal in (tab.model.modelReset, tab.model.rowsInserted, tab.model.dataChanged):
+                signal.connect(check_rows)
+            await until(lambda: _active_sub(desk) is not None)
+            # Back and forth with the keyboard while the first syncs are still running.
+            for i in range(12):
+                key = Qt.Key.Key_1 if i % 2 else Qt.Key.Key_2
+                QTest.keyClick(window, key, Qt.KeyboardModifier.ControlModifier)
+                await asyncio.sleep(0.05 * (i % 3))
+            await until(lambda: _active_sub(desk) == sandbox.sub_ids[0])
+            QTest.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+            await until(lambda: _active_sub(desk) == sandbox.sub_ids[1])
+            await until(lambda: tab.model.total_count >= len(second), timeout=60)
+            assert leaks == []
+            assert _shown_ids(tab) <= second
+            assert window.sub_account_picker.currentData() == sandbox.sub_ids[1]
+            assert desk.workspace.profile is not None
+            assert desk.workspace.profile.last_sub_account_id == sandbox.sub_ids[1]
+
+    run(scenario(), timeout=150)
+
+
+def test_a_revoked_key_shows_the_banner_and_a_new_key_resumes(
+    open_desk: Any, home: Path, sandbox: Sandbox, run: Any
+) -> None:
+    minted = sandbox.control("POST", "keys", json={"agency": True})["key"]
+    save_connection(home, sandbox, minted)
+
+    async def scenario() -> None:
+        async with open_desk() as desk:
+            window = desk.window
+            await until(lambda: desk.workspace.active is not None)
+            sandbox.control("POST", "keys/revoke", json={"key": minted})
+            desk.workspace.refresh_now()
+            await until(lambda: window.key_banner.isVisible(), timeout=30)
+            assert "revoked" in window.key_banner.text
+            session = desk.workspace.session
+            assert session is not None and session.scheduler is not None
+            assert session.scheduler.paused_reason  # polling stopped
+            # The user follows the banner: a new key, checked, saved; syncing resumes.
+            fresh = sandbox.control("POST", "keys", json={"agency": True})["key"]
+            window.key_banner.action_button.click()
+            dialog = await until(lambda: window.findChild(ConnectionDialog))
+            assert dialog.mode is DialogMode.REPLACE_KEY
+            dialog.key_edit.setText(fresh)
+            dialog.check_button.click()
+            await until(lambda: dialog.check_result is not None and dialog.check_result.ok, 30)
+            dialog.save_button.click()
+            await until(lambda: not window.key_banner.isVisible(), timeout=30)
+            resumed = await until(lambda: desk.workspace.session)
+            assert resumed.key_problem is None
+            await until(
+                lambda: resumed.scheduler is not None and not resumed.scheduler.paused_reason
+            )
+            assert desk.workspace.profile is not None
+            assert Secrets().get(account_name(desk.workspace.profile.id)) == fresh
+
+    run(scenario(), timeout=120)
+
+
+def test_ctrl_k_jumps_to_a_contact_not_loaded_yet(
+    open_desk: Any, home: Path, sandbox: Sandbox, run: Any
+) -> None:
+    save_connection(home, sandbox)
+
+    async def scenario() -> None:
+        async with open_desk() as desk:
+            tab = _tab(desk)
+            window = desk.window
+            await until(lambda: tab.model.total_count >= 2000, timeout=60)
+            active = desk.workspace.active
+            assert active is not None
+            # The last contact by name: far below the first loaded page.
+            target = active.partition.contacts.search(
+                None, sort_key="name", descending=True, limit=1
+            )[0]
+            assert tab.model.row_of(target["id"]) < 0
+            QTest.keyClick(window, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
+            QTest.keyClicks(window.global_search, str(target["email"]))
+            await until(lambda: window.global_search.model.rowCount() > 0)
+            results = window.global_search.model.results
+            QTest.keyClick(window.global_search, Qt.Key.Key_Return)
+            try:
+                await until(lambda: tab.selected_ids() == [target["id"]])
+            except AssertionError:
+                raise AssertionError(
+                    f"selected {tab.selected_ids()} shown {tab.detail.contact_id} "
+                    f"row {tab.model.row_of(target['id'])} of {tab.model.rowCount()} "
+                    f"target {target['id']} results {[r.id for r in results]}"
+                ) from None
+            assert window.tabs.currentWidget() is tab
+            assert tab.detail.contact_id == target["id"]
+
+    run(scenario(), timeout=120)
+
+
+def test_window_state_is_restored_on_the_next_start(
+    open_desk: Any, home: Path, sandbox: Sandbox, run: Any
+) -> None:
+    save_connection(home, sandbox)
+
+    async def scenario() -> None:
+        size: tuple[int, int]
+        async with open_desk() as first:
+            tab = _tab(first)
+            await until(lambda: first.workspace.active is not None)
+            # The offscreen screen is 800x600: keep to the narrowest the window allows.
+            first.window.resize(first.window.minimumSizeHint().width(), 544)
+            size = (first.window.width(), first.window.height())
+            tab.table.horizontalHeader().resizeSection(tab.model.column_of("email"), 333)
+            tab._toggle_column(tab.model.column_of("phone"), False)
+        async with open_desk() as second:
+            tab2 = _tab(second)
+            await until(lambda: second.workspace.active is not None)
+            assert (second.window.width(), second.window.height()) == size
+            header = tab2.table.horizontalHeader()
+            assert header.sectionSize(tab2.model.column_of("email")) == 333
+            assert tab2.table.isColumnHidden(tab2.model.column_of("phone"))
+            assert not tab2.table.isColumnHidden(tab2.model.column_of("name"))
+
+    run(scenario(), timeout=120)
