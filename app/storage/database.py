@@ -78,7 +78,15 @@ class PartitionInfo:
 
 
 class Database:
-    """The app's local store: one SQLite file, one guarded connection.
+    """The app's local store: one SQLite file, one guarded writing connection, and a
+    reading connection per thread.
+
+    Writes (``transaction()``) go through one connection under a lock. Reads
+    (``read()``) use a connection of the calling thread: in WAL mode a reader
+    never waits for a writer, so the GUI thread keeps painting from the cache
+    while a sync commits pages on a worker thread (reading through the writing
+    connection, it waited up to ~80 ms per page). A thread inside its own
+    transaction reads through the writing connection and sees its changes.
 
     Open it with ``Database.open(path)``; close it with ``close()`` (or use it
     as a context manager). All timestamps taken by the store come from
@@ -98,6 +106,11 @@ class Database:
         self._lock = threading.RLock()
         self._depth = 0
         self._closed = False
+        self._writer_thread: int | None = None  # the thread inside transaction(), if any
+        self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
+        self._readers_lock = threading.Lock()
+        self._busy_timeout_s = 5.0
 
     # ------------------------------------------------------------------ opening
 
@@ -145,6 +158,7 @@ class Database:
             conn.execute(f"PRAGMA cache_size = {-abs(int(cache_kib))}")
             apply_migrations(conn, migrations)
             db = cls(conn, target, clock or _system_clock_ms)
+            db._busy_timeout_s = busy_timeout_ms / 1000
             db._recover_interrupted_sends()
         except BaseException:
             conn.close()
@@ -182,8 +196,9 @@ class Database:
         """The value of a read-only PRAGMA such as ``journal_mode`` (for diagnostics)."""
         if not name.replace("_", "").isalnum():
             raise ValueError(f"not a pragma name: {name!r}")
-        with self.read() as conn:
-            row = conn.execute(f"PRAGMA {name}").fetchone()
+        with self._lock:  # the writing connection: the one configured by open()
+            self._check_open()
+            row = self._conn.execute(f"PRAGMA {name}").fetchone()
             return None if row is None else row[0]
 
     def now_ms(self) -> int:
@@ -212,11 +227,13 @@ class Database:
             else:
                 self._conn.execute(f"SAVEPOINT sp{depth}")
             self._depth = depth + 1
+            self._writer_thread = threading.get_ident()
             try:
                 yield self._conn
             except BaseException:
                 self._depth = depth
                 if depth == 0:
+                    self._writer_thread = None
                     self._conn.execute("ROLLBACK")
                 else:
                     self._conn.execute(f"ROLLBACK TO sp{depth}")
@@ -224,6 +241,7 @@ class Database:
                 raise
             self._depth = depth
             if depth == 0:
+                self._writer_thread = None
                 try:
                     self._conn.execute("COMMIT")
                 except BaseException:
@@ -235,10 +253,45 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
-        """Hold the connection for a group of reads (consistent with each other)."""
-        with self._lock:
-            self._check_open()
-            yield self._conn
+        """A connection for a group of reads that see one consistent state.
+
+        The calling thread's own reading connection in a read transaction (it never
+        waits for a writer); inside this thread's ``transaction()``, or for an
+        in-memory database, the writing connection."""
+        self._check_open()
+        if self._path == ":memory:" or self._writer_thread == threading.get_ident():
+            with self._lock:
+                self._check_open()
+                yield self._conn
+            return
+        reader = self._reader()
+        reader.execute("BEGIN")
+        try:
+            yield reader
+        finally:
+            if reader.in_transaction:
+                reader.execute("COMMIT")
+
+    def _reader(self) -> sqlite3.Connection:
+        reader: sqlite3.Connection | None = getattr(self._local, "reader", None)
+        if reader is not None:
+            return reader
+        reader = sqlite3.connect(
+            self._path,
+            timeout=self._busy_timeout_s,
+            isolation_level=None,
+            check_same_thread=False,
+        )
+        reader.row_factory = sqlite3.Row
+        reader.execute("PRAGMA query_only = ON")
+        reader.execute("PRAGMA foreign_keys = ON")
+        with self._readers_lock:
+            if self._closed:
+                reader.close()
+                raise DatabaseClosedError("the local database is closed")
+            self._readers.append(reader)
+        self._local.reader = reader
+        return reader
 
     # ------------------------------------------------------------ partitions
 
@@ -303,6 +356,10 @@ class Database:
                 self._conn.execute("PRAGMA optimize")
             finally:
                 self._closed = True
+                with self._readers_lock:
+                    readers, self._readers = self._readers, []
+                for reader in readers:
+                    reader.close()
                 self._conn.close()
 
     @property

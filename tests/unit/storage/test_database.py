@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 import threading
 from pathlib import Path
 
@@ -229,3 +230,35 @@ def test_data_survives_reopen(db_path: Path) -> None:
         part = db.partition("https://crm.example.com", "sub_a")
         assert part.contacts.get("c1") == contact("c1")
         assert part.contacts.count("smith") == 1
+
+
+def test_a_reader_does_not_wait_for_a_writer(db_path: Path) -> None:
+    """WAL: the GUI thread reads the last committed state while a worker's write
+    transaction is open, and a thread sees its own uncommitted writes."""
+    import threading
+
+    with Database.open(db_path) as db:
+        part = db.partition("https://crm.example.com", "sub_a")
+        part.contacts.upsert_many([contact("c1")])
+        in_write = threading.Event()
+        release = threading.Event()
+
+        def slow_writer() -> None:
+            with db.transaction() as conn:
+                conn.execute(
+                    "UPDATE contact_docs SET doc = doc WHERE rid IN (SELECT rid FROM contacts)"
+                )
+                in_write.set()
+                release.wait(10)
+
+        worker = threading.Thread(target=slow_writer)
+        worker.start()
+        assert in_write.wait(10)
+        started = time.perf_counter()
+        assert part.contacts.get("c1") is not None
+        assert time.perf_counter() - started < 0.5  # did not wait for the writer
+        release.set()
+        worker.join(10)
+        with db.transaction():
+            part.contacts.upsert_many([contact("c2")])
+            assert part.contacts.get("c2") is not None  # own write, not yet committed

@@ -143,7 +143,7 @@ def test_drop_partition_removes_everything_of_it_only(db: Database) -> None:
     assert fresh.drafts.draft("v1") is None and fresh.state.get_state("k") is None
 
     # No orphans left behind in the side tables or the FTS indexes.
-    with db.read() as conn:
+    with db.transaction() as conn:  # the FTS integrity check is a write command
         assert conn.execute("SELECT count(*) FROM contact_docs").fetchone()[0] == 2
         assert conn.execute("SELECT count(*) FROM contact_tags").fetchone()[0] == 1
         conn.execute("INSERT INTO contacts_fts (contacts_fts) VALUES ('integrity-check')")
