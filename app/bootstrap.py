@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 SHUTDOWN_TIMEOUT = 5.0
 SCREENSHOT_TIMEOUT = 120.0
 SCREENSHOT_SIZE = (1360, 860)
+FIRST_PAINT_SECONDS = 0.02
 DEMO_PROFILE_ID = "demo"
 DEMO_CACHE_KEY = "sandbox://demo"
 
@@ -134,8 +135,9 @@ class Application:
         self.window = MainWindow(self.workspace, self.bridge, self.tasks, self.theme, self.settings)
         self._closed = asyncio.Event()
         self._shut_down = False
+        self.areas_ready = asyncio.Event()
+        """Set once every tab is built (they are built after the window's first paint)."""
         self.window.closed.connect(self._closed.set)
-        self._add_areas()
         self._connect_dialogs()
 
     def _add_areas(self) -> None:
@@ -153,10 +155,17 @@ class Application:
     async def run(self) -> int:
         """Show the window, open a connection, wait for the window to close."""
         if self.options.screenshot_dir is None:
-            self.window.restore_state()
+            self.window.restore_geometry()
         else:
             self.window.resize(SCREENSHOT_SIZE[0], SCREENSHOT_SIZE[1])  # the same every time
         self.window.show()
+        # The empty window paints first; the tabs (a few hundred milliseconds of widgets)
+        # are built right after, so the app appears at once.
+        await asyncio.sleep(FIRST_PAINT_SECONDS)
+        self._add_areas()
+        if self.options.screenshot_dir is None:
+            self.window.restore_areas()
+        self.areas_ready.set()
         # phonenumbers loads its metadata on first use (~0.2 s): not on the GUI thread.
         self.tasks.spawn(asyncio.to_thread(_warm_up_phone_rules), "warm-up")
         if self.workspace.settings_problem:

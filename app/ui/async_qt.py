@@ -22,6 +22,7 @@ Everything the UI starts asynchronously goes through this module:
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import inspect
 import logging
@@ -115,6 +116,12 @@ def create_loop(app: QCoreApplication) -> qasync.QEventLoop:
     """
     loop = _QEventLoop(app)
     loop.set_exception_handler(_log_loop_exception)
+    # asyncio.to_thread work (cache writes, keyring calls) on plain Python threads: qasync's
+    # default QThread pool aborts the process ("QThread: Destroyed while thread is still
+    # running") when the interpreter exits without the loop having been closed.
+    loop.set_default_executor(
+        concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="loop-worker")
+    )
     asyncio.set_event_loop(loop)
     return loop
 

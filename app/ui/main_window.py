@@ -547,9 +547,17 @@ class MainWindow(QMainWindow):
 
     def restore_state(self) -> None:
         """Geometry, each area's splitters and columns, and the last tab."""
+        self.restore_geometry()
+        self.restore_areas()
+
+    def restore_geometry(self) -> None:
+        """The window's size and place (before it is shown)."""
         geometry = self.settings.value("window/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
+
+    def restore_areas(self) -> None:
+        """Each area's splitters and columns, and the last tab (once the areas exist)."""
         for widget in self.areas.values():
             widget.restore_state(self.settings)  # type: ignore[attr-defined]
         last = self.settings.value("window/lastTab")

@@ -73,6 +73,7 @@ def main(kind: str) -> int:
         return desk.loop.run_until_complete(both())
     finally:
         desk.loop.run_until_complete(desk.shutdown())
+        desk.loop.close()
 
 
 if __name__ == "__main__":

@@ -143,8 +143,11 @@ def _probe(kind: str) -> float:
     )
 
 
-def test_cold_start_against_a_bare_window(tmp_path: Path) -> None:
-    os.environ["SEEDLY_DESK_HOME"] = str(tmp_path / "home")
+def test_cold_start_against_a_bare_window(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SEEDLY_DESK_HOME", str(tmp_path / "home"))
+    # Byte-compiled modules, as an installed app has them (pip compiles on install).
+    monkeypatch.delenv("PYTHONDONTWRITEBYTECODE", raising=False)
+    _probe("app")  # the first start compiles the modules and seeds the demo
     bare = statistics.median(_probe("bare") for _ in range(3))
     app = statistics.median(_probe("app") for _ in range(3))
     bench("cold_start_bare_qmainwindow", bare * 1000, "ms")

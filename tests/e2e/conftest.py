@@ -90,6 +90,7 @@ def open_desk(qapp: Any, qloop: Any, home: Path) -> Callable[..., Any]:
         app.workspace.plan = FAST
         task = loop.create_task(app.run())
         try:
+            await asyncio.wait_for(app.areas_ready.wait(), 30)
             yield app
         finally:
             if not task.done():

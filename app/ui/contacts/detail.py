@@ -1010,7 +1010,11 @@ class ContactDetailPane(QWidget):
             partition = candidate if isinstance(candidate, Partition) else None
         self._partition = partition
         self._set_busy(False)
-        self._build_form(self._read_definitions())
+        definitions = self._read_definitions()
+        # Building the form is the costly part of a switch (~0.15 s): only when the
+        # custom fields differ. Suggestions are read from the partition when editing starts.
+        if definitions != self._definitions or not self._rows:
+            self._build_form(definitions)
         self._show_empty()
 
     def set_partition(
