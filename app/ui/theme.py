@@ -11,7 +11,9 @@ the device pixel ratio Qt asks for, so they stay sharp on high-DPI screens.
 from __future__ import annotations
 
 import difflib
+import os
 import sys
+import tempfile
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -130,14 +132,52 @@ def build_palette(colors: ThemeColors) -> QPalette:
     return palette
 
 
+def _indicator_images(colors: ThemeColors) -> tuple[Path, Path]:
+    """The check mark and radio dot in the accent's text colour, as files for the
+    stylesheet (it takes images by path only); written once per colour."""
+    folder = Path(tempfile.gettempdir()) / f"seedly-desk-{os.getuid() if hasattr(os, 'getuid') else 0}"
+    folder.mkdir(parents=True, exist_ok=True)
+    tag = colors.accent_text.lstrip("#")
+    check, dot = folder / f"check-{tag}.svg", folder / f"dot-{tag}.svg"
+    head = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24">'
+    if not check.exists():
+        check.write_text(
+            f'{head}<path d="M5 12.5 L10 17.5 L19 7" fill="none" stroke="{colors.accent_text}" '
+            'stroke-width="3" stroke-linecap="round" stroke-linejoin="round"/></svg>'
+        )
+    if not dot.exists():
+        dot.write_text(f'{head}<circle cx="12" cy="12" r="5" fill="{colors.accent_text}"/></svg>')
+    return check, dot
+
+
 def build_stylesheet(colors: ThemeColors) -> str:
     """The application stylesheet: only what a palette cannot express.
 
     Kept minimal on purpose: every rule makes Qt style the widget through the
     slower stylesheet path. Widgets opt in with dynamic properties, e.g.
     ``label.setProperty("muted", True)`` or ``frame.setProperty("severity", "warning")``.
+
+    Line edits, check boxes and radio buttons get explicit borders: Fusion draws
+    their outline as the window colour darkened, which vanishes on a dark palette.
+    (Spin boxes are left to Fusion: a styled border breaks their arrow buttons.)
     """
+    check, dot = _indicator_images(colors)
     return f"""
+QLineEdit {{ border: 1px solid {colors.border}; border-radius: 4px; padding: 2px 4px;
+    background: {colors.base}; selection-background-color: {colors.accent};
+    selection-color: {colors.accent_text}; }}
+QLineEdit:focus {{ border-color: {colors.accent}; }}
+QLineEdit:disabled {{ color: {colors.disabled_text}; }}
+QCheckBox::indicator, QRadioButton::indicator {{ width: 14px; height: 14px;
+    border: 1px solid {colors.muted_text}; background: {colors.base}; }}
+QCheckBox::indicator {{ border-radius: 3px; }}
+QRadioButton::indicator {{ border-radius: 8px; }}
+QCheckBox::indicator:checked {{ background: {colors.accent}; border-color: {colors.accent};
+    image: url({check.as_posix()}); }}
+QRadioButton::indicator:checked {{ background: {colors.accent}; border-color: {colors.accent};
+    image: url({dot.as_posix()}); }}
+QCheckBox::indicator:disabled, QRadioButton::indicator:disabled {{ border-color: {colors.border};
+    background: {colors.window}; }}
 QLabel[muted="true"] {{ color: {colors.muted_text}; }}
 QFrame[severity] {{ border: 1px solid {colors.border}; border-radius: 6px; padding: {Spacing.S}px; }}
 QFrame[severity="info"] {{ border-color: {colors.info}; }}

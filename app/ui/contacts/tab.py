@@ -578,17 +578,25 @@ class ContactsTab(QWidget):
             self._clear_filters()
 
     def _after_reset(self) -> None:
+        """New rows (search, filter, order, sub-account): keep the pane on what is listed.
+
+        The contact shown stays selected when it is still listed; otherwise the first
+        listed contact is shown, or nothing when nothing matches. An open form is left
+        alone (it may hold the user's typing)."""
         self._update_empty()
-        # Master-detail: with nothing chosen yet, the first contact is shown (no focus taken).
-        if (
-            self.model.rowCount()
-            and not self.table.selectionModel().hasSelection()
-            and self.detail.contact_id is None
-            and not self.detail.is_editing()
-        ):
-            self._select_row(0)
         header = self.table.horizontalHeader()
         header.setSortIndicator(self.model.sort_column, self.model.sort_order)
+        self._current_id = None
+        if not self.detail.is_editing():
+            shown = self.detail.contact_id
+            row = self.model.row_of(shown) if shown else -1
+            if row < 0 and self.model.rowCount():
+                row = 0
+            if row >= 0:
+                self._select_row(row)
+            elif shown is not None:
+                self.detail.clear()
+        self._selection_changed()
 
     # ------------------------------------------------------------------ columns
 
