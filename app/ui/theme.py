@@ -135,7 +135,9 @@ def build_palette(colors: ThemeColors) -> QPalette:
 def _indicator_images(colors: ThemeColors) -> tuple[Path, Path]:
     """The check mark and radio dot in the accent's text colour, as files for the
     stylesheet (it takes images by path only); written once per colour."""
-    folder = Path(tempfile.gettempdir()) / f"seedly-desk-{os.getuid() if hasattr(os, 'getuid') else 0}"
+    folder = (
+        Path(tempfile.gettempdir()) / f"seedly-desk-{os.getuid() if hasattr(os, 'getuid') else 0}"
+    )
     folder.mkdir(parents=True, exist_ok=True)
     tag = colors.accent_text.lstrip("#")
     check, dot = folder / f"check-{tag}.svg", folder / f"dot-{tag}.svg"
