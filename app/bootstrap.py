@@ -16,7 +16,9 @@ tab and exits.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import signal
 import logging.handlers
 import sys
 import time
@@ -248,6 +250,24 @@ class Application:
             await asyncio.to_thread(self.demo.stop)
 
 
+def _quit_on_signals(app: Application) -> None:
+    """SIGTERM and Ctrl+C close the window like the user would: everything is shut down
+    and the demo sandbox stopped (Python's default would end the process on the spot)."""
+
+    def close(_signum: int, _frame: object) -> None:
+        QTimer.singleShot(0, app.window.close)
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(ValueError, OSError):  # not the main thread, or no such signal
+            signal.signal(signum, close)
+    # Python runs signal handlers only between bytecodes: a timer gives it the chance
+    # while Qt waits in C.
+    ticker = QTimer(app.window)
+    ticker.setInterval(250)
+    ticker.timeout.connect(lambda: None)
+    ticker.start()
+
+
 def main(options: LaunchOptions, argv: list[str] | None = None) -> int:
     """Run the app until its window closes; the process exit code."""
     paths = AppPaths.default().ensure()
@@ -260,6 +280,7 @@ def main(options: LaunchOptions, argv: list[str] | None = None) -> int:
     qt_app.setWindowIcon(app_icon())
     qt_app.setQuitOnLastWindowClosed(False)  # the run coroutine decides when to stop
     app = Application(qt_app, options, paths)
+    _quit_on_signals(app)
     loop = app.loop
     exit_code = 1
     try:

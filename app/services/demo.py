@@ -27,6 +27,19 @@ READY_TIMEOUT = 90.0
 """Seconds to wait for the ready line (the first start seeds ~3,000 contacts)."""
 
 
+def _stop_with_parent() -> None:
+    """In the child, before it runs: SIGTERM it when the app dies, even by SIGKILL
+    (Linux ``prctl(PR_SET_PDEATHSIG)``), so a crashed app never leaves a server behind."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass  # best effort: a normal quit stops the child anyway
+
+
 class DemoError(RuntimeError):
     """The demo sandbox could not be started; the message says why and what to do."""
 
@@ -86,6 +99,7 @@ class DemoSandbox:
                 stdin=subprocess.DEVNULL,
                 text=True,
                 env=env,
+                preexec_fn=_stop_with_parent if sys.platform.startswith("linux") else None,
             )
         except OSError as exc:
             raise DemoError(f"The demo server could not be started ({exc.strerror}).") from exc

@@ -51,3 +51,42 @@ def _command_lines() -> list[str]:
             except OSError:
                 continue
     return lines
+
+
+def _wait_for(condition: object, timeout: float) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():  # type: ignore[operator]
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"not within {timeout} s")
+
+
+@pytest.mark.parametrize("how", ["SIGTERM", "SIGKILL"])
+def test_the_demo_sandbox_never_outlives_the_app(tmp_path: Path, how: str) -> None:
+    """Quit by SIGTERM (shut down like closing the window, exit 0) or die by SIGKILL (the
+    kernel stops the child): either way no sandbox keeps serving the demo data."""
+    import signal
+
+    home = tmp_path / "home"
+    env = {**os.environ, "SEEDLY_DESK_HOME": str(home), "QT_QPA_PLATFORM": "offscreen"}
+    app = subprocess.Popen(
+        [sys.executable, "-m", "app", "--demo", "--demo-traffic", "0"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    data_dir = str(home / "data" / "demo" / "sandbox")
+    try:
+        _wait_for(lambda: any(data_dir in cmd for cmd in _command_lines()), 60)
+        app.send_signal(getattr(signal, how))
+        code = app.wait(30)
+    finally:
+        if app.poll() is None:
+            app.kill()
+    if how == "SIGTERM":
+        assert code == 0
+    _wait_for(lambda: not any(data_dir in cmd for cmd in _command_lines()), 15)
