@@ -28,13 +28,14 @@ import inspect
 import logging
 import threading
 import time
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import qasync
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QObject, Signal, SignalInstance, Slot
 
+from app.services.tasks import ScopeClosed, TaskScope
 from app.services.bus import (
     AppointmentsChanged,
     BudgetChanged,
@@ -129,17 +130,18 @@ def create_loop(app: QCoreApplication) -> qasync.QEventLoop:
 # --- owned tasks ------------------------------------------------------------
 
 
-class TaskSetClosed(RuntimeError):
-    """Work was offered to a ``TaskSet`` after ``shutdown``."""
+TaskSetClosed = ScopeClosed
+"""Work was offered to a ``TaskSet`` after ``shutdown``."""
 
 
-class TaskSet:
+class TaskSet(TaskScope):
     """Strong references to the tasks a part of the UI started, until they finish.
 
-    ``spawn`` starts a coroutine and keeps its task; a finished task leaves the
-    set, and a failure is logged with its traceback (nothing is swallowed).
-    ``shutdown`` cancels everything still running and waits, bounded, until it
-    has finished; afterwards the set refuses new work.
+    A ``TaskScope`` (``spawn``, ``running``, ``cancel``; a finished task leaves
+    the set and a failure is logged with its traceback) with what the UI needs
+    on top: ``slot`` for signal connections, ``cancel_all`` for synchronous
+    close handlers and ``shutdown``, which cancels everything and waits,
+    bounded, logging what would not stop; afterwards the set refuses new work.
 
     ``loop`` is only needed when tasks may be spawned before the loop runs
     (a signal fired while the window is being built); while the loop runs, the
@@ -147,13 +149,10 @@ class TaskSet:
     """
 
     def __init__(self, name: str = "ui", *, loop: asyncio.AbstractEventLoop | None = None) -> None:
-        self.name = name
+        super().__init__(name)
         self._loop = loop
-        self._tasks: set[asyncio.Task[Any]] = set()
-        self._named: dict[str, asyncio.Task[Any]] = {}
-        self.closed = False
 
-    def _current_loop(self) -> asyncio.AbstractEventLoop:
+    def _event_loop(self) -> asyncio.AbstractEventLoop:
         try:
             return asyncio.get_running_loop()
         except RuntimeError:
@@ -163,35 +162,6 @@ class TaskSet:
                     "create_loop() and pass it as TaskSet(loop=...)"
                 ) from None
             return self._loop
-
-    def spawn(
-        self,
-        coro: Coroutine[Any, Any, T],
-        name: str | None = None,
-        *,
-        replace: bool = False,
-    ) -> asyncio.Task[T]:
-        """Start ``coro`` as a task owned by this set and return the task.
-
-        With ``replace``, a still-running task of the same ``name`` is cancelled
-        first: a new search keystroke makes the previous query moot.
-        """
-        if self.closed:
-            coro.close()  # never awaited otherwise: avoid the "never awaited" warning
-            raise TaskSetClosed(f"task set {self.name!r} is shut down")
-        try:
-            loop = self._current_loop()
-        except RuntimeError:
-            coro.close()
-            raise
-        if name and replace and (old := self._named.get(name)) is not None and not old.done():
-            old.cancel()
-        task = loop.create_task(coro, name=f"{self.name}:{name or 'task'}")
-        self._tasks.add(task)
-        if name:
-            self._named[name] = task
-        task.add_done_callback(self._finished)
-        return task
 
     def slot(
         self,
@@ -227,29 +197,6 @@ class TaskSet:
 
         return start
 
-    def cancel(self, name: str) -> bool:
-        """Cancel the running task called ``name``; True if there was one."""
-        task = self._named.get(name)
-        if task is None or task.done():
-            return False
-        task.cancel()
-        return True
-
-    def running(self, name: str) -> bool:
-        """Whether a task called ``name`` is still running."""
-        task = self._named.get(name)
-        return task is not None and not task.done()
-
-    def _finished(self, task: asyncio.Task[Any]) -> None:
-        self._tasks.discard(task)
-        for key, value in list(self._named.items()):
-            if value is task:
-                del self._named[key]
-        # Asking for the exception also marks it retrieved, so asyncio does not
-        # report it a second time when the task is garbage collected.
-        if not task.cancelled() and (exc := task.exception()) is not None:
-            log.error("task %s failed", task.get_name(), exc_info=exc)
-
     def cancel_all(self) -> None:
         """Cancel every running task without waiting (for synchronous close handlers)."""
         for task in list(self._tasks):
@@ -279,12 +226,6 @@ class TaskSet:
                 ", ".join(sorted(task.get_name() for task in pending)),
             )
         return not pending
-
-    def __len__(self) -> int:
-        return len(self._tasks)
-
-    def __contains__(self, task: object) -> bool:
-        return task in self._tasks
 
 
 def _positional_limit(fn: Callable[..., Any]) -> int | None:
