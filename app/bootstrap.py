@@ -29,11 +29,11 @@ from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
 from app.services.demo import DemoError, DemoInfo, DemoSandbox
-from app.services.workspace import Workspace
+from app.services.workspace import NoKey, Workspace
 from app.settings.logs import install as install_redaction
 from app.settings.paths import AppPaths
-from app.settings.profiles import Profile, ProfileStore, SubAccountRef
-from app.settings.secrets import Secrets, SessionSecrets, account_name
+from app.settings.profiles import Profile, ProfileStore, SeamlessSettings, SubAccountRef
+from app.settings.secrets import KeyringUnavailable, Secrets, SessionSecrets, account_name
 from app.ui.async_qt import BusBridge, TaskSet, create_loop
 from app.ui.main_window import MainWindow, app_icon
 from app.ui.theme import THEME_MODES, Theme
@@ -188,6 +188,12 @@ class Application:
 
     async def _open_saved(self) -> bool:
         data = self.workspace.profiles.data
+        if data.seamless is not None:
+            try:
+                await self.workspace.connect_seamless(data.seamless)
+            except (NoKey, KeyringUnavailable) as exc:
+                log.info("Seamless connection not opened: %s", exc)
+                self.workspace.leads.problem = str(exc)
         profile_id = data.active_profile_id or (data.profiles[0].id if data.profiles else None)
         if profile_id is None:
             self.window.refresh_pickers()
@@ -215,7 +221,12 @@ class Application:
         store.upsert(profile)
         store.data.active_profile_id = profile.id
         self.workspace.secrets.use_for_session(account_name(profile.id), info.agency_key)
-        return await self.window.activate(profile.id)
+        opened = await self.window.activate(profile.id)
+        if info.seamless_url and info.seamless_key:
+            seamless = SeamlessSettings(id="demo", base_url=info.seamless_url, demo=True)
+            store.data.seamless = seamless
+            await self.workspace.connect_seamless(seamless, info.seamless_key)
+        return opened
 
     async def _screenshots(self, directory: Path) -> int:
         deadline = time.monotonic() + SCREENSHOT_TIMEOUT

@@ -144,3 +144,58 @@ class Recorder:
 
     def of(self, event_type: type[E]) -> list[E]:
         return [e for e in self.events if isinstance(e, event_type)]
+
+
+# -- Seamless: credits, research queue, lead push ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class CreditsChanged:
+    """The Seamless credit meter changed (a new balance, a spend, the budget or the rules).
+
+    ``balance`` is the latest ``X-PublicAPI-Credits`` (None before the first answer);
+    ``committed`` the estimates of confirmed research not settled yet."""
+
+    account_key_id: str
+    balance: int | None
+    spent_today: int
+    spent_session: int
+    committed: int
+    daily_budget: int | None
+
+
+@dataclass(frozen=True)
+class ResearchJobChanged:
+    """A research job moved (queued, sent, polled, finished, failed or unknown).
+
+    ``eta_seconds`` is None when the job is finished or waits for the user."""
+
+    account_key_id: str
+    job_id: int
+    kind: str
+    state: str
+    total: int
+    finished: int
+    found: int
+    failed: int
+    eta_seconds: float | None
+    message: str | None = None
+
+
+@dataclass(frozen=True)
+class ResearchResultsArrived:
+    """Research results were stored in the ledger (free to reopen): the ids are the search
+    result ids (or other ledger keys) whose record arrived."""
+
+    account_key_id: str
+    kind: str
+    ids: frozenset[str]
+
+
+@dataclass(frozen=True)
+class LeadPushProgress:
+    """Adding researched contacts to a Seedly sub-account: ``done`` of ``total`` handled."""
+
+    scope: ScopeKey
+    done: int
+    total: int

@@ -53,6 +53,18 @@ class DemoInfo:
     subaccounts: list[dict[str, str]]
     raw: dict[str, Any] = field(repr=False)
 
+    @property
+    def seamless_url(self) -> str | None:
+        """The Seamless half's base URL (``.../api/client/v1``), when the sandbox serves it."""
+        value = self.raw.get("seamless_url")
+        return str(value) if value else None
+
+    @property
+    def seamless_key(self) -> str | None:
+        """The demo Seamless key (a user with plenty of credits)."""
+        value = self.raw.get("seamless_key")
+        return str(value) if value else None
+
 
 def sandbox_command(data_dir: Path, traffic_seconds: float | None) -> list[str]:
     """The command line of the demo sandbox (the installed app's own ``sandbox`` command)."""

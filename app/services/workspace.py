@@ -28,10 +28,17 @@ from app.api.seedly import SeedlyClient
 from app.core.errors import ApiError
 from app.services.bus import EventBus, ScopeKey, SubAccountsChanged
 from app.services.contacts import ContactService
+from app.services.leads import LeadsService
 from app.services.session import PollPlan, Session
 from app.settings.paths import AppPaths
-from app.settings.profiles import Profile, ProfileStore, SettingsError, SubAccountRef
-from app.settings.secrets import Secrets, account_name
+from app.settings.profiles import (
+    Profile,
+    ProfileStore,
+    SeamlessSettings,
+    SettingsError,
+    SubAccountRef,
+)
+from app.settings.secrets import Secrets, account_name, seamless_account
 from app.storage import Database, Partition
 
 log = logging.getLogger(__name__)
@@ -87,6 +94,8 @@ class Workspace:
         """Why the saved settings could not be read (shown once), or None."""
         self._lock = asyncio.Lock()
         self._background: set[asyncio.Task[Any]] = set()
+        self.leads = LeadsService(self.db, self.bus, self.contact_service_for)
+        """The Seamless side: its connection, credit meter, research queue and CRM push."""
 
     # -- building ---------------------------------------------------------------------------
     @classmethod
@@ -261,6 +270,38 @@ class Workspace:
             raise NotActive("Open a connection first.")
         return ContactService(session.partition, session.view, self.bus, session.scope_key)
 
+    def contact_service_for(self, sub_account_id: str) -> ContactService:
+        """Contact writes for any sub-account of the open connection (adding leads to a
+        sub-account other than the one shown). Its cache partition gets the new contacts."""
+        profile, session = self.profile, self.session
+        if profile is None or session is None:
+            raise NotActive("Open a Seedly connection first.")
+        if sub_account_id not in {s.id for s in self.sub_accounts()}:
+            raise NotActive(
+                f"The sub-account {sub_account_id} is not reachable with this connection."
+            )
+        active = self.active
+        if active is not None and active.scope.sub_account_id == sub_account_id:
+            return self.contact_service()
+        client = self.client_for(profile)
+        view = client.for_sub_account(sub_account_id) if client.is_agency else client
+        scope = ScopeKey(profile.cache_key, sub_account_id)
+        partition = self.db.partition(profile.cache_key, sub_account_id)
+        return ContactService(partition, view, self.bus, scope)
+
+    async def connect_seamless(
+        self, settings: SeamlessSettings, api_key: str | None = None
+    ) -> None:
+        """Open the Seamless connection ``settings`` describes, with ``api_key`` or the one in
+        the keyring (account ``seamless:<id>``)."""
+        key = api_key or self.secrets.get(seamless_account(settings.id))
+        if not key:
+            raise NoKey(
+                "The Seamless.AI key is missing from the system keyring. "
+                "Enter it again in Settings → Seamless.AI connection."
+            )
+        await self.leads.connect(settings, key)
+
     def set_visible(self, area: str, visible: bool) -> None:
         """Tell the poll scheduler what is on screen (faster polling for it)."""
         if self.session is not None:
@@ -339,6 +380,7 @@ class Workspace:
             except TimeoutError:
                 log.warning("the session did not stop within %.0f s", timeout)
             self.session = None
+        await self.leads.close(timeout)
         clients, self._clients = list(self._clients.values()), {}
         for client in clients:
             try:

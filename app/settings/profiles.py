@@ -62,11 +62,29 @@ class Preferences(BaseModel):
     theme: str = "system"  # system | light | dark
 
 
+DEFAULT_SEAMLESS_URL = "https://api.seamless.ai/api/client/v1"
+
+
+class SeamlessSettings(BaseModel):
+    """The Seamless.AI connection (one per installation): where, how the meter prices
+    actions and the daily budget. The API key lives in the keyring (account
+    ``seamless:<id>``); ``demo`` connections are never saved."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: str = Field(default_factory=lambda: secrets.token_hex(6))
+    base_url: str = DEFAULT_SEAMLESS_URL
+    pricing: str = "article"  # a name of app.core.credits.RULE_SETS
+    daily_budget: int | None = None
+    demo: bool = False
+
+
 class SettingsFile(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     version: int = 1
     profiles: list[Profile] = Field(default_factory=list)
+    seamless: SeamlessSettings | None = None
     active_profile_id: str | None = None
     preferences: Preferences = Field(default_factory=Preferences)
 
@@ -101,8 +119,12 @@ class ProfileStore:
 
     def save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        seamless = self.data.seamless
         persistent = self.data.model_copy(
-            update={"profiles": [p for p in self.data.profiles if not p.demo]}
+            update={
+                "profiles": [p for p in self.data.profiles if not p.demo],
+                "seamless": None if seamless is not None and seamless.demo else seamless,
+            }
         )
         text = persistent.model_dump_json(indent=2)
         fd, tmp = tempfile.mkstemp(prefix=".profiles-", dir=self.path.parent)

@@ -117,4 +117,10 @@ class Secrets:
 
 
 def account_name(profile_id: str, service: str = "seedly") -> str:
+    """The keyring account of a Seedly connection's key."""
     return f"profile:{profile_id}:{service}"
+
+
+def seamless_account(connection_id: str) -> str:
+    """The keyring account of the Seamless.AI connection's API key."""
+    return f"seamless:{connection_id}"

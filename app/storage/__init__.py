@@ -41,6 +41,7 @@ from app.storage.migrations import MIGRATIONS, SCHEMA_VERSION
 from app.storage.outbox import PENDING_STATES, TRANSITIONS, Outbox, OutboxItem, OutboxState
 from app.storage.partition import Partition
 from app.storage.research import RESEARCHED_STATUSES, ResearchLedger, ResearchRecord, SpendEntry
+from app.storage.research_jobs import JobState, ResearchJob, ResearchJobs
 from app.storage.sync_state import SyncStateRepository
 from app.storage.webhooks import WebhookRepository, strip_secrets
 
@@ -63,6 +64,7 @@ __all__ = [
     "DraftRepository",
     "DuplicateClientIdError",
     "IllegalTransitionError",
+    "JobState",
     "MessageRepository",
     "MigrationError",
     "Outbox",
@@ -72,6 +74,8 @@ __all__ = [
     "OutboxState",
     "Partition",
     "PartitionInfo",
+    "ResearchJob",
+    "ResearchJobs",
     "ResearchLedger",
     "ResearchRecord",
     "SchemaTooNewError",

@@ -33,6 +33,7 @@ from app.storage.errors import (
 from app.storage.migrations import MIGRATIONS
 from app.storage.partition import Partition
 from app.storage.research import ResearchLedger
+from app.storage.research_jobs import ResearchJobs
 
 DEFAULT_BUSY_TIMEOUT_MS = 5000
 """How long a write waits for another process's lock before failing."""
@@ -344,6 +345,12 @@ class Database:
         if not account_key_id.strip():
             raise ValueError("account key id is empty")
         return ResearchLedger(self, account_key_id)
+
+    def research_jobs(self, account_key_id: str) -> ResearchJobs:
+        """The Seamless research queue of one API key's owner (not tied to a sub-account)."""
+        if not account_key_id.strip():
+            raise ValueError("account key id is empty")
+        return ResearchJobs(self, account_key_id)
 
     # --------------------------------------------------------------- closing
 

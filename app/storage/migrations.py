@@ -348,12 +348,51 @@ CREATE TABLE deleted_records (
 );
 """
 
+_V6_RESEARCH_JOBS = """
+-- The Seamless research queue: jobs of up to 100 records, written before they are sent,
+-- so a restart resumes polling with the stored request ids; a job left 'sending' becomes
+-- 'unknown' (research spends credits: never resent without the user's decision).
+-- Keyed by the key owner like research_records, not by a CRM partition.
+CREATE TABLE research_jobs (
+    id INTEGER PRIMARY KEY,
+    account_key_id TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('contact', 'company')),
+    state TEXT NOT NULL CHECK (state IN
+        ('queued', 'sending', 'unknown', 'polling', 'done', 'failed', 'cancelled')),
+    estimate INTEGER NOT NULL,
+    options TEXT NOT NULL DEFAULT '{}',
+    spend_seq INTEGER,
+    balance_before INTEGER,
+    error TEXT,
+    created_ms INTEGER NOT NULL,
+    updated_ms INTEGER NOT NULL,
+    submitted_ms INTEGER,
+    finished_ms INTEGER
+);
+CREATE INDEX research_jobs_by_state ON research_jobs (account_key_id, state, id);
+
+CREATE TABLE research_job_items (
+    job_id INTEGER NOT NULL REFERENCES research_jobs(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    search_result_id TEXT,
+    identity TEXT,
+    request_id TEXT,
+    status TEXT NOT NULL,
+    message TEXT,
+    updated_ms INTEGER NOT NULL,
+    PRIMARY KEY (job_id, position)
+) WITHOUT ROWID;
+CREATE INDEX research_job_items_by_request ON research_job_items (request_id)
+    WHERE request_id IS NOT NULL;
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     _V1_PARTITIONS_CONTACTS,
     _V2_INBOX,
     _V3_CALENDARS_WEBHOOKS,
     _V4_RESEARCH,
     _V5_DELETED_RECORDS,
+    _V6_RESEARCH_JOBS,
 )
 """Schema scripts; index + 1 is the ``user_version`` each one produces."""
 

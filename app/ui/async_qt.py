@@ -41,11 +41,16 @@ from app.services.bus import (
     BudgetChanged,
     ContactsChanged,
     ConversationsChanged,
+    CreditsChanged,
     EventBus,
     KeyProblem,
+    LeadPushProgress,
     MessagesChanged,
     OutboxChanged,
+    ResearchJobChanged,
+    ResearchResultsArrived,
     SessionChanged,
+    SubAccountsChanged,
     SyncStatus,
 )
 
@@ -358,6 +363,21 @@ class BusBridge(QObject):
     """``KeyProblem``: the active key was revoked or expired; polling stopped and
     queued work is kept. Show the banner with ``message``."""
 
+    creditsChanged = Signal(object)
+    """``CreditsChanged``: the Seamless credit meter moved (balance, spent, budget, rules)."""
+
+    researchJobChanged = Signal(object)
+    """``ResearchJobChanged``: a research job was queued, sent, polled, finished or failed."""
+
+    researchResultsArrived = Signal(object)
+    """``ResearchResultsArrived``: researched records were stored (free to reopen)."""
+
+    leadPushProgress = Signal(object)
+    """``LeadPushProgress``: adding researched contacts to a sub-account moved on."""
+
+    subAccountsChanged = Signal(object)
+    """``SubAccountsChanged``: the agency key's sub-account list was read again."""
+
     sessionChanged = Signal(object)
     """``SessionChanged``: the profile or sub-account switched; ``generation``
     increases with every switch. Views clear and reload for ``scope``."""
@@ -375,6 +395,11 @@ class BusBridge(QObject):
         BudgetChanged: "budgetChanged",
         KeyProblem: "keyProblem",
         SessionChanged: "sessionChanged",
+        CreditsChanged: "creditsChanged",
+        ResearchJobChanged: "researchJobChanged",
+        ResearchResultsArrived: "researchResultsArrived",
+        LeadPushProgress: "leadPushProgress",
+        SubAccountsChanged: "subAccountsChanged",
     }
     """Which signal each event type is re-emitted as."""
 

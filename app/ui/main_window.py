@@ -38,13 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.errors import ApiError
-from app.services.bus import (
-    BudgetChanged,
-    KeyProblem,
-    SessionChanged,
-    SubAccountsChanged,
-    SyncStatus,
-)
+from app.services.bus import BudgetChanged, KeyProblem, SessionChanged, SyncStatus
 from app.services.workspace import NoKey, NotActive, Workspace
 from app.settings.secrets import KeyringUnavailable
 from app.ui.async_qt import BusBridge, TaskSet
@@ -146,9 +140,7 @@ class MainWindow(QMainWindow):
         bridge.syncStatusChanged.connect(self._on_sync_status)
         bridge.budgetChanged.connect(self._on_budget)
         bridge.keyProblem.connect(self._on_key_problem)
-        self._sub_accounts_listener = workspace.bus.subscribe(
-            SubAccountsChanged, lambda _e: QTimer.singleShot(0, self.refresh_pickers)
-        )
+        bridge.subAccountsChanged.connect(lambda _e: self.refresh_pickers())
         self._activity = _ActivityWatcher(self)
         QApplication.instance().installEventFilter(self._activity)  # type: ignore[union-attr]
         self._idle = False
@@ -581,7 +573,6 @@ class MainWindow(QMainWindow):
             self.tasks.spawn(self._confirm_close(), "confirm-close", replace=True)
             return
         self.save_state()
-        self._sub_accounts_listener()
         super().closeEvent(event)
         self.closed.emit()
 
