@@ -27,6 +27,22 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
+_area_middlewares: list[Any] = []
+
+
+def area_middleware(factory: Any) -> Any:
+    """Register ``factory(app, state)``: middleware of one API area (the Seamless half puts
+    its own auth, limits and headers in front of ``/api/client/``); applied inside
+    ``ApiHeadersMiddleware``, which leaves those paths alone."""
+    if factory not in _area_middlewares:
+        _area_middlewares.append(factory)
+    return factory
+
+
+def _is_seamless(path: str) -> bool:
+    return path.startswith("/api/client/")
+
+
 def _is_seedly(path: str) -> bool:
     return (path.startswith("/api/") and not path.startswith("/api/client/")) or path.startswith(
         "/webhooks/"
@@ -49,6 +65,8 @@ class ApiHeadersMiddleware:
     """
 
     def __init__(self, app: Any, state: SandboxState) -> None:
+        for factory in _area_middlewares:
+            app = factory(app, state)
         self.app = app
         self.state = state
         self.limiter = RateLimiter()
@@ -151,14 +169,17 @@ class FaultMiddleware:
             return
         self.state.stats["faults"] += 1
         self.state.stats[f"fault.{kind}"] += 1
-        headers = {"X-API-Version": API_VERSION}
+        seamless = _is_seamless(path)
+        headers = {} if seamless else {"X-API-Version": API_VERSION}
         if kind == "error_500":
-            body = {
+            body: dict[str, Any] = {
                 "error": {
                     "code": "INTERNAL_ERROR",
                     "message": "Internal server error (injected fault)",
                 }
             }
+            if seamless:
+                body = {"message": "Internal server error (injected fault)"}
             await send_json(send, 500, body, headers)
         elif kind == "rate_limited":
             now = clock.now_ms()
@@ -177,6 +198,13 @@ class FaultMiddleware:
                     "the period indicated in the Retry-After header.",
                 }
             }
+            if seamless:
+                headers["X-RateLimit-Limit"] = str(self.state.config.seamless_rate_limit)
+                del headers["Retry-After"]
+                body = {
+                    "message": "Rate limit exceeded (injected fault)",
+                    "code": "rateLimitExceeded",
+                }
             await send_json(send, 429, body, headers)
         elif kind == "slow":
             await asyncio.sleep(self.state.faults.slow_seconds)

@@ -34,6 +34,7 @@ def _load_route_modules() -> None:
     # Importing registers the routes, schemas, listeners and jobs of each area.
     import app.sandbox.control
     import app.sandbox.crm
+    import app.sandbox.seamless
     import app.sandbox.traffic  # noqa: F401
 
 

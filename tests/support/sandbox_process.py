@@ -17,7 +17,14 @@ import httpx
 
 # Limits high enough that a shared sandbox never rate-limits a test by accident;
 # the rate-limit tests start their own sandbox with real limits.
-GENEROUS_LIMITS = ("--rate-limit-read", "1000000", "--rate-limit-write", "1000000")
+GENEROUS_LIMITS = (
+    "--rate-limit-read",
+    "1000000",
+    "--rate-limit-write",
+    "1000000",
+    "--seamless-rate-limit",
+    "1000000",
+)
 
 
 @dataclass
@@ -54,6 +61,34 @@ class Sandbox:
             headers["X-Sub-Account-Id"] = sub_account
         client = httpx.Client(
             base_url=self.url, headers=headers, timeout=kw.pop("timeout", 30), **kw
+        )
+        self._clients.append(client)
+        return client
+
+    @property
+    def seamless_url(self) -> str:
+        """The Seamless base URL (``.../api/client/v1``)."""
+        return str(self.info["seamless_url"])
+
+    @property
+    def seamless_key(self) -> str:
+        """The Seamless key with plenty of credits."""
+        return str(self.info["seamless_key"])
+
+    def seamless(
+        self, key: str | None = None, *, bearer: str | None = None, **kw: Any
+    ) -> httpx.Client:
+        """An HTTP client for the Seamless API: ``Token: key`` (default: ``seamless_key``), or
+        ``Authorization: Bearer ...`` with ``bearer``; ``key=""`` sends no credentials."""
+        headers = {}
+        if bearer is not None:
+            headers["Authorization"] = f"Bearer {bearer}"
+        else:
+            key = self.seamless_key if key is None else key
+            if key:
+                headers["Token"] = key
+        client = httpx.Client(
+            base_url=self.seamless_url, headers=headers, timeout=kw.pop("timeout", 30), **kw
         )
         self._clients.append(client)
         return client

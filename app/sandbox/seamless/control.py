@@ -1,0 +1,291 @@
+"""``/_sandbox/seamless/...``: control endpoints of the Seamless half, for tools and tests.
+
+* ``GET  /_sandbox/seamless`` — organisations, users (balances, licenses, keys),
+  the OAuth client, the rate limit and the research timings.
+* ``GET  /_sandbox/seamless/credits?key=|userId=`` and ``PUT`` with
+  ``{key | userId, credits}`` — read or set a balance.
+* ``GET  /_sandbox/seamless/ledger?key=|userId=&limit=`` — every credit movement.
+* ``POST /_sandbox/seamless/users`` ``{credits?, licensed?, orgId? | newOrg: true, name?}``
+  — a new user with a key (``newOrg`` puts it in an organisation of its own).
+* ``POST /_sandbox/seamless/keys/revoke`` ``{key}``.
+* ``PUT  /_sandbox/seamless/rate-limit`` ``{limit}``; ``POST .../rate-limits/reset``.
+* ``GET  /_sandbox/seamless/outcomes?type=contacts|companies&status=done|missing|error
+  &limit=&offset=`` — records by how their research ends, with identities that
+  ``contacts[]`` / ``companies[]`` resolve to them.
+* ``GET|POST /_sandbox/seamless/oauth/authorize`` — stand-in for the consent screen.
+* ``/_sandbox/seamless/webhooks`` and ``/webhook-deliveries`` (``webhooks.py``).
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from app.sandbox.http import ApiError, Ctx, Reply, route, validation
+from app.sandbox.seamless import accounts, oauth, research, search
+from app.sandbox.seamless.gate import limiter
+from app.sandbox.seamless.records import profile_url, recruiter_url, sales_nav_url, work_email
+
+
+def _user_id(ctx: Ctx, key: str | None, user_id: str | None) -> str:
+    if key:
+        found = ctx.store.scalar("SELECT user_id FROM sl_keys WHERE token = ?", (key,))
+        if found is None:
+            raise ApiError(404, "NOT_FOUND", "No Seamless key like that")
+        return str(found)
+    if user_id:
+        if ctx.store.one("SELECT 1 FROM sl_users WHERE id = ?", (user_id,)) is None:
+            raise ApiError(404, "NOT_FOUND", f"Seamless user {user_id} not found")
+        return user_id
+    raise validation("give key or userId")
+
+
+@route("GET", "/_sandbox/seamless", auth="control")
+def overview(ctx: Ctx) -> Reply:
+    """Everything a tool needs to know about the Seamless half of this server."""
+    users = []
+    for row in ctx.store.all("SELECT * FROM sl_users ORDER BY org_id, id"):
+        keys = ctx.store.all(
+            "SELECT token, label, status FROM sl_keys WHERE user_id = ? ORDER BY created_ms",
+            (row["id"],),
+        )
+        users.append(
+            {
+                "id": row["id"],
+                "orgId": row["org_id"],
+                "name": row["name"],
+                "email": row["email"],
+                "credits": row["credits"],
+                "licensed": bool(row["licensed"]),
+                "keys": [
+                    {"key": k["token"], "label": k["label"], "status": k["status"]} for k in keys
+                ],
+            }
+        )
+    orgs = [
+        {"id": r["id"], "name": r["name"]}
+        for r in ctx.store.all("SELECT * FROM sl_orgs ORDER BY id")
+    ]
+    return Reply(
+        {
+            "orgs": orgs,
+            "users": users,
+            "oauthClient": oauth.ready_info(ctx.state.base_url),
+            "rateLimit": ctx.state.config.seamless_rate_limit,
+            "anchor": accounts.anchor_ms(ctx.store),
+            "research": {
+                "contactStatuses": [
+                    "queued",
+                    "researching",
+                    "done",
+                    "missing",
+                    "not found",
+                    "error",
+                ],
+                "companyStatuses": ["researching", "done", "missing", "error"],
+                "finishedWithinMs": 4500,
+            },
+        }
+    )
+
+
+@route("GET", "/_sandbox/seamless/credits", auth="control")
+def get_credits(ctx: Ctx) -> Reply:
+    """A user's balance: ``?key=`` or ``?userId=``."""
+    user_id = _user_id(ctx, ctx.query.str("key"), ctx.query.str("userId"))
+    return Reply({"userId": user_id, "credits": accounts.balance(ctx.store, user_id)})
+
+
+@route("PUT", "/_sandbox/seamless/credits", auth="control")
+def put_credits(ctx: Ctx) -> Reply:
+    """Set a user's balance: ``{key | userId, credits}``."""
+    body = ctx.body
+    user_id = _user_id(ctx, body.str("key"), body.str("userId"))
+    credits = body.int("credits", required=True, minimum=0, maximum=10**9)
+    assert credits is not None
+    accounts.set_balance(ctx.store, user_id, credits)
+    return Reply({"userId": user_id, "credits": credits})
+
+
+@route("GET", "/_sandbox/seamless/ledger", auth="control")
+def ledger(ctx: Ctx) -> Reply:
+    """A user's credit movements, newest first."""
+    user_id = _user_id(ctx, ctx.query.str("key"), ctx.query.str("userId"))
+    limit = ctx.query.int("limit", default=200, minimum=1, maximum=5000)
+    rows = ctx.store.all(
+        "SELECT * FROM sl_ledger WHERE user_id = ? ORDER BY seq DESC LIMIT ?", (user_id, limit)
+    )
+    return Reply(
+        [
+            {
+                "delta": r["delta"],
+                "balance": r["balance"],
+                "reason": r["reason"],
+                "ref": r["ref"],
+                "atMs": r["at_ms"],
+            }
+            for r in rows
+        ]
+    )
+
+
+@route("POST", "/_sandbox/seamless/users", auth="control")
+def create_user(ctx: Ctx) -> Reply:
+    """A new user with one key: ``{credits?, licensed?, orgId? | newOrg?, name?}``."""
+    body = ctx.body
+    credits = body.int("credits", minimum=0, maximum=10**9)
+    licensed = body.bool("licensed")
+    org_id = body.str("orgId", max_len=100)
+    if body.bool("newOrg"):
+        if org_id:
+            raise validation("give orgId or newOrg, not both")
+        org_id = f"sl_org_{secrets.token_hex(4)}"
+        ctx.store.run(
+            "INSERT INTO sl_orgs (id, name) VALUES (?, ?)",
+            (org_id, f"Test organisation {org_id[-8:]}"),
+        )
+    org_id = org_id or accounts.DEMO_ORG[0]
+    if ctx.store.one("SELECT 1 FROM sl_orgs WHERE id = ?", (org_id,)) is None:
+        raise ApiError(404, "NOT_FOUND", f"Seamless organisation {org_id} not found")
+    name = body.str("name", max_len=100) or "Test User"
+    user_id, key = accounts.create_user(
+        ctx.store,
+        org_id=org_id,
+        name=name,
+        email=f"{secrets.token_hex(3)}@test.example",
+        credits=1000 if credits is None else credits,
+        licensed=True if licensed is None else licensed,
+        label="minted",
+    )
+    return Reply({"userId": user_id, "orgId": org_id, "key": key}, status=201)
+
+
+@route("POST", "/_sandbox/seamless/keys/revoke", auth="control")
+def revoke_key(ctx: Ctx) -> Reply:
+    """Revoke a Seamless key: ``{key}`` (the next request with it gets 401)."""
+    key = ctx.body.str("key", required=True)
+    if not ctx.store.run("UPDATE sl_keys SET status = 'revoked' WHERE token = ?", (key,)):
+        raise ApiError(404, "NOT_FOUND", "No Seamless key like that")
+    return Reply({"revoked": True})
+
+
+@route("PUT", "/_sandbox/seamless/rate-limit", auth="control")
+def put_rate_limit(ctx: Ctx) -> Reply:
+    """Change the per-organisation, per-endpoint limit (requests per minute) at run time."""
+    limit = ctx.body.int("limit", required=True, minimum=1, maximum=10**9)
+    assert limit is not None
+    ctx.state.config.seamless_rate_limit = limit
+    return Reply({"limit": limit})
+
+
+@route("POST", "/_sandbox/seamless/rate-limits/reset", auth="control")
+def reset_rate_limits(ctx: Ctx) -> Reply:
+    """Forget every Seamless rate window."""
+    limiter(ctx.state).reset()
+    return Reply({"reset": True})
+
+
+@route("GET", "/_sandbox/seamless/outcomes", auth="control")
+def outcomes(ctx: Ctx) -> Reply:
+    """Records whose research ends ``status``, in database order, with their identities."""
+    kind = ctx.query.str("type", choices=("contacts", "companies")) or "contacts"
+    status = ctx.query.str("status", choices=("done", "missing", "error")) or "done"
+    limit = ctx.query.int("limit", default=20, minimum=1, maximum=1000)
+    offset = ctx.query.int("offset", default=0, minimum=0)
+    assert limit is not None and offset is not None
+    ds = search.dataset(ctx.store)
+    out = []
+    skipped = 0
+    if kind == "contacts":
+        index = ds.identity_index()
+        for person in ds.people:
+            if research.outcome_of("contact", person.id) != status:
+                continue
+            if skipped < offset:
+                skipped += 1
+                continue
+            email = work_email(person)
+            out.append(
+                {
+                    "searchResultId": person.id,
+                    "status": status,
+                    "identity": {
+                        "contactName": f"{person.first} {person.last}",
+                        "companyName": person.company.name,
+                        "domain": person.company.domain,
+                        # Colleagues can share an address pattern's result; only a unique one is listed.
+                        "email": email if index.email.get(email) is person else None,
+                        "liProfileUrl": profile_url(person),
+                        "liSalesNavUrl": sales_nav_url(person),
+                        "liRecruiterUrl": recruiter_url(person),
+                    },
+                    "pastCompanies": [name for name, _, _, _ in person.past],
+                }
+            )
+            if len(out) >= limit:
+                break
+    else:
+        if status == "missing":
+            raise validation(
+                "companies end 'missing' only when no company matches: use any unknown domain"
+            )
+        for company in ds.companies:
+            if research.outcome_of("company", company.id) != status:
+                continue
+            if skipped < offset:
+                skipped += 1
+                continue
+            out.append(
+                {
+                    "searchResultId": company.id,
+                    "status": status,
+                    "identity": {"domain": company.domain, "companyName": company.name},
+                }
+            )
+            if len(out) >= limit:
+                break
+    return Reply(out)
+
+
+def _authorize(
+    ctx: Ctx, client_id: str | None, redirect_uri: str | None, user: str | None, key: str | None
+) -> tuple[str, str]:
+    client_id = client_id or oauth.DEMO_CLIENT["client_id"]
+    redirect_uri = redirect_uri or oauth.DEMO_CLIENT["redirect_uri"]
+    user_id = _user_id(ctx, key, user) if (user or key) else oauth.DEMO_USER
+    return oauth.issue_code(ctx.store, client_id, redirect_uri, user_id), redirect_uri
+
+
+@route("POST", "/_sandbox/seamless/oauth/authorize", auth="control")
+def authorize_json(ctx: Ctx) -> Reply:
+    """An authorization code as JSON: ``{clientId?, redirectUri?, userId? | key?, state?}``."""
+    body = ctx.body
+    try:
+        code, redirect_uri = _authorize(
+            ctx, body.str("clientId"), body.str("redirectUri"), body.str("userId"), body.str("key")
+        )
+    except ApiError as exc:
+        raise validation(exc.message) from None
+    state = body.str("state")
+    return Reply(
+        {
+            "code": code,
+            "redirectUri": redirect_uri,
+            "redirectUrl": oauth.authorize_redirect(redirect_uri, code, state),
+            "expiresInSeconds": oauth.CODE_TTL_MS // 1000,
+        },
+        status=201,
+    )
+
+
+@route("GET", "/_sandbox/seamless/oauth/authorize", auth="control")
+def authorize_redirect(ctx: Ctx) -> Reply:
+    """The consent screen, approved at once: 302 to ``redirect_uri?code=&state=``."""
+    q = ctx.query
+    try:
+        code, redirect_uri = _authorize(
+            ctx, q.str("client_id"), q.str("redirect_uri", max_len=2000), q.str("user_id"), None
+        )
+    except ApiError as exc:
+        raise validation(exc.message) from None
+    location = oauth.authorize_redirect(redirect_uri, code, q.str("state"))
+    return Reply({"redirect": location}, status=302, headers={"Location": location})
