@@ -9,8 +9,11 @@ lives in exactly one place. Values and limits are the reference's
 Where the reference is silent:
 
 - The industry list (~150 values under parent groups) is not spelled out in
-  the reference, so industries are free text with the documented examples as
-  suggestions; only the "at most 5" limit is enforced. The seed article says
+  the reference: ``app.core.constants.SEAMLESS_INDUSTRY_GROUPS`` holds the list the
+  sandbox serves, offered as suggestions (parents first, then their industries) but
+  not enforced, so a value real Seamless knows and this list lacks can still be
+  sent; only the "at most 5" limit is enforced. Funding values likewise come from
+  ``SEAMLESS_FUNDING_*`` as suggestions. The seed article says
   an invalid optional value is ignored by Seamless rather than failing the search.
 - Company search names its filters without limits; where a filter is the same
   concept as a contact-search filter (size, revenue, founded, news, location,
@@ -21,6 +24,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Literal
+
+from app.core.constants import (
+    SEAMLESS_FUNDING_CLASSIFICATIONS,
+    SEAMLESS_FUNDING_DATES,
+    SEAMLESS_FUNDING_TOTALS,
+    SEAMLESS_INDUSTRY_GROUPS,
+)
 
 FilterKind = Literal["list", "choice", "flag", "date", "job_changes", "past_company"]
 
@@ -110,6 +120,19 @@ COMPANY_INDUSTRY_EXAMPLES: tuple[str, ...] = (
 )
 """Industries the reference names for company search (a LinkedIn-style list)."""
 
+INDUSTRY_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = SEAMLESS_INDUSTRY_GROUPS
+"""Parent groups and their industries, for the grouped industry picker."""
+
+INDUSTRY_SUGGESTIONS: tuple[str, ...] = tuple(
+    dict.fromkeys(
+        [parent for parent, _ in SEAMLESS_INDUSTRY_GROUPS]
+        + [industry for _, industries in SEAMLESS_INDUSTRY_GROUPS for industry in industries]
+        + list(CONTACT_INDUSTRY_EXAMPLES)
+        + list(COMPANY_INDUSTRY_EXAMPLES)
+    )
+)
+"""Every industry the panel suggests: parents, their industries, the reference's examples."""
+
 MAX_RESEARCH_RECORDS = 100
 """Research requests and polls take at most 100 records / request ids."""
 DEFAULT_SEARCH_LIMIT = 50
@@ -183,7 +206,7 @@ CONTACT_FILTERS: tuple[FilterSpec, ...] = (
     FilterSpec("contactKeyword", "Keyword", "list", _PERSON, 10),
     FilterSpec("seniority", "Seniority", "list", _PERSON, 5, SENIORITIES),
     FilterSpec("department", "Department", "list", _PERSON, 5, DEPARTMENTS),
-    FilterSpec("industry", "Industry", "list", _COMPANY, 5, suggestions=CONTACT_INDUSTRY_EXAMPLES),
+    FilterSpec("industry", "Industry", "list", _COMPANY, 5, suggestions=INDUSTRY_SUGGESTIONS),
     FilterSpec("companyName", "Company name", "list", _COMPANY, 100),
     FilterSpec(
         "companyNameSearchType",
@@ -222,9 +245,27 @@ CONTACT_FILTERS: tuple[FilterSpec, ...] = (
     FilterSpec("pastCompany", "Past company", "past_company", _SIGNALS, 100),
     FilterSpec("newsTypes", "Company news", "list", _SIGNALS, 8, NEWS_TYPES),
     FilterSpec("newsTypeDates", "News within (days)", "list", _SIGNALS, 1, NEWS_TYPE_DATES),
-    FilterSpec("companyLatestFundingDates", "Latest funding date", "list", _FUNDING),
-    FilterSpec("companyLatestFundingClassifications", "Latest funding round", "list", _FUNDING),
-    FilterSpec("companyLatestFundingTotals", "Total funding", "list", _FUNDING),
+    FilterSpec(
+        "companyLatestFundingDates",
+        "Latest funding date",
+        "list",
+        _FUNDING,
+        suggestions=SEAMLESS_FUNDING_DATES,
+    ),
+    FilterSpec(
+        "companyLatestFundingClassifications",
+        "Latest funding round",
+        "list",
+        _FUNDING,
+        suggestions=SEAMLESS_FUNDING_CLASSIFICATIONS,
+    ),
+    FilterSpec(
+        "companyLatestFundingTotals",
+        "Total funding",
+        "list",
+        _FUNDING,
+        suggestions=SEAMLESS_FUNDING_TOTALS,
+    ),
     FilterSpec("lastModifiedAfter", "Modified after", "date", _OTHER),
     FilterSpec("lastModifiedBefore", "Modified before", "date", _OTHER),
 )
@@ -242,7 +283,7 @@ COMPANY_FILTERS: tuple[FilterSpec, ...] = (
     ),
     FilterSpec("companyDomain", "Company domain", "list", _COMPANY, 100),
     FilterSpec("companyKeyword", "Keyword", "list", _COMPANY, 10),
-    FilterSpec("industry", "Industry", "list", _COMPANY, 5, suggestions=COMPANY_INDUSTRY_EXAMPLES),
+    FilterSpec("industry", "Industry", "list", _COMPANY, 5, suggestions=INDUSTRY_SUGGESTIONS),
     FilterSpec("companySize", "Company size", "list", _COMPANY, 10, COMPANY_SIZES),
     FilterSpec("companyRevenue", "Company revenue", "list", _COMPANY, 10, COMPANY_REVENUES),
     FilterSpec("foundedOn", "Founded", "list", _COMPANY, 4, FOUNDED_RANGES),
@@ -261,9 +302,27 @@ COMPANY_FILTERS: tuple[FilterSpec, ...] = (
     FilterSpec("companyZipCode", "ZIP code", "list", _LOCATION, 10),
     FilterSpec("newsTypes", "Company news", "list", _SIGNALS, 8, NEWS_TYPES),
     FilterSpec("newsTypeDates", "News within (days)", "list", _SIGNALS, 1, NEWS_TYPE_DATES),
-    FilterSpec("latestFundingDates", "Latest funding date", "list", _FUNDING),
-    FilterSpec("latestFundingClassifications", "Latest funding round", "list", _FUNDING),
-    FilterSpec("latestFundingTotals", "Total funding", "list", _FUNDING),
+    FilterSpec(
+        "latestFundingDates",
+        "Latest funding date",
+        "list",
+        _FUNDING,
+        suggestions=SEAMLESS_FUNDING_DATES,
+    ),
+    FilterSpec(
+        "latestFundingClassifications",
+        "Latest funding round",
+        "list",
+        _FUNDING,
+        suggestions=SEAMLESS_FUNDING_CLASSIFICATIONS,
+    ),
+    FilterSpec(
+        "latestFundingTotals",
+        "Total funding",
+        "list",
+        _FUNDING,
+        suggestions=SEAMLESS_FUNDING_TOTALS,
+    ),
 )
 """Every filter of ``POST /search/companies``, in panel order."""
 
@@ -276,6 +335,8 @@ def spec_map(specs: tuple[FilterSpec, ...]) -> dict[str, FilterSpec]:
 __all__ = [
     "COMPANY_FILTERS",
     "COMPANY_INDUSTRY_EXAMPLES",
+    "INDUSTRY_GROUPS",
+    "INDUSTRY_SUGGESTIONS",
     "COMPANY_NAME_SEARCH_TYPES",
     "COMPANY_REVENUES",
     "COMPANY_SIZES",
