@@ -12,6 +12,7 @@ import os
 import secrets
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -59,6 +60,8 @@ class Preferences(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     muted_channels: list[str] = Field(default_factory=list)
+    my_team_member_ids: dict[str, str] = Field(default_factory=dict)
+    """Per "deployment|sub-account": the team member the user is (the Inbox's Mine view)."""
     theme: str = "system"  # system | light | dark
 
 
@@ -79,6 +82,18 @@ class SeamlessSettings(BaseModel):
     demo: bool = False
 
 
+class SavedSearch(BaseModel):
+    """A named set of Leads filters (``kind`` "people" or "companies"; ``filters`` in wire
+    names, as the filter panel produces them). Never saved by the demo (it does not persist)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: str = Field(default_factory=lambda: secrets.token_hex(6))
+    name: str
+    kind: str = "people"
+    filters: dict[str, Any] = Field(default_factory=dict)
+
+
 class SettingsFile(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
@@ -87,6 +102,7 @@ class SettingsFile(BaseModel):
     seamless: SeamlessSettings | None = None
     active_profile_id: str | None = None
     preferences: Preferences = Field(default_factory=Preferences)
+    saved_searches: list[SavedSearch] = Field(default_factory=list)
 
 
 class SettingsError(RuntimeError):
