@@ -1,0 +1,340 @@
+"""The Inbox's contact side panel: who the open conversation is with.
+
+Shows the conversation's contact from the cache: name, company and title, email,
+phone, tags, lifecycle stage, channels they opted out of (DND), and every custom field
+of the sub-account with its label, formatted by type the way the Contacts tab shows
+it. It follows ``ContactsChanged`` (a sync or an edit in the Contacts tab) and clears at
+once on a sub-account switch. When the contact is not cached yet, the conversation's
+embedded summary (name, email, phone) stands in. "Open in Contacts" emits
+``contactLinkActivated`` with the contact's id.
+
+The panel is built with the workspace only, so it listens to the services' bus through
+a bridge of its own (owned by the panel, detached with it).
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Mapping
+from typing import Any
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QFrame,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.models import CustomFieldDefinition
+from app.services.bus import ContactsChanged, ConversationsChanged, SessionChanged
+from app.storage import StorageError
+from app.ui.async_qt import BusBridge
+from app.ui.contacts.fields import (
+    EMPTY_TEXT,
+    STAGE_LABELS,
+    FlowLayout,
+    TagChip,
+    display_kind,
+    field_stylesheet,
+    format_value,
+    scheme_colors,
+)
+from app.ui.inbox.composer import channel_label
+from app.ui.theme import Spacing, icon
+from app.ui.widgets import EmptyState
+
+log = logging.getLogger(__name__)
+
+_StorageFailure = (StorageError, sqlite3.Error)
+
+
+def _text(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+class ContactSidePanel(QWidget):
+    """The open conversation's contact, from the cache (see the module docstring).
+
+    ``ContactSidePanel(workspace, parent)``; ``set_conversation(id)`` shows the contact of
+    that conversation of the active sub-account (None: nothing).
+    """
+
+    contactLinkActivated = Signal(str)
+    """"Open in Contacts" was clicked; the argument is the contact's id."""
+
+    def __init__(self, workspace: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("contactSidePanel")
+        self.workspace = workspace
+        self._conversation_id: str | None = None
+        self._contact_id: str | None = None
+        self._values: dict[str, str] = {}
+        self._build()
+        bus = getattr(workspace, "bus", None)
+        self.bridge: BusBridge | None = BusBridge(bus, self) if bus is not None else None
+        if self.bridge is not None:
+            self.bridge.contactsChanged.connect(self._on_contacts)
+            self.bridge.conversationsChanged.connect(self._on_conversations)
+            self.bridge.sessionChanged.connect(self._on_session)
+        self.set_conversation(None)
+
+    # -- building ------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.setStyleSheet(field_stylesheet(scheme_colors()))
+        root = QVBoxLayout(self)
+        root.setContentsMargins(0, 0, 0, 0)
+        self.pages = QStackedWidget(self)
+        root.addWidget(self.pages)
+        self.empty = EmptyState(self)
+        self.empty.set_content("user", "No contact", "Open a conversation to see who it is with.")
+        self.pages.addWidget(self.empty)
+
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        body = QWidget(scroll)
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(Spacing.M, Spacing.M, Spacing.M, Spacing.M)
+        layout.setSpacing(Spacing.S)
+        self.name_label = QLabel(body)
+        font = QFont(self.name_label.font())
+        font.setPointSizeF(font.pointSizeF() * 1.2)
+        font.setWeight(QFont.Weight.DemiBold)
+        self.name_label.setFont(font)
+        self.name_label.setWordWrap(True)
+        self.name_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.name_label)
+        self.company_label = QLabel(body)
+        self.company_label.setProperty("muted", True)
+        self.company_label.setWordWrap(True)
+        layout.addWidget(self.company_label)
+        self.note_label = QLabel(body)
+        self.note_label.setProperty("muted", True)
+        self.note_label.setWordWrap(True)
+        self.note_label.hide()
+        layout.addWidget(self.note_label)
+
+        self.form = QFormLayout()
+        self.form.setContentsMargins(0, Spacing.S, 0, 0)
+        self.form.setHorizontalSpacing(Spacing.M)
+        self.form.setVerticalSpacing(Spacing.S)
+        self.form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        layout.addLayout(self.form)
+
+        self.tags_box = QWidget(body)
+        self._tags_flow = FlowLayout(self.tags_box)
+        self.custom_title = QLabel("Custom fields", body)
+        bold = QFont(self.custom_title.font())
+        bold.setWeight(QFont.Weight.DemiBold)
+        self.custom_title.setFont(bold)
+        layout.addWidget(self.custom_title)
+        self.custom_form = QFormLayout()
+        self.custom_form.setHorizontalSpacing(Spacing.M)
+        self.custom_form.setVerticalSpacing(Spacing.S)
+        self.custom_form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        layout.addLayout(self.custom_form)
+
+        self.open_button = QPushButton("Open in Contacts", body)
+        self.open_button.setIcon(icon("open-external"))
+        self.open_button.setIconSize(QSize(16, 16))
+        self.open_button.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
+        self.open_button.clicked.connect(self._open)
+        layout.addSpacing(Spacing.S)
+        layout.addWidget(self.open_button)
+        layout.addStretch(1)
+        scroll.setWidget(body)
+        self.pages.addWidget(scroll)
+        self.details = scroll
+
+    # -- public API ------------------------------------------------------------------------
+    @property
+    def contact_id(self) -> str | None:
+        """The id of the contact shown, or None."""
+        return self._contact_id
+
+    def values(self) -> dict[str, str]:
+        """What the panel shows, by label (plain text; tests and accessibility)."""
+        return dict(self._values)
+
+    def set_conversation(self, conversation_id: str | None) -> None:
+        """Show the contact of ``conversation_id`` of the active sub-account (None: nothing)."""
+        self._conversation_id = conversation_id
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Read the contact from the cache again and show it."""
+        active = self.workspace.active if self.workspace is not None else None
+        cid = self._conversation_id
+        if cid is None or active is None:
+            self._show_nothing()
+            return
+        partition = active.partition
+        try:
+            conversation = partition.conversations.get_conversation(cid)
+            contact_id = _text((conversation or {}).get("contactId")) or None
+            contact = partition.contacts.get(contact_id) if contact_id else None
+            definitions = [
+                CustomFieldDefinition.model_validate(d) for d in partition.custom_fields.fields()
+            ]
+        except _StorageFailure as exc:
+            log.error("could not read the contact of %s: %s", cid, exc)
+            self._show_nothing("The contact could not be read from the cache.", str(exc))
+            return
+        except ValueError as exc:
+            log.warning("unreadable custom field definitions: %s", exc)
+            definitions = []
+        if conversation is None:
+            self._show_nothing("Loading…", "The conversation is not in the cache yet.")
+            return
+        summary = conversation.get("contact")
+        self._contact_id = contact_id
+        self._show(contact, summary if isinstance(summary, Mapping) else {}, definitions)
+
+    # -- showing ---------------------------------------------------------------------------
+    def _show_nothing(self, title: str = "No contact", body: str = "") -> None:
+        self._contact_id = None
+        self._values = {}
+        self.empty.set_content("user", title, body or "Open a conversation to see who it is with.")
+        self.pages.setCurrentWidget(self.empty)
+
+    def _show(
+        self,
+        contact: Mapping[str, Any] | None,
+        summary: Mapping[str, Any],
+        definitions: list[CustomFieldDefinition],
+    ) -> None:
+        source: Mapping[str, Any] = contact or summary
+        first, last = _text(source.get("firstName")), _text(source.get("lastName"))
+        name = " ".join(p for p in (first, last) if p) or _text(source.get("name"))
+        email, phone = _text(source.get("email")), _text(source.get("phone"))
+        self.name_label.setText(name or email or phone or "Unnamed contact")
+        company = _text((contact or {}).get("company"))
+        title = _text((contact or {}).get("title"))
+        self.company_label.setText(" · ".join(p for p in (title, company) if p))
+        self.company_label.setVisible(bool(title or company))
+        self.note_label.setVisible(contact is None)
+        self.note_label.setText(
+            "Only the conversation's summary is known: the contact is not in the cache yet."
+        )
+        values: dict[str, str] = {"Name": name}
+        if company:
+            values["Company"] = company
+        self._clear_form(self.form)
+        self._add_row(self.form, "Email", email, values, selectable=True)
+        phone_text = format_value("phone", phone) if phone else ""
+        self._add_row(self.form, "Phone", phone_text, values, selectable=True)
+        if contact is not None:
+            stage = _text(contact.get("lifecycleStage"))
+            label = STAGE_LABELS.get(stage, stage.capitalize()) if stage else ""
+            self._add_row(self.form, "Stage", label, values)
+            tags = [t for t in contact.get("tags") or [] if isinstance(t, str) and t]
+            self._set_tags(tags)
+            self.form.addRow(self._label("Tags"), self.tags_box if tags else self._value(""))
+            self.tags_box.setVisible(bool(tags))
+            values["Tags"] = ", ".join(tags)
+            dnd = [c for c in contact.get("dndChannels") or [] if isinstance(c, str)]
+            if dnd:
+                self._add_row(
+                    self.form,
+                    "Do not disturb",
+                    ", ".join(channel_label(c) for c in dnd),
+                    values,
+                    danger=True,
+                )
+        else:
+            self.tags_box.hide()
+        self._clear_form(self.custom_form)
+        custom = (contact or {}).get("customFields")
+        custom_values = custom if isinstance(custom, Mapping) else {}
+        for definition in definitions:
+            raw = custom_values.get(definition.name)
+            shown = format_value(display_kind(definition), raw)
+            self._add_row(self.custom_form, definition.display_label, shown, values)
+        self.custom_title.setVisible(bool(definitions) and contact is not None)
+        self.open_button.setEnabled(self._contact_id is not None)
+        self._values = values
+        self.pages.setCurrentWidget(self.details)
+
+    def _label(self, text: str) -> QLabel:
+        label = QLabel(text, self)
+        label.setProperty("muted", True)
+        return label
+
+    def _value(self, text: str, *, selectable: bool = False, danger: bool = False) -> QLabel:
+        label = QLabel(text or EMPTY_TEXT, self)
+        label.setWordWrap(True)
+        label.setTextFormat(Qt.TextFormat.PlainText)
+        if selectable:
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        if danger:
+            label.setProperty("fieldError", True)
+        elif not text:
+            label.setProperty("muted", True)
+        return label
+
+    def _add_row(
+        self,
+        form: QFormLayout,
+        label: str,
+        value: str,
+        values: dict[str, str],
+        *,
+        selectable: bool = False,
+        danger: bool = False,
+    ) -> None:
+        form.addRow(self._label(label), self._value(value, selectable=selectable, danger=danger))
+        values[label] = value
+
+    def _clear_form(self, form: QFormLayout) -> None:
+        while form.rowCount():
+            row = form.takeRow(0)
+            for item in (row.labelItem, row.fieldItem):
+                widget = item.widget() if item is not None else None
+                if widget is not None and widget is not self.tags_box:
+                    widget.deleteLater()
+
+    def _set_tags(self, tags: list[str]) -> None:
+        while self._tags_flow.count():
+            item = self._tags_flow.takeAt(0)
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
+        for tag in tags:
+            self._tags_flow.addWidget(TagChip(tag, removable=False, parent=self.tags_box))
+
+    # -- events ----------------------------------------------------------------------------
+    def _ours(self, scope: Any) -> bool:
+        active = self.workspace.active
+        return active is not None and scope == active.scope
+
+    def _on_contacts(self, event: ContactsChanged) -> None:
+        if self._conversation_id is None or not self._ours(event.scope):
+            return
+        if event.full or (self._contact_id and self._contact_id in event.ids | event.deleted):
+            self.refresh()
+
+    def _on_conversations(self, event: ConversationsChanged) -> None:
+        if self._conversation_id is None or not self._ours(event.scope):
+            return
+        if event.full or self._conversation_id in event.ids | event.deleted:
+            self.refresh()
+
+    def _on_session(self, _event: SessionChanged) -> None:
+        self._conversation_id = None
+        self._show_nothing()
+
+    def _open(self) -> None:
+        if self._contact_id:
+            self.contactLinkActivated.emit(self._contact_id)
+
+
+__all__ = ["ContactSidePanel"]

@@ -1,0 +1,1455 @@
+"""The Inbox tab: views, filters and search over the conversation list, the thread, the contact.
+
+Layout: a search and filter bar, an action bar (close, reopen, snooze, assign,
+mark unread, new conversation) and a three-way splitter: the conversation list
+(``ConversationListModel`` + ``ConversationDelegate``), the ``ThreadPane`` and
+the ``ContactSidePanel`` (both built by their own modules; the tab hosts them).
+
+Everything listed comes from the active sub-account's cache; the sync
+service's change events update rows in place. Actions go through a
+``ConversationService`` (one per sub-account, also running the snooze timer);
+they act on the selected conversations (several: a bulk run with a report of
+what failed and why), else on the one open in the thread pane.
+
+Keyboard (with the list focused): up/down move, Enter opens, E closes,
+Shift+E reopens, S snoozes, A assigns, U marks unread, N opens the next unread
+conversation, R writes a reply (focuses the composer), / searches.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QDateTime,
+    QItemSelectionModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QPoint,
+    QSettings,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QButtonGroup,
+    QComboBox,
+    QDateTimeEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QMenu,
+    QSplitter,
+    QStackedWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.constants import CHANNELS
+from app.core.errors import ApiError
+from app.core.phones import format_phone
+from app.services.bus import ConversationsChanged, SessionChanged, SyncStatus
+from app.services.conversations import ConversationBulkReport, ConversationService
+from app.storage import ConversationFilters, ConversationView, Partition, StorageError
+from app.ui.async_qt import BusBridge, TaskSet, await_signal
+from app.ui.global_search import CHANNEL_ICONS
+from app.ui.inbox.delegate import CHANNEL_LABELS, ConversationDelegate
+from app.ui.inbox.list_model import (
+    ConversationIdRole,
+    ConversationListModel,
+    InboxQuery,
+    UnreadCountRole,
+    contact_label,
+    load_first_page,
+    readable_member,
+)
+from app.ui.inbox.notifications import InboxNotifier
+from app.ui.theme import Spacing, icon
+from app.ui.widgets import Banner, EmptyState
+
+log = logging.getLogger(__name__)
+
+SETTINGS_GROUP = "inbox"
+SEARCH_DEBOUNCE_MS = 150
+"""Quiet time after a keystroke before the search runs (a newer keystroke cancels it)."""
+JUMP_LOAD_LIMIT = 5000
+"""Rows the list may load to reach a conversation chosen elsewhere (global search)."""
+COUNTS_DELAY_MS = 120
+VIEWS = (("all", "All"), ("mine", "Mine"), ("unassigned", "Unassigned"), ("unread", "Unread"))
+STATUS_CHOICES = (
+    ("Any status", None),
+    ("Open", "open"),
+    ("Snoozed", "snoozed"),
+    ("Closed", "closed"),
+)
+IDENTITY_STATE_KEY = "inbox_me"
+"""Sync-state key of "who am I" while ``Preferences`` has no field for it."""
+
+ThreadFactory = Callable[[Any, BusBridge, TaskSet, QWidget], QWidget]
+PanelFactory = Callable[[Any, QWidget], QWidget]
+
+
+def _default_thread(workspace: Any, bridge: BusBridge, tasks: TaskSet, parent: QWidget) -> QWidget:
+    from app.ui.inbox.thread import ThreadPane
+
+    return ThreadPane(workspace, bridge, tasks, parent)
+
+
+def _default_panel(workspace: Any, parent: QWidget) -> QWidget:
+    from app.ui.inbox.contact_panel import ContactSidePanel
+
+    return ContactSidePanel(workspace, parent)
+
+
+def snooze_choices(now: datetime) -> list[tuple[str, datetime]]:
+    """The snooze menu's presets for ``now`` (an aware local time): label and wake-up time."""
+    choices: list[tuple[str, datetime]] = []
+    later = (now + timedelta(hours=3)).replace(minute=0, second=0, microsecond=0)
+    choices.append((f"Later today ({later:%H:%M})", later))
+    evening = now.replace(hour=18, minute=0, second=0, microsecond=0)
+    if now.hour < 16:
+        choices.append(("This evening (18:00)", evening))
+    tomorrow = (now + timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
+    choices.append((f"Tomorrow ({tomorrow:%a} 9:00)", tomorrow))
+    days = (7 - now.weekday()) % 7 or 7
+    monday = (now + timedelta(days=days)).replace(hour=9, minute=0, second=0, microsecond=0)
+    choices.append((f"Next week ({monday:%a} {monday.day} {monday:%b} 9:00)", monday))
+    return [(label, when) for label, when in choices if when > now]
+
+
+class _ContactResults(QAbstractListModel):
+    """Contacts found for the new-conversation dialog (a few dozen at most)."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.docs: list[dict[str, Any]] = []
+
+    def set_docs(self, docs: list[dict[str, Any]]) -> None:
+        self.beginResetModel()
+        self.docs = docs
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.docs)
+
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self.docs):
+            return None
+        doc = self.docs[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            phone = doc.get("phone")
+            shown = format_phone(str(phone)) if phone else None
+            details = " · ".join(str(v) for v in (doc.get("email"), shown) if v)
+            name = contact_label(doc)
+            return f"{name}  —  {details}" if details and details != name else name
+        if role == Qt.ItemDataRole.UserRole:
+            return doc.get("id")
+        return None
+
+
+class NewConversationDialog(QDialog):
+    """Choose a contact (searched in the cache), a channel and, for email, a subject."""
+
+    def __init__(
+        self,
+        partition: Partition,
+        parent: QWidget | None = None,
+        *,
+        contact: dict[str, Any] | None = None,
+        channel: str | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("New conversation")
+        self.setMinimumWidth(460)
+        self._partition = partition
+        layout = QVBoxLayout(self)
+        layout.setSpacing(Spacing.M)
+        intro = QLabel(
+            "Write to a contact on a channel. When the contact already has an open "
+            "conversation there, that one opens instead.",
+            self,
+        )
+        intro.setWordWrap(True)
+        intro.setProperty("muted", True)
+        layout.addWidget(intro)
+        form = QFormLayout()
+        self.search = QLineEdit(self)
+        self.search.setPlaceholderText("Search contacts by name, email or phone")
+        self.search.setClearButtonEnabled(True)
+        self.results_model = _ContactResults(self)
+        self.results = QListView(self)
+        self.results.setModel(self.results_model)
+        self.results.setMaximumHeight(150)
+        self.results.setUniformItemSizes(True)
+        self.results.selectionModel().currentChanged.connect(lambda *_: self._update())
+        form.addRow("Contact", self.search)
+        form.addRow("", self.results)
+        self.channel = QComboBox(self)
+        for name in CHANNELS:
+            self.channel.addItem(icon(CHANNEL_ICONS.get(name, "inbox")), CHANNEL_LABELS[name], name)
+        self.channel.currentIndexChanged.connect(lambda _i: self._update())
+        form.addRow("Channel", self.channel)
+        self.subject = QLineEdit(self)
+        self.subject.setPlaceholderText("Subject of the first email")
+        form.addRow("Subject", self.subject)
+        layout.addLayout(form)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        self.ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok.setText("Open conversation")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.search.textChanged.connect(self._find)
+        if channel in CHANNELS:
+            self.channel.setCurrentIndex(CHANNELS.index(channel))
+        if contact is not None:
+            self.results_model.set_docs([contact])
+            self.results.setCurrentIndex(self.results_model.index(0, 0))
+        else:
+            self._find("")
+        self._update()
+
+    def _find(self, text: str) -> None:
+        try:
+            docs = self._partition.contacts.search(text or None, limit=30)
+        except StorageError as exc:
+            log.warning("new conversation: contact search failed: %s", exc)
+            docs = []
+        self.results_model.set_docs(docs)
+        if docs:
+            self.results.setCurrentIndex(self.results_model.index(0, 0))
+        self._update()
+
+    def contact_id(self) -> str | None:
+        """The chosen contact's id, or None."""
+        index = self.results.currentIndex()
+        value = index.data(Qt.ItemDataRole.UserRole) if index.isValid() else None
+        return str(value) if value else None
+
+    def chosen_channel(self) -> str:
+        """The chosen channel."""
+        return str(self.channel.currentData())
+
+    def chosen_subject(self) -> str | None:
+        """The subject typed (email channels only), or None."""
+        text = self.subject.text().strip()
+        return text if text and self.chosen_channel() in ("email", "gmail") else None
+
+    def _update(self) -> None:
+        self.subject.setEnabled(self.chosen_channel() in ("email", "gmail"))
+        self.ok.setEnabled(self.contact_id() is not None)
+
+
+class SnoozeDialog(QDialog):
+    """Pick a day and time to wake a conversation up."""
+
+    def __init__(self, start: datetime, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Snooze until")
+        layout = QVBoxLayout(self)
+        layout.addWidget(
+            QLabel("The conversation reopens at this time (while the app runs).", self)
+        )
+        self.when = QDateTimeEdit(self)
+        self.when.setCalendarPopup(True)
+        self.when.setDisplayFormat("ddd d MMM yyyy  HH:mm")
+        self.when.setDateTime(start)
+        self.when.setMinimumDateTime(QDateTime.currentDateTime())
+        layout.addWidget(self.when)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Snooze")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def chosen(self) -> datetime:
+        """The chosen time (aware, local)."""
+        return self.when.dateTime().toPython().astimezone()  # type: ignore[no-any-return]
+
+
+class InboxTab(QWidget):
+    """The Inbox area of the main window (see the module docstring).
+
+    ``thread_factory`` and ``panel_factory`` build the thread pane and the
+    contact panel (default: ``ThreadPane`` and ``ContactSidePanel``).
+    """
+
+    area_name = "inbox"
+    title = "Inbox"
+    icon_name = "inbox"
+
+    loadedChanged = Signal(bool)
+    """True once the shown sub-account's conversations are on screen (``--screenshot``)."""
+
+    conversationOpened = Signal(str)
+    """The thread pane now shows this conversation ("" when none)."""
+
+    contactRequested = Signal(str)
+    """The thread pane's contact link was activated: show this contact (its id)."""
+
+    actionFinished = Signal(str, object)
+    """An action on conversations finished: its name and the ``ConversationBulkReport``
+    (also for a single conversation), after the banner showed the outcome."""
+
+    def __init__(
+        self,
+        workspace: Any,
+        bridge: BusBridge,
+        tasks: TaskSet,
+        parent: QWidget | None = None,
+        *,
+        thread_factory: ThreadFactory | None = None,
+        panel_factory: PanelFactory | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.workspace = workspace
+        self.bridge = bridge
+        self.tasks = tasks
+        self.model = ConversationListModel(self)
+        self.delegate = ConversationDelegate(self)
+        self.service: ConversationService | None = None
+        self._partition: Partition | None = None
+        self._syncing = False
+        self._open_id: str | None = None
+        self._busy = False
+        self._anchor: tuple[str, int] | None = None
+        self._view = "all"
+        self._status: str | None = "open"
+        self._channel: str | None = None
+        self._assignee: str | None = None
+        self._text = ""
+        self._read_page = load_first_page
+        self._closed = False
+        self.search_generation = 0
+        """Increases with every search request; only the newest result is applied."""
+        self.searches_applied: list[str] = []
+        """Texts whose results were applied, in order (diagnostics and tests)."""
+        self._build(thread_factory or _default_thread, panel_factory or _default_panel)
+        self.notifier = InboxNotifier(workspace, self, window_active=self._user_is_looking)
+        """Desktop notifications and the tray badge (``notifier.settings_menu()`` mutes)."""
+        self.notifier.openRequested.connect(self._open_from_notification)
+        bridge.sessionChanged.connect(self._on_session)
+        bridge.conversationsChanged.connect(self._on_conversations_changed)
+        bridge.syncStatusChanged.connect(self._on_sync_status)
+        bridge.messagesChanged.connect(lambda _e: self.model.refresh_drafts())
+        bridge.outboxChanged.connect(lambda _e: self.model.refresh_drafts())
+        self.model.countChanged.connect(lambda _n: self._after_count())
+        self.model.modelReset.connect(self._after_reset)
+        self.model.loadFailed.connect(lambda text: self.banner.show_message("danger", text))
+        self.model.changesAboutToApply.connect(self._remember_anchor)
+        self.model.changesApplied.connect(self._after_changes)
+        self._counts_timer = QTimer(self)
+        self._counts_timer.setSingleShot(True)
+        self._counts_timer.setInterval(COUNTS_DELAY_MS)
+        self._counts_timer.timeout.connect(self._refresh_counts)
+        self._clock = QTimer(self)
+        self._clock.setInterval(60_000)
+        self._clock.timeout.connect(self.model.tick)
+        self._clock.start()
+        active = workspace.active
+        self._set_partition(active.partition if active else None)
+
+    # ------------------------------------------------------------------ building
+
+    def _build(self, thread_factory: ThreadFactory, panel_factory: PanelFactory) -> None:
+        root = QVBoxLayout(self)
+        root.setContentsMargins(Spacing.M, Spacing.M, Spacing.M, Spacing.S)
+        root.setSpacing(Spacing.S)
+        self.banner = Banner(self)
+        root.addWidget(self.banner)
+
+        # Search, views and filters.
+        bar = QHBoxLayout()
+        bar.setSpacing(Spacing.S)
+        self.search_box = QLineEdit(self)
+        self.search_box.setPlaceholderText("Search names, emails, phones, messages")
+        self.search_box.setClearButtonEnabled(True)
+        self.search_box.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
+        self.search_box.setMinimumWidth(260)
+        self.search_box.textChanged.connect(self._search_typed)
+        self.search_box.returnPressed.connect(self._search_now)
+        bar.addWidget(self.search_box, 2)
+
+        self.view_group = QButtonGroup(self)
+        self.view_group.setExclusive(True)
+        self.view_buttons: dict[str, QToolButton] = {}
+        views = QFrame(self)
+        views_layout = QHBoxLayout(views)
+        views_layout.setContentsMargins(0, 0, 0, 0)
+        views_layout.setSpacing(2)
+        for kind, label in VIEWS:
+            button = QToolButton(views)
+            button.setText(label)
+            button.setCheckable(True)
+            button.setAutoRaise(True)
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+            button.clicked.connect(lambda _c=False, k=kind: self.set_view(k))
+            self.view_group.addButton(button)
+            views_layout.addWidget(button)
+            self.view_buttons[kind] = button
+        self.view_buttons["all"].setChecked(True)
+        bar.addWidget(views)
+
+        self.me_button = QToolButton(self)
+        self.me_button.setIcon(icon("user"))
+        self.me_button.setAutoRaise(True)
+        self.me_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.me_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.me_menu = QMenu(self.me_button)
+        self.me_menu.aboutToShow.connect(self._fill_me_menu)
+        self.me_button.setMenu(self.me_menu)
+        bar.addWidget(self.me_button)
+
+        self.status_filter = QComboBox(self)
+        for label, value in STATUS_CHOICES:
+            self.status_filter.addItem(label, value)
+        self.status_filter.setCurrentIndex(1)
+        self.status_filter.currentIndexChanged.connect(self._filters_chosen)
+        bar.addWidget(self.status_filter)
+        self.channel_filter = QComboBox(self)
+        self.channel_filter.addItem(icon("inbox"), "Any channel", None)
+        for name in CHANNELS:
+            self.channel_filter.addItem(
+                icon(CHANNEL_ICONS.get(name, "inbox")), CHANNEL_LABELS[name], name
+            )
+        self.channel_filter.currentIndexChanged.connect(self._filters_chosen)
+        bar.addWidget(self.channel_filter)
+        self.assignee_filter = QComboBox(self)
+        self.assignee_filter.addItem("Anyone", None)
+        self.assignee_filter.currentIndexChanged.connect(self._filters_chosen)
+        bar.addWidget(self.assignee_filter)
+        bar.addStretch(1)
+        root.addLayout(bar)
+
+        # The count and the actions.
+        actions = QHBoxLayout()
+        actions.setSpacing(Spacing.S)
+        self.count_label = QLabel(self)
+        self.count_label.setProperty("muted", True)
+        actions.addWidget(self.count_label)
+        actions.addStretch(1)
+        self.selection_label = QLabel(self)
+        self.selection_label.setProperty("muted", True)
+        actions.addWidget(self.selection_label)
+        self.close_button = self._tool("check", "Close", "E", self._close_clicked)
+        self.reopen_button = self._tool("inbox", "Reopen", "Shift+E", self._reopen_clicked)
+        self.snooze_button = self._tool("clock", "Snooze", "S", None)
+        self.snooze_menu = QMenu(self.snooze_button)
+        self.snooze_menu.aboutToShow.connect(self._fill_snooze_menu)
+        self.snooze_button.setMenu(self.snooze_menu)
+        self.snooze_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.assign_button = self._tool("users", "Assign", "A", None)
+        self.assign_menu = QMenu(self.assign_button)
+        self.assign_menu.aboutToShow.connect(self._fill_assign_menu)
+        self.assign_button.setMenu(self.assign_menu)
+        self.assign_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.unread_button = self._tool("mail", "Mark unread", "U", self._mark_unread_clicked)
+        for button in (
+            self.close_button,
+            self.reopen_button,
+            self.snooze_button,
+            self.assign_button,
+            self.unread_button,
+        ):
+            actions.addWidget(button)
+        separator = QFrame(self)
+        separator.setFrameShape(QFrame.Shape.VLine)
+        actions.addWidget(separator)
+        self.new_button = self._tool("add", "New conversation", "Ctrl+Shift+N", None)
+        self.new_button.clicked.connect(lambda: self.new_conversation())
+        actions.addWidget(self.new_button)
+        root.addLayout(actions)
+
+        # The list, the thread and the contact.
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.stack = QStackedWidget(self.splitter)
+        self.list = QListView(self.stack)
+        self.list.setObjectName("conversationList")
+        self.list.setModel(self.model)
+        self.list.setItemDelegate(self.delegate)
+        self.list.setUniformItemSizes(True)
+        self.list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.list.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setMouseTracking(True)
+        self.list.setFrameShape(QFrame.Shape.NoFrame)
+        self.list.clicked.connect(self._clicked)
+        self.list.activated.connect(lambda index: self.open_index(index))
+        self.list.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.list.customContextMenuRequested.connect(self._context_menu)
+        self.empty = EmptyState(self.stack)
+        self.empty.actionClicked.connect(self._empty_action)
+        self.stack.addWidget(self.list)
+        self.stack.addWidget(self.empty)
+        self.stack.setMinimumWidth(300)
+        self.thread = thread_factory(self.workspace, self.bridge, self.tasks, self.splitter)
+        self.thread.setMinimumWidth(360)
+        link = getattr(self.thread, "contactLinkActivated", None)
+        if link is not None:
+            link.connect(self._contact_link)
+        self.panel = panel_factory(self.workspace, self.splitter)
+        self.panel.setMinimumWidth(220)
+        self.splitter.addWidget(self.stack)
+        self.splitter.addWidget(self.thread)
+        self.splitter.addWidget(self.panel)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setStretchFactor(2, 0)
+        self._split_restored = False
+        self.splitter.setChildrenCollapsible(False)
+        root.addWidget(self.splitter, 1)
+        self._shortcuts()
+        self._update_me_button()
+        self._selection_changed()
+
+    def _tool(
+        self, icon_name: str, text: str, shortcut: str, slot: Callable[[], Any] | None
+    ) -> QToolButton:
+        button = QToolButton(self)
+        button.setIcon(icon(icon_name))
+        button.setText(text)
+        button.setToolTip(f"{text} ({shortcut})")
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        button.setAutoRaise(True)
+        if slot is not None:
+            button.clicked.connect(slot)
+        return button
+
+    def _shortcuts(self) -> None:
+        # On the list only: single keys there never reach a text field.
+        keys: list[tuple[str, Callable[[], Any]]] = [
+            ("E", self._close_clicked),
+            ("Shift+E", self._reopen_clicked),
+            ("S", lambda: self._popup_at_current(self.snooze_menu)),
+            ("A", lambda: self._popup_at_current(self.assign_menu)),
+            ("U", self._mark_unread_clicked),
+            ("N", self.next_unread),
+            ("R", self.focus_composer),
+            ("/", self.search_box.setFocus),
+            ("Return", lambda: self.open_index(self.list.currentIndex())),
+            ("Enter", lambda: self.open_index(self.list.currentIndex())),
+        ]
+        self.list_actions: dict[str, QAction] = {}
+        for key, slot in keys:
+            action = QAction(self.list)
+            action.setShortcut(QKeySequence(key))
+            action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+            action.triggered.connect(lambda _c=False, s=slot: s())
+            self.list.addAction(action)
+            self.list_actions[key] = action
+        new = QAction(self)
+        new.setShortcut(QKeySequence("Ctrl+Shift+N"))
+        new.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        new.triggered.connect(lambda: self.new_conversation())
+        self.addAction(new)
+
+    # ------------------------------------------------------------------ scope
+
+    def _on_session(self, event: SessionChanged) -> None:
+        active = self.workspace.active
+        partition = active.partition if active is not None and active.scope == event.scope else None
+        if partition is None and event.scope is not None:
+            partition = self.workspace.db.partition(
+                event.scope.deployment, event.scope.sub_account_id
+            )
+        self._syncing = True
+        self._set_partition(partition)
+
+    def _set_partition(self, partition: Partition | None) -> None:
+        """Show another sub-account at once (cached rows first, then the sync's)."""
+        self.tasks.cancel("inbox-search")
+        self.tasks.cancel("inbox-snooze-timer")
+        self.search_generation += 1
+        self._partition = partition
+        self._anchor = None
+        self.banner.hide()
+        self.service = self._make_service() if partition is not None else None
+        if self._view == "mine" and not self.my_user_id():
+            self._view = "all"
+        # Assignees are team members of the old sub-account.
+        self._assignee = None
+        self._open(None)
+        self.model.set_partition(partition, self._query())
+        self.notifier.set_partition(partition, self.service.scope if self.service else None)
+        self._refresh_choices()
+        self._sync_widgets()
+        self._update_empty()
+        if self.service is not None:
+            try:
+                self.tasks.spawn(self.service.run_snooze_timer(), "inbox-snooze-timer")
+            except RuntimeError as exc:  # no loop yet (built before the app runs)
+                log.debug("snooze timer not started: %s", exc)
+        self.loadedChanged.emit(self.is_loaded())
+
+    def _make_service(self) -> ConversationService | None:
+        factory = getattr(self.workspace, "conversation_service", None)
+        if callable(factory):
+            try:
+                service = factory()
+            except Exception as exc:  # NotActive: no connection yet
+                log.info("no conversation service: %s", exc)
+                return None
+            return service if isinstance(service, ConversationService) else None
+        session = self.workspace.session
+        if session is None or session.partition is None or session.scope_key is None:
+            return None
+        return ConversationService(
+            session.partition, session.view, self.workspace.bus, session.scope_key
+        )
+
+    def _on_conversations_changed(self, event: ConversationsChanged) -> None:
+        if self.service is not None:
+            self.service.apply_changes(event)
+        self.model.refresh(event)
+        self.notifier.on_conversations_changed(event)
+        if self._open_id is not None and self._open_id in event.deleted:
+            self._open(None)
+
+    def _on_sync_status(self, status: SyncStatus) -> None:
+        partition = self._partition
+        if partition is None or status.scope is None:
+            return
+        if status.scope.sub_account_id != partition.sub_account_id:
+            return
+        self._syncing = status.state == "syncing"
+        if status.state == "idle":
+            self.notifier.sync_settled(status.scope)
+        self._update_empty()
+        self.loadedChanged.emit(self.is_loaded())
+
+    def is_loaded(self) -> bool:
+        """Whether the shown sub-account's conversations are on screen (or known to be none)."""
+        if self._partition is None:
+            return False
+        has_synced = self._partition.state.get_state("conversations_full_ms") is not None
+        return has_synced and (self.model.rowCount() > 0 or not self._syncing)
+
+    async def prepare_screenshot(self, timeout: float = 60.0) -> bool:
+        """``--screenshot``: once the list is loaded, open the first conversation (when none
+        is open) and wait for its messages, so the picture shows a thread."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not self.is_loaded():
+            if loop.time() > deadline:
+                return False
+            await asyncio.sleep(0.1)
+        if self._open_id is None and self.model.rowCount() > 0:
+            self._select_row(0)
+        thread_model = getattr(self.thread, "model", None)
+        while thread_model is not None and self._open_id is not None:
+            if thread_model.rowCount() > 0:
+                return True
+            if loop.time() > deadline:
+                return False
+            await asyncio.sleep(0.1)
+        return True
+
+    # ------------------------------------------------------------------ identity
+
+    def _identity_key(self) -> str | None:
+        partition = self._partition
+        if partition is None:
+            return None
+        return f"{partition.deployment}|{partition.sub_account_id}"
+
+    def my_user_id(self) -> str | None:
+        """The team member id the user chose as theirs in this sub-account (for Mine)."""
+        key = self._identity_key()
+        if key is None or self._partition is None:
+            return None
+        stored = getattr(self.workspace.profiles.data.preferences, "my_team_member_ids", None)
+        if isinstance(stored, dict):
+            value = stored.get(key)
+            return str(value) if value else None
+        value = self._partition.state.get_state(IDENTITY_STATE_KEY)
+        return str(value) if value else None
+
+    def set_my_user_id(self, user_id: str | None) -> None:
+        """Remember who the user is in this sub-account (None: forget); Mine follows."""
+        key = self._identity_key()
+        if key is None or self._partition is None:
+            return
+        prefs = self.workspace.profiles.data.preferences
+        stored = getattr(prefs, "my_team_member_ids", None)
+        if isinstance(stored, dict):
+            if user_id:
+                stored[key] = user_id
+            else:
+                stored.pop(key, None)
+            if getattr(self.workspace, "persist", False):
+                self.workspace.profiles.save()
+        elif user_id:
+            self._partition.state.set_state(IDENTITY_STATE_KEY, user_id)
+        else:
+            self._partition.state.delete_state(IDENTITY_STATE_KEY)
+        self._update_me_button()
+        if self._view == "mine":
+            if user_id:
+                self._apply_query()
+            else:
+                self.set_view("all")
+
+    def _update_me_button(self) -> None:
+        me = self.my_user_id()
+        if me:
+            self.me_button.setText(self._member_label(me))
+            self.me_button.setToolTip(f"You are {self._member_label(me)} ({me}). Change…")
+        else:
+            self.me_button.setText("Who am I?")
+            self.me_button.setToolTip(
+                "Choose your team member id once: the Mine view lists what is assigned to you."
+            )
+
+    def _fill_me_menu(self) -> None:
+        menu = self.me_menu
+        menu.clear()
+        members = self._team_members()
+        me = self.my_user_id()
+        if not members:
+            none = menu.addAction("No team members in this sub-account's conversations yet")
+            none.setEnabled(False)
+        for member in members:
+            action = menu.addAction(f"{self._member_label(member)}  ({member})")
+            action.setCheckable(True)
+            action.setChecked(member == me)
+            action.triggered.connect(lambda _c=False, m=member: self.set_my_user_id(m))
+        if me:
+            menu.addSeparator()
+            menu.addAction("Forget who I am").triggered.connect(lambda: self.set_my_user_id(None))
+
+    def _team_members(self) -> list[str]:
+        if self.service is None:
+            return []
+        try:
+            return self.service.team_member_ids()
+        except StorageError as exc:
+            log.warning("could not read the team members: %s", exc)
+            return []
+
+    def _member_label(self, user_id: str) -> str:
+        return self.model.assignee_label(user_id) or readable_member(user_id)
+
+    # ------------------------------------------------------------------ views, filters, search
+
+    def set_view(self, kind: str) -> None:
+        """Show All, Mine, Unassigned or Unread (Mine asks who the user is, once)."""
+        if kind == "mine" and not self.my_user_id():
+            self._sync_widgets()  # the button stays on the current view until chosen
+            self.banner.show_message(
+                "info",
+                "Choose who you are in this sub-account to see the conversations assigned to you.",
+            )
+            self.me_menu.popup(self.me_button.mapToGlobal(QPoint(0, self.me_button.height())))
+            return
+        self._view = kind
+        self._sync_widgets()
+        self._apply_query()
+
+    def set_filters(self, *, status: Any = ..., channel: Any = ..., assigned_to: Any = ...) -> None:
+        """Change the status, channel and assignee filters (``...`` keeps a filter)."""
+        if status is not ...:
+            self._status = status
+        if channel is not ...:
+            self._channel = channel
+        if assigned_to is not ...:
+            self._assignee = assigned_to
+        self._sync_widgets()
+        self._apply_query()
+
+    def _filters_chosen(self, *_: Any) -> None:
+        self._status = self.status_filter.currentData()
+        self._channel = self.channel_filter.currentData()
+        self._assignee = self.assignee_filter.currentData()
+        self._apply_query()
+
+    def _query(self) -> InboxQuery:
+        me = self.my_user_id()
+        if self._view == "mine" and me:
+            view = ConversationView.mine(me)
+        elif self._view in ("unassigned", "unread"):
+            view = ConversationView(self._view)  # type: ignore[arg-type]
+        else:
+            view = ConversationView.all()
+        filters = ConversationFilters(
+            status=self._status, channel=self._channel, assigned_to=self._assignee
+        )
+        return InboxQuery(view, filters, self._text.strip() or None)
+
+    def _apply_query(self) -> None:
+        """Show the current view, filters and text at once, on this thread."""
+        self.tasks.cancel("inbox-search")
+        self.search_generation += 1
+        self.model.set_query(self._query())
+
+    def _sync_widgets(self) -> None:
+        button = self.view_buttons.get(self._view)
+        if button is not None:
+            button.setChecked(True)
+        for combo, value in (
+            (self.status_filter, self._status),
+            (self.channel_filter, self._channel),
+            (self.assignee_filter, self._assignee),
+        ):
+            combo.blockSignals(True)
+            combo.setCurrentIndex(max(0, combo.findData(value)))
+            combo.blockSignals(False)
+
+    def _refresh_choices(self) -> None:
+        members = self._team_members()
+        combo = self.assignee_filter
+        combo.blockSignals(True)
+        combo.clear()
+        combo.addItem("Anyone", None)
+        for member in members:
+            combo.addItem(icon("user"), self._member_label(member), member)
+        combo.setCurrentIndex(max(0, combo.findData(self._assignee)))
+        combo.blockSignals(False)
+        self._update_me_button()
+
+    def _search_typed(self, text: str) -> None:
+        """A keystroke: the previous search (waiting or running) is cancelled."""
+        self._text = text
+        self.search_generation += 1
+        try:
+            self.tasks.spawn(
+                self._search(self.search_generation, SEARCH_DEBOUNCE_MS / 1000),
+                "inbox-search",
+                replace=True,
+            )
+        except RuntimeError as exc:  # no loop (the tab used without one): search inline
+            log.debug("inline search: %s", exc)
+            self._apply_query()
+
+    def _search_now(self) -> None:
+        self.search_generation += 1
+        self.tasks.spawn(self._search(self.search_generation, 0), "inbox-search", replace=True)
+
+    async def _search(self, generation: int, delay: float) -> None:
+        if delay:
+            await asyncio.sleep(delay)
+        partition = self._partition
+        if partition is None or generation != self.search_generation:
+            return
+        query = self._query()
+        try:
+            docs, total = await asyncio.to_thread(
+                self._read_page, partition, query, self.model.page_size
+            )
+        except StorageError as exc:
+            self.banner.show_message("danger", f"Could not search the local cache ({exc}).")
+            return
+        if generation != self.search_generation:
+            return  # a newer keystroke or view: this answer is stale
+        if self.model.apply_first_page(partition, query, docs, total):
+            self.searches_applied.append(query.text or "")
+
+    def search(self, text: str) -> None:
+        """Type ``text`` into the search box (it runs after the debounce)."""
+        self.search_box.setText(text)
+
+    def clear_search_and_filters(self) -> None:
+        """Back to everything: no search, any status, channel and assignee, the All view."""
+        self.search_box.blockSignals(True)
+        self.search_box.clear()
+        self.search_box.blockSignals(False)
+        self._text = ""
+        self._view = "all"
+        self._status = self._channel = self._assignee = None
+        self._sync_widgets()
+        self._apply_query()
+
+    # ------------------------------------------------------------------ counts and empty state
+
+    def _after_count(self) -> None:
+        if self._closed:
+            return
+        total = self.model.total_count
+        noun = "conversation" if total == 1 else "conversations"
+        matching = " matching" if self._text.strip() else ""
+        self.count_label.setText(f"{total:,}{matching} {noun}")
+        self._counts_timer.start()
+        self._update_empty()
+        self.loadedChanged.emit(self.is_loaded())
+
+    def _refresh_counts(self) -> None:
+        try:
+            self._show_counts()
+        except StorageError as exc:
+            log.warning("could not count the inbox views: %s", exc)
+
+    def _show_counts(self) -> None:
+        partition = self._partition
+        labels = dict(VIEWS)
+        if partition is None:
+            for kind, button in self.view_buttons.items():
+                button.setText(labels[kind])
+            return
+        query = self._query()
+        me = self.my_user_id()
+        for kind, button in self.view_buttons.items():
+            if kind == "mine" and not me:
+                button.setText(labels[kind])
+                continue
+            view = ConversationView.mine(me) if kind == "mine" and me else ConversationView(kind)  # type: ignore[arg-type]
+            try:
+                count = partition.conversations.count_conversations(view, query.filters, query.text)
+            except StorageError as exc:
+                log.warning("could not count the %s view: %s", kind, exc)
+                continue
+            button.setText(f"{labels[kind]} {count:,}" if count else labels[kind])
+
+    def view_counts(self) -> dict[str, str]:
+        """The view buttons' labels (with their counts) as shown."""
+        self._refresh_counts()
+        return {kind: button.text() for kind, button in self.view_buttons.items()}
+
+    def _update_empty(self) -> None:
+        partition = self._partition
+        if partition is None:
+            self.empty.set_content("inbox", "No sub-account open", "Connect to Seedly CRM first.")
+            self.stack.setCurrentWidget(self.empty)
+            return
+        if self.model.total_count > 0:
+            self.stack.setCurrentWidget(self.list)
+            return
+        query = self._query()
+        filtered = query.text is not None or query.filters != ConversationFilters()
+        if self._syncing and partition.state.get_state("conversations_full_ms") is None:
+            self.empty.set_content(
+                "sync", "Loading conversations…", "The first sync of this sub-account is running."
+            )
+        elif self._view == "unread" and query.text is None:
+            self.empty.set_content(
+                "check", "All caught up", "No conversation has unread messages.", "Show all"
+            )
+        elif self._view == "mine" and not filtered:
+            self.empty.set_content(
+                "user",
+                "Nothing assigned to you",
+                "Conversations assigned to you show here.",
+                "Show all",
+            )
+        elif filtered or self._view != "all":
+            self.empty.set_content(
+                "search",
+                "No matching conversations",
+                "Nothing in this sub-account matches the view, search and filters.",
+                "Clear search and filters",
+            )
+        else:
+            self.empty.set_content(
+                "inbox",
+                "No conversations yet",
+                "Messages from contacts show here. Start one with New conversation.",
+                "New conversation",
+            )
+        self.stack.setCurrentWidget(self.empty)
+
+    def _empty_action(self) -> None:
+        if self.empty.button.text() == "New conversation":
+            self.new_conversation()
+        else:
+            self.clear_search_and_filters()
+
+    # ------------------------------------------------------------------ the list
+
+    def _after_reset(self) -> None:
+        """New rows (view, filter, search, sub-account): keep the open conversation selected
+        when it is listed."""
+        self._update_empty()
+        row = self.model.row_of(self._open_id) if self._open_id else -1
+        if row >= 0:
+            self._select_row(row, open_it=False)
+        self._selection_changed()
+
+    def _remember_anchor(self) -> None:
+        bar = self.list.verticalScrollBar()
+        self._anchor = None
+        if bar.value() <= 0:
+            return  # at the top new conversations push the list down, as expected
+        index = self.list.indexAt(QPoint(4, 1))
+        if index.isValid():
+            self._anchor = (str(index.data(ConversationIdRole)), self.list.visualRect(index).top())
+
+    def _after_changes(self) -> None:
+        anchor, self._anchor = self._anchor, None
+        if anchor is not None:
+            row = self.model.row_of(anchor[0])
+            if row >= 0:
+                # Rows moved above the first visible one: scroll by as much, so what the
+                # user was looking at stays where it was.
+                top = self.list.visualRect(self.model.index(row, 0)).top()
+                bar = self.list.verticalScrollBar()
+                bar.setValue(bar.value() + top - anchor[1])
+        self._counts_timer.start()
+        self._update_empty()
+        self._selection_changed()
+
+    def _clicked(self, index: QModelIndex) -> None:
+        modifiers = QApplication.keyboardModifiers()
+        if modifiers & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier):
+            return  # extending the selection, not opening
+        self.open_index(index)
+
+    def open_index(self, index: QModelIndex | QPersistentModelIndex) -> None:
+        """Open the conversation of a row in the thread pane."""
+        if index.isValid():
+            self._open(str(index.data(ConversationIdRole)))
+
+    def _open(self, conversation_id: str | None) -> None:
+        if conversation_id == self._open_id:
+            return
+        self._open_id = conversation_id
+        if conversation_id is not None and self.service is not None:
+            # Opening a conversation reads it: a local unread mark goes.
+            self.service.clear_unread_mark(conversation_id)
+        self.thread.set_conversation(conversation_id)  # type: ignore[attr-defined]
+        self.panel.set_conversation(conversation_id)  # type: ignore[attr-defined]
+        session = self.workspace.session
+        if session is not None and getattr(session, "open_thread", None) != conversation_id:
+            session.open_conversation(conversation_id)
+        self.notifier.set_open_conversation(conversation_id)
+        self.delegate.set_open_conversation(conversation_id)
+        self.list.viewport().update()
+        self.model.refresh_drafts()  # the composer kept the draft of the one left
+        self.conversationOpened.emit(conversation_id or "")
+
+    @property
+    def open_conversation_id(self) -> str | None:
+        """The conversation shown in the thread pane, or None."""
+        return self._open_id
+
+    def _select_row(self, row: int, *, open_it: bool = True) -> None:
+        index = self.model.index(row, 0)
+        self.list.selectionModel().setCurrentIndex(
+            index, QItemSelectionModel.SelectionFlag.ClearAndSelect
+        )
+        self.list.scrollTo(index, QAbstractItemView.ScrollHint.EnsureVisible)
+        if open_it:
+            self.open_index(index)
+
+    def _load_until(self, conversation_id: str) -> int:
+        root = QModelIndex()
+        row = self.model.row_of(conversation_id)
+        while row < 0 and self.model.canFetchMore(root) and self.model.rowCount() < JUMP_LOAD_LIMIT:
+            self.model.fetchMore(root)
+            row = self.model.row_of(conversation_id)
+        return row
+
+    def show_conversation(self, conversation_id: str) -> bool:
+        """Select and open ``conversation_id`` (the global search, a notification).
+
+        Rows load until it appears; when the view, search or filters hide it they are
+        cleared first. False when the cache does not know the conversation."""
+        partition = self._partition
+        try:
+            doc = partition.conversations.get_conversation(conversation_id) if partition else None
+        except StorageError:
+            doc = None
+        if doc is None:
+            return False
+        self.tasks.cancel("inbox-search")
+        self.model.flush_changes()
+        row = self._load_until(conversation_id)
+        if row < 0:
+            self.clear_search_and_filters()
+            row = self._load_until(conversation_id)
+        if row >= 0:
+            self._select_row(row, open_it=False)
+        self._open(conversation_id)
+        return True
+
+    def selected_ids(self) -> list[str]:
+        """Ids of the selected conversations in row order (the open one when none is)."""
+        rows = sorted({index.row() for index in self.list.selectionModel().selectedIndexes()})
+        ids = self.model.ids_at(rows)
+        if not ids and self._open_id is not None:
+            return [self._open_id]
+        return ids
+
+    def _selection_changed(self, *_: Any) -> None:
+        count = len(self.list.selectionModel().selectedIndexes())
+        has_target = bool(self.selected_ids()) and self.service is not None
+        for button in (
+            self.close_button,
+            self.reopen_button,
+            self.snooze_button,
+            self.assign_button,
+            self.unread_button,
+        ):
+            button.setEnabled(has_target and not self._busy)
+        self.new_button.setEnabled(self.service is not None)
+        if not self._busy:
+            self.selection_label.setText(f"{count:,} selected" if count > 1 else "")
+
+    def _popup_at_current(self, menu: QMenu) -> None:
+        index = self.list.currentIndex()
+        rect = self.list.visualRect(index) if index.isValid() else self.list.rect()
+        menu.popup(self.list.viewport().mapToGlobal(rect.bottomLeft()))
+
+    def _context_menu(self, position: QPoint) -> None:
+        menu = QMenu(self)
+        menu.addAction(icon("check"), "Close").triggered.connect(self._close_clicked)
+        menu.addAction(icon("inbox"), "Reopen").triggered.connect(self._reopen_clicked)
+        snooze = menu.addMenu(icon("clock"), "Snooze")
+        snooze.aboutToShow.connect(lambda: self._fill_snooze_menu(snooze))
+        assign = menu.addMenu(icon("users"), "Assign")
+        assign.aboutToShow.connect(lambda: self._fill_assign_menu(assign))
+        menu.addAction(icon("mail"), "Mark unread").triggered.connect(self._mark_unread_clicked)
+        menu.popup(self.list.viewport().mapToGlobal(position))
+
+    def next_unread(self) -> bool:
+        """Open the next conversation with unread messages below the current one (wrapping);
+        False when there is none in the list."""
+        start = self.list.currentIndex().row()
+        root = QModelIndex()
+        row = start + 1
+        while True:
+            while row < self.model.rowCount():
+                if int(self.model.index(row, 0).data(UnreadCountRole) or 0) > 0:
+                    self._select_row(row)
+                    return True
+                row += 1
+            if not self.model.canFetchMore(root) or self.model.rowCount() >= JUMP_LOAD_LIMIT:
+                break
+            self.model.fetchMore(root)
+        for row in range(max(0, start)):
+            if int(self.model.index(row, 0).data(UnreadCountRole) or 0) > 0:
+                self._select_row(row)
+                return True
+        self.banner.show_message("success", "No more unread conversations in this list.")
+        return False
+
+    def focus_composer(self) -> None:
+        """Write a reply: open the current conversation if needed and focus the composer."""
+        index = self.list.currentIndex()
+        if self._open_id is None and index.isValid():
+            self.open_index(index)
+        if self._open_id is not None:
+            self.thread.focus_composer()  # type: ignore[attr-defined]
+
+    # ------------------------------------------------------------------ actions
+
+    def _close_clicked(self) -> None:
+        self._start_action("close")
+
+    def _reopen_clicked(self) -> None:
+        self._start_action("reopen")
+
+    def _mark_unread_clicked(self) -> None:
+        service = self.service
+        ids = self.selected_ids()
+        if service is None or not ids:
+            return
+        marked = [cid for cid in ids if service.mark_unread(cid)]
+        self.model.flush_changes()
+        if not marked:
+            self.banner.show_message("info", "Already unread.")
+
+    def _start_action(self, action: str, **options: Any) -> None:
+        ids = self.selected_ids()
+        if not ids or self.service is None or self._busy:
+            return
+        self.tasks.spawn(self.run_action(action, ids, **options), f"inbox-{action}")
+
+    async def run_action(
+        self, action: str, ids: list[str], **options: Any
+    ) -> ConversationBulkReport | None:
+        """Run ``action`` (close, reopen, snooze, assign, unassign) on ``ids``; the outcome
+        is shown on the banner. Returns the report (None when busy or nothing to do)."""
+        service = self.service
+        if service is None or self._busy or not ids:
+            return None
+        open_row = self.model.row_of(self._open_id) if self._open_id else -1
+        current_row = self.list.currentIndex().row()
+        self._busy = True
+        self._selection_changed()
+        progress_word = {
+            "close": "Closing",
+            "reopen": "Reopening",
+            "snooze": "Snoozing",
+            "assign": "Assigning",
+            "unassign": "Unassigning",
+        }[action]
+
+        def progress(done: int, total: int) -> None:
+            if total > 1:
+                self.selection_label.setText(f"{progress_word} {done:,} of {total:,}…")
+
+        try:
+            report = await service.bulk(action, ids, on_progress=progress, **options)
+        except ApiError as exc:  # a check before anything was sent (no time, no member)
+            self.banner.show_message("danger", exc.user_message)
+            return None
+        finally:
+            self._busy = False
+            self.selection_label.setText("")
+        self.model.flush_changes(background=False)  # the user acted: show it at once
+        self._show_report(report, len(ids))
+        self._keep_place(open_row, current_row)
+        self._selection_changed()
+        self.actionFinished.emit(action, report)
+        return report
+
+    def _show_report(self, report: ConversationBulkReport, count: int) -> None:
+        if report.failed:
+            if count == 1:
+                self.banner.show_message("danger", report.failed[0][1])
+            else:
+                self.banner.show_message("danger", report.summary())
+        elif count > 1:
+            self.banner.show_message("success", report.summary())
+        else:
+            self.banner.hide()
+
+    def _keep_place(self, open_row: int, current_row: int) -> None:
+        """After an action: when the open conversation left the list (closed in the Open
+        view), the one that took its place is opened; a selection that went is replaced
+        by the row now under the cursor."""
+        count = self.model.rowCount()
+        if count == 0:
+            return
+        if self._open_id is not None and open_row >= 0 and self.model.row_of(self._open_id) < 0:
+            self._select_row(min(open_row, count - 1), open_it=True)
+            return
+        if not self.list.selectionModel().hasSelection():
+            current = self.list.currentIndex()
+            row = current.row() if current.isValid() else min(max(current_row, 0), count - 1)
+            self._select_row(row, open_it=False)
+
+    def _fill_snooze_menu(self, menu: QMenu | None = None) -> None:
+        menu = menu or self.snooze_menu
+        menu.clear()
+        now = datetime.now().astimezone()
+        for label, when in snooze_choices(now):
+            menu.addAction(label).triggered.connect(
+                lambda _c=False, w=when: self._start_action("snooze", until=w)
+            )
+        menu.addSeparator()
+        menu.addAction("Pick a date and time…").triggered.connect(self._snooze_custom)
+
+    def _snooze_custom(self) -> None:
+        ids = self.selected_ids()
+        if not ids:
+            return
+        start = (datetime.now() + timedelta(days=1)).replace(hour=9, minute=0, second=0)
+        dialog = SnoozeDialog(start, self)
+        self.tasks.spawn(self._snooze_flow(dialog, ids), "inbox-snooze-dialog", replace=True)
+
+    async def _snooze_flow(self, dialog: SnoozeDialog, ids: list[str]) -> None:
+        dialog.open()
+        result = await await_signal(dialog.finished)
+        if result == QDialog.DialogCode.Accepted:
+            await self.run_action("snooze", ids, until=dialog.chosen())
+        dialog.deleteLater()
+
+    def _fill_assign_menu(self, menu: QMenu | None = None) -> None:
+        menu = menu or self.assign_menu
+        menu.clear()
+        me = self.my_user_id()
+        if me:
+            menu.addAction(
+                icon("user"), f"Assign to me ({self._member_label(me)})"
+            ).triggered.connect(lambda: self._start_action("assign", user_id=me))
+            menu.addSeparator()
+        for member in self._team_members():
+            if member == me:
+                continue
+            menu.addAction(f"{self._member_label(member)}  ({member})").triggered.connect(
+                lambda _c=False, m=member: self._start_action("assign", user_id=m)
+            )
+        menu.addAction("Other team member id…").triggered.connect(self._assign_other)
+        menu.addSeparator()
+        menu.addAction("Unassign").triggered.connect(lambda: self._start_action("unassign"))
+
+    def _assign_other(self) -> None:
+        ids = self.selected_ids()
+        if not ids:
+            return
+        dialog = QInputDialog(self)
+        dialog.setWindowTitle("Assign to")
+        dialog.setLabelText("Team member id (as Seedly shows it, e.g. usr_ana_ortiz):")
+        self.tasks.spawn(self._assign_flow(dialog, ids), "inbox-assign-dialog", replace=True)
+
+    async def _assign_flow(self, dialog: QInputDialog, ids: list[str]) -> None:
+        dialog.open()
+        result = await await_signal(dialog.finished)
+        member = dialog.textValue().strip()
+        if result == QDialog.DialogCode.Accepted and member:
+            await self.run_action("assign", ids, user_id=member)
+        dialog.deleteLater()
+
+    def new_conversation(
+        self, contact_id: str | None = None, channel: str | None = None
+    ) -> NewConversationDialog | None:
+        """Open the new-conversation dialog (prefilled with the selected conversation's
+        contact, or ``contact_id``); returns it (None without a sub-account)."""
+        partition = self._partition
+        if partition is None or self.service is None:
+            return None
+        contact = None
+        summary: dict[str, Any] = {}
+        if contact_id is None and self.selected_ids():
+            doc = partition.conversations.get_conversation(self.selected_ids()[0])
+            contact_id = str(doc.get("contactId")) if doc and doc.get("contactId") else None
+            embedded = doc.get("contact") if doc else None
+            summary = dict(embedded) if isinstance(embedded, dict) else {}
+        if contact_id is not None:
+            # The cached contact, else what the conversation knows of it.
+            contact = partition.contacts.get(contact_id) or {**summary, "id": contact_id}
+        dialog = NewConversationDialog(partition, self, contact=contact, channel=channel)
+        self.tasks.spawn(self._new_flow(dialog), "inbox-new-dialog", replace=True)
+        return dialog
+
+    async def _new_flow(self, dialog: NewConversationDialog) -> None:
+        dialog.open()
+        result = await await_signal(dialog.finished)
+        contact_id, channel = dialog.contact_id(), dialog.chosen_channel()
+        subject = dialog.chosen_subject()
+        dialog.deleteLater()
+        if result == QDialog.DialogCode.Accepted and contact_id is not None:
+            await self.start_conversation(contact_id, channel, subject)
+
+    async def start_conversation(
+        self, contact_id: str, channel: str, subject: str | None = None
+    ) -> str | None:
+        """Open (or find) the conversation with a contact on a channel and show it."""
+        service, partition = self.service, self._partition
+        if service is None or partition is None:
+            return None
+        try:
+            conversation_id = await service.start_conversation(contact_id, channel, subject)
+        except ApiError as exc:
+            self.banner.show_message("danger", exc.user_message)
+            return None
+        self.model.flush_changes()
+        self.show_conversation(conversation_id)
+        self.focus_composer()
+        return conversation_id
+
+    # ------------------------------------------------------------------ other panes
+
+    def _contact_link(self, contact_id: str) -> None:
+        self.contactRequested.emit(contact_id)
+        window = self.window()
+        contacts = getattr(window, "area", lambda _n: None)("contacts")
+        if contacts is not None and hasattr(contacts, "show_contact"):
+            window.show_area("contacts")  # type: ignore[attr-defined]
+            contacts.show_contact(contact_id)
+
+    def _user_is_looking(self) -> bool:
+        window = self.window()
+        return self.isVisible() and window.isActiveWindow() and not window.isMinimized()
+
+    def _open_from_notification(self, conversation_id: str) -> None:
+        window = self.window()
+        if window.isMinimized():
+            window.showNormal()
+        window.show()
+        window.raise_()
+        window.activateWindow()
+        show_area = getattr(window, "show_area", None)
+        if callable(show_area):
+            show_area(self.area_name)
+        if conversation_id:
+            self.show_conversation(conversation_id)
+
+    # ------------------------------------------------------------------ state
+
+    def save_state(self, settings: QSettings) -> None:
+        """The splitter, the view and the filters."""
+        settings.beginGroup(SETTINGS_GROUP)
+        settings.setValue("splitter", self.splitter.saveState())
+        settings.setValue(
+            "query",
+            json.dumps(
+                {
+                    "view": self._view,
+                    "status": self._status,
+                    "channel": self._channel,
+                    "assignee": self._assignee,
+                }
+            ),
+        )
+        settings.endGroup()
+
+    def restore_state(self, settings: QSettings) -> None:
+        """Restore what ``save_state`` kept (bad or missing values are ignored)."""
+        settings.beginGroup(SETTINGS_GROUP)
+        try:
+            splitter = settings.value("splitter")
+            if splitter is not None:
+                self._split_restored = bool(self.splitter.restoreState(splitter))
+            saved = json.loads(str(settings.value("query", "null")))
+            if isinstance(saved, dict):
+                view = saved.get("view")
+                if view in dict(VIEWS) and (view != "mine" or self.my_user_id()):
+                    self._view = str(view)
+                status = saved.get("status")
+                if status in (None, "open", "closed", "snoozed"):
+                    self._status = status
+                channel = saved.get("channel")
+                if channel is None or channel in CHANNELS:
+                    self._channel = channel
+                assignee = saved.get("assignee")
+                self._assignee = assignee if isinstance(assignee, str) and assignee else None
+        except (ValueError, TypeError) as exc:
+            log.info("ignored unreadable inbox tab settings: %s", exc)
+        finally:
+            settings.endGroup()
+        self._sync_widgets()
+        self._apply_query()
+
+    def showEvent(self, event: Any) -> None:
+        """The first time the tab shows without a saved split: the list and the contact
+        panel get their usual widths, the thread the rest."""
+        super().showEvent(event)
+        if not self._split_restored:
+            self._split_restored = True
+            total = max(self.splitter.width(), 900)
+            panel = 280 if total >= 1250 else 240
+            self.splitter.setSizes([360, max(360, total - 360 - panel), panel])
+
+    async def shutdown(self) -> None:
+        """Stop the search and the snooze timer; drop the tray icon (on quit)."""
+        self._closed = True
+        self.tasks.cancel("inbox-search")
+        self.tasks.cancel("inbox-snooze-timer")
+        self._counts_timer.stop()
+        self._clock.stop()
+        self.notifier.close()
+        stop = getattr(self.thread, "shutdown", None)
+        if stop is not None:
+            await stop()
+        self.model.set_partition(None)  # no late refresh may read a closed cache
+        self.model.close()
+        self._partition = None
+        self.service = None
+        self._counts_timer.stop()
+
+
+__all__ = ["InboxTab", "NewConversationDialog", "SnoozeDialog", "snooze_choices"]
