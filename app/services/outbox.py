@@ -154,6 +154,10 @@ class OutboxSender:
             pause = await self.send(current)
             if pause is not None:
                 return pause
+            sent = self.outbox.get(item.client_id)
+            if sent is not None and sent.state is OutboxState.UNKNOWN:
+                # Its answer was lost: look for it on the server once the delay has passed.
+                wait = min(wait, self.reconcile_delay)
         return wait
 
     async def send(self, item: OutboxItem) -> float | None:

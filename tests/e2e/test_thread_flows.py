@@ -71,7 +71,9 @@ def _pane(desk: Application) -> tuple[QMainWindow, ThreadPane]:
 
 
 async def _ready(desk: Application, conversation_id: str) -> None:
-    """Until the app is connected and its inbox sync has cached the conversation."""
+    """Until the app is connected, its inbox sync has cached the conversation and the first
+    full syncs are over: polls run one at a time, so a thread poll waits behind a walk of
+    every contact (seconds on a slow machine), and a timed poll would measure that."""
 
     def cached() -> bool:
         active = desk.workspace.active
@@ -81,6 +83,16 @@ async def _ready(desk: Application, conversation_id: str) -> None:
         )
 
     await until(cached, timeout=60)
+    active = desk.workspace.active
+    assert active is not None
+    state = active.partition.state
+    await until(
+        lambda: all(
+            state.get_state(key) is not None
+            for key in ("contacts_full_ms", "conversations_full_ms")
+        ),
+        timeout=60,
+    )
 
 
 def test_an_inbound_message_shows_within_two_poll_intervals(
@@ -183,11 +195,6 @@ def test_a_reply_sent_while_the_server_drops_requests_arrives_exactly_once(
 
                     def done(client_id: str = item.client_id) -> bool:
                         current = session.partition.outbox.get(client_id)  # type: ignore[union-attr]
-                        if current is not None and current.state is OutboxState.UNKNOWN:
-                            # OutboxSender.drain sleeps its default 60 s after a send that
-                            # ended unknown instead of reconcile_delay (reported); nudge it
-                            # as the fixed sender would wake itself.
-                            sender.wake()
                         return current is not None and not current.pending
 
                     await until(done, timeout=60, step=0.25)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import pytest
 
@@ -155,3 +156,29 @@ async def test_going_idle_replans_at_once() -> None:
     assert job.next_due == clock.now + 360
     s.set_activity(minimised=False)
     assert job.next_due == clock.now + 60
+
+
+@pytest.mark.asyncio
+async def test_a_send_whose_answer_was_lost_is_reconciled_after_the_delay(tmp_path: Path) -> None:
+    """The sender's next pass comes after ``reconcile_delay``, not after its idle wait."""
+    from app.core.errors import OutcomeUnknown
+    from app.services.bus import EventBus, ScopeKey
+    from app.services.outbox import OutboxSender
+    from app.storage import Database, OutboxState
+
+    class AnswerLost:
+        async def send_message(self, conversation_id: str, payload: dict) -> None:  # type: ignore[type-arg]
+            raise OutcomeUnknown("the answer was lost")
+
+    db = Database.open(tmp_path / "cache.sqlite3")
+    try:
+        partition = db.partition("https://crm.example", "sub_1")
+        scope = ScopeKey("https://crm.example", "sub_1")
+        sender = OutboxSender(partition.outbox, AnswerLost(), EventBus(), scope, reconcile_delay=3.0)
+        item = sender.compose("conv_1", {"bodyText": "hello", "channel": "sms"})
+        wait = await sender.drain()
+        current = partition.outbox.get(item.client_id)
+        assert current is not None and current.state is OutboxState.UNKNOWN
+        assert wait == pytest.approx(3.0)
+    finally:
+        db.close()
