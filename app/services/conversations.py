@@ -1,4 +1,4 @@
-"""Conversation actions of one sub-account: close, reopen, snooze, assign, mark unread, start.
+"""Conversation actions of one sub-account: close, reopen, snooze, assign, read marks, start.
 
 Every write goes to the API first; its answer is stored in the cache and a
 ``ConversationsChanged`` is published at once, so the inbox list shows the
@@ -6,7 +6,7 @@ change without waiting for the next poll. Failures are the API layer's typed
 ``ApiError``s (``user_message`` is a sentence for the user); a check done
 here before anything is sent raises ``ValidationFailed`` with no status.
 
-Two things the API does not have are kept locally, in the partition's sync
+Three things the API does not have are kept locally, in the partition's sync
 state (``partition.state``), so they belong to one sub-account and survive a
 restart:
 
@@ -17,12 +17,26 @@ restart:
   running nothing wakes it: the next start reopens what became due meanwhile.
   A conversation that is no longer snoozed on the server (the contact wrote
   back, or a teammate reopened it) simply forgets its wake-up time.
+- **Read.** There is no mark-read call either, so a conversation the user
+  opened would keep the server's ``unreadCount`` (the badge, the Unread view,
+  the tray count) until someone answers. Opening it (``mark_read``) records
+  ``{"at": lastMessageAt, "was": unreadCount}`` and lays ``unreadCount 0`` over
+  the cached row. A sync that re-stores the row with the same
+  ``lastMessageAt`` gets the 0 laid over again (``apply_changes``). New
+  activity drops the mark, so a new inbound message's count shows again,
+  except when the user is reading that conversation as it arrives
+  (``apply_changes(reading=...)``: open and the window active), or the new
+  activity is an answer (``lastMessageDirection == "outbound"``): then the mark
+  moves on to the new message.
 - **Mark unread.** There is no such call. The mark is a flag in the sync
   state, laid over the cached conversation as ``unreadCount >= 1`` so that
   the Unread view, the badge and the tray count include it. It clears on the
   conversation's next new activity (an inbound message, whose own unread count
   then takes over, or an answer, which means it was read), and when the user
-  opens the conversation again (``clear_unread_mark``).
+  opens the conversation again (``mark_read``). Marking unread a conversation
+  that only the local read mark made read swaps that mark for an unread one
+  holding the server's count (shown again); the two marks never stand on one
+  conversation.
 """
 
 from __future__ import annotations
@@ -47,6 +61,9 @@ SNOOZE_STATE_KEY = "inbox_snoozes"
 UNREAD_STATE_KEY = "inbox_marked_unread"
 """Sync-state key of the local unread marks: ``{conversation id: {"at": lastMessageAt,
 "was": unreadCount}}`` (what the conversation looked like when it was marked)."""
+READ_STATE_KEY = "inbox_marked_read"
+"""Sync-state key of the local read marks: ``{conversation id: {"at": lastMessageAt,
+"was": unreadCount}}`` (the server's count that the 0 laid over the cached row hides)."""
 
 SNOOZE_CHECK_SECONDS = 30.0
 """Longest sleep of the snooze timer: a snooze set by another service instance (or a
@@ -180,6 +197,7 @@ class ConversationService:
         self.partition.conversations.delete_conversations([conversation_id])
         self._drop(SNOOZE_STATE_KEY, [conversation_id])
         self._drop(UNREAD_STATE_KEY, [conversation_id])
+        self._drop(READ_STATE_KEY, [conversation_id])
         self._publish(deleted=[conversation_id])
 
     def _state(self, key: str) -> dict[str, Any]:
@@ -429,25 +447,33 @@ class ConversationService:
             finally:
                 poked.cancel()
 
-    # ------------------------------------------------------------------ unread marks
+    # ------------------------------------------------------------------ read and unread marks
 
     def mark_unread(self, conversation_id: str) -> bool:
         """Mark the conversation unread on this computer (the API has no such call).
 
-        False when there is nothing to do (not cached, or already unread on the
-        server). The list and the counts update at once."""
+        A conversation that only the local read mark shows as read gets the server's
+        count back (and the unread mark, so that reading it as it stands open does not
+        read it again). False when there is nothing to do (not cached, already marked,
+        or unread on the server). The list and the counts update at once."""
         doc = self._cached(conversation_id)
         if doc is None:
             return False
         marks = self._state(UNREAD_STATE_KEY)
         if conversation_id in marks:
             return False
-        was = _unread(doc.get("unreadCount"))
-        if was > 0:
+        at = doc.get("lastMessageAt")
+        reads = self._state(READ_STATE_KEY)
+        read = reads.pop(conversation_id, None)
+        if read is not None:
+            self.partition.state.set_state(READ_STATE_KEY, reads)
+        # The server's count the read mark hides (none once newer activity was stored).
+        hidden = _unread((read or {}).get("was")) if (read or {}).get("at") == at else 0
+        if hidden == 0 and _unread(doc.get("unreadCount")) > 0:
             return False
-        marks[conversation_id] = {"at": doc.get("lastMessageAt"), "was": was}
+        marks[conversation_id] = {"at": at, "was": hidden}
         self.partition.state.set_state(UNREAD_STATE_KEY, marks)
-        self._overlay(conversation_id)
+        self._lay_count(conversation_id, max(hidden, 1))
         self._publish([conversation_id])
         return True
 
@@ -460,7 +486,15 @@ class ConversationService:
         return set(self._state(UNREAD_STATE_KEY))
 
     def clear_unread_mark(self, conversation_id: str) -> bool:
-        """Remove the local mark (the user opened the conversation); False when there was none."""
+        """Remove the local unread mark (restoring the count it hid); False when there was none.
+
+        ``mark_read`` does this and more: it is what opening a conversation calls."""
+        changed = self._clear_unread_mark(conversation_id)
+        if changed:
+            self._publish([conversation_id])
+        return changed
+
+    def _clear_unread_mark(self, conversation_id: str) -> bool:
         marks = self._state(UNREAD_STATE_KEY)
         mark = marks.pop(conversation_id, None)
         if mark is None:
@@ -469,54 +503,133 @@ class ConversationService:
         doc = self._cached(conversation_id)
         if doc is not None and doc.get("lastMessageAt") == (mark or {}).get("at"):
             # Nothing new since the mark: the server's count is still what it was.
-            was = _unread((mark or {}).get("was"))
-            self.partition.conversations.upsert_conversations(
-                [{"id": conversation_id, "unreadCount": was}]
-            )
-        self._publish([conversation_id])
+            self._lay_count(conversation_id, _unread((mark or {}).get("was")))
         return True
 
-    def _overlay(self, conversation_id: str) -> None:
+    def mark_read(self, conversation_id: str, *, keep_unread_mark: bool = False) -> bool:
+        """The user read the conversation (opened it, or is looking at it): its unread count
+        shows as 0 until new activity (see the module docstring).
+
+        A local unread mark goes too, unless ``keep_unread_mark`` (the window came back to
+        a conversation that stayed open: a mark the user set meanwhile stands). Returns
+        whether anything changed; the list and the counts update at once."""
+        if keep_unread_mark and self.is_marked_unread(conversation_id):
+            return False
+        changed = self._clear_unread_mark(conversation_id)
+        if self._record_read(conversation_id):
+            changed = True
+        if changed:
+            self._publish([conversation_id])
+        return changed
+
+    def _record_read(self, conversation_id: str) -> bool:
+        """Mark the cached conversation read at its current last message (no event)."""
+        doc = self._cached(conversation_id)
+        if doc is None:
+            return False
+        count = _unread(doc.get("unreadCount"))
+        if count == 0:
+            return False
+        reads = self._state(READ_STATE_KEY)
+        reads[conversation_id] = {"at": doc.get("lastMessageAt"), "was": count}
+        self.partition.state.set_state(READ_STATE_KEY, reads)
+        self._lay_count(conversation_id, 0)
+        return True
+
+    def is_marked_read(self, conversation_id: str) -> bool:
+        """Whether the conversation carries a local read mark."""
+        return conversation_id in self._state(READ_STATE_KEY)
+
+    def marked_read(self) -> set[str]:
+        """Ids of the conversations with a local read mark."""
+        return set(self._state(READ_STATE_KEY))
+
+    def _lay_count(self, conversation_id: str, count: int) -> None:
         self.partition.conversations.upsert_conversations(
-            [{"id": conversation_id, "unreadCount": 1}]
+            [{"id": conversation_id, "unreadCount": count}]
         )
 
-    def apply_changes(self, event: ConversationsChanged) -> None:
+    def apply_changes(self, event: ConversationsChanged, *, reading: str | None = None) -> None:
         """Keep the local state in step with a change event of this sub-account.
 
-        A marked conversation with new activity loses its mark; one whose unread
-        count a sync reset (a full walk re-stores every conversation) gets the
-        mark laid over again. A conversation that is no longer snoozed, or was
-        deleted, loses its wake-up time."""
+        ``reading`` is the conversation the user is looking at right now (open in the
+        thread pane, the window active), if any.
+
+        A conversation with an unread mark and new activity loses the mark; one whose
+        count a sync reset (it re-stores what the server has) gets the mark laid over
+        again. The same goes for read marks, except that new activity the user is
+        reading as it arrives, or an answer, is read too. A conversation that is no
+        longer snoozed, or was deleted, loses its wake-up time."""
         if event.scope != self.scope:
             return
         marks = self._state(UNREAD_STATE_KEY)
+        reads = self._state(READ_STATE_KEY)
         snoozes = self._state(SNOOZE_STATE_KEY)
-        if not marks and not snoozes:
+        looked_at = reading is not None and (event.full or reading in event.ids)
+        if not marks and not reads and not snoozes and not looked_at:
             return
-        touched = (set(marks) | set(snoozes)) if event.full else set(event.ids) | set(event.deleted)
+        if event.full:
+            touched = set(marks) | set(reads) | set(snoozes)
+        else:
+            touched = set(event.ids) | set(event.deleted)
+        if looked_at and reading is not None:
+            touched.add(reading)
         cleared: list[str] = []
-        restored: list[str] = []
         unsnoozed: list[str] = []
+        reads_changed = False
+        laid: dict[str, int] = {}
         for conversation_id in touched:
             doc = None if conversation_id in event.deleted else self._cached(conversation_id)
-            if conversation_id in marks:
+            count = _unread(doc.get("unreadCount")) if doc is not None else 0
+            unread_mark = conversation_id in marks
+            if unread_mark:
                 mark = marks[conversation_id] or {}
                 if doc is None or doc.get("lastMessageAt") != mark.get("at"):
                     cleared.append(conversation_id)
-                elif _unread(doc.get("unreadCount")) == 0:
-                    restored.append(conversation_id)
+                    unread_mark = False
+                elif count == 0:
+                    laid[conversation_id] = 1
+            read = reads.get(conversation_id)
+            if doc is None:
+                if read is not None:
+                    del reads[conversation_id]
+                    reads_changed = True
+            elif not unread_mark:
+                at = doc.get("lastMessageAt")
+                fresh = read is None or at != (read or {}).get("at")
+                answered = doc.get("lastMessageDirection") == "outbound"
+                if not fresh:
+                    if count > 0:  # a sync re-stored the server's count
+                        reads[conversation_id] = {"at": at, "was": count}
+                        reads_changed = True
+                        laid[conversation_id] = 0
+                elif conversation_id == reading or (read is not None and answered):
+                    # Read as it arrived (or answered): the mark moves on to it.
+                    if count > 0:
+                        reads[conversation_id] = {"at": at, "was": count}
+                        laid[conversation_id] = 0
+                        reads_changed = True
+                    elif reads.pop(conversation_id, None) is not None:
+                        reads_changed = True
+                elif read is not None:
+                    del reads[conversation_id]  # a new message: the server's count shows
+                    reads_changed = True
+            elif read is not None:
+                del reads[conversation_id]  # never both marks on one conversation
+                reads_changed = True
             if conversation_id in snoozes and (doc is None or doc.get("status") != "snoozed"):
                 unsnoozed.append(conversation_id)
         if cleared:
             self._drop(UNREAD_STATE_KEY, cleared)
         if unsnoozed:
             self._drop(SNOOZE_STATE_KEY, unsnoozed)
-        if restored:
+        if reads_changed:
+            self.partition.state.set_state(READ_STATE_KEY, reads)
+        if laid:
             self.partition.conversations.upsert_conversations(
-                [{"id": cid, "unreadCount": 1} for cid in restored]
+                [{"id": cid, "unreadCount": n} for cid, n in laid.items()]
             )
-            self._publish(restored)
+            self._publish(laid)
 
     # ------------------------------------------------------------------ reading
 

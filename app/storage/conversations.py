@@ -77,6 +77,9 @@ class ConversationFilters:
     assigned_to: str | None = None
     contact_id: str | None = None
     include_archived: bool = False
+    keep_id: str | None = None
+    """A conversation listed even when the view leaves it out (the one open in the Unread
+    view stays listed, read, until the user moves on). Filters and search still apply."""
 
 
 def _as_view(view: ConversationView | str) -> ConversationView:
@@ -228,13 +231,19 @@ class ConversationRepository(PartitionRepository):
         params: list[Any] = [self._pid]
         if not f.include_archived:
             clauses.append("c.is_archived = 0")
+        view_clause: str | None = None
+        view_params: list[Any] = []
         if v.kind == "mine":
-            clauses.append("c.assigned_to = ?")
-            params.append(v.user_id)
+            view_clause, view_params = "c.assigned_to = ?", [v.user_id]
         elif v.kind == "unassigned":
-            clauses.append("c.assigned_to IS NULL")
+            view_clause = "c.assigned_to IS NULL"
         elif v.kind == "unread":
-            clauses.append("c.unread_count > 0")
+            view_clause = "c.unread_count > 0"
+        if view_clause is not None:
+            if f.keep_id is not None:
+                view_clause, view_params = f"({view_clause} OR c.id = ?)", [*view_params, f.keep_id]
+            clauses.append(view_clause)
+            params += view_params
         for column, value in (
             ("status", f.status),
             ("channel", f.channel),

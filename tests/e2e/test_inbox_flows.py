@@ -4,6 +4,7 @@ taken in the tab reaches the server."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,8 @@ import pytest
 from PySide6.QtCore import QItemSelectionModel
 
 from app.bootstrap import Application
-from app.ui.inbox.list_model import ConversationIdRole, PreviewRole, StatusRole
+from app.services.bus import ConversationsChanged
+from app.ui.inbox.list_model import ConversationIdRole, PreviewRole, StatusRole, UnreadCountRole
 from app.ui.inbox.tab import InboxTab
 from tests.e2e.conftest import FAST, save_connection, until
 from tests.support.sandbox_process import Sandbox
@@ -86,6 +88,51 @@ def test_an_inbound_message_appears_by_itself_and_the_selection_stays(
             assert tab.open_conversation_id == selected
             # A notification was raised for it (the open thread is another one).
             assert any(n.conversation_id == target for n in tab.notifier.history)
+
+            # Opening it reads it: the badge goes, locally (the server still counts it
+            # unread), and stays gone through the polls that re-store the server's copy.
+            assert int(row.data(UnreadCountRole)) >= 1
+            desk.window.activateWindow()
+            await until(lambda: desk.window.isActiveWindow(), timeout=5)
+            tab.list.selectionModel().setCurrentIndex(
+                model.index(0, 0), QItemSelectionModel.SelectionFlag.ClearAndSelect
+            )
+            tab.open_index(model.index(0, 0))
+            assert tab.notifier.reading_conversation() == target
+            model.flush_changes(background=False)
+            # At once, not with the next poll.
+            assert model.index(model.row_of(target), 0).data(UnreadCountRole) == 0
+            restored: list[ConversationsChanged] = []
+            stop = desk.workspace.bus.subscribe(
+                ConversationsChanged, lambda e: restored.append(e) if target in e.ids else None
+            )
+            try:  # a list poll re-stores the newest conversation, this one
+                await until(lambda: restored, timeout=4 * interval + 5)
+                await asyncio.sleep(0.2)
+            finally:
+                stop()
+            model.flush_changes()
+            assert model.index(model.row_of(target), 0).data(UnreadCountRole) == 0
+            assert int(_server(sandbox, sub, target)["unreadCount"]) >= 1
+
+            # A message into the open thread while the user reads it: it shows in the
+            # tab's own thread pane within two poll intervals, read, with no notification.
+            notices = len(tab.notifier.history)
+            injected = time.monotonic()
+            sandbox.control(
+                "POST",
+                "inbound",
+                json={"subAccountId": sub, "conversationId": target, "bodyText": "Or Sunday?"},
+            )
+            thread_rows = tab.thread.model.rows  # type: ignore[attr-defined]
+            await until(
+                lambda: any(r.body_text == "Or Sunday?" for r in thread_rows()),
+                timeout=2 * interval + 0.5,
+            )
+            assert time.monotonic() - injected <= 2 * interval + 0.5
+            await until(lambda: "Sunday" in str(model.index(0, 0).data(PreviewRole)))
+            assert model.index(model.row_of(target), 0).data(UnreadCountRole) == 0
+            assert len(tab.notifier.history) == notices
 
             # Closing from the tab reaches the server and the list at once.
             tab.list.selectionModel().setCurrentIndex(

@@ -8,6 +8,12 @@ once on a sub-account switch. When the contact is not cached yet, the conversati
 embedded summary (name, email, phone) stands in. "Open in Contacts" emits
 ``contactLinkActivated`` with the contact's id.
 
+Every row is a label on the left and its value on the right, in one form so that
+all values share one column. Labels wrap within at most ``LABEL_SHARE`` of the width;
+values wrap inside the value column, long emails and addresses included (break
+opportunities are added after ``@``, ``.``, ``/`` and the like; copying gives the
+value without them).
+
 The panel is built with the workspace only, so it listens to the services' bus through
 a bridge of its own (owned by the panel, detached with it).
 """
@@ -20,15 +26,18 @@ from collections.abc import Mapping
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QContextMenuEvent, QFont, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QFormLayout,
     QFrame,
     QLabel,
+    QMenu,
     QPushButton,
     QScrollArea,
     QSizePolicy,
     QStackedWidget,
+    QStyle,
     QVBoxLayout,
     QWidget,
 )
@@ -55,9 +64,73 @@ log = logging.getLogger(__name__)
 
 _StorageFailure = (StorageError, sqlite3.Error)
 
+LABEL_SHARE = 0.42
+"""The label column takes at most this share of the form's width (longer labels wrap)."""
+_ZWSP = "\u200b"
+_BREAK_AFTER = frozenset("@./_-+?&=:#,;")
+_MAX_RUN = 14
+"""Characters without a break opportunity after which one is added anyway."""
+
 
 def _text(value: Any) -> str:
     return value.strip() if isinstance(value, str) else ""
+
+
+def soft_wrap(text: str) -> str:
+    """``text`` with zero-width spaces where a long word may break: after ``@``, ``.``,
+    ``/`` and similar, and every ``_MAX_RUN`` characters of a run without any. Words of
+    ``_MAX_RUN`` characters or fewer are left alone."""
+    out: list[str] = []
+    for word in text.split(" "):
+        if len(word) <= _MAX_RUN:
+            out.append(word)
+            continue
+        pieces: list[str] = []
+        run = 0
+        for index, char in enumerate(word):
+            pieces.append(char)
+            run += 1
+            last = index == len(word) - 1
+            if not last and (char in _BREAK_AFTER or run >= _MAX_RUN):
+                pieces.append(_ZWSP)
+                run = 0
+        out.append("".join(pieces))
+    return " ".join(out)
+
+
+class ValueLabel(QLabel):
+    """A value of the panel: wraps anywhere it must (see ``soft_wrap``); copying (Ctrl+C,
+    the context menu) gives the value as stored, without the added break opportunities."""
+
+    def __init__(self, value: str, parent: QWidget | None = None) -> None:
+        super().__init__(soft_wrap(value) if value else EMPTY_TEXT, parent)
+        self.value = value
+        """The value as stored (what copying gives)."""
+        self.setWordWrap(True)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+
+    def copy_text(self) -> str:
+        """What copying gives: the selection, else the whole value (no added breaks)."""
+        selected = self.selectedText().replace(_ZWSP, "")
+        return selected or self.value
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.matches(QKeySequence.StandardKey.Copy) and self.value:
+            QApplication.clipboard().setText(self.copy_text())
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        if not self.value:
+            return
+        menu = QMenu(self)
+        menu.addAction("Copy").triggered.connect(
+            lambda: QApplication.clipboard().setText(self.copy_text())
+        )
+        menu.popup(event.globalPos())
+        menu.aboutToHide.connect(menu.deleteLater)
 
 
 class ContactSidePanel(QWidget):
@@ -122,13 +195,19 @@ class ContactSidePanel(QWidget):
         self.note_label.hide()
         layout.addWidget(self.note_label)
 
+        # One form for the contact and its custom fields: one value column for all rows.
+        # Never wrapped rows: a long value wraps in its column instead of moving under
+        # its label.
         self.form = QFormLayout()
         self.form.setContentsMargins(0, Spacing.S, 0, 0)
         self.form.setHorizontalSpacing(Spacing.M)
         self.form.setVerticalSpacing(Spacing.S)
-        self.form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        self.form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.form.setFormAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         layout.addLayout(self.form)
+        self._labels: list[QLabel] = []
 
         self.tags_box = QWidget(body)
         self._tags_flow = FlowLayout(self.tags_box)
@@ -136,12 +215,8 @@ class ContactSidePanel(QWidget):
         bold = QFont(self.custom_title.font())
         bold.setWeight(QFont.Weight.DemiBold)
         self.custom_title.setFont(bold)
-        layout.addWidget(self.custom_title)
-        self.custom_form = QFormLayout()
-        self.custom_form.setHorizontalSpacing(Spacing.M)
-        self.custom_form.setVerticalSpacing(Spacing.S)
-        self.custom_form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
-        layout.addLayout(self.custom_form)
+        self.custom_title.setContentsMargins(0, Spacing.S, 0, 0)
+        self.body = body
 
         self.open_button = QPushButton("Open in Contacts", body)
         self.open_button.setIcon(icon("open-external"))
@@ -228,7 +303,7 @@ class ContactSidePanel(QWidget):
         values: dict[str, str] = {"Name": name}
         if company:
             values["Company"] = company
-        self._clear_form(self.form)
+        self._clear_form()
         self._add_row(self.form, "Email", email, values, selectable=True)
         phone_text = format_value("phone", phone) if phone else ""
         self._add_row(self.form, "Phone", phone_text, values, selectable=True)
@@ -252,27 +327,51 @@ class ContactSidePanel(QWidget):
                 )
         else:
             self.tags_box.hide()
-        self._clear_form(self.custom_form)
         custom = (contact or {}).get("customFields")
         custom_values = custom if isinstance(custom, Mapping) else {}
-        for definition in definitions:
+        show_custom = bool(definitions) and contact is not None
+        if show_custom:
+            self.form.addRow(self.custom_title)
+        self.custom_title.setVisible(show_custom)
+        for definition in definitions if show_custom else []:
             raw = custom_values.get(definition.name)
             shown = format_value(display_kind(definition), raw)
-            self._add_row(self.custom_form, definition.display_label, shown, values)
-        self.custom_title.setVisible(bool(definitions) and contact is not None)
+            self._add_row(self.form, definition.display_label, shown, values)
+        self._fit_labels()
         self.open_button.setEnabled(self._contact_id is not None)
         self._values = values
         self.pages.setCurrentWidget(self.details)
 
     def _label(self, text: str) -> QLabel:
-        label = QLabel(text, self)
+        label = QLabel(soft_wrap(text), self)
         label.setProperty("muted", True)
+        label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self._labels.append(label)
         return label
 
+    def _fit_labels(self) -> None:
+        """One label column, as wide as the widest label but at most ``LABEL_SHARE`` of the
+        form's width; a label wider than that wraps inside it."""
+        if not self._labels:
+            return
+        # The panel's width, not the viewport's: on a resize the panel hears first. Room
+        # is kept for a vertical scroll bar.
+        bar = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+        width = self.width() - 2 * Spacing.M - bar
+        cap = max(60, int(width * LABEL_SHARE))
+        fm = self._labels[0].fontMetrics()
+        natural = {id(label): fm.horizontalAdvance(label.text()) + 2 for label in self._labels}
+        column = min(max(natural.values()), cap)
+        for label in self._labels:
+            label.setWordWrap(natural[id(label)] > column)
+            label.setFixedWidth(column)
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        self._fit_labels()
+
     def _value(self, text: str, *, selectable: bool = False, danger: bool = False) -> QLabel:
-        label = QLabel(text or EMPTY_TEXT, self)
-        label.setWordWrap(True)
-        label.setTextFormat(Qt.TextFormat.PlainText)
+        label = ValueLabel(text, self)
         if selectable:
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         if danger:
@@ -294,12 +393,18 @@ class ContactSidePanel(QWidget):
         form.addRow(self._label(label), self._value(value, selectable=selectable, danger=danger))
         values[label] = value
 
-    def _clear_form(self, form: QFormLayout) -> None:
+    def _clear_form(self) -> None:
+        form = self.form
+        self._labels = []
         while form.rowCount():
             row = form.takeRow(0)
             for item in (row.labelItem, row.fieldItem):
                 widget = item.widget() if item is not None else None
-                if widget is not None and widget is not self.tags_box:
+                if widget is None:
+                    continue
+                if widget is self.tags_box or widget is self.custom_title:
+                    widget.hide()  # kept for the next contact
+                else:
                     widget.deleteLater()
 
     def _set_tags(self, tags: list[str]) -> None:
@@ -337,4 +442,4 @@ class ContactSidePanel(QWidget):
             self.contactLinkActivated.emit(self._contact_id)
 
 
-__all__ = ["ContactSidePanel"]
+__all__ = ["LABEL_SHARE", "ContactSidePanel", "ValueLabel", "soft_wrap"]

@@ -22,7 +22,7 @@ import re
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -78,7 +78,8 @@ AssigneeRole = _Role + 7
 AssigneeLabelRole = _Role + 8
 """The assignee as shown: a name when known, else the id; None when unassigned."""
 UnreadCountRole = _Role + 9
-"""Unread inbound messages (int; a local unread mark counts as at least 1)."""
+"""Unread inbound messages (int; a local unread mark counts as at least 1, a local read
+mark as 0)."""
 PreviewRole = _Role + 10
 """One line of the last message: ``lastMessagePreview``, else the newest cached message."""
 PreviewDirectionRole = _Role + 11
@@ -588,6 +589,17 @@ class ConversationListModel(QAbstractListModel):
     def reload(self) -> None:
         """Re-read the current query from its first page (e.g. after an error)."""
         self._reload(self._query)
+
+    def keep_in_view(self, conversation_id: str | None) -> None:
+        """Keep ``conversation_id`` listed even when the view leaves it out (None: stop).
+
+        No reset: the loaded rows are re-read in place, so the one kept before leaves
+        if the view no longer has it, and selection and scroll stay."""
+        q = self._query
+        if q.filters.keep_id == conversation_id:
+            return
+        self._query = replace(q, filters=replace(q.filters, keep_id=conversation_id))
+        self.refresh_all()
 
     def apply_first_page(
         self,

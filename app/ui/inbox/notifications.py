@@ -202,6 +202,13 @@ class InboxNotifier(QObject):
         window is active)."""
         self._open_id = conversation_id
 
+    def reading_conversation(self) -> str | None:
+        """The conversation the user is reading right now (open while the window is
+        active), or None."""
+        if self._open_id is not None and self.window_active():
+            return self._open_id
+        return None
+
     def sync_settled(self, scope: ScopeKey | None) -> None:
         """A sync of ``scope`` finished: once its first full sync is in, whatever came
         with it is history and only later messages are news."""
@@ -276,7 +283,7 @@ class InboxNotifier(QObject):
         channel = str(doc.get("channel") or "")
         if channel in self.muted_channels():
             return None
-        if conversation_id == self._open_id and self.window_active():
+        if conversation_id == self.reading_conversation():
             return None  # the user is reading this thread right now
         preview = one_line(doc.get("lastMessagePreview"), 120) or "New message"
         return InboundNotice(

@@ -11,6 +11,12 @@ service's change events update rows in place. Actions go through a
 they act on the selected conversations (several: a bulk run with a report of
 what failed and why), else on the one open in the thread pane.
 
+Opening a conversation reads it: its unread badge, its place in the Unread view
+and in the tray count go at once (a local read mark, see ``ConversationService``).
+A message that arrives in the open conversation while the user looks at it (the
+window active, the tab shown) is read too; one that arrives while they are away
+stays unread until they come back to it.
+
 Keyboard (with the list focused): up/down move, Enter opens, E closes,
 Shift+E reopens, S snoozes, A assigns, U marks unread, N opens the next unread
 conversation, R writes a reply (focuses the composer), / searches.
@@ -22,6 +28,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -368,6 +375,10 @@ class InboxTab(QWidget):
         self._clock.setInterval(60_000)
         self._clock.timeout.connect(self.model.tick)
         self._clock.start()
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            # Back to the window with a conversation open: what arrived meanwhile is read.
+            app.focusWindowChanged.connect(self._looking_again)
         active = workspace.active
         self._set_partition(active.partition if active else None)
 
@@ -387,7 +398,7 @@ class InboxTab(QWidget):
         self.search_box.setPlaceholderText("Search names, emails, phones, messages")
         self.search_box.setClearButtonEnabled(True)
         self.search_box.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
-        self.search_box.setMinimumWidth(260)
+        self.search_box.setMinimumWidth(200)
         self.search_box.textChanged.connect(self._search_typed)
         self.search_box.returnPressed.connect(self._search_now)
         bar.addWidget(self.search_box, 2)
@@ -440,6 +451,13 @@ class InboxTab(QWidget):
         self.assignee_filter.addItem("Anyone", None)
         self.assignee_filter.currentIndexChanged.connect(self._filters_chosen)
         bar.addWidget(self.assignee_filter)
+        for combo in (self.status_filter, self.channel_filter, self.assignee_filter):
+            # Sized to a short label, not the longest choice (team member ids are long):
+            # the window stays usable on a narrow screen.
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            combo.setMinimumContentsLength(9)
         bar.addStretch(1)
         root.addLayout(bar)
 
@@ -623,7 +641,9 @@ class InboxTab(QWidget):
 
     def _on_conversations_changed(self, event: ConversationsChanged) -> None:
         if self.service is not None:
-            self.service.apply_changes(event)
+            # Before the list reads the rows: a message that arrives while the user reads
+            # its thread is read, and the local marks are laid over what a sync stored.
+            self.service.apply_changes(event, reading=self.notifier.reading_conversation())
         self.model.refresh(event)
         self.notifier.on_conversations_changed(event)
         if self._open_id is not None and self._open_id in event.deleted:
@@ -795,7 +815,12 @@ class InboxTab(QWidget):
         else:
             view = ConversationView.all()
         filters = ConversationFilters(
-            status=self._status, channel=self._channel, assigned_to=self._assignee
+            status=self._status,
+            channel=self._channel,
+            assigned_to=self._assignee,
+            # Within the Unread view the conversation being read stays (see ``_open``);
+            # another view, entered later, starts without it.
+            keep_id=self.model.query.filters.keep_id if self._view == "unread" else None,
         )
         return InboxQuery(view, filters, self._text.strip() or None)
 
@@ -909,6 +934,8 @@ class InboxTab(QWidget):
                 button.setText(labels[kind])
             return
         query = self._query()
+        # The count says how many are unread (and so on), not what the list keeps in view.
+        filters = replace(query.filters, keep_id=None)
         me = self.my_user_id()
         for kind, button in self.view_buttons.items():
             if kind == "mine" and not me:
@@ -916,7 +943,7 @@ class InboxTab(QWidget):
                 continue
             view = ConversationView.mine(me) if kind == "mine" and me else ConversationView(kind)  # type: ignore[arg-type]
             try:
-                count = partition.conversations.count_conversations(view, query.filters, query.text)
+                count = partition.conversations.count_conversations(view, filters, query.text)
             except StorageError as exc:
                 log.warning("could not count the %s view: %s", kind, exc)
                 continue
@@ -1024,9 +1051,12 @@ class InboxTab(QWidget):
         if conversation_id == self._open_id:
             return
         self._open_id = conversation_id
+        # In the Unread view the conversation being read stays listed until the user moves
+        # on (rows vanishing under the cursor would make the list jump).
+        self.model.keep_in_view(conversation_id if self._view == "unread" else None)
         if conversation_id is not None and self.service is not None:
-            # Opening a conversation reads it: a local unread mark goes.
-            self.service.clear_unread_mark(conversation_id)
+            # Opening a conversation reads it: its unread count (and a local unread mark) go.
+            self.service.mark_read(conversation_id)
         self.thread.set_conversation(conversation_id)  # type: ignore[attr-defined]
         self.panel.set_conversation(conversation_id)  # type: ignore[attr-defined]
         session = self.workspace.session
@@ -1365,6 +1395,20 @@ class InboxTab(QWidget):
         window = self.window()
         return self.isVisible() and window.isActiveWindow() and not window.isMinimized()
 
+    def _looking_again(self, *_: Any) -> None:
+        """The user looks at the open conversation again (the window was activated, or the
+        tab shown): messages that arrived while they were away are read now, unless they
+        marked it unread meanwhile."""
+        service, open_id = self.service, self._open_id
+        if self._closed or service is None or open_id is None:
+            return
+        if self.notifier.reading_conversation() != open_id:
+            return
+        try:
+            service.mark_read(open_id, keep_unread_mark=True)
+        except StorageError as exc:
+            log.warning("could not mark %s read: %s", open_id, exc)
+
     def _open_from_notification(self, conversation_id: str) -> None:
         window = self.window()
         if window.isMinimized():
@@ -1426,8 +1470,10 @@ class InboxTab(QWidget):
 
     def showEvent(self, event: Any) -> None:
         """The first time the tab shows without a saved split: the list and the contact
-        panel get their usual widths, the thread the rest."""
+        panel get their usual widths, the thread the rest. An open conversation that got
+        messages while the tab was hidden is read now."""
         super().showEvent(event)
+        QTimer.singleShot(0, self, self._looking_again)  # once visible: isVisible() holds
         if not self._split_restored:
             self._split_restored = True
             total = max(self.splitter.width(), 900)
@@ -1437,6 +1483,12 @@ class InboxTab(QWidget):
     async def shutdown(self) -> None:
         """Stop the search and the snooze timer; drop the tray icon (on quit)."""
         self._closed = True
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            try:
+                app.focusWindowChanged.disconnect(self._looking_again)
+            except (RuntimeError, TypeError) as exc:  # already gone with the app
+                log.debug("focus hook: %s", exc)
         self.tasks.cancel("inbox-search")
         self.tasks.cancel("inbox-snooze-timer")
         self._counts_timer.stop()

@@ -60,7 +60,9 @@ def test_sms_needs_a_number_when_the_contact_has_none(cdb: Database, qtbot: Any)
     assert composer.channel == "sms" and composer.to_edit.text() == ""
     type_body(composer, "Your appointment is confirmed.")
     assert composer.send() is None
-    assert composer.errors()["toAddress"] == "Enter a phone number to text: Kim Lee has none on file."
+    assert (
+        composer.errors()["toAddress"] == "Enter a phone number to text: Kim Lee has none on file."
+    )
     assert part.outbox.items_for(CONV) == []
     # A typed number is normalised by the core's rule, and the message is queued.
     composer.to_edit.setText("(617) 555-0199")
@@ -70,9 +72,7 @@ def test_sms_needs_a_number_when_the_contact_has_none(cdb: Database, qtbot: Any)
     assert item.state is OutboxState.QUEUED
 
 
-def test_sms_recipient_is_prefilled_and_a_bad_number_is_refused(
-    cdb: Database, qtbot: Any
-) -> None:
+def test_sms_recipient_is_prefilled_and_a_bad_number_is_refused(cdb: Database, qtbot: Any) -> None:
     composer, part, _ = make(cdb, qtbot)
     assert composer.to_edit.text() == "+16175550142"
     composer.to_edit.setText("12")
@@ -291,7 +291,10 @@ def test_live_chat_is_offered_on_live_chat_conversations_only(cdb: Database, qtb
     assert composer.channel == "live_chat"
     type_body(composer, "Yes, until 5 PM!")
     item = composer.send()
-    assert item is not None and item.payload == {"bodyText": "Yes, until 5 PM!", "channel": "live_chat"}
+    assert item is not None and item.payload == {
+        "bodyText": "Yes, until 5 PM!",
+        "channel": "live_chat",
+    }
 
 
 def test_no_session_means_nothing_is_queued(cdb: Database, qtbot: Any) -> None:

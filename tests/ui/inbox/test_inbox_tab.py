@@ -206,6 +206,12 @@ def test_search_cancels_the_stale_query(env_factory: Any, run: Any) -> None:
             tab.search("5550012")
             await until(lambda: tab.searches_applied[-1] == "5550012")
             assert env.ids() == ["a_conv_012"]
+            # And the contact's email.
+            tab.search("gus@example.com")
+            await until(lambda: tab.searches_applied[-1] == "gus@example.com")
+            gus = [d["id"] for d in env.part_a.conversations.list_conversations(limit=99)
+                   if d["contact"]["email"] == "gus@example.com"]  # fmt: skip
+            assert gus and sorted(env.ids()) == sorted(gus)
 
     run(scenario())
 
@@ -576,5 +582,134 @@ def test_who_am_i_goes_to_the_preferences_once_they_have_the_field(
             assert env.tab.model.query.view.user_id == "usr_ana_ortiz"
             env.tab.set_my_user_id(None)
             assert prefs.my_team_member_ids == {} and env.tab.view_buttons["all"].isChecked()
+
+    run(scenario())
+
+
+def test_opening_a_conversation_reads_it_across_restarts(env_factory: Any, run: Any) -> None:
+    target = "a_conv_001"  # open, two unread messages
+
+    def unread_views(part: Partition) -> int:
+        return len(storage_ids(part, "unread", status="open"))
+
+    async def scenario() -> None:
+        async with env_factory() as env:
+            tab, view = env.tab, env.tab.list
+            server_copy = dict(env.client.server[target])
+            assert server_copy["unreadCount"] == 2
+            row = tab.model.row_of(target)
+            assert tab.model.index(row, 0).data(UnreadCountRole) == 2
+            unread_before = unread_views(env.part_a)
+            assert tab.view_counts()["unread"] == f"Unread {unread_before}"
+            await until(lambda: tab.notifier.unread == env.part_a.conversations.unread_total())
+            tray_before = tab.notifier.unread
+            # The user opens it: the badge, the Unread count and the tray count drop.
+            view.setFocus()
+            env.select(row)
+            QTest.keyClick(view, Qt.Key.Key_Return)
+            assert tab.open_conversation_id == target
+            await until(lambda: tab.model.index(row, 0).data(UnreadCountRole) == 0)
+            assert env.client.calls == []  # the API has no mark-read call: all local
+            assert tab.view_counts()["unread"] == f"Unread {unread_before - 1}"
+            await until(lambda: tab.notifier.unread == tray_before - 2)
+            # The next poll re-stores the server's copy (still two unread): it stays read.
+            env.change(server_copy)
+            tab.model.flush_changes()
+            assert tab.model.index(tab.model.row_of(target), 0).data(UnreadCountRole) == 0
+            # Mark unread after opening: the server's count is back (the marks do not fight).
+            env.select(tab.model.row_of(target))
+            QTest.keyClick(view, Qt.Key.Key_U)
+            assert tab.model.index(tab.model.row_of(target), 0).data(UnreadCountRole) == 2
+            env.select(tab.model.row_of(target) + 1)
+            QTest.keyClick(view, Qt.Key.Key_Return)  # another one: the target stays unread
+            env.select(tab.model.row_of(target))
+            QTest.keyClick(view, Qt.Key.Key_Return)
+            await until(
+                lambda: tab.model.index(tab.model.row_of(target), 0).data(UnreadCountRole) == 0
+            )
+
+        # A restart: a new tab and service over the same cache; a sync re-stores the server's
+        # copy, and the conversation is still read.
+        async with env_factory() as env:
+            tab = env.tab
+            assert tab.open_conversation_id is None
+            env.change(server_copy)
+            tab.model.flush_changes()
+            row = tab.model.row_of(target)
+            assert tab.model.index(row, 0).data(UnreadCountRole) == 0
+            assert tab.view_counts()["unread"] == f"Unread {unread_views(env.part_a)}"
+            assert env.part_a.conversations.get_conversation(target)["unreadCount"] == 0  # type: ignore[index]
+            # A new inbound message: unread again, with the server's count.
+            env.change(
+                {**server_copy, "lastMessageAt": "2026-06-15T12:05:00.000Z", "unreadCount": 3,
+                 "lastMessageDirection": "inbound", "lastMessagePreview": "Still there?"}
+            )  # fmt: skip
+            tab.model.flush_changes()
+            assert tab.model.index(tab.model.row_of(target), 0).data(UnreadCountRole) == 3
+            await until(lambda: tab.notifier.unread == env.part_a.conversations.unread_total())
+            assert tab.notifier.unread >= 3
+            # Open while the user looks at it: a message arriving now is read at once ...
+            tab.show_conversation(target)
+            tab.notifier.window_active = lambda: True
+            env.change(
+                {**server_copy, "lastMessageAt": "2026-06-15T12:06:00.000Z", "unreadCount": 4,
+                 "lastMessageDirection": "inbound"}
+            )  # fmt: skip
+            tab.model.flush_changes()
+            assert tab.model.index(tab.model.row_of(target), 0).data(UnreadCountRole) == 0
+            # ... one arriving while the window is in the background is not, until the user
+            # comes back to it.
+            tab.notifier.window_active = lambda: False
+            env.change(
+                {**server_copy, "lastMessageAt": "2026-06-15T12:07:00.000Z", "unreadCount": 5,
+                 "lastMessageDirection": "inbound"}
+            )  # fmt: skip
+            tab.model.flush_changes()
+            assert tab.model.index(tab.model.row_of(target), 0).data(UnreadCountRole) == 5
+            tab.notifier.window_active = lambda: True
+            tab._looking_again()  # what the window's activation calls
+            tab.model.flush_changes()
+            assert tab.model.index(tab.model.row_of(target), 0).data(UnreadCountRole) == 0
+
+    run(scenario())
+
+
+def test_in_the_unread_view_the_one_being_read_stays_until_the_user_moves_on(
+    env_factory: Any, run: Any
+) -> None:
+    async def scenario() -> None:
+        async with env_factory() as env:
+            tab, view = env.tab, env.tab.list
+            tab.set_view("unread")
+            tab.model.flush_changes()
+            unread = storage_ids(env.part_a, "unread", status="open")
+            assert len(unread) >= 2 and tab.model.loaded_ids()[:2] == unread[:2]
+            first, second = unread[0], unread[1]
+            view.setFocus()
+            env.select(tab.model.row_of(first))
+            QTest.keyClick(view, Qt.Key.Key_Return)
+            assert tab.open_conversation_id == first
+            # Read now (badge 0, no longer unread in the cache), but still listed and current.
+            await until(
+                lambda: tab.model.index(tab.model.row_of(first), 0).data(UnreadCountRole) == 0
+            )
+            tab.model.flush_changes()
+            assert first not in storage_ids(env.part_a, "unread", status="open")
+            assert tab.model.row_of(first) == 0
+            assert view.currentIndex().row() == 0
+            assert tab.view_counts()["unread"] == f"Unread {len(unread) - 1}"
+            # Down and Enter: the next one opens and the one read leaves the list.
+            QTest.keyClick(view, Qt.Key.Key_Down)
+            QTest.keyClick(view, Qt.Key.Key_Return)
+            assert tab.open_conversation_id == second
+            tab.model.flush_changes()
+            await until(lambda: tab.model.row_of(first) < 0)
+            assert tab.model.id_at(view.currentIndex().row()) == second
+            # Another view and back: Unread lists what is unread; the one read is not kept.
+            tab.set_view("all")
+            assert tab.model.row_of(second) >= 0
+            tab.set_view("unread")
+            tab.model.flush_changes()
+            assert tab.model.row_of(second) < 0 and tab.open_conversation_id == second
 
     run(scenario())

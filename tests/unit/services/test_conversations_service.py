@@ -14,6 +14,7 @@ from app.core.errors import KeyRevoked, NotFound, ServerError, ValidationFailed
 from app.core.models import Conversation, parse
 from app.services.bus import ConversationsChanged, EventBus, Recorder, ScopeKey
 from app.services.conversations import (
+    READ_STATE_KEY,
     SNOOZE_STATE_KEY,
     UNREAD_STATE_KEY,
     ConversationBulkReport,
@@ -312,6 +313,147 @@ def test_opening_a_marked_conversation_clears_the_mark(
     assert part.conversations.get_conversation("c2")["unreadCount"] == 0  # type: ignore[index]
     assert service.clear_unread_mark("c2") is False
     assert service.mark_unread("missing") is False
+
+
+def _count(part: Partition, conversation_id: str) -> int:
+    doc = part.conversations.get_conversation(conversation_id)
+    assert doc is not None
+    return int(doc["unreadCount"])
+
+
+def _server_store(part: Partition, bus: EventBus, *docs: dict[str, Any]) -> None:
+    """What a sync does: store the server's copies, then publish."""
+    part.conversations.upsert_conversations(list(docs))
+    bus.publish(ConversationsChanged(SCOPE, ids=frozenset(d["id"] for d in docs)))
+
+
+def test_opening_marks_read_locally_until_a_new_message(
+    service: ConversationService, part: Partition, client: FakeClient, bus: EventBus
+) -> None:
+    recorder = Recorder().attach(bus, ConversationsChanged)
+    bus.subscribe(ConversationsChanged, service.apply_changes)
+    assert _count(part, "c4") == 2 and part.conversations.unread_total() == 2
+    assert service.mark_read("c4") is True
+    assert client.calls == []  # the API has no such call
+    assert _count(part, "c4") == 0 and part.conversations.unread_total() == 0
+    assert [d["id"] for d in part.conversations.list_conversations("unread")] == []
+    assert "c4" in events(recorder)[-1].ids
+    assert part.state.get_state(READ_STATE_KEY) == {
+        "c4": {"at": "2026-06-15T07:00:00.000Z", "was": 2}
+    }
+    assert service.mark_read("c4") is False  # already read
+    assert service.mark_read("c1") is False  # nothing unread to hide
+
+    # A poll re-stores the server's copy (still unreadCount 2): the 0 is laid over again.
+    _server_store(part, bus, client.server["c4"])
+    assert _count(part, "c4") == 0 and service.is_marked_read("c4")
+
+    # A restart: a new service over the same cache keeps it read through the next sync.
+    again = ConversationService(part, client, bus, SCOPE, clock=service.clock)
+    bus.subscribe(ConversationsChanged, again.apply_changes)
+    assert again.is_marked_read("c4")
+    _server_store(part, bus, client.server["c4"])
+    assert _count(part, "c4") == 0
+
+    # A new inbound message: the mark goes and the server's count shows.
+    client.server["c4"].update(
+        lastMessageAt="2026-06-15T12:30:00.000Z", unreadCount=3, lastMessageDirection="inbound"
+    )
+    _server_store(part, bus, client.server["c4"])
+    assert _count(part, "c4") == 3 and not again.is_marked_read("c4")
+    assert part.state.get_state(READ_STATE_KEY) == {}
+
+
+def test_a_new_message_read_as_it_arrives_stays_read(
+    service: ConversationService, part: Partition, client: FakeClient, bus: EventBus
+) -> None:
+    service.mark_read("c4")
+    # The user is looking at c4 when the contact writes again: read too.
+    client.server["c4"].update(lastMessageAt="2026-06-15T12:30:00.000Z", unreadCount=3)
+    part.conversations.upsert_conversations([client.server["c4"]])
+    event = ConversationsChanged(SCOPE, ids=frozenset({"c4"}))
+    service.apply_changes(event, reading="c4")
+    assert _count(part, "c4") == 0
+    assert part.state.get_state(READ_STATE_KEY) == {
+        "c4": {"at": "2026-06-15T12:30:00.000Z", "was": 3}
+    }
+    # Reading another conversation does not read this one.
+    client.server["c4"].update(lastMessageAt="2026-06-15T12:40:00.000Z", unreadCount=4)
+    part.conversations.upsert_conversations([client.server["c4"]])
+    service.apply_changes(event, reading="c1")
+    assert _count(part, "c4") == 4 and not service.is_marked_read("c4")
+    # A conversation opened with nothing unread (no mark) that gets a message while read.
+    client.server["c1"].update(lastMessageAt="2026-06-15T12:50:00.000Z", unreadCount=1)
+    part.conversations.upsert_conversations([client.server["c1"]])
+    service.apply_changes(ConversationsChanged(SCOPE, ids=frozenset({"c1"})), reading="c1")
+    assert _count(part, "c1") == 0 and service.is_marked_read("c1")
+    # An answer (from a teammate, say) while nobody looks: it was read, the mark moves on.
+    client.server["c1"].update(
+        lastMessageAt="2026-06-15T13:00:00.000Z", unreadCount=1, lastMessageDirection="outbound"
+    )
+    part.conversations.upsert_conversations([client.server["c1"]])
+    service.apply_changes(ConversationsChanged(SCOPE, ids=frozenset({"c1"})))
+    assert _count(part, "c1") == 0 and service.is_marked_read("c1")
+
+
+def test_mark_unread_after_opening_brings_the_count_back(
+    service: ConversationService, part: Partition, client: FakeClient, bus: EventBus
+) -> None:
+    bus.subscribe(ConversationsChanged, service.apply_changes)
+    service.mark_read("c4")
+    assert service.mark_unread("c4") is True
+    assert _count(part, "c4") == 2  # the server's count, not a made-up 1
+    assert not service.is_marked_read("c4") and service.is_marked_unread("c4")
+    _server_store(part, bus, client.server["c4"])
+    assert _count(part, "c4") == 2  # no read mark left to lay a 0 over it
+    # Being looked at while marked unread (open in the active window) does not read it.
+    service.apply_changes(ConversationsChanged(SCOPE, ids=frozenset({"c4"})), reading="c4")
+    assert _count(part, "c4") == 2
+    assert service.mark_unread("c4") is False  # already marked
+    # Opening it again reads it again; a conversation read on the server gets an unread
+    # mark, and opening clears that one and sets no read mark (nothing to hide).
+    assert service.mark_read("c4") is True and _count(part, "c4") == 0
+    assert service.mark_unread("c1") is True and _count(part, "c1") == 1
+    assert service.mark_read("c1") is True
+    assert _count(part, "c1") == 0 and service.marked_read() == {"c4"}
+    assert service.marked_unread() == set()
+    # Marked unread while open: coming back to the window does not read it over the mark.
+    service.mark_unread("c2")
+    assert service.mark_read("c2", keep_unread_mark=True) is False
+    assert _count(part, "c2") == 1
+    # ... and a poll of it while the user looks at it keeps the mark too.
+    _server_store(part, bus, client.server["c2"])
+    service.apply_changes(ConversationsChanged(SCOPE, ids=frozenset({"c2"})), reading="c2")
+    assert _count(part, "c2") == 1 and service.is_marked_unread("c2")
+
+
+def test_mark_unread_over_a_stale_read_mark_keeps_the_servers_count(
+    service: ConversationService, part: Partition, client: FakeClient
+) -> None:
+    service.mark_read("c4")
+    # A sync stored newer activity (three unread) before the change event was applied.
+    part.conversations.upsert_conversations(
+        [{**client.server["c4"], "lastMessageAt": "2026-06-15T12:30:00.000Z", "unreadCount": 3}]
+    )
+    assert service.mark_unread("c4") is False  # unread on the server already
+    assert _count(part, "c4") == 3 and not service.is_marked_read("c4")
+    assert not service.is_marked_unread("c4")
+
+
+def test_a_conversation_gone_from_the_server_loses_its_read_mark(
+    service: ConversationService, part: Partition, client: FakeClient
+) -> None:
+    service.mark_read("c4")
+    del client.server["c4"]
+    with pytest.raises(NotFound):
+        asyncio.run(service.close("c4"))
+    assert part.state.get_state(READ_STATE_KEY) == {}
+    # A deletion seen by the sync drops it as well.
+    part.conversations.upsert_conversations([{**client.server["c2"], "unreadCount": 1}])
+    assert service.mark_read("c2") is True
+    part.conversations.delete_conversations(["c2"])
+    service.apply_changes(ConversationsChanged(SCOPE, deleted=frozenset({"c2"})))
+    assert not service.is_marked_read("c2")
 
 
 def test_events_of_another_scope_are_ignored(service: ConversationService, part: Partition) -> None:

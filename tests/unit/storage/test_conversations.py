@@ -103,6 +103,18 @@ def test_view_and_filter_combine(inbox: Partition) -> None:
     ]
 
 
+def test_a_kept_conversation_stays_in_its_view_but_not_past_the_filters(inbox: Partition) -> None:
+    repo = inbox.conversations
+    kept = ConversationFilters(keep_id="v2")  # read, so no longer in Unread
+    assert ids(repo.list_conversations("unread", kept)) == ["v2", "v3", "v1"]
+    assert repo.count_conversations("unread", kept) == 3
+    assert ids(repo.list_conversations(ConversationView.mine("usr_me"), kept)) == ["v2", "v1"]
+    # Filters and search still apply to it.
+    sms = ConversationFilters(channel="sms", keep_id="v2")
+    assert ids(repo.list_conversations("unread", sms)) == ["v3", "v1"]
+    assert ids(repo.list_conversations("unread", kept, text="jane")) == ["v1"]
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
