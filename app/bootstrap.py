@@ -144,8 +144,14 @@ class Application:
 
     def _add_areas(self) -> None:
         from app.ui.contacts.tab import ContactsTab
+        from app.ui.inbox.tab import InboxTab
+        from app.ui.leads.tab import LeadsTab
 
-        self.window.add_area(ContactsTab(self.workspace, self.bridge, self.tasks, self.window))
+        window = self.window
+        window.add_area(LeadsTab(self.workspace, self.bridge, self.tasks, window))
+        window.add_area(ContactsTab(self.workspace, self.bridge, self.tasks, window))
+        window.add_area(InboxTab(self.workspace, self.bridge, self.tasks, window))
+        window.areas_added()
 
     def _connect_dialogs(self) -> None:
         from app.ui.connection_flow import ConnectionFlow
@@ -230,6 +236,11 @@ class Application:
 
     async def _screenshots(self, directory: Path) -> int:
         deadline = time.monotonic() + SCREENSHOT_TIMEOUT
+        try:
+            await asyncio.wait_for(self.window.prepare_screenshots(), SCREENSHOT_TIMEOUT)
+        except TimeoutError:
+            log.error("screenshot: the tabs were not ready within %.0f s", SCREENSHOT_TIMEOUT)
+            return 1
         while not self.window.all_loaded():
             if time.monotonic() > deadline:
                 log.error("screenshot: the tabs did not load within %.0f s", SCREENSHOT_TIMEOUT)

@@ -14,6 +14,7 @@ Automations) as later issues add them.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from datetime import datetime
@@ -209,6 +210,7 @@ class MainWindow(QMainWindow):
         self.settings_button.setAutoRaise(True)
         self.settings_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         menu = QMenu(self.settings_button)
+        self.settings_menu = menu
         menu.addAction(icon("key"), "Connections…").triggered.connect(self.connectionsRequested)
         menu.addAction(icon("add"), "Add a connection…").triggered.connect(
             self.addConnectionRequested
@@ -221,6 +223,7 @@ class MainWindow(QMainWindow):
             action.setChecked(self.theme.mode == mode)
             action.triggered.connect(lambda _c=False, m=mode: self._set_theme(m))
             group.addAction(action)
+        self._area_settings_anchor = menu.addSeparator()
         self.settings_button.setMenu(menu)
         bar.addWidget(self.settings_button)
         bar.addWidget(self._spacer(Spacing.S))
@@ -290,6 +293,36 @@ class MainWindow(QMainWindow):
             icon(area.icon_name),  # type: ignore[attr-defined]
             area.title,  # type: ignore[attr-defined]
         )
+
+    def areas_added(self) -> None:
+        """Once every area is in: what the window offers on their behalf (the credit badge
+        in the status bar, the areas' settings in the Settings menu, what global search
+        can jump to)."""
+        leads = self.areas.get("leads")
+        if leads is not None:
+            self.statusBar().addPermanentWidget(leads.credit_status_widget())  # type: ignore[attr-defined]
+            seamless = QAction(icon("leads"), "Seamless.AI connection…", self)
+            seamless.triggered.connect(lambda _c=False: leads.open_settings())  # type: ignore[attr-defined]
+            self.settings_menu.insertAction(self._area_settings_anchor, seamless)
+        inbox = self.areas.get("inbox")
+        if inbox is not None:
+            mute = inbox.notifier.settings_menu(self.settings_menu)  # type: ignore[attr-defined]
+            mute.setIcon(icon("inbox"))
+            self.settings_menu.insertMenu(self._area_settings_anchor, mute)
+        kinds = {"contact"} if "contacts" in self.areas else set()
+        if inbox is not None:
+            kinds.add("conversation")
+        self.global_search.set_kinds(frozenset(kinds))
+
+    async def prepare_screenshots(self) -> None:
+        """Let each area put its most telling content on screen (``--screenshot``): the
+        Leads tab runs its demo search, the Inbox opens a thread."""
+        preparations = [
+            prepare()
+            for area in self.areas.values()
+            if (prepare := getattr(area, "prepare_screenshot", None)) is not None
+        ]
+        await asyncio.gather(*preparations)
 
     def area(self, name: str) -> QWidget | None:
         """The tab called ``name`` (e.g. "contacts"), or None."""
@@ -555,6 +588,9 @@ class MainWindow(QMainWindow):
         last = self.settings.value("window/lastTab")
         if isinstance(last, str) and last in self.areas:
             self.show_area(last)
+        elif self.workspace.profiles.data.seamless is None and "contacts" in self.areas:
+            # First run without Seamless.AI: the CRM's contacts, not an empty Leads tab.
+            self.show_area("contacts")
 
     def save_state(self) -> None:
         """Write what ``restore_state`` reads."""

@@ -25,15 +25,18 @@ def test_demo_screenshot_writes_a_png_per_tab_and_exits_0(tmp_path: Path) -> Non
         check=False,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
-    contacts = shots / "contacts.png"
-    assert contacts.is_file()
-    image = QImage(str(contacts))
-    assert image.width() >= 800 and image.height() >= 500
-    # Not a blank frame: the table painted rows of many colours (text, stripes, icons).
-    colours = {
-        image.pixel(x, y) for x in range(0, image.width(), 7) for y in range(0, image.height(), 7)
-    }
-    assert len(colours) > 20
+    written = sorted(Path(line).name for line in proc.stdout.split())
+    assert written == ["contacts.png", "inbox.png", "leads.png"]
+    for name in written:
+        image = QImage(str(shots / name))
+        assert image.width() >= 800 and image.height() >= 500, name
+        # Not a blank frame: tables and threads paint many colours (text, stripes, icons).
+        colours = {
+            image.pixel(x, y)
+            for x in range(0, image.width(), 7)
+            for y in range(0, image.height(), 7)
+        }
+        assert len(colours) > 20, name
     # The demo never touched the user's own settings: no saved connections file.
     assert not (home / "config" / "profiles.json").exists()
     # The sandbox child was stopped with the app: no process still serves its data folder.

@@ -67,9 +67,10 @@ from app.services.bus import (
 )
 from app.services.credits import CreditMeter, SearchPager
 from app.services.lead_push import PushReport
-from app.services.research import ResearchPlan, ResearchResult
+from app.services.research import JobProgress, ResearchPlan, ResearchResult
 from app.services.workspace import NotActive, Workspace
 from app.settings.profiles import SavedSearch
+from app.storage.research_jobs import JobState
 from app.ui.async_qt import BusBridge, TaskSet, await_signal
 from app.ui.connections import FieldMessage
 from app.ui.leads.connection import run_seamless_settings
@@ -98,6 +99,7 @@ from app.ui.leads.models import (
     PersonRow,
     ResearchMark,
     RowResearch,
+    not_found_count,
 )
 from app.ui.leads.queue import ResearchQueuePanel
 from app.ui.theme import Spacing, icon
@@ -124,6 +126,7 @@ SAMPLE_FILTERS: dict[str, Any] = {
 }
 """The demo's sample search: VPs and Directors of Sales at US software companies."""
 SAMPLE_RESEARCH = 3
+TERMINAL_JOB_STATES = frozenset({JobState.DONE, JobState.FAILED, JobState.CANCELLED})
 
 
 @dataclass
@@ -202,6 +205,8 @@ class LeadsTab(QWidget):
         self._loaded = False
         self._sample_running = False
         self._sample_done = False
+        self._banner_jobs: dict[int, JobProgress | None] = {}
+        """The jobs the "queued" banner announced, and how each ended (None: not yet)."""
         self.confirm_dialog: ResearchConfirmDialog | None = None
         """The research confirmation while it is open."""
         self.push_dialog: AddToCrmDialog | None = None
@@ -1026,6 +1031,7 @@ class LeadsTab(QWidget):
         if plan.free:
             text += f" {len(plan.free)} already researched were reopened for free."
         self.banner.show_message("info", text)
+        self._banner_jobs = {job_id: None for job_id in job_ids}
         self._refresh_meter()
         self._show_details(self.table.selectionModel().currentIndex().row())
         self.researchSubmitted.emit(job_ids)
@@ -1052,6 +1058,7 @@ class LeadsTab(QWidget):
         queue = self.workspace.leads.queue
         if progress is None or queue is None:
             return
+        self._report_finished_jobs(event)
         try:
             results = queue.results(event.job_id)
         except LookupError:
@@ -1060,6 +1067,34 @@ class LeadsTab(QWidget):
         self._apply_results(
             [r for r in results if side.model.row_of(r.key) >= 0 and r.status != "queued"], side
         )
+
+    def _report_finished_jobs(self, event: ResearchJobChanged) -> None:
+        """Once every job the "queued" banner announced has ended, the banner says how
+        they ended (a banner saying "queued" after the work is done would mislead)."""
+        jobs = self._banner_jobs
+        if event.job_id not in jobs or self.banner.severity != "info":
+            return
+        queue = self.workspace.leads.queue
+        if event.state in TERMINAL_JOB_STATES and queue is not None:
+            jobs[event.job_id] = queue.progress(event.job_id)
+        ended = [e for e in jobs.values() if e is not None]
+        if len(ended) < len(jobs):
+            return
+        self._banner_jobs = {}
+        found = sum(e.found for e in ended)
+        not_found = sum(not_found_count(e) for e in ended)
+        failed = sum(e.failed for e in ended) - not_found
+        parts = [f"{found:,} found"]
+        if not_found:
+            parts.append(f"{not_found:,} not found")
+        if failed:
+            parts.append(f"{failed:,} failed")
+        problem = next((e.message for e in ended if e.state != JobState.DONE and e.message), None)
+        severity = "success" if not failed and problem is None else "warning"
+        text = f"Research finished: {', '.join(parts)}."
+        if problem:
+            text += f" {problem}"
+        self.banner.show_message(severity, text)
 
     def _on_results_arrived(self, event: ResearchResultsArrived) -> None:
         queue = self.workspace.leads.queue

@@ -154,6 +154,13 @@ def test_search_load_more_research_dedup_and_push(
 
             await until(settled, timeout=30)
             await until(lambda: tab.queue_panel.summary == "1 finished")
+            # The "queued" banner gave way to how the job ended.
+            await until(lambda: tab.banner.text.startswith("Research finished: "))
+            found = sum(
+                tab.people_model.research_of(i).mark is ResearchMark.DONE  # type: ignore[union-attr]
+                for i in chosen
+            )
+            assert f"{found} found" in tab.banner.text
             done = [
                 i for i in chosen
                 if tab.people_model.research_of(i).mark is ResearchMark.DONE  # type: ignore[union-attr]

@@ -1,0 +1,116 @@
+"""The areas together in the demo window: their order, the credit badge, the Settings menu
+entries they add, Ctrl+K into a conversation and the thread's link to its contact."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QMenu
+
+from app.bootstrap import Application, LaunchOptions
+from app.ui.contacts.tab import ContactsTab
+from app.ui.inbox.tab import InboxTab
+from app.ui.leads.tab import LeadsTab
+from tests.e2e.conftest import until
+
+pytestmark = pytest.mark.timeout(240)
+
+DEMO = LaunchOptions(demo=True, traffic_seconds=None)
+
+
+def _areas(desk: Application) -> tuple[LeadsTab, ContactsTab, InboxTab]:
+    leads, contacts, inbox = (desk.window.area(n) for n in ("leads", "contacts", "inbox"))
+    assert isinstance(leads, LeadsTab)
+    assert isinstance(contacts, ContactsTab)
+    assert isinstance(inbox, InboxTab)
+    return leads, contacts, inbox
+
+
+def _menu_texts(menu: QMenu) -> list[str]:
+    return [a.text() for a in menu.actions() if not a.isSeparator()]
+
+
+def test_the_demo_window_has_its_areas_the_badge_and_their_settings(
+    open_desk: Any, home: Path, run: Any
+) -> None:
+    async def scenario() -> None:
+        async with open_desk(DEMO) as desk:
+            window = desk.window
+            leads, _contacts, inbox = _areas(desk)
+            titles = [window.tabs.tabText(i) for i in range(window.tabs.count())]
+            assert titles == ["Leads", "Contacts", "Inbox"]
+
+            # The status bar's badge follows the Seamless balance of the demo user.
+            badge = leads.credit_status_widget()
+            await until(
+                lambda: desk.workspace.leads.credits is not None
+                and desk.workspace.leads.credits.balance is not None,
+                timeout=60,
+            )
+            balance = desk.workspace.leads.credits.balance  # type: ignore[union-attr]
+            await until(lambda: f"{balance:,}" in badge.text())
+            assert badge.isVisibleTo(window.statusBar())
+            badge.click()
+            assert window.tabs.currentWidget() is leads
+
+            texts = _menu_texts(window.settings_menu)
+            assert "Seamless.AI connection…" in texts
+            notifications = next(
+                a.menu() for a in window.settings_menu.actions() if a.text() == "Notifications"
+            )
+            assert isinstance(notifications, QMenu)
+            assert "Notify for SMS" in _menu_texts(notifications)
+            assert "conversation" in window.global_search.placeholderText()
+
+    run(scenario(), timeout=200)
+
+
+def test_ctrl_k_opens_a_conversation_and_its_contact_link_opens_the_contact(
+    open_desk: Any, home: Path, run: Any
+) -> None:
+    async def scenario() -> None:
+        async with open_desk(DEMO) as desk:
+            window = desk.window
+            _leads, contacts, inbox = _areas(desk)
+            await until(inbox.is_loaded, timeout=90)
+            active = desk.workspace.active
+            assert active is not None
+            # The oldest conversation: not the one any view would have open by itself.
+            docs = active.partition.conversations.list_conversations(limit=1000)
+            target = docs[-1]
+            email = str(target["contact"]["email"])
+            QTest.keyClick(window, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
+            QTest.keyClicks(window.global_search, email)
+            await until(
+                lambda: any(
+                    r.kind == "conversation" and r.id == target["id"]
+                    for r in window.global_search.model.results
+                )
+            )
+            results = window.global_search.model.results
+            for _ in range(
+                next(
+                    i
+                    for i, r in enumerate(results)
+                    if r.kind == "conversation" and r.id == target["id"]
+                )
+            ):
+                QTest.keyClick(window.global_search, Qt.Key.Key_Down)
+            QTest.keyClick(window.global_search, Qt.Key.Key_Return)
+            await until(lambda: inbox.open_conversation_id == target["id"])
+            assert window.tabs.currentWidget() is inbox
+
+            thread = inbox.thread
+            await until(lambda: thread.model.rowCount() > 0)  # type: ignore[attr-defined]
+            contact_id = str(target["contactId"])
+            await until(lambda: active.partition.contacts.get(contact_id) is not None, 90)
+            thread.contact_button.click()  # type: ignore[attr-defined]
+            await until(lambda: window.tabs.currentWidget() is contacts)
+            await until(lambda: contacts.detail.contact_id == contact_id)
+            assert contacts.selected_ids() == [contact_id]
+
+    run(scenario(), timeout=200)
