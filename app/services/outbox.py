@@ -37,9 +37,9 @@ from app.core.errors import (
     Unauthorized,
 )
 from app.core.models import Message
-from app.services.bus import EventBus, OutboxChanged, ScopeKey
+from app.services.bus import EventBus, MessagesChanged, OutboxChanged, ScopeKey
 from app.services.scheduler import StopPolling
-from app.storage import Outbox, OutboxItem, OutboxState
+from app.storage import MessageRepository, Outbox, OutboxItem, OutboxState
 
 log = logging.getLogger(__name__)
 
@@ -75,8 +75,12 @@ class OutboxSender:
         reconcile_delay: float = 10.0,
         retry_delay: float = 5.0,
         clock: Callable[[], float] = time.time,
+        messages: MessageRepository | None = None,
     ) -> None:
+        """``messages``: where the server's copy of each sent message is cached at once, so
+        the thread shows it as the server stored it (merge fields resolved) before any poll."""
         self.outbox = outbox
+        self.messages = messages
         self.client = client
         self.bus = bus
         self.scope = scope
@@ -191,6 +195,8 @@ class OutboxSender:
 
     def _record_sent(self, item: OutboxItem, message: Message) -> None:
         self.stats["sent"] += 1
+        if self.messages is not None:
+            self.messages.upsert_messages([message.to_wire()])
         sent = self.outbox.mark_sent(item.client_id, message.id)
         if message.is_failed:
             sent = self.outbox.mark_status(
@@ -201,6 +207,11 @@ class OutboxSender:
         elif str(message.status) in ("delivered", "read"):
             sent = self.outbox.mark_status(item.client_id, str(message.status))
         self._publish(sent)
+        if self.messages is not None:
+            # After the outbox names the message: the thread links the two, never shows both.
+            self.bus.publish(
+                MessagesChanged(self.scope, item.conversation_id, frozenset({message.id}))
+            )
 
     async def reconcile(self, item: OutboxItem) -> Message | None:
         """Find the server's copy of an item whose send outcome is unknown.

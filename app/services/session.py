@@ -106,7 +106,12 @@ class Session:
             current = lambda: self.is_current(generation)  # noqa: E731
             self.sync = SyncService(self.partition, self.view, self.bus, scope, current)
             self.sender = OutboxSender(
-                self.partition.outbox, self.view, self.bus, scope, **self.sender_options
+                self.partition.outbox,
+                self.view,
+                self.bus,
+                scope,
+                messages=self.partition.messages,
+                **self.sender_options,
             )
             self.scheduler = PollScheduler(budget_probe=self._read_budget)
             self.tasks = TaskScope(f"sub:{sub_account_id}:{generation}")

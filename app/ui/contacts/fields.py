@@ -144,8 +144,12 @@ def set_flag(widget: QWidget, name: str, on: bool) -> None:
 def date_format(locale: QLocale | None = None) -> str:
     """The locale's short date format with a four-digit year ("M/d/yy" → "M/d/yyyy").
 
-    Two-digit years are ambiguous for dates of birth."""
-    fmt = (locale or QLocale()).dateFormat(QLocale.FormatType.ShortFormat)
+    Two-digit years are ambiguous for dates of birth. The C locale (no language set, as
+    on servers and in containers) gets ISO dates: its own "d MM yyyy" reads as a typo."""
+    loc = locale or QLocale()
+    if loc.language() == QLocale.Language.C:
+        return "yyyy-MM-dd"
+    fmt = loc.dateFormat(QLocale.FormatType.ShortFormat)
     if "yyyy" not in fmt:
         fmt = fmt.replace("yy", "yyyy")
     return fmt

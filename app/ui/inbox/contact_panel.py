@@ -172,6 +172,8 @@ class ContactSidePanel(QWidget):
 
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
+        # Values wrap in their column: the panel never scrolls sideways.
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         body = QWidget(scroll)
         layout = QVBoxLayout(body)

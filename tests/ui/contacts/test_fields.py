@@ -305,3 +305,16 @@ def test_format_value_by_type() -> None:
     assert format_value("stage", "customer") == "Customer"
     assert format_value("stage", "partner") == "Partner"
     assert format_value("text", None) == ""
+
+
+@pytest.mark.parametrize(
+    ("locale", "expected"),
+    [("en_US", "3/2/2020"), ("de_DE", "02.03.2020"), ("C", "2020-03-02")],
+)
+def test_dates_are_written_the_locale_way_with_a_four_digit_year(
+    locale: str, expected: str
+) -> None:
+    from app.ui.contacts.fields import format_date
+
+    assert format_date("2020-03-02", QLocale(locale)) == expected
+    assert format_date("not a date", QLocale(locale)) == "not a date"

@@ -182,3 +182,43 @@ async def test_a_send_whose_answer_was_lost_is_reconciled_after_the_delay(tmp_pa
         assert wait == pytest.approx(3.0)
     finally:
         db.close()
+
+
+@pytest.mark.asyncio
+async def test_the_servers_copy_of_a_sent_message_is_cached_at_once(tmp_path: Path) -> None:
+    """The thread shows what the server stored (merge fields resolved) without a poll."""
+    from app.core.models import Message, parse
+    from app.services.bus import EventBus, MessagesChanged, OutboxChanged, ScopeKey
+    from app.services.outbox import OutboxSender
+    from app.storage import Database, OutboxState
+
+    class Resolving:
+        async def send_message(self, conversation_id: str, payload: dict) -> Message:  # type: ignore[type-arg]
+            body = str(payload["bodyText"]).replace("{{firstName}}", "Thea")
+            return parse(Message, {
+                "id": "msg_1", "conversationId": conversation_id, "channel": "sms",
+                "direction": "outbound", "bodyText": body, "status": "sent",
+                "isInternal": False, "createdAt": "2026-12-01T10:00:00Z",
+            })  # fmt: skip
+
+    db = Database.open(tmp_path / "cache.sqlite3")
+    try:
+        partition = db.partition("https://crm.example", "sub_1")
+        scope = ScopeKey("https://crm.example", "sub_1")
+        bus, events = EventBus(), []
+        for kind in (OutboxChanged, MessagesChanged):
+            bus.subscribe(kind, events.append)
+        sender = OutboxSender(
+            partition.outbox, Resolving(), bus, scope, messages=partition.messages
+        )
+        item = sender.compose("conv_1", {"bodyText": "Hi {{firstName}}", "channel": "sms"})
+        await sender.drain()
+        sent = partition.outbox.get(item.client_id)
+        assert sent is not None and sent.state is OutboxState.SENT
+        cached = partition.messages.message_by_id("msg_1")
+        assert cached is not None and cached["bodyText"] == "Hi Thea"
+        # The outbox names the message before the thread hears of it.
+        assert isinstance(events[-1], MessagesChanged) and events[-1].ids == {"msg_1"}
+        assert isinstance(events[-2], OutboxChanged) and events[-2].state == "sent"
+    finally:
+        db.close()
