@@ -47,8 +47,10 @@ def test_the_demo_window_has_its_areas_the_badge_and_their_settings(
             # The status bar's badge follows the Seamless balance of the demo user.
             badge = leads.credit_status_widget()
             await until(
-                lambda: desk.workspace.leads.credits is not None
-                and desk.workspace.leads.credits.balance is not None,
+                lambda: (
+                    desk.workspace.leads.credits is not None
+                    and desk.workspace.leads.credits.balance is not None
+                ),
                 timeout=60,
             )
             balance = desk.workspace.leads.credits.balance  # type: ignore[union-attr]

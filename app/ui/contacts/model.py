@@ -242,7 +242,8 @@ def relative_time(when: datetime, now: datetime, locale: QLocale | None = None) 
     """A short, locale-aware description of ``when`` seen from ``now`` (both aware).
 
     "Just now", "5 min ago", a time today, "Yesterday", a weekday within the
-    last week, then a short date.
+    last week, then "Nov 23" this year and "Nov 23 2025" before (as the thread writes
+    dates; the locale's numeric short date is ambiguous across countries).
     """
     loc = locale or QLocale()
     local, local_now = when.astimezone(), now.astimezone()
@@ -259,7 +260,8 @@ def relative_time(when: datetime, now: datetime, locale: QLocale | None = None) 
     qdate = QDate(local.year, local.month, local.day)
     if 1 < days < 7:
         return loc.dayName(qdate.dayOfWeek(), QLocale.FormatType.LongFormat)
-    return loc.toString(qdate, QLocale.FormatType.ShortFormat)
+    day = f"{loc.monthName(local.month, QLocale.FormatType.ShortFormat)} {local.day}"
+    return day if local.year == local_now.year else f"{day} {local.year}"
 
 
 def _long_time(when: datetime, locale: QLocale) -> str:

@@ -54,6 +54,7 @@ from PySide6.QtGui import (
     QColor,
     QFont,
     QKeySequence,
+    QResizeEvent,
     QShortcut,
     QSyntaxHighlighter,
     QTextCharFormat,
@@ -916,6 +917,20 @@ class Composer(QWidget):
                 banner.hide()
             elif banner.text != notice.text or banner.isHidden():
                 banner.show_message(notice.severity, notice.text)
+        self.updateGeometry()  # the splitter keeps at least the new minimum
+
+    def minimumSizeHint(self) -> QSize:
+        """The layout's minimum with each notice at its wrapped height: a splitter never
+        squeezes a notice's last lines away (layouts count a wrapped label as one line)."""
+        base = super().minimumSizeHint()
+        extra = 0
+        for banner in (self.dnd_banner, self.window_banner):
+            if banner.isHidden():
+                continue
+            width = banner.width() if banner.width() > 50 else self.width() - 2 * Spacing.M
+            if width > 0 and banner.hasHeightForWidth():
+                extra += max(0, banner.heightForWidth(width) - banner.minimumSizeHint().height())
+        return QSize(base.width(), base.height() + extra)
 
     # -- validation and sending ---------------------------------------------------------------
     def _validate(self) -> tuple[dict[str, Any] | None, dict[str, str]]:
@@ -1062,6 +1077,13 @@ class Composer(QWidget):
         self._update_visibility()
         self._update_feedback()
         self.focus_body()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width() and not (
+            self.dnd_banner.isHidden() and self.window_banner.isHidden()
+        ):
+            self.updateGeometry()  # narrower: the notice wraps to more lines
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.PaletteChange:

@@ -369,3 +369,31 @@ def test_row_heights_match_the_painted_geometry(
     for width in (300, 520, 1400):
         for row in rows:
             assert delegate.height(row, width) == delegate.measure(row, width).height, row.key
+
+
+def test_a_wrapped_notice_is_never_cut_off(tmp_path: Path, qloop: Any, qapp: QApplication) -> None:
+    """The Meta window warning wraps to several lines: the composer grows to show it."""
+    db = Database.open(tmp_path / "meta.db")
+    made = Pane(db, seed_partition(db, messages=4, channel="instagram"), qloop)
+    try:
+        pane = made.widget
+        pane.resize(640, 720)
+        pane.show()
+        pane.set_conversation(CONV)
+        settle(qapp)
+        total = sum(pane.splitter.sizes())
+        assert total > 500
+        pane.splitter.setSizes([total - 140, 140])  # a short composer, as a user may leave it
+        settle(qapp)
+        composer, banner = pane.composer, pane.composer.window_banner
+        assert banner.isVisible() and "24 hours" in banner.text
+        assert pane.splitter.sizes()[1] >= composer.minimumSizeHint().height() > 140
+        assert pane.splitter.sizes()[1] < total * 0.7  # grown to fit, not taken over
+        # Every line of the notice lies inside the composer, above the message box.
+        bottom = banner.mapTo(composer, banner.rect().bottomLeft()).y()
+        assert bottom <= composer.height()
+        assert banner.height() >= banner.heightForWidth(banner.width())
+    finally:
+        made.widget.close()
+        made.bridge.detach()
+        db.close()

@@ -174,7 +174,9 @@ async def test_a_send_whose_answer_was_lost_is_reconciled_after_the_delay(tmp_pa
     try:
         partition = db.partition("https://crm.example", "sub_1")
         scope = ScopeKey("https://crm.example", "sub_1")
-        sender = OutboxSender(partition.outbox, AnswerLost(), EventBus(), scope, reconcile_delay=3.0)
+        sender = OutboxSender(
+            partition.outbox, AnswerLost(), EventBus(), scope, reconcile_delay=3.0
+        )
         item = sender.compose("conv_1", {"bodyText": "hello", "channel": "sms"})
         wait = await sender.drain()
         current = partition.outbox.get(item.client_id)
