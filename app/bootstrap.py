@@ -268,6 +268,11 @@ class Application:
         await self.tasks.shutdown(SHUTDOWN_TIMEOUT)
         await self.workspace.shutdown(SHUTDOWN_TIMEOUT)
         self.bridge.detach()
+        self.theme.close()
+        # The widgets go with the window: nothing of this run stays behind in the process
+        # (every later style change would otherwise re-polish them all).
+        self.window.hide()
+        self.window.deleteLater()
         if self.demo is not None:
             await asyncio.to_thread(self.demo.stop)
 

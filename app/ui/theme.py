@@ -210,9 +210,21 @@ class Theme(QObject):
         hints = app.styleHints()
         self._system_scheme = hints.colorScheme()
         hints.colorSchemeChanged.connect(self._on_system_scheme)
-        app.setStyle("Fusion")
+        # Setting a style or style sheet re-polishes every widget of the application: only
+        # when it changes (tests and restarts in one process build the theme again).
+        # (Under a style sheet ``app.style()`` is an anonymous proxy: a property says it.)
+        if app.property(_FUSION_SET) is not True:
+            app.setStyle("Fusion")
+            app.setProperty(_FUSION_SET, True)
         self._request_scheme()
         self._apply()
+
+    def close(self) -> None:
+        """Stop following the system's scheme (the window is going away)."""
+        try:
+            self._app.styleHints().colorSchemeChanged.disconnect(self._on_system_scheme)
+        except (RuntimeError, TypeError):  # already disconnected, or the app is gone
+            pass
 
     @property
     def mode(self) -> ThemeMode:
@@ -260,9 +272,17 @@ class Theme(QObject):
     def _apply(self) -> None:
         dark = self.is_dark
         colors = self.colors
-        self._app.setPalette(build_palette(colors))
-        self._app.setStyleSheet(build_stylesheet(colors))
+        palette = build_palette(colors)
+        if self._app.palette() != palette:
+            self._app.setPalette(palette)
+        sheet = build_stylesheet(colors)
+        if self._app.styleSheet() != sheet:
+            self._app.setStyleSheet(sheet)
         self.changed.emit(dark)
+
+
+_FUSION_SET = "seedlyFusionStyle"
+"""Application property: the Fusion style is set (once per process)."""
 
 
 def _checked_mode(mode: str) -> ThemeMode:

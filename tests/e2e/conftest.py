@@ -99,5 +99,6 @@ def open_desk(qapp: Any, qloop: Any, home: Path) -> Callable[..., Any]:
                 await asyncio.wait_for(task, 30)
             finally:
                 await asyncio.wait_for(app.shutdown(), 30)
+                await asyncio.sleep(0.05)  # the loop deletes the window (deleteLater)
 
     return running

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMenu
@@ -67,6 +68,9 @@ def test_the_demo_window_has_its_areas_the_badge_and_their_settings(
             assert isinstance(notifications, QMenu)
             assert "Notify for SMS" in _menu_texts(notifications)
             assert "conversation" in window.global_search.placeholderText()
+        # Closed and shut down: the window and its tabs are gone from the process (left
+        # behind, every later style change would re-polish them all).
+        assert not shiboken6.isValid(window) and not shiboken6.isValid(leads)
 
     run(scenario(), timeout=200)
 
