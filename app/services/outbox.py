@@ -154,6 +154,8 @@ class OutboxSender:
                 await self.reconcile(current)
                 current = self.outbox.get(item.client_id)
                 if current is None or current.state != OutboxState.QUEUED:
+                    if current is not None and current.state is OutboxState.UNKNOWN:
+                        wait = min(wait, self.retry_delay)  # the look-up failed: soon again
                     continue
             pause = await self.send(current)
             if pause is not None:

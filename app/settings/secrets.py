@@ -9,7 +9,7 @@ make them at start-up or in an executor.
 from __future__ import annotations
 
 import logging
-from typing import Protocol
+from typing import Any, Protocol
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,8 @@ class KeyringSecrets:
     def __init__(self, service: str = SERVICE) -> None:
         self.service = service
 
-    def _keyring(self):  # type: ignore[no-untyped-def]
+    def _keyring(self) -> tuple[Any, type[Exception]]:
+        """The keyring module and its error class, once the backend is known to be safe."""
         import keyring
         from keyring.errors import KeyringError
 
@@ -55,9 +56,10 @@ class KeyringSecrets:
     def get(self, account: str) -> str | None:
         keyring, error = self._keyring()
         try:
-            return keyring.get_password(self.service, account)
+            value = keyring.get_password(self.service, account)
         except error as exc:
             raise KeyringUnavailable(str(exc) or type(exc).__name__) from exc
+        return None if value is None else str(value)
 
     def set(self, account: str, secret: str) -> None:
         keyring, error = self._keyring()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -222,5 +223,40 @@ async def test_the_servers_copy_of_a_sent_message_is_cached_at_once(tmp_path: Pa
         # The outbox names the message before the thread hears of it.
         assert isinstance(events[-1], MessagesChanged) and events[-1].ids == {"msg_1"}
         assert isinstance(events[-2], OutboxChanged) and events[-2].state == "sent"
+    finally:
+        db.close()
+
+
+@pytest.mark.asyncio
+async def test_a_failed_look_up_is_tried_again_soon(tmp_path: Path) -> None:
+    """When the server cannot be asked whether a lost send arrived, the sender asks again
+    after ``retry_delay``, not after its idle wait."""
+    from app.core.errors import NetworkError, OutcomeUnknown
+    from app.services.bus import EventBus, ScopeKey
+    from app.services.outbox import OutboxSender
+    from app.storage import Database, OutboxState
+
+    class Unreachable:
+        async def send_message(self, conversation_id: str, payload: dict) -> None:  # type: ignore[type-arg]
+            raise OutcomeUnknown("the answer was lost")
+
+        async def iter_messages(self, conversation_id: str, limit: int = 100) -> Any:
+            raise NetworkError("no route to the server")
+            yield  # an async generator
+
+    db = Database.open(tmp_path / "cache.sqlite3")
+    try:
+        partition = db.partition("https://crm.example", "sub_1")
+        scope = ScopeKey("https://crm.example", "sub_1")
+        sender = OutboxSender(
+            partition.outbox, Unreachable(), EventBus(), scope,
+            reconcile_delay=0.0, retry_delay=2.0,
+        )  # fmt: skip
+        item = sender.compose("conv_1", {"bodyText": "hello", "channel": "sms"})
+        await sender.drain()  # the send: outcome unknown
+        wait = await sender.drain()  # the look-up: the server cannot be reached
+        current = partition.outbox.get(item.client_id)
+        assert current is not None and current.state is OutboxState.UNKNOWN
+        assert wait == pytest.approx(2.0)
     finally:
         db.close()
