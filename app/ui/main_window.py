@@ -87,14 +87,20 @@ class _ActivityWatcher(QObject):
         self.last_input = time.monotonic()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() in (
-            QEvent.Type.KeyPress,
-            QEvent.Type.MouseButtonPress,
-            QEvent.Type.Wheel,
-            QEvent.Type.MouseMove,
-        ):
+        # Called for every event of the application: one set lookup, nothing else.
+        if event.type() in _INPUT_EVENTS:
             self.last_input = time.monotonic()
         return False
+
+
+_INPUT_EVENTS = frozenset(
+    {
+        QEvent.Type.KeyPress,
+        QEvent.Type.MouseButtonPress,
+        QEvent.Type.Wheel,
+        QEvent.Type.MouseMove,
+    }
+)
 
 
 class MainWindow(QMainWindow):
@@ -142,8 +148,9 @@ class MainWindow(QMainWindow):
         bridge.budgetChanged.connect(self._on_budget)
         bridge.keyProblem.connect(self._on_key_problem)
         bridge.subAccountsChanged.connect(lambda _e: self.refresh_pickers())
+        # Installed once the areas are built (``areas_added``): building them sends tens of
+        # thousands of events that are not the user's.
         self._activity = _ActivityWatcher(self)
-        QApplication.instance().installEventFilter(self._activity)  # type: ignore[union-attr]
         self._idle = False
         self._minimised = False
         self._close_confirmed = False
@@ -309,6 +316,7 @@ class MainWindow(QMainWindow):
             mute = inbox.notifier.settings_menu(self.settings_menu)  # type: ignore[attr-defined]
             mute.setIcon(icon("inbox"))
             self.settings_menu.insertMenu(self._area_settings_anchor, mute)
+        QApplication.instance().installEventFilter(self._activity)  # type: ignore[union-attr]
         kinds = {"contact"} if "contacts" in self.areas else set()
         if inbox is not None:
             kinds.add("conversation")

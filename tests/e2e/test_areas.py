@@ -3,6 +3,7 @@ entries they add, Ctrl+K into a conversation and the thread's link to its contac
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +69,11 @@ def test_the_demo_window_has_its_areas_the_badge_and_their_settings(
             assert isinstance(notifications, QMenu)
             assert "Notify for SMS" in _menu_texts(notifications)
             assert "conversation" in window.global_search.placeholderText()
+            # The user's input anywhere is noticed (polling slows down when they are away).
+            before = window._activity.last_input
+            await asyncio.sleep(0.01)
+            QTest.keyClick(window.global_search, Qt.Key.Key_A)
+            assert window._activity.last_input > before
         # Closed and shut down: the window and its tabs are gone from the process (left
         # behind, every later style change would re-polish them all).
         assert not shiboken6.isValid(window) and not shiboken6.isValid(leads)
