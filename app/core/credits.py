@@ -62,8 +62,10 @@ class Action(StrEnum):
 
     @property
     def noun(self) -> str:
-        """What the action handles, plural ("contacts")."""
-        return self.value.split(":", 1)[1]
+        """What the action handles, plural, as the app says it ("people", "companies";
+        Seamless calls people "contacts", which in this app are the CRM's)."""
+        kind = self.value.split(":", 1)[1]
+        return "people" if kind == "contacts" else kind
 
 
 def _credits(count: int) -> str:

@@ -59,7 +59,7 @@ def test_free_search_rule_set() -> None:
 def test_next_page_estimate_is_an_upper_bound() -> None:
     page = estimate_search_page(ARTICLE_PRICING, limit=50)
     assert page.credits == 5 and not page.exact and page.text == "Up to 5 credits"
-    assert "up to 50 contacts costs up to 5 credits" in page.describe()
+    assert "up to 50 people costs up to 5 credits" in page.describe()
     # 23 results left of a known total: at most ceil(23/10) = 3
     tail = estimate_search_page(ARTICLE_PRICING, limit=50, total=123, fetched=100)
     assert tail.credits == 3 and tail.records == 23
@@ -74,7 +74,7 @@ def test_research_estimate_leaves_out_free_duplicates() -> None:
     assert (estimate.credits, estimate.charged, estimate.free_duplicates) == (3, 3, 3)
     assert estimate.records == 6 and estimate.text == "Up to 3 credits"
     text = estimate.describe()
-    assert text.startswith("Research 3 contacts: up to 3 credits.")
+    assert text.startswith("Research 3 people: up to 3 credits.")
     assert "3 of the 6 selected were already researched and cost nothing" in text
     repeated = estimate_research(ARTICLE_PRICING, ["a", "a", "b"])
     assert repeated.records == 2 and repeated.credits == 2
