@@ -23,8 +23,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from typing import Any
+from urllib.parse import urlsplit
 
-import httpx
 import shiboken6
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -82,11 +82,14 @@ def normalize_url(text: str) -> str:
         raise InvalidUrl("Enter the Seamless.AI API URL, e.g. " + DEFAULT_SEAMLESS_URL + ".")
     if "://" not in url:
         url = "https://" + url
+    if any(ch.isspace() for ch in url):
+        raise InvalidUrl(f"“{text.strip()}” is not a web address (it contains spaces).")
     try:
-        parsed = httpx.URL(url)
-    except (httpx.InvalidURL, ValueError) as exc:
+        parsed = urlsplit(url)
+        parsed.port  # noqa: B018  # a port that is not a number raises here
+    except ValueError as exc:
         raise InvalidUrl(f"“{text.strip()}” is not a web address ({exc}).") from exc
-    if parsed.scheme not in ("http", "https") or not parsed.host:
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
         raise InvalidUrl(f"“{text.strip()}” is not an http(s) address with a host name.")
     return url.rstrip("/")
 
