@@ -617,6 +617,44 @@ class JobColumn(IntEnum):
     STATUS = 6
 
 
+Item = TypeVar("Item")
+
+
+class _ListTableModel(QAbstractTableModel, Generic[Item]):
+    """A read-only table over a list, one row per item, columns from ``columns``
+    (``align_headers``: numeric columns' headers right-aligned, the others left)."""
+
+    columns: tuple[ColumnSpec, ...] = ()
+    align_headers = False
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._items: list[Item] = []
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._items)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.columns)
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        return _FLAGS if index.isValid() else Qt.ItemFlag.NoItemFlags
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self.columns):
+            return super().headerData(section, orientation, role)
+        spec = self.columns[section]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return spec.label
+        if role == Qt.ItemDataRole.TextAlignmentRole and self.align_headers:
+            return _ALIGN_RIGHT if spec.numeric else _ALIGN_LEFT
+        if role == ColumnKeyRole:
+            return spec.key
+        return None
+
+
 JOB_COLUMNS: tuple[ColumnSpec, ...] = (
     ColumnSpec("job", "Job"),
     ColumnSpec("progress", "Progress"),
@@ -656,67 +694,43 @@ def not_found_count(progress: JobProgress) -> int:
     )
 
 
-class ResearchJobsModel(QAbstractTableModel):
+class ResearchJobsModel(_ListTableModel[JobProgress]):
     """The research queue panel's rows: one ``JobProgress`` per job, newest first."""
 
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self._jobs: list[JobProgress] = []
+    columns = JOB_COLUMNS
+    align_headers = True
 
     def set_jobs(self, jobs: Sequence[JobProgress]) -> None:
         """Show ``jobs`` (any order; shown newest first)."""
         self.beginResetModel()
-        self._jobs = sorted(jobs, key=lambda j: j.job_id, reverse=True)
+        self._items = sorted(jobs, key=lambda j: j.job_id, reverse=True)
         self.endResetModel()
 
     def update(self, progress: JobProgress) -> None:
         """A job moved: its row changes in place, or a new job appears at the top."""
-        for row, job in enumerate(self._jobs):
+        for row, job in enumerate(self._items):
             if job.job_id == progress.job_id:
-                self._jobs[row] = progress
+                self._items[row] = progress
                 self.dataChanged.emit(self.index(row, 0), self.index(row, len(JOB_COLUMNS) - 1))
                 return
         row = 0
-        while row < len(self._jobs) and self._jobs[row].job_id > progress.job_id:
+        while row < len(self._items) and self._items[row].job_id > progress.job_id:
             row += 1
         self.beginInsertRows(QModelIndex(), row, row)
-        self._jobs.insert(row, progress)
+        self._items.insert(row, progress)
         self.endInsertRows()
 
     def job_at(self, row: int) -> JobProgress | None:
         """The job of ``row``."""
-        return self._jobs[row] if 0 <= row < len(self._jobs) else None
+        return self._items[row] if 0 <= row < len(self._items) else None
 
     def row_of(self, job_id: int) -> int:
         """The row of a job, or -1."""
-        return next((i for i, j in enumerate(self._jobs) if j.job_id == job_id), -1)
+        return next((i for i, j in enumerate(self._items) if j.job_id == job_id), -1)
 
     def jobs(self) -> list[JobProgress]:
         """Every row's job, in the shown order."""
-        return list(self._jobs)
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._jobs)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(JOB_COLUMNS)
-
-    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
-        return _FLAGS if index.isValid() else Qt.ItemFlag.NoItemFlags
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(JOB_COLUMNS):
-            return super().headerData(section, orientation, role)
-        spec = JOB_COLUMNS[section]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return spec.label
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return _ALIGN_RIGHT if spec.numeric else _ALIGN_LEFT
-        if role == ColumnKeyRole:
-            return spec.key
-        return None
+        return list(self._items)
 
     @staticmethod
     def _display(job: JobProgress, column: int) -> str | None:
@@ -749,9 +763,9 @@ class ResearchJobsModel(QAbstractTableModel):
         if not index.isValid():
             return None
         row, column = index.row(), index.column()
-        if not (0 <= row < len(self._jobs) and 0 <= column < len(JOB_COLUMNS)):
+        if not (0 <= row < len(self._items) and 0 <= column < len(JOB_COLUMNS)):
             return None
-        job = self._jobs[row]
+        job = self._items[row]
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(job, column)
         if role == JobIdRole:
@@ -846,42 +860,20 @@ def contact_points(record: ResearchedContact | ResearchedCompany | None) -> list
     return []
 
 
-class ContactPointsModel(QAbstractTableModel):
+class ContactPointsModel(_ListTableModel[ContactPoint]):
     """The emails and phones of the researched record the details pane shows."""
 
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self._points: list[ContactPoint] = []
+    columns = POINT_COLUMNS
 
     def set_record(self, record: ResearchedContact | ResearchedCompany | None) -> None:
         """Show ``record``'s emails and phones (None: nothing)."""
         self.beginResetModel()
-        self._points = contact_points(record)
+        self._items = contact_points(record)
         self.endResetModel()
 
     def point_at(self, row: int) -> ContactPoint | None:
         """The email or phone of ``row``."""
-        return self._points[row] if 0 <= row < len(self._points) else None
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._points)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(POINT_COLUMNS)
-
-    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
-        return _FLAGS if index.isValid() else Qt.ItemFlag.NoItemFlags
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(POINT_COLUMNS):
-            return super().headerData(section, orientation, role)
-        if role == Qt.ItemDataRole.DisplayRole:
-            return POINT_COLUMNS[section].label
-        if role == ColumnKeyRole:
-            return POINT_COLUMNS[section].key
-        return None
+        return self._items[row] if 0 <= row < len(self._items) else None
 
     def data(
         self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
@@ -889,9 +881,9 @@ class ContactPointsModel(QAbstractTableModel):
         if not index.isValid():
             return None
         row, column = index.row(), index.column()
-        if not (0 <= row < len(self._points) and 0 <= column < len(POINT_COLUMNS)):
+        if not (0 <= row < len(self._items) and 0 <= column < len(POINT_COLUMNS)):
             return None
-        point = self._points[row]
+        point = self._items[row]
         if role == Qt.ItemDataRole.DisplayRole:
             return (point.value, point.kind, point.confidence_text)[column]
         if role == Qt.ItemDataRole.DecorationRole and column == PointColumn.VALUE:
@@ -938,12 +930,10 @@ _OUTCOME_ICONS = {
 }
 
 
-class PushReportModel(QAbstractTableModel):
+class PushReportModel(_ListTableModel[PushOutcome]):
     """One row per record of a ``PushReport``: what happened and why."""
 
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self._outcomes: list[PushOutcome] = []
+    columns = REPORT_COLUMNS
 
     def set_outcomes(self, outcomes: Sequence[PushOutcome]) -> None:
         """Show a report's outcomes (failures and skips first, then the rest)."""
@@ -955,32 +945,12 @@ class PushReportModel(QAbstractTableModel):
             PushAction.UNCHANGED: 4,
         }
         self.beginResetModel()
-        self._outcomes = sorted(outcomes, key=lambda o: rank[o.action])
+        self._items = sorted(outcomes, key=lambda o: rank[o.action])
         self.endResetModel()
 
     def outcome_at(self, row: int) -> PushOutcome | None:
         """The outcome of ``row``."""
-        return self._outcomes[row] if 0 <= row < len(self._outcomes) else None
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._outcomes)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(REPORT_COLUMNS)
-
-    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
-        return _FLAGS if index.isValid() else Qt.ItemFlag.NoItemFlags
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(REPORT_COLUMNS):
-            return super().headerData(section, orientation, role)
-        if role == Qt.ItemDataRole.DisplayRole:
-            return REPORT_COLUMNS[section].label
-        if role == ColumnKeyRole:
-            return REPORT_COLUMNS[section].key
-        return None
+        return self._items[row] if 0 <= row < len(self._items) else None
 
     @staticmethod
     def _reason(outcome: PushOutcome) -> str | None:
@@ -994,9 +964,9 @@ class PushReportModel(QAbstractTableModel):
         if not index.isValid():
             return None
         row, column = index.row(), index.column()
-        if not (0 <= row < len(self._outcomes) and 0 <= column < len(REPORT_COLUMNS)):
+        if not (0 <= row < len(self._items) and 0 <= column < len(REPORT_COLUMNS)):
             return None
-        outcome = self._outcomes[row]
+        outcome = self._items[row]
         if role == Qt.ItemDataRole.DisplayRole:
             return (
                 outcome.name,
