@@ -42,9 +42,8 @@ from tests.support.sandbox_process import GENEROUS_LIMITS, Sandbox, start_sandbo
 pytestmark = [pytest.mark.timeout(120), pytest.mark.asyncio]
 
 
-def seamless_or_skip(box: Sandbox) -> str:
-    if "seamless_url" not in box.info:
-        pytest.skip("this sandbox has no Seamless half yet (no seamless_url in its ready line)")
+def seamless_url_of(box: Sandbox) -> str:
+    assert "seamless_url" in box.info, "the sandbox's ready line has no seamless_url"
     return str(box.info["seamless_url"])
 
 
@@ -85,7 +84,7 @@ def box(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
 
 @pytest_asyncio.fixture
 async def client(box: Sandbox) -> AsyncIterator[SeamlessClient]:
-    c = SeamlessClient(seamless_or_skip(box), api_key=new_user(box))
+    c = SeamlessClient(seamless_url_of(box), api_key=new_user(box))
     yield c
     await c.aclose()
 
@@ -275,7 +274,7 @@ async def test_researched_records_are_listed_for_free(box: Sandbox, client: Seam
 
 
 async def test_typed_errors_from_the_real_server(box: Sandbox) -> None:
-    url = seamless_or_skip(box)
+    url = seamless_url_of(box)
     bad = SeamlessClient(url, api_key="slk_test_not-a-real-key-000000000000")
     with pytest.raises(SeamlessUnauthorized) as caught:
         await bad.search_contacts()
@@ -297,10 +296,9 @@ async def test_typed_errors_from_the_real_server(box: Sandbox) -> None:
 
 
 async def test_the_low_credit_key_of_the_ready_line(box: Sandbox) -> None:
-    url = seamless_or_skip(box)
+    url = seamless_url_of(box)
     key = box.info.get("seamless_low_credit_key")
-    if not key:
-        pytest.skip("no seamless_low_credit_key in the ready line")
+    assert key, "the sandbox's ready line has no seamless_low_credit_key"
     client = SeamlessClient(url, api_key=key)
     meter = Meter(client)
     await client.org_contacts(date.today(), date.today(), limit=1)
@@ -313,14 +311,13 @@ async def test_the_low_credit_key_of_the_ready_line(box: Sandbox) -> None:
 
 def oauth_app(box: Sandbox) -> OAuthApp:
     info = box.info.get("seamless_oauth")
-    if not info:
-        pytest.skip("no seamless_oauth in the ready line")
+    assert info, "the sandbox's ready line has no seamless_oauth"
     return OAuthApp(info["client_id"], info["client_secret"], info["redirect_uri"])
 
 
 async def test_oauth_sign_in_refresh_and_expiry(sandbox_factory: Any) -> None:
     box: Sandbox = sandbox_factory("--seed", "empty")
-    url = seamless_or_skip(box)
+    url = seamless_url_of(box)
     app = oauth_app(box)
     client = SeamlessClient(url, oauth=OAuth(app))
     saved: list[Any] = []
@@ -360,7 +357,7 @@ async def test_oauth_sign_in_refresh_and_expiry(sandbox_factory: Any) -> None:
 
 async def test_limits_are_per_endpoint(sandbox_factory: Any) -> None:
     box: Sandbox = sandbox_factory("--seed", "empty", "--seamless-rate-limit", "6")
-    url = seamless_or_skip(box)
+    url = seamless_url_of(box)
     client = SeamlessClient(url, api_key=box.info["seamless_key"])
     today = date.today()
     for _ in range(3):
@@ -389,7 +386,7 @@ async def spend_window(box: Sandbox, requests: int) -> None:
 
 async def test_a_429_from_the_server_is_waited_out(sandbox_factory: Any) -> None:
     box: Sandbox = sandbox_factory("--seed", "empty", "--seamless-rate-limit", "2")
-    url = seamless_or_skip(box)
+    url = seamless_url_of(box)
     today = date.today()
     await spend_window(box, 2)
     # Waits are capped at 1 s here; the sandbox's minute is ended by moving its clock.
