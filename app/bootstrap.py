@@ -22,8 +22,11 @@ import signal
 import logging.handlers
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from importlib import import_module
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
@@ -34,6 +37,7 @@ from app.settings.logs import install as install_redaction
 from app.settings.paths import AppPaths
 from app.settings.profiles import Profile, ProfileStore, SeamlessSettings, SubAccountRef
 from app.settings.secrets import KeyringUnavailable, Secrets, SessionSecrets, account_name
+from app.ui.area import Area, AreaContext
 from app.ui.async_qt import BusBridge, TaskSet, create_loop
 from app.ui.main_window import MainWindow, app_icon
 from app.ui.theme import THEME_MODES, Theme
@@ -46,6 +50,33 @@ SCREENSHOT_SIZE = (1360, 860)
 FIRST_PAINT_SECONDS = 0.02
 DEMO_PROFILE_ID = "demo"
 DEMO_CACHE_KEY = "sandbox://demo"
+
+
+@dataclass(frozen=True)
+class AreaSpec:
+    """One tab: where its class lives and how its port is made from the workspace."""
+
+    area_class: str
+    """``"package.module:ClassName"`` of the ``Area`` subclass (imported when built)."""
+    port: Callable[[Workspace], Any]
+    """The area's port into the services."""
+
+
+AREAS: tuple[AreaSpec, ...] = (
+    AreaSpec("app.ui.leads.tab:LeadsTab", lambda workspace: workspace),
+    AreaSpec("app.ui.contacts.tab:ContactsTab", lambda workspace: workspace),
+    AreaSpec("app.ui.inbox.tab:InboxTab", lambda workspace: workspace),
+)
+"""Every tab of the window; adding a tab is one line here (docs/architecture.md)."""
+
+
+def area_class(spec: AreaSpec) -> type[Area]:
+    """Import the ``Area`` subclass a spec names."""
+    module_name, _, class_name = spec.area_class.partition(":")
+    cls = getattr(import_module(module_name), class_name)
+    if not (isinstance(cls, type) and issubclass(cls, Area)):
+        raise TypeError(f"{spec.area_class} is not an Area")
+    return cls
 
 
 @dataclass(frozen=True)
@@ -143,14 +174,17 @@ class Application:
         self._connect_dialogs()
 
     def _add_areas(self) -> None:
-        from app.ui.contacts.tab import ContactsTab
-        from app.ui.inbox.tab import InboxTab
-        from app.ui.leads.tab import LeadsTab
-
+        """Create every area (cheap: widgets come later, in slices) with its own context."""
         window = self.window
-        window.add_area(LeadsTab(self.workspace, self.bridge, self.tasks, window))
-        window.add_area(ContactsTab(self.workspace, self.bridge, self.tasks, window))
-        window.add_area(InboxTab(self.workspace, self.bridge, self.tasks, window))
+        for spec in AREAS:
+            cls = area_class(spec)
+            context = AreaContext(
+                port=spec.port(self.workspace),
+                bridge=self.bridge,
+                tasks=TaskSet(f"area:{cls.area_name}", loop=self.loop),
+                navigator=window,
+            )
+            window.add_area(cls(context, window))
         window.areas_added()
 
     def _connect_dialogs(self) -> None:
@@ -173,6 +207,8 @@ class Application:
         self._add_areas()
         if self.options.screenshot_dir is None:
             self.window.restore_areas()
+        # The tab in front first, then the others, a step per turn of the loop.
+        self.window.build_areas()
         self.areas_ready.set()
         # phonenumbers loads its metadata on first use (~0.2 s): not on the GUI thread.
         self.tasks.spawn(asyncio.to_thread(_warm_up_phone_rules), "warm-up")
@@ -259,12 +295,11 @@ class Application:
             return
         self._shut_down = True
         for area in self.window.areas.values():
-            stop = getattr(area, "shutdown", None)
-            if stop is not None:
-                try:
-                    await asyncio.wait_for(stop(), SHUTDOWN_TIMEOUT)
-                except Exception:
-                    log.exception("an area did not stop cleanly")
+            try:
+                await asyncio.wait_for(area.shutdown(), SHUTDOWN_TIMEOUT)
+                await area.context.tasks.shutdown(SHUTDOWN_TIMEOUT)
+            except Exception:
+                log.exception("the area %s did not stop cleanly", area.area_name)
         await self.tasks.shutdown(SHUTDOWN_TIMEOUT)
         await self.workspace.shutdown(SHUTDOWN_TIMEOUT)
         self.bridge.detach()
@@ -323,4 +358,13 @@ def main(options: LaunchOptions, argv: list[str] | None = None) -> int:
     return exit_code
 
 
-__all__ = ["Application", "LaunchOptions", "demo_profile", "main", "setup_logging"]
+__all__ = [
+    "AREAS",
+    "Application",
+    "AreaSpec",
+    "LaunchOptions",
+    "area_class",
+    "demo_profile",
+    "main",
+    "setup_logging",
+]

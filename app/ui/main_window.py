@@ -6,10 +6,11 @@ Status bar: connection state, last successful sync, API budget left.
 Window geometry, splitters, columns and the last tab are restored on start
 from a settings file under the app's config directory.
 
-Areas are widgets with ``area_name``, ``title``, ``icon_name``, a
-``loadedChanged(bool)`` signal and ``save_state``/``restore_state``; they
-appear in the mission's order (Leads, Contacts, Inbox, Calendar, Webhooks &
-Automations) as later issues add them.
+Tabs are ``Area`` widgets (``app/ui/area.py``) in the mission's order (Leads,
+Contacts, Inbox, Calendar, Webhooks & Automations). The window is their
+``Navigator``: an area opens a record of another area through it. Areas are
+built in slices, one step per turn of the event loop: the current tab first,
+the others while the loop is idle, or at once when the user opens one.
 """
 
 from __future__ import annotations
@@ -18,8 +19,6 @@ import asyncio
 import logging
 import time
 from datetime import datetime
-from typing import Any, Protocol
-
 from PySide6.QtCore import QEvent, QObject, QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
@@ -42,6 +41,7 @@ from app.core.errors import ApiError
 from app.services.bus import BudgetChanged, KeyProblem, SessionChanged, SyncStatus
 from app.services.workspace import NoKey, NotActive, Workspace
 from app.settings.secrets import KeyringUnavailable
+from app.ui.area import Area
 from app.ui.async_qt import BusBridge, TaskSet
 from app.ui.global_search import GlobalSearch
 from app.ui.theme import Spacing, Theme, icon, icon_path
@@ -51,21 +51,8 @@ log = logging.getLogger(__name__)
 
 AREA_ORDER = ("leads", "contacts", "inbox", "calendar", "webhooks")
 IDLE_AFTER_SECONDS = 120.0
-
-
-class Area(Protocol):
-    """What the window needs of a tab."""
-
-    area_name: str
-    title: str
-    icon_name: str
-    loadedChanged: Any
-
-    def is_loaded(self) -> bool: ...
-
-    def save_state(self, settings: QSettings) -> None: ...
-
-    def restore_state(self, settings: QSettings) -> None: ...
+BUILD_SLICE_MS = 0
+"""Delay between two building steps of the areas (0: the next turn of the event loop)."""
 
 
 def _ago(ms: int | None, now: float | None = None) -> str:
@@ -133,7 +120,14 @@ class MainWindow(QMainWindow):
         self.tasks = tasks
         self.theme = theme
         self.settings = settings
-        self.areas: dict[str, QWidget] = {}
+        self.areas: dict[str, Area] = {}
+        self._pages: dict[str, QWidget] = {}
+        self._restore_areas = False
+        self._build_queue: list[Area] = []
+        self._build_timer = QTimer(self)
+        self._build_timer.setSingleShot(True)
+        self._build_timer.setInterval(BUILD_SLICE_MS)
+        self._build_timer.timeout.connect(self._build_step)
         self._last_success_ms: int | None = None
         self._state = "idle"
         self._budget: BudgetChanged | None = None
@@ -283,68 +277,118 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ areas
 
-    def add_area(self, area: QWidget) -> None:
-        """Add a tab in the mission's order (areas not in ``AREA_ORDER`` go last)."""
-        name = str(area.area_name)  # type: ignore[attr-defined]
+    def add_area(self, area: Area) -> None:
+        """Add a tab in the mission's order (areas not in ``AREA_ORDER`` go last). The tab is
+        empty until the area is built (``build_areas``, or when it is first shown)."""
+        name = area.area_name
         self.areas[name] = area
-        rank = AREA_ORDER.index(name) if name in AREA_ORDER else len(AREA_ORDER)
-        position = sum(
-            1
-            for other in self.areas
-            if other != name
-            and (AREA_ORDER.index(other) if other in AREA_ORDER else len(AREA_ORDER)) < rank
-        )
-        self.tabs.insertTab(
-            position,
-            area,
-            icon(area.icon_name),  # type: ignore[attr-defined]
-            area.title,  # type: ignore[attr-defined]
-        )
+        page = area  # empty until built: its widgets are laid into it then
+        self._pages[name] = page
+        rank = _rank(name)
+        position = sum(1 for other in self.areas if other != name and _rank(other) < rank)
+        self.tabs.insertTab(position, page, icon(area.icon_name), area.title)
+        area.buildFinished.connect(lambda a=area: self._area_built(a))
+
+    def _area_built(self, area: Area) -> None:
+        if self._restore_areas:
+            area.restore_state(self.settings)
+        area.set_shown(self.current_area() is area)
 
     def areas_added(self) -> None:
-        """Once every area is in: what the window offers on their behalf (the credit badge
-        in the status bar, the areas' settings in the Settings menu, what global search
-        can jump to)."""
-        leads = self.areas.get("leads")
-        if leads is not None:
-            self.statusBar().addPermanentWidget(leads.credit_status_widget())  # type: ignore[attr-defined]
-            seamless = QAction(icon("leads"), "Seamless.AI connection…", self)
-            seamless.triggered.connect(lambda _c=False: leads.open_settings())  # type: ignore[attr-defined]
-            self.settings_menu.insertAction(self._area_settings_anchor, seamless)
-        inbox = self.areas.get("inbox")
-        if inbox is not None:
-            mute = inbox.notifier.settings_menu(self.settings_menu)  # type: ignore[attr-defined]
-            mute.setIcon(icon("inbox"))
-            self.settings_menu.insertMenu(self._area_settings_anchor, mute)
+        """Once every area is in: what the window offers on their behalf (status-bar widgets,
+        Settings menu entries, what global search can jump to)."""
+        for area in self.areas.values():
+            for widget in area.status_widgets():
+                self.statusBar().addPermanentWidget(widget)
+            menu = QMenu(self.settings_menu)
+            area.add_settings_entries(menu)
+            for action in menu.actions():
+                self.settings_menu.insertAction(self._area_settings_anchor, action)
         QApplication.instance().installEventFilter(self._activity)  # type: ignore[union-attr]
-        kinds = {"contact"} if "contacts" in self.areas else set()
-        if inbox is not None:
-            kinds.add("conversation")
+        kinds: set[str] = set()
+        for area in self.areas.values():
+            kinds |= area.record_kinds
         self.global_search.set_kinds(frozenset(kinds))
+
+    def build_areas(self, *, all_at_once: bool = False) -> None:
+        """Build the areas: the current tab first, then the others, one step per turn of the
+        event loop so the window keeps painting (``all_at_once``: now, every step)."""
+        current = self.current_area()
+        ordered = sorted(self.areas.values(), key=lambda a: (a is not current, _rank(a.area_name)))
+        if all_at_once:
+            for area in ordered:
+                area.build()
+            return
+        self._build_queue = [area for area in ordered if not area.is_built]
+        self._build_timer.start()
+
+    def _build_step(self) -> None:
+        while self._build_queue and self._build_queue[0].is_built:
+            self._build_queue.pop(0)
+        if not self._build_queue:
+            return
+        if self._build_queue[0].build_next_step() or len(self._build_queue) > 1:
+            self._build_timer.start()
+
+    def current_area(self) -> Area | None:
+        """The area of the tab in front, or None."""
+        page = self.tabs.currentWidget()
+        return next((self.areas[n] for n, p in self._pages.items() if p is page), None)
 
     async def prepare_screenshots(self) -> None:
         """Let each area put its most telling content on screen (``--screenshot``): the
         Leads tab runs its demo search, the Inbox opens a thread."""
-        preparations = [
-            prepare()
-            for area in self.areas.values()
-            if (prepare := getattr(area, "prepare_screenshot", None)) is not None
-        ]
-        await asyncio.gather(*preparations)
+        for area in self.areas.values():
+            area.build()
+        await asyncio.gather(*(area.prepare_screenshot() for area in self.areas.values()))
 
-    def area(self, name: str) -> QWidget | None:
-        """The tab called ``name`` (e.g. "contacts"), or None."""
-        return self.areas.get(name)
+    def area(self, name: str) -> Area | None:
+        """The tab called ``name`` (e.g. "contacts"), built, or None."""
+        area = self.areas.get(name)
+        if area is not None:
+            area.build()
+        return area
 
     def show_area(self, name: str) -> None:
-        """Bring the tab ``name`` to the front."""
-        widget = self.areas.get(name)
-        if widget is not None:
-            self.tabs.setCurrentWidget(widget)
+        """Bring the tab ``name`` to the front (built first if it was not yet)."""
+        page = self._pages.get(name)
+        if page is not None:
+            self.areas[name].build()
+            self.tabs.setCurrentWidget(page)
+
+    def show_record(self, kind: str, record_id: str) -> bool:
+        """Open a contact, conversation or appointment in the area that shows that kind."""
+        for name, area in self.areas.items():
+            if kind in area.record_kinds:
+                self.show_area(name)
+                return area.show_record(kind, record_id)
+        return False
+
+    def bring_to_front(self) -> None:
+        """Raise and activate the window (a notification was clicked)."""
+        if self.isMinimized():
+            self.showNormal()
+        self.show()
+        self.raise_()
+        self.activateWindow()
+
+    def user_is_looking(self) -> bool:
+        """Whether the window is active and not minimised."""
+        return self.isActiveWindow() and not self.isMinimized()
 
     def _tab_changed(self, index: int) -> None:
-        for name, widget in self.areas.items():
-            self.workspace.set_visible(_poll_name(name), self.tabs.indexOf(widget) == index)
+        current = self.tabs.widget(index)
+        for name, area in self.areas.items():
+            shown = self._pages[name] is current
+            if shown and not area.is_built:
+                # Next in line for building, a step per turn: it appears within a few frames
+                # and the window never stops painting.
+                self._build_queue = [area, *(a for a in self._build_queue if a is not area)]
+                self._build_timer.start()
+            if area.poll_job is not None:
+                self.workspace.set_visible(area.poll_job, shown)
+            if area.is_built:
+                area.set_shown(shown)
 
     # ------------------------------------------------------------------ pickers
 
@@ -407,18 +451,14 @@ class MainWindow(QMainWindow):
 
     async def confirm_leave(self) -> bool:
         """Ask every area with unsaved work to save or discard it; False when the user stays."""
-        for widget in self.areas.values():
-            confirm = getattr(widget, "confirm_leave", None)
-            if confirm is not None and not await confirm():
+        for area in self.areas.values():
+            if area.is_built and not await area.confirm_leave():
                 return False
         return True
 
     def has_unsaved_changes(self) -> bool:
         """Whether any area holds unsaved work."""
-        return any(
-            bool(getattr(widget, "has_unsaved_changes", lambda: False)())
-            for widget in self.areas.values()
-        )
+        return any(area.is_built and area.has_unsaved_changes() for area in self.areas.values())
 
     async def _switch(self, sub_account_id: str) -> None:
         if not await self.confirm_leave():
@@ -559,16 +599,7 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ global search
 
     def _jump_to(self, kind: str, record_id: str) -> None:
-        if kind == "contact":
-            contacts = self.areas.get("contacts")
-            if contacts is not None:
-                self.show_area("contacts")
-                contacts.show_contact(record_id)  # type: ignore[attr-defined]
-        elif kind == "conversation":
-            inbox = self.areas.get("inbox")
-            if inbox is not None:
-                self.show_area("inbox")
-                inbox.show_conversation(record_id)  # type: ignore[attr-defined]
+        self.show_record(kind, record_id)
 
     def _set_theme(self, mode: str) -> None:
         self.theme.set_mode(mode)  # type: ignore[arg-type]
@@ -591,22 +622,25 @@ class MainWindow(QMainWindow):
 
     def restore_areas(self) -> None:
         """Each area's splitters and columns, and the last tab (once the areas exist)."""
-        for widget in self.areas.values():
-            widget.restore_state(self.settings)  # type: ignore[attr-defined]
+        self._restore_areas = True
+        for area in self.areas.values():
+            if area.is_built:  # the others restore theirs when built
+                area.restore_state(self.settings)
         last = self.settings.value("window/lastTab")
-        if isinstance(last, str) and last in self.areas:
-            self.show_area(last)
-        elif self.workspace.profiles.data.seamless is None and "contacts" in self.areas:
+        if not (isinstance(last, str) and last in self.areas):
             # First run without Seamless.AI: the CRM's contacts, not an empty Leads tab.
-            self.show_area("contacts")
+            last = "contacts" if self.workspace.profiles.data.seamless is None else None
+        if last in self._pages:
+            self.tabs.setCurrentWidget(self._pages[last])
 
     def save_state(self) -> None:
         """Write what ``restore_state`` reads."""
         self.settings.setValue("window/geometry", self.saveGeometry())
-        current = self.tabs.currentWidget()
-        for name, widget in self.areas.items():
-            widget.save_state(self.settings)  # type: ignore[attr-defined]
-            if widget is current:
+        current = self.current_area()
+        for name, area in self.areas.items():
+            if area.is_built:  # an area never built has nothing new to keep
+                area.save_state(self.settings)
+            if area is current:
                 self.settings.setValue("window/lastTab", name)
         self.settings.sync()
 
@@ -627,15 +661,11 @@ class MainWindow(QMainWindow):
 
     def all_loaded(self) -> bool:
         """Whether every area has its data on screen (``--screenshot`` waits for this)."""
-        return bool(self.areas) and all(
-            w.is_loaded()
-            for w in self.areas.values()  # type: ignore[attr-defined]
-        )
+        return bool(self.areas) and all(area.is_loaded() for area in self.areas.values())
 
 
-def _poll_name(area: str) -> str:
-    """The scheduler's job fed by an area (what is on screen polls faster)."""
-    return {"contacts": "contacts", "inbox": "inbox", "calendar": "appointments"}.get(area, area)
+def _rank(name: str) -> int:
+    return AREA_ORDER.index(name) if name in AREA_ORDER else len(AREA_ORDER)
 
 
 def app_icon() -> QIcon:

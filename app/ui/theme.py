@@ -288,7 +288,7 @@ _FUSION_SET = "seedlyFusionStyle"
 def _checked_mode(mode: str) -> ThemeMode:
     if mode not in THEME_MODES:
         raise ValueError(f"theme mode must be one of {', '.join(THEME_MODES)}, not {mode!r}")
-    return mode  # type: ignore[return-value]
+    return mode
 
 
 # --- resources --------------------------------------------------------------

@@ -1,11 +1,14 @@
 """Cold-start probe, run as a fresh process by test_contacts_ui_bench.py.
 
-``coldstart_probe.py bare`` opens a bare ``QMainWindow``; ``coldstart_probe.py app``
-builds Seedly Desk exactly as ``seedly-desk --demo`` does. Each prints
-``PAINTED <seconds>``: from the process start (read from /proc, so the
-interpreter's own start-up and every import count) to the window's first
-paint. The app then finishes opening the demo and quits normally, so its
-sandbox child is stopped as on any quit.
+``coldstart_probe.py bare`` opens a bare ``QMainWindow``; ``bare5`` a bare window with
+five empty tabs (the shape of ours); ``coldstart_probe.py app`` builds Seedly Desk exactly
+as ``seedly-desk --demo`` does. Each prints ``PAINTED <seconds>``: from the process start
+(read from /proc, so the interpreter's own start-up and every import count) to the
+window's first paint. The app also prints ``ROWS <seconds>`` when the tab in front shows
+cached rows, and ``STALL <ms>``: the longest gap between two turns of the GUI thread's
+event loop in the first 5 s after the first paint (a 5 ms timer that should never wait
+longer). It then finishes opening the demo and quits normally, so its sandbox child is
+stopped as on any quit.
 """
 
 from __future__ import annotations
@@ -25,8 +28,25 @@ def process_age() -> float:
 
 
 def main(kind: str) -> int:
-    from PySide6.QtCore import QEvent, QObject
-    from PySide6.QtWidgets import QApplication, QMainWindow
+    import time
+
+    from PySide6.QtCore import QEvent, QObject, QTimer
+    from PySide6.QtWidgets import QApplication, QMainWindow, QTabWidget, QWidget
+
+    stall = {"worst": 0.0, "last": 0.0, "until": 0.0}
+    ticker = QTimer()
+    ticker.setInterval(5)
+
+    def tick() -> None:
+        now = time.perf_counter()
+        if now > stall["until"]:
+            ticker.stop()
+            print(f"STALL {stall['worst'] * 1000:.1f}", flush=True)
+            return
+        stall["worst"] = max(stall["worst"], now - stall["last"])
+        stall["last"] = now
+
+    ticker.timeout.connect(tick)
 
     class Painted(QObject):
         def __init__(self) -> None:
@@ -37,15 +57,23 @@ def main(kind: str) -> int:
             if event.type() == QEvent.Type.Paint and not self.done:
                 self.done = True
                 print(f"PAINTED {process_age():.4f}", flush=True)
-                if kind == "bare":
+                if kind in ("bare", "bare5"):
                     os._exit(0)
+                stall["last"] = time.perf_counter()
+                stall["until"] = stall["last"] + 5.0
+                ticker.start()
             return False
 
     app = QApplication(sys.argv[:1])
     watcher = Painted()
-    if kind == "bare":
+    if kind in ("bare", "bare5"):
         window = QMainWindow()
         window.resize(1360, 860)
+        if kind == "bare5":
+            tabs = QTabWidget(window)
+            for title in ("Leads", "Contacts", "Inbox", "Calendar", "Webhooks & Automations"):
+                tabs.addTab(QWidget(), title)
+            window.setCentralWidget(tabs)
         window.installEventFilter(watcher)
         window.show()
         return app.exec()
@@ -55,12 +83,21 @@ def main(kind: str) -> int:
     app.setQuitOnLastWindowClosed(False)
     desk = Application(app, LaunchOptions(demo=True, traffic_seconds=None), AppPaths.default())
     desk.window.installEventFilter(watcher)
+    # The tab in front is the one used last: Contacts, with its cached rows (ROWS).
+    desk.settings.setValue("window/lastTab", "contacts")
 
     async def close_when_open() -> None:
-        for _ in range(1200):
-            if desk.workspace.active is not None or "could not" in desk.window.welcome.title:
+        rows_seen = False
+        for _ in range(12000):
+            area = desk.window.current_area() if desk.areas_ready.is_set() else None
+            model = getattr(area, "model", None) if area is not None and area.is_built else None
+            if not rows_seen and model is not None and model.rowCount() > 0:
+                rows_seen = True
+                print(f"ROWS {process_age():.4f}", flush=True)
+            opened = desk.workspace.active is not None or "could not" in desk.window.welcome.title
+            if opened and rows_seen and not ticker.isActive() and stall["until"]:
                 break
-            await asyncio.sleep(0.1)
+            await asyncio.sleep(0.01)
         desk.window.close()
 
     async def both() -> int:

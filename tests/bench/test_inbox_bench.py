@@ -194,9 +194,6 @@ def test_inbound_to_window(
         try:
             await asyncio.wait_for(app.areas_ready.wait(), 30)
             tab = app.window.area("inbox")
-            if tab is None:
-                tab = InboxTab(app.workspace, app.bridge, app.tasks, app.window)
-                app.window.add_area(tab)
             assert isinstance(tab, InboxTab)
             app.window.show_area("inbox")
             deadline = time.monotonic() + 90

@@ -25,10 +25,6 @@ pytestmark = pytest.mark.timeout(180)
 
 def _inbox(app: Application) -> InboxTab:
     tab = app.window.area("inbox")
-    if tab is None:
-        # Until bootstrap adds the tab to the window, the test adds it as it will.
-        tab = InboxTab(app.workspace, app.bridge, app.tasks, app.window)
-        app.window.add_area(tab)
     assert isinstance(tab, InboxTab)
     return tab
 

@@ -192,6 +192,41 @@ def test_ctrl_k_jumps_to_a_contact_not_loaded_yet(
     run(scenario(), timeout=120)
 
 
+def test_ctrl_k_to_a_contact_the_filters_hide_clears_them(
+    open_desk: Any, home: Path, sandbox: Sandbox, run: Any
+) -> None:
+    save_connection(home, sandbox)
+
+    async def scenario() -> None:
+        async with open_desk() as desk:
+            tab = _tab(desk)
+            await until(lambda: tab.model.total_count >= 2000, timeout=60)
+            active = desk.workspace.active
+            assert active is not None
+            target = active.partition.contacts.search(None, sort_key="name", limit=1)[0]
+            # A stage filter that hides the target (the table then lists other stages only).
+            other_stage = next(
+                tab.stage_filter.itemData(i)
+                for i in range(1, tab.stage_filter.count())
+                if tab.stage_filter.itemData(i) != target.get("lifecycleStage")
+            )
+            tab.stage_filter.setCurrentIndex(tab.stage_filter.findData(other_stage))
+            await until(
+                lambda: (
+                    tab.search.filters.lifecycle_stage == other_stage
+                    and tab.model.row_of(target["id"]) < 0
+                    and tab.model.rowCount() > 0
+                )
+            )
+            assert desk.window.show_record("contact", target["id"])
+            await until(lambda: tab.selected_ids() == [target["id"]])
+            assert tab.detail.contact_id == target["id"]
+            assert tab.stage_filter.currentIndex() == 0  # the widget says what is applied
+            assert tab.search.filters.lifecycle_stage is None
+
+    run(scenario(), timeout=120)
+
+
 def test_window_state_is_restored_on_the_next_start(
     open_desk: Any, home: Path, sandbox: Sandbox, run: Any
 ) -> None:
@@ -212,6 +247,8 @@ def test_window_state_is_restored_on_the_next_start(
         async with open_desk() as second:
             tab2 = _tab(second)
             await until(lambda: second.workspace.active is not None)
+            # The window's minimum width grows as the areas are built (in slices).
+            await until(lambda: all(a.is_built for a in second.window.areas.values()))
             # Qt keeps a restored window on its screen (offscreen: 800 wide) and no
             # narrower than its minimum, which the second run's texts may widen.
             screen = second.window.screen().availableGeometry().width()

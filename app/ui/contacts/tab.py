@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +48,8 @@ from app.services.bulk import BulkAction, BulkKind, BulkProgress, BulkReport, Bu
 from app.services.bus import ContactsChanged, SessionChanged, SyncStatus
 from app.services.workspace import Workspace
 from app.storage import ContactFilters, Partition
-from app.ui.async_qt import BusBridge, TaskSet, await_signal
+from app.ui.area import Area, AreaContext
+from app.ui.async_qt import await_signal
 from app.ui.contacts.detail import ContactDetailPane
 from app.ui.contacts.import_dialog import ContactImportDialog, export_to_csv
 from app.ui.contacts.model import STAGE_LABELS, ContactsTableModel
@@ -168,33 +169,30 @@ class JobBar(QFrame):
         )
 
 
-class ContactsTab(QWidget):
+class ContactsTab(Area):
     """The Contacts area of the main window (see the module docstring)."""
 
     area_name = "contacts"
     title = "Contacts"
     icon_name = "contacts"
+    record_kinds = frozenset({"contact"})
+    poll_job = "contacts"
 
-    loadedChanged = Signal(bool)
-    """True once the shown sub-account's contacts are on screen (for ``--screenshot``)."""
-
-    def __init__(
-        self,
-        workspace: Workspace,
-        bridge: BusBridge,
-        tasks: TaskSet,
-        parent: QWidget | None = None,
-    ) -> None:
-        super().__init__(parent)
-        self.workspace = workspace
-        self.tasks = tasks
-        self.model = ContactsTableModel(self)
-        self.search = ContactSearchController(self.model, self)
+    def __init__(self, context: AreaContext[Workspace], parent: QWidget | None = None) -> None:
+        super().__init__(context, parent)
+        self.workspace = context.port
+        self.tasks = context.tasks
         self._partition: Partition | None = None
         self._syncing = False
         self._bulk: BulkRunner | None = None
         self._current_id: str | None = None  # the table's current contact (shown in the pane)
-        self._build()
+
+    def build_steps(self) -> Iterator[None]:
+        """The model and search first, the search bar and actions, then the table and pane."""
+        self.model = ContactsTableModel(self)
+        self.search = ContactSearchController(self.model, self)
+        yield from self._build()
+        bridge = self.context.bridge
         bridge.sessionChanged.connect(self._on_session)
         bridge.contactsChanged.connect(self._on_contacts_changed)
         bridge.syncStatusChanged.connect(self._on_sync_status)
@@ -203,12 +201,12 @@ class ContactsTab(QWidget):
         self.search.searchFailed.connect(lambda text: self.banner.show_message("danger", text))
         self.model.loadFailed.connect(lambda text: self.banner.show_message("danger", text))
         self.model.modelReset.connect(self._after_reset)
-        active = workspace.active
+        active = self.workspace.active
         self.set_partition(active.partition if active else None)
 
     # ------------------------------------------------------------------ building
 
-    def _build(self) -> None:
+    def _build(self) -> Iterator[None]:
         root = QVBoxLayout(self)
         root.setContentsMargins(Spacing.M, Spacing.M, Spacing.M, Spacing.S)
         root.setSpacing(Spacing.S)
@@ -305,6 +303,7 @@ class ContactsTab(QWidget):
         for button in (self.import_button, self.export_button, self.new_button):
             actions.addWidget(button)
         root.addLayout(actions)
+        yield
 
         self.job_bar = JobBar(self)
         self.job_bar.cancelRequested.connect(self._cancel_bulk)
@@ -346,6 +345,7 @@ class ContactsTab(QWidget):
         self.empty.actionClicked.connect(self._empty_action)
         self.stack.addWidget(self.table)
         self.stack.addWidget(self.empty)
+        yield
         self.detail = ContactDetailPane(self.splitter)
         self.detail.setMinimumWidth(340)
         self.detail.contactCreated.connect(self._select_contact)
@@ -419,16 +419,18 @@ class ContactsTab(QWidget):
 
     def has_unsaved_changes(self) -> bool:
         """Whether the detail pane holds edits that were not saved."""
-        return self.detail.has_unsaved_changes()
+        return self.is_built and self.detail.has_unsaved_changes()
 
     async def confirm_leave(self) -> bool:
         """Before a switch or quit: let the user save or discard pending edits (False: stay)."""
-        if not self.detail.has_unsaved_changes():
+        if not self.has_unsaved_changes():
             return True
         return await self.detail.resolve_unsaved_changes()
 
     async def shutdown(self) -> None:
         """Stop the pane's and the search's background work (on quit)."""
+        if not self.is_built:
+            return
         self.search.close()
         await self.detail.shutdown()
         self.model.set_partition(None)  # no late refresh may read a closed cache
@@ -454,7 +456,7 @@ class ContactsTab(QWidget):
 
     def is_loaded(self) -> bool:
         """Whether the contacts of the shown sub-account are on screen (or known to be none)."""
-        if self._partition is None:
+        if not self.is_built or self._partition is None:
             return False
         # Complete once a whole walk of the sub-account's contacts is in the cache (the
         # first sync, or an earlier run's) and what is cached is on screen.
@@ -697,6 +699,11 @@ class ContactsTab(QWidget):
         if contact_id:
             self.detail.show_contact(contact_id)
 
+    def show_record(self, kind: str, record_id: str) -> bool:
+        """Global search and other areas open a contact here."""
+        self.build()
+        return kind == "contact" and self.show_contact(record_id)
+
     def show_contact(self, contact_id: str) -> bool:
         """Show ``contact_id`` in the pane and select it in the table (the global search).
 
@@ -713,7 +720,7 @@ class ContactsTab(QWidget):
         row = self.model.row_of(contact_id)
         if row < 0 and (self.search.text or self.search.filters != ContactFilters()):
             self._set_box_text("")
-            self._reset_filter_widgets()
+            self._clear_filters()
             self.search.apply_now()
             row = self.model.row_of(contact_id)
         row = self._load_until(contact_id)

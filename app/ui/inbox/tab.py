@@ -27,7 +27,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -74,6 +74,8 @@ from app.core.phones import format_phone
 from app.services.bus import ConversationsChanged, SessionChanged, SyncStatus
 from app.services.conversations import ConversationBulkReport, ConversationService
 from app.storage import ConversationFilters, ConversationView, Partition, StorageError
+from app.services.workspace import Workspace
+from app.ui.area import Area, AreaContext
 from app.ui.async_qt import BusBridge, TaskSet, await_signal
 from app.ui.global_search import CHANNEL_ICONS
 from app.ui.inbox.delegate import CHANNEL_LABELS, ConversationDelegate
@@ -296,7 +298,7 @@ class SnoozeDialog(QDialog):
         return self.when.dateTime().toPython().astimezone()  # type: ignore[no-any-return]
 
 
-class InboxTab(QWidget):
+class InboxTab(Area):
     """The Inbox area of the main window (see the module docstring).
 
     ``thread_factory`` and ``panel_factory`` build the thread pane and the
@@ -306,9 +308,8 @@ class InboxTab(QWidget):
     area_name = "inbox"
     title = "Inbox"
     icon_name = "inbox"
-
-    loadedChanged = Signal(bool)
-    """True once the shown sub-account's conversations are on screen (``--screenshot``)."""
+    record_kinds = frozenset({"conversation"})
+    poll_job = "inbox"
 
     conversationOpened = Signal(str)
     """The thread pane now shows this conversation ("" when none)."""
@@ -322,20 +323,18 @@ class InboxTab(QWidget):
 
     def __init__(
         self,
-        workspace: Any,
-        bridge: BusBridge,
-        tasks: TaskSet,
+        context: AreaContext[Workspace],
         parent: QWidget | None = None,
         *,
         thread_factory: ThreadFactory | None = None,
         panel_factory: PanelFactory | None = None,
     ) -> None:
-        super().__init__(parent)
-        self.workspace = workspace
-        self.bridge = bridge
-        self.tasks = tasks
-        self.model = ConversationListModel(self)
-        self.delegate = ConversationDelegate(self)
+        super().__init__(context, parent)
+        self.workspace = context.port
+        self.bridge = context.bridge
+        self.tasks = context.tasks
+        self._thread_factory = thread_factory or _default_thread
+        self._panel_factory = panel_factory or _default_panel
         self.service: ConversationService | None = None
         self._partition: Partition | None = None
         self._syncing = False
@@ -353,9 +352,16 @@ class InboxTab(QWidget):
         """Increases with every search request; only the newest result is applied."""
         self.searches_applied: list[str] = []
         """Texts whose results were applied, in order (diagnostics and tests)."""
-        self._build(thread_factory or _default_thread, panel_factory or _default_panel)
-        self.notifier = InboxNotifier(workspace, self, window_active=self._user_is_looking)
+        # Before the widgets: the window's Settings menu offers its mute entries at start.
+        self.notifier = InboxNotifier(self.workspace, self, window_active=self._user_is_looking)
         """Desktop notifications and the tray badge (``notifier.settings_menu()`` mutes)."""
+
+    def build_steps(self) -> Iterator[None]:
+        """The list and its bar first, then the thread and the contact panel, then wiring."""
+        self.model = ConversationListModel(self)
+        self.delegate = ConversationDelegate(self)
+        yield from self._build(self._thread_factory, self._panel_factory)
+        bridge = self.bridge
         self.notifier.openRequested.connect(self._open_from_notification)
         bridge.sessionChanged.connect(self._on_session)
         bridge.conversationsChanged.connect(self._on_conversations_changed)
@@ -379,12 +385,12 @@ class InboxTab(QWidget):
         if isinstance(app, QApplication):
             # Back to the window with a conversation open: what arrived meanwhile is read.
             app.focusWindowChanged.connect(self._looking_again)
-        active = workspace.active
+        active = self.workspace.active
         self._set_partition(active.partition if active else None)
 
     # ------------------------------------------------------------------ building
 
-    def _build(self, thread_factory: ThreadFactory, panel_factory: PanelFactory) -> None:
+    def _build(self, thread_factory: ThreadFactory, panel_factory: PanelFactory) -> Iterator[None]:
         root = QVBoxLayout(self)
         root.setContentsMargins(Spacing.M, Spacing.M, Spacing.M, Spacing.S)
         root.setSpacing(Spacing.S)
@@ -499,6 +505,7 @@ class InboxTab(QWidget):
         self.new_button.clicked.connect(lambda: self.new_conversation())
         actions.addWidget(self.new_button)
         root.addLayout(actions)
+        yield
 
         # The list, the thread and the contact.
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
@@ -524,6 +531,7 @@ class InboxTab(QWidget):
         self.stack.addWidget(self.list)
         self.stack.addWidget(self.empty)
         self.stack.setMinimumWidth(300)
+        yield
         self.thread = thread_factory(self.workspace, self.bridge, self.tasks, self.splitter)
         self.thread.setMinimumWidth(360)
         link = getattr(self.thread, "contactLinkActivated", None)
@@ -663,7 +671,7 @@ class InboxTab(QWidget):
 
     def is_loaded(self) -> bool:
         """Whether the shown sub-account's conversations are on screen (or known to be none)."""
-        if self._partition is None:
+        if not self.is_built or self._partition is None:
             return False
         has_synced = self._partition.state.get_state("conversations_full_ms") is not None
         return has_synced and (self.model.rowCount() > 0 or not self._syncing)
@@ -1385,15 +1393,10 @@ class InboxTab(QWidget):
 
     def _contact_link(self, contact_id: str) -> None:
         self.contactRequested.emit(contact_id)
-        window = self.window()
-        contacts = getattr(window, "area", lambda _n: None)("contacts")
-        if contacts is not None and hasattr(contacts, "show_contact"):
-            window.show_area("contacts")  # type: ignore[attr-defined]
-            contacts.show_contact(contact_id)
+        self.navigator.show_record("contact", contact_id)
 
     def _user_is_looking(self) -> bool:
-        window = self.window()
-        return self.isVisible() and window.isActiveWindow() and not window.isMinimized()
+        return self.isVisible() and self.navigator.user_is_looking()
 
     def _looking_again(self, *_: Any) -> None:
         """The user looks at the open conversation again (the window was activated, or the
@@ -1410,17 +1413,21 @@ class InboxTab(QWidget):
             log.warning("could not mark %s read: %s", open_id, exc)
 
     def _open_from_notification(self, conversation_id: str) -> None:
-        window = self.window()
-        if window.isMinimized():
-            window.showNormal()
-        window.show()
-        window.raise_()
-        window.activateWindow()
-        show_area = getattr(window, "show_area", None)
-        if callable(show_area):
-            show_area(self.area_name)
+        self.navigator.bring_to_front()
+        self.navigator.show_area(self.area_name)
         if conversation_id:
             self.show_conversation(conversation_id)
+
+    def add_settings_entries(self, menu: QMenu) -> None:
+        """Settings → Notifications: mute desktop notifications per channel."""
+        mute = self.notifier.settings_menu(menu)
+        mute.setIcon(icon("inbox"))
+        menu.addMenu(mute)
+
+    def show_record(self, kind: str, record_id: str) -> bool:
+        """Global search and notifications open a conversation here."""
+        self.build()
+        return kind == "conversation" and self.show_conversation(record_id)
 
     # ------------------------------------------------------------------ state
 
@@ -1483,6 +1490,9 @@ class InboxTab(QWidget):
     async def shutdown(self) -> None:
         """Stop the search and the snooze timer; drop the tray icon (on quit)."""
         self._closed = True
+        if not self.is_built:
+            self.notifier.close()
+            return
         app = QApplication.instance()
         if isinstance(app, QApplication):
             try:

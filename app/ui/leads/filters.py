@@ -20,7 +20,7 @@ puts each problem of the one ``ValidationFailed`` under the filter it names.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from PySide6.QtCore import QEvent, QSize, QStringListModel, Qt, QTimer, Signal
@@ -751,7 +751,10 @@ class FilterPanel(QWidget):
     changed = Signal()
     """A filter was edited by the user."""
 
-    def __init__(self, *, companies: bool, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, *, companies: bool, parent: QWidget | None = None, build: bool = True
+    ) -> None:
+        """``build=False`` leaves the editors to ``build_steps()`` (built in slices)."""
         super().__init__(parent)
         self.companies = companies
         self.specs: tuple[FilterSpec, ...] = COMPANY_FILTERS if companies else CONTACT_FILTERS
@@ -763,6 +766,13 @@ class FilterPanel(QWidget):
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        outer.addWidget(self.scroll)
+        if build:
+            for _step in self.build_steps():
+                pass
+
+    def build_steps(self) -> Iterator[None]:
+        """Build the editors a group at a time (a group takes a few milliseconds)."""
         inner = QWidget(self.scroll)
         column = QVBoxLayout(inner)
         column.setContentsMargins(0, 0, Spacing.S, 0)
@@ -770,19 +780,21 @@ class FilterPanel(QWidget):
         for spec in self.specs:
             group = self.groups.get(spec.group)
             if group is None:
+                if self.groups:
+                    yield
                 group = FilterGroup(
                     spec.group, expanded=spec.group in EXPANDED_GROUPS, parent=inner
                 )
                 self.groups[spec.group] = group
                 column.addWidget(group)
-            editor = editor_for(spec, companies=companies)
+            editor = editor_for(spec, companies=self.companies)
             field = FilterField(spec, editor)
             group.add(field)
             self.fields[spec.wire] = field
             editor.changed.connect(self._edited)
         column.addStretch(1)
+        yield
         self.scroll.setWidget(inner)
-        outer.addWidget(self.scroll)
         for group in self.groups.values():
             group.update_count()
         self._apply_style()

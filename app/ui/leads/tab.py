@@ -29,12 +29,13 @@ import asyncio
 import json
 import logging
 import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -71,7 +72,8 @@ from app.services.research import JobProgress, ResearchPlan, ResearchResult
 from app.services.workspace import NotActive, Workspace
 from app.settings.profiles import SavedSearch
 from app.storage.research_jobs import JobState
-from app.ui.async_qt import BusBridge, TaskSet, await_signal
+from app.ui.area import Area, AreaContext
+from app.ui.async_qt import await_signal
 from app.ui.connections import FieldMessage
 from app.ui.leads.connection import run_seamless_settings
 from app.ui.leads.details import LeadDetailsPane
@@ -159,16 +161,12 @@ def _result_research(result: ResearchResult) -> RowResearch:
     return RowResearch.of(result.state, result.text, result.record)
 
 
-class LeadsTab(QWidget):
+class LeadsTab(Area):
     """The Leads area of the main window (see the module docstring)."""
 
     area_name = "leads"
     title = "Leads"
     icon_name = "leads"
-
-    loadedChanged = Signal(bool)
-    """True once the meter has a balance and, in the demo, the sample results are shown
-    (or there is no Seamless connection): what ``--screenshot`` waits for."""
 
     pageLoaded = Signal(str, int)
     """A search page arrived: the kind ("people" or "companies") and its new rows."""
@@ -185,17 +183,11 @@ class LeadsTab(QWidget):
     exportFinished = Signal(object)
     """A CSV export was written (its ``Path``), or failed (the sentence, a str)."""
 
-    def __init__(
-        self,
-        workspace: Workspace,
-        bridge: BusBridge,
-        tasks: TaskSet,
-        parent: QWidget | None = None,
-    ) -> None:
-        super().__init__(parent)
-        self.workspace = workspace
-        self.bridge = bridge
-        self.tasks = tasks
+    def __init__(self, context: AreaContext[Workspace], parent: QWidget | None = None) -> None:
+        super().__init__(context, parent)
+        self.workspace = context.port
+        self.bridge = context.bridge
+        self.tasks = context.tasks
         self._client: Any = None
         self._problem: str | None = None
         self._state: tuple[Any, ...] | None = None
@@ -211,19 +203,22 @@ class LeadsTab(QWidget):
         """The research confirmation while it is open."""
         self.push_dialog: AddToCrmDialog | None = None
         """The Add to CRM dialog while it is open."""
-        self._build()
+
+    def build_steps(self) -> Iterator[None]:
+        """The meter first, the filter panels a group at a time, then the results."""
+        yield from self._build()
         self.hover = ActionHover(self)
         self.hover.watch(self.search_button, "search")
         self.hover.watch(self.load_more_button, "load_more")
         self.hover.watch(self.research_button, "research")
         self.hover.entered.connect(self._hover_entered)
         self.hover.left.connect(self._hover_left)
-        bridge.creditsChanged.connect(self._on_credits)
-        bridge.researchJobChanged.connect(self._on_job_changed)
-        bridge.researchResultsArrived.connect(self._on_results_arrived)
-        bridge.leadPushProgress.connect(self._on_push_progress)
-        bridge.sessionChanged.connect(lambda _e: self._update_actions())
-        bridge.subAccountsChanged.connect(lambda _e: self._update_actions())
+        self.bridge.creditsChanged.connect(self._on_credits)
+        self.bridge.researchJobChanged.connect(self._on_job_changed)
+        self.bridge.researchResultsArrived.connect(self._on_results_arrived)
+        self.bridge.leadPushProgress.connect(self._on_push_progress)
+        self.bridge.sessionChanged.connect(lambda _e: self._update_actions())
+        self.bridge.subAccountsChanged.connect(lambda _e: self._update_actions())
         self._timer = QTimer(self)
         self._timer.setInterval(CONNECTION_CHECK_MS)
         self._timer.timeout.connect(self._tick)
@@ -232,7 +227,7 @@ class LeadsTab(QWidget):
 
     # ------------------------------------------------------------------ building
 
-    def _build(self) -> None:
+    def _build(self) -> Iterator[None]:
         self._kind = PEOPLE
         root = QVBoxLayout(self)
         root.setContentsMargins(Spacing.M, Spacing.M, Spacing.M, Spacing.S)
@@ -259,7 +254,9 @@ class LeadsTab(QWidget):
 
         self.main_splitter = QSplitter(Qt.Orientation.Horizontal, self.pages)
         self.main_splitter.setChildrenCollapsible(False)
-        self.main_splitter.addWidget(self._build_filters())
+        yield from self._build_filters()
+        self.main_splitter.addWidget(self._filter_column)
+        yield
         self.right_splitter = QSplitter(Qt.Orientation.Vertical, self.main_splitter)
         self.right_splitter.setChildrenCollapsible(False)
         self.right_splitter.addWidget(self._build_results())
@@ -277,8 +274,9 @@ class LeadsTab(QWidget):
         root.addWidget(self.pages, 1)
         self._set_kind(PEOPLE)
 
-    def _build_filters(self) -> QWidget:
+    def _build_filters(self) -> Iterator[None]:
         column = QWidget(self)
+        self._filter_column = column
         column.setMinimumWidth(280)
         layout = QVBoxLayout(column)
         layout.setContentsMargins(0, 0, Spacing.S, 0)
@@ -328,9 +326,11 @@ class LeadsTab(QWidget):
         layout.addLayout(saved)
 
         self.filter_stack = QStackedWidget(column)
-        self.people_panel = FilterPanel(companies=False, parent=self.filter_stack)
-        self.company_panel = FilterPanel(companies=True, parent=self.filter_stack)
+        self.people_panel = FilterPanel(companies=False, parent=self.filter_stack, build=False)
+        self.company_panel = FilterPanel(companies=True, parent=self.filter_stack, build=False)
         for panel in (self.people_panel, self.company_panel):
+            yield
+            yield from panel.build_steps()
             self.filter_stack.addWidget(panel)
             panel.changed.connect(self._filters_changed)
         layout.addWidget(self.filter_stack, 1)
@@ -350,7 +350,6 @@ class LeadsTab(QWidget):
         self.search_button.clicked.connect(self.search)
         actions.addWidget(self.search_button)
         layout.addLayout(actions)
-        return column
 
     def _build_results(self) -> QWidget:
         box = QWidget(self)
@@ -633,10 +632,17 @@ class LeadsTab(QWidget):
         return self._badge
 
     def _badge_clicked(self) -> None:
-        window = self.window()
-        show = getattr(window, "show_area", None)
-        if callable(show):
-            show(self.area_name)
+        self.navigator.show_area(self.area_name)
+
+    def status_widgets(self) -> Sequence[QWidget]:
+        """The credit badge: the balance from every tab."""
+        return (self.credit_status_widget(),)
+
+    def add_settings_entries(self, menu: QMenu) -> None:
+        """Settings → Seamless.AI connection…"""
+        action = QAction(icon("leads"), "Seamless.AI connection…", menu)
+        action.triggered.connect(lambda _c=False: self.open_settings())
+        menu.addAction(action)
 
     def open_settings(self) -> asyncio.Task[Any]:
         """Settings → Seamless.AI connection (the empty state's and the banner's button)."""
@@ -1427,6 +1433,8 @@ class LeadsTab(QWidget):
         """Whether the tab shows what it should: no Seamless connection (the empty state), a
         refused key (the banner), or the balance in the meter; in the demo also the sample
         search's results and its researched contacts (``run_sample_search``)."""
+        if not self.is_built:
+            return False
         leads = self.workspace.leads
         if not leads.connected or leads.problem:
             return True
@@ -1563,6 +1571,8 @@ class LeadsTab(QWidget):
 
     async def shutdown(self) -> None:
         """Stop the tab's timer and close its dialogs (on quit)."""
+        if not self.is_built:
+            return
         self._timer.stop()
         if self.confirm_dialog is not None:
             self.confirm_dialog.reject()

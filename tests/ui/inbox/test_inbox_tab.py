@@ -19,6 +19,7 @@ from app.core.errors import ServerError
 from app.services.bus import ConversationsChanged, EventBus, SessionChanged, SyncStatus
 from app.storage import ConversationView, Database, Partition
 from app.ui.async_qt import BusBridge, TaskSet
+from tests.support.areas import build_area
 from app.ui.inbox.list_model import ConversationIdRole, StatusRole, UnreadCountRole
 from app.ui.inbox.notifications import InboundNotice
 from app.ui.inbox.tab import InboxTab, NewConversationDialog, snooze_choices
@@ -42,7 +43,8 @@ class Env:
         self.bridge = BusBridge(self.bus)
         self.tasks = TaskSet("inbox-test")
         self.workspace = FakeWorkspace(db, self.bus, part_a, SCOPE_A)
-        self.tab = InboxTab(
+        self.tab = build_area(
+            InboxTab,
             self.workspace,
             self.bridge,
             self.tasks,

@@ -30,6 +30,7 @@ from app.ui.async_qt import BusBridge, TaskSet
 from app.ui.leads.meter import MeterLevel
 from app.ui.leads.models import PeopleColumn, ResearchMark
 from app.ui.leads.tab import SAMPLE_FILTERS, LeadsTab
+from tests.support.areas import build_area
 from tests.support.sandbox_process import Sandbox
 from tests.ui.leads.conftest import connect_seamless, make_workspace, person_result, until
 
@@ -69,7 +70,7 @@ async def opened(
         await connect_seamless(workspace, box, key, demo=demo, **settings)
     bridge = BusBridge(workspace.bus)
     tasks = TaskSet("leads-test")
-    tab = LeadsTab(workspace, bridge, tasks)
+    tab = build_area(LeadsTab, workspace, bridge, tasks)
     tab.resize(1360, 860)
     tab.show()
     try:
@@ -395,7 +396,7 @@ def test_saved_searches_and_state_persist_but_never_in_the_demo(
             tab.save_state(settings)
             settings.sync()
             other_bridge = BusBridge(workspace.bus)
-            other = LeadsTab(workspace, other_bridge, TaskSet("other"))
+            other = build_area(LeadsTab, workspace, other_bridge, TaskSet("other"))
             other.resize(1360, 860)
             other.restore_state(QSettings(str(tmp_path / "window.ini"), QSettings.Format.IniFormat))
             assert other.kind == "companies" and other.page_size_value == 25
