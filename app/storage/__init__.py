@@ -1,10 +1,14 @@
-"""storage layer (see design.md): the app's local SQLite store.
+"""storage layer (see docs/architecture.md): the app's local SQLite store.
 
 ``Database.open(path)`` gives the file; ``db.partition(deployment_url,
 sub_account_id)`` the cache of one sub-account, with repositories as
 attributes (``contacts``, ``custom_fields``, ``conversations``, ``messages``,
 ``calendars``, ``webhooks``, ``state``, ``outbox``, ``drafts``);
 ``db.research_ledger(account_key_id)`` the Seamless research ledger.
+
+Every failure is a ``StorageError``; driver failures are ``CacheError``
+subclasses (busy, full, corrupt, read-only, unavailable, constraint, bug), never
+``sqlite3.Error``.
 
 Repositories take and return the API's wire objects as plain dicts
 (camelCase keys) and small dataclasses of their own, so this package does not
@@ -28,6 +32,14 @@ from app.storage.conversations import (
 from app.storage.database import Database, PartitionInfo, normalize_deployment
 from app.storage.drafts import DraftRepository
 from app.storage.errors import (
+    CacheBugError,
+    CacheBusyError,
+    CacheConstraintError,
+    CacheCorruptError,
+    CacheError,
+    CacheFullError,
+    CacheReadOnlyError,
+    CacheUnavailableError,
     DatabaseClosedError,
     DuplicateClientIdError,
     IllegalTransitionError,
@@ -46,6 +58,14 @@ from app.storage.sync_state import SyncStateRepository
 from app.storage.webhooks import WebhookRepository, strip_secrets
 
 __all__ = [
+    "CacheBugError",
+    "CacheBusyError",
+    "CacheConstraintError",
+    "CacheCorruptError",
+    "CacheError",
+    "CacheFullError",
+    "CacheReadOnlyError",
+    "CacheUnavailableError",
     "MIGRATIONS",
     "PENDING_STATES",
     "RESEARCHED_STATUSES",
