@@ -3,7 +3,8 @@
 ``Database.open(path)`` gives the file; ``db.partition(deployment_url,
 sub_account_id)`` the cache of one sub-account, with repositories as
 attributes (``contacts``, ``custom_fields``, ``conversations``, ``messages``,
-``calendars``, ``webhooks``, ``state``, ``outbox``, ``drafts``);
+``calendars``, ``webhooks``, ``state`` (typed as ``marks``), ``outbox``,
+``drafts``);
 ``db.research_ledger(account_key_id)`` the Seamless research ledger.
 
 Every failure is a ``StorageError``; driver failures are ``CacheError``
@@ -54,7 +55,7 @@ from app.storage.outbox import PENDING_STATES, TRANSITIONS, Outbox, OutboxItem, 
 from app.storage.partition import Partition
 from app.storage.research import RESEARCHED_STATUSES, ResearchLedger, ResearchRecord, SpendEntry
 from app.storage.research_jobs import JobState, ResearchJob, ResearchJobs
-from app.storage.sync_state import SyncStateRepository
+from app.storage.sync_state import InboxMap, SyncKind, SyncMarks, SyncStateRepository
 from app.storage.webhooks import WebhookRepository, strip_secrets
 
 __all__ = [
@@ -84,6 +85,7 @@ __all__ = [
     "DraftRepository",
     "DuplicateClientIdError",
     "IllegalTransitionError",
+    "InboxMap",
     "JobState",
     "MessageRepository",
     "MigrationError",
@@ -101,6 +103,8 @@ __all__ = [
     "SchemaTooNewError",
     "SpendEntry",
     "StorageError",
+    "SyncKind",
+    "SyncMarks",
     "SyncStateRepository",
     "WebhookRepository",
     "normalize_deployment",
