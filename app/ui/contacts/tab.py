@@ -47,7 +47,7 @@ from app.services.contact_import import ContactImporter
 from app.services.bulk import BulkAction, BulkKind, BulkProgress, BulkReport, BulkRunner
 from app.services.bus import ContactsChanged, SessionChanged, SyncStatus
 from app.services.workspace import Workspace
-from app.storage import ContactFilters, Partition
+from app.storage import ContactFilters, Partition, SyncKind
 from app.ui.async_qt import BusBridge, TaskSet, await_signal
 from app.ui.contacts.detail import ContactDetailPane
 from app.ui.contacts.import_dialog import ContactImportDialog, export_to_csv
@@ -458,7 +458,7 @@ class ContactsTab(QWidget):
             return False
         # Complete once a whole walk of the sub-account's contacts is in the cache (the
         # first sync, or an earlier run's) and what is cached is on screen.
-        has_synced = self._partition.state.get_state("contacts_full_ms") is not None
+        has_synced = self._partition.marks.full_sync_ms(SyncKind.CONTACTS) is not None
         return has_synced and (self.model.rowCount() > 0 or not self._syncing)
 
     # ------------------------------------------------------------------ filters
@@ -560,7 +560,7 @@ class ContactsTab(QWidget):
                 "Nothing in this sub-account matches the search and filters.",
                 "Clear search and filters",
             )
-        elif self._syncing or self._partition.state.get_state("contacts_full_ms") is None:
+        elif self._syncing or self._partition.marks.full_sync_ms(SyncKind.CONTACTS) is None:
             self.empty.set_content(
                 "sync", "Loading contacts…", "The first sync of this sub-account is running."
             )

@@ -73,7 +73,13 @@ from app.core.errors import ApiError
 from app.core.phones import format_phone
 from app.services.bus import ConversationsChanged, SessionChanged, SyncStatus
 from app.services.conversations import ConversationBulkReport, ConversationService
-from app.storage import ConversationFilters, ConversationView, Partition, StorageError
+from app.storage import (
+    ConversationFilters,
+    ConversationView,
+    Partition,
+    StorageError,
+    SyncKind,
+)
 from app.ui.async_qt import BusBridge, TaskSet, await_signal
 from app.ui.global_search import CHANNEL_ICONS
 from app.ui.inbox.delegate import CHANNEL_LABELS, ConversationDelegate
@@ -105,8 +111,6 @@ STATUS_CHOICES = (
     ("Snoozed", "snoozed"),
     ("Closed", "closed"),
 )
-IDENTITY_STATE_KEY = "inbox_me"
-"""Sync-state key of "who am I" while ``Preferences`` has no field for it."""
 
 ThreadFactory = Callable[[Any, BusBridge, TaskSet, QWidget], QWidget]
 PanelFactory = Callable[[Any, QWidget], QWidget]
@@ -665,7 +669,7 @@ class InboxTab(QWidget):
         """Whether the shown sub-account's conversations are on screen (or known to be none)."""
         if self._partition is None:
             return False
-        has_synced = self._partition.state.get_state("conversations_full_ms") is not None
+        has_synced = self._partition.marks.full_sync_ms(SyncKind.CONVERSATIONS) is not None
         return has_synced and (self.model.rowCount() > 0 or not self._syncing)
 
     async def prepare_screenshot(self, timeout: float = 60.0) -> bool:
@@ -705,8 +709,8 @@ class InboxTab(QWidget):
         if isinstance(stored, dict):
             value = stored.get(key)
             return str(value) if value else None
-        value = self._partition.state.get_state(IDENTITY_STATE_KEY)
-        return str(value) if value else None
+        # Kept in the sync state while ``Preferences`` has no field for it.
+        return self._partition.marks.inbox_identity()
 
     def set_my_user_id(self, user_id: str | None) -> None:
         """Remember who the user is in this sub-account (None: forget); Mine follows."""
@@ -722,10 +726,8 @@ class InboxTab(QWidget):
                 stored.pop(key, None)
             if getattr(self.workspace, "persist", False):
                 self.workspace.profiles.save()
-        elif user_id:
-            self._partition.state.set_state(IDENTITY_STATE_KEY, user_id)
         else:
-            self._partition.state.delete_state(IDENTITY_STATE_KEY)
+            self._partition.marks.set_inbox_identity(user_id)
         self._update_me_button()
         if self._view == "mine":
             if user_id:
@@ -965,7 +967,7 @@ class InboxTab(QWidget):
             return
         query = self._query()
         filtered = query.text is not None or query.filters != ConversationFilters()
-        if self._syncing and partition.state.get_state("conversations_full_ms") is None:
+        if self._syncing and partition.marks.full_sync_ms(SyncKind.CONVERSATIONS) is None:
             self.empty.set_content(
                 "sync", "Loading conversations…", "The first sync of this sub-account is running."
             )
