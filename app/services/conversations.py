@@ -7,7 +7,7 @@ change without waiting for the next poll. Failures are the API layer's typed
 here before anything is sent raises ``ValidationFailed`` with no status.
 
 Three things the API does not have are kept locally, in the partition's sync
-state (``partition.state``), so they belong to one sub-account and survive a
+state (``partition.marks``), so they belong to one sub-account and survive a
 restart:
 
 - **Snooze until a time.** The API has the status ``snoozed`` but no wake-up
@@ -52,18 +52,18 @@ from typing import Any
 from app.core.constants import CHANNELS
 from app.core.errors import ApiError, KeyExpired, KeyRevoked, NotFound, ValidationFailed
 from app.services.bus import ConversationsChanged, EventBus, ScopeKey
-from app.storage import Partition
+from app.storage import InboxMap, Partition
 
 log = logging.getLogger(__name__)
 
-SNOOZE_STATE_KEY = "inbox_snoozes"
-"""Sync-state key of the snooze wake-up times: ``{conversation id: epoch ms}``."""
-UNREAD_STATE_KEY = "inbox_marked_unread"
-"""Sync-state key of the local unread marks: ``{conversation id: {"at": lastMessageAt,
-"was": unreadCount}}`` (what the conversation looked like when it was marked)."""
-READ_STATE_KEY = "inbox_marked_read"
-"""Sync-state key of the local read marks: ``{conversation id: {"at": lastMessageAt,
-"was": unreadCount}}`` (the server's count that the 0 laid over the cached row hides)."""
+# The inbox's maps are named in app.storage.sync_state (``InboxMap``) and read through
+# ``partition.marks``; these aliases keep older imports working.
+SNOOZE_STATE_KEY = InboxMap.SNOOZES
+"""Alias of ``InboxMap.SNOOZES`` (snooze wake-up times)."""
+UNREAD_STATE_KEY = InboxMap.MARKED_UNREAD
+"""Alias of ``InboxMap.MARKED_UNREAD`` (local unread marks)."""
+READ_STATE_KEY = InboxMap.MARKED_READ
+"""Alias of ``InboxMap.MARKED_READ`` (local read marks)."""
 
 SNOOZE_CHECK_SECONDS = 30.0
 """Longest sleep of the snooze timer: a snooze set by another service instance (or a
@@ -195,27 +195,29 @@ class ConversationService:
     def _forget(self, conversation_id: str) -> None:
         """The server no longer has it: drop it from the cache and the local state."""
         self.partition.conversations.delete_conversations([conversation_id])
-        self._drop(SNOOZE_STATE_KEY, [conversation_id])
-        self._drop(UNREAD_STATE_KEY, [conversation_id])
-        self._drop(READ_STATE_KEY, [conversation_id])
+        self._drop(InboxMap.SNOOZES, [conversation_id])
+        self._drop(InboxMap.MARKED_UNREAD, [conversation_id])
+        self._drop(InboxMap.MARKED_READ, [conversation_id])
         self._publish(deleted=[conversation_id])
 
-    def _state(self, key: str) -> dict[str, Any]:
-        value = self.partition.state.get_state(key, {})
-        return dict(value) if isinstance(value, dict) else {}
+    def _state(self, which: InboxMap) -> dict[str, Any]:
+        return self.partition.marks.inbox_map(which)
 
-    def _drop(self, key: str, ids: Iterable[str]) -> None:
-        state = self._state(key)
+    def _put(self, which: InboxMap, value: dict[str, Any]) -> None:
+        self.partition.marks.set_inbox_map(which, value)
+
+    def _drop(self, which: InboxMap, ids: Iterable[str]) -> None:
+        state = self._state(which)
         gone = [i for i in ids if i in state]
         if gone:
             for conversation_id in gone:
                 del state[conversation_id]
-            self.partition.state.set_state(key, state)
+            self._put(which, state)
 
     def _after_status(self, doc: dict[str, Any]) -> None:
         # A conversation that is not snoozed (any more) has no wake-up time.
         if doc.get("status") != "snoozed":
-            self._drop(SNOOZE_STATE_KEY, [str(doc["id"])])
+            self._drop(InboxMap.SNOOZES, [str(doc["id"])])
 
     # ------------------------------------------------------------------ single actions
 
@@ -233,20 +235,20 @@ class ConversationService:
         The server gets ``status: snoozed``; the wake-up time is kept locally and
         ``wake_due`` reopens the conversation once it has passed."""
         until_ms = self._until_ms(until)
-        states = self._state(SNOOZE_STATE_KEY)
+        states = self._state(InboxMap.SNOOZES)
         previous = states.get(conversation_id)
         # Stored before the request: the answer's change event must find the time in place.
         states[conversation_id] = until_ms
-        self.partition.state.set_state(SNOOZE_STATE_KEY, states)
+        self._put(InboxMap.SNOOZES, states)
         try:
             doc = await self._patch(conversation_id, status="snoozed")
         except BaseException:
-            states = self._state(SNOOZE_STATE_KEY)
+            states = self._state(InboxMap.SNOOZES)
             if previous is None:
                 states.pop(conversation_id, None)
             else:
                 states[conversation_id] = previous
-            self.partition.state.set_state(SNOOZE_STATE_KEY, states)
+            self._put(InboxMap.SNOOZES, states)
             raise
         self._timer_poke.set()
         return doc
@@ -266,16 +268,12 @@ class ConversationService:
 
     def snoozed_until(self, conversation_id: str) -> int | None:
         """When a snoozed conversation wakes up (epoch ms), or None."""
-        value = self._state(SNOOZE_STATE_KEY).get(conversation_id)
+        value = self._state(InboxMap.SNOOZES).get(conversation_id)
         return int(value) if isinstance(value, int | float) else None
 
     def snoozes(self) -> dict[str, int]:
         """Every local wake-up time of this sub-account (conversation id → epoch ms)."""
-        return {
-            k: int(v)
-            for k, v in self._state(SNOOZE_STATE_KEY).items()
-            if isinstance(v, int | float)
-        }
+        return self.partition.marks.snoozes()
 
     async def assign(self, conversation_id: str, user_id: str) -> dict[str, Any]:
         """Assign the conversation to the team member ``user_id``."""
@@ -400,7 +398,7 @@ class ConversationService:
         for _until, conversation_id in due:
             doc = self._cached(conversation_id)
             if doc is not None and doc.get("status") != "snoozed":
-                self._drop(SNOOZE_STATE_KEY, [conversation_id])
+                self._drop(InboxMap.SNOOZES, [conversation_id])
                 continue
             try:
                 await self._patch(conversation_id, status="open")
@@ -411,7 +409,7 @@ class ConversationService:
             except ApiError as exc:
                 log.warning("could not wake up conversation %s: %s", conversation_id, exc)
                 continue
-            self._drop(SNOOZE_STATE_KEY, [conversation_id])
+            self._drop(InboxMap.SNOOZES, [conversation_id])
             woken.append(conversation_id)
         return woken
 
@@ -459,31 +457,31 @@ class ConversationService:
         doc = self._cached(conversation_id)
         if doc is None:
             return False
-        marks = self._state(UNREAD_STATE_KEY)
+        marks = self._state(InboxMap.MARKED_UNREAD)
         if conversation_id in marks:
             return False
         at = doc.get("lastMessageAt")
-        reads = self._state(READ_STATE_KEY)
+        reads = self._state(InboxMap.MARKED_READ)
         read = reads.pop(conversation_id, None)
         if read is not None:
-            self.partition.state.set_state(READ_STATE_KEY, reads)
+            self._put(InboxMap.MARKED_READ, reads)
         # The server's count the read mark hides (none once newer activity was stored).
         hidden = _unread((read or {}).get("was")) if (read or {}).get("at") == at else 0
         if hidden == 0 and _unread(doc.get("unreadCount")) > 0:
             return False
         marks[conversation_id] = {"at": at, "was": hidden}
-        self.partition.state.set_state(UNREAD_STATE_KEY, marks)
+        self._put(InboxMap.MARKED_UNREAD, marks)
         self._lay_count(conversation_id, max(hidden, 1))
         self._publish([conversation_id])
         return True
 
     def is_marked_unread(self, conversation_id: str) -> bool:
         """Whether the conversation carries a local unread mark."""
-        return conversation_id in self._state(UNREAD_STATE_KEY)
+        return conversation_id in self._state(InboxMap.MARKED_UNREAD)
 
     def marked_unread(self) -> set[str]:
         """Ids of the conversations with a local unread mark."""
-        return set(self._state(UNREAD_STATE_KEY))
+        return set(self._state(InboxMap.MARKED_UNREAD))
 
     def clear_unread_mark(self, conversation_id: str) -> bool:
         """Remove the local unread mark (restoring the count it hid); False when there was none.
@@ -495,11 +493,11 @@ class ConversationService:
         return changed
 
     def _clear_unread_mark(self, conversation_id: str) -> bool:
-        marks = self._state(UNREAD_STATE_KEY)
+        marks = self._state(InboxMap.MARKED_UNREAD)
         mark = marks.pop(conversation_id, None)
         if mark is None:
             return False
-        self.partition.state.set_state(UNREAD_STATE_KEY, marks)
+        self._put(InboxMap.MARKED_UNREAD, marks)
         doc = self._cached(conversation_id)
         if doc is not None and doc.get("lastMessageAt") == (mark or {}).get("at"):
             # Nothing new since the mark: the server's count is still what it was.
@@ -530,19 +528,19 @@ class ConversationService:
         count = _unread(doc.get("unreadCount"))
         if count == 0:
             return False
-        reads = self._state(READ_STATE_KEY)
+        reads = self._state(InboxMap.MARKED_READ)
         reads[conversation_id] = {"at": doc.get("lastMessageAt"), "was": count}
-        self.partition.state.set_state(READ_STATE_KEY, reads)
+        self._put(InboxMap.MARKED_READ, reads)
         self._lay_count(conversation_id, 0)
         return True
 
     def is_marked_read(self, conversation_id: str) -> bool:
         """Whether the conversation carries a local read mark."""
-        return conversation_id in self._state(READ_STATE_KEY)
+        return conversation_id in self._state(InboxMap.MARKED_READ)
 
     def marked_read(self) -> set[str]:
         """Ids of the conversations with a local read mark."""
-        return set(self._state(READ_STATE_KEY))
+        return set(self._state(InboxMap.MARKED_READ))
 
     def _lay_count(self, conversation_id: str, count: int) -> None:
         self.partition.conversations.upsert_conversations(
@@ -562,9 +560,9 @@ class ConversationService:
         longer snoozed, or was deleted, loses its wake-up time."""
         if event.scope != self.scope:
             return
-        marks = self._state(UNREAD_STATE_KEY)
-        reads = self._state(READ_STATE_KEY)
-        snoozes = self._state(SNOOZE_STATE_KEY)
+        marks = self._state(InboxMap.MARKED_UNREAD)
+        reads = self._state(InboxMap.MARKED_READ)
+        snoozes = self._state(InboxMap.SNOOZES)
         looked_at = reading is not None and (event.full or reading in event.ids)
         if not marks and not reads and not snoozes and not looked_at:
             return
@@ -620,11 +618,11 @@ class ConversationService:
             if conversation_id in snoozes and (doc is None or doc.get("status") != "snoozed"):
                 unsnoozed.append(conversation_id)
         if cleared:
-            self._drop(UNREAD_STATE_KEY, cleared)
+            self._drop(InboxMap.MARKED_UNREAD, cleared)
         if unsnoozed:
-            self._drop(SNOOZE_STATE_KEY, unsnoozed)
+            self._drop(InboxMap.SNOOZES, unsnoozed)
         if reads_changed:
-            self.partition.state.set_state(READ_STATE_KEY, reads)
+            self._put(InboxMap.MARKED_READ, reads)
         if laid:
             self.partition.conversations.upsert_conversations(
                 [{"id": cid, "unreadCount": n} for cid, n in laid.items()]

@@ -22,7 +22,8 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
 
@@ -60,6 +61,65 @@ def _created_ms(message: Message) -> int:
     if stamp.tzinfo is None:
         stamp = stamp.replace(tzinfo=UTC)
     return int(stamp.timestamp() * 1000)
+
+
+@dataclass(frozen=True, slots=True)
+class ServerMessage:
+    """What ``server_copy_of`` looks at in one message of the server's thread."""
+
+    message_id: str
+    created_ms: int
+    """Creation time on the server, epoch ms."""
+    direction: str
+    channel: str | None
+    body_text: str
+
+    @classmethod
+    def of(cls, message: Message) -> ServerMessage:
+        """The facts of a message as the client returns it."""
+        return cls(
+            message_id=message.id,
+            created_ms=_created_ms(message),
+            direction=str(message.direction),
+            channel=str(message.channel),
+            body_text=message.body_text or "",
+        )
+
+
+def copy_window_start_ms(item: OutboxItem) -> int:
+    """The oldest creation time the server's copy of ``item`` can have: when it was
+    queued, less the clock skew tolerated between this machine and the server."""
+    return item.created_ms - CLOCK_SKEW_MS
+
+
+def server_copy_of(
+    item: OutboxItem, newest_first: Iterable[ServerMessage], claimed: Collection[str]
+) -> str | None:
+    """The id of the server message that is ``item`` as sent, or None: the outbox's one
+    rule for "is this our message", used by the sender and by the thread view.
+
+    A copy is an ``outbound`` message on the item's channel (any channel when the item
+    names none), created no earlier than ``copy_window_start_ms(item)``, not in
+    ``claimed`` (the message ids other items already own), whose text is the composed
+    text with merge fields as wildcards (``body_pattern``). Of several, the oldest is
+    the copy (a newer one is a later send of the same text). ``newest_first`` is read
+    only down to the first message older than the window.
+    """
+    pattern = body_pattern(str(item.payload.get("bodyText") or ""))
+    channel = item.payload.get("channel")
+    since = copy_window_start_ms(item)
+    match: str | None = None
+    for message in newest_first:
+        if message.created_ms < since:
+            break  # newest first: everything further is older
+        if (
+            message.direction == "outbound"
+            and message.message_id not in claimed
+            and (channel is None or message.channel == channel)
+            and pattern.fullmatch(message.body_text)
+        ):
+            match = message.message_id  # keep going: the oldest unclaimed match is ours
+    return match
 
 
 class OutboxSender:
@@ -224,26 +284,22 @@ class OutboxSender:
         claimed = {
             i.message_id for i in self.outbox.items_for(item.conversation_id) if i.message_id
         }
-        pattern = body_pattern(str(item.payload.get("bodyText") or ""))
-        channel = item.payload.get("channel")
-        since = item.created_ms - CLOCK_SKEW_MS
-        match: Message | None = None
+        since = copy_window_start_ms(item)
+        recent: dict[str, Message] = {}
+        facts: list[ServerMessage] = []
         try:
             async for message in self.client.iter_messages(item.conversation_id, limit=100):
-                if _created_ms(message) < since:
-                    break  # newest first: everything further is older
-                if (
-                    message.direction == "outbound"
-                    and message.id not in claimed
-                    and (channel is None or message.channel == channel)
-                    and pattern.fullmatch(message.body_text or "")
-                ):
-                    match = message  # keep going: the oldest unclaimed match is ours
+                facts.append(ServerMessage.of(message))
+                if facts[-1].created_ms < since:
+                    break  # newest first: no further page can hold the copy
+                recent[message.id] = message
         except (ApiError, StopPolling) as exc:
             if isinstance(exc, (KeyRevoked, KeyExpired)):
                 raise StopPolling(exc.user_message) from exc
             log.info("reconcile %s failed (%s); will try again", item.client_id, type(exc).__name__)
             return None
+        match_id = server_copy_of(item, facts, claimed)
+        match = None if match_id is None else recent.get(match_id)
         if match is not None:
             self.stats["reconciled_found"] += 1
             self._record_sent(item, match)

@@ -29,7 +29,7 @@ from app.services.bus import (
     MessagesChanged,
     ScopeKey,
 )
-from app.storage import Partition
+from app.storage import Partition, SyncKind
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ class SyncService:
         self.scope = scope
         self.is_current = is_current
         self.requests = 0
-        self.last_success_ms: int | None = partition.state.get_state("last_success_ms")
+        self.last_success_ms: int | None = partition.marks.last_success_ms()
 
     def _check(self) -> None:
         if not self.is_current():
@@ -81,7 +81,7 @@ class SyncService:
 
     def _ok(self) -> None:
         self.last_success_ms = int(time.time() * 1000)
-        self.partition.state.set_state("last_success_ms", self.last_success_ms)
+        self.partition.marks.set_last_success_ms(self.last_success_ms)
 
     async def _pages(self, fetch: Callable[[str | None], Any]) -> AsyncIterator[Any]:
         cursor: str | None = None
@@ -97,7 +97,7 @@ class SyncService:
     # -- generic walks ------------------------------------------------------------------------
     async def _full_walk(
         self,
-        kind: str,
+        kind: SyncKind,
         fetch: Callable[[str | None], Any],
         stamp: str,
         upsert: Callable[[list[dict[str, Any]]], Any],
@@ -120,21 +120,21 @@ class SyncService:
             delete(gone)
             self.bus.publish(changed(self.scope, deleted=frozenset(gone)))
         if newest is not None:
-            self.partition.state.set_state(f"{kind}_hwm", newest)
-        self.partition.state.set_state(f"{kind}_full_ms", int(time.time() * 1000))
+            self.partition.marks.set_high_water_mark(kind, newest)
+        self.partition.marks.set_full_sync_ms(kind, int(time.time() * 1000))
         self._ok()
         return len(seen)
 
     async def _refresh_walk(
         self,
-        kind: str,
+        kind: SyncKind,
         fetch: Callable[[str | None], Any],
         stamp: str,
         upsert: Callable[[list[dict[str, Any]]], Any],
         changed_event: Callable[..., Any],
     ) -> set[str] | None:
         """Newest-first pages until the high-water mark; None when no mark exists yet."""
-        hwm = self.partition.state.get_state(f"{kind}_hwm")
+        hwm = self.partition.marks.high_water_mark(kind)
         if hwm is None:
             return None
         changed: set[str] = set()
@@ -150,7 +150,7 @@ class SyncService:
             if len(fresh) < len(docs):
                 break  # reached records older than the mark
         if newest is not None and newest > hwm:
-            self.partition.state.set_state(f"{kind}_hwm", newest)
+            self.partition.marks.set_high_water_mark(kind, newest)
         if changed:
             self.bus.publish(changed_event(self.scope, ids=frozenset(changed)))
         self._ok()
@@ -168,7 +168,7 @@ class SyncService:
         await self.sync_fields()
         repo = self.partition.contacts
         return await self._full_walk(
-            "contacts",
+            SyncKind.CONTACTS,
             lambda c: self.client.list_contacts(limit=CONTACT_PAGE, cursor=c),
             "updatedAt",
             repo.upsert_many,
@@ -181,7 +181,7 @@ class SyncService:
         """Fetch what changed since the high-water mark (newest first, stop at the mark)."""
         repo = self.partition.contacts
         changed = await self._refresh_walk(
-            "contacts",
+            SyncKind.CONTACTS,
             lambda c: self.client.list_contacts(limit=CONTACT_PAGE, cursor=c),
             "updatedAt",
             repo.upsert_many,
@@ -193,7 +193,7 @@ class SyncService:
     async def full_conversations(self) -> int:
         repo = self.partition.conversations
         return await self._full_walk(
-            "conversations",
+            SyncKind.CONVERSATIONS,
             lambda c: self.client.list_conversations(limit=CONVERSATION_PAGE, cursor=c),
             "lastMessageAt",
             repo.upsert_conversations,
@@ -206,7 +206,7 @@ class SyncService:
         """Conversations with new activity since the mark; returns their ids."""
         repo = self.partition.conversations
         changed = await self._refresh_walk(
-            "conversations",
+            SyncKind.CONVERSATIONS,
             lambda c: self.client.list_conversations(limit=50, cursor=c),
             "lastMessageAt",
             repo.upsert_conversations,
@@ -225,9 +225,8 @@ class SyncService:
         self._check()
         docs = [_wire(m) for m in page.data]
         self.partition.messages.upsert_messages(docs)
-        key = f"thread_cursor:{conversation_id}"
-        if self.partition.state.get_state(key) is None:
-            self.partition.state.set_state(key, page.next_cursor or "")
+        if self.partition.marks.thread_cursor(conversation_id) is None:
+            self.partition.marks.set_thread_cursor(conversation_id, page.next_cursor)
         self.bus.publish(
             MessagesChanged(self.scope, conversation_id, frozenset(d["id"] for d in docs))
         )
@@ -236,11 +235,10 @@ class SyncService:
 
     async def load_older(self, conversation_id: str) -> int:
         """The next older page of a thread (scrolling up); 0 when the start was reached."""
-        key = f"thread_cursor:{conversation_id}"
-        cursor = self.partition.state.get_state(key)
+        cursor = self.partition.marks.thread_cursor(conversation_id)
         if cursor is None:
             await self.refresh_thread(conversation_id)
-            cursor = self.partition.state.get_state(key)
+            cursor = self.partition.marks.thread_cursor(conversation_id)
         if not cursor:
             return 0
         page = await self.client.list_messages(conversation_id, limit=MESSAGE_PAGE, cursor=cursor)
@@ -248,7 +246,7 @@ class SyncService:
         self._check()
         docs = [_wire(m) for m in page.data]
         self.partition.messages.upsert_messages(docs)
-        self.partition.state.set_state(key, page.next_cursor or "")
+        self.partition.marks.set_thread_cursor(conversation_id, page.next_cursor)
         self.bus.publish(
             MessagesChanged(self.scope, conversation_id, frozenset(d["id"] for d in docs))
         )

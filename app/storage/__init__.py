@@ -1,10 +1,15 @@
-"""storage layer (see design.md): the app's local SQLite store.
+"""storage layer (see docs/architecture.md): the app's local SQLite store.
 
 ``Database.open(path)`` gives the file; ``db.partition(deployment_url,
 sub_account_id)`` the cache of one sub-account, with repositories as
 attributes (``contacts``, ``custom_fields``, ``conversations``, ``messages``,
-``calendars``, ``webhooks``, ``state``, ``outbox``, ``drafts``);
+``calendars``, ``webhooks``, ``state`` (typed as ``marks``), ``outbox``,
+``drafts``);
 ``db.research_ledger(account_key_id)`` the Seamless research ledger.
+
+Every failure is a ``StorageError``; driver failures are ``CacheError``
+subclasses (busy, full, corrupt, read-only, unavailable, constraint, bug), never
+``sqlite3.Error``.
 
 Repositories take and return the API's wire objects as plain dicts
 (camelCase keys) and small dataclasses of their own, so this package does not
@@ -28,6 +33,14 @@ from app.storage.conversations import (
 from app.storage.database import Database, PartitionInfo, normalize_deployment
 from app.storage.drafts import DraftRepository
 from app.storage.errors import (
+    CacheBugError,
+    CacheBusyError,
+    CacheConstraintError,
+    CacheCorruptError,
+    CacheError,
+    CacheFullError,
+    CacheReadOnlyError,
+    CacheUnavailableError,
     DatabaseClosedError,
     DuplicateClientIdError,
     IllegalTransitionError,
@@ -42,10 +55,18 @@ from app.storage.outbox import PENDING_STATES, TRANSITIONS, Outbox, OutboxItem, 
 from app.storage.partition import Partition
 from app.storage.research import RESEARCHED_STATUSES, ResearchLedger, ResearchRecord, SpendEntry
 from app.storage.research_jobs import JobState, ResearchJob, ResearchJobs
-from app.storage.sync_state import SyncStateRepository
+from app.storage.sync_state import InboxMap, SyncKind, SyncMarks, SyncStateRepository
 from app.storage.webhooks import WebhookRepository, strip_secrets
 
 __all__ = [
+    "CacheBugError",
+    "CacheBusyError",
+    "CacheConstraintError",
+    "CacheCorruptError",
+    "CacheError",
+    "CacheFullError",
+    "CacheReadOnlyError",
+    "CacheUnavailableError",
     "MIGRATIONS",
     "PENDING_STATES",
     "RESEARCHED_STATUSES",
@@ -64,6 +85,7 @@ __all__ = [
     "DraftRepository",
     "DuplicateClientIdError",
     "IllegalTransitionError",
+    "InboxMap",
     "JobState",
     "MessageRepository",
     "MigrationError",
@@ -81,6 +103,8 @@ __all__ = [
     "SchemaTooNewError",
     "SpendEntry",
     "StorageError",
+    "SyncKind",
+    "SyncMarks",
     "SyncStateRepository",
     "WebhookRepository",
     "normalize_deployment",

@@ -6,6 +6,13 @@ through a re-entrant lock (``check_same_thread=False`` only turns off
 Python's own guard; the lock is what makes it safe). Writes run in
 ``transaction()``; reads in ``read()``.
 
+No ``sqlite3.Error`` leaves this package: ``open()``, ``close()``, ``read()`` and
+``transaction()`` turn every driver error raised in them (or in the block they
+run) into a ``CacheError`` subclass by kind (busy, full, corrupt, read-only,
+unavailable, constraint, bug; see ``errors.py``). Repositories run all their SQL
+inside those blocks, so they inherit the translation; a cursor must be consumed
+before its block ends.
+
 CRM data is reached only through a ``Partition`` (``db.partition(deployment,
 sub_account_id)``): every repository method binds the partition id into its
 SQL, so two sub-accounts cannot see or change each other's rows.
@@ -13,11 +20,12 @@ SQL, so two sub-accounts cannot see or change each other's rows.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -25,10 +33,14 @@ from typing import Any, Self
 from urllib.parse import urlsplit, urlunsplit
 
 from app.storage.errors import (
+    CacheError,
+    CacheReadOnlyError,
+    CacheUnavailableError,
     DatabaseClosedError,
     MigrationError,
     SchemaTooNewError,
     StorageError,
+    cache_error,
 )
 from app.storage.migrations import MIGRATIONS
 from app.storage.partition import Partition
@@ -50,6 +62,37 @@ slower; 64 MiB keeps the FTS index and the sort indexes in memory."""
 
 def _system_clock_ms() -> int:
     return time.time_ns() // 1_000_000
+
+
+@contextmanager
+def translated_errors() -> Iterator[None]:
+    """Raise every ``sqlite3.Error`` of the block as the matching ``CacheError``."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise cache_error(exc) from exc
+
+
+def _folder_writable(folder: Path) -> bool:
+    # Effective ids: what the kernel checks when SQLite creates the file.
+    effective = os.access in os.supports_effective_ids
+    return os.access(folder, os.W_OK, effective_ids=effective)
+
+
+def _open_error(target: str, exc: sqlite3.Error | OSError) -> CacheError:
+    """The error of a failed open, telling a read-only folder from other failures."""
+    if isinstance(exc, sqlite3.Error):
+        error = cache_error(exc)
+        code = getattr(exc, "sqlite_errorcode", None)
+        if code is None or code & 0xFF != sqlite3.SQLITE_CANTOPEN or target == ":memory:":
+            return error
+        name, detail = error.sqlite_name, error.detail
+    else:
+        name, detail = None, f"{type(exc).__name__}: {exc}"
+    folder = Path(target).parent
+    if isinstance(exc, PermissionError) or (folder.is_dir() and not _folder_writable(folder)):
+        return CacheReadOnlyError(detail, sqlite_name=name)
+    return CacheUnavailableError(detail, sqlite_name=name)
 
 
 def normalize_deployment(url: str) -> str:
@@ -133,8 +176,11 @@ class Database:
         ``unknown``: their outcome must be reconciled before any resend.
 
         ``path`` may be ``":memory:"`` (no WAL then). Raises ``MigrationError``
-        when a migration fails (the file keeps its previous version) and
-        ``SchemaTooNewError`` when the file is newer than ``migrations``.
+        when a migration fails (the file keeps its previous version),
+        ``SchemaTooNewError`` when the file is newer than ``migrations``, and a
+        ``CacheError`` subclass when the file cannot be opened or used (for example
+        ``CacheCorruptError`` for a file that is not a database, ``CacheReadOnlyError``
+        for a read-only file or folder).
         """
         if sqlite3.sqlite_version_info < MIN_SQLITE_VERSION:
             raise StorageError(
@@ -142,14 +188,17 @@ class Database:
                 f"{'.'.join(map(str, MIN_SQLITE_VERSION))} or newer is needed"
             )
         target = str(path)
-        if target != ":memory:":
-            Path(target).parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(
-            target,
-            timeout=busy_timeout_ms / 1000,
-            isolation_level=None,  # transactions are explicit (BEGIN IMMEDIATE)
-            check_same_thread=False,
-        )
+        try:
+            if target != ":memory:":
+                Path(target).parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(
+                target,
+                timeout=busy_timeout_ms / 1000,
+                isolation_level=None,  # transactions are explicit (BEGIN IMMEDIATE)
+                check_same_thread=False,
+            )
+        except (sqlite3.Error, OSError) as exc:
+            raise _open_error(target, exc) from exc
         try:
             conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA foreign_keys = ON")
@@ -161,6 +210,9 @@ class Database:
             db = cls(conn, target, clock or _system_clock_ms)
             db._busy_timeout_s = busy_timeout_ms / 1000
             db._recover_interrupted_sends()
+        except sqlite3.Error as exc:
+            conn.close()
+            raise _open_error(target, exc) from exc
         except BaseException:
             conn.close()
             raise
@@ -197,7 +249,7 @@ class Database:
         """The value of a read-only PRAGMA such as ``journal_mode`` (for diagnostics)."""
         if not name.replace("_", "").isalnum():
             raise ValueError(f"not a pragma name: {name!r}")
-        with self._lock:  # the writing connection: the one configured by open()
+        with self._lock, translated_errors():  # the writing connection, configured by open()
             self._check_open()
             row = self._conn.execute(f"PRAGMA {name}").fetchone()
             return None if row is None else row[0]
@@ -218,9 +270,10 @@ class Database:
 
         Holds the connection lock for the whole block. Nested use (from the
         same thread) becomes a SAVEPOINT, so a repository method can be
-        composed into a caller's larger transaction.
+        composed into a caller's larger transaction. Driver errors of the block,
+        of BEGIN and of COMMIT come out as ``CacheError`` subclasses.
         """
-        with self._lock:
+        with self._lock, translated_errors():
             self._check_open()
             depth = self._depth
             if depth == 0:
@@ -258,20 +311,22 @@ class Database:
 
         The calling thread's own reading connection in a read transaction (it never
         waits for a writer); inside this thread's ``transaction()``, or for an
-        in-memory database, the writing connection."""
+        in-memory database, the writing connection. Driver errors come out as
+        ``CacheError`` subclasses."""
         self._check_open()
-        if self._path == ":memory:" or self._writer_thread == threading.get_ident():
-            with self._lock:
-                self._check_open()
-                yield self._conn
-            return
-        reader = self._reader()
-        reader.execute("BEGIN")
-        try:
-            yield reader
-        finally:
-            if reader.in_transaction:
-                reader.execute("COMMIT")
+        with translated_errors():
+            if self._path == ":memory:" or self._writer_thread == threading.get_ident():
+                with self._lock:
+                    self._check_open()
+                    yield self._conn
+                return
+            reader = self._reader()
+            reader.execute("BEGIN")
+            try:
+                yield reader
+            finally:
+                if reader.in_transaction:
+                    reader.execute("COMMIT")
 
     def _reader(self) -> sqlite3.Connection:
         reader: sqlite3.Connection | None = getattr(self._local, "reader", None)
@@ -356,7 +411,7 @@ class Database:
 
     def close(self) -> None:
         """Close the connection (idempotent). Later use raises ``DatabaseClosedError``."""
-        with self._lock:
+        with self._lock, translated_errors():
             if self._closed:
                 return
             try:
@@ -388,7 +443,8 @@ class Database:
 
 def schema_version(conn: sqlite3.Connection) -> int:
     """``PRAGMA user_version`` of a raw connection."""
-    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+    with translated_errors():
+        return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
 
 def apply_migrations(conn: sqlite3.Connection, migrations: Sequence[str]) -> int:
@@ -412,6 +468,11 @@ def apply_migrations(conn: sqlite3.Connection, migrations: Sequence[str]) -> int
             )
         except sqlite3.Error as exc:
             if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise MigrationError(version, str(exc)) from exc
+                with suppress(sqlite3.Error):  # the failure that matters is the script's
+                    conn.execute("ROLLBACK")
+            # Chained through the translated error, so a caller can tell a full disk
+            # or a locked file from a broken script (``__cause__``).
+            kind = cache_error(exc)
+            kind.__cause__ = exc
+            raise MigrationError(version, str(exc)) from kind
     return target

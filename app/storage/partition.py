@@ -9,7 +9,7 @@ from app.storage.contacts import ContactRepository, CustomFieldRepository
 from app.storage.conversations import ConversationRepository, MessageRepository
 from app.storage.drafts import DraftRepository
 from app.storage.outbox import Outbox
-from app.storage.sync_state import SyncStateRepository
+from app.storage.sync_state import SyncMarks, SyncStateRepository
 from app.storage.webhooks import WebhookRepository
 
 if TYPE_CHECKING:
@@ -39,6 +39,8 @@ class Partition:
         self.calendars = CalendarRepository(db, partition_id)
         self.webhooks = WebhookRepository(db, partition_id)
         self.state = SyncStateRepository(db, partition_id)
+        self.marks = SyncMarks(self.state)
+        """Typed access to ``state``: use this, not raw keys."""
         self.outbox = Outbox(db, partition_id)
         self.drafts = DraftRepository(db, partition_id)
 

@@ -10,7 +10,6 @@ adds conversations when it exists.
 from __future__ import annotations
 
 import logging
-import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
@@ -234,7 +233,7 @@ class GlobalSearch(QLineEdit):
             return
         try:
             results = search_cache(partition, text, self._kinds)
-        except (StorageError, sqlite3.Error) as exc:
+        except StorageError as exc:
             log.error("global search failed", exc_info=exc)
             results = []
         self.model.set_results(results)

@@ -508,7 +508,7 @@ class MainWindow(QMainWindow):
                 profile.name,
             )
             self.setWindowTitle(f"{name} — Seedly Desk")
-            self._last_success_ms = active.partition.state.get_state("last_success_ms")
+            self._last_success_ms = active.partition.marks.last_success_ms()
         self._tab_changed(self.tabs.currentIndex())
         self._render_status()
 

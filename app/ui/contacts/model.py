@@ -18,7 +18,6 @@ contacts is ~390 MB. The full document is read from the cache on demand
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -63,8 +62,6 @@ ColumnKeyRole = Qt.ItemDataRole.UserRole + 3
 """Header data: the column's stable key (``ColumnSpec.key``)."""
 SortableRole = Qt.ItemDataRole.UserRole + 4
 """Header data: whether the column can be sorted (bool)."""
-
-_StorageFailure = (StorageError, sqlite3.Error)
 
 
 class Column(IntEnum):
@@ -497,7 +494,7 @@ class ContactsTableModel(QAbstractTableModel):
                     limit=self._page_size,
                     offset=self._offset,
                 )
-            except _StorageFailure as exc:
+            except StorageError as exc:
                 self._fail("read the next contacts", exc)
                 return
             self._offset += len(docs)
@@ -609,7 +606,7 @@ class ContactsTableModel(QAbstractTableModel):
                 if columns:
                     self._custom_defs = self._partition.custom_fields.fields()
                 docs, total = load_first_page(self._partition, query, self._page_size)
-            except _StorageFailure as exc:
+            except StorageError as exc:
                 failure = self._describe("read the contacts", exc)
         elif columns:
             self._custom_defs = []
@@ -720,7 +717,7 @@ class ContactsTableModel(QAbstractTableModel):
                 q.text, q.filters, sort_key=q.sort_key, descending=q.descending, limit=window
             )
             total = partition.contacts.count(q.text, q.filters)
-        except _StorageFailure as exc:
+        except StorageError as exc:
             self._fail("apply the latest contact changes", exc)
             return
         self._reconcile(docs)
@@ -885,7 +882,7 @@ class ContactsTableModel(QAbstractTableModel):
             return None
         try:
             return self._partition.contacts.get(contact_id)
-        except _StorageFailure as exc:
+        except StorageError as exc:
             self._fail("read the contact", exc)
             return None
 

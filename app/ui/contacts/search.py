@@ -11,7 +11,6 @@ dropped, so a slow query can never overwrite the answer to a newer one.
 from __future__ import annotations
 
 import logging
-import sqlite3
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, ThreadPoolExecutor
@@ -251,7 +250,7 @@ class ContactSearchController(QObject):
                 sources=tuple(repo.known_sources()),
                 assignees=tuple(repo.known_assignees()),
             )
-        except (StorageError, sqlite3.Error) as exc:
+        except StorageError as exc:
             log.error("could not read the filter choices", exc_info=exc)
             self.searchFailed.emit(
                 f"Could not read the filter choices from the local cache ({exc})."
@@ -295,7 +294,7 @@ class ContactSearchController(QObject):
             return  # superseded before it started: not worth a query
         try:
             docs, total = load_first_page(job.partition, job.query, job.limit)
-        except (StorageError, sqlite3.Error) as exc:
+        except StorageError as exc:
             log.error("contact search %r failed", job.query.text, exc_info=exc)
             self._delivery.done.emit(job, None, f"Could not search the local cache ({exc}).")
             return

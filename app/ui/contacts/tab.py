@@ -47,7 +47,7 @@ from app.services.contact_import import ContactImporter
 from app.services.bulk import BulkAction, BulkKind, BulkProgress, BulkReport, BulkRunner
 from app.services.bus import ContactsChanged, SessionChanged, SyncStatus
 from app.services.workspace import Workspace
-from app.storage import ContactFilters, Partition
+from app.storage import ContactFilters, Partition, SyncKind
 from app.ui.area import Area, AreaContext
 from app.ui.async_qt import await_signal
 from app.ui.contacts.detail import ContactDetailPane
@@ -460,7 +460,7 @@ class ContactsTab(Area):
             return False
         # Complete once a whole walk of the sub-account's contacts is in the cache (the
         # first sync, or an earlier run's) and what is cached is on screen.
-        has_synced = self._partition.state.get_state("contacts_full_ms") is not None
+        has_synced = self._partition.marks.full_sync_ms(SyncKind.CONTACTS) is not None
         return has_synced and (self.model.rowCount() > 0 or not self._syncing)
 
     # ------------------------------------------------------------------ filters
@@ -562,7 +562,7 @@ class ContactsTab(Area):
                 "Nothing in this sub-account matches the search and filters.",
                 "Clear search and filters",
             )
-        elif self._syncing or self._partition.state.get_state("contacts_full_ms") is None:
+        elif self._syncing or self._partition.marks.full_sync_ms(SyncKind.CONTACTS) is None:
             self.empty.set_content(
                 "sync", "Loading contacts…", "The first sync of this sub-account is running."
             )

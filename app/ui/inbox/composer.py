@@ -43,7 +43,6 @@ from __future__ import annotations
 
 import html
 import logging
-import sqlite3
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -129,8 +128,6 @@ DRAFT_DELAY_MS = 500
 """How long after the last keystroke a draft is written."""
 WINDOW_SCAN_LIMIT = 2000
 """Cached messages looked through for the contact's last inbound one (newest first)."""
-
-_StorageFailure = (StorageError, sqlite3.Error)
 
 
 def channel_label(channel: str) -> str:
@@ -593,7 +590,7 @@ class Composer(QWidget):
                     log.warning("skipping an unreadable custom field definition: %r", doc)
             self._fields = available_merge_fields(definitions)
             self._custom_names = [d.name for d in definitions]
-        except _StorageFailure as exc:
+        except StorageError as exc:
             log.error("could not read the conversation %s: %s", cid, exc)
             self._show_send_error(f"This conversation could not be read from the cache ({exc}).")
 
@@ -686,7 +683,7 @@ class Composer(QWidget):
             return
         try:
             draft = partition.drafts.draft(cid)
-        except _StorageFailure as exc:
+        except StorageError as exc:
             log.error("could not read the draft of %s: %s", cid, exc)
             return
         if not draft:
@@ -745,7 +742,7 @@ class Composer(QWidget):
                 partition.drafts.save_draft(cid, self.draft_data())
             else:
                 partition.drafts.clear_draft(cid)
-        except _StorageFailure as exc:
+        except StorageError as exc:
             log.error("could not save the draft of %s: %s", cid, exc)
             self._show_send_error(
                 f"The draft could not be saved ({exc}). Keep this window open until the "
@@ -900,7 +897,7 @@ class Composer(QWidget):
         if channel in META_CHANNELS:
             try:
                 last = last_inbound_ms(self._partition, self._conversation_id, channel)
-            except _StorageFailure as exc:
+            except StorageError as exc:
                 log.error("could not read the thread for the 24-hour window: %s", exc)
                 last = None
             window = meta_window_notice(channel, last, int(self._clock() * 1000), name)
@@ -1045,7 +1042,7 @@ class Composer(QWidget):
             return None
         try:
             item: OutboxItem = sender.compose(self._conversation_id, payload)
-        except _StorageFailure as exc:
+        except StorageError as exc:
             log.error("could not queue a message: %s", exc)
             self._show_send_error(
                 f"The message could not be saved for sending ({exc}). Nothing was sent; try again."
@@ -1072,7 +1069,7 @@ class Composer(QWidget):
         if partition is not None and cid is not None:
             try:
                 partition.drafts.clear_draft(cid)
-            except _StorageFailure as exc:
+            except StorageError as exc:
                 log.error("could not clear the draft of %s: %s", cid, exc)
         self._update_visibility()
         self._update_feedback()

@@ -21,7 +21,6 @@ a bridge of its own (owned by the panel, detached with it).
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections.abc import Mapping
 from typing import Any
 
@@ -62,7 +61,6 @@ from app.ui.widgets import EmptyState
 
 log = logging.getLogger(__name__)
 
-_StorageFailure = (StorageError, sqlite3.Error)
 
 LABEL_SHARE = 0.42
 """The label column takes at most this share of the form's width (longer labels wrap)."""
@@ -262,7 +260,7 @@ class ContactSidePanel(QWidget):
             definitions = [
                 CustomFieldDefinition.model_validate(d) for d in partition.custom_fields.fields()
             ]
-        except _StorageFailure as exc:
+        except StorageError as exc:
             log.error("could not read the contact of %s: %s", cid, exc)
             self._show_nothing("The contact could not be read from the cache.", str(exc))
             return

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import logging
 import re
-import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -38,10 +37,10 @@ from PySide6.QtCore import (
 )
 
 from app.services.bus import ConversationsChanged
-from app.services.conversations import SNOOZE_STATE_KEY, UNREAD_STATE_KEY
 from app.storage import (
     ConversationFilters,
     ConversationView,
+    InboxMap,
     Partition,
     StorageError,
     normalize_deployment,
@@ -101,7 +100,6 @@ ArchivedRole = _Role + 18
 PaintRole = _Role + 19
 """Everything the delegate paints as one ``RowView`` (one call per row instead of a dozen)."""
 
-_StorageFailure = (StorageError, sqlite3.Error)
 _TAG_RE = re.compile(r"<[^>]+>")
 
 
@@ -551,7 +549,7 @@ class ConversationListModel(QAbstractListModel):
                 docs = self._partition.conversations.list_conversations(
                     q.view, q.filters, q.text, limit=self._page_size, offset=self._offset
                 )
-            except _StorageFailure as exc:
+            except StorageError as exc:
                 self._fail("read the next conversations", exc)
                 return
             self._offset += len(docs)
@@ -624,7 +622,7 @@ class ConversationListModel(QAbstractListModel):
         if self._partition is not None:
             try:
                 docs, total = load_first_page(self._partition, query, self._page_size)
-            except _StorageFailure as exc:
+            except StorageError as exc:
                 failure = self._describe("read the conversations", exc)
         self._reset_with(query, docs, total)
         if failure is not None:
@@ -718,7 +716,7 @@ class ConversationListModel(QAbstractListModel):
             return
         try:
             docs, total = self._read_window(partition, q, window)
-        except _StorageFailure as exc:
+        except StorageError as exc:
             self._fail("apply the latest conversation changes", exc)
             return
         rows = build_rows(docs, {r.id: r for r in self._rows}, self._intern)
@@ -749,7 +747,7 @@ class ConversationListModel(QAbstractListModel):
         try:
             docs, total = self._read_window(job.partition, job.query, job.window)
             rows = build_rows(docs, job.previous, self._intern)
-        except _StorageFailure as exc:
+        except StorageError as exc:
             self._delivery.done.emit(job, None, exc)
             return
         except Exception as exc:  # a worker exception would otherwise vanish in the future
@@ -807,7 +805,7 @@ class ConversationListModel(QAbstractListModel):
         before = self._drafts
         try:
             self._drafts = frozenset(self._partition.drafts.conversations_with_drafts())
-        except _StorageFailure as exc:
+        except StorageError as exc:
             log.warning("could not read the drafts: %s", exc)
             return
         self._emit_rows(before ^ self._drafts, [HasDraftRole])
@@ -819,17 +817,13 @@ class ConversationListModel(QAbstractListModel):
             return
         try:
             self._drafts = frozenset(partition.drafts.conversations_with_drafts())
-            snoozes = partition.state.get_state(SNOOZE_STATE_KEY, {})
-            marks = partition.state.get_state(UNREAD_STATE_KEY, {})
-        except _StorageFailure as exc:
+            snoozes = partition.marks.snoozes()
+            marks = partition.marks.inbox_map(InboxMap.MARKED_UNREAD)
+        except StorageError as exc:
             log.warning("could not read drafts and snoozes: %s", exc)
             return
-        self._snoozes = (
-            {k: int(v) for k, v in snoozes.items() if isinstance(v, int | float)}
-            if isinstance(snoozes, dict)
-            else {}
-        )
-        self._marks = frozenset(marks) if isinstance(marks, dict) else frozenset()
+        self._snoozes = snoozes
+        self._marks = frozenset(marks)
 
     def _reconcile(
         self,
@@ -925,7 +919,7 @@ class ConversationListModel(QAbstractListModel):
             return None, None
         try:
             message = self._partition.messages.latest_message(conversation_id)
-        except _StorageFailure as exc:
+        except StorageError as exc:
             log.warning("could not read the latest message of %s: %s", conversation_id, exc)
             return None, None
         if message is None:
@@ -972,7 +966,7 @@ class ConversationListModel(QAbstractListModel):
             return None
         try:
             return self._partition.conversations.get_conversation(conversation_id)
-        except _StorageFailure as exc:
+        except StorageError as exc:
             self._fail("read the conversation", exc)
             return None
 

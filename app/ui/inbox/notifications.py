@@ -34,7 +34,7 @@ from PySide6.QtWidgets import QMenu, QSystemTrayIcon, QWidget
 
 from app.core.constants import CHANNELS
 from app.services.bus import ConversationsChanged, ScopeKey
-from app.storage import ConversationFilters, Partition, StorageError
+from app.storage import ConversationFilters, Partition, StorageError, SyncKind
 from app.ui.inbox.delegate import CHANNEL_LABELS
 from app.ui.inbox.list_model import contact_label, one_line
 from app.ui.theme import app_icon
@@ -220,7 +220,7 @@ class InboxNotifier(QObject):
         if partition is None or self._baseline is not None:
             return
         try:
-            if partition.state.get_state("conversations_full_ms") is None:
+            if partition.marks.full_sync_ms(SyncKind.CONVERSATIONS) is None:
                 return  # the first sync is still bringing the history in
             newest = partition.conversations.list_conversations(
                 filters=ConversationFilters(include_archived=True), limit=1

@@ -73,8 +73,14 @@ from app.core.errors import ApiError
 from app.core.phones import format_phone
 from app.services.bus import ConversationsChanged, SessionChanged, SyncStatus
 from app.services.conversations import ConversationBulkReport, ConversationService
-from app.storage import ConversationFilters, ConversationView, Partition, StorageError
 from app.services.workspace import Workspace
+from app.storage import (
+    ConversationFilters,
+    ConversationView,
+    Partition,
+    StorageError,
+    SyncKind,
+)
 from app.ui.area import Area, AreaContext
 from app.ui.async_qt import BusBridge, TaskSet, await_signal
 from app.ui.global_search import CHANNEL_ICONS
@@ -107,8 +113,6 @@ STATUS_CHOICES = (
     ("Snoozed", "snoozed"),
     ("Closed", "closed"),
 )
-IDENTITY_STATE_KEY = "inbox_me"
-"""Sync-state key of "who am I" while ``Preferences`` has no field for it."""
 
 ThreadFactory = Callable[[Any, BusBridge, TaskSet, QWidget], QWidget]
 PanelFactory = Callable[[Any, QWidget], QWidget]
@@ -673,7 +677,7 @@ class InboxTab(Area):
         """Whether the shown sub-account's conversations are on screen (or known to be none)."""
         if not self.is_built or self._partition is None:
             return False
-        has_synced = self._partition.state.get_state("conversations_full_ms") is not None
+        has_synced = self._partition.marks.full_sync_ms(SyncKind.CONVERSATIONS) is not None
         return has_synced and (self.model.rowCount() > 0 or not self._syncing)
 
     async def prepare_screenshot(self, timeout: float = 60.0) -> bool:
@@ -713,8 +717,8 @@ class InboxTab(Area):
         if isinstance(stored, dict):
             value = stored.get(key)
             return str(value) if value else None
-        value = self._partition.state.get_state(IDENTITY_STATE_KEY)
-        return str(value) if value else None
+        # Kept in the sync state while ``Preferences`` has no field for it.
+        return self._partition.marks.inbox_identity()
 
     def set_my_user_id(self, user_id: str | None) -> None:
         """Remember who the user is in this sub-account (None: forget); Mine follows."""
@@ -730,10 +734,8 @@ class InboxTab(Area):
                 stored.pop(key, None)
             if getattr(self.workspace, "persist", False):
                 self.workspace.profiles.save()
-        elif user_id:
-            self._partition.state.set_state(IDENTITY_STATE_KEY, user_id)
         else:
-            self._partition.state.delete_state(IDENTITY_STATE_KEY)
+            self._partition.marks.set_inbox_identity(user_id)
         self._update_me_button()
         if self._view == "mine":
             if user_id:
@@ -973,7 +975,7 @@ class InboxTab(Area):
             return
         query = self._query()
         filtered = query.text is not None or query.filters != ConversationFilters()
-        if self._syncing and partition.state.get_state("conversations_full_ms") is None:
+        if self._syncing and partition.marks.full_sync_ms(SyncKind.CONVERSATIONS) is None:
             self.empty.set_content(
                 "sync", "Loading conversations…", "The first sync of this sub-account is running."
             )

@@ -29,7 +29,6 @@ from __future__ import annotations
 import base64
 import logging
 import re
-import sqlite3
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -1191,7 +1190,7 @@ class ThreadPane(QWidget):
                 self._conversation_id
             )
             return doc
-        except (StorageError, sqlite3.Error) as exc:
+        except StorageError as exc:
             log.error("could not read conversation %s: %s", self._conversation_id, exc)
             return None
 
@@ -1203,7 +1202,7 @@ class ThreadPane(QWidget):
         if contact_id and active is not None:
             try:
                 contact = active.partition.contacts.get(contact_id)
-            except (StorageError, sqlite3.Error) as exc:
+            except StorageError as exc:
                 log.error("could not read contact %s: %s", contact_id, exc)
         self._contact_id = contact_id
         if conversation is None:

@@ -41,10 +41,8 @@ from __future__ import annotations
 import asyncio
 import bisect
 import logging
-import re
-import sqlite3
 import time
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import IntEnum
@@ -62,7 +60,7 @@ from PySide6.QtCore import (
 
 from app.core.errors import ApiError
 from app.services.bus import MessagesChanged, OutboxChanged
-from app.services.outbox import CLOCK_SKEW_MS, body_pattern
+from app.services.outbox import ServerMessage, server_copy_of
 from app.services.sync import Stale
 from app.storage import OutboxItem, OutboxState, Partition, StorageError, normalize_deployment
 from app.ui.async_qt import TaskSet
@@ -81,8 +79,6 @@ _SERVER_ROUNDS = 20
 
 LoadOlder = Callable[[str], Awaitable[int]]
 """``SyncService.load_older``: stores the next older server page; 0 at the start."""
-
-_StorageFailure = (StorageError, sqlite3.Error)
 
 
 class Role(IntEnum):
@@ -384,7 +380,7 @@ class MessageListModel(QAbstractListModel):
                     self._at_start = load_older is None
                 self._rows += self._wanted_outbox_rows()
                 self._link_messages()
-        except _StorageFailure as exc:
+        except StorageError as exc:
             log.error("could not read the thread %s: %s", conversation_id, exc)
             self._rows, self._n_messages = [], 0
             self._at_start = True
@@ -523,7 +519,7 @@ class MessageListModel(QAbstractListModel):
         limit = self._older_limit()
         try:
             docs = self._read_page(self._oldest(), limit)
-        except _StorageFailure as exc:
+        except StorageError as exc:
             log.error("could not read older messages: %s", exc)
             self.olderLoadFailed.emit(
                 f"Older messages could not be read from the cache ({exc}). "
@@ -624,7 +620,7 @@ class MessageListModel(QAbstractListModel):
         try:
             docs = [partition.messages.message_by_id(i) for i in sorted(set(ids))]
             links = self._links()
-        except _StorageFailure as exc:
+        except StorageError as exc:
             log.error("could not read changed messages: %s", exc)
             return
         changed: list[int] = []
@@ -670,7 +666,7 @@ class MessageListModel(QAbstractListModel):
         try:
             wanted = self._wanted_outbox_rows()
             relinked = self._link_messages()
-        except _StorageFailure as exc:
+        except StorageError as exc:
             log.error("could not read the outbox: %s", exc)
             return
         busy, self._busy = self._busy, True
@@ -719,7 +715,7 @@ class MessageListModel(QAbstractListModel):
                 ):
                     continue  # the server copy is (or will be, by paging) the row
             elif item.state in (OutboxState.SENDING, OutboxState.UNKNOWN):
-                match = _likely_copy(item, messages, claimed)
+                match = server_copy_of(item, _newest_first(messages), claimed)
                 if match is not None:
                     claimed.add(match)
                     continue
@@ -759,24 +755,13 @@ class MessageListModel(QAbstractListModel):
         self._row_of = {r.key: i for i, r in enumerate(self._rows)}
 
 
-def _likely_copy(item: OutboxItem, messages: Sequence[ThreadRow], claimed: set[str]) -> str | None:
-    """The id of a server message that is probably this in-flight item (the sender's own
-    reconciliation rule), or None."""
-    pattern: re.Pattern[str] = body_pattern(str(item.payload.get("bodyText") or ""))
-    channel = item.payload.get("channel")
-    since = item.created_ms - CLOCK_SKEW_MS
-    match: str | None = None
+def _newest_first(messages: Sequence[ThreadRow]) -> Iterator[ServerMessage]:
+    """The message rows (oldest first) as the outbox's copy rule reads them, lazily."""
     for row in reversed(messages):
-        if row.created_ms < since:
-            break  # newest first from here: everything further is older
-        if (
-            row.is_outbound
-            and row.message_id not in claimed
-            and (channel is None or row.channel == channel)
-            and pattern.fullmatch(row.body_text)
-        ):
-            match = row.message_id  # keep going: like the sender, the oldest match is ours
-    return match
+        if row.message_id is not None:
+            yield ServerMessage(
+                row.message_id, row.created_ms, row.direction, row.channel or None, row.body_text
+            )
 
 
 __all__ = [

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 import app.storage.contacts as contacts_module
-from app.storage import SORT_KEYS, ContactFilters, Database, Partition
+from app.storage import SORT_KEYS, CacheConstraintError, ContactFilters, Database, Partition
 from tests.unit.storage.docs import contact
 
 
@@ -342,7 +341,7 @@ def test_failed_bulk_upsert_restores_the_indexes(
     stale = db.partition("https://crm.example.com", "sub_gone")
     indexes = _contact_indexes(stale)
     db.drop_partition("https://crm.example.com", "sub_gone")
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(CacheConstraintError):
         stale.contacts.upsert_many([contact(f"b{i}") for i in range(20)])
     assert _contact_indexes(stale) == indexes
 

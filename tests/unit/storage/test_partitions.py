@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import sqlite3
 
 import pytest
 
 from app.storage import (
+    CacheConstraintError,
     ContactFilters,
     ConversationFilters,
     Database,
@@ -154,7 +154,7 @@ def test_drop_partition_removes_everything_of_it_only(db: Database) -> None:
 def test_a_dropped_partition_object_cannot_write(db: Database) -> None:
     a = db.partition("https://crm.example.com", "sub_a")
     db.drop_partition("https://crm.example.com", "sub_a")
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(CacheConstraintError):
         a.contacts.upsert_many([contact("c1")])
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(CacheConstraintError):
         a.state.set_state("k", 1)
