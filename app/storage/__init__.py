@@ -1,4 +1,4 @@
-"""storage layer (see design.md): the app's local SQLite store.
+"""storage layer (see docs/architecture.md): the app's local SQLite store.
 
 ``Database.open(path)`` gives the file; ``db.partition(deployment_url,
 sub_account_id)`` the cache of one sub-account, with repositories as
