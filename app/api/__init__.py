@@ -1,1 +1,1 @@
-"""api layer (see design.md)."""
+"""api layer (see docs/architecture.md)."""

@@ -1,4 +1,4 @@
-"""``SeamlessClient``: every path of the Seamless.AI public API (``reference/seamless-public-api.md``).
+"""``SeamlessClient``: every path of the Seamless.AI public API (``docs/api/seamless.md``).
 
 One ``Transport`` (one long-lived ``httpx.AsyncClient``) per client, with:
 

@@ -1,4 +1,5 @@
-"""``SeedlyClient``: every path of the Seedly CRM REST API (seed, "Full Endpoint Reference").
+"""``SeedlyClient``: every path of the Seedly CRM REST API (docs/api/seedly-crm.md, "Endpoint
+index").
 
 The client owns one ``Transport`` (one ``httpx.AsyncClient``) per profile. An
 agency key works across sub-accounts: ``for_sub_account(id)`` returns a view
@@ -210,7 +211,8 @@ class SeedlyClient:
         return self._pages("/api/v1/contacts", Contact, {**params, "limit": limit})
 
     async def find_contact_by_email(self, email: str) -> Contact | None:
-        """The contact with exactly this email, or None (the seed's exact lookup)."""
+        """The contact with exactly this email, or None (the exact lookup of
+        docs/api/seedly-crm.md §5)."""
         page = await self.list_contacts(email=email)
         return page.data[0] if page.data else None
 

@@ -1,1 +1,1 @@
-"""core layer (see design.md)."""
+"""core layer (see docs/architecture.md)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 API_VERSION = "v1"
 
-# Seedly CRM key prefixes (seed §2).
+# Seedly CRM key prefixes (docs/api/seedly-crm.md §2).
 SUB_ACCOUNT_KEY_PREFIXES = ("sk_live_", "sk_test_")
 AGENCY_KEY_PREFIXES = ("sk_agency_live_", "sk_agency_test_")
 
@@ -80,7 +80,7 @@ ERROR_CODES = (
     "INTERNAL_ERROR",
 )
 
-# Pagination limits per list (seed: "default 50, max N").
+# Pagination limits per list ("default 50, max N": docs/api/seedly-crm.md §4, §5, §6).
 LIST_LIMITS = {
     "contacts": (50, 100),
     "conversations": (50, 200),
@@ -94,11 +94,12 @@ WEBHOOK_DELIVERY_HEADER = "X-Webhook-Delivery"
 WEBHOOK_USER_AGENT = "Seedly-CRM-Webhook/1.0"
 
 # --- Seamless.AI ------------------------------------------------------------------------
-# The industry taxonomy of Seamless search. The reference names "a fixed list of ~150
+# The industry taxonomy of Seamless search. The API names "a fixed list of ~150
 # values grouped under parents such as 'Software & Information Technology' → 'Computer
 # Software', 'Software Development'" (contact search) and "a LinkedIn-style list" (company
-# search) without spelling it out; this is the list the sandbox serves. Contact search
-# accepts a parent (all its industries) or an industry; company search accepts industries.
+# search) without spelling it out (docs/api/seamless.md, "Search"); this is the list the
+# sandbox serves. Contact search accepts a parent (all its industries) or an industry;
+# company search accepts industries.
 SEAMLESS_INDUSTRY_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (
         "Software & Information Technology",
@@ -316,7 +317,8 @@ SEAMLESS_INDUSTRY_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 # Funding filters of Seamless search (companyLatestFunding* / latestFunding*): the
-# reference names the filters but not their values; these are the values the sandbox serves.
+# API names the filters but not their values (docs/api/seamless.md, "Search"); these are
+# the values the sandbox serves.
 SEAMLESS_FUNDING_DATES = (
     "Last 30 Days",
     "Last 90 Days",

@@ -68,7 +68,8 @@ MAX_IMPORT_ROWS = 100_000
 MAX_COLUMNS = 500
 """Most columns a file may have (beyond that it is not a contact list)."""
 WRITES_PER_MINUTE = 60
-"""Contact writes the API allows per key and minute (seed §11), for time estimates."""
+"""Contact writes the API allows per key and minute (docs/api/seedly-crm.md §11), for time
+estimates."""
 
 DELIMITERS: tuple[str, ...] = (",", ";", "\t", "|")
 """Delimiters the sniffer chooses among, in order of preference on a tie."""

@@ -1,9 +1,10 @@
 """Seamless.AI credit rules as data, and pure estimates and budget checks.
 
-The billing rules are the seed article's (it wins over the OpenAPI text where
-they differ): contact research 1 credit per contact, company research 1 per
-company, search 1 credit per 10 returned results rounded up (0 results cost
-nothing), and records the user already researched are free (deduplication).
+The billing rules are Seamless's published ones (docs/api/seamless.md, "Credits";
+they win over the OpenAPI description where the two differ): contact research 1
+credit per contact, company research 1 per company, search 1 credit per 10
+returned results rounded up (0 results cost nothing), and records the user
+already researched are free (deduplication).
 Seamless's own docs say some plans do not charge for search at all, so the
 rules are a ``PricingRules`` value the user can switch (``FREE_SEARCH``).
 
@@ -39,7 +40,7 @@ ARTICLE_PRICING = PricingRules(
     "article",
     "Search 1 credit per 10 results, research 1 credit per record",
 )
-"""The seed article's rules: the default."""
+"""The published rules (docs/api/seamless.md, "Credits"): the default."""
 
 FREE_SEARCH_PRICING = PricingRules(
     "free-search",

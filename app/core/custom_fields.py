@@ -2,7 +2,7 @@
 (``GET /contacts/fields``), the same rule for the detail form, CSV import and the
 service before a request.
 
-The seed says only that the server "validates custom field schemas" and that
+The API says only that the server "validates custom field schemas" and that
 ``isRequired`` applies "when creating/updating contacts". Decisions:
 
 - Creating: every required field must have a non-blank value.

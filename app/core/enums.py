@@ -1,17 +1,16 @@
 """The contract's enumerations as ``StrEnum``s, and "open" field types for responses.
 
-The values come from the seed (and are mirrored as plain tuples in
+The values come from docs/api/seedly-crm.md (and are mirrored as plain tuples in
 ``app.core.constants`` for the sandbox); ``tests/unit/core/test_enums.py``
 keeps the two in step.
 
-Responses use *open* enums: a known value becomes the enum member, an unknown
-one stays a plain ``str``. The seed (§12) promises additive changes — new
-fields, new events, new error codes — and a new channel or status is the same
-kind of change. Failing a whole page of conversations because one of them is
-on a channel this build has never heard of would be worse than showing it with
-a generic icon, so no response field is closed. Request payloads
-(``app.core.payloads``) are the opposite: the app only sends values the
-contract documents.
+Responses use *open* enums: a known value becomes the enum member, an unknown one stays
+a plain ``str``. The API promises additive changes (docs/api/seedly-crm.md §12) — new
+fields, new events, new error codes — and a new channel or status is the same kind of
+change. Failing a whole page of conversations because one of them is on a channel this
+build has never heard of would be worse than showing it with a generic icon, so no
+response field is closed. Request payloads (``app.core.payloads``) are the opposite: the
+app only sends values the contract documents.
 
 Because ``StrEnum`` members are strings, ``conversation.channel == "sms"`` and
 ``conversation.channel is Channel.SMS`` both work; ``isinstance(value, Channel)``
@@ -27,7 +26,7 @@ from pydantic import Field
 
 
 class Channel(StrEnum):
-    """Messaging channel of a conversation or message (seed §1, §4)."""
+    """Messaging channel of a conversation or message (docs/api/seedly-crm.md §1, §4)."""
 
     SMS = "sms"
     EMAIL = "email"
@@ -88,7 +87,8 @@ class CustomFieldType(StrEnum):
 
 
 class CalendarType(StrEnum):
-    """How a calendar assigns bookings (the seed's prose spells round-robin with a hyphen;
+    """How a calendar assigns bookings (the API's prose spells round-robin with a hyphen,
+    docs/api/seedly-crm.md §6;
     ``constants.CALENDAR_TYPES`` fixes the wire value as ``round_robin``)."""
 
     PERSONAL = "personal"
@@ -108,7 +108,8 @@ class AppointmentStatus(StrEnum):
 
 
 class ErrorCode(StrEnum):
-    """Error codes of the envelope (seed §11); new codes may appear, so parse tolerantly."""
+    """Error codes of the envelope (docs/api/seedly-crm.md §11); new codes may appear,
+    so parse tolerantly."""
 
     VALIDATION_ERROR = "VALIDATION_ERROR"
     UNAUTHORIZED = "UNAUTHORIZED"
@@ -121,7 +122,7 @@ class ErrorCode(StrEnum):
 
 
 class EventType(StrEnum):
-    """Webhook event names (seed §7)."""
+    """Webhook event names (docs/api/seedly-crm.md §7)."""
 
     CONTACT_CREATED = "contact.created"
     CONTACT_UPDATED = "contact.updated"

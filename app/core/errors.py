@@ -32,7 +32,8 @@ from app.core.keys import redact
 # header must not park the app for hours; retrying early only costs another 429.
 RETRY_AFTER_CAP = 300.0
 
-# Where keys are managed in the Seedly dashboard (seed §2), in the app's arrow style.
+# Where keys are managed in the Seedly dashboard (docs/api/seedly-crm.md §2), in the app's
+# arrow style.
 KEYS_PATH = "Settings → Integrations → API Keys"
 
 _SCOPE_RE = re.compile(r"missing required scope:\s*([A-Za-z_]+:[A-Za-z_]+)", re.IGNORECASE)
@@ -323,7 +324,8 @@ _CLASS_BY_CODE: dict[str, type[ApiError]] = {
 
 
 def _class_for_status(status: int) -> type[ApiError]:
-    """The error class when the body names no code we know (seed §12: codes may be added)."""
+    """The error class when the body names no code we know (codes may be added:
+    docs/api/seedly-crm.md §12)."""
     if status in (400, 422):
         return ValidationFailed
     if status == 401:
@@ -389,7 +391,7 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
 def parse_rate_limit_reset(value: str | None, now: float) -> float | None:
     """Seconds until the window resets, from ``X-RateLimit-Reset``.
 
-    The seed's example (``1743091200``) is epoch seconds, and so is the
+    The API's example (``1743091200``, docs/api/seedly-crm.md §10) is epoch seconds, and so is the
     sandbox's; some servers send epoch milliseconds or a delta. Values above
     1e12 are read as epoch ms, above 1e9 as epoch seconds, smaller ones as a
     delta in seconds."""

@@ -1,7 +1,7 @@
 """API keys: what kind a key is (from its prefix), a format check for the connection
 dialog, display masking, and redaction of anything key-shaped in log text.
 
-Seed §2: ``sk_live_`` / ``sk_test_`` keys belong to one sub-account;
+docs/api/seedly-crm.md §2: ``sk_live_`` / ``sk_test_`` keys belong to one sub-account;
 ``sk_agency_live_`` / ``sk_agency_test_`` keys work across an agency's
 sub-accounts and need ``X-Sub-Account-Id`` on every call.
 """

@@ -1,15 +1,15 @@
-"""Merge fields: the tokens the server resolves at send time (seed §4), previewed
+"""Merge fields: the tokens the server resolves at send time (docs/api/seedly-crm.md §4), previewed
 against a contact in the composer, and listed for its insert menu.
 
 Tokens: ``{{firstName}}``, ``{{lastName}}``, ``{{email}}``, ``{{phone}}``,
 ``{{company}}``, ``{{fullName}}`` and ``{{custom_values.<key>}}``.
 
-Decisions where the seed is silent:
+Decisions where the API is silent:
 
 - ``custom_values.<key>`` is read from the contact's ``customFields[<key>]``:
-  the seed lists it among the contact merge fields and exposes no other
+  the API lists it among the contact merge fields and exposes no other
   source of "custom values".
-- Names are case-sensitive, as the seed writes them; spaces inside the braces
+- Names are case-sensitive, as the API writes them; spaces inside the braces
   are tolerated (``{{ firstName }}``).
 - A known token without a value renders as empty text (and is listed in
   ``MergePreview.empty`` so the UI can say so). An unknown token is left as

@@ -7,17 +7,17 @@ Conventions (see ``WireModel``):
   Both spellings are accepted on input; ``to_wire()`` /
   ``model_dump(by_alias=True)`` writes the wire spelling.
 - Unknown fields are kept (``extra="allow"``) and written back on dump, so a
-  record cached and re-read loses nothing a newer server added (seed §12:
-  "new fields in responses" are not breaking).
-- Fields the seed marks optional (``string?``) are optional. Lists default
+  record cached and re-read loses nothing a newer server added ("new fields in
+  responses" are not breaking: docs/api/seedly-crm.md §12).
+- Fields the API marks optional (``string?``) are optional. Lists default
   to ``[]`` and a JSON ``null`` list is read as ``[]``; objects likewise ``{}``.
 - A non-optional field is *required* only where the client depends on it
   (ids, the timestamps used for ordering and sync, the fields that route a
   message); display-only fields get a harmless default so a sparse answer still
   shows something.
 - Timestamps become timezone-aware ``datetime``s; a timestamp without an
-  offset is read as UTC (the seed's examples are all ``…Z``). JSON dumps write
-  them in the seed's form, UTC with milliseconds, so dumped strings sort
+  offset is read as UTC (the API's examples are all ``…Z``). JSON dumps write
+  them in the API's form, UTC with milliseconds, so dumped strings sort
   chronologically.
 - Enumerated values are open (see ``app.core.enums``).
 
@@ -92,7 +92,7 @@ def _assume_utc(value: datetime) -> datetime:
 
 
 def _wire_time(value: datetime) -> str:
-    """UTC, ``Z``, milliseconds: the seed's own form (``2026-03-27T14:30:00.000Z``).
+    """UTC, ``Z``, milliseconds: the API's own form (``2026-03-27T14:30:00.000Z``).
 
     One fixed shape makes cached wire timestamps compare correctly as strings
     (sync high-water marks) and round-trip the server's text unchanged."""
@@ -158,8 +158,8 @@ def _join_name(first: str | None, last: str | None) -> str:
 class ContactSummary(WireModel):
     """The contact embedded in a conversation or appointment ("name, email, phone").
 
-    The seed does not spell its fields out, so every one is optional and both
-    a single ``name`` and ``firstName``/``lastName`` are understood."""
+    The API does not spell its fields out (docs/api/seedly-crm.md §4), so every one is
+    optional and both a single ``name`` and ``firstName``/``lastName`` are understood."""
 
     resource_name: ClassVar[str] = "contact summary"
 
@@ -182,8 +182,9 @@ class ContactSummary(WireModel):
 
 
 class Contact(WireModel):
-    """A contact (seed §5). ``dnd_channels`` is not in the seed; servers that send it
-    list the channels the contact opted out of (sends there are skipped)."""
+    """A contact (docs/api/seedly-crm.md §5). ``dnd_channels`` is not in the API's table;
+    servers that send it list the channels the contact opted out of (sends there are
+    skipped)."""
 
     resource_name: ClassVar[str] = "contact"
 
@@ -206,7 +207,7 @@ class Contact(WireModel):
     state: str | None = None
     postal_code: str | None = None
     country: str | None = None
-    # Kept as text: the seed does not fix a format (the sandbox sends YYYY-MM-DD).
+    # Kept as text: the API does not fix a format (the sandbox sends YYYY-MM-DD).
     date_of_birth: str | None = None
     custom_fields: JsonObject = Field(default_factory=dict)
     created_at: Timestamp
@@ -249,8 +250,8 @@ class CustomFieldDefinition(WireModel):
 
 
 class Conversation(WireModel):
-    """A conversation (seed §4). ``created`` is only present in the create answer
-    (True: 201, a new one; False: 200, the existing open one was returned);
+    """A conversation (docs/api/seedly-crm.md §4). ``created`` is only present in the create
+    answer (True: 201, a new one; False: 200, the existing open one was returned);
     ``last_message_preview``, ``last_message_direction`` and ``updated_at`` only
     from servers that send them."""
 
@@ -265,11 +266,11 @@ class Conversation(WireModel):
     unread_count: Count = 0
     is_archived: Flag = False
     last_message_at: Timestamp | None = None
-    # Required by the seed's table but absent from its create example: optional here.
+    # Required by the API's table but absent from its create example: optional here.
     created_at: Timestamp | None = None
     contact: ContactSummary | None = None
     created: bool | None = None
-    # Not in the seed; sent by the sandbox (and useful for sync and the 24-hour window).
+    # Not in the API's table; sent by the sandbox (and useful for sync and the 24-hour window).
     last_message_preview: str | None = None
     last_message_direction: OpenMessageDirection | None = None
     updated_at: Timestamp | None = None
@@ -281,8 +282,9 @@ class Conversation(WireModel):
 
 
 class Message(WireModel):
-    """A message of a conversation (seed §4). ``subject``, ``error_message`` (why a
-    send failed) and ``updated_at`` are not in the seed's table; servers may send them."""
+    """A message of a conversation (docs/api/seedly-crm.md §4). ``subject``,
+    ``error_message`` (why a send failed) and ``updated_at`` are not in the API's table;
+    servers may send them."""
 
     resource_name: ClassVar[str] = "message"
 
@@ -339,7 +341,7 @@ class AppointmentType(WireModel):
 
 
 class Appointment(WireModel):
-    """An appointment (seed §6)."""
+    """An appointment (docs/api/seedly-crm.md §6)."""
 
     resource_name: ClassVar[str] = "appointment"
 
@@ -355,7 +357,7 @@ class Appointment(WireModel):
     notes: str | None = None
     created_at: Timestamp | None = None
     contact: ContactSummary | None = None
-    # Not in the seed; sent by the sandbox.
+    # Not in the API's table; sent by the sandbox.
     updated_at: Timestamp | None = None
     cancelled_at: Timestamp | None = None
     cancellation_reason: str | None = None
@@ -385,9 +387,10 @@ class AvailabilitySlot(WireModel):
 
 
 class WebhookSubscription(WireModel):
-    """A webhook subscription. The seed gives no table for it: ``id`` and ``url`` are
-    required, the rest optional. ``secret`` is only in the create answer and is
-    kept out of ``repr`` so it cannot reach a log by accident."""
+    """A webhook subscription. The API gives no table for it
+    (docs/api/seedly-crm.md §7): ``id`` and ``url`` are required, the rest optional.
+    ``secret`` is only in the create answer and is kept out of ``repr`` so it cannot
+    reach a log by accident."""
 
     resource_name: ClassVar[str] = "webhook subscription"
 
@@ -424,8 +427,8 @@ class SubAccount(WireModel):
 
 
 class ErrorBody(WireModel):
-    """The ``error`` object of the error envelope. ``field`` is not in the seed; servers
-    that send it name the offending request field."""
+    """The ``error`` object of the error envelope. ``field`` is not in the API's envelope
+    (docs/api/seedly-crm.md §1); servers that send it name the offending request field."""
 
     resource_name: ClassVar[str] = "error"
 
@@ -488,7 +491,7 @@ class EventData(WireModel):
 
 
 class MessageEventData(EventData):
-    """``data`` of the ``message.*`` events (seed §3, step 1)."""
+    """``data`` of the ``message.*`` events (docs/api/seedly-crm.md §3, step 1)."""
 
     resource_name: ClassVar[str] = "message event data"
 
@@ -502,7 +505,7 @@ class MessageEventData(EventData):
 
 
 class ContactEventData(EventData):
-    """``data`` of the ``contact.*`` events (seed §7, payload format)."""
+    """``data`` of the ``contact.*`` events (docs/api/seedly-crm.md §7, payload)."""
 
     resource_name: ClassVar[str] = "contact event data"
 

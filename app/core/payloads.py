@@ -10,7 +10,7 @@ were set (``exclude_unset``), so a PATCH never overwrites what the user did
 not touch, and an explicit ``None`` is sent as ``null`` (clear / unassign).
 
 Unlike the response models, payloads are strict: unknown fields are refused
-and enumerated values must be ones the seed documents.
+and enumerated values must be ones the API documents (docs/api/seedly-crm.md).
 """
 
 from __future__ import annotations
@@ -100,7 +100,8 @@ def _text_list(value: Any) -> Any:
 
 
 def _epoch_ms(value: Any, label: str) -> Any:
-    """Booking times go out as Unix milliseconds (seed §6); accept aware datetimes."""
+    """Booking times go out as Unix milliseconds (docs/api/seedly-crm.md §6); accept aware
+    datetimes."""
     if isinstance(value, datetime):
         if value.tzinfo is None:
             raise ValueError(f"{label} needs a time zone.")
@@ -148,7 +149,7 @@ _CONTACT_LABELS = {
 
 
 class _ContactFields(RequestModel):
-    """The writable contact fields (seed §5), all optional here."""
+    """The writable contact fields (docs/api/seedly-crm.md §5), all optional here."""
 
     labels: ClassVar[dict[str, str]] = _CONTACT_LABELS
 
@@ -260,7 +261,7 @@ class _ContactFields(RequestModel):
 
 
 class ContactCreate(_ContactFields):
-    """Body of ``POST /contacts``: first and last name required (seed §5)."""
+    """Body of ``POST /contacts``: first and last name required (docs/api/seedly-crm.md §5)."""
 
     first_name: str
     last_name: str
@@ -305,7 +306,7 @@ def contact_update(
     from ``before`` ("only changed fields are sent").
 
     ``customFields`` is sent whole (the contact's values with the edits applied)
-    when any of them changed: the seed does not say whether PATCH merges or
+    when any of them changed: the API does not say whether PATCH merges or
     replaces the object, and the whole object is right under both readings."""
     full = build(
         ContactUpdate,
@@ -546,7 +547,8 @@ class _WebhookFields(RequestModel):
 
 
 class WebhookCreate(_WebhookFields):
-    """Body of ``POST /webhooks``. Only events the seed lists may be chosen."""
+    """Body of ``POST /webhooks``. Only events the API lists (docs/api/seedly-crm.md §7) may be
+    chosen."""
 
     url: str
     events: list[EventType]
@@ -554,8 +556,9 @@ class WebhookCreate(_WebhookFields):
 
 
 class WebhookUpdate(_WebhookFields):
-    """Body of ``PATCH /webhooks/{id}``. The seed documents no body for it: the
-    create fields are checked, and other fields (an active flag, say) pass through."""
+    """Body of ``PATCH /webhooks/{id}``. The API documents no body for it
+    (docs/api/seedly-crm.md §7): the create fields are checked, and other fields (an active
+    flag, say) pass through."""
 
     model_config = ConfigDict(extra="allow")
 

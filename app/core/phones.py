@@ -1,9 +1,10 @@
-"""Phone numbers: normalisation to E.164 (what Seedly stores and SMS needs, seed §11)
-with a default region for numbers typed without a country code.
+"""Phone numbers: normalisation to E.164 (what Seedly stores and SMS needs,
+docs/api/seedly-crm.md §11) with a default region for numbers typed without a country
+code.
 
 Acceptance uses ``phonenumbers.is_possible_number`` (right length for the
 country), not ``is_valid_number``: the latter rejects the 555 numbers the
-seed's own examples use (``+15551234567``) and any range allocated after the
+API's own examples use (``+15551234567``) and any range allocated after the
 installed metadata. ``PhoneCheck.likely_valid`` carries the stricter verdict
 for a soft warning.
 """

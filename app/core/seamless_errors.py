@@ -1,6 +1,6 @@
 """Typed errors of the Seamless.AI API and the pure mapping from an HTTP answer to one.
 
-Seamless answers errors in its own shapes (reference, "Errors"):
+Seamless answers errors in its own shapes (docs/api/seamless.md, "Rate limits & errors"):
 
 - ``401 {"message": "..."}`` — a bad or missing key or token;
 - ``422 {"msg": "...", "code": "insufficientCredits" | "missingLicense",
@@ -42,7 +42,7 @@ from app.core.errors import (
 )
 
 SERVICE = "Seamless.AI"
-# Where keys live in the Seamless web app (seed article, "How to Get Started").
+# Where keys live in the Seamless web app (docs/api/seamless.md, "Basics").
 KEYS_PLACE = "Company Settings → Public API Connections in Seamless.AI"
 CREDITS_HEADER = "X-PublicAPI-Credits"
 
@@ -79,7 +79,7 @@ def credits_from_headers(headers: Mapping[str, str]) -> int | None:
 
 class SeamlessError(ApiError):
     """Base of every error the Seamless client raises (a plain one for statuses the
-    reference does not describe)."""
+    API does not describe)."""
 
     credits: int | None = None
     """The credit balance the failing answer reported (``X-PublicAPI-Credits``)."""

@@ -1,4 +1,4 @@
-"""HMAC-SHA256 signatures of webhook bodies (seed §7 and §8):
+"""HMAC-SHA256 signatures of webhook bodies (docs/api/seedly-crm.md §7 and §8):
 ``X-Webhook-Signature: sha256=<hex of HMAC-SHA256(secret, raw body)>``.
 
 Used to verify deliveries in the webhook inspector and to sign inbound

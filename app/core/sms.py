@@ -1,5 +1,5 @@
 """SMS length: encoding, segment count and what is left in the current segment, for the
-composer's counter (seed §11: "messages over 160 characters are segmented").
+composer's counter (docs/api/seedly-crm.md §11: "messages over 160 characters are segmented").
 
 - GSM-7 when every character is in the GSM 03.38 default alphabet or its
   extension table; an extension character (``€ [ ] { } \\ ^ ~ |`` and form

@@ -1,1 +1,1 @@
-"""services layer (see design.md)."""
+"""services layer (see docs/architecture.md)."""

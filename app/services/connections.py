@@ -84,7 +84,7 @@ to change even on a server that looks the record up before it checks the scope."
 
 API_PREFIX = "/api/v1"
 
-# Where the deployment URL is found (seed §1, "Base URL").
+# Where the deployment URL is found (docs/api/seedly-crm.md §1).
 URL_HELP = "Your deployment URL is shown in the Seedly CRM dashboard under Settings."
 
 _SCHEME_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*)://")
@@ -378,7 +378,8 @@ class ConnectionCheck:
 
     @property
     def missing_recommended(self) -> tuple[ScopeFinding, ...]:
-        """Findings of the seed's recommended scopes the key lacks, with what each blocks."""
+        """Findings of the API's recommended scopes (docs/api/seedly-crm.md §2) the key lacks,
+        with what each blocks."""
         return tuple(
             f
             for f in self.scopes
@@ -465,7 +466,7 @@ SCOPE_PROBES: tuple[ScopeProbe, ...] = (
     ),
     ScopeProbe("webhooks:manage", "GET", f"{API_PREFIX}/webhooks"),
 )
-"""One probe per scope of the seed, in the order of ``SCOPES``."""
+"""One probe per scope of the API (docs/api/seedly-crm.md §2), in the order of ``SCOPES``."""
 
 IDENTITY_PROBE = SCOPE_PROBES[0]
 """The first request of a sub-account key: tells whether this is Seedly and the key works."""

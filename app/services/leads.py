@@ -72,7 +72,8 @@ class LeadsService:
         return self.client is not None and self.queue is not None
 
     def rules_for(self, settings: SeamlessSettings) -> PricingRules:
-        """The pricing rules the settings name (the article's when the name is unknown)."""
+        """The pricing rules the settings name; the default ones (docs/api/seamless.md,
+        "Credits") when the name is unknown."""
         return RULE_SETS.get(settings.pricing, RULE_SETS["article"])
 
     async def connect(self, settings: SeamlessSettings, api_key: str) -> None:

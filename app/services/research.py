@@ -64,10 +64,12 @@ Kind = str  # "contact" | "company"
 KINDS = ("contact", "company")
 
 POLL_INTERVAL_RANGE = (2.0, 5.0)
-"""The reference: poll again in 2–5 s while records are queued or researching."""
+"""Poll again in 2–5 s while records are queued or researching (docs/api/seamless.md,
+"Research")."""
 DEFAULT_POLL_INTERVAL = 3.0
 DEFAULT_ENDPOINT_LIMIT = 60
-"""Requests per minute per endpoint when the server has not said (the seed's limit)."""
+"""Requests per minute per endpoint when the server has not said (docs/api/seamless.md,
+"Rate limits & errors")."""
 WINDOW_SECONDS = 60.0
 SEND_RETRY_SECONDS = 10.0
 """After a research request could not be delivered, wait this long before the next try."""

@@ -1,4 +1,4 @@
-"""The one owner of every poll (design: "Nothing else calls the API on a timer").
+"""The one owner of every poll: nothing else calls the API on a timer (docs/architecture.md).
 
 Intervals adapt: a job runs at its ``interval`` while what it feeds is on
 screen and at ``background_interval`` otherwise; everything slows down when

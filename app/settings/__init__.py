@@ -1,1 +1,1 @@
-"""settings layer (see design.md)."""
+"""settings layer (see docs/architecture.md)."""

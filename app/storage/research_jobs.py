@@ -320,7 +320,7 @@ class ResearchJobs:
 
     def mark_submitted(self, job_id: int, request_ids: Sequence[str]) -> ResearchJob:
         """Seamless accepted the request (``sending`` → ``polling``); request ids are given
-        to the records in order (the reference: one id per record)."""
+        to the records in order (docs/api/seamless.md, "Research": one id per record)."""
         now = self._db.now_ms()
         with self._db.transaction() as conn:
             job = self._move(job_id, JobState.POLLING, {"submitted_ms": now})

@@ -1,1 +1,1 @@
-"""ui layer (see design.md)."""
+"""ui layer (see docs/architecture.md)."""

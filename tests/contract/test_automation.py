@@ -1,4 +1,5 @@
-"""Workflow triggers, event injection and public forms over real HTTP (seed §2, §5, §8)."""
+"""Workflow triggers, event injection and public forms over real HTTP
+(docs/api/seedly-crm.md §2, §5, §8)."""
 
 from __future__ import annotations
 

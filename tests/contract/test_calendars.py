@@ -1,4 +1,5 @@
-"""Calendars, availability and booking over real HTTP against a sandbox process (seed §6).
+"""Calendars, availability and booking over real HTTP against a sandbox process
+(docs/api/seedly-crm.md §6).
 
 Dates are never hard-coded: every test reads the sandbox's "now", the calendar's
 timezone and booking rules, and looks for days with free slots, so it passes

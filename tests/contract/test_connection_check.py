@@ -1,6 +1,6 @@
-"""Connection checks against a real sandbox process over HTTP: every kind of key the seed
-describes, addresses that are not Seedly, and key replacement that must stay on the same
-sub-account."""
+"""Connection checks against a real sandbox process over HTTP: every kind of key the API
+describes (docs/api/seedly-crm.md §2), addresses that are not Seedly, and key replacement
+that must stay on the same sub-account."""
 
 from __future__ import annotations
 
@@ -191,7 +191,7 @@ async def test_a_replaced_sub_account_key_must_reach_the_same_sub_account(
         await store.replace_key(saved.profile.id, await check_connection(sandbox.url, other), other)
     assert await store.load_key(saved.profile.id) == first
 
-    # The seed's read-only key belongs to the first sub-account and may read contacts.
+    # The sandbox's read-only key belongs to the first sub-account and may read contacts.
     readonly = sandbox.info["readonly_key"]
     replaced = await store.replace_key(
         saved.profile.id, await check_connection(sandbox.url, readonly), readonly

@@ -1,4 +1,5 @@
-"""Contacts and custom fields over real HTTP against a sandbox process (seed §5)."""
+"""Contacts and custom fields over real HTTP against a sandbox process
+(docs/api/seedly-crm.md §5)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Conversations, messages and live chat over real HTTP against a sandbox process (seed §4)."""
+"""Conversations, messages and live chat over real HTTP against a sandbox process
+(docs/api/seedly-crm.md §4)."""
 
 from __future__ import annotations
 

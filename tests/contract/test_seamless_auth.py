@@ -120,7 +120,7 @@ def test_rate_limit_is_per_organisation_and_endpoint(box: Sandbox) -> None:
     assert over.headers["X-RateLimit-Limit"] == "5" and over.headers["X-RateLimit-Remaining"] == "0"
     reset = int(over.headers["X-RateLimit-Reset"])
     assert now < reset <= math.ceil(now) + 61
-    assert "Retry-After" not in over.headers  # the reference: wait until X-RateLimit-Reset
+    assert "Retry-After" not in over.headers  # docs/api/seamless.md, "Rate limits & errors"
     assert over.headers["X-PublicAPI-Credits"] == "95"  # refused requests are free
     # Same organisation, same endpoint: the same budget. Other endpoints and organisations: their own.
     assert (

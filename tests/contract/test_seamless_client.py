@@ -1,5 +1,5 @@
-"""``SeamlessClient`` against the real sandbox over HTTP (written from the reference): every
-path, the credit rules of the seed article as the balance header shows them, research
+"""``SeamlessClient`` against the real sandbox over HTTP (written from docs/api/seamless.md):
+every path, the credit rules ("Credits") as the balance header shows them, research
 polled to the end with deduplication, the researched-records listing, OAuth (sign-in,
 refresh, an expired token), the typed errors, and per-endpoint rate limits.
 

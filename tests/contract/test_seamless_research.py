@@ -258,7 +258,8 @@ def test_deduplication_charges_only_new_records(sandbox: Sandbox) -> None:
     first = submit(c, "contacts", {"searchResultIds": ids[:3]})
     advance(sandbox)
     before = {i["searchResultId"]: i["contact"] for i in poll(c, "contacts", first)}
-    # The article's example: 6 submitted, 3 already researched → 3 researched and charged.
+    # The example of docs/api/seamless.md, "Credits": 6 submitted, 3 already researched →
+    # 3 researched and charged.
     r = c.post("/contacts/research", json={"searchResultIds": ids})
     assert r.status_code == 202 and r.headers["X-PublicAPI-Credits"] == str(100 - 3 - 3)
     now = poll(c, "contacts", r.json()["requestIds"])

@@ -1,5 +1,6 @@
 """Every value the filter panel suggests is one the Seamless sandbox accepts (an unknown
-industry is refused there, as the article allows), in contact and company search."""
+industry is refused there, as docs/api/seamless.md, "Search", allows), in contact and
+company search."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
-"""``SeedlyClient`` against a real sandbox over HTTP: every path of the seed's endpoint
-reference that the client covers (REST and the public workflow endpoints), the typed
-errors the real server provokes, agency views, rate-limit pacing and fault tolerance.
+"""``SeedlyClient`` against a real sandbox over HTTP: every path of the API's endpoint index
+(docs/api/seedly-crm.md) that the client covers (REST and the public workflow endpoints),
+the typed errors the real server provokes, agency views, rate-limit pacing and fault
+tolerance.
 
 Live chat (``/api/chat/*``) and form submission (``/api/forms/submit``) are public,
 visitor-facing endpoints the client does not expose; they are covered by the sandbox's
@@ -540,7 +541,8 @@ async def test_agency_views_are_isolated(sandbox: Sandbox, agency: SeedlyClient)
     assert await view_b.find_contact_by_email(made.email or "") is None
     totals = {(await v.list_contacts(limit=1)).meta.total for v in (view_a, view_b)}
     assert len(totals) == 2  # two different sub-accounts answered
-    # Without a sub-account the agency key is refused with the seed's message.
+    # Without a sub-account the agency key is refused with the API's message
+    # (docs/api/seedly-crm.md §2).
     with pytest.raises(ValidationFailed) as caught:
         await agency.list_contacts()
     assert "X-Sub-Account-Id" in caught.value.message

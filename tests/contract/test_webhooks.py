@@ -1,4 +1,4 @@
-"""Webhook subscriptions and signed deliveries over real HTTP (seed §7).
+"""Webhook subscriptions and signed deliveries over real HTTP (docs/api/seedly-crm.md §7).
 
 A real receiver listens on 127.0.0.1 (the shared sandbox runs with
 ``--allow-loopback-webhooks``); every test uses its own path on it, so

@@ -3,18 +3,18 @@
 The Leads tab builds its filter panel from ``CONTACT_FILTERS`` / ``COMPANY_FILTERS``
 (one ``FilterSpec`` per wire field, in panel order and grouped), and the request
 models check what is sent against the same specs, so a limit or a value list
-lives in exactly one place. Values and limits are the reference's
-(``reference/seamless-public-api.md``, "Search").
+lives in exactly one place. Values and limits are the API's
+(``docs/api/seamless.md``, "Search").
 
-Where the reference is silent:
+Where the API is silent:
 
 - The industry list (~150 values under parent groups) is not spelled out in
-  the reference: ``app.core.constants.SEAMLESS_INDUSTRY_GROUPS`` holds the list the
+  the API: ``app.core.constants.SEAMLESS_INDUSTRY_GROUPS`` holds the list the
   sandbox serves, offered as suggestions (parents first, then their industries) but
   not enforced, so a value real Seamless knows and this list lacks can still be
   sent; only the "at most 5" limit is enforced. Funding values likewise come from
-  ``SEAMLESS_FUNDING_*`` as suggestions. The seed article says
-  an invalid optional value is ignored by Seamless rather than failing the search.
+  ``SEAMLESS_FUNDING_*`` as suggestions. Seamless says an invalid optional
+  value is ignored rather than failing the search (docs/api/seamless.md, "Search").
 - Company search names its filters without limits; where a filter is the same
   concept as a contact-search filter (size, revenue, founded, news, location,
   technologies, names and domains) the contact-search limit and value list apply.
@@ -113,12 +113,12 @@ CONTACT_INDUSTRY_EXAMPLES: tuple[str, ...] = (
     "Computer Software",
     "Software Development",
 )
-"""Industries the reference names for contact search (a fixed list of ~150 exists)."""
+"""Industries the API names for contact search (a fixed list of ~150 exists)."""
 COMPANY_INDUSTRY_EXAMPLES: tuple[str, ...] = (
     "Computer Software",
     "Information Technology and Services",
 )
-"""Industries the reference names for company search (a LinkedIn-style list)."""
+"""Industries the API names for company search (a LinkedIn-style list)."""
 
 INDUSTRY_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = SEAMLESS_INDUSTRY_GROUPS
 """Parent groups and their industries, for the grouped industry picker."""
@@ -131,7 +131,7 @@ INDUSTRY_SUGGESTIONS: tuple[str, ...] = tuple(
         + list(COMPANY_INDUSTRY_EXAMPLES)
     )
 )
-"""Every industry the panel suggests: parents, their industries, the reference's examples."""
+"""Every industry the panel suggests: parents, their industries, the API's examples."""
 
 MAX_RESEARCH_RECORDS = 100
 """Research requests and polls take at most 100 records / request ids."""

@@ -1,7 +1,7 @@
 """Researched Seamless contacts as Seedly contacts, and as a CSV file (pure rules).
 
 ``lead_fields`` maps one researched record to the fields of a Seedly contact
-(seed §5): names, the best email as ``email`` and the others as
+(docs/api/seedly-crm.md §5): names, the best email as ``email`` and the others as
 ``additionalEmails``, phones in E.164 (``app.core.phones``) with the first of
 the person's own numbers as ``phone`` and the rest (company lines included)
 in ``additionalPhones``, company, title, location, ``source`` and the tag the

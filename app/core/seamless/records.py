@@ -358,7 +358,7 @@ _STATES: dict[str, ResearchState] = {
 
 def research_state(status: str | None) -> ResearchState:
     """Classify a poll status (case and surrounding spaces ignored). Unknown values are
-    ``UNRECOGNISED``: terminal failures, per the reference."""
+    ``UNRECOGNISED``: terminal failures (docs/api/seamless.md, "Research")."""
     if not status:
         return ResearchState.UNRECOGNISED
     return _STATES.get(" ".join(status.strip().lower().split()), ResearchState.UNRECOGNISED)
@@ -647,7 +647,8 @@ class CompanyPollItem(_PollItem):
 class OrgPage(SeamlessModel, Generic[T]):
     """One page of ``GET /contacts`` or ``GET /companies`` (the org's researched records).
 
-    The reference names the parameters but not the answer's paging fields, so
+    The API names the parameters but not the answer's paging fields
+    (docs/api/seamless.md, "Already-researched records"), so
     ``has_more`` reads ``supplementalData.isMore`` when present, else assumes
     more while a page comes back full."""
 

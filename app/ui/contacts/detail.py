@@ -1,6 +1,6 @@
 """The Contacts tab's detail pane: view, create, edit and delete one contact.
 
-``ContactDetailPane`` shows every field of the contact model (seed §5) in one
+``ContactDetailPane`` shows every field of the contact model (docs/api/seedly-crm.md §5) in one
 scrollable form, grouped into identity, contact details, pipeline, address,
 custom fields and record info, with one label column for all groups. It has
 four modes (``PaneMode``): empty (nothing selected), view (read-only, with

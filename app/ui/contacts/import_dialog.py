@@ -549,7 +549,7 @@ def _table_view(parent: QWidget, model: QAbstractTableModel) -> QTableView:
     view.setAlternatingRowColors(True)
     view.setWordWrap(False)
     view.verticalHeader().setVisible(False)
-    # Fixed row heights: never ResizeToContents on rows (design.md).
+    # Fixed row heights: never ResizeToContents on rows (docs/architecture.md, "Known pitfalls").
     view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
     view.verticalHeader().setDefaultSectionSize(ROW_HEIGHT)
     view.horizontalHeader().setHighlightSections(False)

@@ -1,9 +1,9 @@
 """The Inbox's composer: answer a conversation, or write an internal note.
 
-What it shows and checks before anything is sent (seed §4, §11):
+What it shows and checks before anything is sent (docs/api/seedly-crm.md §4, §11):
 
 - **Channel** (defaults to the conversation's). ``live_chat`` is offered on live chat
-  conversations only: the seed's send list omits it, but the sandbox accepts a
+  conversations only: the API's send list omits it, but the sandbox accepts a
   ``live_chat`` reply on a ``live_chat`` conversation (an agent has to be able to answer
   the chats the widget brings in); on any other conversation it is refused there too.
   The core's ``MessageSend`` refuses ``live_chat`` outright, so that one channel is
@@ -13,7 +13,7 @@ What it shows and checks before anything is sent (seed §4, §11):
   addresses are checked and normalised by the core's rule (E.164, email syntax).
 - **Subject** for email and Gmail (prefilled ``Re: <conversation subject>``, required).
 - **HTML** for email and Gmail, optional (a toggle): the plain text body is always sent
-  too, as the seed recommends.
+  too, as the API recommends (docs/api/seedly-crm.md §11).
 - **Merge fields**: an insert menu with the standard fields and the sub-account's custom
   fields, highlighted in the editors, with a live preview of the text as this contact
   would receive it (unknown tokens and empty values said in words).
@@ -25,10 +25,10 @@ What it shows and checks before anything is sent (seed §4, §11):
 - **DND**: a warning when the contact opted out of the channel (``dndChannels``):
   Seedly skips such sends silently. Email and Gmail count as one, as the sandbox
   treats them.
-- **Internal note** mode (``isInternal: true``): the seed lists ``isInternal`` on
+- **Internal note** mode (``isInternal: true``): the API lists ``isInternal`` on
   messages, not among the send fields; the sandbox accepts it on a send and stores a
-  note that is never delivered. The composer offers it; see the report on the risk
-  with a server that would ignore the field.
+  note that is never delivered. The composer offers it (docs/api/seedly-crm.md §4); a
+  server that ignored the field would send the note to the contact.
 
 Sending goes through the outbox only (``session.sender.compose``): the message is on disk
 as queued before anything leaves, appears in the thread at once, goes out when the
@@ -121,8 +121,8 @@ EMAIL_CHANNELS = frozenset({"email", "gmail"})
 PHONE_CHANNELS = frozenset({"sms"})
 META_CHANNELS = frozenset({"messenger", "instagram"})
 META_WINDOW_MS = 24 * 3600 * 1000
-"""Meta's messaging window (seed §11): replies only within 24 hours of the contact's
-last message."""
+"""Meta's messaging window (docs/api/seedly-crm.md §11): replies only within 24 hours of
+the contact's last message."""
 
 DRAFT_DELAY_MS = 500
 """How long after the last keystroke a draft is written."""

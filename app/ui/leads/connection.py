@@ -5,7 +5,7 @@ one by default) and an API key (hidden while typed, with a Show toggle;
 whitespace from a wrapped paste is removed), and checks them by connecting and
 reading the credit balance, which costs nothing: the balance, or the sentence
 saying why the key was refused (invalid key, no API license, unreachable). It
-also chooses the pricing rules the meter uses (the article's, or "search is free
+also chooses the pricing rules the meter uses (docs/api/seamless.md, "Credits", or "search is free
 on my plan") and the optional daily budget.
 
 Saving stores the key in the system keyring only; where no keyring works the

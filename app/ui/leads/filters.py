@@ -1,7 +1,7 @@
 """The Leads tab's filter panels, built from the ``FilterSpec``s of ``app.core.seamless``.
 
 One ``FilterPanel`` per search kind (people, companies). Every filter of the
-reference gets an editor chosen by its spec:
+API (docs/api/seamless.md, "Search") gets an editor chosen by its spec:
 
 - lists of values become chips (``ChipsEditor``) with completion from the
   documented values; closed lists refuse anything else, open lists take free
@@ -386,8 +386,8 @@ class IndustryPicker(ChipsEditor):
     """Industries as chips, with a menu of the parent groups and their industries.
 
     ``allow_groups`` (people search): a whole group can be chosen; it counts as one
-    of the five. Values outside the known list are kept (the reference does not
-    spell the list out) with a note that Seamless may ignore them."""
+    of the five. Values outside the known list are kept (the API does not spell the
+    list out: docs/api/seamless.md, "Search") with a note that Seamless may ignore them."""
 
     def __init__(
         self, spec: FilterSpec, *, allow_groups: bool, parent: QWidget | None = None

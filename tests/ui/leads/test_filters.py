@@ -1,6 +1,6 @@
-"""The filter panels: every filter of the reference has an editor, chips complete from the
-documented values, closed lists and limits refuse with the sentence under the filter, the
-industry picker offers the groups, and the mapping the panel builds is what
+"""The filter panels: every filter of docs/api/seamless.md ("Search") has an editor, chips
+complete from the documented values, closed lists and limits refuse with the sentence under
+the filter, the industry picker offers the groups, and the mapping the panel builds is what
 ``contact_search`` / ``company_search`` accept (problems shown at the filter they name)."""
 
 from __future__ import annotations

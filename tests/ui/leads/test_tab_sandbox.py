@@ -233,7 +233,7 @@ def test_search_load_more_research_dedup_and_push(
             # The open one requires a custom field research does not fill: nothing is
             # created, and each new person is reported with the reason (skipped when the
             # field list was synced and the check ran before sending, else failed with the
-            # CRM's answer). The seed may hold some of them already: those are updated.
+            # CRM's answer). The demo data may hold some of them already: those are updated.
             refused = await push(sandbox.sub_ids[1])
             assert not refused.created
             not_added = refused.skipped + refused.failed

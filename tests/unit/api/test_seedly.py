@@ -50,7 +50,7 @@ ITEMS = {
 
 
 def answer(request: httpx.Request) -> Any:
-    """A plausible answer for any path of the reference."""
+    """A plausible answer for any path of the API (docs/api/seedly-crm.md, "Endpoint index")."""
     path = request.url.path
     if path.startswith("/webhooks/"):
         return {"ok": True, "triggered": 1}

@@ -1,6 +1,7 @@
-"""Credit rules: the seed's rounding (0 free, 1–10 one credit, 11 two…), research per
-record with free duplicates, the next search page as an upper bound, refusals over
-the balance or the daily budget (with the reason), and a free-search rule set."""
+"""Credit rules: the API's rounding (docs/api/seamless.md, "Credits": 0 free, 1–10 one
+credit, 11 two…), research per record with free duplicates, the next search page as an upper
+bound, refusals over the balance or the daily budget (with the reason), and a free-search
+rule set."""
 
 from __future__ import annotations
 

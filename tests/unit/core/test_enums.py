@@ -34,5 +34,5 @@ def test_send_channels_match_constants() -> None:
 
 
 def test_twenty_six_events() -> None:
-    # The seed: "complete payload examples for all 26 events".
+    # The API lists 26 events (docs/api/seedly-crm.md §7).
     assert len(enums.EventType) == 26

@@ -42,7 +42,8 @@ def envelope(code: str | None, message: str, **extra: Any) -> bytes:
     return json.dumps({"error": error}).encode()
 
 
-# The seed's error examples (§2, §10) and the sandbox's messages, by code.
+# The API's error examples (docs/api/seedly-crm.md §2, §10) and the sandbox's messages,
+# by code.
 SEED_CASES = [
     (
         401,

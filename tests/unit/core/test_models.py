@@ -1,4 +1,5 @@
-"""Wire models: the seed's examples, sandbox-shaped answers, tolerance and strictness."""
+"""Wire models: the examples of docs/api/seedly-crm.md, sandbox-shaped answers, tolerance
+and strictness."""
 
 from __future__ import annotations
 
@@ -44,7 +45,7 @@ from app.core.models import (
 )
 
 # A contact exactly as the sandbox sends it (GET /api/v1/contacts?limit=2), incl. the
-# dndChannels field the seed does not list.
+# dndChannels field the API does not list (docs/api/seedly-crm.md §5).
 SANDBOX_CONTACT: dict[str, Any] = {
     "id": "contact_e93bd1f44fe5644d",
     "firstName": "Jason",
@@ -114,7 +115,7 @@ def test_contact_round_trips_by_alias_with_unknown_fields() -> None:
 
 
 def test_sandbox_contact_round_trips_to_identical_json() -> None:
-    # Every field the sandbox sends is declared, and timestamps keep the seed's form.
+    # Every field the sandbox sends is declared, and timestamps keep the API's form.
     assert parse(Contact, SANDBOX_CONTACT).to_wire() == SANDBOX_CONTACT
 
 
@@ -545,7 +546,7 @@ def test_calendars_and_types_from_seed() -> None:
         },
     )
     assert types[0].duration == 30 and types[0].calendar_id == "cal_abc123"
-    # The seed's prose spells it "round-robin": kept as it comes.
+    # The API's prose spells it "round-robin" (docs/api/seedly-crm.md §6): kept as it comes.
     assert parse(Calendar, {"id": "c", "type": "round-robin"}).type == "round-robin"
 
 

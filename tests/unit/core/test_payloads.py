@@ -1,4 +1,5 @@
-"""Request bodies: the seed's examples, normalisation, and every problem reported at once."""
+"""Request bodies: the API's examples (docs/api/seedly-crm.md), normalisation, and every
+problem reported at once."""
 
 from __future__ import annotations
 
@@ -47,7 +48,7 @@ def test_seed_create_contact_body() -> None:
         "tags": ["website-lead"],
         "source": "api",
     }
-    seed["email"] = "jane@example.com"  # the seed page obfuscates addresses
+    seed["email"] = "jane@example.com"  # the published example's address is obfuscated
     body = build(ContactCreate, seed).to_body()
     assert body == seed
 

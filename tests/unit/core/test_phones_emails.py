@@ -18,7 +18,7 @@ from app.core.phones import InvalidPhone, check_phone, format_phone, is_e164, no
         ("+44 20 7946 0958", "US", "+442079460958"),
         ("+44 20 7946 0958", None, "+442079460958"),
         ("020 7946 0958", "GB", "+442079460958"),
-        ("+15551234567", "US", "+15551234567"),  # the seed's example: a 555 number is accepted
+        ("+15551234567", "US", "+15551234567"),  # the API's example: a 555 number is accepted
         ("  +1 617 555 0101  ", "US", "+16175550101"),
         ("1-800-FLOWERS", "US", "+18003569377"),
     ],

@@ -174,7 +174,8 @@ def test_unknown_filters_are_refused_and_company_search_has_its_own_set() -> Non
 
 
 def test_industries_are_open_values_with_a_limit() -> None:
-    # The reference does not spell out the ~150 industries: any text, at most 5.
+    # The API does not spell out the ~150 industries (docs/api/seamless.md, "Search"):
+    # any text, at most 5.
     assert contact_search(industry=["Computer Software", "Ranching"]).industry == [
         "Computer Software",
         "Ranching",

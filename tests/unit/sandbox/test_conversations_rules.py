@@ -193,7 +193,7 @@ def test_contact_address_per_channel() -> None:
     assert contact_address("sms", None) is None
 
 
-# -- in process: the store, the jobs, the seed ---------------------------------------------------
+# -- in process: the store, the jobs, the demo data ---------------------------------------------
 
 
 def new_store(tmp_path: Path, mode: str, name: str = "s") -> Store:
