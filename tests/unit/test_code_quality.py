@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,6 +29,38 @@ def test_ruff_lint_is_clean() -> None:
 def test_ruff_format_is_applied() -> None:
     proc = _run(_tool("ruff"), "format", "--check", "app", "tests")
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+# UI modules typed loosely for now (pyproject's mypy overrides): may shrink, never grow.
+UI_MODULES_NOT_YET_STRICT = frozenset(
+    {
+        "app.ui.common.fields",
+        "app.ui.connections",
+        "app.ui.contacts.detail",
+        "app.ui.contacts.import_dialog",
+        "app.ui.contacts.model",
+        "app.ui.global_search",
+        "app.ui.inbox.delegate",
+        "app.ui.inbox.list_model",
+        "app.ui.inbox.tab",
+        "app.ui.leads.connection",
+        "app.ui.leads.filters",
+        "app.ui.leads.queue",
+    }
+)
+
+
+def test_mypy_covers_the_ui_and_its_exceptions_only_shrink() -> None:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mypy"]
+    assert "app/ui" in config["files"] and config["strict"] is True
+    loose = {
+        module
+        for override in config.get("overrides", [])
+        if override.get("ignore_errors")
+        for module in override["module"]
+    }
+    added = loose - UI_MODULES_NOT_YET_STRICT
+    assert not added, f"modules newly exempted from strict typing: {sorted(added)}"
 
 
 def test_mypy_strict_on_the_qt_free_layers() -> None:

@@ -6,23 +6,53 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_layer_contracts_hold() -> None:
+# The UI imports not yet behind a port (pyproject's ignore_imports): may shrink, never grow.
+UI_IMPORTS_STILL_TO_MOVE = frozenset(
+    {
+        "app.ui.connections -> app.settings.profiles",
+        "app.ui.connections -> app.settings.secrets",
+        "app.ui.connections -> httpx",
+        "app.ui.leads.connection -> app.api.seamless",
+        "app.ui.leads.connection -> app.api.transport",
+        "app.ui.leads.connection -> app.settings.profiles",
+        "app.ui.leads.connection -> app.settings.secrets",
+        "app.ui.leads.dialogs -> app.settings.profiles",
+        "app.ui.leads.queue -> app.storage.research_jobs",
+        "app.ui.leads.tab -> app.settings.profiles",
+        "app.ui.leads.tab -> app.storage.research_jobs",
+        "app.ui.main_window -> app.settings.secrets",
+    }
+)
+
+
+def _lint_imports(root: Path) -> subprocess.CompletedProcess[str]:
     exe = shutil.which("lint-imports", path=str(Path(sys.executable).parent)) or shutil.which(
         "lint-imports"
     )
     assert exe, "import-linter is part of the [test] extra"
-    proc = subprocess.run(
-        [exe, "--no-cache", "--config", str(ROOT / "pyproject.toml")],
-        cwd=ROOT,
+    return subprocess.run(
+        [exe, "--no-cache", "--config", str(root / "pyproject.toml")],
+        cwd=root,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=180,
+        env={"PYTHONPATH": str(root), "PATH": str(Path(sys.executable).parent)},
     )
+
+
+def _contracts() -> list[dict[str, object]]:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    return list(config["tool"]["importlinter"]["contracts"])
+
+
+def test_layer_contracts_hold() -> None:
+    proc = _lint_imports(ROOT)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "BROKEN" not in proc.stdout and "KEPT" in proc.stdout
 
@@ -38,3 +68,34 @@ def test_contracts_cover_every_layer() -> None:
         "app.sandbox",
     ):
         assert f'source_modules = ["{layer}"]' in text, layer
+    ui = [c for c in _contracts() if c.get("source_modules") == ["app.ui"]]
+    assert len(ui) == 1, "one contract keeps the UI above the services"
+    for forbidden in ("sqlite3", "httpx", "keyring", "app.api", "app.settings"):
+        assert forbidden in ui[0]["forbidden_modules"], forbidden  # type: ignore[operator]
+    tabs = [c for c in _contracts() if c.get("type") == "independence"]
+    assert tabs and set(tabs[0]["modules"]) >= {  # type: ignore[arg-type]
+        "app.ui.contacts",
+        "app.ui.inbox",
+        "app.ui.leads",
+    }
+
+
+def test_the_ui_exceptions_only_shrink() -> None:
+    (ui,) = [c for c in _contracts() if c.get("source_modules") == ["app.ui"]]
+    ignored = set(ui.get("ignore_imports", []))  # type: ignore[call-overload]
+    added = ignored - UI_IMPORTS_STILL_TO_MOVE
+    assert not added, f"new UI imports below the services: {sorted(added)}; use a port instead"
+
+
+def test_a_violating_ui_import_breaks_the_contracts(tmp_path: Path) -> None:
+    """The contracts really bite: a copy of the project with a UI module that opens SQLite
+    itself and a tab that imports another tab fails the check."""
+    shutil.copytree(ROOT / "app", tmp_path / "app", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    (tmp_path / "app/ui/common/cache_peek.py").write_text("import sqlite3\n")
+    (tmp_path / "app/ui/leads/peek.py").write_text("from app.ui.inbox import tab\n")
+    proc = _lint_imports(tmp_path)
+    assert proc.returncode != 0
+    assert "app.ui.common.cache_peek -> sqlite3" in proc.stdout, proc.stdout[-3000:]
+    assert "app.ui.leads.peek -> app.ui.inbox" in proc.stdout, proc.stdout[-3000:]
+    assert "BROKEN" in proc.stdout

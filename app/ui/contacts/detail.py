@@ -96,7 +96,7 @@ from app.core.payloads import ContactUpdate, build
 from app.core.phones import DEFAULT_REGION, check_phone, format_phone
 from app.storage import Partition, StorageError
 from app.ui.async_qt import TaskSet, await_signal
-from app.ui.contacts.fields import (
+from app.ui.common.fields import (
     EMPTY_TEXT,
     FIELD_WIDTH,
     SHORT_FIELD_WIDTH,

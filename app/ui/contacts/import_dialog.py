@@ -106,6 +106,7 @@ from app.services.contact_import import (
 from app.storage import Partition
 from app.ui.async_qt import TaskSet, await_signal
 from app.ui.contacts.model import ContactQuery
+from app.ui.common.files import ask_save_path
 from app.ui.theme import Spacing, icon
 from app.ui.widgets import Banner
 
@@ -1383,23 +1384,6 @@ def default_export_name(today: datetime.date | None = None) -> str:
     return f"contacts-{(today or datetime.date.today()).isoformat()}.csv"
 
 
-async def ask_save_path(parent: QWidget | None, caption: str, proposed: Path) -> Path | None:
-    """Ask where to save a CSV file (a non-blocking save dialog); None when cancelled."""
-    dialog = QFileDialog(parent, caption, str(proposed))
-    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-    dialog.setFileMode(QFileDialog.FileMode.AnyFile)
-    dialog.setDefaultSuffix("csv")
-    dialog.setNameFilters(["CSV files (*.csv)", "All files (*)"])
-    dialog.selectFile(proposed.name)
-    dialog.open()
-    result = await await_signal(dialog.finished)
-    files = dialog.selectedFiles()
-    dialog.deleteLater()
-    if result != QDialog.DialogCode.Accepted or not files:
-        return None
-    return Path(files[0])
-
-
 @dataclass(frozen=True)
 class ExportOutcome:
     """What ``export_to_csv`` did: the file, how many contacts, or why nothing was saved."""
@@ -1493,7 +1477,6 @@ __all__ = [
     "ReportColumn",
     "ReportModel",
     "TargetDelegate",
-    "ask_save_path",
     "default_export_name",
     "export_to_csv",
     "run_import_dialog",

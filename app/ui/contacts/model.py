@@ -27,12 +27,10 @@ from typing import Any
 from PySide6.QtCore import (
     QAbstractTableModel,
     QDate,
-    QDateTime,
     QLocale,
     QModelIndex,
     QPersistentModelIndex,
     Qt,
-    QTime,
     QTimer,
     Signal,
 )
@@ -42,6 +40,7 @@ from app.core.constants import LIFECYCLE_STAGES
 from app.core.phones import format_phone
 from app.services.bus import ContactsChanged
 from app.storage import ContactFilters, Partition, StorageError, normalize_deployment
+from app.ui.common.time_format import long_time, relative_time
 
 log = logging.getLogger(__name__)
 
@@ -233,40 +232,6 @@ def _parse_time(value: str | None) -> datetime | None:
     except ValueError:
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def relative_time(when: datetime, now: datetime, locale: QLocale | None = None) -> str:
-    """A short, locale-aware description of ``when`` seen from ``now`` (both aware).
-
-    "Just now", "5 min ago", a time today, "Yesterday", a weekday within the
-    last week, then "Nov 23" this year and "Nov 23 2025" before (as the thread writes
-    dates; the locale's numeric short date is ambiguous across countries).
-    """
-    loc = locale or QLocale()
-    local, local_now = when.astimezone(), now.astimezone()
-    seconds = (local_now - local).total_seconds()
-    if 0 <= seconds < 60:
-        return "Just now"
-    if 0 <= seconds < 3600:
-        return f"{int(seconds // 60)} min ago"
-    days = (local_now.date() - local.date()).days
-    if days == 0:
-        return loc.toString(QTime(local.hour, local.minute), QLocale.FormatType.ShortFormat)
-    if days == 1:
-        return "Yesterday"
-    qdate = QDate(local.year, local.month, local.day)
-    if 1 < days < 7:
-        return loc.dayName(qdate.dayOfWeek(), QLocale.FormatType.LongFormat)
-    day = f"{loc.monthName(local.month, QLocale.FormatType.ShortFormat)} {local.day}"
-    return day if local.year == local_now.year else f"{day} {local.year}"
-
-
-def _long_time(when: datetime, locale: QLocale) -> str:
-    local = when.astimezone()
-    qdt = QDateTime(
-        QDate(local.year, local.month, local.day), QTime(local.hour, local.minute, local.second)
-    )
-    return locale.toString(qdt, QLocale.FormatType.LongFormat)
 
 
 def _runs(rows: Sequence[int]) -> list[tuple[int, int]]:
@@ -834,7 +799,7 @@ class ContactsTableModel(QAbstractTableModel):
             return "\n".join(item.tags) or None
         if column in (Column.UPDATED, Column.CREATED):
             when = _parse_time(item.updated if column == Column.UPDATED else item.created)
-            return None if when is None else _long_time(when, self._locale)
+            return None if when is None else long_time(when, self._locale)
         if column == Column.PHONE and item.phone:
             return item.phone
         text = self._display(item, column)

@@ -88,7 +88,7 @@ from app.core.models import Contact, ContactSummary, CustomFieldDefinition
 from app.core.payloads import MessageSend, build, recipient_for
 from app.core.sms import SmsEncoding, count_sms
 from app.storage import OutboxItem, Partition, StorageError
-from app.ui.contacts.fields import field_stylesheet, repolish, scheme_colors, set_flag
+from app.ui.common.fields import field_stylesheet, repolish, scheme_colors, set_flag
 from app.ui.inbox.thread_model import created_ms
 from app.ui.theme import Spacing, icon
 from app.ui.widgets import Banner

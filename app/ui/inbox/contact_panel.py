@@ -45,7 +45,7 @@ from app.core.models import CustomFieldDefinition
 from app.services.bus import ContactsChanged, ConversationsChanged, SessionChanged
 from app.storage import StorageError
 from app.ui.async_qt import BusBridge
-from app.ui.contacts.fields import (
+from app.ui.common.fields import (
     EMPTY_TEXT,
     STAGE_LABELS,
     FlowLayout,

@@ -45,7 +45,7 @@ from app.storage import (
     StorageError,
     normalize_deployment,
 )
-from app.ui.contacts.model import relative_time
+from app.ui.common.time_format import relative_time
 
 log = logging.getLogger(__name__)
 

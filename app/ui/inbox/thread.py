@@ -103,7 +103,7 @@ from app.services.bus import (
 )
 from app.storage import IllegalTransitionError, OutboxItemNotFoundError, StorageError
 from app.ui.async_qt import BusBridge, TaskSet
-from app.ui.contacts.fields import scheme_colors
+from app.ui.common.fields import scheme_colors
 from app.ui.inbox.composer import (
     CHANNEL_ICON_NAMES,
     EMAIL_CHANNELS,

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QWidget
 from app.core.contact_csv import neutralize
 from app.core.seamless import ExportRow, ResearchedCompany, research_csv
 from app.services.contact_import import write_text_atomically
-from app.ui.contacts.import_dialog import ask_save_path
+from app.ui.common.files import ask_save_path
 
 COMPANY_EXPORT_COLUMNS: tuple[str, ...] = (
     "Name",

@@ -53,7 +53,7 @@ from app.core.seamless import (
 )
 from app.core.seamless.filters import INDUSTRY_GROUPS, JOB_CHANGE_RANGES, JOB_CHANGE_TYPES
 from app.ui.connections import FieldMessage
-from app.ui.contacts.fields import (
+from app.ui.common.fields import (
     DateFieldEditor,
     FlowLayout,
     TagChip,

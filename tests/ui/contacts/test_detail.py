@@ -35,7 +35,7 @@ from app.services.contacts import ContactService
 from app.services.sync import SyncService
 from app.storage import Database
 from app.ui.contacts.detail import ContactDetailPane, ContactDetailService, PaneMode
-from app.ui.contacts.fields import (
+from app.ui.common.fields import (
     BooleanFieldEditor,
     ChoiceFieldEditor,
     DateFieldEditor,

@@ -17,8 +17,8 @@ from app.ui.contacts.model import (
     ContactRole,
     ContactsTableModel,
     SortableRole,
-    relative_time,
 )
+from app.ui.common.time_format import relative_time
 from tests.ui.contacts.conftest import DEPLOYMENT, NOW, fixture_contacts, ids, load_all
 from tests.unit.storage.docs import contact
 

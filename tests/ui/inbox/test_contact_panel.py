@@ -11,7 +11,7 @@ import pytest
 
 from app.services.bus import ContactsChanged
 from app.storage import Database, Partition
-from app.ui.contacts.fields import format_value
+from app.ui.common.fields import format_value
 from app.ui.inbox.contact_panel import ContactSidePanel, ValueLabel, soft_wrap
 from tests.ui.inbox.thread_fixtures import (
     CONTACT,

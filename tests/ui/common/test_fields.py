@@ -10,7 +10,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QWidget
 
 from app.core.models import CustomFieldDefinition, parse
-from app.ui.contacts.fields import (
+from app.ui.common.fields import (
     BooleanFieldEditor,
     DateFieldEditor,
     FieldEditor,
@@ -314,7 +314,7 @@ def test_format_value_by_type() -> None:
 def test_dates_are_written_the_locale_way_with_a_four_digit_year(
     locale: str, expected: str
 ) -> None:
-    from app.ui.contacts.fields import format_date
+    from app.ui.common.fields import format_date
 
     assert format_date("2020-03-02", QLocale(locale)) == expected
     assert format_date("not a date", QLocale(locale)) == "not a date"

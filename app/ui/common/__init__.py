@@ -1,0 +1,1 @@
+"""Parts every tab shares: field editors and styles, time formats, file dialogs."""
