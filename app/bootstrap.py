@@ -31,6 +31,7 @@ from typing import Any
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
+from app.api.transport import tls_context
 from app.services.demo import DemoError, DemoInfo, DemoSandbox
 from app.services.workspace import NoKey, Workspace
 from app.settings.logs import install as install_redaction
@@ -173,11 +174,13 @@ class Application:
         self.window.closed.connect(self._closed.set)
         self._connect_dialogs()
 
-    def _add_areas(self) -> None:
-        """Create every area (cheap: widgets come later, in slices) with its own context."""
+    async def _add_areas(self) -> None:
+        """Create every area (cheap: widgets come later, in slices) with its own context.
+        Their modules are imported on a worker thread: a few hundred milliseconds of imports
+        that would otherwise hold the window still (module level creates no Qt objects)."""
         window = self.window
-        for spec in AREAS:
-            cls = area_class(spec)
+        classes = await asyncio.to_thread(lambda: [area_class(spec) for spec in AREAS])
+        for spec, cls in zip(AREAS, classes, strict=True):
             context = AreaContext(
                 port=spec.port(self.workspace),
                 bridge=self.bridge,
@@ -201,10 +204,12 @@ class Application:
         else:
             self.window.resize(SCREENSHOT_SIZE[0], SCREENSHOT_SIZE[1])  # the same every time
         self.window.show()
+        # Loading the CA bundle for HTTPS takes 60-100 ms: on a worker, while the window paints.
+        tls = asyncio.ensure_future(asyncio.to_thread(tls_context))
         # The empty window paints first; the tabs (a few hundred milliseconds of widgets)
         # are built right after, so the app appears at once.
         await asyncio.sleep(FIRST_PAINT_SECONDS)
-        self._add_areas()
+        await self._add_areas()
         if self.options.screenshot_dir is None:
             self.window.restore_areas()
         # The tab in front first, then the others, a step per turn of the loop.
@@ -212,6 +217,7 @@ class Application:
         self.areas_ready.set()
         # phonenumbers loads its metadata on first use (~0.2 s): not on the GUI thread.
         self.tasks.spawn(asyncio.to_thread(_warm_up_phone_rules), "warm-up")
+        await tls
         if self.workspace.settings_problem:
             self.window.key_banner.show_message("warning", self.workspace.settings_problem)
         exit_code = 0

@@ -34,7 +34,14 @@ from typing import Any, TypeVar
 import httpx
 
 from app.api.pacing import RateBudget
-from app.api.transport import MAX_CONNECTIONS, RetryPolicy, Timeouts, Transport, json_of
+from app.api.transport import (
+    MAX_CONNECTIONS,
+    RetryPolicy,
+    Timeouts,
+    Transport,
+    json_of,
+    tls_context,
+)
 from app.core.errors import ApiError, ValidationFailed
 from app.core.seamless import (
     CompanyPollItem,
@@ -234,6 +241,7 @@ class SeamlessClient:
         self.credits: CreditsReading | None = None
         """The latest balance reported by any answer, or None before the first."""
         inner = http_transport or httpx.AsyncHTTPTransport(
+            verify=tls_context(),
             http2=False,
             limits=httpx.Limits(
                 max_connections=MAX_CONNECTIONS, max_keepalive_connections=MAX_CONNECTIONS // 2

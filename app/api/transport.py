@@ -18,7 +18,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import random
+import ssl
+import threading
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -42,6 +45,28 @@ IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELET
 RETRY_STATUSES = frozenset({500, 502, 503, 504})
 MAX_CONNECTIONS = 8
 """Connections per service; requests beyond these wait for a slot (``_exchange``)."""
+
+
+_tls_lock = threading.Lock()
+_tls: ssl.SSLContext | None = None
+
+
+def tls_context() -> ssl.SSLContext:
+    """The verified TLS context every client shares (httpx's default trust: certifi, or
+    ``SSL_CERT_FILE``/``SSL_CERT_DIR``). Loading the CA bundle takes 60-100 ms, so it is
+    done once, and the app does it on a worker thread before the first client is made."""
+    global _tls
+    with _tls_lock:
+        if _tls is None:
+            if os.environ.get("SSL_CERT_FILE"):
+                _tls = ssl.create_default_context(cafile=os.environ["SSL_CERT_FILE"])
+            elif os.environ.get("SSL_CERT_DIR"):
+                _tls = ssl.create_default_context(capath=os.environ["SSL_CERT_DIR"])
+            else:
+                import certifi
+
+                _tls = ssl.create_default_context(cafile=certifi.where())
+        return _tls
 
 
 @dataclass(frozen=True)
@@ -113,6 +138,7 @@ class Transport:
             headers=dict(headers or {}),
             timeout=timeouts.httpx(),
             transport=transport,
+            verify=tls_context(),
             follow_redirects=False,
             http2=False,
             limits=httpx.Limits(

@@ -52,6 +52,9 @@ from app.storage import Database, normalize_deployment
 
 log = logging.getLogger(__name__)
 
+HttpTransport = httpx.AsyncBaseTransport
+"""What tests hand the checks instead of the network (the UI passes it through)."""
+
 LOCAL_PARTITION_PREFIX = "local:"
 MAX_NAME_LENGTH = 80
 
@@ -533,6 +536,10 @@ def suggested_name(check: ConnectionCheck) -> str:
 
 __all__ = [
     "LOCAL_PARTITION_PREFIX",
+    "HttpTransport",
+    "KeyringUnavailable",
+    "Profile",
+    "SubAccountRef",
     "CheckRequired",
     "ComparisonFailed",
     "ConnectionStore",

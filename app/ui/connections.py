@@ -32,7 +32,6 @@ import logging
 from enum import IntEnum, StrEnum
 from typing import Any
 
-import httpx
 import shiboken6
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -66,6 +65,9 @@ from app.core.constants import RECOMMENDED_SCOPES
 from app.core.errors import KEYS_PATH
 from app.core.keys import clean_key
 from app.services.connection_store import (
+    HttpTransport,
+    KeyringUnavailable,
+    Profile,
     NAME_FIELD,
     ConnectionStore,
     ConnectionStoreError,
@@ -82,8 +84,6 @@ from app.services.connections import (
     key_kind_label,
     normalize_url,
 )
-from app.settings.profiles import Profile
-from app.settings.secrets import KeyringUnavailable
 from app.ui.async_qt import TaskSet, await_signal
 from app.ui.theme import Spacing, icon
 
@@ -329,7 +329,7 @@ class ConnectionDialog(QDialog):
         reason: str | None = None,
         parent: QWidget | None = None,
         timeout: float = DEFAULT_TIMEOUT,
-        http_transport: httpx.AsyncBaseTransport | None = None,
+        http_transport: HttpTransport | None = None,
     ) -> None:
         super().__init__(parent)
         self.store = store

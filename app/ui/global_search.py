@@ -28,13 +28,12 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QFrame, QLineEdit, QListView, QVBoxLayout, QWidget
 
-from app.core.phones import format_phone
-from app.storage import Partition, StorageError
+from app.services.quick_search import QuickResult, QuickSearch
+from app.storage import StorageError
 from app.ui.theme import icon
 
 log = logging.getLogger(__name__)
 
-RESULTS_PER_KIND = 8
 DEBOUNCE_MS = 80
 
 ResultKindRole = Qt.ItemDataRole.UserRole + 1
@@ -64,58 +63,13 @@ class SearchResult:
     icon_name: str
 
 
-def _name(doc: dict[str, Any]) -> str:
-    first, last = doc.get("firstName") or "", doc.get("lastName") or ""
-    return " ".join(p for p in (str(first).strip(), str(last).strip()) if p)
-
-
-def search_cache(
-    partition: Partition, text: str, kinds: frozenset[str], limit: int = RESULTS_PER_KIND
-) -> list[SearchResult]:
-    """Contacts, then conversations, of ``partition`` matching ``text`` (name, email, phone)."""
-    results: list[SearchResult] = []
-    if not text.strip():
-        return results
-    if "contact" in kinds:
-        docs = partition.contacts.search(text, limit=limit)
-        if "@" in text:
-            # The exact address first: a prefix search also finds "ana.smith12@" for "ana.smith1@".
-            exact = partition.contacts.by_email(text.strip())
-            exact_ids = {d["id"] for d in exact}
-            docs = exact + [d for d in docs if d["id"] not in exact_ids]
-            docs = docs[:limit]
-        for doc in docs:
-            details = [doc.get("email"), doc.get("company")]
-            phone = doc.get("phone")
-            if phone:
-                details.append(format_phone(str(phone)))
-            results.append(
-                SearchResult(
-                    "contact",
-                    str(doc["id"]),
-                    _name(doc) or str(doc.get("email") or "(no name)"),
-                    " · ".join(str(d) for d in details if d),
-                    "user",
-                )
-            )
-    if "conversation" in kinds:
-        for doc in partition.conversations.list_conversations(text=text, limit=limit):
-            contact = doc.get("contact") if isinstance(doc.get("contact"), dict) else {}
-            channel = str(doc.get("channel") or "")
-            title = _name(contact) or str(contact.get("email") or contact.get("phone") or "")
-            subtitle = " · ".join(
-                p for p in (channel.replace("_", " "), str(doc.get("subject") or "")) if p
-            )
-            results.append(
-                SearchResult(
-                    "conversation",
-                    str(doc["id"]),
-                    title or "(unknown contact)",
-                    subtitle,
-                    CHANNEL_ICONS.get(channel, "inbox"),
-                )
-            )
-    return results
+def result_row(result: QuickResult) -> SearchResult:
+    """The popup's row of a match (its icon chosen by kind and channel)."""
+    if result.kind == "conversation":
+        icon_name = CHANNEL_ICONS.get(result.channel or "", "inbox")
+    else:
+        icon_name = "user"
+    return SearchResult(result.kind, result.id, result.title, result.subtitle, icon_name)
 
 
 class GlobalSearchModel(QAbstractListModel):
@@ -170,7 +124,7 @@ class GlobalSearch(QLineEdit):
         self.setClearButtonEnabled(True)
         self.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
         self.setMinimumWidth(280)
-        self._partition: Partition | None = None
+        self._source: QuickSearch | None = None
         self._results_for: str | None = None  # the text the shown results answer
         self._kinds: frozenset[str] = frozenset({"contact"})
         self.model = GlobalSearchModel(self)
@@ -199,9 +153,13 @@ class GlobalSearch(QLineEdit):
         focus.triggered.connect(self.focus_search)
         self.addAction(focus)
 
-    def set_partition(self, partition: Partition | None) -> None:
-        """Search another sub-account's cache (the popup closes, results are cleared)."""
-        self._partition = partition
+    def set_source(self, source: QuickSearch | None) -> None:
+        """Search with ``source`` (None: nothing to search)."""
+        self._source = source
+        self.reset()
+
+    def reset(self) -> None:
+        """Another sub-account is shown: the popup closes and its results are cleared."""
         self._popup.hide()
         self._results_for = None
         self.model.set_results([])
@@ -225,14 +183,14 @@ class GlobalSearch(QLineEdit):
     def run_query(self) -> None:
         """Search now and show the popup (hidden when nothing matches)."""
         self._timer.stop()
-        partition, text = self._partition, self.text()
+        source, text = self._source, self.text()
         self._results_for = text
-        if partition is None or not text.strip():
+        if source is None or not text.strip():
             self.model.set_results([])
             self._popup.hide()
             return
         try:
-            results = search_cache(partition, text, self._kinds)
+            results = [result_row(r) for r in source.search(text, self._kinds)]
         except StorageError as exc:
             log.error("global search failed", exc_info=exc)
             results = []

@@ -39,8 +39,9 @@ from PySide6.QtWidgets import (
 
 from app.core.errors import ApiError
 from app.services.bus import BudgetChanged, KeyProblem, SessionChanged, SyncStatus
+from app.services.connection_store import KeyringUnavailable
+from app.services.quick_search import QuickSearch
 from app.services.workspace import NoKey, NotActive, Workspace
-from app.settings.secrets import KeyringUnavailable
 from app.ui.area import Area
 from app.ui.async_qt import BusBridge, TaskSet
 from app.ui.global_search import GlobalSearch
@@ -123,6 +124,7 @@ class MainWindow(QMainWindow):
         self.areas: dict[str, Area] = {}
         self._pages: dict[str, QWidget] = {}
         self._restore_areas = False
+        self._watching_activity = False
         self._build_queue: list[Area] = []
         self._build_timer = QTimer(self)
         self._build_timer.setSingleShot(True)
@@ -192,6 +194,7 @@ class MainWindow(QMainWindow):
         bar.addWidget(stretch)
         self.global_search = GlobalSearch(self)
         self.global_search.activated.connect(self._jump_to)
+        self.global_search.set_source(QuickSearch.of_active(self.workspace))
         bar.addWidget(self.global_search)
         bar.addWidget(self._spacer(Spacing.M))
 
@@ -304,7 +307,6 @@ class MainWindow(QMainWindow):
             area.add_settings_entries(menu)
             for action in menu.actions():
                 self.settings_menu.insertAction(self._area_settings_anchor, action)
-        QApplication.instance().installEventFilter(self._activity)  # type: ignore[union-attr]
         kinds: set[str] = set()
         for area in self.areas.values():
             kinds |= area.record_kinds
@@ -318,6 +320,7 @@ class MainWindow(QMainWindow):
         if all_at_once:
             for area in ordered:
                 area.build()
+            self._watch_activity()
             return
         self._build_queue = [area for area in ordered if not area.is_built]
         self._build_timer.start()
@@ -326,9 +329,18 @@ class MainWindow(QMainWindow):
         while self._build_queue and self._build_queue[0].is_built:
             self._build_queue.pop(0)
         if not self._build_queue:
+            self._watch_activity()
             return
-        if self._build_queue[0].build_next_step() or len(self._build_queue) > 1:
-            self._build_timer.start()
+        self._build_queue[0].build_next_step()
+        self._build_timer.start()
+
+    def _watch_activity(self) -> None:
+        # Once the areas are built: building sends tens of thousands of events that are not
+        # the user's, and each would pass through this app-wide filter.
+        app = QApplication.instance()
+        if not self._watching_activity and app is not None:
+            app.installEventFilter(self._activity)
+            self._watching_activity = True
 
     def current_area(self) -> Area | None:
         """The area of the tab in front, or None."""
@@ -496,7 +508,7 @@ class MainWindow(QMainWindow):
     def _on_session(self, event: SessionChanged) -> None:
         self.refresh_pickers()
         active = self.workspace.active
-        self.global_search.set_partition(active.partition if active else None)
+        self.global_search.reset()
         if active is not None:
             profile = active.profile
             name = next(

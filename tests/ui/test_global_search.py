@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QAbstractItemModelTester
 from PySide6.QtWidgets import QMainWindow
 
+from app.services.quick_search import QuickSearch
 from app.storage import Database, Partition
 from app.ui.global_search import (
     GlobalSearch,
@@ -18,7 +19,7 @@ from app.ui.global_search import (
     ResultIdRole,
     ResultKindRole,
     SearchResult,
-    search_cache,
+    result_row,
 )
 from tests.unit.storage.docs import contact
 
@@ -74,6 +75,11 @@ def part_b(db: Database) -> Partition:
     return part
 
 
+def search_cache(part: Partition, text: str, kinds: frozenset[str]) -> list[SearchResult]:
+    """What the popup lists for ``text`` in ``part``."""
+    return [result_row(r) for r in QuickSearch.of(part).search(text, kinds)]
+
+
 def test_contacts_match_by_name_email_and_phone(part_a: Partition) -> None:
     kinds = frozenset({"contact"})
     assert {r.id for r in search_cache(part_a, "jan", kinds)} == {"c_jane", "c_janet"}
@@ -112,7 +118,7 @@ def test_typing_shows_results_and_enter_activates(qtbot: Any, part_a: Partition)
     window.setCentralWidget(box)
     qtbot.addWidget(window)
     window.show()
-    box.set_partition(part_a)
+    box.set_source(QuickSearch.of(part_a))
     chosen: list[tuple[str, str]] = []
     box.activated.connect(lambda kind, rid: chosen.append((kind, rid)))
     qtbot.keyClicks(box, "john")
@@ -125,7 +131,7 @@ def test_arrow_keys_move_through_results(qtbot: Any, part_a: Partition) -> None:
     box = GlobalSearch()
     qtbot.addWidget(box)
     box.show()
-    box.set_partition(part_a)
+    box.set_source(QuickSearch.of(part_a))
     box.setText("jan")
     box.run_query()
     assert box.model.rowCount() == 2
@@ -141,11 +147,11 @@ def test_switching_partition_clears_and_searches_the_new_one(
 ) -> None:
     box = GlobalSearch()
     qtbot.addWidget(box)
-    box.set_partition(part_a)
+    box.set_source(QuickSearch.of(part_a))
     box.setText("jane")
     box.run_query()
     assert {r.id for r in box.model.results} == {"c_jane", "c_janet"}  # prefixes match
-    box.set_partition(part_b)
+    box.set_source(QuickSearch.of(part_b))
     assert box.model.rowCount() == 0  # nothing of the old sub-account stays on screen
     box.run_query()
     assert [r.id for r in box.model.results] == ["c_jane_b"]
@@ -167,7 +173,7 @@ def test_enter_still_opens_a_result_after_the_popup_closed(qtbot: Any, part_a: P
     box = GlobalSearch()
     qtbot.addWidget(box)
     box.show()
-    box.set_partition(part_a)
+    box.set_source(QuickSearch.of(part_a))
     box.setText("globex")
     box.run_query()
     box._popup.hide()  # focus went elsewhere and came back: the results still match
