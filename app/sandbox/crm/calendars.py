@@ -650,7 +650,8 @@ def reschedule(
 
 
 def cancel_for_deleted_contact(store: Store, sub_account_id: str, contact_id: str) -> None:
-    """Delete cascade (docs/api/seedly-crm.md §5): cancel the contact's upcoming appointments; keep past ones."""
+    """Delete cascade (docs/api/seedly-crm.md §5): cancel the contact's upcoming
+    appointments; keep past ones."""
     rows = store.all(
         f"SELECT * FROM appointments WHERE sub_account_id = ? AND contact_id = ? AND {_ACTIVE_SQL} "
         "AND start_ms > ? ORDER BY start_ms, id",

@@ -462,7 +462,8 @@ def insert_contact(
 def update_contact(
     store: Store, sub_account_id: str, doc: dict[str, Any], changes: dict[str, Any]
 ) -> dict[str, Any]:
-    """Apply validated changes; fires updated / tag_added / lifecycle_changed as the API notes say."""
+    """Apply validated changes; fires updated / tag_added / lifecycle_changed as the API
+    notes say."""
     changed = [k for k, v in changes.items() if doc.get(k) != v]
     if not changed:
         return doc

@@ -115,7 +115,8 @@ MESSAGE_FIELDS = (
 )
 
 EMAIL_CHANNELS = ("email", "gmail")
-# Meta only lets a business answer within 24 hours of the person's last message (docs/api/seedly-crm.md §11).
+# Meta only lets a business answer within 24 hours of the person's last message
+# (docs/api/seedly-crm.md §11).
 META_WINDOW_CHANNELS = ("messenger", "instagram")
 META_WINDOW_MS = 24 * 3600 * 1000
 STATUS_JOB = "conversations.message_status"
@@ -565,7 +566,8 @@ def _after_message(
 
 
 def _cascade_contact_deleted(store: Store, sub_account_id: str, contact_id: str) -> None:
-    """The documented cascade: a deleted contact's conversations are soft-deleted (with their chats)."""
+    """The documented cascade: a deleted contact's conversations are soft-deleted (with
+    their chats)."""
     now = store.clock.now_ms()
     store.run(
         "DELETE FROM chat_sessions WHERE sub_account_id = ? AND contact_id = ?",

@@ -1,4 +1,5 @@
-"""Webhooks (docs/api/seedly-crm.md §7): subscriptions, signed deliveries with retries, and their log.
+"""Webhooks (docs/api/seedly-crm.md §7): subscriptions, signed deliveries with retries, and
+their log.
 
 Subscriptions live per sub-account. Every recorded event (``events.emit``)
 queues one delivery per active subscription to that event, in the same

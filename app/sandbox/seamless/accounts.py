@@ -1,9 +1,9 @@
 """Organisations, users, persistent keys, credits and the credit ledger.
 
 Credits belong to the user who owns the key (docs/api/seamless.md, credits:
-"Credit usage is tied to the owner of the API key"); rate limits and researched records belong to the
-organisation. The demo organisation has three users: one with plenty of
-credits, one with 5, and one without an API license.
+"Credit usage is tied to the owner of the API key"); rate limits and researched
+records belong to the organisation. The demo organisation has three users: one
+with plenty of credits, one with 5, and one without an API license.
 """
 
 from __future__ import annotations

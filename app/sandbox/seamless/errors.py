@@ -1,4 +1,5 @@
-"""The Seamless.AI error shapes (docs/api/seamless.md, types on the wire) and strict reading of request bodies.
+"""The Seamless.AI error shapes (docs/api/seamless.md, types on the wire) and strict reading
+of request bodies.
 
 Documented: ``401 {"message"}``, ``422 {"msg", "code", "data": {"productCategory",
 "additionalCreditsNeeded"}}``, ``500 {"message"}``, ``429`` "with a JSON body".

@@ -15,8 +15,8 @@ record (``outcome_of``: the same record always ends the same way):
 
 ``GET /_sandbox/seamless/outcomes`` lists records by outcome.
 
-Billing (docs/api/seamless.md, credits: "1 credit per contact researched", "per company researched"):
-each submitted record that names a known person or company and is not a
+Billing (docs/api/seamless.md, credits: "1 credit per contact researched", "per
+company researched"): each submitted record that names a known person or company and is not a
 duplicate costs 1 credit, taken when the request is accepted — all or nothing:
 when the balance is short the request is refused with ``422
 insufficientCredits`` and nothing is queued or charged. ``done`` and ``missing``
