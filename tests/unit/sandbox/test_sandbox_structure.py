@@ -109,7 +109,9 @@ async def _two_sandboxes(tmp_path: Path) -> None:
         assert box_a.state.clock.offset_ms == day and box_b.state.clock.offset_ms == 0
 
         # Faults: set on one, absent from the other.
-        await http.put(f"{url_a}/_sandbox/faults", json={"rate": 1, "kinds": {"error_500": 5}})
+        only_500 = {kind: 0 for kind in box_a.state.faults.kinds} | {"error_500": 1}
+        await http.put(f"{url_a}/_sandbox/faults", json={"rate": 1, "kinds": only_500})
+        assert (await http.get(f"{url_b}/_sandbox/faults")).json()["data"]["kinds"] != only_500
         assert (await http.get(f"{url_b}/_sandbox/faults")).json()["data"]["rate"] == 0
         assert (await http.get(f"{url_a}/api/v1/contacts", headers=key_a)).status_code == 500
         assert (await http.get(f"{url_b}/api/v1/contacts", headers=key_b)).status_code == 200
