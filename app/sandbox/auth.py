@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 
-from app.sandbox import clock
 from app.sandbox.http import ApiError, Ctx, RouteSpec, validation
+from app.sandbox.keys import KeyInfo
 from app.sandbox.store import Store
 
 MISSING_KEY_MESSAGE = (
@@ -14,17 +13,6 @@ MISSING_KEY_MESSAGE = (
     "Bearer sk_live_..."
 )
 AGENCY_HEADER = "X-Sub-Account-Id"
-
-
-@dataclass(frozen=True)
-class KeyInfo:
-    """A key that authenticated successfully."""
-
-    id: str
-    kind: str  # "sub_account" or "agency"
-    agency_id: str
-    sub_account_id: str | None
-    scopes: frozenset[str]
 
 
 def bearer_token(header: str | None) -> str | None:
@@ -37,7 +25,7 @@ def bearer_token(header: str | None) -> str | None:
 
 
 def lookup_key(store: Store, token: str) -> KeyInfo:
-    """The active key for ``token``; 401 with the seed's codes otherwise."""
+    """The active key for ``token``; 401 with the codes of docs/api/seedly-crm.md §2 otherwise."""
     row = store.one("SELECT * FROM api_keys WHERE token = ?", (token,))
     if row is None:
         raise ApiError(401, "UNAUTHORIZED", MISSING_KEY_MESSAGE)
@@ -47,7 +35,7 @@ def lookup_key(store: Store, token: str) -> KeyInfo:
             "KEY_REVOKED",
             "This API key was revoked. Create a new key in Settings > Integrations > API Keys.",
         )
-    if row["expires_ms"] is not None and row["expires_ms"] <= clock.now_ms():
+    if row["expires_ms"] is not None and row["expires_ms"] <= store.clock.now_ms():
         raise ApiError(
             401,
             "KEY_EXPIRED",

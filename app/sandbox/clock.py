@@ -5,29 +5,32 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 
-_offset_ms = 0
 
+class Clock:
+    """The time of one sandbox server; ``/_sandbox/clock/advance`` moves only this one."""
 
-def now_ms() -> int:
-    """Current sandbox time in Unix milliseconds."""
-    return int(time.time() * 1000) + _offset_ms
+    def __init__(self) -> None:
+        self._offset_ms = 0
 
+    def now_ms(self) -> int:
+        """Current sandbox time in Unix milliseconds."""
+        return int(time.time() * 1000) + self._offset_ms
 
-def advance(ms: int) -> int:
-    """Move sandbox time forward (tests of notice windows, expiries); returns the new offset."""
-    global _offset_ms
-    if ms < 0:
-        raise ValueError("time only moves forward")
-    _offset_ms += ms
-    return _offset_ms
+    def advance(self, ms: int) -> int:
+        """Move sandbox time forward (tests of notice windows, expiries); returns the new offset."""
+        if ms < 0:
+            raise ValueError("time only moves forward")
+        self._offset_ms += ms
+        return self._offset_ms
 
-
-def offset_ms() -> int:
-    return _offset_ms
+    @property
+    def offset_ms(self) -> int:
+        """How far this clock is ahead of the wall clock."""
+        return self._offset_ms
 
 
 def iso(ms: int) -> str:
-    """ISO 8601 in UTC with milliseconds, as the seed's examples: 2026-03-27T14:30:00.000Z."""
+    """ISO 8601 in UTC with milliseconds, as the API's examples: 2026-03-27T14:30:00.000Z."""
     dt = datetime.fromtimestamp(ms / 1000, tz=UTC)
     return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
 

@@ -11,16 +11,17 @@ import secrets
 
 from app.core.constants import SCOPES
 from app.sandbox import clock
-from app.sandbox.http import ApiError, Ctx, Reply, route, validation
+from app.sandbox.http import ApiError, Ctx, Reply, validation
+from app.sandbox.registry import Registry
 from app.sandbox.store import loads
 
 
-@route("GET", "/_sandbox/health", auth="control")
 def health(ctx: Ctx) -> Reply:
-    return Reply({"ok": True, "now": clock.iso(clock.now_ms()), "clockOffsetMs": clock.offset_ms()})
+    return Reply(
+        {"ok": True, "now": clock.iso(ctx.now()), "clockOffsetMs": ctx.state.clock.offset_ms}
+    )
 
 
-@route("GET", "/_sandbox/faults", auth="control")
 def get_faults(ctx: Ctx) -> Reply:
     f = ctx.state.faults
     return Reply(
@@ -33,7 +34,6 @@ def get_faults(ctx: Ctx) -> Reply:
     )
 
 
-@route("PUT", "/_sandbox/faults", auth="control")
 def put_faults(ctx: Ctx) -> Reply:
     body = ctx.body
     f = ctx.state.faults
@@ -63,28 +63,22 @@ def put_faults(ctx: Ctx) -> Reply:
     return get_faults(ctx)
 
 
-@route("GET", "/_sandbox/stats", auth="control")
 def stats(ctx: Ctx) -> Reply:
     return Reply(dict(ctx.state.stats))
 
 
-@route("POST", "/_sandbox/rate-limits/reset", auth="control")
 def reset_rate_limits(ctx: Ctx) -> Reply:
-    limiter = ctx.state.extras.get("limiter")
-    if limiter is not None:
-        limiter.reset()
+    ctx.state.limiter.reset()
     return Reply({"reset": True})
 
 
-@route("POST", "/_sandbox/clock/advance", auth="control")
 def advance_clock(ctx: Ctx) -> Reply:
     ms = ctx.body.int("ms", required=True, minimum=0, maximum=10 * 365 * 86_400_000)
     assert ms is not None
-    clock.advance(ms)
-    return Reply({"now": clock.iso(clock.now_ms()), "clockOffsetMs": clock.offset_ms()})
+    ctx.state.clock.advance(ms)
+    return Reply({"now": clock.iso(ctx.now()), "clockOffsetMs": ctx.state.clock.offset_ms})
 
 
-@route("POST", "/_sandbox/keys", auth="control")
 def create_key(ctx: Ctx) -> Reply:
     """Mint a key: ``{subAccountId | agency: true, scopes?, expiresInMs?}``."""
     body = ctx.body
@@ -103,7 +97,7 @@ def create_key(ctx: Ctx) -> Reply:
         "-", "x"
     ).replace("_", "y")
     key_id = f"key_{secrets.token_hex(6)}"
-    expires = None if expires_in is None else clock.now_ms() + expires_in
+    expires = None if expires_in is None else ctx.now() + expires_in
     ctx.store.run(
         "INSERT INTO api_keys (id, token, label, kind, agency_id, sub_account_id, scopes, status, expires_ms) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, 'active', ?)",
@@ -121,7 +115,6 @@ def create_key(ctx: Ctx) -> Reply:
     return Reply({"id": key_id, "key": token, "scopes": scopes}, status=201)
 
 
-@route("POST", "/_sandbox/keys/revoke", auth="control")
 def revoke_key(ctx: Ctx) -> Reply:
     """Revoke a key by its token: ``{key}`` (takes effect on the next request)."""
     token = ctx.body.str("key", required=True)
@@ -131,7 +124,6 @@ def revoke_key(ctx: Ctx) -> Reply:
     return Reply({"revoked": True})
 
 
-@route("GET", "/_sandbox/events", auth="control")
 def list_events(ctx: Ctx) -> Reply:
     """Recorded events, oldest first: ``?subAccountId=&name=&after=SEQ&limit=``."""
     where, params = ctx.query.equals((("subAccountId", "sub_account_id"), ("name", "name")))
@@ -144,3 +136,17 @@ def list_events(ctx: Ctx) -> Reply:
         [*params, limit],
     )
     return Reply([{"seq": r["seq"], "id": r["id"], **loads(r["body"])} for r in rows])
+
+
+def register(registry: Registry) -> None:
+    """Add this module's routes, tables, seeders and hooks to one server."""
+    router = registry.router
+    router.add("GET", "/_sandbox/health", health, auth="control")
+    router.add("GET", "/_sandbox/faults", get_faults, auth="control")
+    router.add("PUT", "/_sandbox/faults", put_faults, auth="control")
+    router.add("GET", "/_sandbox/stats", stats, auth="control")
+    router.add("POST", "/_sandbox/rate-limits/reset", reset_rate_limits, auth="control")
+    router.add("POST", "/_sandbox/clock/advance", advance_clock, auth="control")
+    router.add("POST", "/_sandbox/keys", create_key, auth="control")
+    router.add("POST", "/_sandbox/keys/revoke", revoke_key, auth="control")
+    router.add("GET", "/_sandbox/events", list_events, auth="control")

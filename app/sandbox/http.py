@@ -1,6 +1,7 @@
 """The sandbox's request plumbing: routes, the JSON envelope, errors, validation, cursors.
 
-Handlers are plain functions ``handler(ctx) -> Reply`` registered with ``@route``.
+Handlers are plain functions ``handler(ctx) -> Reply``; each area adds its own to
+the ``Router`` of a server when it registers (``router.add(...)``).
 A synchronous handler runs inside one store transaction, so a request that fails
 half-way changes nothing. An ``async`` handler manages its own transactions (for
 work that must await, such as resolving a webhook host).
@@ -18,13 +19,12 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from app.sandbox import clock
+from app.sandbox.keys import KeyInfo
 from app.sandbox.store import Store, dumps
 
 if TYPE_CHECKING:
     from starlette.requests import Request
 
-    from app.sandbox.auth import KeyInfo
     from app.sandbox.state import SandboxState
 
 MAX_BODY_BYTES = 1_000_000
@@ -32,7 +32,7 @@ CURSOR_TTL_MS = 24 * 3600 * 1000
 
 
 class ApiError(Exception):
-    """An error answered with the seed's error envelope."""
+    """An error answered with the error envelope of docs/api/seedly-crm.md §10."""
 
     def __init__(
         self,
@@ -57,7 +57,8 @@ class ApiError(Exception):
             return self.body
         error: dict[str, Any] = {"code": self.code, "message": self.message}
         if self.field:
-            # An addition to the seed's envelope (new fields are non-breaking, seed §12):
+            # An addition to the envelope (new fields are non-breaking,
+            # docs/api/seedly-crm.md §12):
             # lets a client show the message on the field it concerns.
             error["field"] = self.field
         return {"error": error}
@@ -350,7 +351,8 @@ class Ctx:
         return self.sub_account_id
 
     def now(self) -> int:
-        return clock.now_ms()
+        """This server's sandbox time in Unix milliseconds."""
+        return self.state.clock.now_ms()
 
 
 Handler = Callable[[Ctx], "Reply | Awaitable[Reply]"]
@@ -370,24 +372,32 @@ class RouteSpec:
         return inspect.iscoroutinefunction(self.handler)
 
 
-ROUTES: list[RouteSpec] = []
+class Router:
+    """The routes of one server, in the order the areas added them."""
 
+    def __init__(self) -> None:
+        self.routes: list[RouteSpec] = []
 
-def route(
-    method: str,
-    path: str,
-    *,
-    auth: str = "key",
-    scope: str | None = None,
-    limit_group: str | None = None,
-) -> Callable[[Handler], Handler]:
-    """Register a handler for ``method path`` (Starlette path syntax)."""
+    def add(
+        self,
+        method: str,
+        path: str,
+        handler: Handler,
+        *,
+        auth: str = "key",
+        scope: str | None = None,
+        limit_group: str | None = None,
+    ) -> None:
+        """Answer ``method path`` (Starlette path syntax) with ``handler``."""
+        self.routes.append(RouteSpec(method.upper(), path, handler, auth, scope, limit_group))
 
-    def register(fn: Handler) -> Handler:
-        ROUTES.append(RouteSpec(method.upper(), path, fn, auth, scope, limit_group))
-        return fn
-
-    return register
+    def methods_by_path(self, auth: str) -> dict[str, set[str]]:
+        """The methods of each path whose routes use ``auth`` (for answering 404 vs 405)."""
+        out: dict[str, set[str]] = {}
+        for spec in self.routes:
+            if spec.auth == auth:
+                out.setdefault(spec.path, set()).add(spec.method)
+        return out
 
 
 # ---------------------------------------------------------------------------
@@ -398,14 +408,17 @@ def filter_signature(parts: Iterable[Any]) -> str:
     return hashlib.sha256(dumps(list(parts)).encode()).hexdigest()[:16]
 
 
-def encode_cursor(secret: bytes, kind: str, position: Sequence[Any], filters: str) -> str:
-    payload = dumps({"k": kind, "p": list(position), "f": filters, "t": clock.now_ms()}).encode()
+def encode_cursor(
+    secret: bytes, kind: str, position: Sequence[Any], filters: str, now_ms: int
+) -> str:
+    """A signed cursor for the position after ``position``, issued at ``now_ms``."""
+    payload = dumps({"k": kind, "p": list(position), "f": filters, "t": now_ms}).encode()
     body = base64.urlsafe_b64encode(payload).rstrip(b"=")
     sig = hmac.new(secret, body, hashlib.sha256).digest()[:12]
     return (body + b"." + base64.urlsafe_b64encode(sig).rstrip(b"=")).decode()
 
 
-def decode_cursor(secret: bytes, cursor: str, kind: str, filters: str) -> list[Any]:
+def decode_cursor(secret: bytes, cursor: str, kind: str, filters: str, now_ms: int) -> list[Any]:
     """The position a cursor points after; VALIDATION_ERROR when it is not one of ours."""
     bad = validation("Invalid or expired cursor. Start again without a cursor.")
     try:
@@ -425,7 +438,7 @@ def decode_cursor(secret: bytes, cursor: str, kind: str, filters: str) -> list[A
         raise validation(
             "This cursor was issued for different filters. Start again without a cursor."
         )
-    if clock.now_ms() - int(payload.get("t", 0)) > CURSOR_TTL_MS:
+    if now_ms - int(payload.get("t", 0)) > CURSOR_TTL_MS:
         raise bad
     position = payload.get("p")
     if not isinstance(position, list):
@@ -458,7 +471,7 @@ def keyset_page(
     page_params = list(params)
     cursor = ctx.query.str("cursor", max_len=2000)
     if cursor:
-        pos_sort, pos_id = decode_cursor(ctx.store.secret(), cursor, kind, sig)
+        pos_sort, pos_id = decode_cursor(ctx.store.secret(), cursor, kind, sig, ctx.now())
         op = "<" if descending else ">"
         page_where.append(f"({sort_col} {op} ? OR ({sort_col} = ? AND {id_col} {op} ?))")
         page_params += [pos_sort, pos_sort, pos_id]
@@ -479,6 +492,7 @@ def keyset_page(
             kind,
             [last[sort_col.split(".")[-1]], last[id_col.split(".")[-1]]],
             sig,
+            ctx.now(),
         )
     meta: dict[str, Any] = {"hasMore": has_more, "cursor": next_cursor}
     if with_total:

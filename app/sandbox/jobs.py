@@ -1,40 +1,26 @@
 """Deferred work stored in SQLite (message status changes, webhook retries...).
 
 Jobs survive a restart on the same data directory: the runner picks up
-whatever became due while the server was down.
+whatever became due while the server was down. Handlers are the
+``job_handlers`` of the store's hooks, added by the areas when they register.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
 from typing import Any
 
-from app.sandbox import clock
 from app.sandbox.store import Store, dumps, loads
 
 log = logging.getLogger(__name__)
-
-JobHandler = Callable[[Store, dict[str, Any]], None]
-_handlers: dict[str, JobHandler] = {}
-
-
-def job(kind: str) -> Callable[[JobHandler], JobHandler]:
-    """Register the handler of a job kind."""
-
-    def register(fn: JobHandler) -> JobHandler:
-        _handlers[kind] = fn
-        return fn
-
-    return register
 
 
 def schedule(store: Store, delay_ms: int, kind: str, payload: dict[str, Any]) -> None:
     """Run ``kind`` with ``payload`` after ``delay_ms`` (inside the caller's transaction)."""
     store.run(
         "INSERT INTO jobs (due_ms, kind, payload) VALUES (?, ?, ?)",
-        (clock.now_ms() + max(0, delay_ms), kind, dumps(payload)),
+        (store.clock.now_ms() + max(0, delay_ms), kind, dumps(payload)),
     )
 
 
@@ -42,10 +28,10 @@ def run_due(store: Store, limit: int = 200) -> int:
     """Run every job that is due; each in its own transaction. Returns how many ran."""
     rows = store.all(
         "SELECT id, kind, payload FROM jobs WHERE due_ms <= ? ORDER BY due_ms, id LIMIT ?",
-        (clock.now_ms(), limit),
+        (store.clock.now_ms(), limit),
     )
     for row in rows:
-        handler = _handlers.get(row["kind"])
+        handler = store.hooks.job_handlers.get(row["kind"])
         try:
             with store.transaction():
                 store.run("DELETE FROM jobs WHERE id = ?", (row["id"],))

@@ -10,9 +10,7 @@ import random
 from typing import Any
 
 from app.core.constants import API_VERSION
-from app.sandbox import clock
 from app.sandbox.auth import bearer_token
-from app.sandbox.ratelimit import RateLimiter
 from app.sandbox.state import SandboxState
 
 log = logging.getLogger(__name__)
@@ -25,18 +23,6 @@ def _header(scope: Scope, name: bytes) -> str | None:
         if key.lower() == name:
             return value.decode("latin-1")
     return None
-
-
-_area_middlewares: list[Any] = []
-
-
-def area_middleware(factory: Any) -> Any:
-    """Register ``factory(app, state)``: middleware of one API area (the Seamless half puts
-    its own auth, limits and headers in front of ``/api/client/``); applied inside
-    ``ApiHeadersMiddleware``, which leaves those paths alone."""
-    if factory not in _area_middlewares:
-        _area_middlewares.append(factory)
-    return factory
 
 
 def _is_seamless(path: str) -> bool:
@@ -60,17 +46,14 @@ async def send_json(send: Any, status: int, body: Any, headers: dict[str, str]) 
 class ApiHeadersMiddleware:
     """Adds ``X-API-Version`` and ``X-RateLimit-*`` to Seedly responses; answers 429 over limit.
 
-    Buckets follow the seed: per API key with separate read and write budgets;
-    public endpoints per client IP; workflow endpoints per endpoint.
+    Buckets follow docs/api/seedly-crm.md §11: per API key with separate read and
+    write budgets; public endpoints per client IP; workflow endpoints per endpoint.
+    The counts live in ``state.limiter`` (``/_sandbox/rate-limits/reset`` clears them).
     """
 
     def __init__(self, app: Any, state: SandboxState) -> None:
-        for factory in _area_middlewares:
-            app = factory(app, state)
         self.app = app
         self.state = state
-        self.limiter = RateLimiter()
-        state.extras["limiter"] = self.limiter
 
     def classify(self, scope: Scope) -> tuple[tuple[str, ...], int] | None:
         path: str = scope["path"]
@@ -100,8 +83,8 @@ class ApiHeadersMiddleware:
         found = self.classify(scope)
         if found is not None:
             bucket, limit = found
-            now = clock.now_ms()
-            verdict = self.limiter.hit(bucket, limit, now)
+            now = self.state.clock.now_ms()
+            verdict = self.state.limiter.hit(bucket, limit, now)
             extra.update(verdict.headers(now))
             if not verdict.allowed:
                 self.state.stats["rate_limited"] += 1
@@ -182,7 +165,7 @@ class FaultMiddleware:
                 body = {"message": "Internal server error (injected fault)"}
             await send_json(send, 500, body, headers)
         elif kind == "rate_limited":
-            now = clock.now_ms()
+            now = self.state.clock.now_ms()
             headers.update(
                 {
                     "Retry-After": "1",

@@ -1,4 +1,4 @@
-"""Fixed-window rate limiting with the seed's X-RateLimit-* headers."""
+"""Fixed-window rate limiting with the X-RateLimit-* headers of docs/api/seedly-crm.md §11."""
 
 from __future__ import annotations
 

@@ -13,12 +13,11 @@ import json
 import logging
 import random
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from app.core.constants import SCOPES
-from app.sandbox import clock
 from app.sandbox.store import Store
 
 log = logging.getLogger(__name__)
@@ -59,19 +58,8 @@ class SeedContext:
 
 
 Seeder = Callable[[Store, SeedContext], None]
-_seeders: list[tuple[int, str, Seeder]] = []
-
-
-def seeder(order: int) -> Callable[[Seeder], Seeder]:
-    """Register a seeder; lower ``order`` runs first (contacts before conversations...)."""
-
-    def register(fn: Seeder) -> Seeder:
-        name = f"{fn.__module__}.{fn.__name__}"
-        if all(n != name for _, n, _ in _seeders):
-            _seeders.append((order, name, fn))
-        return fn
-
-    return register
+# extra(store, base_url) -> more fields of the ready line
+ReadyExtra = Callable[[Store, str], dict[str, Any]]
 
 
 DEMO_ACCOUNTS = (
@@ -164,17 +152,20 @@ def _seed_accounts(store: Store, ctx: SeedContext) -> None:
         )
 
 
-def ensure_seeded(store: Store, mode: str) -> None:
-    """Seed a new store once; an existing store is kept as it is (no reseed)."""
+def ensure_seeded(store: Store, mode: str, seeders: Sequence[Seeder]) -> None:
+    """Seed a new store once (the accounts, then ``seeders`` in order); an existing store
+    is kept as it is (no reseed)."""
     existing = store.meta("seeded")
     if existing is not None:
         if existing != mode:
             log.warning("store was seeded as %r; keeping its data (asked for %r)", existing, mode)
         return
-    ctx = SeedContext(mode=mode, now_ms=clock.now_ms(), agency_id=AGENCY[0], accounts=_accounts())
+    ctx = SeedContext(
+        mode=mode, now_ms=store.clock.now_ms(), agency_id=AGENCY[0], accounts=_accounts()
+    )
     with store.transaction():
         _seed_accounts(store, ctx)
-        for _order, _name, fn in sorted(_seeders, key=lambda s: (s[0], s[1])):
+        for fn in seeders:
             fn(store, ctx)
         store.set_meta("seeded", mode)
         store.set_meta("seeded_ms", str(ctx.now_ms))
@@ -188,20 +179,9 @@ def key_for(store: Store, label: str) -> str:
     return str(token)
 
 
-_ready_extras: list[Callable[[Store, str], dict[str, Any]]] = []
-
-
-def ready_extra(
-    fn: Callable[[Store, str], dict[str, Any]],
-) -> Callable[[Store, str], dict[str, Any]]:
-    """Register more fields of the ready line (the Seamless half adds its URL and keys)."""
-    if fn not in _ready_extras:
-        _ready_extras.append(fn)
-    return fn
-
-
-def ready_info(store: Store, base_url: str) -> dict[str, Any]:
-    """The ready line: URLs and keys, as the sandbox CLI contract says."""
+def ready_info(store: Store, base_url: str, extras: Sequence[ReadyExtra] = ()) -> dict[str, Any]:
+    """The ready line: URLs and keys, as the sandbox CLI contract says; ``extras`` add
+    their fields (the Seamless half adds its URL and keys)."""
     subs = store.all("SELECT id, name FROM sub_accounts ORDER BY position")
     info: dict[str, Any] = {
         "seedly_url": base_url,
@@ -214,6 +194,6 @@ def ready_info(store: Store, base_url: str) -> dict[str, Any]:
         "revoked_key": key_for(store, "revoked"),
         "expired_key": key_for(store, "expired"),
     }
-    for fn in _ready_extras:
+    for fn in extras:
         info.update(fn(store, base_url))
     return info

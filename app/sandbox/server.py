@@ -1,4 +1,10 @@
-"""Builds the sandbox ASGI app and runs it under uvicorn."""
+"""Builds one sandbox server (its areas, store, state and ASGI app) and runs it under uvicorn.
+
+Every server is built from scratch by ``build_sandbox``: a fresh ``Registry``
+that each area fills through its ``register`` function (``register_areas`` is
+the one list of them), a store with its own clock and hooks, and a
+``SandboxState``. Two servers in one process share nothing.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +17,7 @@ import socket
 import sys
 import tempfile
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,22 +27,64 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from app.sandbox import jobs
+from app.sandbox import control, jobs, seed, traffic
 from app.sandbox.auth import authenticate
-from app.sandbox.http import MAX_BODY_BYTES, ROUTES, ApiError, Ctx, Query, Reply, RouteSpec
+from app.sandbox.crm import automation, calendars, contacts, conversations, subaccounts
+from app.sandbox.crm import webhooks as crm_webhooks
+from app.sandbox.http import MAX_BODY_BYTES, ApiError, Ctx, Query, Reply, RouteSpec
 from app.sandbox.middleware import ApiHeadersMiddleware, FaultMiddleware
-from app.sandbox.state import SandboxConfig, SandboxState, background_tasks
+from app.sandbox.registry import Registry
+from app.sandbox.seamless import accounts, gate, oauth, research, search
+from app.sandbox.seamless import control as seamless_control
+from app.sandbox.seamless import webhooks as seamless_webhooks
+from app.sandbox.state import SandboxConfig, SandboxState
 from app.sandbox.store import Store
 
 log = logging.getLogger("app.sandbox")
 
 
-def _load_route_modules() -> None:
-    # Importing registers the routes, schemas, listeners and jobs of each area.
-    import app.sandbox.control
-    import app.sandbox.crm
-    import app.sandbox.seamless
-    import app.sandbox.traffic  # noqa: F401
+def register_areas(registry: Registry) -> None:
+    """Every area of the sandbox declares its routes, tables, seeders and hooks.
+
+    The order matters where declarations of the same kind meet: routes with the
+    same number of path parameters are matched in this order, event listeners
+    and delete cascades run in it, background tasks start in it.
+    """
+    control.register(registry)
+    contacts.register(registry)
+    automation.register(registry)
+    calendars.register(registry)
+    subaccounts.register(registry)
+    conversations.register(registry)
+    crm_webhooks.register(registry)
+    accounts.register(registry)
+    gate.register(registry)
+    oauth.register(registry)
+    search.register(registry)
+    research.register(registry)
+    seamless_control.register(registry)
+    seamless_webhooks.register(registry)
+    traffic.register(registry)
+
+
+@dataclass
+class Sandbox:
+    """One sandbox server: what its areas declared and the state it runs on."""
+
+    registry: Registry
+    state: SandboxState
+
+    def app(self) -> Any:
+        """The server as one ASGI app (middleware included)."""
+        return build_app(self.state, self.registry)
+
+    def ready_line(self) -> dict[str, Any]:
+        """The one JSON line printed on stdout once the server accepts connections."""
+        return seed.ready_info(self.state.store, self.state.base_url, self.registry.ready_extras)
+
+    def close(self) -> None:
+        """Close the store (after the server stopped)."""
+        self.state.store.close()
 
 
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
@@ -91,11 +140,10 @@ def _endpoint(spec: RouteSpec, state: SandboxState) -> Any:
     return endpoint
 
 
-def build_app(state: SandboxState) -> Any:
+def build_app(state: SandboxState, registry: Registry) -> Any:
     """The whole sandbox as one ASGI app (middleware included)."""
-    _load_route_modules()
     # Static segments before parameters, so /contacts/fields wins over /contacts/{id}.
-    specs = sorted(ROUTES, key=lambda s: (s.path.count("{"),))
+    specs = sorted(registry.router.routes, key=lambda s: (s.path.count("{"),))
     routes = [Route(s.path, _endpoint(s, state), methods=[s.method]) for s in specs]
 
     async def http_error(request: Request, exc: Exception) -> Response:
@@ -134,7 +182,7 @@ def build_app(state: SandboxState) -> Any:
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         state.tasks.append(asyncio.create_task(jobs.runner(state.store), name="sandbox-jobs"))
-        for fn in background_tasks():
+        for fn in registry.background:
             state.tasks.append(asyncio.create_task(fn(state), name=f"sandbox-{fn.__name__}"))
         try:
             yield
@@ -149,35 +197,33 @@ def build_app(state: SandboxState) -> Any:
         exception_handlers={HTTPException: http_error, Exception: server_error},
         lifespan=lifespan,
     )
-    return FaultMiddleware(ApiHeadersMiddleware(starlette, state), state)
+    inner: Any = starlette
+    for factory in registry.middlewares:
+        inner = factory(inner, state)
+    # The Seedly headers middleware leaves the areas' own paths (``/api/client/``) alone.
+    return FaultMiddleware(ApiHeadersMiddleware(inner, state), state)
 
 
-def open_state(config: SandboxConfig) -> SandboxState:
-    """Open (and seed on first use) the store for ``config``."""
-    from app.sandbox import seed
-
-    _load_route_modules()
+def build_sandbox(config: SandboxConfig) -> Sandbox:
+    """A new server for ``config``: its areas registered, its store opened (and seeded on
+    first use)."""
+    registry = Registry()
+    register_areas(registry)
     data_dir = config.data_dir
     if data_dir is None:
         data_dir = Path(tempfile.mkdtemp(prefix="seedly-sandbox-"))
     data_dir.mkdir(parents=True, exist_ok=True)
-    store = Store(data_dir / "sandbox.sqlite3")
-    seed.ensure_seeded(store, config.seed)
-    return SandboxState(store=store, config=config)
-
-
-def ready_line(state: SandboxState) -> dict[str, Any]:
-    """The one JSON line printed on stdout once the server accepts connections."""
-    from app.sandbox import seed
-
-    return seed.ready_info(state.store, state.base_url)
+    store = Store(data_dir / "sandbox.sqlite3", schema=registry.schemas, hooks=registry.hooks)
+    seed.ensure_seeded(store, config.seed, registry.ordered_seeders())
+    return Sandbox(registry, SandboxState(store=store, config=config))
 
 
 async def serve(config: SandboxConfig, *, on_ready: Any = None) -> None:
     """Run the sandbox until SIGTERM/SIGINT; print the ready line when listening."""
     import uvicorn
 
-    state = open_state(config)
+    sandbox = build_sandbox(config)
+    state = sandbox.state
     # IPPROTO_TCP explicitly: asyncio only sets TCP_NODELAY on sockets whose proto says TCP,
     # and without it Nagle's algorithm adds ~40 ms to every keep-alive request.
     sock = socket.socket(
@@ -190,7 +236,7 @@ async def serve(config: SandboxConfig, *, on_ready: Any = None) -> None:
     port = sock.getsockname()[1]
     host = f"[{config.host}]" if ":" in config.host else config.host
     state.base_url = f"http://{host}:{port}"
-    app = build_app(state)
+    app = sandbox.app()
 
     class _Server(uvicorn.Server):
         # uvicorn re-raises the signal after a graceful stop, so the process would
@@ -219,7 +265,7 @@ async def serve(config: SandboxConfig, *, on_ready: Any = None) -> None:
             await task
             return
         await asyncio.sleep(0.02)
-    info = ready_line(state)
+    info = sandbox.ready_line()
     if on_ready is not None:
         on_ready(state, info)
     else:
@@ -228,4 +274,4 @@ async def serve(config: SandboxConfig, *, on_ready: Any = None) -> None:
     try:
         await task
     finally:
-        state.store.close()
+        sandbox.close()

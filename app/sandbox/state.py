@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from app.sandbox.clock import Clock
+from app.sandbox.ratelimit import RateLimiter
 from app.sandbox.store import Store
 
 
@@ -51,7 +53,11 @@ class FaultSettings:
 
 @dataclass
 class SandboxState:
-    """Shared by every request handler and background task of one server."""
+    """Everything one server owns: shared by its request handlers and background tasks.
+
+    Nothing here is shared with another server in the same process: each has its
+    own store (with its clock and hooks), settings, rate limiters and counters.
+    """
 
     store: Store
     config: SandboxConfig
@@ -59,22 +65,14 @@ class SandboxState:
     faults: FaultSettings = field(default_factory=FaultSettings)
     stats: Counter[str] = field(default_factory=Counter)
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
-    extras: dict[str, Any] = field(default_factory=dict)
+    # Seedly CRM buckets (per key, IP or endpoint) and Seamless ones (per organisation).
+    limiter: RateLimiter = field(default_factory=RateLimiter)
+    seamless_limiter: RateLimiter = field(default_factory=RateLimiter)
 
     def __post_init__(self) -> None:
         self.faults.rate = self.config.fault_rate
 
-
-BackgroundTask = "Callable[[SandboxState], Coroutine[Any, Any, None]]"
-_background: list[Any] = []
-
-
-def background(fn: Any) -> Any:
-    """Register ``async fn(state)`` to run for the server's lifetime (cancelled on stop)."""
-    if fn not in _background:
-        _background.append(fn)
-    return fn
-
-
-def background_tasks() -> list[Any]:
-    return list(_background)
+    @property
+    def clock(self) -> Clock:
+        """This server's sandbox time."""
+        return self.store.clock

@@ -4,9 +4,10 @@ One connection, used only from the server's event-loop thread. Request handlers
 run synchronously inside ``transaction()`` with no ``await`` in between, so each
 request is atomic: a failed request rolls back and changes nothing.
 
-Modules declare their tables with ``register_schema`` at import time; the store
-creates them on open (``CREATE ... IF NOT EXISTS``), so restarting on the same
-data directory keeps everything.
+Each area lists its tables when it registers with a server; the store creates
+them on open (``CREATE ... IF NOT EXISTS``), so restarting on the same data
+directory keeps everything. The store also carries its server's ``Clock`` and
+``Hooks``, because every domain function already receives the store.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-_SCHEMA: list[str] = []
+from app.sandbox.clock import Clock
+from app.sandbox.hooks import Hooks
 
 _CORE_SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -61,12 +63,6 @@ CREATE INDEX IF NOT EXISTS jobs_due ON jobs (due_ms);
 """
 
 
-def register_schema(ddl: str) -> None:
-    """Declare tables of a sandbox module; created when a store opens."""
-    if ddl not in _SCHEMA:
-        _SCHEMA.append(ddl)
-
-
 def new_id(prefix: str) -> str:
     """A fresh opaque id such as ``contact_3f9a0c...``."""
     return f"{prefix}_{secrets.token_hex(8)}"
@@ -75,15 +71,24 @@ def new_id(prefix: str) -> str:
 class Store:
     """A thin wrapper over one SQLite connection with an explicit transaction scope."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(
+        self,
+        path: Path | str,
+        *,
+        schema: Sequence[str] = (),
+        clock: Clock | None = None,
+        hooks: Hooks | None = None,
+    ) -> None:
         self.path = str(path)
+        self.clock = clock or Clock()
+        self.hooks = hooks or Hooks()
         self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA foreign_keys=ON")
         self.db.executescript(_CORE_SCHEMA)
-        for ddl in _SCHEMA:
+        for ddl in schema:
             self.db.executescript(ddl)
         self._depth = 0
 

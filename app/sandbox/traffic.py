@@ -17,9 +17,10 @@ from typing import Any
 from app.core.constants import LIFECYCLE_STAGES
 from app.sandbox import clock
 from app.sandbox.crm import calendars, contacts, conversations
-from app.sandbox.http import Ctx, Reply, route, validation
+from app.sandbox.http import Ctx, Reply, validation
 from app.sandbox.names import CITIES, FIRST_NAMES, LAST_NAMES, SOURCES, TAGS, TITLES
-from app.sandbox.state import SandboxState, background
+from app.sandbox.registry import Registry
+from app.sandbox.state import SandboxState
 from app.sandbox.store import Store, loads
 
 log = logging.getLogger(__name__)
@@ -163,7 +164,6 @@ def step(state: SandboxState, rng: random.Random) -> str | None:
     return name
 
 
-@background
 async def simulate_traffic(state: SandboxState) -> None:
     """Runs for the server's lifetime; idle while no pace is set."""
     rng = random.Random()
@@ -180,19 +180,17 @@ async def simulate_traffic(state: SandboxState) -> None:
             log.exception("traffic step failed")
 
 
-@route("GET", "/_sandbox/traffic", auth="control")
 def get_traffic(ctx: Ctx) -> Reply:
     stats = {k.split(".", 1)[1]: v for k, v in ctx.state.stats.items() if k.startswith("traffic.")}
     return Reply(
         {
             "seconds": ctx.state.config.traffic_seconds,
             "actions": stats,
-            "now": clock.iso(clock.now_ms()),
+            "now": clock.iso(ctx.now()),
         }
     )
 
 
-@route("PUT", "/_sandbox/traffic", auth="control")
 def put_traffic(ctx: Ctx) -> Reply:
     """``{"seconds": N}`` sets the pace; ``null`` or 0 stops the simulator."""
     seconds = ctx.body.raw("seconds")
@@ -207,10 +205,18 @@ def put_traffic(ctx: Ctx) -> Reply:
     return get_traffic(ctx)
 
 
-@route("POST", "/_sandbox/traffic/step", auth="control")
 def run_steps(ctx: Ctx) -> Reply:
     """Run ``{"count": N}`` simulator actions now (tests use it to avoid waiting)."""
     count = ctx.body.int("count", minimum=1, maximum=500) or 1
     rng = random.Random()
     done = [name for _ in range(count) if (name := step(ctx.state, rng))]
     return Reply({"actions": done})
+
+
+def register(registry: Registry) -> None:
+    """Add this module's routes, tables, seeders and hooks to one server."""
+    router = registry.router
+    registry.background.append(simulate_traffic)
+    router.add("GET", "/_sandbox/traffic", get_traffic, auth="control")
+    router.add("PUT", "/_sandbox/traffic", put_traffic, auth="control")
+    router.add("POST", "/_sandbox/traffic/step", run_steps, auth="control")

@@ -1,10 +1,5 @@
-"""The Seedly CRM half of the sandbox: one module per area of the seed."""
+"""The Seedly CRM half of the sandbox: one module per area of docs/api/seedly-crm.md.
 
-from app.sandbox.crm import (  # noqa: F401  (importing registers routes, schemas, jobs)
-    automation,
-    calendars,
-    contacts,
-    conversations,
-    subaccounts,
-    webhooks,
-)
+Each module declares its routes, tables and hooks in its ``register`` function;
+``app.sandbox.server.register_areas`` calls them for every new server.
+"""

@@ -1,27 +1,28 @@
-"""Workflow triggers, event injection (seed §8) and public form submissions (seed §2).
+"""Workflow triggers, event injection (docs/api/seedly-crm.md §8) and public form submissions
+(docs/api/seedly-crm.md §2).
 
-Workflows have no public API; the seed creates them in every sub-account (see
+Workflows have no public API; the demo seed creates them in every sub-account (see
 ``DEMO_WORKFLOWS``) and ``/_sandbox/workflows`` lists them with their slugs and,
 for the demo, their signing secrets. A workflow starts an *execution*:
 
 * through ``POST /webhooks/workflow/{slug}`` when its trigger is "Inbound
   Webhook", or
 * when a matching event is recorded (e.g. "Welcome Series" on
-  ``contact.created`` with the tag ``website-lead``: seed §5, "Triggers
+  ``contact.created`` with the tag ``website-lead``: docs/api/seedly-crm.md §5, "Triggers
   matching workflow automations").
 
 An execution of a workflow without a goal completes at once. One with a goal
 node stays ``running``, waiting for a custom event type, until ``POST
 /webhooks/event/{slug}`` delivers that type; deleting its contact cancels it
-(seed §5 cascade).
+(docs/api/seedly-crm.md §5 cascade).
 
-Choices where the seed is silent:
+Choices where the API notes are silent:
 
 * Slugs are unique across the whole deployment (the URL names no sub-account),
   so demo slugs start with the sub-account's handle: ``harbor-dental-new-lead-intake``.
 * ``triggered`` counts executions started: 0 for a paused workflow, or for a
   workflow that does not allow re-entry when the contact already has a running one.
-* Event injection answers ``{"ok": true, "matched": N}`` (the seed shows no body),
+* Event injection answers ``{"ok": true, "matched": N}`` (the API notes show no body),
   N being the executions that received the event and completed. Without
   ``contactId`` every waiting execution of the workflow matches.
 * A ``contactId`` that is not a live contact of the workflow's sub-account is a
@@ -48,12 +49,12 @@ from typing import Any
 
 from app.sandbox import clock, events
 from app.sandbox.crm import contacts
-from app.sandbox.http import ApiError, Body, Ctx, Reply, not_found, route, validation
-from app.sandbox.seed import SeedContext, seeder
-from app.sandbox.store import Store, dumps, loads, new_id, register_schema
+from app.sandbox.http import ApiError, Body, Ctx, Reply, not_found, validation
+from app.sandbox.registry import Registry
+from app.sandbox.seed import SeedContext
+from app.sandbox.store import Store, dumps, loads, new_id
 
-register_schema(
-    """
+SCHEMA = """
 CREATE TABLE IF NOT EXISTS workflows (
     id TEXT PRIMARY KEY,
     sub_account_id TEXT NOT NULL,
@@ -113,7 +114,6 @@ CREATE TABLE IF NOT EXISTS form_submissions (
 );
 CREATE INDEX IF NOT EXISTS form_submissions_by_form ON form_submissions (form_id, seq);
 """
-)
 
 SIGNATURE_HEADER = "x-webhook-signature"
 SANDBOX_CAPTCHA_TOKEN = "sandbox-captcha-ok"
@@ -221,7 +221,7 @@ def start_execution(
         is not None
     ):
         return None
-    now = clock.now_ms() if now_ms is None else now_ms
+    now = store.clock.now_ms() if now_ms is None else now_ms
     goal = workflow["goal_event_type"]
     execution_id = execution_id or new_id("wfx")
     store.run(
@@ -256,7 +256,7 @@ def deliver_event(
     rows = store.all(
         f"SELECT id, received FROM workflow_executions WHERE {' AND '.join(where)}", params
     )
-    now = clock.now_ms()
+    now = store.clock.now_ms()
     for row in rows:
         received = [
             *loads(row["received"]),
@@ -275,7 +275,6 @@ def deliver_event(
     return len(rows)
 
 
-@route("POST", "/webhooks/workflow/{slug}", auth="public")
 def trigger_workflow(ctx: Ctx) -> Reply:
     """Start the Inbound Webhook workflow at ``slug``; answers ``{"ok": true, "triggered": N}``."""
     workflow = workflow_by_slug(ctx.store, ctx.path["slug"])
@@ -298,7 +297,6 @@ def trigger_workflow(ctx: Ctx) -> Reply:
     return Reply(raw={"ok": True, "triggered": 1 if started else 0})
 
 
-@route("POST", "/webhooks/event/{slug}", auth="public")
 def inject_event(ctx: Ctx) -> Reply:
     """Deliver ``{eventType, contactId?, data?}`` to the workflow's waiting executions."""
     workflow = workflow_by_slug(ctx.store, ctx.path["slug"])
@@ -353,13 +351,9 @@ def start_on_event(
         )
 
 
-events.add_listener(start_on_event)
-
-
-@contacts.on_contact_deleted
 def cancel_for_contact(store: Store, sub_account_id: str, contact_id: str) -> None:
-    """Seed §5: deleting a contact cancels its running workflow executions."""
-    now = clock.now_ms()
+    """docs/api/seedly-crm.md §5: deleting a contact cancels its running workflow executions."""
+    now = store.clock.now_ms()
     store.run(
         "UPDATE workflow_executions SET status = 'cancelled', waiting_for = NULL, "
         "cancel_reason = 'contact deleted', updated_ms = ?, finished_ms = ? "
@@ -412,7 +406,6 @@ def render_execution(row: Any) -> dict[str, Any]:
     }
 
 
-@route("GET", "/_sandbox/workflows", auth="control")
 def list_workflows(ctx: Ctx) -> Reply:
     """Every workflow (``?subAccountId=`` to narrow), with slug, URLs and secret."""
     sub = ctx.query.str("subAccountId", max_len=100)
@@ -424,7 +417,6 @@ def list_workflows(ctx: Ctx) -> Reply:
     return Reply([render_workflow(r, ctx.state.base_url) for r in rows])
 
 
-@route("GET", "/_sandbox/workflow-executions", auth="control")
 def list_executions(ctx: Ctx) -> Reply:
     """Executions, newest first: ``?workflow=ID|SLUG&contactId=&status=&subAccountId=&limit=``."""
     q = ctx.query
@@ -525,7 +517,7 @@ def submit(store: Store, form: Any, fields: dict[str, Any]) -> tuple[str, dict[s
         )
         created = True
     submission_id = new_id("fsub")
-    now = clock.now_ms()
+    now = store.clock.now_ms()
     store.run(
         "INSERT INTO form_submissions (id, form_id, sub_account_id, contact_id, created_contact, "
         "fields, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -544,7 +536,6 @@ def submit(store: Store, form: Any, fields: dict[str, Any]) -> tuple[str, dict[s
     return submission_id, doc, created
 
 
-@route("POST", "/api/forms/submit", auth="public")
 def submit_form(ctx: Ctx) -> Reply:
     """Public form submission: ``{subAccountId, formId, fields, captchaToken?}`` → 201."""
     body = ctx.body
@@ -580,7 +571,6 @@ def render_form(row: Any) -> dict[str, Any]:
     }
 
 
-@route("GET", "/_sandbox/forms", auth="control")
 def list_forms(ctx: Ctx) -> Reply:
     """Every form (``?subAccountId=`` to narrow)."""
     sub = ctx.query.str("subAccountId", max_len=100)
@@ -592,7 +582,6 @@ def list_forms(ctx: Ctx) -> Reply:
     return Reply([render_form(r) for r in rows])
 
 
-@route("GET", "/_sandbox/form-submissions", auth="control")
 def list_submissions(ctx: Ctx) -> Reply:
     """Submissions, newest first: ``?formId=&subAccountId=&contactId=&limit=``."""
     q = ctx.query
@@ -760,7 +749,6 @@ def account_handle(sub_account_id: str) -> str:
     return sub_account_id.removeprefix("sub_").replace("_", "-")
 
 
-@seeder(50)
 def seed_automation(store: Store, ctx: SeedContext) -> None:
     """Workflows and forms in every mode; a history of executions in the demo."""
     for acct in ctx.accounts:
@@ -871,3 +859,19 @@ def _seed_history(
             "received = ?, updated_ms = ?, finished_ms = ? WHERE id = ?",
             (dumps(received), done, done, execution_id),
         )
+
+
+def register(registry: Registry) -> None:
+    """Add this module's routes, tables, seeders and hooks to one server."""
+    router = registry.router
+    registry.schema(SCHEMA)
+    router.add("POST", "/webhooks/workflow/{slug}", trigger_workflow, auth="public")
+    router.add("POST", "/webhooks/event/{slug}", inject_event, auth="public")
+    registry.hooks.event_listeners.append(start_on_event)
+    registry.hooks.contact_deleted.append(cancel_for_contact)
+    router.add("GET", "/_sandbox/workflows", list_workflows, auth="control")
+    router.add("GET", "/_sandbox/workflow-executions", list_executions, auth="control")
+    router.add("POST", "/api/forms/submit", submit_form, auth="public")
+    router.add("GET", "/_sandbox/forms", list_forms, auth="control")
+    router.add("GET", "/_sandbox/form-submissions", list_submissions, auth="control")
+    registry.seeder(50, seed_automation)

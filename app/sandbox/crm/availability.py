@@ -1,4 +1,4 @@
-"""The sandbox's slot engine: which times of a calendar can be booked (seed §6).
+"""The sandbox's slot engine: which times of a calendar can be booked (docs/api/seedly-crm.md §6).
 
 Pure functions over plain values (no store, no clock): the caller passes the
 calendar's rules, "now", and who is busy when. ``calendars.py`` feeds them from

@@ -1,14 +1,14 @@
-"""Calendars, appointment types, availability and appointments (seed §6).
+"""Calendars, appointment types, availability and appointments (docs/api/seedly-crm.md §6).
 
-Decisions where the seed is silent (each also noted where it is implemented):
+Decisions where the API notes are silent (each also noted where it is implemented):
 
 - Calendar ``type`` wire values are ``personal``, ``round_robin``, ``collective``
-  and ``class``. The seed names the types only in prose ("personal,
-  round-robin, collective, class"); every machine value elsewhere in the seed
+  and ``class``. The API notes name the types only in prose ("personal,
+  round-robin, collective, class"); every machine value elsewhere in the notes
   is snake_case (``no_show``, ``live_chat``, ``social_dm``), and
   ``app.core.constants.CALENDAR_TYPES`` says ``round_robin``.
-- A calendar object carries the seed's ``id, name, type, timezone`` plus its
-  booking rules as additions (seed §12: new fields are non-breaking):
+- A calendar object carries the documented ``id, name, type, timezone`` plus its
+  booking rules as additions (docs/api/seedly-crm.md §12: new fields are non-breaking):
   ``isActive``, ``teamMemberIds``, ``weeklySchedule``, ``dateOverrides``,
   ``slotInterval``, ``bufferBefore``, ``bufferAfter``, ``minimumNoticeMinutes``,
   ``maximumAdvanceDays`` and ``seats`` (class calendars; null otherwise), so a
@@ -18,7 +18,7 @@ Decisions where the seed is silent (each also noted where it is implemented):
   404 (a typo should not look like "no types"); an inactive calendar's types
   are listed when asked for by id.
 - ``GET /calendars/availability``: ``appointmentTypeId`` required (404 when
-  unknown); ``date`` optional (the seed marks only the type as required) and
+  unknown); ``date`` optional (the API notes mark only the type as required) and
   defaults to today in the calendar's timezone; the date is read in the
   calendar's timezone; malformed dates are VALIDATION_ERROR, past or too-far
   dates give ``[]``.
@@ -28,15 +28,15 @@ Decisions where the seed is silent (each also noted where it is implemented):
   ``contactId`` is an extra optional filter.
 - Appointment ``startTime``/``endTime``/``createdAt`` are ISO 8601 in UTC
   (``...Z``), like every other timestamp of the API; availability slots carry
-  the calendar's offset as in the seed's example.
-- Booking refusals are 400 VALIDATION_ERROR naming the field (the seed defines
+  the calendar's offset as in the documented example.
+- Booking refusals are 400 VALIDATION_ERROR naming the field (the API notes define
   no 409); an unknown ``appointmentTypeId`` in the body is one of them.
   Cancelling twice answers ``cancelled: true`` again without a second event;
   a completed or no-show appointment cannot be cancelled.
 - A booking creates or finds the contact by email; an existing contact is used
   as it is (its name and phone are not overwritten by the booking form). New
   contacts get ``source: "booking"``. No confirmation email is configured.
-- The seed's "public booking page widget" names no endpoint in its Full
+- The documented "public booking page widget" names no endpoint in its Full
   Endpoint Reference, so the sandbox serves availability and booking only
   under ``/api/v1`` with a key.
 - Busy time: a team member is busy during their scheduled/confirmed
@@ -74,12 +74,12 @@ from app.sandbox.crm.availability import (
     schedule_slots,
     valid_timezone,
 )
-from app.sandbox.http import Body, Ctx, Reply, keyset_page, not_found, route, validation
-from app.sandbox.seed import AccountSeed, SeedContext, seeder
-from app.sandbox.store import Store, dumps, loads, new_id, register_schema
+from app.sandbox.http import Body, Ctx, Reply, keyset_page, not_found, validation
+from app.sandbox.registry import Registry
+from app.sandbox.seed import AccountSeed, SeedContext
+from app.sandbox.store import Store, dumps, loads, new_id
 
-register_schema(
-    """
+SCHEMA = """
 CREATE TABLE IF NOT EXISTS calendars (
     id TEXT PRIMARY KEY,
     sub_account_id TEXT NOT NULL,
@@ -116,7 +116,6 @@ CREATE INDEX IF NOT EXISTS appointments_by_start ON appointments (sub_account_id
 CREATE INDEX IF NOT EXISTS appointments_by_calendar ON appointments (calendar_id, start_ms);
 CREATE INDEX IF NOT EXISTS appointments_by_contact ON appointments (contact_id);
 """
-)
 
 # Statuses that hold a slot (and that a cancel or the delete cascade may end).
 ACTIVE = ("scheduled", "confirmed")
@@ -128,7 +127,7 @@ MAX_MS = 32_503_680_000_000
 BOOKING_SOURCE = "booking"
 CONTACT_DELETED_REASON = "Contact deleted"
 
-# Wire order of the calendar object: the seed's fields first, then the additions.
+# Wire order of the calendar object: the documented fields first, then the additions.
 CALENDAR_FIELDS = (
     "id",
     "name",
@@ -170,7 +169,7 @@ def make_calendar(
     is_active: bool = True,
     description: str | None = None,
 ) -> dict[str, Any]:
-    """A calendar document, checked for consistency (configuration comes only from the seed).
+    """A calendar document, checked for consistency (configuration comes only from the demo seed).
 
     ``weekly`` maps day names to ``("09:00", "12:00")`` windows; ``overrides``
     are ``(date, windows, reason)`` with no windows for a closed day.
@@ -399,7 +398,7 @@ def slots_between(
 
 
 def render_slot(slot: Slot, calendar: dict[str, Any], tz_rules: Rules) -> dict[str, Any]:
-    """A slot as the seed shows it; ``seatsRemaining`` on class calendars only."""
+    """A slot as the API notes show it; ``seatsRemaining`` on class calendars only."""
     out: dict[str, Any] = {
         "start": iso_local(slot.start_ms, tz_rules.tz),
         "end": iso_local(slot.end_ms, tz_rules.tz),
@@ -420,7 +419,7 @@ def _row(store: Store, sub_account_id: str, appointment_id: str) -> Any:
 
 
 def render_appointment(store: Store, sub_account_id: str, row: Any) -> dict[str, Any]:
-    """The public appointment: the seed's fields, then the additions."""
+    """The public appointment: the documented fields, then the additions."""
     doc = loads(row["doc"])
     out: dict[str, Any] = {
         "id": row["id"],
@@ -472,7 +471,7 @@ def _event_data(store: Store, sub_account_id: str, row: Any) -> dict[str, Any]:
         (row["contact_id"], sub_account_id),
     )
     tags = loads(contact["tags"]) if contact is not None else []
-    if tags:  # seed §7: tags are present when the contact has some
+    if tags:  # docs/api/seedly-crm.md §7: tags are present when the contact has some
         data["tags"] = tags
     return data
 
@@ -520,7 +519,7 @@ def create_appointment(
     now_ms: int | None = None,
 ) -> Any:
     """Store a booking of a checked slot and fire ``appointment.booked``; returns its row."""
-    now = clock.now_ms() if now_ms is None else now_ms
+    now = store.clock.now_ms() if now_ms is None else now_ms
     assigned, attendees, busy = _assign(store, calendar, slot, now)
     name = f"{contact.get('firstName') or ''} {contact.get('lastName') or ''}".strip()
     doc: dict[str, Any] = {
@@ -586,7 +585,7 @@ def _set_status(
     extra_doc: dict[str, Any] | None = None,
     extra_event: dict[str, Any] | None = None,
 ) -> Any:
-    now = clock.now_ms()
+    now = store.clock.now_ms()
     doc = {**loads(row["doc"]), **(extra_doc or {})}
     store.run(
         "UPDATE appointments SET status = ?, updated_ms = ?, doc = ? WHERE id = ?",
@@ -610,7 +609,7 @@ def cancel(store: Store, sub_account_id: str, row: Any, reason: str | None) -> A
         row,
         "cancelled",
         "appointment.cancelled",
-        {"cancellationReason": reason, "cancelledAt": clock.iso(clock.now_ms())},
+        {"cancellationReason": reason, "cancelledAt": clock.iso(store.clock.now_ms())},
         {"reason": reason},
     )
 
@@ -620,7 +619,7 @@ def reschedule(
 ) -> Any:
     """Move an appointment to a checked slot; fires ``appointment.rescheduled``."""
     assigned, attendees, busy = _assign(
-        store, calendar, slot, clock.now_ms(), keep=row["assigned_to"]
+        store, calendar, slot, store.clock.now_ms(), keep=row["assigned_to"]
     )
     doc = {**loads(row["doc"]), "attendees": attendees}
     previous = {
@@ -630,7 +629,15 @@ def reschedule(
     store.run(
         "UPDATE appointments SET start_ms = ?, end_ms = ?, assigned_to = ?, busy_members = ?, "
         "updated_ms = ?, doc = ? WHERE id = ?",
-        (slot.start_ms, slot.end_ms, assigned, dumps(busy), clock.now_ms(), dumps(doc), row["id"]),
+        (
+            slot.start_ms,
+            slot.end_ms,
+            assigned,
+            dumps(busy),
+            store.clock.now_ms(),
+            dumps(doc),
+            row["id"],
+        ),
     )
     row = _row(store, sub_account_id, row["id"])
     events.emit(
@@ -642,13 +649,13 @@ def reschedule(
     return row
 
 
-@contacts.on_contact_deleted
 def cancel_for_deleted_contact(store: Store, sub_account_id: str, contact_id: str) -> None:
-    """Delete cascade (seed §5): cancel the contact's upcoming appointments; keep past ones."""
+    """Delete cascade (docs/api/seedly-crm.md §5): cancel the contact's upcoming
+    appointments; keep past ones."""
     rows = store.all(
         f"SELECT * FROM appointments WHERE sub_account_id = ? AND contact_id = ? AND {_ACTIVE_SQL} "
         "AND start_ms > ? ORDER BY start_ms, id",
-        (sub_account_id, contact_id, clock.now_ms()),
+        (sub_account_id, contact_id, store.clock.now_ms()),
     )
     for row in rows:
         cancel(store, sub_account_id, row, CONTACT_DELETED_REASON)
@@ -657,7 +664,6 @@ def cancel_for_deleted_contact(store: Store, sub_account_id: str, contact_id: st
 # -- routes --------------------------------------------------------------------------------
 
 
-@route("GET", "/api/v1/calendars", scope="calendars:read")
 def list_calendars(ctx: Ctx) -> Reply:
     """Active calendars of the sub-account, in their configured order."""
     rows = ctx.store.all(
@@ -668,7 +674,6 @@ def list_calendars(ctx: Ctx) -> Reply:
     return Reply([render_calendar(loads(r["doc"])) for r in rows])
 
 
-@route("GET", "/api/v1/calendars/types", scope="calendars:read")
 def list_types(ctx: Ctx) -> Reply:
     """Appointment types; ``calendarId`` filters (404 when it names no calendar here)."""
     calendar_id = ctx.query.str("calendarId", max_len=200)
@@ -698,7 +703,6 @@ def _parse_day(text: str) -> date:
         raise validation(f"date is not a real date: {text}", "date") from None
 
 
-@route("GET", "/api/v1/calendars/availability", scope="calendars:read")
 def availability(ctx: Ctx) -> Reply:
     """Free slots of a type on a date (calendar's timezone; default today)."""
     type_id = ctx.query.str("appointmentTypeId", required=True, max_len=200)
@@ -721,7 +725,6 @@ def availability(ctx: Ctx) -> Reply:
     return Reply([render_slot(s, calendar, rules) for s in slots])
 
 
-@route("GET", "/api/v1/calendars/appointments", scope="calendars:read")
 def list_appointments(ctx: Ctx) -> Reply:
     """Appointments by start time ascending; range filters select overlapping ones."""
     q = ctx.query
@@ -793,7 +796,6 @@ def _time_field(body: Body, name: str) -> int:
     return value
 
 
-@route("POST", "/api/v1/calendars/appointments", scope="calendars:write")
 def book_appointment(ctx: Ctx) -> Reply:
     """Book: validate the body and the slot, find or create the contact, assign, fire booked."""
     body = ctx.body
@@ -856,7 +858,6 @@ def book_appointment(ctx: Ctx) -> Reply:
     return Reply(render_appointment(ctx.store, ctx.account, row), status=201)
 
 
-@route("DELETE", "/api/v1/calendars/appointments/{id}", scope="calendars:write")
 def cancel_appointment(ctx: Ctx) -> Reply:
     """Cancel with an optional ``reason``; cancelling again answers the same without a new event."""
     reason = ctx.query.str("reason", max_len=500)
@@ -922,7 +923,7 @@ def book_random(store: Store, sub_account_id: str, rng: random.Random) -> dict[s
     if contact_row is None:
         return None
     contact = loads(contact_row["doc"])
-    now = clock.now_ms()
+    now = store.clock.now_ms()
     rules = rules_of(calendar)
     slots = slots_between(
         store,
@@ -957,7 +958,7 @@ def advance_appointments(store: Store, sub_account_id: str, rng: random.Random) 
     scheduled ones are confirmed; now and then one is rescheduled to another
     free slot. Each change fires its event.
     """
-    now = clock.now_ms()
+    now = store.clock.now_ms()
     changed = 0
     ended = store.all(
         f"SELECT * FROM appointments WHERE sub_account_id = ? AND {_ACTIVE_SQL} "
@@ -1282,7 +1283,6 @@ PAST_FILL, FUTURE_FILL = 0.45, 0.28
 PAST_DAYS, FUTURE_DAYS = 30, 21
 
 
-@seeder(40)
 def seed_calendars(store: Store, ctx: SeedContext) -> None:
     """Calendars and types in every mode; appointments (past 30 days, next 3 weeks) in the demo."""
     for acct in ctx.accounts:
@@ -1537,3 +1537,19 @@ def _demo_row(
         updated,
         dumps(doc),
     )
+
+
+def register(registry: Registry) -> None:
+    """Add this module's routes, tables, seeders and hooks to one server."""
+    router = registry.router
+    registry.schema(SCHEMA)
+    registry.hooks.contact_deleted.append(cancel_for_deleted_contact)
+    router.add("GET", "/api/v1/calendars", list_calendars, scope="calendars:read")
+    router.add("GET", "/api/v1/calendars/types", list_types, scope="calendars:read")
+    router.add("GET", "/api/v1/calendars/availability", availability, scope="calendars:read")
+    router.add("GET", "/api/v1/calendars/appointments", list_appointments, scope="calendars:read")
+    router.add("POST", "/api/v1/calendars/appointments", book_appointment, scope="calendars:write")
+    router.add(
+        "DELETE", "/api/v1/calendars/appointments/{id}", cancel_appointment, scope="calendars:write"
+    )
+    registry.seeder(40, seed_calendars)

@@ -1,4 +1,4 @@
-"""Contacts and custom field definitions (seed §5).
+"""Contacts and custom field definitions (docs/api/seedly-crm.md §5).
 
 Also the helpers other areas use: find-or-create by email (booking, live chat,
 forms), the embedded contact summary, and the delete cascade hooks.
@@ -7,7 +7,6 @@ forms), the embedded contact summary, and the delete cascade hooks.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from datetime import date
 from typing import Any
 from urllib.parse import urlparse
@@ -17,7 +16,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from app.core.constants import CUSTOM_FIELD_TYPES, LIFECYCLE_STAGES, LIST_LIMITS
 from app.sandbox import clock, events
-from app.sandbox.http import ApiError, Body, Ctx, Reply, keyset_page, not_found, route, validation
+from app.sandbox.http import ApiError, Body, Ctx, Reply, keyset_page, not_found, validation
 from app.sandbox.names import (
     CITIES,
     COMPANY_SUFFIXES,
@@ -31,11 +30,11 @@ from app.sandbox.names import (
     TAGS,
     TITLES,
 )
-from app.sandbox.seed import SeedContext, seeder
-from app.sandbox.store import Store, dumps, loads, new_id, register_schema
+from app.sandbox.registry import Registry
+from app.sandbox.seed import SeedContext
+from app.sandbox.store import Store, dumps, loads, new_id
 
-register_schema(
-    """
+SCHEMA = """
 CREATE TABLE IF NOT EXISTS contacts (
     id TEXT PRIMARY KEY,
     sub_account_id TEXT NOT NULL,
@@ -65,7 +64,6 @@ CREATE TABLE IF NOT EXISTS custom_fields (
     PRIMARY KEY (sub_account_id, name)
 );
 """
-)
 
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -74,7 +72,7 @@ TEXT_MAX = 500
 MAX_TAGS = 100
 TAG_MAX = 50
 
-# Order of the fields in the contact object (seed §5 data model).
+# Order of the fields in the contact object (docs/api/seedly-crm.md §5 data model).
 FIELDS = (
     "id",
     "firstName",
@@ -111,18 +109,6 @@ PLAIN_TEXT = (
     "postalCode",
     "country",
 )
-
-# -- delete cascade hooks (conversations, appointments, workflows register here) --------
-CascadeHook = Callable[[Store, str, str], None]
-_on_delete: list[CascadeHook] = []
-
-
-def on_contact_deleted(hook: CascadeHook) -> CascadeHook:
-    """``hook(store, sub_account_id, contact_id)`` runs inside the delete's transaction."""
-    if hook not in _on_delete:
-        _on_delete.append(hook)
-    return hook
-
 
 # -- validation rules ------------------------------------------------------------------
 
@@ -313,7 +299,7 @@ def clean_fields(
         value = body.str("dateOfBirth", max_len=10)
         if value:
             check_date(value, "dateOfBirth")
-            if value > clock.iso(clock.now_ms())[:10]:
+            if value > clock.iso(store.clock.now_ms())[:10]:
                 raise validation("dateOfBirth cannot be in the future")
         out["dateOfBirth"] = value or None
     given_custom = body.obj("customFields") if "customFields" in body else None
@@ -387,7 +373,7 @@ def _email_taken(
 
 
 def render(doc: dict[str, Any]) -> dict[str, Any]:
-    """The public contact object (every field of the seed's model, plus ``dndChannels``)."""
+    """The public contact object (every documented field, plus ``dndChannels``)."""
     out = {name: doc.get(name) for name in FIELDS}
     for name in ("tags", "additionalEmails", "additionalPhones"):
         out[name] = out[name] or []
@@ -440,7 +426,7 @@ def insert_contact(
     emit: bool = True,
 ) -> dict[str, Any]:
     """Store a new contact from already validated fields; fires ``contact.created``."""
-    now = clock.now_ms() if now_ms is None else now_ms
+    now = store.clock.now_ms() if now_ms is None else now_ms
     doc: dict[str, Any] = {name: None for name in FIELDS}
     doc.update(
         {
@@ -476,13 +462,14 @@ def insert_contact(
 def update_contact(
     store: Store, sub_account_id: str, doc: dict[str, Any], changes: dict[str, Any]
 ) -> dict[str, Any]:
-    """Apply validated changes; fires updated / tag_added / lifecycle_changed as the seed says."""
+    """Apply validated changes; fires updated / tag_added / lifecycle_changed as the API
+    notes say."""
     changed = [k for k, v in changes.items() if doc.get(k) != v]
     if not changed:
         return doc
     before = dict(doc)
     doc = {**doc, **changes}
-    now = clock.now_ms()
+    now = store.clock.now_ms()
     doc["updatedAt"] = clock.iso(now)
     _write(store, sub_account_id, doc, 0, now, insert=False)
     base = {"contactId": doc["id"]}
@@ -524,7 +511,7 @@ def touch(store: Store, sub_account_id: str, contact_id: str, **changes: Any) ->
     if doc is None:
         return
     doc.update(changes)
-    now = clock.now_ms()
+    now = store.clock.now_ms()
     doc["updatedAt"] = clock.iso(now)
     _write(store, sub_account_id, doc, 0, now, insert=False)
 
@@ -567,12 +554,10 @@ def find_or_create(
 # -- routes ----------------------------------------------------------------------------
 
 
-@route("GET", "/api/v1/contacts/fields", scope="contacts:read")
 def get_fields(ctx: Ctx) -> Reply:
     return Reply(field_definitions(ctx.store, ctx.account))
 
 
-@route("GET", "/api/v1/contacts", scope="contacts:read")
 def list_contacts(ctx: Ctx) -> Reply:
     q = ctx.query
     default, maximum = LIST_LIMITS["contacts"]
@@ -625,7 +610,6 @@ def list_contacts(ctx: Ctx) -> Reply:
     )
 
 
-@route("GET", "/api/v1/contacts/{id}", scope="contacts:read")
 def get_contact(ctx: Ctx) -> Reply:
     doc = load(ctx.store, ctx.account, ctx.path["id"])
     if doc is None:
@@ -633,7 +617,6 @@ def get_contact(ctx: Ctx) -> Reply:
     return Reply(render(doc))
 
 
-@route("POST", "/api/v1/contacts", scope="contacts:write")
 def create_contact(ctx: Ctx) -> Reply:
     fields = clean_fields(ctx.store, ctx.account, ctx.body, None)
     _email_taken(ctx.store, ctx.account, fields.get("email"), None)
@@ -642,7 +625,6 @@ def create_contact(ctx: Ctx) -> Reply:
     return Reply(render(doc), status=201)
 
 
-@route("PATCH", "/api/v1/contacts/{id}", scope="contacts:write")
 def patch_contact(ctx: Ctx) -> Reply:
     doc = load(ctx.store, ctx.account, ctx.path["id"])
     if doc is None:
@@ -653,16 +635,16 @@ def patch_contact(ctx: Ctx) -> Reply:
     return Reply(render(update_contact(ctx.store, ctx.account, doc, changes)))
 
 
-@route("DELETE", "/api/v1/contacts/{id}", scope="contacts:write")
 def delete_contact(ctx: Ctx) -> Reply:
     doc = load(ctx.store, ctx.account, ctx.path["id"])
     if doc is None:
         raise not_found("Contact")
-    now = clock.now_ms()
+    now = ctx.now()
     ctx.store.run(
         "UPDATE contacts SET deleted_ms = ?, updated_ms = ? WHERE id = ?", (now, now, doc["id"])
     )
-    for hook in _on_delete:
+    # Cascades (conversations, appointments, workflow runs) join the delete's transaction.
+    for hook in ctx.store.hooks.contact_deleted:
         hook(ctx.store, ctx.account, doc["id"])
     return Reply({"id": doc["id"], "deleted": True})
 
@@ -740,7 +722,6 @@ def demo_company(rng: Any) -> str:
     return f"{name} {suffix}".strip()
 
 
-@seeder(10)
 def seed_contacts(store: Store, ctx: SeedContext) -> None:
     """Custom fields always; contacts only in the demo seed."""
     for acct in ctx.accounts:
@@ -834,3 +815,16 @@ def seed_contacts(store: Store, ctx: SeedContext) -> None:
             if updated != created:
                 doc["updatedAt"] = clock.iso(updated)
                 _write(store, acct.id, doc, created, updated, insert=False)
+
+
+def register(registry: Registry) -> None:
+    """Add this module's routes, tables, seeders and hooks to one server."""
+    router = registry.router
+    registry.schema(SCHEMA)
+    router.add("GET", "/api/v1/contacts/fields", get_fields, scope="contacts:read")
+    router.add("GET", "/api/v1/contacts", list_contacts, scope="contacts:read")
+    router.add("GET", "/api/v1/contacts/{id}", get_contact, scope="contacts:read")
+    router.add("POST", "/api/v1/contacts", create_contact, scope="contacts:write")
+    router.add("PATCH", "/api/v1/contacts/{id}", patch_contact, scope="contacts:write")
+    router.add("DELETE", "/api/v1/contacts/{id}", delete_contact, scope="contacts:write")
+    registry.seeder(10, seed_contacts)

@@ -1,10 +1,10 @@
-"""Conversations, messages and the public live chat widget (seed §3, §4).
+"""Conversations, messages and the public live chat widget (docs/api/seedly-crm.md §3, §4).
 
-What the seed leaves open is decided here, and each decision is commented where
+What the API notes leave open is decided here, and each decision is commented where
 it is made. In short:
 
 * A conversation has one channel, but a message may go out on another send
-  channel (the seed's send request names its own ``channel``).
+  channel (the documented send request names its own ``channel``).
 * Outbound messages move ``pending`` → ``sent`` → ``delivered`` (sometimes
   ``read``) through persisted jobs, or end ``failed``/``bounced`` for the
   documented test addresses; every failure carries ``errorMessage``.
@@ -30,12 +30,12 @@ from app.core.constants import CHANNELS, CONVERSATION_STATUSES, LIST_LIMITS, SEN
 from app.sandbox import clock, events, jobs
 from app.sandbox.crm import contacts
 from app.sandbox.crm.subaccounts import team
-from app.sandbox.http import ApiError, Ctx, Reply, keyset_page, not_found, route, validation
-from app.sandbox.seed import AccountSeed, SeedContext, seeder
-from app.sandbox.store import Store, dumps, loads, new_id, register_schema
+from app.sandbox.http import ApiError, Ctx, Reply, keyset_page, not_found, validation
+from app.sandbox.registry import Registry
+from app.sandbox.seed import AccountSeed, SeedContext
+from app.sandbox.store import Store, dumps, loads, new_id
 
-register_schema(
-    """
+SCHEMA = """
 CREATE TABLE IF NOT EXISTS conversations (
     id TEXT PRIMARY KEY,
     sub_account_id TEXT NOT NULL,
@@ -82,9 +82,8 @@ CREATE TABLE IF NOT EXISTS chat_sessions (
 );
 CREATE INDEX IF NOT EXISTS chat_sessions_by_conversation ON chat_sessions (conversation_id);
 """
-)
 
-# Order of the fields in the objects (seed §4 data model, then additions).
+# Order of the fields in the objects (docs/api/seedly-crm.md §4 data model, then additions).
 CONVERSATION_FIELDS = (
     "id",
     "contactId",
@@ -116,7 +115,8 @@ MESSAGE_FIELDS = (
 )
 
 EMAIL_CHANNELS = ("email", "gmail")
-# Meta only lets a business answer within 24 hours of the person's last message (seed §11).
+# Meta only lets a business answer within 24 hours of the person's last message
+# (docs/api/seedly-crm.md §11).
 META_WINDOW_CHANNELS = ("messenger", "instagram")
 META_WINDOW_MS = 24 * 3600 * 1000
 STATUS_JOB = "conversations.message_status"
@@ -153,7 +153,7 @@ def _format_value(value: Any) -> str:
 def resolve_merge_fields(
     text: str | None, contact: dict[str, Any] | None, *, escape_html: bool = False
 ) -> str | None:
-    """Replace the seed's merge fields with the contact's current data.
+    """Replace the documented merge fields with the contact's current data.
 
     ``{{firstName}}``, ``{{lastName}}``, ``{{email}}``, ``{{phone}}``,
     ``{{company}}``, ``{{fullName}}`` and ``{{custom_values.key}}`` (from the
@@ -389,7 +389,7 @@ def render_conversation(
 
 
 def render_message(doc: dict[str, Any]) -> dict[str, Any]:
-    """The public message object (the seed's fields plus subject, errorMessage, updatedAt)."""
+    """The public message object (the documented fields plus subject, errorMessage, updatedAt)."""
     out = {name: doc.get(name) for name in MESSAGE_FIELDS}
     out["isInternal"] = bool(out["isInternal"])
     return out
@@ -472,8 +472,8 @@ def open_conversation(
 
     Returns (public conversation object, created). Raises ApiError 404 when the
     contact is not a live contact of the sub-account, 400 for an unknown channel.
-    The subject only applies to email/gmail (the seed: "email only"); elsewhere
-    it is ignored rather than refused, since the seed's own examples send it freely.
+    The subject only applies to email/gmail (the API notes: "email only"); elsewhere
+    it is ignored rather than refused, since the documented examples send it freely.
     """
     if channel not in CHANNELS:
         raise validation(f"channel must be one of: {', '.join(CHANNELS)}", "channel")
@@ -485,7 +485,7 @@ def open_conversation(
             f"Contact not found: {contact_id} is not a contact of this sub-account",
             field="contactId",
         )
-    # The seed: an existing *open* conversation is returned; closed and snoozed
+    # The API notes: an existing *open* conversation is returned; closed and snoozed
     # ones are history, so a new one starts.
     row = store.one(
         "SELECT doc FROM conversations WHERE sub_account_id = ? AND contact_id = ? AND channel = ? "
@@ -494,7 +494,7 @@ def open_conversation(
     )
     if row is not None:
         return render_conversation(store, sub_account_id, loads(row["doc"])), False
-    now = clock.iso(clock.now_ms())
+    now = clock.iso(store.clock.now_ms())
     doc: dict[str, Any] = {
         "id": new_id("conv"),
         "contactId": contact_id,
@@ -523,7 +523,7 @@ def update_conversation(
     changed = {k: v for k, v in changes.items() if doc.get(k) != v}
     if changed:
         doc.update(changed)
-        doc["updatedAt"] = clock.iso(clock.now_ms())
+        doc["updatedAt"] = clock.iso(store.clock.now_ms())
         _save_conversation(store, sub_account_id, doc)
     return render_conversation(store, sub_account_id, doc)
 
@@ -565,10 +565,10 @@ def _after_message(
     _save_conversation(store, sub_account_id, conv)
 
 
-@contacts.on_contact_deleted
 def _cascade_contact_deleted(store: Store, sub_account_id: str, contact_id: str) -> None:
-    """The seed's cascade: a deleted contact's conversations are soft-deleted (with their chats)."""
-    now = clock.now_ms()
+    """The documented cascade: a deleted contact's conversations are soft-deleted (with
+    their chats)."""
+    now = store.clock.now_ms()
     store.run(
         "DELETE FROM chat_sessions WHERE sub_account_id = ? AND contact_id = ?",
         (sub_account_id, contact_id),
@@ -585,7 +585,7 @@ def _cascade_contact_deleted(store: Store, sub_account_id: str, contact_id: str)
 
 
 def _event_data(message: dict[str, Any], contact: dict[str, Any] | None) -> dict[str, Any]:
-    """The payload of message.* events, shaped like the seed's message.received example."""
+    """The payload of message.* events, shaped like the documented message.received example."""
     data: dict[str, Any] = {
         "contactId": contact["id"] if contact else None,
         "messageId": message["id"],
@@ -650,7 +650,7 @@ def send_message(
         channel = conv["channel"]  # a note is not sent anywhere; it belongs to the thread
     if channel is None:
         raise validation("channel is required", "channel")
-    # The seed's send list omits live_chat, yet agents must be able to answer the
+    # The documented send list omits live_chat, yet agents must be able to answer the
     # chats the widget brings in: the sandbox accepts live_chat on a live_chat
     # conversation only (there is no chat to deliver to anywhere else).
     allowed = SEND_CHANNELS + (("live_chat",) if conv["channel"] == "live_chat" else ())
@@ -660,7 +660,7 @@ def send_message(
     contact = contacts.load(store, sub_account_id, conv["contactId"])
     is_email = channel in EMAIL_CHANNELS
     if not is_email:
-        # Subject and HTML only mean something in an email; the seed's own sms example
+        # Subject and HTML only mean something in an email; the documented sms example
         # carries both, so they are dropped rather than refused.
         subject = body_html = None
     from_address: str | None = None
@@ -680,7 +680,7 @@ def send_message(
     body_text = resolve_merge_fields(body_text, contact)
     subject = resolve_merge_fields(subject, contact)
     body_html = resolve_merge_fields(body_html, contact, escape_html=True)
-    now = clock.iso(clock.now_ms())
+    now = clock.iso(store.clock.now_ms())
     doc: dict[str, Any] = {
         "id": new_id("msg"),
         "conversationId": conv["id"],
@@ -700,7 +700,7 @@ def send_message(
     if is_internal:
         doc["status"] = "sent"  # nothing to deliver: it is in the thread the moment it is written
     elif contact is not None and dnd_blocks(channel, contact.get("dndChannels")):
-        # The seed: "the send will be silently skipped". The request succeeds, the message
+        # The API notes: "the send will be silently skipped". The request succeeds, the message
         # shows in the thread as failed with the reason, and no provider or webhook is involved.
         doc["status"] = "failed"
         name = " ".join(p for p in (contact.get("firstName"), contact.get("lastName")) if p)
@@ -716,7 +716,7 @@ def send_message(
                 "AND direction = 'inbound'",
                 (conv["id"], channel),
             )
-            if last_in is None or clock.now_ms() - last_in > META_WINDOW_MS:
+            if last_in is None or store.clock.now_ms() - last_in > META_WINDOW_MS:
                 step = "reject"
         jobs.schedule(
             store,
@@ -759,7 +759,7 @@ def receive_inbound(
             subject = reply_subject(conv["subject"])
     else:
         subject = body_html = None
-    now = clock.iso(clock.now_ms())
+    now = clock.iso(store.clock.now_ms())
     doc: dict[str, Any] = {
         "id": new_id("msg"),
         "conversationId": conv["id"],
@@ -793,7 +793,6 @@ def receive_inbound(
     return render_message(doc)
 
 
-@jobs.job(STATUS_JOB)
 def _advance_status(store: Store, payload: dict[str, Any]) -> None:
     """One step of an outbound message's life with its provider."""
     sub, step = payload["sub"], payload["step"]
@@ -802,7 +801,7 @@ def _advance_status(store: Store, payload: dict[str, Any]) -> None:
     if doc is None or conv is None:
         return  # the conversation went with its contact: nothing left to report
     contact = contacts.load(store, sub, conv["contactId"])
-    now = clock.iso(clock.now_ms())
+    now = clock.iso(store.clock.now_ms())
     event: str | None = None
     if step == "reject" and doc["status"] == "pending":
         doc["status"] = "failed"
@@ -837,7 +836,7 @@ def _advance_status(store: Store, payload: dict[str, Any]) -> None:
                 {"sub": sub, "messageId": doc["id"], "step": "read"},
             )
     elif step == "read" and doc["status"] == "delivered":
-        doc["status"] = "read"  # the seed has no message.read event
+        doc["status"] = "read"  # the API notes have no message.read event
     else:
         return
     doc["updatedAt"] = now
@@ -850,7 +849,6 @@ def _advance_status(store: Store, payload: dict[str, Any]) -> None:
 # REST routes
 
 
-@route("POST", "/api/v1/conversations", scope="conversations:write")
 def create_conversation(ctx: Ctx) -> Reply:
     """``{contactId, channel, subject?}`` → 201 and ``created: true``, or the open one with 200."""
     body = ctx.body
@@ -862,7 +860,6 @@ def create_conversation(ctx: Ctx) -> Reply:
     return Reply({**doc, "created": created}, status=201 if created else 200)
 
 
-@route("GET", "/api/v1/conversations", scope="conversations:read")
 def list_conversations(ctx: Ctx) -> Reply:
     """Most recent first (``lastMessageAt``, else ``createdAt``); status/channel/contactId/
     assignedTo filters; keyset cursor."""
@@ -899,14 +896,12 @@ def list_conversations(ctx: Ctx) -> Reply:
     )
 
 
-@route("GET", "/api/v1/conversations/{id}", scope="conversations:read")
 def get_conversation_route(ctx: Ctx) -> Reply:
     """One live conversation of this sub-account (404 otherwise, deleted ones included)."""
     doc = _require_conversation(ctx.store, ctx.account, ctx.path["id"])
     return Reply(render_conversation(ctx.store, ctx.account, doc))
 
 
-@route("PATCH", "/api/v1/conversations/{id}", scope="conversations:write")
 def patch_conversation(ctx: Ctx) -> Reply:
     """``{status?, assignedTo?}``; ``assignedTo: null`` unassigns; only a team member may be set."""
     _require_conversation(ctx.store, ctx.account, ctx.path["id"])
@@ -924,7 +919,6 @@ def patch_conversation(ctx: Ctx) -> Reply:
     return Reply(update_conversation(ctx.store, ctx.account, ctx.path["id"], changes))
 
 
-@route("GET", "/api/v1/conversations/{id}/messages", scope="conversations:read")
 def list_messages(ctx: Ctx) -> Reply:
     """The thread newest first, internal notes included (limit 50, at most 100; cursor)."""
     conv = _require_conversation(ctx.store, ctx.account, ctx.path["id"])
@@ -944,7 +938,6 @@ def list_messages(ctx: Ctx) -> Reply:
     )
 
 
-@route("POST", "/api/v1/conversations/{id}/messages", scope="conversations:write")
 def post_message(ctx: Ctx) -> Reply:
     """Send a message or write an internal note; 201 with the stored message."""
     _require_conversation(ctx.store, ctx.account, ctx.path["id"])
@@ -1031,7 +1024,6 @@ def _chat_session(store: Store, session_id: str) -> Any:
     return row
 
 
-@route("GET", "/api/chat/config", auth="public", limit_group="chat")
 def chat_config(ctx: Ctx) -> Reply:
     """``?subAccountId=`` → the widget's configuration."""
     sub = ctx.query.str("subAccountId", required=True, max_len=100)
@@ -1039,7 +1031,6 @@ def chat_config(ctx: Ctx) -> Reply:
     return Reply(widget_config(ctx.store, sub))
 
 
-@route("POST", "/api/chat/session", auth="public", limit_group="chat")
 def chat_session(ctx: Ctx) -> Reply:
     """``{subAccountId, visitorName, visitorEmail}`` → a session token for the widget."""
     body = ctx.body
@@ -1054,7 +1045,7 @@ def chat_session(ctx: Ctx) -> Reply:
         ctx.store, sub, first_name=first, last_name=last, email=email, source="live_chat"
     )
     conv, _ = open_conversation(ctx.store, sub, contact["id"], "live_chat")
-    now = clock.now_ms()
+    now = ctx.now()
     session_id = "chat_" + secrets.token_urlsafe(32)
     ctx.store.run(
         "INSERT INTO chat_sessions (id, sub_account_id, contact_id, conversation_id, visitor_name, "
@@ -1076,7 +1067,6 @@ def chat_session(ctx: Ctx) -> Reply:
     )
 
 
-@route("POST", "/api/chat/message", auth="public", limit_group="chat")
 def chat_message(ctx: Ctx) -> Reply:
     """``{sessionId, message}`` → the visitor's message, in the inbox as inbound live_chat."""
     body = ctx.body
@@ -1092,13 +1082,10 @@ def chat_message(ctx: Ctx) -> Reply:
         from_address=session["visitor_email"],
         channel="live_chat",
     )
-    ctx.store.run(
-        "UPDATE chat_sessions SET last_seen_ms = ? WHERE id = ?", (clock.now_ms(), session_id)
-    )
+    ctx.store.run("UPDATE chat_sessions SET last_seen_ms = ? WHERE id = ?", (ctx.now(), session_id))
     return Reply(_chat_view(message), status=201)
 
 
-@route("GET", "/api/chat/messages", auth="public", limit_group="chat")
 def chat_messages(ctx: Ctx) -> Reply:
     """``?sessionId=`` → the session's chat, oldest first, without internal notes."""
     session_id = ctx.query.str("sessionId", required=True, max_len=200)
@@ -1114,7 +1101,7 @@ def chat_messages(ctx: Ctx) -> Reply:
         (sub, session["conversation_id"], session["created_ms"]),
     )
     out = []
-    now = clock.iso(clock.now_ms())
+    now = clock.iso(ctx.now())
     for row in rows:
         doc = loads(row["doc"])
         if doc["direction"] == "outbound" and doc["status"] == "delivered":
@@ -1122,9 +1109,7 @@ def chat_messages(ctx: Ctx) -> Reply:
             doc["status"], doc["updatedAt"] = "read", now
             _save_message(ctx.store, sub, doc)
         out.append(_chat_view(doc))
-    ctx.store.run(
-        "UPDATE chat_sessions SET last_seen_ms = ? WHERE id = ?", (clock.now_ms(), session_id)
-    )
+    ctx.store.run("UPDATE chat_sessions SET last_seen_ms = ? WHERE id = ?", (ctx.now(), session_id))
     return Reply(out)
 
 
@@ -1132,7 +1117,6 @@ def chat_messages(ctx: Ctx) -> Reply:
 # Control endpoint: make a contact write in (tests, tools)
 
 
-@route("POST", "/_sandbox/inbound", auth="control")
 def control_inbound(ctx: Ctx) -> Reply:
     """``{subAccountId, conversationId | (contactId + channel), bodyText, fromAddress?,
     subject?, bodyHtml?}`` → the inbound message (the conversation is opened if needed)."""
@@ -1746,7 +1730,6 @@ def _seed_account(store: Store, ctx: SeedContext, acct: AccountSeed, large: bool
         )
 
 
-@seeder(30)
 def seed_conversations(store: Store, ctx: SeedContext) -> None:
     """Demo inboxes: every channel, threads of 1 to 120 messages, unread, assigned, notes."""
     if not ctx.demo:
@@ -1754,3 +1737,31 @@ def seed_conversations(store: Store, ctx: SeedContext) -> None:
     largest = max((a.contacts for a in ctx.accounts), default=0)
     for acct in ctx.accounts:
         _seed_account(store, ctx, acct, large=acct.contacts == largest)
+
+
+def register(registry: Registry) -> None:
+    """Add this module's routes, tables, seeders and hooks to one server."""
+    router = registry.router
+    registry.schema(SCHEMA)
+    registry.hooks.contact_deleted.append(_cascade_contact_deleted)
+    registry.hooks.job_handlers[STATUS_JOB] = _advance_status
+    router.add("POST", "/api/v1/conversations", create_conversation, scope="conversations:write")
+    router.add("GET", "/api/v1/conversations", list_conversations, scope="conversations:read")
+    router.add(
+        "GET", "/api/v1/conversations/{id}", get_conversation_route, scope="conversations:read"
+    )
+    router.add(
+        "PATCH", "/api/v1/conversations/{id}", patch_conversation, scope="conversations:write"
+    )
+    router.add(
+        "GET", "/api/v1/conversations/{id}/messages", list_messages, scope="conversations:read"
+    )
+    router.add(
+        "POST", "/api/v1/conversations/{id}/messages", post_message, scope="conversations:write"
+    )
+    router.add("GET", "/api/chat/config", chat_config, auth="public", limit_group="chat")
+    router.add("POST", "/api/chat/session", chat_session, auth="public", limit_group="chat")
+    router.add("POST", "/api/chat/message", chat_message, auth="public", limit_group="chat")
+    router.add("GET", "/api/chat/messages", chat_messages, auth="public", limit_group="chat")
+    router.add("POST", "/_sandbox/inbound", control_inbound, auth="control")
+    registry.seeder(30, seed_conversations)

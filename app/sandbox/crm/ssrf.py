@@ -1,5 +1,5 @@
-"""SSRF protection for webhook targets (seed §7: "Webhook URLs pointing to private or
-reserved IP ranges are blocked").
+"""SSRF protection for webhook targets (docs/api/seedly-crm.md §7: "Webhook URLs pointing
+to private or reserved IP ranges are blocked").
 
 Pure functions, so the rules can be unit-tested without a server:
 

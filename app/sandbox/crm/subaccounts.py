@@ -1,11 +1,11 @@
-"""Sub-account discovery for agency keys (seed §2)."""
+"""Sub-account discovery for agency keys (docs/api/seedly-crm.md §2)."""
 
 from __future__ import annotations
 
-from app.sandbox.http import Ctx, Reply, route
+from app.sandbox.http import Ctx, Reply
+from app.sandbox.registry import Registry
 
 
-@route("GET", "/api/v1/sub-accounts", auth="agency")
 def list_sub_accounts(ctx: Ctx) -> Reply:
     assert ctx.key is not None
     rows = ctx.store.all(
@@ -22,3 +22,9 @@ def team(store, sub_account_id: str) -> list[dict[str, str]]:  # type: ignore[no
         (sub_account_id,),
     )
     return [dict(r) for r in rows]
+
+
+def register(registry: Registry) -> None:
+    """Add this module's routes, tables, seeders and hooks to one server."""
+    router = registry.router
+    router.add("GET", "/api/v1/sub-accounts", list_sub_accounts, auth="agency")

@@ -1,4 +1,5 @@
-"""Webhooks (seed §7): subscriptions, signed deliveries with retries, and their log.
+"""Webhooks (docs/api/seedly-crm.md §7): subscriptions, signed deliveries with retries, and
+their log.
 
 Subscriptions live per sub-account. Every recorded event (``events.emit``)
 queues one delivery per active subscription to that event, in the same
@@ -10,7 +11,7 @@ then the delivery is ``failed``. The ``X-Webhook-Delivery`` id is the same on
 every attempt of one delivery. Deliveries are rows in SQLite, so pending ones
 resume after a restart.
 
-Choices where the seed is silent:
+Choices where the API notes are silent:
 
 * ``POST`` answers 201 with the subscription and its ``secret``; ``GET
   /api/v1/webhooks/{id}`` exists as an addition; list/get/patch never show the
@@ -50,14 +51,14 @@ from app.core.constants import (
 )
 from app.sandbox import clock, events
 from app.sandbox.crm import ssrf
-from app.sandbox.http import ApiError, Body, Ctx, Reply, not_found, route, validation
-from app.sandbox.state import SandboxState, background
-from app.sandbox.store import Store, dumps, loads, new_id, register_schema
+from app.sandbox.http import ApiError, Body, Ctx, Reply, not_found, validation
+from app.sandbox.registry import Registry
+from app.sandbox.state import SandboxState
+from app.sandbox.store import Store, dumps, loads, new_id
 
 log = logging.getLogger(__name__)
 
-register_schema(
-    """
+SCHEMA = """
 CREATE TABLE IF NOT EXISTS webhook_subscriptions (
     id TEXT PRIMARY KEY,
     sub_account_id TEXT NOT NULL,
@@ -94,7 +95,6 @@ CREATE INDEX IF NOT EXISTS webhook_deliveries_due
 CREATE INDEX IF NOT EXISTS webhook_deliveries_by_subscription
     ON webhook_deliveries (subscription_id, seq);
 """
-)
 
 SCOPE = "webhooks:manage"
 MAX_SUBSCRIPTIONS = 50
@@ -110,8 +110,7 @@ RESOLVE_TIMEOUT_S = 5.0
 MAX_PARALLEL = 16
 POLL_INTERVAL_S = 0.25
 RESPONSE_SNIPPET_BYTES = 512
-
-_wakers: set[asyncio.Event] = set()
+WAKERS = "crm.webhooks"
 
 
 # -- subscriptions -----------------------------------------------------------------------
@@ -186,7 +185,7 @@ def _refuse_secret(body: Body) -> None:
 
 def _stop_pending(store: Store, subscription_id: str, reason: str) -> int:
     """End the pending deliveries of a subscription (disabled or deleted)."""
-    now = clock.now_ms()
+    now = store.clock.now_ms()
     return store.run(
         "UPDATE webhook_deliveries SET status = 'failed', next_attempt_ms = NULL, final_error = ?, "
         "updated_ms = ? WHERE subscription_id = ? AND status = 'pending'",
@@ -194,7 +193,6 @@ def _stop_pending(store: Store, subscription_id: str, reason: str) -> int:
     )
 
 
-@route("GET", "/api/v1/webhooks", scope=SCOPE)
 def list_subscriptions(ctx: Ctx) -> Reply:
     rows = ctx.store.all(
         "SELECT * FROM webhook_subscriptions WHERE sub_account_id = ? "
@@ -204,12 +202,10 @@ def list_subscriptions(ctx: Ctx) -> Reply:
     return Reply([render(r) for r in rows], meta={"total": len(rows)})
 
 
-@route("GET", "/api/v1/webhooks/{id}", scope=SCOPE)
 def get_subscription(ctx: Ctx) -> Reply:
     return Reply(render(_load(ctx.store, ctx.account, ctx.path["id"])))
 
 
-@route("POST", "/api/v1/webhooks", scope=SCOPE)
 async def create_subscription(ctx: Ctx) -> Reply:
     """Create a subscription; the answer is the only place its secret is shown."""
     body = ctx.body
@@ -229,7 +225,7 @@ async def create_subscription(ctx: Ctx) -> Reply:
                 f"This sub-account already has {MAX_SUBSCRIPTIONS} webhook subscriptions "
                 "(the maximum); delete one first"
             )
-        now = clock.now_ms()
+        now = ctx.now()
         sub_id = new_id("wh")
         secret = new_secret()
         ctx.store.run(
@@ -251,7 +247,6 @@ async def create_subscription(ctx: Ctx) -> Reply:
     return Reply({**render(row), "secret": secret}, status=201)
 
 
-@route("PATCH", "/api/v1/webhooks/{id}", scope=SCOPE)
 async def update_subscription(ctx: Ctx) -> Reply:
     """Change url, events, description or isActive; disabling stops pending deliveries."""
     _load(ctx.store, ctx.account, ctx.path["id"])  # 404 before any validation
@@ -279,7 +274,7 @@ async def update_subscription(ctx: Ctx) -> Reply:
             sets = ", ".join(f"{column} = ?" for column in changes)
             ctx.store.run(
                 f"UPDATE webhook_subscriptions SET {sets}, updated_ms = ? WHERE id = ?",
-                (*changes.values(), clock.now_ms(), row["id"]),
+                (*changes.values(), ctx.now(), row["id"]),
             )
             if changes.get("is_active") == 0:
                 _stop_pending(ctx.store, row["id"], "subscription disabled")
@@ -287,7 +282,6 @@ async def update_subscription(ctx: Ctx) -> Reply:
     return Reply(render(row))
 
 
-@route("DELETE", "/api/v1/webhooks/{id}", scope=SCOPE)
 def delete_subscription(ctx: Ctx) -> Reply:
     row = _load(ctx.store, ctx.account, ctx.path["id"])
     ctx.store.run("DELETE FROM webhook_subscriptions WHERE id = ?", (row["id"],))
@@ -295,14 +289,13 @@ def delete_subscription(ctx: Ctx) -> Reply:
     return Reply({"id": row["id"], "deleted": True})
 
 
-@route("POST", "/api/v1/webhooks/{id}/regenerate-secret", scope=SCOPE)
 def regenerate_secret(ctx: Ctx) -> Reply:
     """A new secret, effective at once: every later attempt (retries included) is signed with it."""
     row = _load(ctx.store, ctx.account, ctx.path["id"])
     secret = new_secret()
     ctx.store.run(
         "UPDATE webhook_subscriptions SET secret = ?, updated_ms = ? WHERE id = ?",
-        (secret, clock.now_ms(), row["id"]),
+        (secret, ctx.now(), row["id"]),
     )
     return Reply({"secret": secret})
 
@@ -322,7 +315,7 @@ def queue_deliveries(
     if not rows:
         return
     body = dumps(payload)  # the exact bytes every attempt posts and signs
-    now = clock.now_ms()
+    now = store.clock.now_ms()
     store.many(
         "INSERT INTO webhook_deliveries (id, subscription_id, sub_account_id, event_id, event, "
         "body, status, attempts, next_attempt_ms, created_ms, updated_ms) "
@@ -343,11 +336,7 @@ def queue_deliveries(
         ],
     )
     # The dispatcher only runs once this (synchronous) transaction has committed.
-    for waker in _wakers:
-        waker.set()
-
-
-events.add_listener(queue_deliveries)
+    store.hooks.wake(WAKERS)
 
 
 # -- delivering ----------------------------------------------------------------------------
@@ -467,7 +456,7 @@ def record_attempt(
     if row is None:
         return None
     attempts = [*loads(row["attempts"]), attempt]
-    now = clock.now_ms()
+    now = store.clock.now_ms()
     final_error = None
     next_ms = None
     if ok:
@@ -504,7 +493,7 @@ class Dispatcher:
 
     async def run(self) -> None:
         """Deliver until cancelled (the server's lifetime)."""
-        _wakers.add(self.wake)
+        self.store.hooks.waiting(WAKERS).add(self.wake)
         client = build_client()
         try:
             with self.store.transaction():
@@ -519,7 +508,7 @@ class Dispatcher:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.wake.wait(), POLL_INTERVAL_S)
         finally:
-            _wakers.discard(self.wake)
+            self.store.hooks.waiting(WAKERS).discard(self.wake)
             for task in self.running:
                 task.cancel()
             await asyncio.gather(*self.running, return_exceptions=True)
@@ -533,7 +522,7 @@ class Dispatcher:
             rows = self.store.all(
                 "SELECT id FROM webhook_deliveries WHERE status = 'pending' AND in_flight = 0 "
                 "AND next_attempt_ms <= ? ORDER BY next_attempt_ms, seq LIMIT ?",
-                (clock.now_ms(), free),
+                (self.store.clock.now_ms(), free),
             )
             for row in rows:
                 self.store.run(
@@ -568,7 +557,7 @@ class Dispatcher:
                 return
         body = row["body"].encode("utf-8")
         headers = delivery_headers(delivery_id, row["event"], row["secret"], body)
-        at = clock.now_ms()
+        at = self.store.clock.now_ms()
         started = time.monotonic()
         status_code: int | None = None
         error: str | None = None
@@ -614,11 +603,10 @@ def _stop_pending_one(store: Store, delivery_id: str, reason: str) -> None:
     store.run(
         "UPDATE webhook_deliveries SET status = 'failed', next_attempt_ms = NULL, in_flight = 0, "
         "final_error = ?, updated_ms = ? WHERE id = ? AND status = 'pending'",
-        (reason, clock.now_ms(), delivery_id),
+        (reason, store.clock.now_ms(), delivery_id),
     )
 
 
-@background
 async def deliver_webhooks(state: SandboxState) -> None:
     """Background task: the webhook dispatcher of this server."""
     await Dispatcher(state).run()
@@ -645,7 +633,6 @@ def render_delivery(row: Any) -> dict[str, Any]:
     }
 
 
-@route("GET", "/_sandbox/webhook-deliveries", auth="control")
 def list_deliveries(ctx: Ctx) -> Reply:
     """Deliveries, newest first: ``?subscriptionId=&subAccountId=&event=&status=&limit=``."""
     q = ctx.query
@@ -668,7 +655,6 @@ def list_deliveries(ctx: Ctx) -> Reply:
     return Reply([render_delivery(r) for r in rows])
 
 
-@route("GET", "/_sandbox/webhook-deliveries/{id}", auth="control")
 def get_delivery(ctx: Ctx) -> Reply:
     row = ctx.store.one("SELECT * FROM webhook_deliveries WHERE id = ?", (ctx.path["id"],))
     if row is None:
@@ -676,7 +662,6 @@ def get_delivery(ctx: Ctx) -> Reply:
     return Reply(render_delivery(row))
 
 
-@route("POST", "/_sandbox/events/emit", auth="control")
 def emit_event(ctx: Ctx) -> Reply:
     """Emit any of the 26 events: ``{subAccountId, event, data?}`` (webhooks and workflows react).
 
@@ -705,3 +690,20 @@ def emit_event(ctx: Ctx) -> Reply:
         "SELECT COUNT(*) FROM webhook_deliveries WHERE event_id = ?", (event_id,)
     )
     return Reply({"id": event_id, **payload, "deliveries": queued}, status=201)
+
+
+def register(registry: Registry) -> None:
+    """Add this module's routes, tables, seeders and hooks to one server."""
+    router = registry.router
+    registry.schema(SCHEMA)
+    router.add("GET", "/api/v1/webhooks", list_subscriptions, scope=SCOPE)
+    router.add("GET", "/api/v1/webhooks/{id}", get_subscription, scope=SCOPE)
+    router.add("POST", "/api/v1/webhooks", create_subscription, scope=SCOPE)
+    router.add("PATCH", "/api/v1/webhooks/{id}", update_subscription, scope=SCOPE)
+    router.add("DELETE", "/api/v1/webhooks/{id}", delete_subscription, scope=SCOPE)
+    router.add("POST", "/api/v1/webhooks/{id}/regenerate-secret", regenerate_secret, scope=SCOPE)
+    registry.hooks.event_listeners.append(queue_deliveries)
+    registry.background.append(deliver_webhooks)
+    router.add("GET", "/_sandbox/webhook-deliveries", list_deliveries, auth="control")
+    router.add("GET", "/_sandbox/webhook-deliveries/{id}", get_delivery, auth="control")
+    router.add("POST", "/_sandbox/events/emit", emit_event, auth="control")

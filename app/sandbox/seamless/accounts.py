@@ -1,24 +1,23 @@
 """Organisations, users, persistent keys, credits and the credit ledger.
 
-Credits belong to the user who owns the key (the article: "Credit usage is tied
-to the owner of the API key"); rate limits and researched records belong to the
-organisation. The demo organisation has three users: one with plenty of
-credits, one with 5, and one without an API license.
+Credits belong to the user who owns the key (docs/api/seamless.md, credits:
+"Credit usage is tied to the owner of the API key"); rate limits and researched
+records belong to the organisation. The demo organisation has three users: one
+with plenty of credits, one with 5, and one without an API license.
 """
 
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
 from typing import Any
 
-from app.sandbox import clock
-from app.sandbox.seamless import errors
-from app.sandbox.seed import SeedContext, ready_extra, seeder
-from app.sandbox.store import Store, register_schema
+from app.sandbox.registry import Registry
+from app.sandbox.seamless import errors, oauth
+from app.sandbox.seamless.caller import KEY_PREFIX, Caller
+from app.sandbox.seed import SeedContext
+from app.sandbox.store import Store
 
-register_schema(
-    """
+SCHEMA = """
 CREATE TABLE IF NOT EXISTS sl_orgs (id TEXT PRIMARY KEY, name TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sl_users (
     id TEXT PRIMARY KEY,
@@ -47,9 +46,7 @@ CREATE TABLE IF NOT EXISTS sl_ledger (
 );
 CREATE INDEX IF NOT EXISTS sl_ledger_by_user ON sl_ledger (user_id, seq);
 """
-)
 
-KEY_PREFIX = "slk_test_"
 DEMO_ORG = ("sl_org_northwind", "Northwind Growth Agency")
 # (id, name, email, credits, licensed, key label)
 DEMO_USERS = (
@@ -58,16 +55,6 @@ DEMO_USERS = (
     ("sl_usr_cora", "Cora Lin", "cora@northwind.example", 1_000, False, "unlicensed"),
 )
 ANCHOR_META = "seamless_anchor_ms"
-
-
-@dataclass(frozen=True)
-class Caller:
-    """Who a Seamless request acts for: the key's (or token's) owner and their organisation."""
-
-    user_id: str
-    org_id: str
-    licensed: bool
-    via: str  # "key" or "oauth"
 
 
 def new_key() -> str:
@@ -95,7 +82,7 @@ def create_user(
     key = new_key()
     store.run(
         "INSERT INTO sl_keys (token, user_id, label, status, created_ms) VALUES (?, ?, ?, 'active', ?)",
-        (key, user_id, label, clock.now_ms()),
+        (key, user_id, label, store.clock.now_ms()),
     )
     record(store, user_id, credits, "initial balance")
     return user_id, key
@@ -119,13 +106,10 @@ def seed_accounts(store: Store, now_ms: int) -> None:
                 label=label,
                 user_id=user_id,
             )
-        from app.sandbox.seamless import oauth
-
         oauth.seed_client(store)
         store.set_meta(ANCHOR_META, str(now_ms))
 
 
-@seeder(60)
 def _seed(store: Store, ctx: SeedContext) -> None:
     # Both seeds get the accounts: "empty" means no CRM data, not a Seamless without users.
     seed_accounts(store, ctx.now_ms)
@@ -135,7 +119,7 @@ def anchor_ms(store: Store) -> int:
     """The moment the demo database is laid out from (fixed when the store was seeded)."""
     value = store.meta(ANCHOR_META)
     if value is None:
-        seed_accounts(store, clock.now_ms())
+        seed_accounts(store, store.clock.now_ms())
         value = store.meta(ANCHOR_META)
     return int(value or 0)
 
@@ -150,11 +134,8 @@ def key_for(store: Store, label: str) -> str:
     return str(token)
 
 
-@ready_extra
 def _ready(store: Store, base_url: str) -> dict[str, Any]:
-    from app.sandbox.seamless import oauth
-
-    seed_accounts(store, clock.now_ms())
+    seed_accounts(store, store.clock.now_ms())
     return {
         "seamless_url": f"{base_url}/api/client/v1",
         "seamless_key": key_for(store, "main"),
@@ -194,8 +175,6 @@ def authenticate(store: Store, headers: dict[str, str]) -> Caller:
     auth = (headers.get("authorization") or "").strip()
     scheme, _, value = auth.partition(" ")
     if auth and scheme.lower() == "bearer" and value.strip():
-        from app.sandbox.seamless import oauth
-
         return caller_for_user(store, oauth.user_for_access_token(store, value.strip()), "oauth")
     if auth and scheme.lower() == "token" and value.strip():
         raise errors.unauthorized(
@@ -224,7 +203,7 @@ def record(store: Store, user_id: str, delta: int, reason: str, ref: str | None 
     store.run(
         "INSERT INTO sl_ledger (user_id, delta, balance, reason, ref, at_ms) "
         "VALUES (?, ?, (SELECT credits FROM sl_users WHERE id = ?), ?, ?, ?)",
-        (user_id, delta, user_id, reason, ref, clock.now_ms()),
+        (user_id, delta, user_id, reason, ref, store.clock.now_ms()),
     )
 
 
@@ -256,3 +235,10 @@ def set_balance(store: Store, user_id: str, credits: int) -> None:
     delta = credits - balance(store, user_id)
     store.run("UPDATE sl_users SET credits = ? WHERE id = ?", (credits, user_id))
     record(store, user_id, delta, "set by /_sandbox/seamless/credits")
+
+
+def register(registry: Registry) -> None:
+    """Add this module's routes, tables, seeders and hooks to one server."""
+    registry.schema(SCHEMA)
+    registry.seeder(60, _seed)
+    registry.ready_extras.append(_ready)

@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import secrets
 
-from app.sandbox.http import ApiError, Ctx, Reply, route, validation
+from app.sandbox.http import ApiError, Ctx, Reply, validation
+from app.sandbox.registry import Registry
 from app.sandbox.seamless import accounts, oauth, research, search
-from app.sandbox.seamless.gate import limiter
+from app.sandbox.seamless import records
 from app.sandbox.seamless.records import profile_url, recruiter_url, sales_nav_url, work_email
 
 
@@ -39,7 +40,6 @@ def _user_id(ctx: Ctx, key: str | None, user_id: str | None) -> str:
     raise validation("give key or userId")
 
 
-@route("GET", "/_sandbox/seamless", auth="control")
 def overview(ctx: Ctx) -> Reply:
     """Everything a tool needs to know about the Seamless half of this server."""
     users = []
@@ -88,14 +88,12 @@ def overview(ctx: Ctx) -> Reply:
     )
 
 
-@route("GET", "/_sandbox/seamless/credits", auth="control")
 def get_credits(ctx: Ctx) -> Reply:
     """A user's balance: ``?key=`` or ``?userId=``."""
     user_id = _user_id(ctx, ctx.query.str("key"), ctx.query.str("userId"))
     return Reply({"userId": user_id, "credits": accounts.balance(ctx.store, user_id)})
 
 
-@route("PUT", "/_sandbox/seamless/credits", auth="control")
 def put_credits(ctx: Ctx) -> Reply:
     """Set a user's balance: ``{key | userId, credits}``."""
     body = ctx.body
@@ -106,7 +104,6 @@ def put_credits(ctx: Ctx) -> Reply:
     return Reply({"userId": user_id, "credits": credits})
 
 
-@route("GET", "/_sandbox/seamless/ledger", auth="control")
 def ledger(ctx: Ctx) -> Reply:
     """A user's credit movements, newest first."""
     user_id = _user_id(ctx, ctx.query.str("key"), ctx.query.str("userId"))
@@ -128,7 +125,6 @@ def ledger(ctx: Ctx) -> Reply:
     )
 
 
-@route("POST", "/_sandbox/seamless/users", auth="control")
 def create_user(ctx: Ctx) -> Reply:
     """A new user with one key: ``{credits?, licensed?, orgId? | newOrg?, name?}``."""
     body = ctx.body
@@ -159,7 +155,6 @@ def create_user(ctx: Ctx) -> Reply:
     return Reply({"userId": user_id, "orgId": org_id, "key": key}, status=201)
 
 
-@route("POST", "/_sandbox/seamless/keys/revoke", auth="control")
 def revoke_key(ctx: Ctx) -> Reply:
     """Revoke a Seamless key: ``{key}`` (the next request with it gets 401)."""
     key = ctx.body.str("key", required=True)
@@ -168,7 +163,6 @@ def revoke_key(ctx: Ctx) -> Reply:
     return Reply({"revoked": True})
 
 
-@route("PUT", "/_sandbox/seamless/rate-limit", auth="control")
 def put_rate_limit(ctx: Ctx) -> Reply:
     """Change the per-organisation, per-endpoint limit (requests per minute) at run time."""
     limit = ctx.body.int("limit", required=True, minimum=1, maximum=10**9)
@@ -177,14 +171,12 @@ def put_rate_limit(ctx: Ctx) -> Reply:
     return Reply({"limit": limit})
 
 
-@route("POST", "/_sandbox/seamless/rate-limits/reset", auth="control")
 def reset_rate_limits(ctx: Ctx) -> Reply:
     """Forget every Seamless rate window."""
-    limiter(ctx.state).reset()
+    ctx.state.seamless_limiter.reset()
     return Reply({"reset": True})
 
 
-@route("GET", "/_sandbox/seamless/outcomes", auth="control")
 def outcomes(ctx: Ctx) -> Reply:
     """Records whose research ends ``status``, in database order, with their identities."""
     kind = ctx.query.str("type", choices=("contacts", "companies")) or "contacts"
@@ -196,7 +188,7 @@ def outcomes(ctx: Ctx) -> Reply:
     out = []
     skipped = 0
     if kind == "contacts":
-        index = ds.identity_index()
+        index = records.identity_index(ds)
         for person in ds.people:
             if research.outcome_of("contact", person.id) != status:
                 continue
@@ -255,7 +247,6 @@ def _authorize(
     return oauth.issue_code(ctx.store, client_id, redirect_uri, user_id), redirect_uri
 
 
-@route("POST", "/_sandbox/seamless/oauth/authorize", auth="control")
 def authorize_json(ctx: Ctx) -> Reply:
     """An authorization code as JSON: ``{clientId?, redirectUri?, userId? | key?, state?}``."""
     body = ctx.body
@@ -277,7 +268,6 @@ def authorize_json(ctx: Ctx) -> Reply:
     )
 
 
-@route("GET", "/_sandbox/seamless/oauth/authorize", auth="control")
 def authorize_redirect(ctx: Ctx) -> Reply:
     """The consent screen, approved at once: 302 to ``redirect_uri?code=&state=``."""
     q = ctx.query
@@ -289,3 +279,19 @@ def authorize_redirect(ctx: Ctx) -> Reply:
         raise validation(exc.message) from None
     location = oauth.authorize_redirect(redirect_uri, code, q.str("state"))
     return Reply({"redirect": location}, status=302, headers={"Location": location})
+
+
+def register(registry: Registry) -> None:
+    """Add this module's routes, tables, seeders and hooks to one server."""
+    router = registry.router
+    router.add("GET", "/_sandbox/seamless", overview, auth="control")
+    router.add("GET", "/_sandbox/seamless/credits", get_credits, auth="control")
+    router.add("PUT", "/_sandbox/seamless/credits", put_credits, auth="control")
+    router.add("GET", "/_sandbox/seamless/ledger", ledger, auth="control")
+    router.add("POST", "/_sandbox/seamless/users", create_user, auth="control")
+    router.add("POST", "/_sandbox/seamless/keys/revoke", revoke_key, auth="control")
+    router.add("PUT", "/_sandbox/seamless/rate-limit", put_rate_limit, auth="control")
+    router.add("POST", "/_sandbox/seamless/rate-limits/reset", reset_rate_limits, auth="control")
+    router.add("GET", "/_sandbox/seamless/outcomes", outcomes, auth="control")
+    router.add("POST", "/_sandbox/seamless/oauth/authorize", authorize_json, auth="control")
+    router.add("GET", "/_sandbox/seamless/oauth/authorize", authorize_redirect, auth="control")

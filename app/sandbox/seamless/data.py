@@ -1,6 +1,6 @@
 """The Seamless.AI demo database: 2,000 companies and 20,000 people, generated in memory.
 
-Nothing of it is stored: the same seed gives the same database, so a process
+Nothing of it is stored: the same seed gives the same database, so a server
 generates it (about 0.4 s on this 2-core machine; ~45 MB) the first time it
 serves a Seamless request, in a warm-up thread, instead of writing ~22,000 rows
 on the first start and reading them on every start. A server that never gets
@@ -22,16 +22,15 @@ import bisect
 import gc
 import random
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from app.sandbox import names
 from app.sandbox.seamless import vocab
 
-if TYPE_CHECKING:
-    from app.sandbox.seamless.records import IdentityIndex
 
 DAY_MS = 86_400_000
 N_COMPANIES = 2_000
@@ -199,16 +198,10 @@ class Dataset:
     people: list[Person]
     company_by_id: dict[str, Company]
     person_by_id: dict[str, Person]
-    _identity: IdentityIndex | None = None
-
-    def identity_index(self) -> IdentityIndex:
-        """Lookups by email, profile URL and name+company (built on first use)."""
-        with _index_lock:  # not _lock: searches need not wait for the index
-            if self._identity is None:
-                from app.sandbox.seamless import records
-
-                self._identity = _without_gc(lambda: records.build_identity_index(self))
-            return self._identity
+    # Derived lookups that ``records`` builds on first use (the identity index), under
+    # their own lock: searches need not wait for them.
+    derived: dict[str, Any] = field(default_factory=dict)
+    derived_lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 class _Picker:
@@ -596,24 +589,53 @@ def _people(
     return people
 
 
-# -- the process-wide instance --------------------------------------------------------------
+# -- one server's instance ------------------------------------------------------------------
 
-_lock = threading.Lock()
-_index_lock = threading.Lock()
-_current: Dataset | None = None
+SERVICE = "seamless.data"
 
 
-def get(anchor_ms: int) -> Dataset:
-    """The database for ``anchor_ms``, generated on first use (thread-safe: a warm-up
-    thread and a request may ask at once; the second waits for the first)."""
-    global _current
-    with _lock:
-        if _current is None or _current.anchor_ms != anchor_ms:
-            _current = _without_gc(lambda: generate(anchor_ms))
-        return _current
+class DatasetCache:
+    """The demo database of one server and what searches derived from it.
+
+    Generated on first use, thread-safe: a warm-up thread and a request may ask at
+    once; the second waits for the first.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._current: Dataset | None = None
+        self._warming: threading.Thread | None = None
+        # Search results by filters (an LRU the search module keeps).
+        self.matches: OrderedDict[str, list[int]] = OrderedDict()
+
+    def get(self, anchor_ms: int) -> Dataset:
+        """The database for ``anchor_ms``, generated on first use."""
+        with self._lock:
+            if self._current is None or self._current.anchor_ms != anchor_ms:
+                self._current = without_gc(lambda: generate(anchor_ms))
+            return self._current
+
+    def warm_up(self, anchor_ms: int, prepare: Callable[[Dataset], Any]) -> None:
+        """Generate the database (then ``prepare`` it) in a thread, once per server."""
+        with self._lock:
+            if self._warming is not None:
+                return
+            self._warming = threading.Thread(
+                target=lambda: prepare(self.get(anchor_ms)), name="seamless-warm-up", daemon=True
+            )
+            self._warming.start()
 
 
-def _without_gc(build: Callable[[], Any]) -> Any:
+def cache_of(services: dict[str, Any]) -> DatasetCache:
+    """The ``DatasetCache`` among a server's services (made on first use)."""
+    found = services.get(SERVICE)
+    if found is None:
+        found = services[SERVICE] = DatasetCache()
+    assert isinstance(found, DatasetCache)
+    return found
+
+
+def without_gc(build: Callable[[], Any]) -> Any:
     # The collector would walk the growing object graph again and again (a quarter of the
     # time); afterwards, freezing moves what was built out of its sight for good.
     enabled = gc.isenabled()

@@ -1,8 +1,9 @@
-"""The Seamless.AI error shapes (reference, "Errors") and strict reading of request bodies.
+"""The Seamless.AI error shapes (docs/api/seamless.md, types on the wire) and strict reading
+of request bodies.
 
 Documented: ``401 {"message"}``, ``422 {"msg", "code", "data": {"productCategory",
 "additionalCreditsNeeded"}}``, ``500 {"message"}``, ``429`` "with a JSON body".
-Where the reference gives no shape the sandbox answers in the ``{"message"}``
+Where the wire contract gives no shape the sandbox answers in the ``{"message"}``
 style with a ``code``: ``400 {"message", "code": "badRequest", "field"?}``,
 ``404 {"message", "code": "notFound"}``, ``405 ... "methodNotAllowed"``,
 ``413 ... "payloadTooLarge"``, ``429 {"message", "code": "rateLimitExceeded"}``.
@@ -15,7 +16,9 @@ from typing import Any
 
 from app.sandbox.http import ApiError
 
-CREDIT_CATEGORY = "universal"  # the article: "The Seamless API uses Universal Credits only"
+CREDIT_CATEGORY = (
+    "universal"  # docs/api/seamless.md, credits: "The Seamless API uses Universal Credits only"
+)
 
 
 def _error(status: int, code: str, body: dict[str, Any]) -> ApiError:
@@ -142,7 +145,7 @@ def parse_body(raw: bytes, *, required: bool = True) -> dict[str, Any]:
 
 
 def check_fields(body: dict[str, Any], allowed: tuple[str, ...], where: str) -> None:
-    """Refuse fields the reference does not name (a typo must not silently change a request)."""
+    """Refuse fields the wire contract does not name (a typo must not silently change a request)."""
     unknown = sorted(k for k in body if k not in allowed)
     if unknown:
         raise bad_request(

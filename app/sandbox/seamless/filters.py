@@ -4,17 +4,18 @@ Pure functions (no store, no HTTP), so the rules can be unit-tested alone.
 
 How a body is read (where the documents leave it open, this is the sandbox's rule):
 
-* A field the reference does not name, a wrong JSON type (a string where a list
-  is expected), a list over its documented size (``industry`` ≤ 5...), an item
-  over 200 characters: the request is refused (``FilterError`` → 400), so a
+* A field the wire contract (docs/api/seamless.md, search) does not name, a
+  wrong JSON type (a string where a list is expected), a list over its
+  documented size (``industry`` ≤ 5...), an item over 200 characters: the
+  request is refused (``FilterError`` → 400), so a
   typo never silently widens a search that costs credits.
 * ``industry`` must name a documented value (a parent group or an industry of
-  ``SEAMLESS_INDUSTRY_GROUPS``; the article: "some fields, such as industry, may
-  require a valid documented value"); an unknown one is refused.
+  ``SEAMLESS_INDUSTRY_GROUPS``; docs/api/seamless.md, search: "some fields, such
+  as industry, may require a valid documented value"); an unknown one is refused.
 * Any other value outside a documented list (a seniority "Boss", a
   ``locationType`` "near", an unparsable ``lastModifiedAfter``...) is *ignored*,
-  as the article says Seamless does with invalid optional fields: the filter
-  keeps its valid values, and one with none left is not applied. Every ignored
+  as docs/api/seamless.md says Seamless does with invalid optional fields: the
+  filter keeps its valid values, and one with none left is not applied. Every ignored
   value is reported back in ``supplementalData.ignoredFilters``. Values match
   case-insensitively ("vp" is "VP").
 * Free-text filters (titles, names, keywords, company names, countries, states,
@@ -38,7 +39,7 @@ from app.sandbox.seamless.records import norm_company, norm_domain, norm_name
 
 MAX_ITEM_LENGTH = 200
 DEFAULT_LIMIT = 50
-MAX_LIMIT = 100  # not in the reference: a larger limit is lowered to this, not refused
+MAX_LIMIT = 100  # not in docs/api/seamless.md: a larger limit is lowered to this, not refused
 DEFAULT_JOB_CHANGE_RANGE = "Last 90 Days"
 
 

@@ -11,78 +11,33 @@ key, a 429) have the Seamless shapes and headers:
   ``PUT /_sandbox/seamless/rate-limit``). Requests that cannot be tied to an
   organisation (no or a bad key, the token endpoint) count per client address.
   A refused request (429) uses no budget and sends no ``Retry-After``: the
-  reference says to wait until ``X-RateLimit-Reset``.
+  wire contract (docs/api/seamless.md, basics) says to wait until ``X-RateLimit-Reset``.
 * ``X-PublicAPI-Credits``: the key owner's balance after the request, on every
   answer to an identified caller (not on 401s: there is no owner to speak of).
 * A user without an API license gets ``422 missingLicense`` on every endpoint.
 
-Handlers register with ``@seamless_route`` and receive the ``Caller``; any
-exception they raise leaves as a Seamless error, and (handlers being
-synchronous, inside one store transaction) a failed request changes nothing.
+Handlers join the server's router through ``routes.add_seamless_route`` and
+receive the ``Caller``; any exception they raise leaves as a Seamless error,
+and (handlers being synchronous, inside one store transaction) a failed
+request changes nothing.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import threading
-from collections.abc import Callable
 from typing import Any
 
-from app.sandbox import clock
-from app.sandbox.http import MAX_BODY_BYTES, ApiError, Ctx, Reply, route
-from app.sandbox.middleware import area_middleware
-from app.sandbox.ratelimit import RateLimiter
-from app.sandbox.seamless import accounts, errors
-from app.sandbox.seamless.accounts import Caller
-from app.sandbox.seamless.filters import FilterError
+from app.sandbox.http import MAX_BODY_BYTES, ApiError, Router
+from app.sandbox.registry import Registry
+from app.sandbox.seamless import accounts, data, errors, records
+from app.sandbox.seamless.caller import Caller
+from app.sandbox.seamless.routes import AUTH, BASE, CALLER_KEY, PREFIX
 from app.sandbox.state import SandboxState
 
 log = logging.getLogger(__name__)
 
-PREFIX = "/api/client/"
-BASE = "/api/client/v1"
 PUBLIC_PATHS = (f"{BASE}/oauth/accessToken",)
-CALLER_KEY = "seamless.caller"
-
-SeamlessHandler = Callable[[Ctx, Caller | None], Reply]
-_routes: dict[str, dict[str, SeamlessHandler]] = {}
-
-
-def seamless_route(method: str, path: str) -> Callable[[SeamlessHandler], SeamlessHandler]:
-    """Register ``handler(ctx, caller)`` for ``method BASE+path`` (``caller`` is None only
-    on public paths)."""
-
-    def register(fn: SeamlessHandler) -> SeamlessHandler:
-        full = BASE + path
-        _routes.setdefault(full, {})[method.upper()] = fn
-
-        def handler(ctx: Ctx) -> Reply:
-            caller = ctx.request.scope.get(CALLER_KEY)
-            try:
-                return fn(ctx, caller)
-            except ApiError as exc:
-                raise errors.to_seamless(exc) from None
-            except FilterError as exc:
-                raise errors.bad_request(str(exc), exc.field) from None
-            except Exception:
-                log.exception("Seamless handler %s %s failed", method, full)
-                raise errors.server_error() from None
-
-        handler.__name__ = fn.__name__
-        route(method, full, auth="seamless")(handler)
-        return fn
-
-    return register
-
-
-def limiter(state: SandboxState) -> RateLimiter:
-    """The Seamless rate limiter of this server (separate from the Seedly one)."""
-    found = state.extras.get("seamless_limiter")
-    if found is None:
-        found = state.extras["seamless_limiter"] = RateLimiter()
-    assert isinstance(found, RateLimiter)
-    return found
 
 
 def _headers(scope: dict[str, Any]) -> dict[str, str]:
@@ -124,31 +79,14 @@ async def _read_body(receive: Any, declared: str | None) -> bytes:
     return b"".join(chunks)
 
 
-_warm_lock = threading.Lock()
-_warming: list[threading.Thread] = []
-
-
-def warm_up(anchor: int) -> None:
-    """Generate the demo database in a thread on the first Seamless request, so a search
-    that follows finds it ready (processes that never use Seamless never pay for it)."""
-    from app.sandbox.seamless import data
-
-    with _warm_lock:
-        if _warming:
-            return
-        thread = threading.Thread(
-            target=lambda: data.get(anchor).identity_index(), name="seamless-warm-up", daemon=True
-        )
-        _warming.append(thread)
-        thread.start()
-
-
 class SeamlessGate:
     """ASGI middleware answering for everything under ``/api/client/`` before the handlers."""
 
-    def __init__(self, app: Any, state: SandboxState) -> None:
+    def __init__(self, app: Any, state: SandboxState, router: Router) -> None:
         self.app = app
         self.state = state
+        # Built once the server's areas have all registered (the app is built after).
+        self.routes = router.methods_by_path(AUTH)
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http" or not scope["path"].startswith(PREFIX):
@@ -158,14 +96,18 @@ class SeamlessGate:
         path, method = scope["path"], scope["method"].upper()
         headers = _headers(scope)
         client = (scope.get("client") or ("?", 0))[0]
-        now = clock.now_ms()
+        now = state.clock.now_ms()
         limit = state.config.seamless_rate_limit
-        warm_up(accounts.anchor_ms(store))
+        # Generate the demo database in a thread on the first Seamless request, so a search
+        # that follows finds it ready (servers that never use Seamless never pay for it).
+        data.cache_of(store.hooks.services).warm_up(
+            accounts.anchor_ms(store), records.identity_index
+        )
 
         def rate_headers(
             bucket: tuple[str, ...], *, count: bool = True
         ) -> tuple[bool, dict[str, str]]:
-            rl = limiter(state)
+            rl = state.seamless_limiter
             verdict = rl.hit(bucket, limit, now) if count else rl.peek(bucket, limit, now)
             out = verdict.headers(now)
             out.pop("Retry-After", None)  # Seamless: wait until X-RateLimit-Reset
@@ -179,7 +121,7 @@ class SeamlessGate:
         async def fail(exc: ApiError, extra: dict[str, str]) -> None:
             await _send_json(send, exc.status, exc.payload(), {**extra, **exc.headers})
 
-        methods = _routes.get(path)
+        methods = self.routes.get(path)
         if methods is None or method not in methods:
             allowed, extra = rate_headers(("ip", client, "unknown"))
             if not allowed:
@@ -241,4 +183,6 @@ class SeamlessGate:
         await self.app(inner, replay, send_with_headers)
 
 
-area_middleware(SeamlessGate)
+def register(registry: Registry) -> None:
+    """Add this module's routes, tables, seeders and hooks to one server."""
+    registry.middlewares.append(lambda app, state: SeamlessGate(app, state, registry.router))

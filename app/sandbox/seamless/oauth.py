@@ -1,12 +1,12 @@
 """OAuth 2.0 authorization code flow: ``POST /oauth/accessToken`` and the tokens it issues.
 
-The reference documents the token endpoint only; authorising happens in the
+docs/api/seamless.md (basics) documents the token endpoint only; authorising happens in the
 Seamless web app. The sandbox stands in for that step with
 ``/_sandbox/seamless/oauth/authorize`` (``GET`` redirects to the client's
 redirect URI with ``?code=&state=`` like a consent screen that said yes;
 ``POST`` answers the code as JSON, for tests).
 
-Choices where the reference is silent:
+Choices where the notes are silent:
 
 * One demo client, fixed so the desktop app can ship it: ``DEMO_CLIENT``.
   Its redirect URI is ``http://127.0.0.1:53682/oauth/callback``; as RFC 8252
@@ -29,15 +29,14 @@ import secrets
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from app.sandbox import clock
 from app.sandbox.http import ApiError, Ctx, Reply
+from app.sandbox.registry import Registry
 from app.sandbox.seamless import errors
-from app.sandbox.seamless.accounts import Caller
-from app.sandbox.seamless.gate import seamless_route
-from app.sandbox.store import Store, register_schema
+from app.sandbox.seamless.caller import KEY_PREFIX, Caller
+from app.sandbox.seamless.routes import add_seamless_route
+from app.sandbox.store import Store
 
-register_schema(
-    """
+SCHEMA = """
 CREATE TABLE IF NOT EXISTS sl_oauth_clients (
     client_id TEXT PRIMARY KEY, client_secret TEXT NOT NULL, redirect_uri TEXT NOT NULL,
     name TEXT NOT NULL
@@ -53,7 +52,6 @@ CREATE TABLE IF NOT EXISTS sl_oauth_tokens (
     created_ms INTEGER NOT NULL
 );
 """
-)
 
 DEMO_CLIENT = {
     "client_id": "seedly-desk-demo",
@@ -112,7 +110,7 @@ def issue_code(store: Store, client_id: str, redirect_uri: str, user_id: str) ->
     store.run(
         "INSERT INTO sl_oauth_codes (code, client_id, user_id, redirect_uri, expires_ms) "
         "VALUES (?, ?, ?, ?, ?)",
-        (code, client_id, user_id, redirect_uri, clock.now_ms() + CODE_TTL_MS),
+        (code, client_id, user_id, redirect_uri, store.clock.now_ms() + CODE_TTL_MS),
     )
     return code
 
@@ -125,7 +123,7 @@ def authorize_redirect(redirect_uri: str, code: str, state: str | None) -> str:
 
 
 def _issue_tokens(store: Store, client_id: str, user_id: str, code: str | None) -> dict[str, Any]:
-    now = clock.now_ms()
+    now = store.clock.now_ms()
     access, refresh = "sla_" + secrets.token_urlsafe(32), "slr_" + secrets.token_urlsafe(32)
     store.run(
         "INSERT INTO sl_oauth_tokens (access_token, refresh_token, client_id, user_id, code, "
@@ -162,7 +160,7 @@ def exchange(store: Store, body: dict[str, Any]) -> dict[str, Any]:
     if client is None or not hmac.compare_digest(client["client_secret"], secret):
         raise _oauth_error(401, "invalid_client", "Invalid client_id or client_secret.")
     grant = body.get("grant_type") or ""
-    now = clock.now_ms()
+    now = store.clock.now_ms()
     if grant == "authorization_code":
         code = body.get("code") or ""
         if not code:
@@ -223,7 +221,6 @@ class _Committed(Exception):
         self.error = error
 
 
-@seamless_route("POST", "/oauth/accessToken")
 def access_token(ctx: Ctx, caller: Caller | None) -> Reply:
     """Exchange an authorization code or a refresh token for tokens."""
     try:
@@ -238,8 +235,6 @@ def user_for_access_token(store: Store, token: str) -> str:
         "SELECT user_id, expires_ms, revoked FROM sl_oauth_tokens WHERE access_token = ?", (token,)
     )
     if row is None:
-        from app.sandbox.seamless.accounts import KEY_PREFIX
-
         if token.startswith(KEY_PREFIX):
             raise errors.unauthorized(
                 "This is an API key, not an access token: send it as 'Token: <key>'."
@@ -247,9 +242,16 @@ def user_for_access_token(store: Store, token: str) -> str:
         raise errors.unauthorized("Invalid access token.")
     if row["revoked"]:
         raise errors.unauthorized("This access token was revoked. Authorise again.")
-    if row["expires_ms"] <= clock.now_ms():
+    if row["expires_ms"] <= store.clock.now_ms():
         raise errors.unauthorized(
             "Access token expired. Get a new one with POST /oauth/accessToken "
             "(grant_type refresh_token)."
         )
     return str(row["user_id"])
+
+
+def register(registry: Registry) -> None:
+    """Add this module's routes, tables, seeders and hooks to one server."""
+    router = registry.router
+    registry.schema(SCHEMA)
+    add_seamless_route(router, "POST", "/oauth/accessToken", access_token)

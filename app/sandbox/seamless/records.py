@@ -18,7 +18,16 @@ from urllib.parse import urlsplit
 
 from app.sandbox import clock
 from app.sandbox.seamless import vocab
-from app.sandbox.seamless.data import DAY_MS, Company, Dataset, Person, days_ago_iso, format_phone
+from app.sandbox.seamless.data import (
+    DAY_MS,
+    Company,
+    Dataset,
+    Person,
+    days_ago_iso,
+    format_phone,
+    strip_suffix,
+    without_gc,
+)
 
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 
@@ -455,8 +464,6 @@ def norm_name(text: str) -> str:
 def norm_company(text: str) -> str:
     """A company name for comparison, without its legal suffix (cached: a few thousand
     names, compared millions of times)."""
-    from app.sandbox.seamless.data import strip_suffix
-
     return norm_name(strip_suffix(text.strip()))
 
 
@@ -501,6 +508,16 @@ class IdentityIndex:
     company_name: dict[str, Company] = field(default_factory=dict)
 
 
+def identity_index(ds: Dataset) -> IdentityIndex:
+    """Lookups by email, profile URL and name+company (built on first use, once)."""
+    with ds.derived_lock:
+        index = ds.derived.get("identity")
+        if index is None:
+            index = ds.derived["identity"] = without_gc(lambda: build_identity_index(ds))
+        assert isinstance(index, IdentityIndex)
+        return index
+
+
 def build_identity_index(ds: Dataset) -> IdentityIndex:
     """The identity lookups of the whole database (about half a second, once)."""
     index = IdentityIndex()
@@ -528,7 +545,7 @@ def find_person(ds: Dataset, item: dict[str, str], *, job_change: bool = False) 
     name + company, name + domain. With ``isJobChange`` a name + company also
     matches someone who has left that company (research finds their new job).
     """
-    index = ds.identity_index()
+    index = identity_index(ds)
     if item.get("email"):
         found = index.email.get(item["email"].strip().lower())
         if found is not None:
@@ -553,7 +570,7 @@ def find_person(ds: Dataset, item: dict[str, str], *, job_change: bool = False) 
 
 def find_company(ds: Dataset, item: dict[str, str]) -> Company | None:
     """The company a ``companies[]`` item names (domain first, then name), or None."""
-    index = ds.identity_index()
+    index = identity_index(ds)
     if item.get("domain"):
         found = index.company_domain.get(norm_domain(item["domain"]))
         if found is not None:

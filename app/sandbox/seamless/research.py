@@ -4,7 +4,7 @@ A research request answers ``202 {success, requestIds}`` at once, one id per
 submitted record, in the order submitted. Each record then lives a few seconds
 of sandbox time: contacts are ``queued`` for 0.5–1.5 s, then ``researching``
 until 2–4.5 s after submission; companies are ``researching`` from the start
-(the reference lists no ``queued`` for them). Then the outcome, fixed per
+(the wire contract lists no ``queued`` for them). Then the outcome, fixed per
 record (``outcome_of``: the same record always ends the same way):
 
 * contacts: ~85 % ``done``, ~10 % ``missing`` (the person is known, no contact
@@ -15,12 +15,12 @@ record (``outcome_of``: the same record always ends the same way):
 
 ``GET /_sandbox/seamless/outcomes`` lists records by outcome.
 
-Billing (the article: "1 credit per contact researched", "per company researched"):
-each submitted record that names a known person or company and is not a
+Billing (docs/api/seamless.md, credits: "1 credit per contact researched", "per
+company researched"): each submitted record that names a known person or company and is not a
 duplicate costs 1 credit, taken when the request is accepted — all or nothing:
 when the balance is short the request is refused with ``422
 insufficientCredits`` and nothing is queued or charged. ``done`` and ``missing``
-stay charged (the research ran; the article bills research, not results); an
+stay charged (the research ran; the credits notes bill research, not results); an
 ``error`` is refunded when it ends (the research did not complete); ``not found``
 (contacts) / unmatched ``missing`` (companies) are never charged (nothing was
 identified to research), so the cost is known exactly at submission.
@@ -29,7 +29,7 @@ Deduplication (default on, per user): a record this user has already
 researched (``done``) or is researching right now is not researched or charged
 again; it ends ``duplicate`` with the existing record (for ``contacts[]``
 identities the status is spelled ``contact-already-researched``, the
-reference's other spelling). The same record twice in one request counts once.
+wire contract's other spelling). The same record twice in one request counts once.
 While the original is still running, the duplicate shows the original's
 status. ``skipDeduplicationCheck: true`` researches and charges again, and the
 user's record is refreshed (``updatedAt``; ``contactId`` and ``createdAt`` kept).
@@ -49,18 +49,18 @@ from typing import Any
 
 from app.sandbox import clock
 from app.sandbox.http import Ctx, Reply
+from app.sandbox.registry import Registry
 from app.sandbox.seamless import accounts, errors, records
-from app.sandbox.seamless.accounts import Caller
+from app.sandbox.seamless.caller import Caller
 from app.sandbox.seamless.data import Company, Dataset, Person
-from app.sandbox.seamless.gate import seamless_route
+from app.sandbox.seamless.routes import add_seamless_route
 from app.sandbox.seamless.search import dataset
-from app.sandbox.state import SandboxState, background
-from app.sandbox.store import Store, dumps, loads, register_schema
+from app.sandbox.state import SandboxState
+from app.sandbox.store import Store, dumps, loads
 
 log = logging.getLogger(__name__)
 
-register_schema(
-    """
+SCHEMA = """
 CREATE TABLE IF NOT EXISTS sl_research (
     request_id TEXT PRIMARY KEY,
     kind TEXT NOT NULL CHECK (kind IN ('contact', 'company')),
@@ -95,7 +95,6 @@ CREATE TABLE IF NOT EXISTS sl_records (
 );
 CREATE INDEX IF NOT EXISTS sl_records_by_org ON sl_records (org_id, kind, updated_ms, seq);
 """
-)
 
 MAX_RECORDS = 100
 MAX_ORG_PAGE = 500
@@ -122,16 +121,6 @@ MESSAGES = {
     "not found": "No person matches the identity given.",
     "error": "Research failed for this record; its credit was refunded.",
 }
-_listeners: list[Any] = []
-
-
-def on_researched(listener: Any) -> Any:
-    """``listener(store, kind, org_id, record)`` runs when a record is researched (webhooks)."""
-    if listener not in _listeners:
-        _listeners.append(listener)
-    return listener
-
-
 # -- outcomes and timing (fixed per record) ----------------------------------------------
 
 
@@ -159,7 +148,7 @@ def timing(kind: str, request_id: str, created_ms: int) -> tuple[int, int]:
 
 
 def _request_id() -> str:
-    # Shaped like the reference's ids: 21 URL-safe characters.
+    # Shaped like the documented ids: 21 URL-safe characters.
     return secrets.token_urlsafe(16)[:21]
 
 
@@ -253,7 +242,7 @@ def submit(
 
     All or nothing: the charge comes first, so when it is refused nothing is queued.
     """
-    now = clock.now_ms()
+    now = store.clock.now_ms()
     batch = _request_id()
     rows: list[tuple[Any, ...]] = []
     seen: dict[str, str] = {}  # target → request id within this request
@@ -312,7 +301,6 @@ def _skip_flag(body: dict[str, Any]) -> bool:
     return value
 
 
-@seamless_route("POST", "/contacts/research")
 def research_contacts(ctx: Ctx, caller: Caller | None) -> Reply:
     """Research people by ``searchResultIds`` or by identity ``contacts[]`` (never both)."""
     assert caller is not None
@@ -350,7 +338,6 @@ def research_contacts(ctx: Ctx, caller: Caller | None) -> Reply:
     return Reply(raw={"success": True, "requestIds": request_ids}, status=202)
 
 
-@seamless_route("POST", "/companies/research")
 def research_companies(ctx: Ctx, caller: Caller | None) -> Reply:
     """Research companies by ``searchResultIds`` and/or ``companies[]`` (100 in all)."""
     assert caller is not None
@@ -439,7 +426,7 @@ def settle_due(store: Store, now_ms: int | None = None) -> int:
     Called before every poll and list (so answers never lag sandbox time) and by
     a background task (so webhooks go out without anyone polling).
     """
-    now = clock.now_ms() if now_ms is None else now_ms
+    now = store.clock.now_ms() if now_ms is None else now_ms
     with store.transaction():
         rows = store.all(
             "SELECT * FROM sl_research WHERE settled = 0 AND ready_ms <= ? ORDER BY ready_ms, position",
@@ -452,7 +439,8 @@ def settle_due(store: Store, now_ms: int | None = None) -> int:
             seq = None
             if row["dup_of"] is None and row["outcome"] == "done":
                 seq, body = _store_record(store, ds, row)
-                for listener in _listeners:
+                # The store's ``researched`` hooks (the webhooks queue them).
+                for listener in store.hooks.researched:
                     listener(store, row["kind"], row["org_id"], body)
             elif row["dup_of"] is None and row["outcome"] == "error" and row["charged"]:
                 accounts.refund(
@@ -469,7 +457,6 @@ def settle_due(store: Store, now_ms: int | None = None) -> int:
     return len(rows)
 
 
-@background
 async def settle_research(state: SandboxState) -> None:
     """Background task: settle research as sandbox time passes (webhooks need no poll)."""
     while True:
@@ -562,7 +549,7 @@ def poll(ctx: Ctx, caller: Caller, kind: str) -> Reply:
     """The poll answer for ``kind`` research requests of the caller's organisation."""
     ids = _request_ids(ctx)
     settle_due(ctx.store)
-    now = clock.now_ms()
+    now = ctx.now()
     marks = ",".join("?" * len(ids))
     rows = {
         r["request_id"]: r
@@ -590,14 +577,12 @@ def poll(ctx: Ctx, caller: Caller, kind: str) -> Reply:
     return Reply(raw={"success": True, "data": out})
 
 
-@seamless_route("GET", "/contacts/research/poll")
 def poll_contacts(ctx: Ctx, caller: Caller | None) -> Reply:
     """Status of contact research requests (ids of the caller's organisation)."""
     assert caller is not None
     return poll(ctx, caller, "contact")
 
 
-@seamless_route("GET", "/companies/research/poll")
 def poll_companies(ctx: Ctx, caller: Caller | None) -> Reply:
     """Status of company research requests."""
     assert caller is not None
@@ -663,15 +648,26 @@ def list_records(ctx: Ctx, caller: Caller, kind: str) -> Reply:
     )
 
 
-@seamless_route("GET", "/contacts")
 def org_contacts(ctx: Ctx, caller: Caller | None) -> Reply:
     """The organisation's researched contacts updated in ``[startDate, endDate]`` (no credits)."""
     assert caller is not None
     return list_records(ctx, caller, "contact")
 
 
-@seamless_route("GET", "/companies")
 def org_companies(ctx: Ctx, caller: Caller | None) -> Reply:
     """The organisation's researched companies updated in ``[startDate, endDate]``."""
     assert caller is not None
     return list_records(ctx, caller, "company")
+
+
+def register(registry: Registry) -> None:
+    """Add this module's routes, tables, seeders and hooks to one server."""
+    router = registry.router
+    registry.schema(SCHEMA)
+    add_seamless_route(router, "POST", "/contacts/research", research_contacts)
+    add_seamless_route(router, "POST", "/companies/research", research_companies)
+    registry.background.append(settle_research)
+    add_seamless_route(router, "GET", "/contacts/research/poll", poll_contacts)
+    add_seamless_route(router, "GET", "/companies/research/poll", poll_companies)
+    add_seamless_route(router, "GET", "/contacts", org_contacts)
+    add_seamless_route(router, "GET", "/companies", org_companies)

@@ -22,36 +22,37 @@ import json
 from collections import OrderedDict
 from typing import Any
 
-from app.sandbox import clock
 from app.sandbox.http import ApiError, Ctx, Reply
+from app.sandbox.registry import Registry
 from app.sandbox.seamless import accounts, data, errors, filters, records
-from app.sandbox.seamless.accounts import Caller
-from app.sandbox.seamless.gate import seamless_route
+from app.sandbox.seamless.caller import Caller
+from app.sandbox.seamless.routes import add_seamless_route
 from app.sandbox.store import Store
 
 TOKEN_TTL_MS = 24 * 3600 * 1000
 _CACHE_SIZE = 16
-_cache: OrderedDict[str, list[int]] = OrderedDict()
 
 
 def dataset(store: Store) -> data.Dataset:
-    """The demo database of this store (generated on first use)."""
-    return data.get(accounts.anchor_ms(store))
+    """The demo database of this store's server (generated on first use)."""
+    return data.cache_of(store.hooks.services).get(accounts.anchor_ms(store))
 
 
 def _canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"))
 
 
-def encode_token(secret: bytes, kind: str, filters_: dict[str, Any], offset: int) -> str:
+def encode_token(
+    secret: bytes, kind: str, filters_: dict[str, Any], offset: int, now_ms: int
+) -> str:
     """A ``nextToken`` for the page of ``kind`` search starting at ``offset``."""
-    payload = _canonical({"k": kind, "f": filters_, "o": offset, "t": clock.now_ms()}).encode()
+    payload = _canonical({"k": kind, "f": filters_, "o": offset, "t": now_ms}).encode()
     body = base64.urlsafe_b64encode(payload).rstrip(b"=")
     sig = base64.urlsafe_b64encode(hmac.new(secret, body, hashlib.sha256).digest()[:12])
     return (body + b"." + sig.rstrip(b"=")).decode()
 
 
-def decode_token(secret: bytes, token: str, kind: str) -> tuple[dict[str, Any], int]:
+def decode_token(secret: bytes, token: str, kind: str, now_ms: int) -> tuple[dict[str, Any], int]:
     """(filters, offset) of a token this server issued; 400 for anything else."""
     bad = errors.bad_request(
         "Invalid or expired nextToken. Start the search again without one.", "nextToken"
@@ -73,17 +74,23 @@ def decode_token(secret: bytes, token: str, kind: str) -> tuple[dict[str, Any], 
         )
     if not isinstance(found, dict) or not isinstance(offset, int) or offset < 0:
         raise bad
-    if clock.now_ms() - int(issued) > TOKEN_TTL_MS:
+    if now_ms - int(issued) > TOKEN_TTL_MS:
         raise bad
     return found, offset
 
 
-def _matches(kind: str, filters_: dict[str, Any], ds: data.Dataset, now_ms: int) -> list[int]:
+def _matches(
+    cache: OrderedDict[str, list[int]],
+    kind: str,
+    filters_: dict[str, Any],
+    ds: data.Dataset,
+    now_ms: int,
+) -> list[int]:
     age = records.elapsed_days(ds.anchor_ms, now_ms)
     key = f"{kind}|{age}|{ds.anchor_ms}|{_canonical(filters_)}"
-    found = _cache.get(key)
+    found = cache.get(key)
     if found is not None:
-        _cache.move_to_end(key)
+        cache.move_to_end(key)
         return found
     if kind == "contacts":
         test = filters.contact_matcher(filters_, ds.anchor_ms, now_ms)
@@ -95,9 +102,9 @@ def _matches(kind: str, filters_: dict[str, Any], ds: data.Dataset, now_ms: int)
             if filters_
             else list(range(len(ds.companies)))
         )
-    _cache[key] = found
-    if len(_cache) > _CACHE_SIZE:
-        _cache.popitem(last=False)
+    cache[key] = found
+    if len(cache) > _CACHE_SIZE:
+        cache.popitem(last=False)
     return found
 
 
@@ -105,10 +112,11 @@ def run_search(store: Store, caller: Caller, kind: str, body: dict[str, Any]) ->
     """One page of a search, charged; the whole answer body."""
     query = filters.parse_query(kind, body)
     secret = store.secret()
+    now = store.clock.now_ms()
     filters_ = json.loads(_canonical(query.filters))
     offset = 0
     if query.next_token:
-        token_filters, offset = decode_token(secret, query.next_token, kind)
+        token_filters, offset = decode_token(secret, query.next_token, kind, now)
         if filters_ and filters_ != token_filters:
             raise errors.bad_request(
                 "This nextToken was issued for different filters. Send the same filters "
@@ -117,8 +125,7 @@ def run_search(store: Store, caller: Caller, kind: str, body: dict[str, Any]) ->
             )
         filters_ = token_filters
     ds = dataset(store)
-    now = clock.now_ms()
-    found = _matches(kind, filters_, ds, now)
+    found = _matches(data.cache_of(store.hooks.services).matches, kind, filters_, ds, now)
     page = found[offset : offset + query.limit]
     cost = accounts.search_cost(len(page))
     accounts.charge(store, caller.user_id, cost, f"search {kind}: {len(page)} results")
@@ -134,14 +141,13 @@ def run_search(store: Store, caller: Caller, kind: str, body: dict[str, Any]) ->
             "isMore": more,
             "total": len(found),
             "perPage": query.limit,
-            "nextToken": encode_token(secret, kind, filters_, end) if more else None,
+            "nextToken": encode_token(secret, kind, filters_, end, now) if more else None,
             "ignoredFilters": query.ignored,
             "creditsCharged": cost,
         },
     }
 
 
-@seamless_route("POST", "/search/contacts")
 def search_contacts(ctx: Ctx, caller: Caller | None) -> Reply:
     """Search people; results carry no email or phone (research does)."""
     assert caller is not None
@@ -152,7 +158,6 @@ def search_contacts(ctx: Ctx, caller: Caller | None) -> Reply:
     )
 
 
-@seamless_route("POST", "/search/companies")
 def search_companies(ctx: Ctx, caller: Caller | None) -> Reply:
     """Search companies."""
     assert caller is not None
@@ -161,3 +166,10 @@ def search_companies(ctx: Ctx, caller: Caller | None) -> Reply:
             ctx.store, caller, "companies", errors.parse_body(ctx.raw_body, required=False)
         )
     )
+
+
+def register(registry: Registry) -> None:
+    """Add this module's routes, tables, seeders and hooks to one server."""
+    router = registry.router
+    add_seamless_route(router, "POST", "/search/contacts", search_contacts)
+    add_seamless_route(router, "POST", "/search/companies", search_companies)

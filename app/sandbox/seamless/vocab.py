@@ -1,7 +1,7 @@
 """The value lists of the Seamless.AI search filters, and the word pools of the demo data.
 
-The filter values are the reference's (``reference/seamless-public-api.md``,
-"Search"); the industry taxonomy and the funding values, which the reference
+The filter values are the wire contract's (docs/api/seamless.md, search); the
+industry taxonomy and the funding values, which the wire contract
 names without listing, come from ``app.core.constants`` so the client can
 offer the same lists.
 """

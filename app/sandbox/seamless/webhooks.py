@@ -27,15 +27,15 @@ import httpx
 from app.sandbox import clock
 from app.sandbox.crm import ssrf
 from app.sandbox.crm.webhooks import DeliveryRefused, build_client, post_pinned
-from app.sandbox.http import ApiError, Ctx, Reply, not_found, route, validation
-from app.sandbox.seamless import accounts, research
-from app.sandbox.state import SandboxState, background
-from app.sandbox.store import Store, dumps, loads, new_id, register_schema
+from app.sandbox.http import ApiError, Ctx, Reply, not_found, validation
+from app.sandbox.registry import Registry
+from app.sandbox.seamless import accounts
+from app.sandbox.state import SandboxState
+from app.sandbox.store import Store, dumps, loads, new_id
 
 log = logging.getLogger(__name__)
 
-register_schema(
-    """
+SCHEMA = """
 CREATE TABLE IF NOT EXISTS sl_webhooks (
     id TEXT PRIMARY KEY, org_id TEXT NOT NULL, url TEXT NOT NULL, secret TEXT NOT NULL,
     types TEXT NOT NULL, active INTEGER NOT NULL, created_ms INTEGER NOT NULL
@@ -58,7 +58,6 @@ CREATE TABLE IF NOT EXISTS sl_webhook_deliveries (
 CREATE INDEX IF NOT EXISTS sl_webhook_deliveries_due
     ON sl_webhook_deliveries (status, in_flight, next_attempt_ms);
 """
-)
 
 TYPES = ("contact-researched", "company-researched")
 SECRET_HEADER = "x-seamless-webhook-secret"
@@ -68,10 +67,9 @@ ATTEMPT_DEADLINE_S = 15.0
 POLL_INTERVAL_S = 0.2
 MAX_PARALLEL = 8
 USER_AGENT = "Seamless.AI-Webhooks/1.0 (Seedly Desk sandbox)"
-_wakers: set[asyncio.Event] = set()
+WAKERS = "seamless.webhooks"
 
 
-@research.on_researched
 def queue(store: Store, kind: str, org_id: str, record: dict[str, Any]) -> None:
     """Research listener: one delivery per active subscription of the organisation."""
     event = f"{kind}-researched"
@@ -82,22 +80,21 @@ def queue(store: Store, kind: str, org_id: str, record: dict[str, Any]) -> None:
     )
     if not hooks:
         return
-    now = clock.now_ms()
+    now = store.clock.now_ms()
     body = dumps(record)
     store.many(
         "INSERT INTO sl_webhook_deliveries (id, webhook_id, org_id, type, body, status, attempts, "
         "next_attempt_ms, created_ms, updated_ms) VALUES (?, ?, ?, ?, ?, 'pending', '[]', ?, ?, ?)",
         [(new_id("slwd"), h["id"], org_id, event, body, now, now, now) for h in hooks],
     )
-    for waker in _wakers:
-        waker.set()
+    store.hooks.wake(WAKERS)
 
 
 def record_attempt(store: Store, delivery_id: str, attempt: dict[str, Any], ok: bool) -> str:
     """Store an attempt; the delivery's new status (``pending`` means a retry is due)."""
     row = store.one("SELECT attempts FROM sl_webhook_deliveries WHERE id = ?", (delivery_id,))
     attempts = [*(loads(row["attempts"]) if row else []), attempt]
-    now = clock.now_ms()
+    now = store.clock.now_ms()
     next_ms = None
     final = None
     if ok:
@@ -125,7 +122,7 @@ class Dispatcher:
 
     async def run(self) -> None:
         """Deliver until cancelled (the server's lifetime)."""
-        _wakers.add(self.wake)
+        self.store.hooks.waiting(WAKERS).add(self.wake)
         client = build_client()
         try:
             with self.store.transaction():
@@ -139,7 +136,7 @@ class Dispatcher:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.wake.wait(), POLL_INTERVAL_S)
         finally:
-            _wakers.discard(self.wake)
+            self.store.hooks.waiting(WAKERS).discard(self.wake)
             for task in self.running:
                 task.cancel()
             await asyncio.gather(*self.running, return_exceptions=True)
@@ -154,7 +151,7 @@ class Dispatcher:
             rows = self.store.all(
                 "SELECT id FROM sl_webhook_deliveries WHERE status = 'pending' AND in_flight = 0 "
                 "AND next_attempt_ms <= ? ORDER BY next_attempt_ms, seq LIMIT ?",
-                (clock.now_ms(), free),
+                (self.store.clock.now_ms(), free),
             )
             for row in rows:
                 self.store.run(
@@ -195,7 +192,7 @@ class Dispatcher:
             "User-Agent": USER_AGENT,
             "Accept-Encoding": "identity",
         }
-        at, started = clock.now_ms(), time.monotonic()
+        at, started = self.store.clock.now_ms(), time.monotonic()
         status_code: int | None = None
         error: str | None = None
         try:
@@ -230,7 +227,6 @@ class Dispatcher:
             self.state.stats[f"seamless.webhooks.{status}"] += 1
 
 
-@background
 async def deliver_seamless_webhooks(state: SandboxState) -> None:
     """Background task: the Seamless webhook dispatcher."""
     await Dispatcher(state).run()
@@ -252,14 +248,12 @@ def render(row: Any) -> dict[str, Any]:
     }
 
 
-@route("GET", "/_sandbox/seamless/webhooks", auth="control")
 def list_webhooks(ctx: Ctx) -> Reply:
     """Every Seamless webhook subscription (with its secret: this is the control plane)."""
     rows = ctx.store.all("SELECT * FROM sl_webhooks ORDER BY created_ms, id")
     return Reply([render(r) for r in rows])
 
 
-@route("POST", "/_sandbox/seamless/webhooks", auth="control")
 async def create_webhook(ctx: Ctx) -> Reply:
     """Subscribe ``{url, secret?, types?, orgId?}``; types default to both, the secret to a
     fresh one, the organisation to the demo one."""
@@ -280,13 +274,12 @@ async def create_webhook(ctx: Ctx) -> Reply:
         ctx.store.run(
             "INSERT INTO sl_webhooks (id, org_id, url, secret, types, active, created_ms) "
             "VALUES (?, ?, ?, ?, ?, 1, ?)",
-            (hook_id, org_id, target.url, secret, dumps(types), clock.now_ms()),
+            (hook_id, org_id, target.url, secret, dumps(types), ctx.now()),
         )
         row = ctx.store.one("SELECT * FROM sl_webhooks WHERE id = ?", (hook_id,))
     return Reply(render(row), status=201)
 
 
-@route("DELETE", "/_sandbox/seamless/webhooks/{id}", auth="control")
 def delete_webhook(ctx: Ctx) -> Reply:
     """Remove a subscription; its pending deliveries end ``failed``."""
     changed = ctx.store.run("DELETE FROM sl_webhooks WHERE id = ?", (ctx.path["id"],))
@@ -300,7 +293,6 @@ def delete_webhook(ctx: Ctx) -> Reply:
     return Reply({"id": ctx.path["id"], "deleted": True})
 
 
-@route("GET", "/_sandbox/seamless/webhook-deliveries", auth="control")
 def list_deliveries(ctx: Ctx) -> Reply:
     """The delivery log, newest first: ``?webhookId=&type=&status=&limit=``."""
     where, params = ctx.query.equals(
@@ -328,3 +320,15 @@ def list_deliveries(ctx: Ctx) -> Reply:
             for r in rows
         ]
     )
+
+
+def register(registry: Registry) -> None:
+    """Add this module's routes, tables, seeders and hooks to one server."""
+    router = registry.router
+    registry.schema(SCHEMA)
+    registry.hooks.researched.append(queue)
+    registry.background.append(deliver_seamless_webhooks)
+    router.add("GET", "/_sandbox/seamless/webhooks", list_webhooks, auth="control")
+    router.add("POST", "/_sandbox/seamless/webhooks", create_webhook, auth="control")
+    router.add("DELETE", "/_sandbox/seamless/webhooks/{id}", delete_webhook, auth="control")
+    router.add("GET", "/_sandbox/seamless/webhook-deliveries", list_deliveries, auth="control")

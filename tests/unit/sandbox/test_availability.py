@@ -292,15 +292,12 @@ def test_class_seats() -> None:
 def test_simulator_books_and_moves_appointments_along(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from app.sandbox import clock
     from app.sandbox.crm import calendars
-    from app.sandbox.seed import ensure_seeded
-    from app.sandbox.server import _load_route_modules
-    from app.sandbox.store import Store, loads
+    from app.sandbox.server import build_sandbox
+    from app.sandbox.state import SandboxConfig
+    from app.sandbox.store import loads
 
-    _load_route_modules()
-    store = Store(tmp_path / "s.sqlite3")
-    ensure_seeded(store, "demo")
+    store = build_sandbox(SandboxConfig(data_dir=tmp_path, seed="demo")).state.store
     sub = "sub_summit_roofing"
     rng = random.Random(7)
     booked = []
@@ -314,17 +311,17 @@ def test_simulator_books_and_moves_appointments_along(
         r["name"] for r in store.all("SELECT name FROM events WHERE sub_account_id = ?", (sub,))
     ]
     assert names.count("appointment.booked") == len(booked)
-    now = clock.now_ms()
+    now = store.clock.now_ms()
     for appt in booked:
         assert appt["status"] == "scheduled" and appt["contactId"]
         start = datetime.fromisoformat(appt["startTime"]).timestamp() * 1000
         assert now < start <= now + 15 * 86_400_000
     # A week later, whatever ended is completed or a no-show.
-    monkeypatch.setattr(clock, "_offset_ms", clock.offset_ms() + 7 * 86_400_000)
+    store.clock.advance(7 * 86_400_000)
     with store.transaction():
         changed = calendars.advance_appointments(store, sub, rng)
     assert changed > 0
-    later = clock.now_ms()
+    later = store.clock.now_ms()
     assert (
         store.scalar(
             "SELECT COUNT(*) FROM appointments WHERE sub_account_id = ? AND end_ms <= ? "

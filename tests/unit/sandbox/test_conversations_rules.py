@@ -10,9 +10,7 @@ from typing import Any
 
 import pytest
 
-import app.sandbox.control
-import app.sandbox.crm  # noqa: F401  (registers every area's schema, jobs and seeders)
-from app.sandbox import clock, jobs, seed
+from app.sandbox import jobs, seed
 from app.sandbox.crm import contacts, conversations
 from app.sandbox.crm.conversations import (
     contact_address,
@@ -26,6 +24,8 @@ from app.sandbox.crm.conversations import (
     split_name,
 )
 from app.sandbox.http import ApiError
+from app.sandbox.server import build_sandbox
+from app.sandbox.state import SandboxConfig
 from app.sandbox.store import Store
 
 CONTACT: dict[str, Any] = {
@@ -197,9 +197,8 @@ def test_contact_address_per_channel() -> None:
 
 
 def new_store(tmp_path: Path, mode: str, name: str = "s") -> Store:
-    store = Store(tmp_path / f"{name}.sqlite3")
-    seed.ensure_seeded(store, mode)
-    return store
+    """A seeded store of a new server (every area registered)."""
+    return build_sandbox(SandboxConfig(data_dir=tmp_path / name, seed=mode)).state.store
 
 
 @pytest.fixture
@@ -209,8 +208,8 @@ def empty_store(tmp_path: Path) -> Iterator[Store]:
     store.close()
 
 
-def advance(monkeypatch: pytest.MonkeyPatch, ms: int) -> None:
-    monkeypatch.setattr(clock, "_offset_ms", clock.offset_ms() + ms)
+def advance(store: Store, ms: int) -> None:
+    store.clock.advance(ms)
 
 
 def event_names(store: Store, message_id: str) -> list[str]:
@@ -218,7 +217,7 @@ def event_names(store: Store, message_id: str) -> list[str]:
     return [r["name"] for r in rows if json.loads(r["body"])["data"].get("messageId") == message_id]
 
 
-def test_delivery_jobs_step_by_step(empty_store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_delivery_jobs_step_by_step(empty_store: Store) -> None:
     store = empty_store
     sub = "sub_harbor_dental"
     with store.transaction():
@@ -240,13 +239,13 @@ def test_delivery_jobs_step_by_step(empty_store: Store, monkeypatch: pytest.Monk
 
     jobs.run_due(store)
     assert status() == "pending"  # nothing is due yet
-    advance(monkeypatch, 1_500)
+    advance(store, 1_500)
     jobs.run_due(store)
     assert status() == "sent"
-    advance(monkeypatch, 3_000)
+    advance(store, 3_000)
     jobs.run_due(store)
     assert status() == "delivered"
-    advance(monkeypatch, 10_000)
+    advance(store, 10_000)
     assert jobs.run_due(store) == 0  # sms is never "read"
     assert event_names(store, message["id"]) == ["message.sent", "message.delivered"]
 
@@ -293,7 +292,7 @@ def test_cascade_soft_deletes_conversations(empty_store: Store) -> None:
             store, sub, {"firstName": "Di", "lastName": "Ko", "email": "di@example.com"}
         )
         conv, _ = conversations.open_conversation(store, sub, contact["id"], "email", "Hello")
-        for hook in contacts._on_delete:
+        for hook in store.hooks.contact_deleted:
             hook(store, sub, contact["id"])
     assert conversations.get_conversation(store, sub, conv["id"]) is None
     deleted = store.scalar("SELECT deleted_ms FROM conversations WHERE id = ?", (conv["id"],))

@@ -8,6 +8,8 @@ from app.sandbox import clock
 from app.sandbox.http import ApiError, Body, Query, decode_cursor, encode_cursor, parse_json_object
 from app.sandbox.ratelimit import RateLimiter
 
+NOW = 1_800_000_000_000
+
 
 def test_rate_window_counts_and_resets() -> None:
     limiter = RateLimiter(window_ms=1000)
@@ -23,27 +25,36 @@ def test_rate_window_counts_and_resets() -> None:
 
 def test_cursor_round_trip_and_tampering() -> None:
     secret = b"s" * 32
-    cursor = encode_cursor(secret, "contacts", [123, "contact_a"], "f1")
-    assert decode_cursor(secret, cursor, "contacts", "f1") == [123, "contact_a"]
+    cursor = encode_cursor(secret, "contacts", [123, "contact_a"], "f1", NOW)
+    assert decode_cursor(secret, cursor, "contacts", "f1", NOW) == [123, "contact_a"]
     for bad_kind, bad_filters, bad_secret in (
         ("messages", "f1", secret),
         ("contacts", "f2", secret),
         ("contacts", "f1", b"x" * 32),
     ):
         with pytest.raises(ApiError) as info:
-            decode_cursor(bad_secret, cursor, bad_kind, bad_filters)
+            decode_cursor(bad_secret, cursor, bad_kind, bad_filters, NOW)
         assert info.value.code == "VALIDATION_ERROR"
     body, sig = cursor.split(".")
     with pytest.raises(ApiError):
-        decode_cursor(secret, body[:-2] + "AA." + sig, "contacts", "f1")
+        decode_cursor(secret, body[:-2] + "AA." + sig, "contacts", "f1", NOW)
 
 
-def test_cursor_expires(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cursor_expires() -> None:
     secret = b"s" * 32
-    cursor = encode_cursor(secret, "contacts", [1, "a"], "f")
-    monkeypatch.setattr(clock, "_offset_ms", clock.offset_ms() + 25 * 3600 * 1000)
+    cursor = encode_cursor(secret, "contacts", [1, "a"], "f", NOW)
+    assert decode_cursor(secret, cursor, "contacts", "f", NOW + 23 * 3600 * 1000) == [1, "a"]
     with pytest.raises(ApiError):
-        decode_cursor(secret, cursor, "contacts", "f")
+        decode_cursor(secret, cursor, "contacts", "f", NOW + 25 * 3600 * 1000)
+
+
+def test_clock_moves_forward_only_and_per_instance() -> None:
+    first, second = clock.Clock(), clock.Clock()
+    assert first.advance(5_000) == 5_000 and first.offset_ms == 5_000
+    assert second.offset_ms == 0
+    assert first.now_ms() - second.now_ms() >= 4_900
+    with pytest.raises(ValueError):
+        first.advance(-1)
 
 
 def test_iso_round_trip() -> None:

@@ -15,7 +15,7 @@ ANCHOR = 1_767_225_600_000  # 2026-01-01T00:00:00Z
 
 @pytest.fixture(scope="module")
 def ds() -> data.Dataset:
-    return data.get(ANCHOR)
+    return data.DatasetCache().get(ANCHOR)
 
 
 def test_sizes_and_determinism(ds: data.Dataset) -> None:

@@ -15,7 +15,7 @@ DAY = 86_400_000
 
 @pytest.fixture(scope="module")
 def ds() -> data.Dataset:
-    return data.get(ANCHOR)
+    return data.DatasetCache().get(ANCHOR)
 
 
 def people(ds: data.Dataset, body: dict[str, Any], now: int = ANCHOR) -> list[data.Person]:

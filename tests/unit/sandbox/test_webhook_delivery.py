@@ -46,7 +46,7 @@ def test_back_off_grows_and_the_first_retry_is_quick() -> None:
 
 @pytest.fixture
 def store(tmp_path: Any) -> Store:
-    s = Store(tmp_path / "unit.sqlite3")
+    s = Store(tmp_path / "unit.sqlite3", schema=[webhooks.SCHEMA])
     with s.transaction():
         s.run(
             "INSERT INTO webhook_subscriptions (id, sub_account_id, url, events, description, "
