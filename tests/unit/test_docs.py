@@ -32,6 +32,7 @@ SEEDLY_SECTION_RUN = re.compile(re.escape(SEEDLY_NOTES) + r" §\d+(?:(?:,| and|,
 """A well-formed citation of the Seedly notes: the path, then one or more ``§N``."""
 
 SECTION_SIGN = re.compile(r"§\s*\d+")
+PUBLIC_STANDARD = re.compile(r"\bRFC \d{3,5} §\d+(?:\.\d+)*")
 DOCS_PATH = re.compile(r"\bdocs/[\w./-]*\w")
 QUOTED_SECTION = re.compile(r"\b(docs/[\w./-]+\.md),?\s*\(?\"([^\"\n]+)\"")
 
@@ -71,8 +72,10 @@ def test_no_citation_points_outside_the_repository() -> None:
                     f"{_relative(path)}:{_line_of(text, match.start())}: cites {what} "
                     f"({match.group(0)!r})"
                 )
-        # A section sign is only allowed inside "docs/api/seedly-crm.md §N[, §M…]".
+        # A section sign is only allowed inside "docs/api/seedly-crm.md §N[, §M…]", or in a
+        # public standard's citation ("RFC 6749 §4.1.2"), which anyone can look up.
         masked = SEEDLY_SECTION_RUN.sub(lambda m: " " * len(m.group(0)), text)
+        masked = PUBLIC_STANDARD.sub(lambda m: " " * len(m.group(0)), masked)
         for match in SECTION_SIGN.finditer(masked):
             problems.append(
                 f"{_relative(path)}:{_line_of(text, match.start())}: {match.group(0)!r} is "

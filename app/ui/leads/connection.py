@@ -53,7 +53,7 @@ from app.services.workspace import Workspace
 from app.settings.profiles import DEFAULT_SEAMLESS_URL, SeamlessSettings
 from app.settings.secrets import KeyringUnavailable, seamless_account
 from app.ui.async_qt import TaskSet, await_signal
-from app.ui.connections import FieldMessage, MessagePanel
+from app.ui.common.messages import FieldMessage, MessagePanel
 from app.ui.leads.meter import credits_text
 from app.ui.theme import Spacing, icon
 

@@ -39,7 +39,7 @@ from app.services.lead_push import PushReport
 from app.services.research import ResearchPlan
 from app.settings.profiles import SubAccountRef
 from app.ui.async_qt import TaskSet
-from app.ui.connections import FieldMessage
+from app.ui.common.messages import FieldMessage
 from app.ui.leads.meter import credits_text
 from app.ui.leads.models import PushReportModel, ReportColumn
 from app.ui.theme import Spacing, icon

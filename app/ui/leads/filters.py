@@ -52,7 +52,7 @@ from app.core.seamless import (
     contact_search,
 )
 from app.core.seamless.filters import INDUSTRY_GROUPS, JOB_CHANGE_RANGES, JOB_CHANGE_TYPES
-from app.ui.connections import FieldMessage
+from app.ui.common.messages import FieldMessage
 from app.ui.common.fields import (
     DateFieldEditor,
     FlowLayout,

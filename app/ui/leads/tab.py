@@ -74,7 +74,7 @@ from app.settings.profiles import SavedSearch
 from app.storage.research_jobs import JobState
 from app.ui.area import Area, AreaContext
 from app.ui.async_qt import await_signal
-from app.ui.connections import FieldMessage
+from app.ui.common.messages import FieldMessage
 from app.ui.leads.connection import run_seamless_settings
 from app.ui.leads.details import LeadDetailsPane
 from app.ui.leads.dialogs import (

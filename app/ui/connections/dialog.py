@@ -27,36 +27,25 @@ with Add, Edit, Replace key, Remove and Make active, using the dialog.
 from __future__ import annotations
 
 import asyncio
-import html
 import logging
-from enum import IntEnum, StrEnum
+from enum import StrEnum
 from typing import Any
 
 import shiboken6
 from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QPersistentModelIndex,
-    QSize,
     Qt,
     Signal,
 )
-from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
     QFrame,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QProgressBar,
     QPushButton,
-    QSizePolicy,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -86,11 +75,11 @@ from app.services.connections import (
 )
 from app.ui.async_qt import TaskSet, await_signal
 from app.ui.theme import Spacing, icon
+from app.ui.common.messages import FieldMessage, MessagePanel, icon_label, repolish_state
 
 log = logging.getLogger(__name__)
 
-ICON_SIZE = QSize(16, 16)
-SEVERITY_ICONS = {"info": "info", "success": "check", "warning": "warning", "danger": "error"}
+
 MAX_LISTED_SUB_ACCOUNTS = 6
 
 _REPLACE_REASON = (
@@ -111,140 +100,6 @@ def clean_pasted_key(text: str) -> str:
     """A pasted key without surrounding quotes, a ``Bearer `` prefix, or any whitespace
     (keys never contain any; a key copied from a wrapped e-mail may)."""
     return "".join(clean_key(text).split())
-
-
-def _repolish(widget: QWidget) -> None:
-    # A dynamic property change needs a re-polish for the stylesheet to follow it.
-    widget.style().unpolish(widget)
-    widget.style().polish(widget)
-
-
-def _icon_label(name: str, parent: QWidget) -> QLabel:
-    label = QLabel(parent)
-    label.setPixmap(icon(name).pixmap(ICON_SIZE))
-    label.setFixedSize(ICON_SIZE)
-    return label
-
-
-# --- small pieces -------------------------------------------------------------------------
-
-
-class FieldMessage(QWidget):
-    """A sentence under a form field: an error icon and the text in the palette's danger
-    colour (``BrightText``, which the theme sets to its danger colour, so it follows
-    light/dark switches). Hidden while empty."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(Spacing.XS)
-        self._icon = _icon_label("error", self)
-        self._label = QLabel(self)
-        self._label.setWordWrap(True)
-        self._label.setForegroundRole(QPalette.ColorRole.BrightText)
-        self._label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self._label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        layout.addWidget(self._icon, 0, Qt.AlignmentFlag.AlignTop)
-        layout.addWidget(self._label, 1)
-        self.hide()
-
-    @property
-    def text(self) -> str:
-        """The sentence shown ("" when hidden)."""
-        return self._label.text() if not self.isHidden() else ""
-
-    def show_text(self, text: str) -> None:
-        """Show ``text`` (an empty text hides the message)."""
-        self._label.setText(text)
-        self.setVisible(bool(text))
-
-    def clear(self) -> None:
-        """Hide the message."""
-        self.show_text("")
-
-
-class MessagePanel(QFrame):
-    """A bordered panel in a severity's colour: an icon, a bold title, lines and bullets.
-
-    The body is one rich-text label: a single word-wrapped label sizes reliably in a
-    dialog, where a column of them is given the heights of a narrower width.
-    """
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setProperty("severity", "info")
-        outer = QHBoxLayout(self)
-        outer.setContentsMargins(Spacing.S, Spacing.S, Spacing.S, Spacing.S)
-        outer.setSpacing(Spacing.S)
-        self._icon = _icon_label("info", self)
-        outer.addWidget(self._icon, 0, Qt.AlignmentFlag.AlignTop)
-        self._body = QLabel(self)
-        self._body.setObjectName("panelBody")
-        self._body.setWordWrap(True)
-        self._body.setTextFormat(Qt.TextFormat.RichText)
-        self._body.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self._body.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        outer.addWidget(self._body, 1)
-        self._plain: list[str] = []
-        self.hide()
-
-    def show_content(
-        self, severity: str, title: str, lines: list[tuple[str, str]] | None = None
-    ) -> None:
-        """Show ``title`` and ``lines`` — (kind, text) pairs where kind is "text",
-        "muted", "heading" or "bullet" — with ``severity``'s icon and border."""
-        self.setProperty("severity", severity)
-        self._icon.setPixmap(icon(SEVERITY_ICONS.get(severity, "info")).pixmap(ICON_SIZE))
-        muted = self.palette().color(QPalette.ColorRole.PlaceholderText).name()
-        parts = [f"<p style='margin:0'><b>{html.escape(title)}</b></p>"]
-        self._plain = [title]
-        bullets: list[str] = []
-
-        def flush() -> None:
-            if bullets:
-                rows = "".join(
-                    f"<tr><td style='padding-right:{Spacing.S}px'>•</td><td>{b}</td></tr>"
-                    for b in bullets
-                )
-                parts.append(
-                    f"<table cellspacing='0' cellpadding='0' style='margin-left:{Spacing.S}px; "
-                    f"margin-top:{Spacing.XS}px'>{rows}</table>"
-                )
-                bullets.clear()
-
-        for kind, text in lines or []:
-            escaped = html.escape(text)
-            if kind == "bullet":
-                bullets.append(escaped)
-                self._plain.append(f"• {text}")
-                continue
-            flush()
-            self._plain.append(text)
-            if kind == "heading":
-                parts.append(f"<p style='margin:0; margin-top:{Spacing.S}px'><b>{escaped}</b></p>")
-            elif kind == "muted":
-                parts.append(
-                    f"<p style='margin:0; margin-top:{Spacing.S}px; color:{muted}'>{escaped}</p>"
-                )
-            else:
-                parts.append(f"<p style='margin:0; margin-top:{Spacing.XS}px'>{escaped}</p>")
-        flush()
-        self._body.setText("".join(parts))
-        _repolish(self)
-        self.show()
-
-    @property
-    def severity(self) -> str:
-        """The severity shown."""
-        return str(self.property("severity"))
-
-    @property
-    def text(self) -> str:
-        """Everything shown as plain text, one line per item ("" when hidden)."""
-        if self.isHidden():
-            return ""
-        return "\n".join(self._plain)
 
 
 def _summary_lines(check: ConnectionCheck) -> tuple[str, str, list[tuple[str, str]]]:
@@ -493,7 +348,7 @@ class ConnectionDialog(QDialog):
         keyring_layout.setContentsMargins(Spacing.S, Spacing.S, Spacing.S, Spacing.S)
         keyring_layout.setSpacing(Spacing.S)
         keyring_layout.addWidget(
-            _icon_label("warning", self.keyring_panel), 0, Qt.AlignmentFlag.AlignTop
+            icon_label("warning", self.keyring_panel), 0, Qt.AlignmentFlag.AlignTop
         )
         self.keyring_label = QLabel(self.keyring_panel)
         self.keyring_label.setWordWrap(True)
@@ -655,6 +510,8 @@ class ConnectionDialog(QDialog):
         the dialog's. So the height is measured at the current width.
         """
         layout = self.layout()
+        if layout is None:
+            return
         layout.activate()
         wanted = layout.totalHeightForWidth(self.width()) if layout.hasHeightForWidth() else 0
         if wanted > self.height():
@@ -802,7 +659,7 @@ class ConnectionDialog(QDialog):
                 "never written to disk, and Seedly Desk asks for it again at the next start."
             )
             self.keyring_label.setToolTip(str(exc))
-            _repolish(self.keyring_panel)
+            repolish_state(self.keyring_panel)
             self.keyring_panel.show()
             self.fit_to_contents()
             self.session_button.setFocus()
@@ -889,399 +746,4 @@ async def run_connection_dialog(
 # --- Settings → Connections ---------------------------------------------------------------
 
 
-class ConnectionColumn(IntEnum):
-    """Columns of ``ConnectionsModel``."""
-
-    NAME = 0
-    URL = 1
-    KEY = 2
-    STATUS = 3
-
-
-ProfileIdRole = Qt.ItemDataRole.UserRole + 1
-"""The row's profile id (str)."""
-
-
-class ConnectionsModel(QAbstractTableModel):
-    """The saved connections, one per row: name, URL, kind of key, status. Never the key."""
-
-    HEADERS = {
-        ConnectionColumn.NAME: "Name",
-        ConnectionColumn.URL: "Deployment URL",
-        ConnectionColumn.KEY: "Key",
-        ConnectionColumn.STATUS: "Status",
-    }
-
-    def __init__(self, store: ConnectionStore, parent: Any = None) -> None:
-        super().__init__(parent)
-        self.store = store
-        self._rows: list[Profile] = []
-        self._active: str | None = None
-        self.reload()
-
-    def reload(self) -> None:
-        """Re-read the store (a handful of rows: a reset is the simplest correct update)."""
-        self.beginResetModel()
-        self._rows = self.store.profiles
-        self._active = self.store.active_profile_id
-        self.endResetModel()
-
-    def profile_at(self, row: int) -> Profile | None:
-        """The profile of ``row``, or None."""
-        return self._rows[row] if 0 <= row < len(self._rows) else None
-
-    def row_of(self, profile_id: str) -> int:
-        """The row of ``profile_id``, or -1."""
-        return next((i for i, p in enumerate(self._rows) if p.id == profile_id), -1)
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        """Rows: one per connection (none under a valid parent: a flat table)."""
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        """Columns: ``ConnectionColumn``."""
-        return 0 if parent.isValid() else len(ConnectionColumn)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        """Column titles."""
-        horizontal = orientation == Qt.Orientation.Horizontal
-        if (
-            horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(ConnectionColumn)
-        ):
-            return self.HEADERS[ConnectionColumn(section)]
-        return None
-
-    def _key_text(self, profile: Profile) -> str:
-        if profile.key_kind == "agency":
-            count = len(profile.sub_accounts)
-            return f"Agency key · {count} sub-account{'s' if count != 1 else ''}"
-        return "Sub-account key"
-
-    def _status_text(self, profile: Profile) -> str:
-        parts = []
-        if profile.id == self._active:
-            parts.append("Active")
-        if self.store.is_session_only(profile.id):
-            parts.append("key for this session only")
-        if profile.scopes is not None and any(s not in profile.scopes for s in RECOMMENDED_SCOPES):
-            parts.append("limited permissions")
-        text = ", ".join(parts)
-        return text[:1].upper() + text[1:]
-
-    def data(
-        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        """Display text, icons, tooltips and ``ProfileIdRole``."""
-        if not index.isValid():
-            return None
-        profile = self.profile_at(index.row())
-        if profile is None:
-            return None
-        column = ConnectionColumn(index.column())
-        if role == ProfileIdRole:
-            return profile.id
-        if role == Qt.ItemDataRole.DisplayRole:
-            if column is ConnectionColumn.NAME:
-                return profile.name
-            if column is ConnectionColumn.URL:
-                return profile.deployment_url
-            if column is ConnectionColumn.KEY:
-                return self._key_text(profile)
-            return self._status_text(profile)
-        if role == Qt.ItemDataRole.DecorationRole:
-            if column is ConnectionColumn.NAME:
-                return icon("users" if profile.key_kind == "agency" else "company")
-            if column is ConnectionColumn.STATUS and profile.id == self._active:
-                return icon("check")
-            return None
-        if role == Qt.ItemDataRole.ToolTipRole:
-            if column is ConnectionColumn.URL:
-                return profile.deployment_url
-            if column is ConnectionColumn.KEY and profile.key_kind == "agency":
-                return ", ".join(s.name or s.id for s in profile.sub_accounts) or None
-        return None
-
-
-class ConnectionsPage(QWidget):
-    """Settings → Connections: the saved connections and what can be done with them.
-
-    ``tasks`` owns the page's async work (the window's set; a private one by
-    default). The page changes connections through ``store``; switching the
-    running app to another connection is the window's job (``activateRequested``),
-    as is dropping a removed connection's session and cache (``connectionRemoved``).
-    """
-
-    connectionSaved = Signal(str)
-    """A connection (profile id) was added or edited. When it is the active one, the window
-    re-activates it (URL or key may have changed)."""
-
-    keyReplaced = Signal(str)
-    """The key of a connection (profile id) was replaced; the window resumes or re-activates
-    it (its cache partition may have changed)."""
-
-    connectionRemoved = Signal(str, object)
-    """A connection was removed with its key: (profile id, the removed ``Profile``). The
-    window closes its session if it was active, and may drop its cache partitions
-    (``Profile.deployment_url`` with ``sub_account_id`` or each of ``sub_accounts``)."""
-
-    activateRequested = Signal(str)
-    """The user asked to work on this connection (profile id) now."""
-
-    def __init__(
-        self,
-        store: ConnectionStore,
-        *,
-        tasks: TaskSet | None = None,
-        parent: QWidget | None = None,
-        **dialog_options: Any,
-    ) -> None:
-        super().__init__(parent)
-        self.store = store
-        self.tasks = tasks or TaskSet("connections-page")
-        self._dialog_options = dialog_options
-        self.dialog: ConnectionDialog | None = None
-        """The dialog open from this page, if any."""
-        self.confirmation: QMessageBox | None = None
-        """The remove confirmation open from this page, if any."""
-        self.model = ConnectionsModel(store, self)
-        self._build()
-        # The store must not call into a deleted page; the closure must not hold ``self``.
-        unsubscribe = store.subscribe(self._store_changed)
-        self.destroyed.connect(lambda *_: unsubscribe())
-        self._update_buttons()
-
-    def _build(self) -> None:
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(Spacing.L, Spacing.L, Spacing.L, Spacing.L)
-        layout.setSpacing(Spacing.M)
-        title = QLabel("Connections", self)
-        font = QFont(title.font())
-        font.setBold(True)
-        font.setPointSizeF(font.pointSizeF() * 1.2)
-        title.setFont(font)
-        explanation = QLabel(
-            "Each connection is a Seedly CRM deployment and an API key. Keys are kept in the "
-            "system keyring and are never shown.",
-            self,
-        )
-        explanation.setWordWrap(True)
-        explanation.setProperty("muted", True)
-        layout.addWidget(title)
-        layout.addWidget(explanation)
-
-        self.table = QTableView(self)
-        self.table.setObjectName("connectionsTable")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        self.table.setShowGrid(False)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(ConnectionColumn.NAME, QHeaderView.ResizeMode.Interactive)
-        header.setSectionResizeMode(ConnectionColumn.URL, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(ConnectionColumn.KEY, QHeaderView.ResizeMode.Interactive)
-        header.setSectionResizeMode(ConnectionColumn.STATUS, QHeaderView.ResizeMode.Interactive)
-        header.resizeSection(ConnectionColumn.NAME, 180)
-        header.resizeSection(ConnectionColumn.KEY, 180)
-        header.resizeSection(ConnectionColumn.STATUS, 160)
-        self.table.selectionModel().selectionChanged.connect(self._update_buttons)
-        self.table.doubleClicked.connect(lambda *_: self._edit_selected())
-        layout.addWidget(self.table, 1)
-
-        self.empty_label = QLabel(
-            "No connections yet. Add one with your deployment URL and an API key.", self
-        )
-        self.empty_label.setProperty("muted", True)
-        self.empty_label.setWordWrap(True)
-        layout.addWidget(self.empty_label)
-
-        row = QHBoxLayout()
-        row.setContentsMargins(0, 0, 0, 0)
-        row.setSpacing(Spacing.S)
-        self.add_button = QPushButton(icon("add"), "Add…", self)
-        self.edit_button = QPushButton(icon("edit"), "Edit…", self)
-        self.replace_button = QPushButton(icon("key"), "Replace key…", self)
-        self.remove_button = QPushButton(icon("delete"), "Remove…", self)
-        self.activate_button = QPushButton(icon("switch"), "Make active", self)
-        for button in (
-            self.add_button,
-            self.edit_button,
-            self.replace_button,
-            self.remove_button,
-        ):
-            row.addWidget(button)
-        row.addStretch(1)
-        row.addWidget(self.activate_button)
-        layout.addLayout(row)
-        self.add_button.clicked.connect(lambda: self.tasks.spawn(self.add_connection(), "add"))
-        self.edit_button.clicked.connect(self._edit_selected)
-        self.replace_button.clicked.connect(self._replace_selected)
-        self.remove_button.clicked.connect(self._remove_selected)
-        self.activate_button.clicked.connect(self._activate_selected)
-
-    # -- selection --------------------------------------------------------------------------
-    def selected_profile_id(self) -> str | None:
-        """The id of the selected connection, or None."""
-        rows = self.table.selectionModel().selectedRows()
-        if not rows:
-            return None
-        profile = self.model.profile_at(rows[0].row())
-        return profile.id if profile else None
-
-    def select(self, profile_id: str) -> None:
-        """Select the row of ``profile_id`` (if listed)."""
-        row = self.model.row_of(profile_id)
-        if row >= 0:
-            self.table.selectRow(row)
-
-    def _update_buttons(self) -> None:
-        selected = self.selected_profile_id()
-        profile = self.store.get(selected) if selected else None
-        busy = self.dialog is not None or self.confirmation is not None
-        self.add_button.setEnabled(not busy)
-        for button in (self.edit_button, self.replace_button, self.remove_button):
-            button.setEnabled(profile is not None and not profile.demo and not busy)
-        self.activate_button.setEnabled(
-            profile is not None and profile.id != self.store.active_profile_id and not busy
-        )
-        empty = self.model.rowCount() == 0
-        self.empty_label.setVisible(empty)
-
-    def _store_changed(self) -> None:
-        selected = self.selected_profile_id()
-        self.model.reload()
-        if selected:
-            self.select(selected)
-        self._update_buttons()
-
-    def _edit_selected(self) -> None:
-        if (pid := self.selected_profile_id()) and self.edit_button.isEnabled():
-            self.tasks.spawn(self.edit_connection(pid), "edit")
-
-    def _replace_selected(self) -> None:
-        if pid := self.selected_profile_id():
-            self.tasks.spawn(self.replace_key(pid), "replace")
-
-    def _remove_selected(self) -> None:
-        if pid := self.selected_profile_id():
-            self.tasks.spawn(self.remove_connection(pid), "remove")
-
-    def _activate_selected(self) -> None:
-        if pid := self.selected_profile_id():
-            self.activateRequested.emit(pid)
-
-    # -- actions ----------------------------------------------------------------------------
-    async def _run_dialog(
-        self, mode: DialogMode, profile_id: str | None = None, reason: str | None = None
-    ) -> str | None:
-        dialog = ConnectionDialog(
-            self.store,
-            mode=mode,
-            profile_id=profile_id,
-            reason=reason,
-            parent=self,
-            **self._dialog_options,
-        )
-        self.dialog = dialog
-        self._update_buttons()
-        try:
-            dialog.open()
-            await await_signal(dialog.finished)
-            return dialog.saved_profile_id
-        finally:
-            self.dialog = None
-            dialog.deleteLater()
-            if shiboken6.isValid(self):
-                self._update_buttons()
-
-    async def add_connection(self) -> str | None:
-        """Open the dialog to add a connection; its profile id when saved, else None."""
-        pid = await self._run_dialog(DialogMode.ADD)
-        if pid is not None:
-            self.select(pid)
-            self.connectionSaved.emit(pid)
-        return pid
-
-    async def edit_connection(self, profile_id: str) -> str | None:
-        """Open the dialog to edit ``profile_id``; the id when saved, else None."""
-        pid = await self._run_dialog(DialogMode.EDIT, profile_id)
-        if pid is not None:
-            self.connectionSaved.emit(pid)
-        return pid
-
-    async def replace_key(self, profile_id: str, reason: str | None = None) -> str | None:
-        """Open the dialog to replace the key of ``profile_id`` (``reason``: why)."""
-        pid = await self._run_dialog(DialogMode.REPLACE_KEY, profile_id, reason)
-        if pid is not None:
-            self.keyReplaced.emit(pid)
-        return pid
-
-    async def remove_connection(self, profile_id: str) -> bool:
-        """Ask, then remove ``profile_id`` and delete its key; True when removed."""
-        profile = self.store.get(profile_id)
-        if profile is None:
-            return False
-        box = QMessageBox(
-            QMessageBox.Icon.Question,
-            "Remove connection",
-            f"Remove the connection “{profile.name}”?",
-            QMessageBox.StandardButton.NoButton,
-            self,
-        )
-        box.setInformativeText(
-            "Its API key is deleted from this computer's keyring. The key itself stays valid "
-            f"in Seedly: revoke it in {KEYS_PATH} if nobody needs it any more."
-        )
-        remove = box.addButton("Remove", QMessageBox.ButtonRole.DestructiveRole)
-        keep = box.addButton(QMessageBox.StandardButton.Cancel)
-        box.setDefaultButton(keep)
-        self.confirmation = box
-        self._update_buttons()
-        try:
-            box.open()
-            await await_signal(box.finished)
-            confirmed = box.clickedButton() is remove
-        finally:
-            self.confirmation = None
-            box.deleteLater()
-            if shiboken6.isValid(self):
-                self._update_buttons()
-        if not confirmed:
-            return False
-        try:
-            removed = await self.store.remove(profile_id)
-        except ConnectionStoreError as exc:
-            error = QMessageBox(
-                QMessageBox.Icon.Warning,
-                "Remove connection",
-                exc.message,
-                QMessageBox.StandardButton.Ok,
-                self,
-            )
-            error.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-            error.open()
-            return False
-        self.connectionRemoved.emit(profile_id, removed)
-        return True
-
-
-__all__ = [
-    "ConnectionColumn",
-    "ConnectionDialog",
-    "ConnectionsModel",
-    "ConnectionsPage",
-    "DialogMode",
-    "FieldMessage",
-    "MessagePanel",
-    "ProfileIdRole",
-    "clean_pasted_key",
-    "run_connection_dialog",
-]
+__all__ = ["ConnectionDialog", "DialogMode", "clean_pasted_key", "run_connection_dialog"]
