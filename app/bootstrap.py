@@ -18,30 +18,30 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import signal
 import logging.handlers
+import signal
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtCore import QEvent, QEventLoop, QObject, QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
-from app.api.transport import tls_context
-from app.services.demo import DemoError, DemoInfo, DemoSandbox
-from app.services.workspace import NoKey, Workspace
-from app.settings.logs import install as install_redaction
 from app.settings.paths import AppPaths
-from app.settings.profiles import Profile, ProfileStore, SeamlessSettings, SubAccountRef
-from app.settings.secrets import KeyringUnavailable, Secrets, SessionSecrets, account_name
 from app.ui.area import Area, AreaContext
-from app.ui.async_qt import BusBridge, TaskSet, create_loop
-from app.ui.main_window import MainWindow, app_icon
+from app.ui.main_window import THEME_SETTING, MainWindow, app_icon
 from app.ui.theme import THEME_MODES, Theme
+
+# The services, the clients and the cache take the better part of a second to import:
+# they are imported inside the functions below, after the window's frame has painted.
+if TYPE_CHECKING:
+    from app.services.demo import DemoInfo, DemoSandbox
+    from app.services.workspace import Workspace
+    from app.settings.profiles import Profile
 
 log = logging.getLogger(__name__)
 
@@ -55,29 +55,57 @@ DEMO_CACHE_KEY = "sandbox://demo"
 
 @dataclass(frozen=True)
 class AreaSpec:
-    """One tab: where its class lives and how its port is made from the workspace."""
+    """One tab: its header (shown before its code is imported), its class and its port."""
 
+    name: str
+    """The area's ``area_name``."""
+    title: str
+    """The tab's label (the area class says the same; checked when it is imported)."""
+    icon_name: str
+    """The tab's icon."""
     area_class: str
-    """``"package.module:ClassName"`` of the ``Area`` subclass (imported when built)."""
-    port: Callable[[Workspace], Any]
-    """The area's port into the services."""
+    """``"package.module:ClassName"`` of the ``Area`` subclass (imported after the first
+    paint, on a worker thread)."""
+    port: str | Callable[[Workspace], Any]
+    """What makes the area's port from the workspace: ``"package.module:Name"`` of a
+    callable (imported with the area) or the callable itself."""
+
+
+def _workspace_itself(workspace: Workspace) -> Workspace:
+    return workspace
 
 
 AREAS: tuple[AreaSpec, ...] = (
-    AreaSpec("app.ui.leads.tab:LeadsTab", lambda workspace: workspace),
-    AreaSpec("app.ui.contacts.tab:ContactsTab", lambda workspace: workspace),
-    AreaSpec("app.ui.inbox.tab:InboxTab", lambda workspace: workspace),
+    AreaSpec("leads", "Leads", "leads", "app.ui.leads.tab:LeadsTab", _workspace_itself),
+    AreaSpec(
+        "contacts", "Contacts", "contacts", "app.ui.contacts.tab:ContactsTab", _workspace_itself
+    ),
+    AreaSpec("inbox", "Inbox", "inbox", "app.ui.inbox.tab:InboxTab", _workspace_itself),
 )
 """Every tab of the window; adding a tab is one line here (docs/architecture.md)."""
 
 
+def _named(reference: str) -> Any:
+    module_name, _, name = reference.partition(":")
+    return getattr(import_module(module_name), name)
+
+
 def area_class(spec: AreaSpec) -> type[Area]:
-    """Import the ``Area`` subclass a spec names."""
-    module_name, _, class_name = spec.area_class.partition(":")
-    cls = getattr(import_module(module_name), class_name)
+    """Import the ``Area`` subclass a spec names (and check it is the tab the spec says)."""
+    cls = _named(spec.area_class)
     if not (isinstance(cls, type) and issubclass(cls, Area)):
         raise TypeError(f"{spec.area_class} is not an Area")
+    if (cls.area_name, cls.title, cls.icon_name) != (spec.name, spec.title, spec.icon_name):
+        raise TypeError(f"{spec.area_class} is not the area {spec.name!r} its spec describes")
     return cls
+
+
+def port_factory(spec: AreaSpec) -> Callable[[Workspace], Any]:
+    """The callable that makes the spec's port (imported when named by a string)."""
+    factory = _named(spec.port) if isinstance(spec.port, str) else spec.port
+    if not callable(factory):
+        raise TypeError(f"the port of {spec.name!r} is not callable")
+    return factory
 
 
 @dataclass(frozen=True)
@@ -92,6 +120,8 @@ class LaunchOptions:
 
 def setup_logging(paths: AppPaths, *, verbose: bool = False) -> None:
     """Log to stderr and to a rotating file in the log directory, keys always redacted."""
+    from app.settings.logs import install as install_redaction
+
     root = logging.getLogger()
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -112,6 +142,8 @@ def setup_logging(paths: AppPaths, *, verbose: bool = False) -> None:
 
 def demo_profile(info: DemoInfo) -> Profile:
     """The in-memory connection to the demo sandbox (never saved)."""
+    from app.settings.profiles import Profile, SubAccountRef
+
     return Profile(
         id=DEMO_PROFILE_ID,
         name="Demo agency",
@@ -129,6 +161,31 @@ def _warm_up_phone_rules() -> None:
     format_phone("+16175550101")
 
 
+def window_settings_path(options: LaunchOptions, paths: AppPaths) -> Path:
+    """The window's own settings file (geometry, columns, last tab, theme of the last run)."""
+    return (paths.demo_dir if options.demo else paths.config_dir) / "window.ini"
+
+
+def open_window(qt_app: QApplication, options: LaunchOptions, paths: AppPaths) -> MainWindow:
+    """The window's frame with every tab's header, in the theme of the last run: what the
+    user sees first, before the services are imported."""
+    settings = QSettings(str(window_settings_path(options, paths)), QSettings.Format.IniFormat)
+    remembered = settings.value(THEME_SETTING)
+    mode = options.theme or (remembered if remembered in THEME_MODES else "system")
+    window = MainWindow(Theme(qt_app, mode), settings)  # type: ignore[arg-type]
+    window.add_pages([(spec.name, spec.title, spec.icon_name) for spec in AREAS])
+    return window
+
+
+def show_window(window: MainWindow, options: LaunchOptions) -> None:
+    """Show the window where it was last time (``--screenshot``: always at the same size)."""
+    if options.screenshot_dir is None:
+        window.restore_geometry()
+    else:
+        window.resize(SCREENSHOT_SIZE[0], SCREENSHOT_SIZE[1])
+    window.show()
+
+
 class Application:
     """One run of the app: the objects ``main`` builds and the coroutine it runs."""
 
@@ -139,8 +196,14 @@ class Application:
         paths: AppPaths,
         *,
         loop: asyncio.AbstractEventLoop | None = None,
+        window: MainWindow | None = None,
     ) -> None:
-        """Build everything; ``loop`` is the qasync loop to use (tests pass theirs)."""
+        """Build everything; ``loop`` is the qasync loop to use (tests pass theirs), and
+        ``window`` the frame ``open_window`` made and showed already (``main``)."""
+        from app.services.workspace import Workspace
+        from app.settings.secrets import Secrets, SessionSecrets
+        from app.ui.async_qt import BusBridge, TaskSet, create_loop
+
         self.qt_app = qt_app
         self.options = options
         self.paths = paths
@@ -157,20 +220,22 @@ class Application:
                 profiles_path=demo_dir / "profiles.json",
                 persist=False,
             )
-            settings_path = demo_dir / "window.ini"
         else:
             self.workspace = Workspace.open(paths)
-            settings_path = paths.config_dir / "window.ini"
+        self.window = window or open_window(qt_app, options, paths)
+        self.theme = self.window.theme
+        self.settings = self.window.settings
         preference = self.workspace.profiles.data.preferences.theme
-        mode = options.theme or (preference if preference in THEME_MODES else "system")
-        self.theme = Theme(qt_app, mode)  # type: ignore[arg-type]
+        if options.theme is None and preference in THEME_MODES and preference != self.theme.mode:
+            # The saved preference wins over the window's memory of the last run.
+            self.theme.set_mode(preference)
+            self.settings.setValue(THEME_SETTING, preference)
         self.bridge = BusBridge(self.workspace.bus)
-        self.settings = QSettings(str(settings_path), QSettings.Format.IniFormat)
-        self.window = MainWindow(self.workspace, self.bridge, self.tasks, self.theme, self.settings)
+        self.window.attach(self.workspace, self.bridge, self.tasks)
         self._closed = asyncio.Event()
         self._shut_down = False
         self.areas_ready = asyncio.Event()
-        """Set once every tab is built (they are built after the window's first paint)."""
+        """Set once every area exists (they are built in slices after the first paint)."""
         self.window.closed.connect(self._closed.set)
         self._connect_dialogs()
 
@@ -178,11 +243,15 @@ class Application:
         """Create every area (cheap: widgets come later, in slices) with its own context.
         Their modules are imported on a worker thread: a few hundred milliseconds of imports
         that would otherwise hold the window still (module level creates no Qt objects)."""
+        from app.ui.async_qt import TaskSet
+
         window = self.window
-        classes = await asyncio.to_thread(lambda: [area_class(spec) for spec in AREAS])
-        for spec, cls in zip(AREAS, classes, strict=True):
+        loaded = await asyncio.to_thread(
+            lambda: [(area_class(spec), port_factory(spec)) for spec in AREAS]
+        )
+        for cls, make_port in loaded:
             context = AreaContext(
-                port=spec.port(self.workspace),
+                port=make_port(self.workspace),
                 bridge=self.bridge,
                 tasks=TaskSet(f"area:{cls.area_name}", loop=self.loop),
                 navigator=window,
@@ -199,11 +268,10 @@ class Application:
 
     async def run(self) -> int:
         """Show the window, open a connection, wait for the window to close."""
-        if self.options.screenshot_dir is None:
-            self.window.restore_geometry()
-        else:
-            self.window.resize(SCREENSHOT_SIZE[0], SCREENSHOT_SIZE[1])  # the same every time
-        self.window.show()
+        from app.api.transport import tls_context
+
+        if not self.window.isVisible():
+            show_window(self.window, self.options)
         # Loading the CA bundle for HTTPS takes 60-100 ms: on a worker, while the window paints.
         tls = asyncio.ensure_future(asyncio.to_thread(tls_context))
         # The empty window paints first; the tabs (a few hundred milliseconds of widgets)
@@ -235,6 +303,9 @@ class Application:
         return exit_code
 
     async def _open_saved(self) -> bool:
+        from app.services.workspace import NoKey
+        from app.settings.secrets import KeyringUnavailable
+
         data = self.workspace.profiles.data
         if data.seamless is not None:
             try:
@@ -250,6 +321,10 @@ class Application:
         return await self.window.activate(profile_id)
 
     async def _open_demo(self) -> bool:
+        from app.services.demo import DemoError, DemoSandbox
+        from app.settings.profiles import ProfileStore, SeamlessSettings
+        from app.settings.secrets import account_name
+
         self.window.welcome.set_content(
             "sync",
             "Starting the demo…",
@@ -336,8 +411,52 @@ def _quit_on_signals(app: Application) -> None:
     ticker.start()
 
 
+class _FirstPaint(QObject):
+    def __init__(self) -> None:
+        super().__init__()
+        self.painted = False
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            self.painted = True
+        return False
+
+
+def paint_now(qt_app: QApplication, window: MainWindow, limit: float = 0.5) -> None:
+    """Let Qt paint the shown frame before the imports that follow (the window server
+    answers the show asynchronously, so this waits for the paint, up to ``limit``)."""
+    watcher = _FirstPaint()
+    window.installEventFilter(watcher)
+    deadline = time.monotonic() + limit
+    while not watcher.painted and time.monotonic() < deadline:
+        qt_app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 10)
+    window.removeEventFilter(watcher)
+
+
+def _import_services() -> None:
+    # The services, clients and cache (pydantic models, httpx): imported on a worker
+    # thread while the window's frame keeps painting. No Qt object is made at import.
+    import app.services.demo
+    import app.services.workspace
+    import app.ui.connection_flow  # noqa: F401
+
+
+async def launch(
+    qt_app: QApplication,
+    options: LaunchOptions,
+    paths: AppPaths,
+    window: MainWindow,
+    loop: asyncio.AbstractEventLoop,
+) -> Application:
+    """Build the app behind a shown frame without holding the window still."""
+    await asyncio.to_thread(_import_services)
+    return Application(qt_app, options, paths, loop=loop, window=window)
+
+
 def main(options: LaunchOptions, argv: list[str] | None = None) -> int:
     """Run the app until its window closes; the process exit code."""
+    from app.ui.async_qt import create_loop
+
     paths = AppPaths.default().ensure()
     setup_logging(paths)
     qt_app = QApplication.instance() or QApplication(argv or sys.argv[:1])
@@ -347,17 +466,28 @@ def main(options: LaunchOptions, argv: list[str] | None = None) -> int:
     qt_app.setDesktopFileName("seedly-desk")
     qt_app.setWindowIcon(app_icon())
     qt_app.setQuitOnLastWindowClosed(False)  # the run coroutine decides when to stop
-    app = Application(qt_app, options, paths)
-    _quit_on_signals(app)
-    loop = app.loop
+    window = open_window(qt_app, options, paths)
+    show_window(window, options)
+    paint_now(qt_app, window)
+    loop = create_loop(qt_app)
+    started: list[Application] = []
+
+    async def run() -> int:
+        app = await launch(qt_app, options, paths, window, loop)
+        started.append(app)
+        _quit_on_signals(app)
+        return await app.run()
+
     exit_code = 1
     try:
-        exit_code = loop.run_until_complete(app.run())
+        exit_code = loop.run_until_complete(run())
     except Exception:
         log.exception("the app stopped on an unexpected error")
     finally:
         try:
-            loop.run_until_complete(asyncio.wait_for(app.shutdown(), SHUTDOWN_TIMEOUT * 3))
+            if started:
+                shutdown = started[0].shutdown()
+                loop.run_until_complete(asyncio.wait_for(shutdown, SHUTDOWN_TIMEOUT * 3))
         except Exception:
             log.exception("shutdown did not finish cleanly")
         loop.close()
@@ -366,6 +496,10 @@ def main(options: LaunchOptions, argv: list[str] | None = None) -> int:
 
 __all__ = [
     "AREAS",
+    "launch",
+    "open_window",
+    "paint_now",
+    "show_window",
     "Application",
     "AreaSpec",
     "LaunchOptions",

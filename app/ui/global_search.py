@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QAbstractListModel,
@@ -28,9 +28,11 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QFrame, QLineEdit, QListView, QVBoxLayout, QWidget
 
-from app.services.quick_search import QuickResult, QuickSearch
-from app.storage import StorageError
 from app.ui.theme import icon
+
+if TYPE_CHECKING:
+    # Names only: the box is built with the window's frame, before the services are imported.
+    from app.services.quick_search import QuickResult, QuickSearch
 
 log = logging.getLogger(__name__)
 
@@ -189,6 +191,8 @@ class GlobalSearch(QLineEdit):
             self.model.set_results([])
             self._popup.hide()
             return
+        from app.storage import StorageError
+
         try:
             results = [result_row(r) for r in source.search(text, self._kinds)]
         except StorageError as exc:

@@ -18,7 +18,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 from PySide6.QtCore import QEvent, QObject, QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
@@ -38,20 +40,23 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.errors import ApiError
-from app.services.bus import BudgetChanged, KeyProblem, SessionChanged, SyncStatus
-from app.services.connection_store import KeyringUnavailable
-from app.services.quick_search import QuickSearch
-from app.services.workspace import NoKey, NotActive, Workspace
 from app.ui.area import Area
-from app.ui.async_qt import BusBridge, TaskSet
 from app.ui.global_search import GlobalSearch
 from app.ui.theme import Spacing, Theme, icon, icon_path
 from app.ui.widgets import Banner, EmptyState
+
+if TYPE_CHECKING:
+    # Only names: the window paints before the services are imported (``attach``).
+    from app.services.bus import BudgetChanged, KeyProblem, SessionChanged, SyncStatus
+    from app.services.workspace import Workspace
+    from app.ui.async_qt import BusBridge, TaskSet
 
 log = logging.getLogger(__name__)
 
 AREA_ORDER = ("leads", "contacts", "inbox", "calendar", "webhooks")
 IDLE_AFTER_SECONDS = 120.0
+THEME_SETTING = "window/theme"
+"""The theme of the last run, in the window's settings (read before the preferences)."""
 BUILD_SLICE_MS = 0
 """Delay between two building steps of the areas (0: the next turn of the event loop)."""
 
@@ -106,19 +111,11 @@ class MainWindow(QMainWindow):
     replaceKeyRequested = Signal(str)
     """The banner's "Enter a new key…" for the profile (its id) whose key stopped working."""
 
-    def __init__(
-        self,
-        workspace: Workspace,
-        bridge: BusBridge,
-        tasks: TaskSet,
-        theme: Theme,
-        settings: QSettings,
-        parent: QWidget | None = None,
-    ) -> None:
+    def __init__(self, theme: Theme, settings: QSettings, parent: QWidget | None = None) -> None:
+        """The window's frame: toolbar, tab headers, status bar. It paints before the
+        services exist (their imports take a good part of a second); ``attach`` connects it
+        to them."""
         super().__init__(parent)
-        self.workspace = workspace
-        self.bridge = bridge
-        self.tasks = tasks
         self.theme = theme
         self.settings = settings
         self.areas: dict[str, Area] = {}
@@ -132,6 +129,8 @@ class MainWindow(QMainWindow):
         self._build_timer.timeout.connect(self._build_step)
         self._last_success_ms: int | None = None
         self._state = "idle"
+        self._status_message: str | None = None
+        self._banner_profile: str | None = None
         self._budget: BudgetChanged | None = None
         self.setWindowTitle("Seedly Desk")
         self.setWindowIcon(app_icon())
@@ -139,22 +138,49 @@ class MainWindow(QMainWindow):
         self._build_toolbar()
         self._build_central()
         self._build_status_bar()
-        bridge.sessionChanged.connect(self._on_session)
-        bridge.syncStatusChanged.connect(self._on_sync_status)
-        bridge.budgetChanged.connect(self._on_budget)
-        bridge.keyProblem.connect(self._on_key_problem)
-        bridge.subAccountsChanged.connect(lambda _e: self.refresh_pickers())
-        # Installed once the areas are built (``areas_added``): building them sends tens of
+        # Installed once the areas are built (``build_areas``): building them sends tens of
         # thousands of events that are not the user's.
         self._activity = _ActivityWatcher(self)
         self._idle = False
         self._minimised = False
         self._close_confirmed = False
+        self._attached = False
         self._clock = QTimer(self)
         self._clock.setInterval(15_000)
         self._clock.timeout.connect(self._tick)
+
+    def attach(self, workspace: Workspace, bridge: BusBridge, tasks: TaskSet) -> None:
+        """Work with the services: the pickers, the status, Ctrl+K and the sync button."""
+        from app.services.quick_search import QuickSearch
+
+        self.workspace = workspace
+        self.bridge = bridge
+        self.tasks = tasks
+        self._attached = True
+        self.sync_button.clicked.connect(workspace.refresh_now)
+        self.global_search.set_source(QuickSearch.of_active(workspace))
+        bridge.sessionChanged.connect(self._on_session)
+        bridge.syncStatusChanged.connect(self._on_sync_status)
+        bridge.budgetChanged.connect(self._on_budget)
+        bridge.keyProblem.connect(self._on_key_problem)
+        bridge.subAccountsChanged.connect(lambda _e: self.refresh_pickers())
         self._clock.start()
         self.refresh_pickers()
+
+    def add_pages(self, pages: Sequence[tuple[str, str, str]]) -> None:
+        """A tab header per area, (name, title, icon name), before the areas exist: the
+        first paint shows the whole window. Each area fills its page when added."""
+        for name, title, icon_name in pages:
+            if name in self._pages:
+                continue
+            page = QWidget(self.tabs)
+            page.setObjectName(f"areaPage:{name}")
+            layout = QVBoxLayout(page)
+            layout.setContentsMargins(0, 0, 0, 0)
+            self._pages[name] = page
+            rank = _rank(name)
+            position = sum(1 for other in self._pages if other != name and _rank(other) < rank)
+            self.tabs.insertTab(position, page, icon(icon_name), title)
 
     # ------------------------------------------------------------------ building
 
@@ -194,7 +220,6 @@ class MainWindow(QMainWindow):
         bar.addWidget(stretch)
         self.global_search = GlobalSearch(self)
         self.global_search.activated.connect(self._jump_to)
-        self.global_search.set_source(QuickSearch.of_active(self.workspace))
         bar.addWidget(self.global_search)
         bar.addWidget(self._spacer(Spacing.M))
 
@@ -205,7 +230,6 @@ class MainWindow(QMainWindow):
         self.sync_button.setAutoRaise(True)
         self.sync_button.setToolTip("Refresh now (F5)")
         self.sync_button.setShortcut(QKeySequence("F5"))
-        self.sync_button.clicked.connect(self.workspace.refresh_now)
         bar.addWidget(self.sync_button)
 
         self.settings_button = QToolButton(self)
@@ -281,15 +305,15 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ areas
 
     def add_area(self, area: Area) -> None:
-        """Add a tab in the mission's order (areas not in ``AREA_ORDER`` go last). The tab is
-        empty until the area is built (``build_areas``, or when it is first shown)."""
+        """Put an area into its tab (a header is made for it if ``add_pages`` did not). The
+        tab stays empty until the area is built (``build_areas``, or when first shown)."""
         name = area.area_name
+        self.add_pages([(name, area.title, area.icon_name)])
         self.areas[name] = area
-        page = area  # empty until built: its widgets are laid into it then
-        self._pages[name] = page
-        rank = _rank(name)
-        position = sum(1 for other in self.areas if other != name and _rank(other) < rank)
-        self.tabs.insertTab(position, page, icon(area.icon_name), area.title)
+        page = self._pages[name]
+        layout = page.layout()
+        assert layout is not None
+        layout.addWidget(area)
         area.buildFinished.connect(lambda a=area: self._area_built(a))
 
     def _area_built(self, area: Area) -> None:
@@ -345,7 +369,7 @@ class MainWindow(QMainWindow):
     def current_area(self) -> Area | None:
         """The area of the tab in front, or None."""
         page = self.tabs.currentWidget()
-        return next((self.areas[n] for n, p in self._pages.items() if p is page), None)
+        return next((a for n, a in self.areas.items() if self._pages[n] is page), None)
 
     async def prepare_screenshots(self) -> None:
         """Let each area put its most telling content on screen (``--screenshot``): the
@@ -363,9 +387,9 @@ class MainWindow(QMainWindow):
 
     def show_area(self, name: str) -> None:
         """Bring the tab ``name`` to the front (built first if it was not yet)."""
-        page = self._pages.get(name)
-        if page is not None:
-            self.areas[name].build()
+        page, area = self._pages.get(name), self.areas.get(name)
+        if page is not None and area is not None:
+            area.build()
             self.tabs.setCurrentWidget(page)
 
     def show_record(self, kind: str, record_id: str) -> bool:
@@ -473,6 +497,8 @@ class MainWindow(QMainWindow):
         return any(area.is_built and area.has_unsaved_changes() for area in self.areas.values())
 
     async def _switch(self, sub_account_id: str) -> None:
+        from app.services.workspace import NotActive
+
         if not await self.confirm_leave():
             self.refresh_pickers()  # the picker goes back to the sub-account still open
             return
@@ -483,6 +509,9 @@ class MainWindow(QMainWindow):
 
     async def activate(self, profile_id: str) -> bool:
         """Open a saved connection; problems are shown on the banner. True when opened."""
+        from app.services.connection_store import KeyringUnavailable
+        from app.services.workspace import NoKey, NotActive
+
         try:
             await self.workspace.activate(profile_id)
         except KeyringUnavailable as exc:
@@ -605,7 +634,8 @@ class MainWindow(QMainWindow):
             minimised = bool(self.windowState() & Qt.WindowState.WindowMinimized)
             if minimised != self._minimised:
                 self._minimised = minimised
-                self.workspace.set_activity(minimised=minimised)
+                if self._attached:
+                    self.workspace.set_activity(minimised=minimised)
         super().changeEvent(event)
 
     # ------------------------------------------------------------------ global search
@@ -615,9 +645,13 @@ class MainWindow(QMainWindow):
 
     def _set_theme(self, mode: str) -> None:
         self.theme.set_mode(mode)  # type: ignore[arg-type]
-        self.workspace.profiles.data.preferences.theme = mode
-        if self.workspace.persist:
-            self.workspace.profiles.save()
+        # The window's own settings remember it too: the next start paints in it before
+        # the saved preferences are read.
+        self.settings.setValue(THEME_SETTING, mode)
+        if self._attached:
+            self.workspace.profiles.data.preferences.theme = mode
+            if self.workspace.persist:
+                self.workspace.profiles.save()
 
     # ------------------------------------------------------------------ state
 

@@ -20,16 +20,16 @@ async def save_tab_screenshots(window: MainWindow, directory: Path) -> list[Path
     """Show each tab in turn and write the whole window to ``directory``; the paths written."""
     directory.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    current = window.tabs.currentIndex()
-    for index in range(window.tabs.count()):
-        widget = window.tabs.widget(index)
-        window.tabs.setCurrentIndex(index)
+    current = window.current_area()
+    for area in window.areas.values():
+        window.show_area(area.area_name)
         # The loop lays out and paints the tab meanwhile (never processEvents() inside a
         # task: it would run other tasks' steps nested in this one).
         await asyncio.sleep(SETTLE_SECONDS)
-        path = directory / file_name(str(getattr(widget, "area_name", f"tab{index}")))
+        path = directory / file_name(area.area_name)
         if not window.grab().save(str(path), "PNG"):
             raise OSError(f"could not write {path}")
         written.append(path)
-    window.tabs.setCurrentIndex(current)
+    if current is not None:
+        window.show_area(current.area_name)
     return written

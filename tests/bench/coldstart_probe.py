@@ -77,16 +77,30 @@ def main(kind: str) -> int:
         window.installEventFilter(watcher)
         window.show()
         return app.exec()
-    from app.bootstrap import Application, LaunchOptions
+    from app.bootstrap import (
+        Application,
+        LaunchOptions,
+        launch,
+        open_window,
+        paint_now,
+        show_window,
+    )
     from app.settings.paths import AppPaths
+    from app.ui.async_qt import create_loop
 
     app.setQuitOnLastWindowClosed(False)
-    desk = Application(app, LaunchOptions(demo=True, traffic_seconds=None), AppPaths.default())
-    desk.window.installEventFilter(watcher)
+    # As ``seedly-desk --demo`` starts (``bootstrap.main``): the frame paints, then the
+    # services are imported and built.
+    options, paths = LaunchOptions(demo=True, traffic_seconds=None), AppPaths.default()
+    window = open_window(app, options, paths)
     # The tab in front is the one used last: Contacts, with its cached rows (ROWS).
-    desk.settings.setValue("window/lastTab", "contacts")
+    window.settings.setValue("window/lastTab", "contacts")
+    window.installEventFilter(watcher)
+    show_window(window, options)
+    paint_now(app, window)
+    loop = create_loop(app)
 
-    async def close_when_open() -> None:
+    async def close_when_open(desk: Application) -> None:
         rows_seen = False
         for _ in range(12000):
             area = desk.window.current_area() if desk.areas_ready.is_set() else None
@@ -100,17 +114,22 @@ def main(kind: str) -> int:
             await asyncio.sleep(0.01)
         desk.window.close()
 
+    started: list[Application] = []
+
     async def both() -> int:
-        closer = asyncio.ensure_future(close_when_open())
+        desk = await launch(app, options, paths, window, loop)
+        started.append(desk)
+        closer = asyncio.ensure_future(close_when_open(desk))
         code = await desk.run()
         await closer
         return code
 
     try:
-        return desk.loop.run_until_complete(both())
+        return loop.run_until_complete(both())
     finally:
-        desk.loop.run_until_complete(desk.shutdown())
-        desk.loop.close()
+        if started:
+            loop.run_until_complete(started[0].shutdown())
+        loop.close()
 
 
 if __name__ == "__main__":

@@ -59,7 +59,7 @@ def test_the_demo_window_has_its_areas_the_badge_and_their_settings(
             await until(lambda: f"{balance:,}" in badge.text())
             assert badge.isVisibleTo(window.statusBar())
             badge.click()
-            assert window.tabs.currentWidget() is leads
+            assert window.current_area() is leads
 
             texts = _menu_texts(window.settings_menu)
             assert "Seamless.AI connection…" in texts
@@ -114,14 +114,14 @@ def test_ctrl_k_opens_a_conversation_and_its_contact_link_opens_the_contact(
                 QTest.keyClick(window.global_search, Qt.Key.Key_Down)
             QTest.keyClick(window.global_search, Qt.Key.Key_Return)
             await until(lambda: inbox.open_conversation_id == target["id"])
-            assert window.tabs.currentWidget() is inbox
+            assert window.current_area() is inbox
 
             thread = inbox.thread
             await until(lambda: thread.model.rowCount() > 0)  # type: ignore[attr-defined]
             contact_id = str(target["contactId"])
             await until(lambda: active.partition.contacts.get(contact_id) is not None, 90)
             thread.contact_button.click()  # type: ignore[attr-defined]
-            await until(lambda: window.tabs.currentWidget() is contacts)
+            await until(lambda: window.current_area() is contacts)
             await until(lambda: contacts.detail.contact_id == contact_id)
             assert contacts.selected_ids() == [contact_id]
 
