@@ -108,7 +108,8 @@ class CheckResult:
     url: str | None = None
     """The normalised URL checked."""
     key: str | None = dataclasses.field(default=None, repr=False)
-    """The key checked (never in a repr: it is a secret)."""
+    """The key checked (never in a repr: it is a secret); None when there was no key to
+    check (none typed, none saved) and nothing was sent."""
     balance: int | None = None
     """The balance read (None when ``ok`` but the server reported none)."""
 
@@ -207,7 +208,7 @@ class SeamlessConnection:
                 where = CheckField.URL
             else:
                 where = CheckField.RESULT
-            return CheckResult(False, text, where, url)
+            return CheckResult(False, text, where, url, key)
         finally:
             await client.aclose()
         balance = reading.balance if reading is not None else None
