@@ -32,6 +32,7 @@ from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
 from app.services.demo import DemoError, DemoInfo, DemoSandbox
+from app.services.ports.leads import LeadsPort
 from app.services.workspace import NoKey, Workspace
 from app.settings.logs import install as install_redaction
 from app.settings.paths import AppPaths
@@ -63,7 +64,7 @@ class AreaSpec:
 
 
 AREAS: tuple[AreaSpec, ...] = (
-    AreaSpec("app.ui.leads.tab:LeadsTab", lambda workspace: workspace),
+    AreaSpec("app.ui.leads.tab:LeadsTab", LeadsPort),
     AreaSpec("app.ui.contacts.tab:ContactsTab", lambda workspace: workspace),
     AreaSpec("app.ui.inbox.tab:InboxTab", lambda workspace: workspace),
 )

@@ -18,8 +18,6 @@ UI_IMPORTS_STILL_TO_MOVE = frozenset(
         "app.ui.connections -> app.settings.profiles",
         "app.ui.connections -> app.settings.secrets",
         "app.ui.connections -> httpx",
-        "app.ui.leads.tab -> app.settings.profiles",
-        "app.ui.leads.tab -> app.storage.research_jobs",
         "app.ui.main_window -> app.settings.secrets",
     }
 )
