@@ -76,7 +76,9 @@ def _workspace_itself(workspace: Workspace) -> Workspace:
 
 
 AREAS: tuple[AreaSpec, ...] = (
-    AreaSpec("leads", "Leads", "leads", "app.ui.leads.tab:LeadsTab", _workspace_itself),
+    AreaSpec(
+        "leads", "Leads", "leads", "app.ui.leads.tab:LeadsTab", "app.services.ports.leads:LeadsPort"
+    ),
     AreaSpec(
         "contacts", "Contacts", "contacts", "app.ui.contacts.tab:ContactsTab", _workspace_itself
     ),

@@ -41,9 +41,6 @@ UI_MODULES_NOT_YET_STRICT = frozenset(
         "app.ui.inbox.delegate",
         "app.ui.inbox.list_model",
         "app.ui.inbox.tab",
-        "app.ui.leads.connection",
-        "app.ui.leads.filters",
-        "app.ui.leads.queue",
     }
 )
 

@@ -11,10 +11,12 @@ on my plan") and the optional daily budget.
 Saving stores the key in the system keyring only; where no keyring works the
 dialog says so and offers "Use for this session only" (the key stays in memory
 and is asked again at the next start). The settings go to the settings file
-(never in the demo), then the workspace connects with them. Changing only the
-pricing or the budget applies at once without reconnecting.
+(never in the demo), then the connection opens with them. Changing only the
+pricing or the budget applies at once without reconnecting. The checking, the
+keys and the saving are the service's (``SeamlessConnection``); the dialog shows
+each sentence at the field it concerns.
 
-``open_seamless_settings(parent, workspace, tasks)`` opens it (non-blocking) and
+``open_seamless_settings(parent, connection, tasks)`` opens it (non-blocking) and
 returns the task; ``run_seamless_settings`` is the coroutine to await.
 """
 
@@ -23,10 +25,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from typing import Any
-from urllib.parse import urlsplit
 
 import shiboken6
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -36,6 +38,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QProgressBar,
     QPushButton,
@@ -44,63 +47,25 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.api.seamless import SeamlessClient
-from app.api.transport import RetryPolicy, Timeouts
-from app.core.credits import RULE_SETS
-from app.core.errors import ApiError, NetworkError, NotFound, Unauthorized
 from app.core.seamless_errors import KEYS_PLACE
-from app.services.workspace import Workspace
-from app.settings.profiles import DEFAULT_SEAMLESS_URL, SeamlessSettings
-from app.settings.secrets import KeyringUnavailable, seamless_account
+from app.services.ports.leads import (
+    DEFAULT_SEAMLESS_URL,
+    CheckField,
+    CheckResult,
+    InvalidUrl,
+    KeyNotSaved,
+    SaveFailed,
+    SeamlessConnection,
+    SeamlessSettings,
+    clean_key,
+    normalize_url,
+    pricing_choices,
+)
 from app.ui.async_qt import TaskSet, await_signal
 from app.ui.common.messages import FieldMessage, MessagePanel
-from app.ui.leads.meter import credits_text
 from app.ui.theme import Spacing, icon
 
 log = logging.getLogger(__name__)
-
-CHECK_TIMEOUT = 10.0
-PRICING_LABELS = {
-    "article": "Search 1 credit per 10 results, research 1 per record",
-    "free-search": "Search is free on my plan, research 1 per record",
-}
-
-
-def clean_key(text: str) -> str:
-    """A pasted key without whitespace or surrounding quotes (keys contain neither)."""
-    return "".join(text.split()).strip("\"'")
-
-
-class InvalidUrl(ValueError):
-    """The API URL cannot be used; the message says why."""
-
-
-def normalize_url(text: str) -> str:
-    """The API base URL with ``https://`` added when missing and no trailing slash."""
-    url = text.strip()
-    if not url:
-        raise InvalidUrl("Enter the Seamless.AI API URL, e.g. " + DEFAULT_SEAMLESS_URL + ".")
-    if "://" not in url:
-        url = "https://" + url
-    if any(ch.isspace() for ch in url):
-        raise InvalidUrl(f"“{text.strip()}” is not a web address (it contains spaces).")
-    try:
-        parsed = urlsplit(url)
-        parsed.port  # noqa: B018  # a port that is not a number raises here
-    except ValueError as exc:
-        raise InvalidUrl(f"“{text.strip()}” is not a web address ({exc}).") from exc
-    if parsed.scheme not in ("http", "https") or not parsed.hostname:
-        raise InvalidUrl(f"“{text.strip()}” is not an http(s) address with a host name.")
-    return url.rstrip("/")
-
-
-def _checker(url: str, key: str) -> SeamlessClient:
-    return SeamlessClient(
-        url,
-        api_key=key,
-        timeouts=Timeouts(connect=CHECK_TIMEOUT, read=CHECK_TIMEOUT, write=CHECK_TIMEOUT, pool=2.0),
-        retry=RetryPolicy(attempts=1, rate_limit_waits=0, max_retry_after=0.0),
-    )
 
 
 class SeamlessSettingsDialog(QDialog):
@@ -114,17 +79,12 @@ class SeamlessSettingsDialog(QDialog):
 
     def __init__(
         self,
-        workspace: Workspace,
+        connection: SeamlessConnection,
         parent: QWidget | None = None,
-        *,
-        client_factory: Any = _checker,
     ) -> None:
         super().__init__(parent)
-        self.workspace = workspace
-        self._client_factory = client_factory
-        self.current: SeamlessSettings | None = (
-            workspace.leads.settings or workspace.profiles.data.seamless
-        )
+        self.connection = connection
+        self.current: SeamlessSettings | None = connection.current
         self.tasks = TaskSet("seamless-settings")
         self.checked: tuple[str, str] | None = None
         """The (URL, key) of the last successful check."""
@@ -214,8 +174,8 @@ class SeamlessSettingsDialog(QDialog):
         form.addRow("", check_row)
 
         self.pricing = QComboBox(self)
-        for name in RULE_SETS:
-            self.pricing.addItem(PRICING_LABELS.get(name, RULE_SETS[name].label), name)
+        for name, label in pricing_choices():
+            self.pricing.addItem(label, name)
         form.addRow(
             "&Pricing",
             self._field(
@@ -286,21 +246,25 @@ class SeamlessSettingsDialog(QDialog):
         """Grow the dialog so wrapped hints and messages are never clipped (a top-level
         layout does not follow word-wrapped labels: measure at the current width)."""
         layout = self.layout()
+        if layout is None:
+            return
         layout.activate()
         wanted = layout.totalHeightForWidth(self.width()) if layout.hasHeightForWidth() else 0
         if wanted > self.height():
             self.resize(self.width(), wanted)
 
-    def showEvent(self, event: Any) -> None:
+    def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         self.fit_to_contents()
 
-    def _field(self, editor: Any, hint: str | None, message: FieldMessage | None) -> QWidget:
+    def _field(
+        self, editor: QWidget | QLayout, hint: str | None, message: FieldMessage | None
+    ) -> QWidget:
         box = QWidget(self)
         column = QVBoxLayout(box)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(Spacing.XS)
-        if isinstance(editor, QHBoxLayout):
+        if isinstance(editor, QLayout):
             column.addLayout(editor)
         else:
             column.addWidget(editor)
@@ -364,16 +328,9 @@ class SeamlessSettingsDialog(QDialog):
 
     def settings(self) -> SeamlessSettings:
         """The settings the dialog describes (the current id kept)."""
-        current = self.current
-        url = self.entered_url()
-        fields: dict[str, Any] = {
-            "base_url": url,
-            "pricing": str(self.pricing.currentData()),
-            "daily_budget": self.budget_value(),
-        }
-        if current is not None:
-            return current.model_copy(update=fields)
-        return SeamlessSettings(**fields)
+        return self.connection.settings_for(
+            self.url_edit.text(), str(self.pricing.currentData()), self.budget_value()
+        )
 
     def can_save(self) -> bool:
         """Whether Save is enabled."""
@@ -429,72 +386,47 @@ class SeamlessSettingsDialog(QDialog):
         """Check the URL and key by reading the balance (free); returns the task."""
         return self.tasks.spawn(self._check(), "check", replace=True)
 
-    async def _key_for_check(self) -> str | None:
-        key = self.entered_key()
-        if key:
-            return key
-        if self.current is None:
-            self.key_message.show_text(f"Paste the API key: create one in {KEYS_PLACE}.")
-            return None
-        try:
-            saved = await asyncio.to_thread(
-                self.workspace.secrets.get, seamless_account(self.current.id)
-            )
-        except KeyringUnavailable as exc:
-            self.key_message.show_text(f"{exc} Paste the key to check the connection.")
-            return None
-        if not saved:
-            self.key_message.show_text(
-                "No key is saved for Seamless.AI on this computer. Paste the API key."
-            )
-        return saved or None
-
     async def _check(self) -> int | str | None:
         self.url_message.clear()
         self.key_message.clear()
         self.result_panel.hide()
-        try:
-            url = self.entered_url()
-        except InvalidUrl as exc:
-            self.url_message.show_text(str(exc))
-            self.checkFinished.emit(str(exc))
-            return str(exc)
-        key = await self._key_for_check()
-        if key is None:
-            self.checkFinished.emit(self.key_message.text)
-            return None
         self._set_busy(True)
-        client = self._client_factory(url, key)
         try:
-            reading = await client.refresh_balance()
-            balance = reading.balance if reading is not None else None
-        except ApiError as exc:
-            text = getattr(exc, "user_message", str(exc))
-            if isinstance(exc, Unauthorized):
-                self.key_message.show_text(text)
-            elif isinstance(exc, NotFound | NetworkError):
-                self.url_message.show_text(text)
-            else:
-                self.result_panel.show_content("danger", "The key cannot be used", [("text", text)])
-            if shiboken6.isValid(self):
-                self.fit_to_contents()
-            self.checkFinished.emit(text)
-            return text
+            result = await self.connection.check(self.url_edit.text(), self.key_edit.text())
         finally:
-            await client.aclose()
             if shiboken6.isValid(self):
                 self._set_busy(False)
-        self.checked = (url, key)
-        self.balance = balance
-        if balance is None:
-            lines = [("text", "Seamless.AI accepted the key but did not report a balance.")]
-        else:
-            lines = [("text", f"Balance: {credits_text(balance)}.")]
-        self.result_panel.show_content("success", "Connected to Seamless.AI", lines)
+        if not shiboken6.isValid(self):
+            return result.balance if result.ok else result.message
+        return self._show_check(result)
+
+    def _show_check(self, result: CheckResult) -> int | str | None:
+        if not result.ok:
+            if result.field is CheckField.URL:
+                self.url_message.show_text(result.message)
+            elif result.field is CheckField.KEY:
+                self.key_message.show_text(result.message)
+                if result.url is not None and result.key is None:
+                    # No key to check (none typed, none saved): nothing was sent.
+                    self.checkFinished.emit(result.message)
+                    return None
+            else:
+                self.result_panel.show_content(
+                    "danger", "The key cannot be used", [("text", result.message)]
+                )
+            self.fit_to_contents()
+            self.checkFinished.emit(result.message)
+            return result.message
+        assert result.url is not None and result.key is not None
+        self.checked = (result.url, result.key)
+        self.balance = result.balance
+        self.result_panel.show_content(
+            "success", "Connected to Seamless.AI", [("text", result.message)]
+        )
         self._update_buttons()
         self.fit_to_contents()
-        self.checkFinished.emit(balance)
-        return balance
+        self.checkFinished.emit(result.balance)
+        return result.balance
 
     # -- saving -------------------------------------------------------------------------------
     def start_save(self) -> asyncio.Task[Any] | None:
@@ -515,41 +447,15 @@ class SeamlessSettingsDialog(QDialog):
         self._set_busy(True)
         try:
             settings = self.settings()
-            workspace = self.workspace
             key = self.checked[1] if self.checked is not None and self.needs_check() else None
-            if key is not None:
-                account = seamless_account(settings.id)
-                # The demo keeps everything in memory: its key never reaches the keyring.
-                if session_only or settings.demo or not workspace.persist:
-                    workspace.secrets.use_for_session(account, key)
-                else:
-                    try:
-                        await asyncio.to_thread(workspace.secrets.save, account, key)
-                    except KeyringUnavailable as exc:
-                        self._offer_session(exc)
-                        return False
-            workspace.profiles.data.seamless = settings
-            if workspace.persist and not settings.demo:
-                try:
-                    workspace.profiles.save()
-                except OSError as exc:
-                    self.save_message.show_text(
-                        f"The settings could not be saved ({exc}). Check that the settings "
-                        "folder is writable and try again."
-                    )
-                    return False
-            if key is not None:
-                await workspace.connect_seamless(settings, key)
-            elif workspace.leads.settings is not None:
-                workspace.leads.apply_settings(settings)
-            else:
-                await workspace.connect_seamless(settings)
-        except Exception as exc:
-            log.exception("saving the Seamless.AI settings failed")
+            await self.connection.save(settings, key, session_only=session_only)
+        except KeyNotSaved as exc:
             if shiboken6.isValid(self):
-                self.save_message.show_text(
-                    f"The connection could not be opened ({exc}). Check the settings and try again."
-                )
+                self._offer_session(exc)
+            return False
+        except (SaveFailed, InvalidUrl, ValueError) as exc:
+            if shiboken6.isValid(self):
+                self.save_message.show_text(str(exc))
             return False
         finally:
             self._saving = False
@@ -584,11 +490,11 @@ class SeamlessSettingsDialog(QDialog):
 
 
 async def run_seamless_settings(
-    parent: QWidget | None, workspace: Workspace, **options: Any
+    parent: QWidget | None, connection: SeamlessConnection
 ) -> SeamlessSettings | None:
     """Open the dialog and wait until it closes: the saved settings, or None when the
     user cancelled. Safe inside a coroutine (no nested event loop)."""
-    dialog = SeamlessSettingsDialog(workspace, parent, **options)
+    dialog = SeamlessSettingsDialog(connection, parent)
     saved: list[SeamlessSettings] = []
     dialog.saved.connect(saved.append)
     try:
@@ -601,11 +507,11 @@ async def run_seamless_settings(
 
 
 def open_seamless_settings(
-    parent: QWidget | None, workspace: Workspace, tasks: TaskSet
+    parent: QWidget | None, connection: SeamlessConnection, tasks: TaskSet
 ) -> asyncio.Task[Any]:
     """Open Settings → Seamless.AI connection without blocking (for a menu action); the
     task's result is the saved settings or None."""
-    return tasks.spawn(run_seamless_settings(parent, workspace), "seamless-settings", replace=True)
+    return tasks.spawn(run_seamless_settings(parent, connection), "seamless-settings", replace=True)
 
 
 __all__ = [

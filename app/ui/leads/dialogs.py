@@ -33,11 +33,13 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.errors import ApiError
-from app.services.bus import LeadPushProgress
-from app.services.credits import CreditMeter
-from app.services.lead_push import PushReport
-from app.services.research import ResearchPlan
-from app.settings.profiles import SubAccountRef
+from app.services.ports.leads import (
+    CreditMeter,
+    LeadPushProgress,
+    PushReport,
+    ResearchPlan,
+    SubAccountRef,
+)
 from app.ui.async_qt import TaskSet
 from app.ui.common.messages import FieldMessage
 from app.ui.leads.meter import credits_text

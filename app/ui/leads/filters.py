@@ -157,7 +157,8 @@ class _ChipInput(QLineEdit):
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         completer = self.completer()
-        popup_open = completer is not None and completer.popup().isVisible()
+        popup = completer.popup() if completer is not None else None
+        popup_open = popup is not None and popup.isVisible()
         if (
             event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
             and not popup_open
@@ -762,18 +763,18 @@ class FilterPanel(QWidget):
         self.groups: dict[str, FilterGroup] = {}
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        self.scroll = QScrollArea(self)
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        outer.addWidget(self.scroll)
+        self.scroll_area = QScrollArea(self)
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        outer.addWidget(self.scroll_area)
         if build:
             for _step in self.build_steps():
                 pass
 
     def build_steps(self) -> Iterator[None]:
         """Build the editors a group at a time (a group takes a few milliseconds)."""
-        inner = QWidget(self.scroll)
+        inner = QWidget(self.scroll_area)
         column = QVBoxLayout(inner)
         column.setContentsMargins(0, 0, Spacing.S, 0)
         column.setSpacing(Spacing.XS)
@@ -794,7 +795,7 @@ class FilterPanel(QWidget):
             editor.changed.connect(self._edited)
         column.addStretch(1)
         yield
-        self.scroll.setWidget(inner)
+        self.scroll_area.setWidget(inner)
         for group in self.groups.values():
             group.update_count()
         self._apply_style()
@@ -882,7 +883,7 @@ class FilterPanel(QWidget):
         if first is not None:
             # After the opened group is laid out, or the scroll goes to its old place.
             target = first
-            QTimer.singleShot(0, lambda: self.scroll.ensureWidgetVisible(target))
+            QTimer.singleShot(0, lambda: self.scroll_area.ensureWidgetVisible(target))
 
     def errors(self) -> dict[str, str]:
         """The sentences shown under filters, by wire name."""

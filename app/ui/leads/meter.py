@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.credits import Estimate, Refusal, RefusalReason
-from app.services.credits import CreditMeter
+from app.services.ports.leads import CreditMeter
 from app.ui.common.fields import scheme_colors
 from app.ui.theme import Spacing, ThemeColors, icon
 

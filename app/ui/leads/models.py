@@ -31,9 +31,7 @@ from app.core.seamless import (
     research_state,
 )
 from app.core.seamless.filters import COMPANY_REVENUES, COMPANY_SIZES
-from app.services.lead_push import PushAction, PushOutcome
-from app.services.research import JobProgress
-from app.storage import JobState
+from app.services.ports.leads import JobProgress, JobState, PushAction, PushOutcome
 from app.ui.theme import icon
 
 SearchResultIdRole = Qt.ItemDataRole.UserRole + 1

@@ -34,10 +34,13 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.credits import CreditsRefused
-from app.services.bus import ResearchJobChanged
-from app.services.research import JobProgress, ResearchQueue
-from app.storage import JobState
-from app.storage.research_jobs import ResearchJobError
+from app.services.ports.leads import (
+    JobProgress,
+    JobState,
+    ResearchJobChanged,
+    ResearchJobError,
+    ResearchQueue,
+)
 from app.ui.leads.models import JobColumn, ProgressRole, ResearchJobsModel
 from app.ui.theme import Spacing, icon
 
@@ -67,16 +70,16 @@ class ProgressDelegate(QStyledItemDelegate):
             QStyle.PrimitiveElement.PE_PanelItemViewItem, option, painter, option.widget
         )
         bar = QStyleOptionProgressBar()
-        bar.rect = QRect(option.rect).adjusted(Spacing.XS, 4, -Spacing.XS, -4)  # type: ignore[attr-defined]
-        bar.minimum = 0  # type: ignore[attr-defined]
-        bar.maximum = 1000  # type: ignore[attr-defined]
-        bar.progress = round(fraction * 1000)  # type: ignore[attr-defined]
-        bar.text = str(index.data(Qt.ItemDataRole.DisplayRole) or "")  # type: ignore[attr-defined]
-        bar.textVisible = True  # type: ignore[attr-defined]
-        bar.textAlignment = Qt.AlignmentFlag.AlignCenter  # type: ignore[attr-defined]
-        bar.state = option.state  # type: ignore[attr-defined]
-        bar.palette = option.palette  # type: ignore[attr-defined]
-        bar.fontMetrics = option.fontMetrics  # type: ignore[attr-defined]
+        bar.rect = QRect(option.rect).adjusted(Spacing.XS, 4, -Spacing.XS, -4)
+        bar.minimum = 0
+        bar.maximum = 1000
+        bar.progress = round(fraction * 1000)
+        bar.text = str(index.data(Qt.ItemDataRole.DisplayRole) or "")
+        bar.textVisible = True
+        bar.textAlignment = Qt.AlignmentFlag.AlignCenter
+        bar.state = option.state
+        bar.palette = option.palette
+        bar.fontMetrics = option.fontMetrics
         style.drawControl(QStyle.ControlElement.CE_ProgressBar, bar, painter, option.widget)
 
     def sizeHint(

@@ -14,6 +14,7 @@ import keyring
 import pytest
 
 from app.core.credits import FREE_SEARCH_PRICING
+from app.services.ports.leads import LeadsPort
 from app.services.workspace import Workspace
 from app.settings.paths import AppPaths
 from app.settings.profiles import DEFAULT_SEAMLESS_URL
@@ -42,7 +43,7 @@ def workspace(tmp_path: Path, run: Run) -> Any:
 
 
 def dialog_for(qtbot: Any, workspace: Workspace) -> SeamlessSettingsDialog:
-    dialog = SeamlessSettingsDialog(workspace)
+    dialog = SeamlessSettingsDialog(LeadsPort(workspace).connection)
     qtbot.addWidget(dialog)
     dialog.open()
     return dialog

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import QApplication
 
 from app.core.seamless import ContactSearchResult, parse_search_page
 from app.services.lead_push import PushAction
+from app.services.ports.leads import LeadsPort
 from app.services.workspace import Workspace
 from app.ui.async_qt import BusBridge, TaskSet
 from app.ui.leads.meter import MeterLevel
@@ -70,7 +71,7 @@ async def opened(
         await connect_seamless(workspace, box, key, demo=demo, **settings)
     bridge = BusBridge(workspace.bus)
     tasks = TaskSet("leads-test")
-    tab = build_area(LeadsTab, workspace, bridge, tasks)
+    tab = build_area(LeadsTab, LeadsPort(workspace), bridge, tasks)
     tab.resize(1360, 860)
     tab.show()
     try:
@@ -396,7 +397,7 @@ def test_saved_searches_and_state_persist_but_never_in_the_demo(
             tab.save_state(settings)
             settings.sync()
             other_bridge = BusBridge(workspace.bus)
-            other = build_area(LeadsTab, workspace, other_bridge, TaskSet("other"))
+            other = build_area(LeadsTab, LeadsPort(workspace), other_bridge, TaskSet("other"))
             other.resize(1360, 860)
             other.restore_state(QSettings(str(tmp_path / "window.ini"), QSettings.Format.IniFormat))
             assert other.kind == "companies" and other.page_size_value == 25
