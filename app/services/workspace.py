@@ -29,6 +29,7 @@ from app.core.errors import ApiError
 from app.services.bus import EventBus, ScopeKey, SubAccountsChanged
 from app.services.contacts import ContactService
 from app.services.leads import LeadsService
+from app.services.preferences import Preferences
 from app.services.session import PollPlan, Session
 from app.settings.paths import AppPaths
 from app.settings.profiles import (
@@ -94,6 +95,8 @@ class Workspace:
         """Why the saved settings could not be read (shown once), or None."""
         self._lock = asyncio.Lock()
         self._background: set[asyncio.Task[Any]] = set()
+        self.preferences = Preferences(self.profiles, lambda: self.persist)
+        """The one writer of the saved preferences (theme, saved searches, mutes…)."""
         self.leads = LeadsService(self.db, self.bus, self.contact_service_for)
         """The Seamless side: its connection, credit meter, research queue and CRM push."""
 

@@ -649,9 +649,16 @@ class MainWindow(QMainWindow):
         # the saved preferences are read.
         self.settings.setValue(THEME_SETTING, mode)
         if self._attached:
-            self.workspace.profiles.data.preferences.theme = mode
-            if self.workspace.persist:
-                self.workspace.profiles.save()
+            from app.services.preferences import PreferencesNotSaved
+
+            try:
+                self.workspace.preferences.set_theme(mode)
+            except PreferencesNotSaved as exc:
+                self.key_banner.show_message(
+                    "warning",
+                    f"The appearance could not be saved ({exc.reason}): "
+                    "it applies until Seedly Desk is closed.",
+                )
 
     # ------------------------------------------------------------------ state
 

@@ -11,8 +11,11 @@ import httpx
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 
-from app.bootstrap import Application
+from app.bootstrap import Application, LaunchOptions, open_window
+from app.settings.paths import AppPaths
+from app.settings.profiles import ProfileStore
 from app.settings.secrets import Secrets, account_name
 from app.ui.connections import ConnectionDialog, DialogMode
 from app.ui.contacts.tab import ContactsTab
@@ -263,5 +266,32 @@ def test_window_state_is_restored_on_the_next_start(
             assert header.sectionSize(tab2.model.column_of("email")) == 333
             assert tab2.table.isColumnHidden(tab2.model.column_of("phone"))
             assert not tab2.table.isColumnHidden(tab2.model.column_of("name"))
+
+    run(scenario(), timeout=120)
+
+
+def test_the_chosen_theme_is_saved_and_the_next_start_paints_in_it(
+    open_desk: Any, home: Path, sandbox: Sandbox, run: Any
+) -> None:
+    save_connection(home, sandbox)
+
+    async def scenario() -> None:
+        async with open_desk() as first:
+            await until(lambda: first.workspace.active is not None)
+            menu = first.window.settings_menu
+            appearance = next(a.menu() for a in menu.actions() if a.text() == "Appearance")
+            dark = next(a for a in appearance.actions() if a.text() == "Dark")
+            dark.trigger()
+            assert first.theme.mode == "dark"
+            assert first.workspace.profiles.data.preferences.theme == "dark"
+        # The next start: the frame, made before the saved preferences are read, is dark.
+        paths = AppPaths.under(home)
+        frame = open_window(QApplication.instance(), LaunchOptions(), paths)  # type: ignore[arg-type]
+        try:
+            assert frame.theme.mode == "dark"
+            assert ProfileStore(paths.profiles_file).load().preferences.theme == "dark"
+        finally:
+            frame.theme.close()
+            frame.deleteLater()
 
     run(scenario(), timeout=120)

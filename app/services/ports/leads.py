@@ -66,7 +66,7 @@ class LeadsPort:
 
     def __init__(self, workspace: Workspace, preferences: Preferences | None = None) -> None:
         self._workspace = workspace
-        self.preferences = preferences or Preferences(workspace.profiles, lambda: workspace.persist)
+        self.preferences = preferences or workspace.preferences
         """The one place the saved preferences change."""
         self.connection = SeamlessConnection(workspace, self.preferences)
         """Settings → Seamless.AI connection: checks, keys and saving."""
