@@ -774,6 +774,9 @@ class FilterPanel(QWidget):
 
     def build_steps(self) -> Iterator[None]:
         """Build the editors a group at a time (a group takes a few milliseconds)."""
+        # The stylesheet first, on the empty panel: set afterwards it would re-polish every
+        # editor (hundreds of milliseconds); set now, each editor is polished once.
+        self._apply_style()
         inner = QWidget(self.scroll_area)
         column = QVBoxLayout(inner)
         column.setContentsMargins(0, 0, Spacing.S, 0)
@@ -798,7 +801,6 @@ class FilterPanel(QWidget):
         self.scroll_area.setWidget(inner)
         for group in self.groups.values():
             group.update_count()
-        self._apply_style()
 
     # -- styling --------------------------------------------------------------------------
     def changeEvent(self, event: QEvent) -> None:

@@ -200,6 +200,7 @@ class LeadsTab(Area):
         self.right_splitter = QSplitter(Qt.Orientation.Vertical, self.main_splitter)
         self.right_splitter.setChildrenCollapsible(False)
         self.right_splitter.addWidget(self._build_results())
+        yield
         self.queue_panel = ResearchQueuePanel(self.right_splitter)
         self.queue_panel.setMinimumHeight(120)
         self.right_splitter.addWidget(self.queue_panel)
@@ -210,6 +211,7 @@ class LeadsTab(Area):
         self.main_splitter.setStretchFactor(0, 0)
         self.main_splitter.setStretchFactor(1, 1)
         self.main_splitter.setSizes([320, 1000])
+        yield
         self.pages.addWidget(self.main_splitter)
         root.addWidget(self.pages, 1)
         self._set_kind(PEOPLE)
