@@ -72,14 +72,14 @@ from app.core.constants import CHANNELS
 from app.core.errors import ApiError
 from app.core.phones import format_phone
 from app.services.bus import ConversationsChanged, SessionChanged, SyncStatus
-from app.services.conversations import ConversationBulkReport, ConversationService
-from app.services.workspace import Workspace
-from app.storage import (
+from app.services.ports.inbox import (
+    ConversationBulkReport,
     ConversationFilters,
+    ConversationService,
     ConversationView,
-    Partition,
+    InboxPort,
+    InboxReader,
     StorageError,
-    SyncKind,
 )
 from app.ui.area import Area, AreaContext
 from app.ui.async_qt import BusBridge, TaskSet, await_signal
@@ -114,20 +114,20 @@ STATUS_CHOICES = (
     ("Closed", "closed"),
 )
 
-ThreadFactory = Callable[[Any, BusBridge, TaskSet, QWidget], QWidget]
-PanelFactory = Callable[[Any, QWidget], QWidget]
+ThreadFactory = Callable[[InboxPort, BusBridge, TaskSet, QWidget], QWidget]
+PanelFactory = Callable[[InboxPort, QWidget], QWidget]
 
 
-def _default_thread(workspace: Any, bridge: BusBridge, tasks: TaskSet, parent: QWidget) -> QWidget:
+def _default_thread(port: InboxPort, bridge: BusBridge, tasks: TaskSet, parent: QWidget) -> QWidget:
     from app.ui.inbox.thread import ThreadPane
 
-    return ThreadPane(workspace, bridge, tasks, parent)
+    return ThreadPane(port, bridge, tasks, parent)
 
 
-def _default_panel(workspace: Any, parent: QWidget) -> QWidget:
+def _default_panel(port: InboxPort, parent: QWidget) -> QWidget:
     from app.ui.inbox.contact_panel import ContactSidePanel
 
-    return ContactSidePanel(workspace, parent)
+    return ContactSidePanel(port, parent)
 
 
 def snooze_choices(now: datetime) -> list[tuple[str, datetime]]:
@@ -183,7 +183,7 @@ class NewConversationDialog(QDialog):
 
     def __init__(
         self,
-        partition: Partition,
+        reader: InboxReader,
         parent: QWidget | None = None,
         *,
         contact: dict[str, Any] | None = None,
@@ -192,7 +192,7 @@ class NewConversationDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("New conversation")
         self.setMinimumWidth(460)
-        self._partition = partition
+        self._reader = reader
         layout = QVBoxLayout(self)
         layout.setSpacing(Spacing.M)
         intro = QLabel(
@@ -244,7 +244,7 @@ class NewConversationDialog(QDialog):
 
     def _find(self, text: str) -> None:
         try:
-            docs = self._partition.contacts.search(text or None, limit=30)
+            docs = self._reader.search_contacts(text or None, limit=30)
         except StorageError as exc:
             log.warning("new conversation: contact search failed: %s", exc)
             docs = []
@@ -286,7 +286,7 @@ class SnoozeDialog(QDialog):
         self.when = QDateTimeEdit(self)
         self.when.setCalendarPopup(True)
         self.when.setDisplayFormat("ddd d MMM yyyy  HH:mm")
-        self.when.setDateTime(start)
+        self.when.setDateTime(QDateTime.fromMSecsSinceEpoch(int(start.timestamp() * 1000)))
         self.when.setMinimumDateTime(QDateTime.currentDateTime())
         layout.addWidget(self.when)
         buttons = QDialogButtonBox(
@@ -299,7 +299,7 @@ class SnoozeDialog(QDialog):
 
     def chosen(self) -> datetime:
         """The chosen time (aware, local)."""
-        return self.when.dateTime().toPython().astimezone()  # type: ignore[no-any-return]
+        return datetime.fromtimestamp(self.when.dateTime().toMSecsSinceEpoch() / 1000).astimezone()
 
 
 class InboxTab(Area):
@@ -327,20 +327,20 @@ class InboxTab(Area):
 
     def __init__(
         self,
-        context: AreaContext[Workspace],
+        context: AreaContext[InboxPort],
         parent: QWidget | None = None,
         *,
         thread_factory: ThreadFactory | None = None,
         panel_factory: PanelFactory | None = None,
     ) -> None:
         super().__init__(context, parent)
-        self.workspace = context.port
+        self.port: InboxPort = context.port
         self.bridge = context.bridge
         self.tasks = context.tasks
         self._thread_factory = thread_factory or _default_thread
         self._panel_factory = panel_factory or _default_panel
         self.service: ConversationService | None = None
-        self._partition: Partition | None = None
+        self._reader: InboxReader | None = None
         self._syncing = False
         self._open_id: str | None = None
         self._busy = False
@@ -357,7 +357,7 @@ class InboxTab(Area):
         self.searches_applied: list[str] = []
         """Texts whose results were applied, in order (diagnostics and tests)."""
         # Before the widgets: the window's Settings menu offers its mute entries at start.
-        self.notifier = InboxNotifier(self.workspace, self, window_active=self._user_is_looking)
+        self.notifier = InboxNotifier(self.port, self, window_active=self._user_is_looking)
         """Desktop notifications and the tray badge (``notifier.settings_menu()`` mutes)."""
 
     def build_steps(self) -> Iterator[None]:
@@ -389,8 +389,7 @@ class InboxTab(Area):
         if isinstance(app, QApplication):
             # Back to the window with a conversation open: what arrived meanwhile is read.
             app.focusWindowChanged.connect(self._looking_again)
-        active = self.workspace.active
-        self._set_partition(active.partition if active else None)
+        self._set_reader(self.port.reader())
 
     # ------------------------------------------------------------------ building
 
@@ -536,15 +535,15 @@ class InboxTab(Area):
         self.stack.addWidget(self.empty)
         self.stack.setMinimumWidth(300)
         yield
-        self.thread = thread_factory(self.workspace, self.bridge, self.tasks, self.splitter)
-        self.thread.setMinimumWidth(360)
-        link = getattr(self.thread, "contactLinkActivated", None)
+        self.thread_pane = thread_factory(self.port, self.bridge, self.tasks, self.splitter)
+        self.thread_pane.setMinimumWidth(360)
+        link = getattr(self.thread_pane, "contactLinkActivated", None)
         if link is not None:
             link.connect(self._contact_link)
-        self.panel = panel_factory(self.workspace, self.splitter)
+        self.panel = panel_factory(self.port, self.splitter)
         self.panel.setMinimumWidth(220)
         self.splitter.addWidget(self.stack)
-        self.splitter.addWidget(self.thread)
+        self.splitter.addWidget(self.thread_pane)
         self.splitter.addWidget(self.panel)
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
@@ -600,31 +599,25 @@ class InboxTab(Area):
     # ------------------------------------------------------------------ scope
 
     def _on_session(self, event: SessionChanged) -> None:
-        active = self.workspace.active
-        partition = active.partition if active is not None and active.scope == event.scope else None
-        if partition is None and event.scope is not None:
-            partition = self.workspace.db.partition(
-                event.scope.deployment, event.scope.sub_account_id
-            )
         self._syncing = True
-        self._set_partition(partition)
+        self._set_reader(self.port.reader_for(event.scope))
 
-    def _set_partition(self, partition: Partition | None) -> None:
+    def _set_reader(self, reader: InboxReader | None) -> None:
         """Show another sub-account at once (cached rows first, then the sync's)."""
         self.tasks.cancel("inbox-search")
         self.tasks.cancel("inbox-snooze-timer")
         self.search_generation += 1
-        self._partition = partition
+        self._reader = reader
         self._anchor = None
         self.banner.hide()
-        self.service = self._make_service() if partition is not None else None
+        self.service = self.port.conversation_service() if reader is not None else None
         if self._view == "mine" and not self.my_user_id():
             self._view = "all"
         # Assignees are team members of the old sub-account.
         self._assignee = None
         self._open(None)
-        self.model.set_partition(partition, self._query())
-        self.notifier.set_partition(partition, self.service.scope if self.service else None)
+        self.model.set_reader(reader, self._query())
+        self.notifier.set_reader(reader, self.service.scope if self.service else None)
         self._refresh_choices()
         self._sync_widgets()
         self._update_empty()
@@ -634,22 +627,6 @@ class InboxTab(Area):
             except RuntimeError as exc:  # no loop yet (built before the app runs)
                 log.debug("snooze timer not started: %s", exc)
         self.loadedChanged.emit(self.is_loaded())
-
-    def _make_service(self) -> ConversationService | None:
-        factory = getattr(self.workspace, "conversation_service", None)
-        if callable(factory):
-            try:
-                service = factory()
-            except Exception as exc:  # NotActive: no connection yet
-                log.info("no conversation service: %s", exc)
-                return None
-            return service if isinstance(service, ConversationService) else None
-        session = self.workspace.session
-        if session is None or session.partition is None or session.scope_key is None:
-            return None
-        return ConversationService(
-            session.partition, session.view, self.workspace.bus, session.scope_key
-        )
 
     def _on_conversations_changed(self, event: ConversationsChanged) -> None:
         if self.service is not None:
@@ -662,10 +639,10 @@ class InboxTab(Area):
             self._open(None)
 
     def _on_sync_status(self, status: SyncStatus) -> None:
-        partition = self._partition
-        if partition is None or status.scope is None:
+        reader = self._reader
+        if reader is None or status.scope is None:
             return
-        if status.scope.sub_account_id != partition.sub_account_id:
+        if status.scope.sub_account_id != reader.sub_account_id:
             return
         self._syncing = status.state == "syncing"
         if status.state == "idle":
@@ -675,9 +652,9 @@ class InboxTab(Area):
 
     def is_loaded(self) -> bool:
         """Whether the shown sub-account's conversations are on screen (or known to be none)."""
-        if not self.is_built or self._partition is None:
+        if not self.is_built or self._reader is None:
             return False
-        has_synced = self._partition.marks.full_sync_ms(SyncKind.CONVERSATIONS) is not None
+        has_synced = self._reader.conversations_synced()
         return has_synced and (self.model.rowCount() > 0 or not self._syncing)
 
     async def prepare_screenshot(self, timeout: float = 60.0) -> bool:
@@ -691,7 +668,7 @@ class InboxTab(Area):
             await asyncio.sleep(0.1)
         if self._open_id is None and self.model.rowCount() > 0:
             self._select_row(0)
-        thread_model = getattr(self.thread, "model", None)
+        thread_model = getattr(self.thread_pane, "model", None)
         while thread_model is not None and self._open_id is not None:
             if thread_model.rowCount() > 0:
                 return True
@@ -702,40 +679,15 @@ class InboxTab(Area):
 
     # ------------------------------------------------------------------ identity
 
-    def _identity_key(self) -> str | None:
-        partition = self._partition
-        if partition is None:
-            return None
-        return f"{partition.deployment}|{partition.sub_account_id}"
-
     def my_user_id(self) -> str | None:
         """The team member id the user chose as theirs in this sub-account (for Mine)."""
-        key = self._identity_key()
-        if key is None or self._partition is None:
-            return None
-        stored = getattr(self.workspace.profiles.data.preferences, "my_team_member_ids", None)
-        if isinstance(stored, dict):
-            value = stored.get(key)
-            return str(value) if value else None
-        # Kept in the sync state while ``Preferences`` has no field for it.
-        return self._partition.marks.inbox_identity()
+        return self.port.my_user_id(self._reader)
 
     def set_my_user_id(self, user_id: str | None) -> None:
         """Remember who the user is in this sub-account (None: forget); Mine follows."""
-        key = self._identity_key()
-        if key is None or self._partition is None:
+        if self._reader is None:
             return
-        prefs = self.workspace.profiles.data.preferences
-        stored = getattr(prefs, "my_team_member_ids", None)
-        if isinstance(stored, dict):
-            if user_id:
-                stored[key] = user_id
-            else:
-                stored.pop(key, None)
-            if getattr(self.workspace, "persist", False):
-                self.workspace.profiles.save()
-        else:
-            self._partition.marks.set_inbox_identity(user_id)
+        self.port.set_my_user_id(self._reader, user_id)
         self._update_me_button()
         if self._view == "mine":
             if user_id:
@@ -886,20 +838,20 @@ class InboxTab(Area):
     async def _search(self, generation: int, delay: float) -> None:
         if delay:
             await asyncio.sleep(delay)
-        partition = self._partition
-        if partition is None or generation != self.search_generation:
+        reader = self._reader
+        if reader is None or generation != self.search_generation:
             return
         query = self._query()
         try:
             docs, total = await asyncio.to_thread(
-                self._read_page, partition, query, self.model.page_size
+                self._read_page, reader, query, self.model.page_size
             )
         except StorageError as exc:
             self.banner.show_message("danger", f"Could not search the local cache ({exc}).")
             return
         if generation != self.search_generation:
             return  # a newer keystroke or view: this answer is stale
-        if self.model.apply_first_page(partition, query, docs, total):
+        if self.model.apply_first_page(reader, query, docs, total):
             self.searches_applied.append(query.text or "")
 
     def search(self, text: str) -> None:
@@ -937,9 +889,9 @@ class InboxTab(Area):
             log.warning("could not count the inbox views: %s", exc)
 
     def _show_counts(self) -> None:
-        partition = self._partition
+        reader = self._reader
         labels = dict(VIEWS)
-        if partition is None:
+        if reader is None:
             for kind, button in self.view_buttons.items():
                 button.setText(labels[kind])
             return
@@ -953,7 +905,7 @@ class InboxTab(Area):
                 continue
             view = ConversationView.mine(me) if kind == "mine" and me else ConversationView(kind)  # type: ignore[arg-type]
             try:
-                count = partition.conversations.count_conversations(view, filters, query.text)
+                count = reader.count(view, filters, query.text)
             except StorageError as exc:
                 log.warning("could not count the %s view: %s", kind, exc)
                 continue
@@ -965,8 +917,8 @@ class InboxTab(Area):
         return {kind: button.text() for kind, button in self.view_buttons.items()}
 
     def _update_empty(self) -> None:
-        partition = self._partition
-        if partition is None:
+        reader = self._reader
+        if reader is None:
             self.empty.set_content("inbox", "No sub-account open", "Connect to Seedly CRM first.")
             self.stack.setCurrentWidget(self.empty)
             return
@@ -975,7 +927,7 @@ class InboxTab(Area):
             return
         query = self._query()
         filtered = query.text is not None or query.filters != ConversationFilters()
-        if self._syncing and partition.marks.full_sync_ms(SyncKind.CONVERSATIONS) is None:
+        if self._syncing and not reader.conversations_synced():
             self.empty.set_content(
                 "sync", "Loading conversations…", "The first sync of this sub-account is running."
             )
@@ -1067,11 +1019,10 @@ class InboxTab(Area):
         if conversation_id is not None and self.service is not None:
             # Opening a conversation reads it: its unread count (and a local unread mark) go.
             self.service.mark_read(conversation_id)
-        self.thread.set_conversation(conversation_id)  # type: ignore[attr-defined]
+        self.thread_pane.set_conversation(conversation_id)  # type: ignore[attr-defined]
         self.panel.set_conversation(conversation_id)  # type: ignore[attr-defined]
-        session = self.workspace.session
-        if session is not None and getattr(session, "open_thread", None) != conversation_id:
-            session.open_conversation(conversation_id)
+        if self.port.polled_conversation() != conversation_id:
+            self.port.open_conversation(conversation_id)
         self.notifier.set_open_conversation(conversation_id)
         self.delegate.set_open_conversation(conversation_id)
         self.list.viewport().update()
@@ -1105,9 +1056,9 @@ class InboxTab(Area):
 
         Rows load until it appears; when the view, search or filters hide it they are
         cleared first. False when the cache does not know the conversation."""
-        partition = self._partition
+        reader = self._reader
         try:
-            doc = partition.conversations.get_conversation(conversation_id) if partition else None
+            doc = reader.conversation(conversation_id) if reader else None
         except StorageError:
             doc = None
         if doc is None:
@@ -1190,7 +1141,7 @@ class InboxTab(Area):
         if self._open_id is None and index.isValid():
             self.open_index(index)
         if self._open_id is not None:
-            self.thread.focus_composer()  # type: ignore[attr-defined]
+            self.thread_pane.focus_composer()  # type: ignore[attr-defined]
 
     # ------------------------------------------------------------------ actions
 
@@ -1348,20 +1299,20 @@ class InboxTab(Area):
     ) -> NewConversationDialog | None:
         """Open the new-conversation dialog (prefilled with the selected conversation's
         contact, or ``contact_id``); returns it (None without a sub-account)."""
-        partition = self._partition
-        if partition is None or self.service is None:
+        reader = self._reader
+        if reader is None or self.service is None:
             return None
         contact = None
         summary: dict[str, Any] = {}
         if contact_id is None and self.selected_ids():
-            doc = partition.conversations.get_conversation(self.selected_ids()[0])
+            doc = reader.conversation(self.selected_ids()[0])
             contact_id = str(doc.get("contactId")) if doc and doc.get("contactId") else None
             embedded = doc.get("contact") if doc else None
             summary = dict(embedded) if isinstance(embedded, dict) else {}
         if contact_id is not None:
             # The cached contact, else what the conversation knows of it.
-            contact = partition.contacts.get(contact_id) or {**summary, "id": contact_id}
-        dialog = NewConversationDialog(partition, self, contact=contact, channel=channel)
+            contact = reader.contact(contact_id) or {**summary, "id": contact_id}
+        dialog = NewConversationDialog(reader, self, contact=contact, channel=channel)
         self.tasks.spawn(self._new_flow(dialog), "inbox-new-dialog", replace=True)
         return dialog
 
@@ -1378,8 +1329,8 @@ class InboxTab(Area):
         self, contact_id: str, channel: str, subject: str | None = None
     ) -> str | None:
         """Open (or find) the conversation with a contact on a channel and show it."""
-        service, partition = self.service, self._partition
-        if service is None or partition is None:
+        service, reader = self.service, self._reader
+        if service is None or reader is None:
             return None
         try:
             conversation_id = await service.start_conversation(contact_id, channel, subject)
@@ -1506,12 +1457,12 @@ class InboxTab(Area):
         self._counts_timer.stop()
         self._clock.stop()
         self.notifier.close()
-        stop = getattr(self.thread, "shutdown", None)
+        stop = getattr(self.thread_pane, "shutdown", None)
         if stop is not None:
             await stop()
-        self.model.set_partition(None)  # no late refresh may read a closed cache
+        self.model.set_reader(None)  # no late refresh may read a closed cache
         self.model.close()
-        self._partition = None
+        self._reader = None
         self.service = None
         self._counts_timer.stop()
 

@@ -99,9 +99,16 @@ from app.services.bus import (
     ConversationsChanged,
     MessagesChanged,
     OutboxChanged,
+    ScopeKey,
     SessionChanged,
 )
-from app.storage import IllegalTransitionError, OutboxItemNotFoundError, StorageError
+from app.services.outbox import OutboxSender
+from app.services.ports.inbox import (
+    IllegalTransitionError,
+    InboxPort,
+    OutboxItemNotFoundError,
+    StorageError,
+)
 from app.ui.async_qt import BusBridge, TaskSet
 from app.ui.common.fields import scheme_colors
 from app.ui.inbox.composer import (
@@ -996,7 +1003,7 @@ class ThreadView(QListView):
 class ThreadPane(QWidget):
     """One conversation: header, messages, composer (see the module docstring).
 
-    ``ThreadPane(workspace, bridge, tasks, parent)``; ``set_conversation(id)`` shows a
+    ``ThreadPane(port, bridge, tasks, parent)``; ``set_conversation(id)`` shows a
     conversation of the active sub-account (None clears), ``focus_composer()`` puts the
     cursor in the message text. ``open_url`` opens an accepted link (the system browser
     by default; tests pass their own).
@@ -1007,7 +1014,7 @@ class ThreadPane(QWidget):
 
     def __init__(
         self,
-        workspace: Any,
+        port: InboxPort,
         bridge: BusBridge,
         tasks: TaskSet,
         parent: QWidget | None = None,
@@ -1016,7 +1023,7 @@ class ThreadPane(QWidget):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("threadPane")
-        self.workspace = workspace
+        self.port = port
         self.bridge = bridge
         self.tasks = tasks
         self._open_url = open_url
@@ -1097,7 +1104,7 @@ class ThreadPane(QWidget):
         self.splitter.setChildrenCollapsible(False)
         self.view = ThreadView(self.splitter)
         self.view.set_thread_model(self.model)
-        self.composer = Composer(self.workspace, self.splitter)
+        self.composer = Composer(self.port, self.splitter)
         self.splitter.addWidget(self.view)
         self.splitter.addWidget(self.composer)
         self.splitter.setStretchFactor(0, 1)
@@ -1132,48 +1139,36 @@ class ThreadPane(QWidget):
 
     def set_conversation(self, conversation_id: str | None) -> None:
         """Show ``conversation_id`` of the active sub-account (None: nothing) and poll it."""
-        active = self.workspace.active if self.workspace is not None else None
-        session = getattr(self.workspace, "session", None)
-        if conversation_id is not None and active is None:
+        port = self.port
+        reader = port.reader()
+        generation = port.generation()
+        if conversation_id is not None and reader is None:
             conversation_id = None
         same = (
             conversation_id == self._conversation_id
-            and active is not None
-            and self._generation == active.generation
+            and reader is not None
+            and self._generation == generation
             and conversation_id is not None
         )
         if same:
             self._refresh_header()
             return
         self._conversation_id = conversation_id
-        self._generation = active.generation if active is not None else None
+        self._generation = generation if reader is not None else None
         self.banner.hide()
-        if conversation_id is None or active is None:
+        if conversation_id is None or reader is None:
             self.model.clear()
             self.composer.set_conversation(None)
             self._contact_id = None
             self.pages.setCurrentWidget(self.empty)
-            if session is not None:
-                session.open_conversation(None)
+            port.open_conversation(None)
             return
-        sync = getattr(session, "sync", None)
-        generation = active.generation
-
-        async def load_older(cid: str) -> int:
-            current = self.workspace.active
-            if sync is None or current is None or current.generation != generation:
-                return 0
-            return int(await sync.load_older(cid))
-
-        self.model.set_thread(
-            active.partition, conversation_id, load_older=load_older if sync else None
-        )
+        self.model.set_thread(reader, conversation_id, load_older=port.older_loader())
         self.view.scroll_to_bottom()
         self.composer.set_conversation(conversation_id)
         self._refresh_header()
         self.pages.setCurrentWidget(self.content)
-        if session is not None:
-            session.open_conversation(conversation_id)
+        port.open_conversation(conversation_id)
 
     def focus_composer(self) -> None:
         """Put the cursor in the composer's message text."""
@@ -1182,26 +1177,23 @@ class ThreadPane(QWidget):
 
     # -- header ----------------------------------------------------------------------------
     def _conversation(self) -> dict[str, Any] | None:
-        active = self.workspace.active
-        if active is None or self._conversation_id is None:
+        reader = self.port.reader()
+        if reader is None or self._conversation_id is None:
             return None
         try:
-            doc: dict[str, Any] | None = active.partition.conversations.get_conversation(
-                self._conversation_id
-            )
-            return doc
+            return reader.conversation(self._conversation_id)
         except StorageError as exc:
             log.error("could not read conversation %s: %s", self._conversation_id, exc)
             return None
 
     def _refresh_header(self) -> None:
         conversation = self._conversation()
-        active = self.workspace.active
+        reader = self.port.reader()
         contact: dict[str, Any] | None = None
         contact_id = str((conversation or {}).get("contactId") or "") or None
-        if contact_id and active is not None:
+        if contact_id and reader is not None:
             try:
-                contact = active.partition.contacts.get(contact_id)
+                contact = reader.contact(contact_id)
             except StorageError as exc:
                 log.error("could not read contact %s: %s", contact_id, exc)
         self._contact_id = contact_id
@@ -1234,9 +1226,9 @@ class ThreadPane(QWidget):
             self.contactLinkActivated.emit(self._contact_id)
 
     # -- events ----------------------------------------------------------------------------
-    def _ours(self, scope: Any) -> bool:
-        active = self.workspace.active
-        return active is not None and scope == active.scope and self._conversation_id is not None
+    def _ours(self, scope: ScopeKey | None) -> bool:
+        current = self.port.scope()
+        return current is not None and scope == current and self._conversation_id is not None
 
     def _on_messages(self, event: MessagesChanged) -> None:
         self.model.messages_changed(event)
@@ -1283,9 +1275,8 @@ class ThreadPane(QWidget):
         at = self.model.row_of(key)
         return self.model.row_at(at) if at is not None else None
 
-    def _sender(self) -> Any:
-        session = getattr(self.workspace, "session", None)
-        return getattr(session, "sender", None)
+    def _sender(self) -> OutboxSender | None:
+        return self.port.sender()
 
     def retry(self, key: str) -> bool:
         """Retry the failed message of row ``key`` through the outbox; False when it cannot

@@ -14,6 +14,7 @@ from PySide6.QtGui import QColor, QImage
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from app.services.ports.inbox import InboxPort
 from app.services.bus import MessagesChanged
 from app.storage import Database, OutboxState, Partition
 from app.ui.async_qt import BusBridge, TaskSet
@@ -99,7 +100,7 @@ class Pane:
         self.bridge = BusBridge(self.workspace.bus)
         self.opened: list[str] = []
         self.widget = ThreadPane(
-            self.workspace,
+            InboxPort(self.workspace),
             self.bridge,
             TaskSet("pane", loop=qloop),
             open_url=lambda url: self.opened.append(url.toString()),
