@@ -4,6 +4,9 @@ Layout: a search and filter bar, an action bar (close, reopen, snooze, assign,
 mark unread, new conversation) and a three-way splitter: the conversation list
 (``ConversationListModel`` + ``ConversationDelegate``), the ``ThreadPane`` and
 the ``ContactSidePanel`` (both built by their own modules; the tab hosts them).
+The bars are widgets of ``bars``, the menus and list keys come from ``menus``, the
+dialogs from ``dialogs``; this module holds the state and the logic that ties them.
+Everything is read and done through the area's ``InboxPort``.
 
 Everything listed comes from the active sub-account's cache; the sync
 service's change events update rows in place. Actions go through a
@@ -33,8 +36,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractListModel,
-    QDateTime,
     QItemSelectionModel,
     QModelIndex,
     QPersistentModelIndex,
@@ -48,29 +49,19 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
-    QButtonGroup,
-    QComboBox,
-    QDateTimeEdit,
     QDialog,
-    QDialogButtonBox,
-    QFormLayout,
     QFrame,
-    QHBoxLayout,
     QInputDialog,
-    QLabel,
-    QLineEdit,
     QListView,
     QMenu,
     QSplitter,
     QStackedWidget,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from app.core.constants import CHANNELS
 from app.core.errors import ApiError
-from app.core.phones import format_phone
 from app.services.bus import ConversationsChanged, SessionChanged, SyncStatus
 from app.services.ports.inbox import (
     ConversationBulkReport,
@@ -83,17 +74,18 @@ from app.services.ports.inbox import (
 )
 from app.ui.area import Area, AreaContext
 from app.ui.async_qt import BusBridge, TaskSet, await_signal
-from app.ui.global_search import CHANNEL_ICONS
-from app.ui.inbox.delegate import CHANNEL_LABELS, ConversationDelegate
+from app.ui.inbox.bars import VIEWS, ActionBar, FilterBar
+from app.ui.inbox.delegate import ConversationDelegate
 from app.ui.inbox.list_model import (
     ConversationIdRole,
     ConversationListModel,
     InboxQuery,
     UnreadCountRole,
-    contact_label,
     load_first_page,
     readable_member,
 )
+from app.ui.inbox.dialogs import NewConversationDialog, SnoozeDialog
+from app.ui.inbox.menus import fill_assign_menu, fill_me_menu, fill_snooze_menu, install_list_keys
 from app.ui.inbox.notifications import InboxNotifier
 from app.ui.theme import Spacing, icon
 from app.ui.widgets import Banner, EmptyState
@@ -106,14 +98,6 @@ SEARCH_DEBOUNCE_MS = 150
 JUMP_LOAD_LIMIT = 5000
 """Rows the list may load to reach a conversation chosen elsewhere (global search)."""
 COUNTS_DELAY_MS = 120
-VIEWS = (("all", "All"), ("mine", "Mine"), ("unassigned", "Unassigned"), ("unread", "Unread"))
-STATUS_CHOICES = (
-    ("Any status", None),
-    ("Open", "open"),
-    ("Snoozed", "snoozed"),
-    ("Closed", "closed"),
-)
-
 ThreadFactory = Callable[[InboxPort, BusBridge, TaskSet, QWidget], QWidget]
 PanelFactory = Callable[[InboxPort, QWidget], QWidget]
 
@@ -128,178 +112,6 @@ def _default_panel(port: InboxPort, parent: QWidget) -> QWidget:
     from app.ui.inbox.contact_panel import ContactSidePanel
 
     return ContactSidePanel(port, parent)
-
-
-def snooze_choices(now: datetime) -> list[tuple[str, datetime]]:
-    """The snooze menu's presets for ``now`` (an aware local time): label and wake-up time."""
-    choices: list[tuple[str, datetime]] = []
-    later = (now + timedelta(hours=3)).replace(minute=0, second=0, microsecond=0)
-    choices.append((f"Later today ({later:%H:%M})", later))
-    evening = now.replace(hour=18, minute=0, second=0, microsecond=0)
-    if now.hour < 16:
-        choices.append(("This evening (18:00)", evening))
-    tomorrow = (now + timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
-    choices.append((f"Tomorrow ({tomorrow:%a} 9:00)", tomorrow))
-    days = (7 - now.weekday()) % 7 or 7
-    monday = (now + timedelta(days=days)).replace(hour=9, minute=0, second=0, microsecond=0)
-    choices.append((f"Next week ({monday:%a} {monday.day} {monday:%b} 9:00)", monday))
-    return [(label, when) for label, when in choices if when > now]
-
-
-class _ContactResults(QAbstractListModel):
-    """Contacts found for the new-conversation dialog (a few dozen at most)."""
-
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self.docs: list[dict[str, Any]] = []
-
-    def set_docs(self, docs: list[dict[str, Any]]) -> None:
-        self.beginResetModel()
-        self.docs = docs
-        self.endResetModel()
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.docs)
-
-    def data(
-        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self.docs):
-            return None
-        doc = self.docs[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            phone = doc.get("phone")
-            shown = format_phone(str(phone)) if phone else None
-            details = " · ".join(str(v) for v in (doc.get("email"), shown) if v)
-            name = contact_label(doc)
-            return f"{name}  —  {details}" if details and details != name else name
-        if role == Qt.ItemDataRole.UserRole:
-            return doc.get("id")
-        return None
-
-
-class NewConversationDialog(QDialog):
-    """Choose a contact (searched in the cache), a channel and, for email, a subject."""
-
-    def __init__(
-        self,
-        reader: InboxReader,
-        parent: QWidget | None = None,
-        *,
-        contact: dict[str, Any] | None = None,
-        channel: str | None = None,
-    ) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("New conversation")
-        self.setMinimumWidth(460)
-        self._reader = reader
-        layout = QVBoxLayout(self)
-        layout.setSpacing(Spacing.M)
-        intro = QLabel(
-            "Write to a contact on a channel. When the contact already has an open "
-            "conversation there, that one opens instead.",
-            self,
-        )
-        intro.setWordWrap(True)
-        intro.setProperty("muted", True)
-        layout.addWidget(intro)
-        form = QFormLayout()
-        self.search = QLineEdit(self)
-        self.search.setPlaceholderText("Search contacts by name, email or phone")
-        self.search.setClearButtonEnabled(True)
-        self.results_model = _ContactResults(self)
-        self.results = QListView(self)
-        self.results.setModel(self.results_model)
-        self.results.setMaximumHeight(150)
-        self.results.setUniformItemSizes(True)
-        self.results.selectionModel().currentChanged.connect(lambda *_: self._update())
-        form.addRow("Contact", self.search)
-        form.addRow("", self.results)
-        self.channel = QComboBox(self)
-        for name in CHANNELS:
-            self.channel.addItem(icon(CHANNEL_ICONS.get(name, "inbox")), CHANNEL_LABELS[name], name)
-        self.channel.currentIndexChanged.connect(lambda _i: self._update())
-        form.addRow("Channel", self.channel)
-        self.subject = QLineEdit(self)
-        self.subject.setPlaceholderText("Subject of the first email")
-        form.addRow("Subject", self.subject)
-        layout.addLayout(form)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
-        )
-        self.ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok.setText("Open conversation")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
-        self.search.textChanged.connect(self._find)
-        if channel in CHANNELS:
-            self.channel.setCurrentIndex(CHANNELS.index(channel))
-        if contact is not None:
-            self.results_model.set_docs([contact])
-            self.results.setCurrentIndex(self.results_model.index(0, 0))
-        else:
-            self._find("")
-        self._update()
-
-    def _find(self, text: str) -> None:
-        try:
-            docs = self._reader.search_contacts(text or None, limit=30)
-        except StorageError as exc:
-            log.warning("new conversation: contact search failed: %s", exc)
-            docs = []
-        self.results_model.set_docs(docs)
-        if docs:
-            self.results.setCurrentIndex(self.results_model.index(0, 0))
-        self._update()
-
-    def contact_id(self) -> str | None:
-        """The chosen contact's id, or None."""
-        index = self.results.currentIndex()
-        value = index.data(Qt.ItemDataRole.UserRole) if index.isValid() else None
-        return str(value) if value else None
-
-    def chosen_channel(self) -> str:
-        """The chosen channel."""
-        return str(self.channel.currentData())
-
-    def chosen_subject(self) -> str | None:
-        """The subject typed (email channels only), or None."""
-        text = self.subject.text().strip()
-        return text if text and self.chosen_channel() in ("email", "gmail") else None
-
-    def _update(self) -> None:
-        self.subject.setEnabled(self.chosen_channel() in ("email", "gmail"))
-        self.ok.setEnabled(self.contact_id() is not None)
-
-
-class SnoozeDialog(QDialog):
-    """Pick a day and time to wake a conversation up."""
-
-    def __init__(self, start: datetime, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Snooze until")
-        layout = QVBoxLayout(self)
-        layout.addWidget(
-            QLabel("The conversation reopens at this time (while the app runs).", self)
-        )
-        self.when = QDateTimeEdit(self)
-        self.when.setCalendarPopup(True)
-        self.when.setDisplayFormat("ddd d MMM yyyy  HH:mm")
-        self.when.setDateTime(QDateTime.fromMSecsSinceEpoch(int(start.timestamp() * 1000)))
-        self.when.setMinimumDateTime(QDateTime.currentDateTime())
-        layout.addWidget(self.when)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Snooze")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
-
-    def chosen(self) -> datetime:
-        """The chosen time (aware, local)."""
-        return datetime.fromtimestamp(self.when.dateTime().toMSecsSinceEpoch() / 1000).astimezone()
 
 
 class InboxTab(Area):
@@ -400,114 +212,36 @@ class InboxTab(Area):
         self.banner = Banner(self)
         root.addWidget(self.banner)
 
-        # Search, views and filters.
-        bar = QHBoxLayout()
-        bar.setSpacing(Spacing.S)
-        self.search_box = QLineEdit(self)
-        self.search_box.setPlaceholderText("Search names, emails, phones, messages")
-        self.search_box.setClearButtonEnabled(True)
-        self.search_box.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
-        self.search_box.setMinimumWidth(200)
+        # Search, views and filters; the count and the actions.
+        filters = self.filter_bar = FilterBar(self)
+        self.search_box = filters.search_box
+        self.view_group, self.view_buttons = filters.view_group, filters.view_buttons
+        self.me_button, self.me_menu = filters.me_button, filters.me_menu
+        self.status_filter = filters.status_filter
+        self.channel_filter = filters.channel_filter
+        self.assignee_filter = filters.assignee_filter
         self.search_box.textChanged.connect(self._search_typed)
         self.search_box.returnPressed.connect(self._search_now)
-        bar.addWidget(self.search_box, 2)
-
-        self.view_group = QButtonGroup(self)
-        self.view_group.setExclusive(True)
-        self.view_buttons: dict[str, QToolButton] = {}
-        views = QFrame(self)
-        views_layout = QHBoxLayout(views)
-        views_layout.setContentsMargins(0, 0, 0, 0)
-        views_layout.setSpacing(2)
-        for kind, label in VIEWS:
-            button = QToolButton(views)
-            button.setText(label)
-            button.setCheckable(True)
-            button.setAutoRaise(True)
-            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        for kind, button in self.view_buttons.items():
             button.clicked.connect(lambda _c=False, k=kind: self.set_view(k))
-            self.view_group.addButton(button)
-            views_layout.addWidget(button)
-            self.view_buttons[kind] = button
-        self.view_buttons["all"].setChecked(True)
-        bar.addWidget(views)
-
-        self.me_button = QToolButton(self)
-        self.me_button.setIcon(icon("user"))
-        self.me_button.setAutoRaise(True)
-        self.me_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.me_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.me_menu = QMenu(self.me_button)
         self.me_menu.aboutToShow.connect(self._fill_me_menu)
-        self.me_button.setMenu(self.me_menu)
-        bar.addWidget(self.me_button)
-
-        self.status_filter = QComboBox(self)
-        for label, value in STATUS_CHOICES:
-            self.status_filter.addItem(label, value)
-        self.status_filter.setCurrentIndex(1)
-        self.status_filter.currentIndexChanged.connect(self._filters_chosen)
-        bar.addWidget(self.status_filter)
-        self.channel_filter = QComboBox(self)
-        self.channel_filter.addItem(icon("inbox"), "Any channel", None)
-        for name in CHANNELS:
-            self.channel_filter.addItem(
-                icon(CHANNEL_ICONS.get(name, "inbox")), CHANNEL_LABELS[name], name
-            )
-        self.channel_filter.currentIndexChanged.connect(self._filters_chosen)
-        bar.addWidget(self.channel_filter)
-        self.assignee_filter = QComboBox(self)
-        self.assignee_filter.addItem("Anyone", None)
-        self.assignee_filter.currentIndexChanged.connect(self._filters_chosen)
-        bar.addWidget(self.assignee_filter)
         for combo in (self.status_filter, self.channel_filter, self.assignee_filter):
-            # Sized to a short label, not the longest choice (team member ids are long):
-            # the window stays usable on a narrow screen.
-            combo.setSizeAdjustPolicy(
-                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
-            )
-            combo.setMinimumContentsLength(9)
-        bar.addStretch(1)
-        root.addLayout(bar)
+            combo.currentIndexChanged.connect(self._filters_chosen)
+        root.addWidget(filters)
 
-        # The count and the actions.
-        actions = QHBoxLayout()
-        actions.setSpacing(Spacing.S)
-        self.count_label = QLabel(self)
-        self.count_label.setProperty("muted", True)
-        actions.addWidget(self.count_label)
-        actions.addStretch(1)
-        self.selection_label = QLabel(self)
-        self.selection_label.setProperty("muted", True)
-        actions.addWidget(self.selection_label)
-        self.close_button = self._tool("check", "Close", "E", self._close_clicked)
-        self.reopen_button = self._tool("inbox", "Reopen", "Shift+E", self._reopen_clicked)
-        self.snooze_button = self._tool("clock", "Snooze", "S", None)
-        self.snooze_menu = QMenu(self.snooze_button)
+        actions = self.action_bar = ActionBar(self)
+        self.count_label, self.selection_label = actions.count_label, actions.selection_label
+        self.close_button, self.reopen_button = actions.close_button, actions.reopen_button
+        self.snooze_button, self.snooze_menu = actions.snooze_button, actions.snooze_menu
+        self.assign_button, self.assign_menu = actions.assign_button, actions.assign_menu
+        self.unread_button, self.new_button = actions.unread_button, actions.new_button
+        self.close_button.clicked.connect(self._close_clicked)
+        self.reopen_button.clicked.connect(self._reopen_clicked)
+        self.unread_button.clicked.connect(self._mark_unread_clicked)
         self.snooze_menu.aboutToShow.connect(self._fill_snooze_menu)
-        self.snooze_button.setMenu(self.snooze_menu)
-        self.snooze_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.assign_button = self._tool("users", "Assign", "A", None)
-        self.assign_menu = QMenu(self.assign_button)
         self.assign_menu.aboutToShow.connect(self._fill_assign_menu)
-        self.assign_button.setMenu(self.assign_menu)
-        self.assign_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.unread_button = self._tool("mail", "Mark unread", "U", self._mark_unread_clicked)
-        for button in (
-            self.close_button,
-            self.reopen_button,
-            self.snooze_button,
-            self.assign_button,
-            self.unread_button,
-        ):
-            actions.addWidget(button)
-        separator = QFrame(self)
-        separator.setFrameShape(QFrame.Shape.VLine)
-        actions.addWidget(separator)
-        self.new_button = self._tool("add", "New conversation", "Ctrl+Shift+N", None)
         self.new_button.clicked.connect(lambda: self.new_conversation())
-        actions.addWidget(self.new_button)
-        root.addLayout(actions)
+        root.addWidget(actions)
         yield
 
         # The list, the thread and the contact.
@@ -555,41 +289,22 @@ class InboxTab(Area):
         self._update_me_button()
         self._selection_changed()
 
-    def _tool(
-        self, icon_name: str, text: str, shortcut: str, slot: Callable[[], Any] | None
-    ) -> QToolButton:
-        button = QToolButton(self)
-        button.setIcon(icon(icon_name))
-        button.setText(text)
-        button.setToolTip(f"{text} ({shortcut})")
-        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        button.setAutoRaise(True)
-        if slot is not None:
-            button.clicked.connect(slot)
-        return button
-
     def _shortcuts(self) -> None:
-        # On the list only: single keys there never reach a text field.
-        keys: list[tuple[str, Callable[[], Any]]] = [
-            ("E", self._close_clicked),
-            ("Shift+E", self._reopen_clicked),
-            ("S", lambda: self._popup_at_current(self.snooze_menu)),
-            ("A", lambda: self._popup_at_current(self.assign_menu)),
-            ("U", self._mark_unread_clicked),
-            ("N", self.next_unread),
-            ("R", self.focus_composer),
-            ("/", self.search_box.setFocus),
-            ("Return", lambda: self.open_index(self.list.currentIndex())),
-            ("Enter", lambda: self.open_index(self.list.currentIndex())),
-        ]
-        self.list_actions: dict[str, QAction] = {}
-        for key, slot in keys:
-            action = QAction(self.list)
-            action.setShortcut(QKeySequence(key))
-            action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
-            action.triggered.connect(lambda _c=False, s=slot: s())
-            self.list.addAction(action)
-            self.list_actions[key] = action
+        self.list_actions = install_list_keys(
+            self.list,
+            [
+                ("E", self._close_clicked),
+                ("Shift+E", self._reopen_clicked),
+                ("S", lambda: self._popup_at_current(self.snooze_menu)),
+                ("A", lambda: self._popup_at_current(self.assign_menu)),
+                ("U", self._mark_unread_clicked),
+                ("N", self.next_unread),
+                ("R", self.focus_composer),
+                ("/", self.search_box.setFocus),
+                ("Return", lambda: self.open_index(self.list.currentIndex())),
+                ("Enter", lambda: self.open_index(self.list.currentIndex())),
+            ],
+        )
         new = QAction(self)
         new.setShortcut(QKeySequence("Ctrl+Shift+N"))
         new.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -707,21 +422,13 @@ class InboxTab(Area):
             )
 
     def _fill_me_menu(self) -> None:
-        menu = self.me_menu
-        menu.clear()
-        members = self._team_members()
-        me = self.my_user_id()
-        if not members:
-            none = menu.addAction("No team members in this sub-account's conversations yet")
-            none.setEnabled(False)
-        for member in members:
-            action = menu.addAction(f"{self._member_label(member)}  ({member})")
-            action.setCheckable(True)
-            action.setChecked(member == me)
-            action.triggered.connect(lambda _c=False, m=member: self.set_my_user_id(m))
-        if me:
-            menu.addSeparator()
-            menu.addAction("Forget who I am").triggered.connect(lambda: self.set_my_user_id(None))
+        fill_me_menu(
+            self.me_menu,
+            self.my_user_id(),
+            self._team_members(),
+            self._member_label,
+            self.set_my_user_id,
+        )
 
     def _team_members(self) -> list[str]:
         if self.service is None:
@@ -1085,13 +792,7 @@ class InboxTab(Area):
     def _selection_changed(self, *_: Any) -> None:
         count = len(self.list.selectionModel().selectedIndexes())
         has_target = bool(self.selected_ids()) and self.service is not None
-        for button in (
-            self.close_button,
-            self.reopen_button,
-            self.snooze_button,
-            self.assign_button,
-            self.unread_button,
-        ):
+        for button in self.action_bar.target_buttons():
             button.setEnabled(has_target and not self._busy)
         self.new_button.setEnabled(self.service is not None)
         if not self._busy:
@@ -1233,15 +934,12 @@ class InboxTab(Area):
             self._select_row(row, open_it=False)
 
     def _fill_snooze_menu(self, menu: QMenu | None = None) -> None:
-        menu = menu or self.snooze_menu
-        menu.clear()
-        now = datetime.now().astimezone()
-        for label, when in snooze_choices(now):
-            menu.addAction(label).triggered.connect(
-                lambda _c=False, w=when: self._start_action("snooze", until=w)
-            )
-        menu.addSeparator()
-        menu.addAction("Pick a date and time…").triggered.connect(self._snooze_custom)
+        fill_snooze_menu(
+            menu or self.snooze_menu,
+            datetime.now().astimezone(),
+            lambda when: self._start_action("snooze", until=when),
+            self._snooze_custom,
+        )
 
     def _snooze_custom(self) -> None:
         ids = self.selected_ids()
@@ -1259,23 +957,15 @@ class InboxTab(Area):
         dialog.deleteLater()
 
     def _fill_assign_menu(self, menu: QMenu | None = None) -> None:
-        menu = menu or self.assign_menu
-        menu.clear()
-        me = self.my_user_id()
-        if me:
-            menu.addAction(
-                icon("user"), f"Assign to me ({self._member_label(me)})"
-            ).triggered.connect(lambda: self._start_action("assign", user_id=me))
-            menu.addSeparator()
-        for member in self._team_members():
-            if member == me:
-                continue
-            menu.addAction(f"{self._member_label(member)}  ({member})").triggered.connect(
-                lambda _c=False, m=member: self._start_action("assign", user_id=m)
-            )
-        menu.addAction("Other team member id…").triggered.connect(self._assign_other)
-        menu.addSeparator()
-        menu.addAction("Unassign").triggered.connect(lambda: self._start_action("unassign"))
+        fill_assign_menu(
+            menu or self.assign_menu,
+            self.my_user_id(),
+            self._team_members(),
+            self._member_label,
+            lambda member: self._start_action("assign", user_id=member),
+            self._assign_other,
+            lambda: self._start_action("unassign"),
+        )
 
     def _assign_other(self) -> None:
         ids = self.selected_ids()
@@ -1467,4 +1157,4 @@ class InboxTab(Area):
         self._counts_timer.stop()
 
 
-__all__ = ["InboxTab", "NewConversationDialog", "SnoozeDialog", "snooze_choices"]
+__all__ = ["InboxTab"]

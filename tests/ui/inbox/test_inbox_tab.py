@@ -23,7 +23,8 @@ from app.ui.async_qt import BusBridge, TaskSet
 from tests.support.areas import build_area
 from app.ui.inbox.list_model import ConversationIdRole, StatusRole, UnreadCountRole
 from app.ui.inbox.notifications import InboundNotice
-from app.ui.inbox.tab import InboxTab, NewConversationDialog, snooze_choices
+from app.ui.inbox.dialogs import NewConversationDialog, snooze_choices
+from app.ui.inbox.tab import InboxTab
 from tests.ui.inbox.conftest import (
     SCOPE_A,
     SCOPE_B,
