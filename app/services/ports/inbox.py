@@ -77,6 +77,18 @@ def created_ms(value: object) -> int:
     return 0
 
 
+def inbox_view(kind: str, me: str | None = None) -> ConversationView:
+    """The view named ``kind`` (all, mine, unassigned, unread); Mine needs ``me``, the
+    user's team member id: without it, and for an unknown name, All."""
+    if kind == "mine":
+        return ConversationView.mine(me) if me else ConversationView.all()
+    if kind == "unassigned":
+        return ConversationView.unassigned()
+    if kind == "unread":
+        return ConversationView.unread()
+    return ConversationView.all()
+
+
 class InboxReader:
     """One sub-account's inbox cache: queries (safe on any thread, each thread reads on
     its own connection) and the composer's drafts. Bound to one partition for its life:
@@ -427,4 +439,5 @@ __all__ = [
     "OutboxState",
     "StorageError",
     "created_ms",
+    "inbox_view",
 ]

@@ -782,10 +782,14 @@ class ConversationListModel(QAbstractListModel):
         self.changesApplied.emit()
 
     def close(self) -> None:
-        """Stop the background worker (pending re-reads are dropped)."""
+        """Stop the background worker: pending re-reads are dropped, and a read in flight is
+        waited for (a window reads in well under a second), so the cache can be closed
+        safely once this returns."""
         self._requery = None
         if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
+            # A worker still reading while the cache closes its connections crashes the
+            # SQLite driver: wait for it.
+            self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
 
     def refresh_drafts(self) -> None:

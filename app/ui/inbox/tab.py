@@ -33,7 +33,7 @@ import logging
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol, cast
 
 from PySide6.QtCore import (
     QItemSelectionModel,
@@ -67,10 +67,10 @@ from app.services.ports.inbox import (
     ConversationBulkReport,
     ConversationFilters,
     ConversationService,
-    ConversationView,
     InboxPort,
     InboxReader,
     StorageError,
+    inbox_view,
 )
 from app.ui.area import Area, AreaContext
 from app.ui.async_qt import BusBridge, TaskSet, await_signal
@@ -99,7 +99,25 @@ JUMP_LOAD_LIMIT = 5000
 """Rows the list may load to reach a conversation chosen elsewhere (global search)."""
 COUNTS_DELAY_MS = 120
 ThreadFactory = Callable[[InboxPort, BusBridge, TaskSet, QWidget], QWidget]
+"""Builds the thread pane: a widget with ``set_conversation`` and ``focus_composer``
+(``ThreadControls``), optionally a ``contactLinkActivated`` signal, a ``model`` and an
+async ``shutdown``."""
 PanelFactory = Callable[[InboxPort, QWidget], QWidget]
+"""Builds the contact panel: a widget with ``set_conversation`` (``PanelControls``)."""
+
+
+class PanelControls(Protocol):
+    """What the tab asks of the contact panel."""
+
+    def set_conversation(self, conversation_id: str | None) -> None:
+        """Show the contact of this conversation (None: nothing)."""
+
+
+class ThreadControls(PanelControls, Protocol):
+    """What the tab asks of the thread pane."""
+
+    def focus_composer(self) -> None:
+        """Put the cursor in the reply."""
 
 
 def _default_thread(port: InboxPort, bridge: BusBridge, tasks: TaskSet, parent: QWidget) -> QWidget:
@@ -275,6 +293,9 @@ class InboxTab(Area):
         if link is not None:
             link.connect(self._contact_link)
         self.panel = panel_factory(self.port, self.splitter)
+        # The factories' contract (see ``ThreadFactory`` and ``PanelFactory``).
+        self._thread_controls = cast(ThreadControls, self.thread_pane)
+        self._panel_controls = cast(PanelControls, self.panel)
         self.panel.setMinimumWidth(220)
         self.splitter.addWidget(self.stack)
         self.splitter.addWidget(self.thread_pane)
@@ -476,13 +497,7 @@ class InboxTab(Area):
         self._apply_query()
 
     def _query(self) -> InboxQuery:
-        me = self.my_user_id()
-        if self._view == "mine" and me:
-            view = ConversationView.mine(me)
-        elif self._view in ("unassigned", "unread"):
-            view = ConversationView(self._view)  # type: ignore[arg-type]
-        else:
-            view = ConversationView.all()
+        view = inbox_view(self._view, self.my_user_id())
         filters = ConversationFilters(
             status=self._status,
             channel=self._channel,
@@ -610,7 +625,7 @@ class InboxTab(Area):
             if kind == "mine" and not me:
                 button.setText(labels[kind])
                 continue
-            view = ConversationView.mine(me) if kind == "mine" and me else ConversationView(kind)  # type: ignore[arg-type]
+            view = inbox_view(kind, me)
             try:
                 count = reader.count(view, filters, query.text)
             except StorageError as exc:
@@ -726,8 +741,8 @@ class InboxTab(Area):
         if conversation_id is not None and self.service is not None:
             # Opening a conversation reads it: its unread count (and a local unread mark) go.
             self.service.mark_read(conversation_id)
-        self.thread_pane.set_conversation(conversation_id)  # type: ignore[attr-defined]
-        self.panel.set_conversation(conversation_id)  # type: ignore[attr-defined]
+        self._thread_controls.set_conversation(conversation_id)
+        self._panel_controls.set_conversation(conversation_id)
         if self.port.polled_conversation() != conversation_id:
             self.port.open_conversation(conversation_id)
         self.notifier.set_open_conversation(conversation_id)
@@ -842,7 +857,7 @@ class InboxTab(Area):
         if self._open_id is None and index.isValid():
             self.open_index(index)
         if self._open_id is not None:
-            self.thread_pane.focus_composer()  # type: ignore[attr-defined]
+            self._thread_controls.focus_composer()
 
     # ------------------------------------------------------------------ actions
 

@@ -111,6 +111,7 @@ def model(qapp: Any) -> Iterator[ConversationListModel]:
     m = ConversationListModel(page_size=10, coalesce_ms=5, now=lambda: NOW)
     yield m
     m.set_reader(None)
+    m.close()  # before the cache closes: no background read may outlive it
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@ the selection and scroll, and partition switches that never show the old sub-acc
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt
@@ -10,6 +11,7 @@ from PySide6.QtWidgets import QApplication, QListView
 
 from app.services.bus import ConversationsChanged, ScopeKey
 from app.services.conversations import SNOOZE_STATE_KEY, UNREAD_STATE_KEY
+from app.services.ports.inbox import InboxReader
 from app.storage import ConversationFilters, ConversationView, Partition
 from app.ui.inbox.list_model import (
     ArchivedRole,
@@ -379,3 +381,36 @@ def test_rows_fetched_during_a_background_read_are_kept(
     assert model.rowCount() == 20 and ids(model) == storage_ids(part_a)[:20]
     assert model.data(model.index(4, 0), StatusRole) == "closed"
     model.close()
+
+
+class _GatedReader(InboxReader):
+    """A reader whose window reads wait for a gate (a slow cache, from the worker's side)."""
+
+    def __init__(self, part: Partition) -> None:
+        super().__init__(part)
+        self.gate = threading.Event()
+        self.started = threading.Event()
+        self.finished = threading.Event()
+
+    def first_page(self, *args: Any, **kwargs: Any) -> Any:
+        if threading.current_thread() is threading.main_thread():
+            return super().first_page(*args, **kwargs)
+        self.started.set()
+        self.gate.wait(5)
+        try:
+            return super().first_page(*args, **kwargs)
+        finally:
+            self.finished.set()
+
+
+def test_closing_waits_for_a_background_read_so_the_cache_can_close(
+    qapp: QApplication, model: ConversationListModel, part_a: Partition
+) -> None:
+    reader = _GatedReader(part_a)
+    model.set_reader(reader)
+    model.refresh_all(background=True)
+    assert reader.started.wait(5)
+    threading.Timer(0.2, reader.gate.set).start()
+    model.close()
+    # The read in flight ended before close() returned: closing the cache now is safe.
+    assert reader.finished.is_set() and not model.requery_running

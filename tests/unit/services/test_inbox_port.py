@@ -21,6 +21,7 @@ from app.services.ports.inbox import (
     InboxReader,
     StorageError,
     created_ms,
+    inbox_view,
 )
 from app.services.session import Session
 from app.services.workspace import Workspace
@@ -263,3 +264,11 @@ def test_a_reader_over_a_partition_alone(tmp_path: Path) -> None:
         assert reader.newest_activity_ms() is None and reader.unread_total() == 0
     finally:
         db.close()
+
+
+def test_views_by_name() -> None:
+    assert inbox_view("mine", "usr_ana") == ConversationView.mine("usr_ana")
+    assert inbox_view("mine", None) == ConversationView.all()  # Mine needs who the user is
+    assert inbox_view("unassigned") == ConversationView.unassigned()
+    assert inbox_view("unread", "usr_ana") == ConversationView.unread()
+    assert inbox_view("all") == inbox_view("bogus") == ConversationView.all()
