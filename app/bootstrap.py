@@ -82,7 +82,9 @@ AREAS: tuple[AreaSpec, ...] = (
     AreaSpec(
         "contacts", "Contacts", "contacts", "app.ui.contacts.tab:ContactsTab", _workspace_itself
     ),
-    AreaSpec("inbox", "Inbox", "inbox", "app.ui.inbox.tab:InboxTab", _workspace_itself),
+    AreaSpec(
+        "inbox", "Inbox", "inbox", "app.ui.inbox.tab:InboxTab", "app.services.ports.inbox:InboxPort"
+    ),
 )
 """Every tab of the window; adding a tab is one line here (docs/architecture.md)."""
 

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import QApplication, QListView
 from app.bootstrap import Application, LaunchOptions
 from app.services.bus import ConversationsChanged, ScopeKey
 from app.services.session import PollPlan
+from app.services.ports.inbox import InboxReader
 from app.settings.paths import AppPaths
 from app.storage import Database, Partition
 from app.ui.inbox.delegate import ConversationDelegate
@@ -120,7 +121,7 @@ def test_list_first_paint_and_scroll_10k(qapp: QApplication, big_inbox: Partitio
     qapp.processEvents()
     painted.at = None
     start = time.perf_counter()
-    model.set_partition(big_inbox)
+    model.set_reader(InboxReader(big_inbox))
     while painted.at is None:
         qapp.processEvents()
     bench("inbox_list_10k_first_paint", (painted.at - start) * 1000, "ms")

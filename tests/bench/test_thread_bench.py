@@ -23,6 +23,7 @@ import pytest
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QApplication
 
+from app.services.ports.inbox import InboxPort
 from app.storage import Database, Partition
 from app.ui.async_qt import BusBridge, TaskSet
 from app.ui.inbox.thread import ThreadPane
@@ -106,7 +107,7 @@ def test_thread_first_paint_and_scroll_to_top(
     workspace = ThreadWorkspace(db, part)
     workspace.session.sync = None  # type: ignore[union-attr]  # the cache holds the whole thread
     bridge = BusBridge(workspace.bus)
-    pane = ThreadPane(workspace, bridge, TaskSet("bench", loop=qloop))
+    pane = ThreadPane(InboxPort(workspace), bridge, TaskSet("bench", loop=qloop))
     pane.resize(900, 760)
     pane.show()
     for _ in range(5):

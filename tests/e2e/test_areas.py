@@ -116,7 +116,7 @@ def test_ctrl_k_opens_a_conversation_and_its_contact_link_opens_the_contact(
             await until(lambda: inbox.open_conversation_id == target["id"])
             assert window.current_area() is inbox
 
-            thread = inbox.thread
+            thread = inbox.thread_pane
             await until(lambda: thread.model.rowCount() > 0)  # type: ignore[attr-defined]
             contact_id = str(target["contactId"])
             await until(lambda: active.partition.contacts.get(contact_id) is not None, 90)

@@ -120,7 +120,7 @@ def test_an_inbound_message_appears_by_itself_and_the_selection_stays(
                 "inbound",
                 json={"subAccountId": sub, "conversationId": target, "bodyText": "Or Sunday?"},
             )
-            thread_rows = tab.thread.model.rows  # type: ignore[attr-defined]
+            thread_rows = tab.thread_pane.model.rows  # type: ignore[attr-defined]
             await until(
                 lambda: any(r.body_text == "Or Sunday?" for r in thread_rows()),
                 timeout=2 * interval + 0.5,

@@ -19,6 +19,7 @@ import httpx
 import pytest
 from PySide6.QtWidgets import QMainWindow
 
+from app.services.ports.inbox import InboxPort
 from app.bootstrap import Application
 from app.storage import OutboxState
 from app.ui.inbox.thread import ThreadPane
@@ -63,7 +64,7 @@ def _server_bodies(box: Sandbox, conversation_id: str) -> list[str]:
 
 def _pane(desk: Application) -> tuple[QMainWindow, ThreadPane]:
     window = QMainWindow()
-    pane = ThreadPane(desk.workspace, desk.bridge, desk.tasks, window)
+    pane = ThreadPane(InboxPort(desk.workspace), desk.bridge, desk.tasks, window)
     window.setCentralWidget(pane)
     window.resize(900, 720)
     window.show()

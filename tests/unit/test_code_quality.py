@@ -38,9 +38,6 @@ UI_MODULES_NOT_YET_STRICT = frozenset(
         "app.ui.contacts.detail",
         "app.ui.contacts.import_dialog",
         "app.ui.contacts.model",
-        "app.ui.inbox.delegate",
-        "app.ui.inbox.list_model",
-        "app.ui.inbox.tab",
     }
 )
 

@@ -30,11 +30,11 @@ What it shows and checks before anything is sent (docs/api/seedly-crm.md §4, §
   note that is never delivered. The composer offers it (docs/api/seedly-crm.md §4); a
   server that ignored the field would send the note to the contact.
 
-Sending goes through the outbox only (``session.sender.compose``): the message is on disk
+Sending goes through the outbox only (the port's sender, ``compose``): the message is on disk
 as queued before anything leaves, appears in the thread at once, goes out when the
 network is back, and never twice. Ctrl+Enter sends; Esc leaves the composer.
 
-Drafts are kept per conversation in the cache (``partition.drafts``): saved a moment
+Drafts are kept per conversation in the cache (through the port's ``InboxReader``): saved a moment
 after the user stops typing, flushed when the conversation changes, restored when it
 is opened again (also after a restart) and cleared once the message is queued.
 """
@@ -84,12 +84,11 @@ from app.core.merge_fields import (
     find_tokens,
     render_merge_fields,
 )
-from app.core.models import Contact, ContactSummary, CustomFieldDefinition
+from app.core.models import Contact, ContactSummary
 from app.core.payloads import MessageSend, build, recipient_for
 from app.core.sms import SmsEncoding, count_sms
-from app.storage import OutboxItem, Partition, StorageError
+from app.services.ports.inbox import InboxPort, InboxReader, OutboxItem, StorageError
 from app.ui.common.fields import field_stylesheet, repolish, scheme_colors, set_flag
-from app.ui.inbox.thread_model import created_ms
 from app.ui.theme import Spacing, icon
 from app.ui.widgets import Banner
 
@@ -126,8 +125,6 @@ the contact's last message."""
 
 DRAFT_DELAY_MS = 500
 """How long after the last keystroke a draft is written."""
-WINDOW_SCAN_LIMIT = 2000
-"""Cached messages looked through for the contact's last inbound one (newest first)."""
 
 
 def channel_label(channel: str) -> str:
@@ -180,26 +177,6 @@ class Notice:
 
     severity: str
     text: str
-
-
-def last_inbound_ms(
-    partition: Partition, conversation_id: str, channel: str, limit: int = WINDOW_SCAN_LIMIT
-) -> int | None:
-    """Creation time of the newest cached inbound message on ``channel``, or None (looks
-    through the newest ``limit`` cached messages)."""
-    before: tuple[int, str] | None = None
-    seen = 0
-    while seen < limit:
-        page = partition.messages.messages_page(conversation_id, before, 200)
-        for doc in page:
-            if doc.get("direction") == "inbound" and doc.get("channel") == channel:
-                return created_ms(doc.get("createdAt"))
-        if len(page) < 200:
-            return None
-        seen += len(page)
-        last = page[-1]
-        before = (created_ms(last.get("createdAt")), str(last.get("id")))
-    return None
 
 
 def meta_window_notice(
@@ -299,7 +276,7 @@ class Composer(QWidget):
 
     def __init__(
         self,
-        workspace: Any,
+        port: InboxPort,
         parent: QWidget | None = None,
         *,
         draft_delay_ms: int = DRAFT_DELAY_MS,
@@ -307,9 +284,9 @@ class Composer(QWidget):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("composer")
-        self.workspace = workspace
+        self.port = port
         self._clock = clock
-        self._partition: Partition | None = None
+        self._reader: InboxReader | None = None
         self._conversation_id: str | None = None
         self._conversation: dict[str, Any] | None = None
         self._contact: dict[str, Any] | None = None
@@ -545,9 +522,8 @@ class Composer(QWidget):
         """Answer ``conversation_id`` of the active sub-account (None: nothing). The draft
         of the previous conversation is written first; this one's is restored."""
         self.flush_draft()
-        active = self.workspace.active if self.workspace is not None else None
-        self._partition = active.partition if active is not None and conversation_id else None
-        self._conversation_id = conversation_id if self._partition is not None else None
+        self._reader = self.port.reader() if conversation_id else None
+        self._conversation_id = conversation_id if self._reader is not None else None
         self._validate_live = False
         self._clear_errors()
         self._restoring = True
@@ -575,19 +551,14 @@ class Composer(QWidget):
     def _load_context(self) -> None:
         self._conversation = self._contact = None
         self._fields, self._custom_names = list(available_merge_fields()), []
-        partition, cid = self._partition, self._conversation_id
-        if partition is None or cid is None:
+        reader, cid = self._reader, self._conversation_id
+        if reader is None or cid is None:
             return
         try:
-            self._conversation = partition.conversations.get_conversation(cid)
+            self._conversation = reader.conversation(cid)
             contact_id = (self._conversation or {}).get("contactId")
-            self._contact = partition.contacts.get(str(contact_id)) if contact_id else None
-            definitions: list[CustomFieldDefinition] = []
-            for doc in partition.custom_fields.fields():
-                try:
-                    definitions.append(CustomFieldDefinition.model_validate(doc))
-                except ValueError:
-                    log.warning("skipping an unreadable custom field definition: %r", doc)
+            self._contact = reader.contact(str(contact_id)) if contact_id else None
+            definitions = reader.custom_fields()
             self._fields = available_merge_fields(definitions)
             self._custom_names = [d.name for d in definitions]
         except StorageError as exc:
@@ -678,11 +649,11 @@ class Composer(QWidget):
             self.to_edit.setPlaceholderText("Email address")
 
     def _restore_draft(self) -> None:
-        partition, cid = self._partition, self._conversation_id
-        if partition is None or cid is None:
+        reader, cid = self._reader, self._conversation_id
+        if reader is None or cid is None:
             return
         try:
-            draft = partition.drafts.draft(cid)
+            draft = reader.draft(cid)
         except StorageError as exc:
             log.error("could not read the draft of %s: %s", cid, exc)
             return
@@ -734,14 +705,14 @@ class Composer(QWidget):
             self._save_draft()
 
     def _save_draft(self) -> None:
-        partition, cid = self._partition, self._conversation_id
-        if partition is None or cid is None:
+        reader, cid = self._reader, self._conversation_id
+        if reader is None or cid is None:
             return
         try:
             if self._has_content():
-                partition.drafts.save_draft(cid, self.draft_data())
+                reader.save_draft(cid, self.draft_data())
             else:
-                partition.drafts.clear_draft(cid)
+                reader.clear_draft(cid)
         except StorageError as exc:
             log.error("could not save the draft of %s: %s", cid, exc)
             self._show_send_error(
@@ -886,7 +857,7 @@ class Composer(QWidget):
 
     def notices(self) -> list[Notice]:
         """The warnings that apply to what is being written (DND, Meta's window)."""
-        if self.is_note or self._conversation_id is None or self._partition is None:
+        if self.is_note or self._conversation_id is None or self._reader is None:
             return []
         channel = self.channel
         name = contact_name(self._contact, self._conversation)
@@ -896,7 +867,7 @@ class Composer(QWidget):
             found.append(dnd)
         if channel in META_CHANNELS:
             try:
-                last = last_inbound_ms(self._partition, self._conversation_id, channel)
+                last = self._reader.last_inbound_ms(self._conversation_id, channel)
             except StorageError as exc:
                 log.error("could not read the thread for the 24-hour window: %s", exc)
                 last = None
@@ -1031,10 +1002,8 @@ class Composer(QWidget):
             target = {"toAddress": self.to_edit, "subject": self.subject_edit}.get(first)
             (target or self.body_edit).setFocus()
             return None
-        session = getattr(self.workspace, "session", None)
-        sender = getattr(session, "sender", None)
-        active = self.workspace.active
-        if sender is None or active is None or active.partition != self._partition:
+        sender = self.port.sender(self._reader) if self._reader is not None else None
+        if sender is None:
             self._show_send_error(
                 "Not connected to this sub-account any more: the message was not sent. "
                 "Open the conversation again and resend it."
@@ -1065,10 +1034,10 @@ class Composer(QWidget):
         finally:
             self._restoring = False
         self._clear_errors()
-        partition, cid = self._partition, self._conversation_id
-        if partition is not None and cid is not None:
+        reader, cid = self._reader, self._conversation_id
+        if reader is not None and cid is not None:
             try:
-                partition.drafts.clear_draft(cid)
+                reader.clear_draft(cid)
             except StorageError as exc:
                 log.error("could not clear the draft of %s: %s", cid, exc)
         self._update_visibility()
@@ -1109,7 +1078,6 @@ __all__ = [
     "contact_name",
     "dnd_blocks",
     "dnd_notice",
-    "last_inbound_ms",
     "meta_window_notice",
     "reply_subject",
     "sms_counter_text",

@@ -14,7 +14,7 @@ values wrap inside the value column, long emails and addresses included (break
 opportunities are added after ``@``, ``.``, ``/`` and the like; copying gives the
 value without them).
 
-The panel is built with the workspace only, so it listens to the services' bus through
+The panel is built with the Inbox port only, so it listens to the services' bus through
 a bridge of its own (owned by the panel, detached with it).
 """
 
@@ -43,7 +43,7 @@ from PySide6.QtWidgets import (
 
 from app.core.models import CustomFieldDefinition
 from app.services.bus import ContactsChanged, ConversationsChanged, SessionChanged
-from app.storage import StorageError
+from app.services.ports.inbox import InboxPort, StorageError
 from app.ui.async_qt import BusBridge
 from app.ui.common.fields import (
     EMPTY_TEXT,
@@ -134,27 +134,25 @@ class ValueLabel(QLabel):
 class ContactSidePanel(QWidget):
     """The open conversation's contact, from the cache (see the module docstring).
 
-    ``ContactSidePanel(workspace, parent)``; ``set_conversation(id)`` shows the contact of
+    ``ContactSidePanel(port, parent)``; ``set_conversation(id)`` shows the contact of
     that conversation of the active sub-account (None: nothing).
     """
 
     contactLinkActivated = Signal(str)
     """"Open in Contacts" was clicked; the argument is the contact's id."""
 
-    def __init__(self, workspace: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, port: InboxPort, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("contactSidePanel")
-        self.workspace = workspace
+        self.port = port
         self._conversation_id: str | None = None
         self._contact_id: str | None = None
         self._values: dict[str, str] = {}
         self._build()
-        bus = getattr(workspace, "bus", None)
-        self.bridge: BusBridge | None = BusBridge(bus, self) if bus is not None else None
-        if self.bridge is not None:
-            self.bridge.contactsChanged.connect(self._on_contacts)
-            self.bridge.conversationsChanged.connect(self._on_conversations)
-            self.bridge.sessionChanged.connect(self._on_session)
+        self.bridge = BusBridge(port.bus, self)
+        self.bridge.contactsChanged.connect(self._on_contacts)
+        self.bridge.conversationsChanged.connect(self._on_conversations)
+        self.bridge.sessionChanged.connect(self._on_session)
         self.set_conversation(None)
 
     # -- building ------------------------------------------------------------------------
@@ -247,26 +245,20 @@ class ContactSidePanel(QWidget):
 
     def refresh(self) -> None:
         """Read the contact from the cache again and show it."""
-        active = self.workspace.active if self.workspace is not None else None
+        reader = self.port.reader()
         cid = self._conversation_id
-        if cid is None or active is None:
+        if cid is None or reader is None:
             self._show_nothing()
             return
-        partition = active.partition
         try:
-            conversation = partition.conversations.get_conversation(cid)
+            conversation = reader.conversation(cid)
             contact_id = _text((conversation or {}).get("contactId")) or None
-            contact = partition.contacts.get(contact_id) if contact_id else None
-            definitions = [
-                CustomFieldDefinition.model_validate(d) for d in partition.custom_fields.fields()
-            ]
+            contact = reader.contact(contact_id) if contact_id else None
+            definitions = reader.custom_fields()
         except StorageError as exc:
             log.error("could not read the contact of %s: %s", cid, exc)
             self._show_nothing("The contact could not be read from the cache.", str(exc))
             return
-        except ValueError as exc:
-            log.warning("unreadable custom field definitions: %s", exc)
-            definitions = []
         if conversation is None:
             self._show_nothing("Loading…", "The conversation is not in the cache yet.")
             return
@@ -418,8 +410,8 @@ class ContactSidePanel(QWidget):
 
     # -- events ----------------------------------------------------------------------------
     def _ours(self, scope: Any) -> bool:
-        active = self.workspace.active
-        return active is not None and scope == active.scope
+        current = self.port.scope()
+        return current is not None and scope == current
 
     def _on_contacts(self, event: ContactsChanged) -> None:
         if self._conversation_id is None or not self._ours(event.scope):

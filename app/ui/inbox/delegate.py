@@ -193,7 +193,7 @@ class ConversationDelegate(QStyledItemDelegate):
     def sizeHint(
         self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
     ) -> QSize:
-        return QSize(320, self.row_height(option.font))  # type: ignore[attr-defined]
+        return QSize(320, self.row_height(option.font))
 
     # ------------------------------------------------------------------ painting
 
@@ -204,9 +204,9 @@ class ConversationDelegate(QStyledItemDelegate):
         index: QModelIndex | QPersistentModelIndex,
     ) -> None:
         row = row_view(index)
-        rect: QRect = option.rect  # type: ignore[attr-defined]
-        palette: QPalette = option.palette  # type: ignore[attr-defined]
-        state = option.state  # type: ignore[attr-defined]
+        rect: QRect = option.rect
+        palette: QPalette = option.palette
+        state = option.state
         colors = scheme_of(palette)
         selected = bool(state & _SELECTED)
         active = bool(state & _ACTIVE)
@@ -214,7 +214,7 @@ class ConversationDelegate(QStyledItemDelegate):
         # Icons and dots in the selection's text colour only on the accent (active)
         # selection; the inactive one is a quiet grey where normal colours read best.
         inverted = selected and active
-        f = self.fonts(option.font)  # type: ignore[attr-defined]
+        f = self.fonts(option.font)
         dpr = painter.device().devicePixelRatioF() if painter.device() is not None else 1.0
 
         painter.save()

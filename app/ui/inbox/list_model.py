@@ -1,4 +1,4 @@
-"""The conversation list model: a lazily paged window over one cache partition.
+"""The conversation list model: a lazily paged window over one sub-account's cache.
 
 Views (All, Mine, Unassigned, Unread), filters and search run in SQL
 (``ConversationRepository.list_conversations``), newest activity first; the
@@ -10,8 +10,8 @@ document is read from the cache on demand (``ConversationRole``).
 Change events (``ConversationsChanged``) are coalesced for ``coalesce_ms`` and
 applied as one re-query of the loaded window, turned into row moves, inserts,
 removals and ``dataChanged``: never a reset, so the view's selection, current
-row and scroll position survive a sync. A partition switch is one reset with
-the new partition's first page already in place, so no frame shows rows of
+row and scroll position survive a sync. A sub-account switch is one reset with
+the new sub-account's first page already in place, so no frame shows rows of
 the old sub-account.
 """
 
@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from PySide6.QtCore import (
+    QByteArray,
     QAbstractListModel,
     QLocale,
     QModelIndex,
@@ -37,13 +38,11 @@ from PySide6.QtCore import (
 )
 
 from app.services.bus import ConversationsChanged
-from app.storage import (
+from app.services.ports.inbox import (
     ConversationFilters,
     ConversationView,
-    InboxMap,
-    Partition,
+    InboxReader,
     StorageError,
-    normalize_deployment,
 )
 from app.ui.common.time_format import relative_time
 
@@ -132,16 +131,12 @@ class RowView:
 
 
 def load_first_page(
-    partition: Partition, query: InboxQuery, limit: int = PAGE_SIZE
+    reader: InboxReader, query: InboxQuery, limit: int = PAGE_SIZE
 ) -> tuple[list[dict[str, Any]], int]:
     """The first ``limit`` conversations of ``query`` and the total count, in one step.
 
     Safe to call from a worker thread (each thread reads on its own connection)."""
-    repo = partition.conversations
-    docs = repo.list_conversations(query.view, query.filters, query.text, limit=limit)
-    if len(docs) < limit:
-        return docs, len(docs)  # the whole result fits in the page: no count query needed
-    return docs, repo.count_conversations(query.view, query.filters, query.text)
+    return reader.first_page(query.view, query.filters, query.text, limit)
 
 
 @dataclass(slots=True)
@@ -274,7 +269,7 @@ class _Requery:
     """A background re-read of the loaded window, and what it was started from."""
 
     epoch: int
-    partition: Partition
+    reader: InboxReader
     query: InboxQuery
     window: int
     previous: dict[str, _Row]
@@ -309,9 +304,9 @@ def one_line(text: str | None, limit: int = 160) -> str | None:
 
 
 class ConversationListModel(QAbstractListModel):
-    """Conversations of one partition, by view, filters and search, loaded in pages.
+    """Conversations of one sub-account, by view, filters and search, loaded in pages.
 
-    ``set_partition`` switches sub-account, ``set_query`` changes view, filters
+    ``set_reader`` switches sub-account, ``set_query`` changes view, filters
     or search (one reset with the first page), ``apply_first_page`` shows a first
     page read elsewhere (a search in a worker), and ``refresh`` applies a
     ``ConversationsChanged`` in place (see the module docstring).
@@ -341,7 +336,7 @@ class ConversationListModel(QAbstractListModel):
         super().__init__(parent)
         self._page_size = page_size
         self._now = now or (lambda: datetime.now(UTC))
-        self._partition: Partition | None = None
+        self._reader: InboxReader | None = None
         self._query = InboxQuery()
         self._rows: list[_Row] = []
         self._row_of: dict[str, int] = {}
@@ -372,9 +367,9 @@ class ConversationListModel(QAbstractListModel):
     # ------------------------------------------------------------------ state
 
     @property
-    def partition(self) -> Partition | None:
-        """The partition shown, or None."""
-        return self._partition
+    def reader(self) -> InboxReader | None:
+        """The sub-account shown (its cache reader), or None."""
+        return self._reader
 
     @property
     def query(self) -> InboxQuery:
@@ -393,7 +388,7 @@ class ConversationListModel(QAbstractListModel):
 
     @property
     def epoch(self) -> int:
-        """Increases on every reset (partition or query change)."""
+        """Increases on every reset (sub-account or query change)."""
         return self._epoch
 
     def row_of(self, conversation_id: str) -> int:
@@ -437,29 +432,29 @@ class ConversationListModel(QAbstractListModel):
             | Qt.ItemFlag.ItemNeverHasChildren
         )
 
-    def roleNames(self) -> dict[int, bytes]:
+    def roleNames(self) -> dict[int, QByteArray]:
         names = dict(super().roleNames())
         names.update(
             {
-                ConversationIdRole: b"conversationId",
-                ConversationRole: b"conversation",
-                ContactIdRole: b"contactId",
-                ContactNameRole: b"contactName",
-                ChannelRole: b"channel",
-                StatusRole: b"status",
-                AssigneeRole: b"assignedTo",
-                AssigneeLabelRole: b"assignee",
-                UnreadCountRole: b"unreadCount",
-                PreviewRole: b"preview",
-                PreviewDirectionRole: b"previewDirection",
-                LastActivityRole: b"lastActivity",
-                RelativeTimeRole: b"relativeTime",
-                SubjectRole: b"subject",
-                HasDraftRole: b"hasDraft",
-                SnoozedUntilRole: b"snoozedUntil",
-                MarkedUnreadRole: b"markedUnread",
-                ArchivedRole: b"archived",
-                PaintRole: b"paint",
+                ConversationIdRole: QByteArray(b"conversationId"),
+                ConversationRole: QByteArray(b"conversation"),
+                ContactIdRole: QByteArray(b"contactId"),
+                ContactNameRole: QByteArray(b"contactName"),
+                ChannelRole: QByteArray(b"channel"),
+                StatusRole: QByteArray(b"status"),
+                AssigneeRole: QByteArray(b"assignedTo"),
+                AssigneeLabelRole: QByteArray(b"assignee"),
+                UnreadCountRole: QByteArray(b"unreadCount"),
+                PreviewRole: QByteArray(b"preview"),
+                PreviewDirectionRole: QByteArray(b"previewDirection"),
+                LastActivityRole: QByteArray(b"lastActivity"),
+                RelativeTimeRole: QByteArray(b"relativeTime"),
+                SubjectRole: QByteArray(b"subject"),
+                HasDraftRole: QByteArray(b"hasDraft"),
+                SnoozedUntilRole: QByteArray(b"snoozedUntil"),
+                MarkedUnreadRole: QByteArray(b"markedUnread"),
+                ArchivedRole: QByteArray(b"archived"),
+                PaintRole: QByteArray(b"paint"),
             }
         )
         return names
@@ -533,20 +528,20 @@ class ConversationListModel(QAbstractListModel):
         return None
 
     def canFetchMore(self, parent: QModelIndex | QPersistentModelIndex) -> bool:
-        if parent.isValid() or self._partition is None:
+        if parent.isValid() or self._reader is None:
             return False
         return not self._exhausted and not self._fetching
 
     def fetchMore(self, parent: QModelIndex | QPersistentModelIndex) -> None:
         # The guard matters: inserting rows makes the view re-check canFetchMore
         # and call fetchMore again from inside beginInsertRows.
-        if parent.isValid() or self._partition is None or self._exhausted or self._fetching:
+        if parent.isValid() or self._reader is None or self._exhausted or self._fetching:
             return
         self._fetching = True
         try:
             q = self._query
             try:
-                docs = self._partition.conversations.list_conversations(
+                docs = self._reader.conversations(
                     q.view, q.filters, q.text, limit=self._page_size, offset=self._offset
                 )
             except StorageError as exc:
@@ -569,15 +564,15 @@ class ConversationListModel(QAbstractListModel):
 
     # ---------------------------------------------------------------- queries
 
-    def set_partition(self, partition: Partition | None, query: InboxQuery | None = None) -> None:
+    def set_reader(self, reader: InboxReader | None, query: InboxQuery | None = None) -> None:
         """Show another sub-account's cache (None: nothing), optionally with a new query.
 
-        The old rows are gone when this returns and the new partition's first
-        page is in place (one reset). Pending changes of the old partition are
+        The old rows are gone when this returns and the new sub-account's first
+        page is in place (one reset). Pending changes of the old sub-account are
         dropped."""
         self._refresh_timer.stop()
         self._clear_pending()
-        self._partition = partition
+        self._reader = reader
         self._reload(query or self._query)
 
     def set_query(self, query: InboxQuery) -> None:
@@ -601,16 +596,16 @@ class ConversationListModel(QAbstractListModel):
 
     def apply_first_page(
         self,
-        partition: Partition | None,
+        reader: InboxReader | None,
         query: InboxQuery,
         docs: list[dict[str, Any]],
         total: int,
     ) -> bool:
         """Show a first page read elsewhere (``load_first_page`` in a worker).
 
-        Refused (False, nothing changes) when the model has switched partition
+        Refused (False, nothing changes) when the model has switched sub-account
         since: the caller must read again."""
-        if partition is None or partition is not self._partition:
+        if reader is None or reader is not self._reader:
             return False
         self._reset_with(query, docs, total)
         return True
@@ -619,9 +614,9 @@ class ConversationListModel(QAbstractListModel):
         docs: list[dict[str, Any]] = []
         total = 0
         failure: str | None = None
-        if self._partition is not None:
+        if self._reader is not None:
             try:
-                docs, total = load_first_page(self._partition, query, self._page_size)
+                docs, total = load_first_page(self._reader, query, self._page_size)
             except StorageError as exc:
                 failure = self._describe("read the conversations", exc)
         self._reset_with(query, docs, total)
@@ -646,9 +641,7 @@ class ConversationListModel(QAbstractListModel):
                 self._rows.append(_row(doc, self._intern))
         self._offset = len(docs)
         self._total = total
-        self._exhausted = (
-            self._partition is None or len(docs) >= total or len(docs) < self._page_size
-        )
+        self._exhausted = self._reader is None or len(docs) >= total or len(docs) < self._page_size
         self._read_local_state()
         # Whoever reacts to modelReset (a view, the model tester) may call fetchMore from
         # inside the signal, before every listener has seen the reset finish: the first page
@@ -668,7 +661,7 @@ class ConversationListModel(QAbstractListModel):
     # ---------------------------------------------------------------- changes
 
     def refresh(self, event: ConversationsChanged) -> None:
-        """Apply a change event of the shown partition (others are ignored), coalesced."""
+        """Apply a change event of the shown sub-account (others are ignored), coalesced."""
         if not self._in_scope(event):
             return
         self._pending_ids |= event.ids
@@ -698,8 +691,8 @@ class ConversationListModel(QAbstractListModel):
         worker thread (a few hundred milliseconds for 10,000 rows) and applied when
         it arrives, unless the rows changed meanwhile (then it is read again);
         ``background`` forces either way."""
-        partition = self._partition
-        if partition is None:
+        reader = self._reader
+        if reader is None:
             return
         q = self._query
         # The window the user has loaded (at least a page, so new rows can show).
@@ -710,12 +703,12 @@ class ConversationListModel(QAbstractListModel):
             if self._requery is not None:
                 self._requery_again = True  # one read at a time; the newest state wins
                 return
-            job = _Requery(self._epoch, partition, q, window, {r.id: r for r in self._rows})
+            job = _Requery(self._epoch, reader, q, window, {r.id: r for r in self._rows})
             self._requery = job
             self._worker().submit(self._requery_work, job)
             return
         try:
-            docs, total = self._read_window(partition, q, window)
+            docs, total = self._read_window(reader, q, window)
         except StorageError as exc:
             self._fail("apply the latest conversation changes", exc)
             return
@@ -729,12 +722,9 @@ class ConversationListModel(QAbstractListModel):
 
     @staticmethod
     def _read_window(
-        partition: Partition, q: InboxQuery, window: int
+        reader: InboxReader, q: InboxQuery, window: int
     ) -> tuple[list[dict[str, Any]], int]:
-        docs = partition.conversations.list_conversations(q.view, q.filters, q.text, limit=window)
-        if len(docs) < window:
-            return docs, len(docs)
-        return docs, partition.conversations.count_conversations(q.view, q.filters, q.text)
+        return reader.first_page(q.view, q.filters, q.text, window)
 
     def _worker(self) -> ThreadPoolExecutor:
         if self._executor is None:
@@ -745,7 +735,7 @@ class ConversationListModel(QAbstractListModel):
         # Runs on the worker thread: reads the cache and builds rows, touches no Qt object
         # but the delivery signal.
         try:
-            docs, total = self._read_window(job.partition, job.query, job.window)
+            docs, total = self._read_window(job.reader, job.query, job.window)
             rows = build_rows(docs, job.previous, self._intern)
         except StorageError as exc:
             self._delivery.done.emit(job, None, exc)
@@ -763,12 +753,12 @@ class ConversationListModel(QAbstractListModel):
         again, self._requery_again = self._requery_again, False
         current = (
             job.epoch == self._epoch
-            and job.partition is self._partition
+            and job.reader is self._reader
             and len(self._rows) <= job.window
         )
         if not current:
             # Reset, switched, or more rows were fetched meanwhile: read the new window.
-            if job.partition is self._partition:
+            if job.reader is self._reader:
                 self.refresh_all()
             return
         if result is None:
@@ -792,33 +782,37 @@ class ConversationListModel(QAbstractListModel):
         self.changesApplied.emit()
 
     def close(self) -> None:
-        """Stop the background worker (pending re-reads are dropped)."""
+        """Stop the background worker: pending re-reads are dropped, and a read in flight is
+        waited for (a window reads in well under a second), so the cache can be closed
+        safely once this returns."""
         self._requery = None
         if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
+            # A worker still reading while the cache closes its connections crashes the
+            # SQLite driver: wait for it.
+            self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
 
     def refresh_drafts(self) -> None:
         """Re-read which conversations have drafts (after the composer saved or cleared one)."""
-        if self._partition is None:
+        if self._reader is None:
             return
         before = self._drafts
         try:
-            self._drafts = frozenset(self._partition.drafts.conversations_with_drafts())
+            self._drafts = self._reader.conversations_with_drafts()
         except StorageError as exc:
             log.warning("could not read the drafts: %s", exc)
             return
         self._emit_rows(before ^ self._drafts, [HasDraftRole])
 
     def _read_local_state(self) -> None:
-        partition = self._partition
-        if partition is None:
+        reader = self._reader
+        if reader is None:
             self._drafts, self._snoozes, self._marks = frozenset(), {}, frozenset()
             return
         try:
-            self._drafts = frozenset(partition.drafts.conversations_with_drafts())
-            snoozes = partition.marks.snoozes()
-            marks = partition.marks.inbox_map(InboxMap.MARKED_UNREAD)
+            self._drafts = reader.conversations_with_drafts()
+            snoozes = reader.snoozes()
+            marks = reader.marked_unread()
         except StorageError as exc:
             log.warning("could not read drafts and snoozes: %s", exc)
             return
@@ -887,11 +881,9 @@ class ConversationListModel(QAbstractListModel):
             self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, 0), roles)
 
     def _in_scope(self, event: ConversationsChanged) -> bool:
-        partition = self._partition
-        if partition is None or event.scope.sub_account_id != partition.sub_account_id:
-            return False
+        reader = self._reader
         try:
-            return normalize_deployment(event.scope.deployment) == partition.deployment
+            return reader is not None and reader.shows(event.scope)
         except ValueError:
             return False
 
@@ -915,10 +907,10 @@ class ConversationListModel(QAbstractListModel):
         return text, direction or item.direction
 
     def _latest_message(self, conversation_id: str) -> tuple[str | None, str | None]:
-        if self._partition is None:
+        if self._reader is None:
             return None, None
         try:
-            message = self._partition.messages.latest_message(conversation_id)
+            message = self._reader.latest_message(conversation_id)
         except StorageError as exc:
             log.warning("could not read the latest message of %s: %s", conversation_id, exc)
             return None, None
@@ -962,10 +954,10 @@ class ConversationListModel(QAbstractListModel):
         return ", ".join(w for w in words if w)
 
     def _document(self, conversation_id: str) -> dict[str, Any] | None:
-        if self._partition is None:
+        if self._reader is None:
             return None
         try:
-            return self._partition.conversations.get_conversation(conversation_id)
+            return self._reader.conversation(conversation_id)
         except StorageError as exc:
             self._fail("read the conversation", exc)
             return None

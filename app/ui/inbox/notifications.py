@@ -34,7 +34,7 @@ from PySide6.QtWidgets import QMenu, QSystemTrayIcon, QWidget
 
 from app.core.constants import CHANNELS
 from app.services.bus import ConversationsChanged, ScopeKey
-from app.storage import ConversationFilters, Partition, StorageError, SyncKind
+from app.services.ports.inbox import InboxPort, InboxReader, StorageError
 from app.ui.inbox.delegate import CHANNEL_LABELS
 from app.ui.inbox.list_model import contact_label, one_line
 from app.ui.theme import app_icon
@@ -108,7 +108,7 @@ def badge_pixmap(count: int, base: QIcon | None = None, size: int = 64) -> QPixm
 class InboxNotifier(QObject):
     """Notifications and the tray badge for the active sub-account (see the module docstring).
 
-    The tab tells it which partition is shown (``set_partition``), which
+    The tab tells it which sub-account is shown (``set_reader``), which
     conversation is open (``set_open_conversation``) and feeds it change events
     (``on_conversations_changed``). ``window_active`` says whether the user is
     looking at the inbox (the window is active and the tab visible).
@@ -130,16 +130,16 @@ class InboxNotifier(QObject):
 
     def __init__(
         self,
-        workspace: Any,
+        port: InboxPort,
         parent: QObject | None = None,
         *,
         window_active: Callable[[], bool] | None = None,
         use_tray: bool | None = None,
     ) -> None:
         super().__init__(parent)
-        self.workspace = workspace
+        self.port = port
         self.window_active: Callable[[], bool] = window_active or (lambda: False)
-        self._partition: Partition | None = None
+        self._reader: InboxReader | None = None
         self._scope: ScopeKey | None = None
         self._known: dict[str, int] = {}
         self._baseline: int | None = None  # None: not watching yet (first sync running)
@@ -186,9 +186,9 @@ class InboxNotifier(QObject):
 
     # ------------------------------------------------------------------ scope
 
-    def set_partition(self, partition: Partition | None, scope: ScopeKey | None) -> None:
+    def set_reader(self, reader: InboxReader | None, scope: ScopeKey | None) -> None:
         """Watch another sub-account; what its cache already holds is not news."""
-        self._partition = partition
+        self._reader = reader
         self._scope = scope
         self._known = {}
         self._baseline = None
@@ -216,26 +216,24 @@ class InboxNotifier(QObject):
             self._start_watching()
 
     def _start_watching(self) -> None:
-        partition = self._partition
-        if partition is None or self._baseline is not None:
+        reader = self._reader
+        if reader is None or self._baseline is not None:
             return
         try:
-            if partition.marks.full_sync_ms(SyncKind.CONVERSATIONS) is None:
+            if not reader.conversations_synced():
                 return  # the first sync is still bringing the history in
-            newest = partition.conversations.list_conversations(
-                filters=ConversationFilters(include_archived=True), limit=1
-            )
+            newest = reader.newest_activity_ms()
         except StorageError as exc:
             log.warning("notifications: could not read the cache: %s", exc)
             return
-        self._baseline = (_ms(newest[0].get("lastMessageAt")) or 0) if newest else 0
+        self._baseline = newest or 0
 
     # ------------------------------------------------------------------ events
 
     def on_conversations_changed(self, event: ConversationsChanged) -> None:
         """Notify for the new inbound messages of a change event (see the module docstring)."""
-        partition = self._partition
-        if partition is None or event.scope != self._scope:
+        reader = self._reader
+        if reader is None or event.scope != self._scope:
             return
         self._unread_timer.start()
         # Until the first full sync has settled (``sync_settled``), changes are history.
@@ -243,7 +241,7 @@ class InboxNotifier(QObject):
         fresh: list[tuple[int, dict[str, Any]]] = []
         for conversation_id in event.ids:
             try:
-                doc = partition.conversations.get_conversation(conversation_id)
+                doc = reader.conversation(conversation_id)
             except StorageError as exc:
                 log.warning("notifications: could not read %s: %s", conversation_id, exc)
                 continue
@@ -313,9 +311,9 @@ class InboxNotifier(QObject):
         """Re-read the unread total and update the tray's tooltip and badge."""
         self._unread_timer.stop()
         total = 0
-        if self._partition is not None:
+        if self._reader is not None:
             try:
-                total = self._partition.conversations.unread_total()
+                total = self._reader.unread_total()
             except StorageError as exc:
                 log.warning("notifications: could not count unread: %s", exc)
                 return
@@ -337,28 +335,15 @@ class InboxNotifier(QObject):
 
     # ------------------------------------------------------------------ muting
 
-    def _preferences(self) -> Any:
-        return self.workspace.profiles.data.preferences
-
     def muted_channels(self) -> frozenset[str]:
         """Channels whose new messages raise no notification."""
-        return frozenset(self._preferences().muted_channels)
+        return self.port.muted_channels()
 
     def set_muted(self, channel: str, muted: bool) -> None:
         """Mute or unmute ``channel`` and save the preference."""
-        if channel not in CHANNELS:
-            raise ValueError(f"unknown channel {channel!r}")
-        prefs = self._preferences()
-        current = [c for c in prefs.muted_channels if c != channel]
-        if muted:
-            current.append(channel)
-        ordered = [c for c in CHANNELS if c in current]
-        if ordered == list(prefs.muted_channels):
-            return
-        prefs.muted_channels = ordered
-        if getattr(self.workspace, "persist", False):
-            self.workspace.profiles.save()
-        self.mutedChanged.emit(frozenset(ordered))
+        changed = self.port.set_muted(channel, muted)
+        if changed is not None:
+            self.mutedChanged.emit(changed)
 
     def settings_menu(self, parent: QWidget | None = None) -> QMenu:
         """A "Notifications" menu: one check box per channel (checked: notify). For the

@@ -4,6 +4,9 @@ Layout: a search and filter bar, an action bar (close, reopen, snooze, assign,
 mark unread, new conversation) and a three-way splitter: the conversation list
 (``ConversationListModel`` + ``ConversationDelegate``), the ``ThreadPane`` and
 the ``ContactSidePanel`` (both built by their own modules; the tab hosts them).
+The bars are widgets of ``bars``, the menus and list keys come from ``menus``, the
+dialogs from ``dialogs``; this module holds the state and the logic that ties them.
+Everything is read and done through the area's ``InboxPort``.
 
 Everything listed comes from the active sub-account's cache; the sync
 service's change events update rows in place. Actions go through a
@@ -30,11 +33,9 @@ import logging
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol, cast
 
 from PySide6.QtCore import (
-    QAbstractListModel,
-    QDateTime,
     QItemSelectionModel,
     QModelIndex,
     QPersistentModelIndex,
@@ -48,52 +49,43 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
-    QButtonGroup,
-    QComboBox,
-    QDateTimeEdit,
     QDialog,
-    QDialogButtonBox,
-    QFormLayout,
     QFrame,
-    QHBoxLayout,
     QInputDialog,
-    QLabel,
-    QLineEdit,
     QListView,
     QMenu,
     QSplitter,
     QStackedWidget,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from app.core.constants import CHANNELS
 from app.core.errors import ApiError
-from app.core.phones import format_phone
 from app.services.bus import ConversationsChanged, SessionChanged, SyncStatus
-from app.services.conversations import ConversationBulkReport, ConversationService
-from app.services.workspace import Workspace
-from app.storage import (
+from app.services.ports.inbox import (
+    ConversationBulkReport,
     ConversationFilters,
-    ConversationView,
-    Partition,
+    ConversationService,
+    InboxPort,
+    InboxReader,
     StorageError,
-    SyncKind,
+    inbox_view,
 )
 from app.ui.area import Area, AreaContext
 from app.ui.async_qt import BusBridge, TaskSet, await_signal
-from app.ui.global_search import CHANNEL_ICONS
-from app.ui.inbox.delegate import CHANNEL_LABELS, ConversationDelegate
+from app.ui.inbox.bars import VIEWS, ActionBar, FilterBar
+from app.ui.inbox.delegate import ConversationDelegate
 from app.ui.inbox.list_model import (
     ConversationIdRole,
     ConversationListModel,
     InboxQuery,
     UnreadCountRole,
-    contact_label,
     load_first_page,
     readable_member,
 )
+from app.ui.inbox.dialogs import NewConversationDialog, SnoozeDialog
+from app.ui.inbox.menus import fill_assign_menu, fill_me_menu, fill_snooze_menu, install_list_keys
 from app.ui.inbox.notifications import InboxNotifier
 from app.ui.theme import Spacing, icon
 from app.ui.widgets import Banner, EmptyState
@@ -106,200 +98,38 @@ SEARCH_DEBOUNCE_MS = 150
 JUMP_LOAD_LIMIT = 5000
 """Rows the list may load to reach a conversation chosen elsewhere (global search)."""
 COUNTS_DELAY_MS = 120
-VIEWS = (("all", "All"), ("mine", "Mine"), ("unassigned", "Unassigned"), ("unread", "Unread"))
-STATUS_CHOICES = (
-    ("Any status", None),
-    ("Open", "open"),
-    ("Snoozed", "snoozed"),
-    ("Closed", "closed"),
-)
-
-ThreadFactory = Callable[[Any, BusBridge, TaskSet, QWidget], QWidget]
-PanelFactory = Callable[[Any, QWidget], QWidget]
+ThreadFactory = Callable[[InboxPort, BusBridge, TaskSet, QWidget], QWidget]
+"""Builds the thread pane: a widget with ``set_conversation`` and ``focus_composer``
+(``ThreadControls``), optionally a ``contactLinkActivated`` signal, a ``model`` and an
+async ``shutdown``."""
+PanelFactory = Callable[[InboxPort, QWidget], QWidget]
+"""Builds the contact panel: a widget with ``set_conversation`` (``PanelControls``)."""
 
 
-def _default_thread(workspace: Any, bridge: BusBridge, tasks: TaskSet, parent: QWidget) -> QWidget:
+class PanelControls(Protocol):
+    """What the tab asks of the contact panel."""
+
+    def set_conversation(self, conversation_id: str | None) -> None:
+        """Show the contact of this conversation (None: nothing)."""
+
+
+class ThreadControls(PanelControls, Protocol):
+    """What the tab asks of the thread pane."""
+
+    def focus_composer(self) -> None:
+        """Put the cursor in the reply."""
+
+
+def _default_thread(port: InboxPort, bridge: BusBridge, tasks: TaskSet, parent: QWidget) -> QWidget:
     from app.ui.inbox.thread import ThreadPane
 
-    return ThreadPane(workspace, bridge, tasks, parent)
+    return ThreadPane(port, bridge, tasks, parent)
 
 
-def _default_panel(workspace: Any, parent: QWidget) -> QWidget:
+def _default_panel(port: InboxPort, parent: QWidget) -> QWidget:
     from app.ui.inbox.contact_panel import ContactSidePanel
 
-    return ContactSidePanel(workspace, parent)
-
-
-def snooze_choices(now: datetime) -> list[tuple[str, datetime]]:
-    """The snooze menu's presets for ``now`` (an aware local time): label and wake-up time."""
-    choices: list[tuple[str, datetime]] = []
-    later = (now + timedelta(hours=3)).replace(minute=0, second=0, microsecond=0)
-    choices.append((f"Later today ({later:%H:%M})", later))
-    evening = now.replace(hour=18, minute=0, second=0, microsecond=0)
-    if now.hour < 16:
-        choices.append(("This evening (18:00)", evening))
-    tomorrow = (now + timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
-    choices.append((f"Tomorrow ({tomorrow:%a} 9:00)", tomorrow))
-    days = (7 - now.weekday()) % 7 or 7
-    monday = (now + timedelta(days=days)).replace(hour=9, minute=0, second=0, microsecond=0)
-    choices.append((f"Next week ({monday:%a} {monday.day} {monday:%b} 9:00)", monday))
-    return [(label, when) for label, when in choices if when > now]
-
-
-class _ContactResults(QAbstractListModel):
-    """Contacts found for the new-conversation dialog (a few dozen at most)."""
-
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self.docs: list[dict[str, Any]] = []
-
-    def set_docs(self, docs: list[dict[str, Any]]) -> None:
-        self.beginResetModel()
-        self.docs = docs
-        self.endResetModel()
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.docs)
-
-    def data(
-        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self.docs):
-            return None
-        doc = self.docs[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            phone = doc.get("phone")
-            shown = format_phone(str(phone)) if phone else None
-            details = " · ".join(str(v) for v in (doc.get("email"), shown) if v)
-            name = contact_label(doc)
-            return f"{name}  —  {details}" if details and details != name else name
-        if role == Qt.ItemDataRole.UserRole:
-            return doc.get("id")
-        return None
-
-
-class NewConversationDialog(QDialog):
-    """Choose a contact (searched in the cache), a channel and, for email, a subject."""
-
-    def __init__(
-        self,
-        partition: Partition,
-        parent: QWidget | None = None,
-        *,
-        contact: dict[str, Any] | None = None,
-        channel: str | None = None,
-    ) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("New conversation")
-        self.setMinimumWidth(460)
-        self._partition = partition
-        layout = QVBoxLayout(self)
-        layout.setSpacing(Spacing.M)
-        intro = QLabel(
-            "Write to a contact on a channel. When the contact already has an open "
-            "conversation there, that one opens instead.",
-            self,
-        )
-        intro.setWordWrap(True)
-        intro.setProperty("muted", True)
-        layout.addWidget(intro)
-        form = QFormLayout()
-        self.search = QLineEdit(self)
-        self.search.setPlaceholderText("Search contacts by name, email or phone")
-        self.search.setClearButtonEnabled(True)
-        self.results_model = _ContactResults(self)
-        self.results = QListView(self)
-        self.results.setModel(self.results_model)
-        self.results.setMaximumHeight(150)
-        self.results.setUniformItemSizes(True)
-        self.results.selectionModel().currentChanged.connect(lambda *_: self._update())
-        form.addRow("Contact", self.search)
-        form.addRow("", self.results)
-        self.channel = QComboBox(self)
-        for name in CHANNELS:
-            self.channel.addItem(icon(CHANNEL_ICONS.get(name, "inbox")), CHANNEL_LABELS[name], name)
-        self.channel.currentIndexChanged.connect(lambda _i: self._update())
-        form.addRow("Channel", self.channel)
-        self.subject = QLineEdit(self)
-        self.subject.setPlaceholderText("Subject of the first email")
-        form.addRow("Subject", self.subject)
-        layout.addLayout(form)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
-        )
-        self.ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok.setText("Open conversation")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
-        self.search.textChanged.connect(self._find)
-        if channel in CHANNELS:
-            self.channel.setCurrentIndex(CHANNELS.index(channel))
-        if contact is not None:
-            self.results_model.set_docs([contact])
-            self.results.setCurrentIndex(self.results_model.index(0, 0))
-        else:
-            self._find("")
-        self._update()
-
-    def _find(self, text: str) -> None:
-        try:
-            docs = self._partition.contacts.search(text or None, limit=30)
-        except StorageError as exc:
-            log.warning("new conversation: contact search failed: %s", exc)
-            docs = []
-        self.results_model.set_docs(docs)
-        if docs:
-            self.results.setCurrentIndex(self.results_model.index(0, 0))
-        self._update()
-
-    def contact_id(self) -> str | None:
-        """The chosen contact's id, or None."""
-        index = self.results.currentIndex()
-        value = index.data(Qt.ItemDataRole.UserRole) if index.isValid() else None
-        return str(value) if value else None
-
-    def chosen_channel(self) -> str:
-        """The chosen channel."""
-        return str(self.channel.currentData())
-
-    def chosen_subject(self) -> str | None:
-        """The subject typed (email channels only), or None."""
-        text = self.subject.text().strip()
-        return text if text and self.chosen_channel() in ("email", "gmail") else None
-
-    def _update(self) -> None:
-        self.subject.setEnabled(self.chosen_channel() in ("email", "gmail"))
-        self.ok.setEnabled(self.contact_id() is not None)
-
-
-class SnoozeDialog(QDialog):
-    """Pick a day and time to wake a conversation up."""
-
-    def __init__(self, start: datetime, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Snooze until")
-        layout = QVBoxLayout(self)
-        layout.addWidget(
-            QLabel("The conversation reopens at this time (while the app runs).", self)
-        )
-        self.when = QDateTimeEdit(self)
-        self.when.setCalendarPopup(True)
-        self.when.setDisplayFormat("ddd d MMM yyyy  HH:mm")
-        self.when.setDateTime(start)
-        self.when.setMinimumDateTime(QDateTime.currentDateTime())
-        layout.addWidget(self.when)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Snooze")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
-
-    def chosen(self) -> datetime:
-        """The chosen time (aware, local)."""
-        return self.when.dateTime().toPython().astimezone()  # type: ignore[no-any-return]
+    return ContactSidePanel(port, parent)
 
 
 class InboxTab(Area):
@@ -327,20 +157,20 @@ class InboxTab(Area):
 
     def __init__(
         self,
-        context: AreaContext[Workspace],
+        context: AreaContext[InboxPort],
         parent: QWidget | None = None,
         *,
         thread_factory: ThreadFactory | None = None,
         panel_factory: PanelFactory | None = None,
     ) -> None:
         super().__init__(context, parent)
-        self.workspace = context.port
+        self.port: InboxPort = context.port
         self.bridge = context.bridge
         self.tasks = context.tasks
         self._thread_factory = thread_factory or _default_thread
         self._panel_factory = panel_factory or _default_panel
         self.service: ConversationService | None = None
-        self._partition: Partition | None = None
+        self._reader: InboxReader | None = None
         self._syncing = False
         self._open_id: str | None = None
         self._busy = False
@@ -357,7 +187,7 @@ class InboxTab(Area):
         self.searches_applied: list[str] = []
         """Texts whose results were applied, in order (diagnostics and tests)."""
         # Before the widgets: the window's Settings menu offers its mute entries at start.
-        self.notifier = InboxNotifier(self.workspace, self, window_active=self._user_is_looking)
+        self.notifier = InboxNotifier(self.port, self, window_active=self._user_is_looking)
         """Desktop notifications and the tray badge (``notifier.settings_menu()`` mutes)."""
 
     def build_steps(self) -> Iterator[None]:
@@ -389,8 +219,7 @@ class InboxTab(Area):
         if isinstance(app, QApplication):
             # Back to the window with a conversation open: what arrived meanwhile is read.
             app.focusWindowChanged.connect(self._looking_again)
-        active = self.workspace.active
-        self._set_partition(active.partition if active else None)
+        self._set_reader(self.port.reader())
 
     # ------------------------------------------------------------------ building
 
@@ -401,114 +230,36 @@ class InboxTab(Area):
         self.banner = Banner(self)
         root.addWidget(self.banner)
 
-        # Search, views and filters.
-        bar = QHBoxLayout()
-        bar.setSpacing(Spacing.S)
-        self.search_box = QLineEdit(self)
-        self.search_box.setPlaceholderText("Search names, emails, phones, messages")
-        self.search_box.setClearButtonEnabled(True)
-        self.search_box.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
-        self.search_box.setMinimumWidth(200)
+        # Search, views and filters; the count and the actions.
+        filters = self.filter_bar = FilterBar(self)
+        self.search_box = filters.search_box
+        self.view_group, self.view_buttons = filters.view_group, filters.view_buttons
+        self.me_button, self.me_menu = filters.me_button, filters.me_menu
+        self.status_filter = filters.status_filter
+        self.channel_filter = filters.channel_filter
+        self.assignee_filter = filters.assignee_filter
         self.search_box.textChanged.connect(self._search_typed)
         self.search_box.returnPressed.connect(self._search_now)
-        bar.addWidget(self.search_box, 2)
-
-        self.view_group = QButtonGroup(self)
-        self.view_group.setExclusive(True)
-        self.view_buttons: dict[str, QToolButton] = {}
-        views = QFrame(self)
-        views_layout = QHBoxLayout(views)
-        views_layout.setContentsMargins(0, 0, 0, 0)
-        views_layout.setSpacing(2)
-        for kind, label in VIEWS:
-            button = QToolButton(views)
-            button.setText(label)
-            button.setCheckable(True)
-            button.setAutoRaise(True)
-            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        for kind, button in self.view_buttons.items():
             button.clicked.connect(lambda _c=False, k=kind: self.set_view(k))
-            self.view_group.addButton(button)
-            views_layout.addWidget(button)
-            self.view_buttons[kind] = button
-        self.view_buttons["all"].setChecked(True)
-        bar.addWidget(views)
-
-        self.me_button = QToolButton(self)
-        self.me_button.setIcon(icon("user"))
-        self.me_button.setAutoRaise(True)
-        self.me_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.me_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.me_menu = QMenu(self.me_button)
         self.me_menu.aboutToShow.connect(self._fill_me_menu)
-        self.me_button.setMenu(self.me_menu)
-        bar.addWidget(self.me_button)
-
-        self.status_filter = QComboBox(self)
-        for label, value in STATUS_CHOICES:
-            self.status_filter.addItem(label, value)
-        self.status_filter.setCurrentIndex(1)
-        self.status_filter.currentIndexChanged.connect(self._filters_chosen)
-        bar.addWidget(self.status_filter)
-        self.channel_filter = QComboBox(self)
-        self.channel_filter.addItem(icon("inbox"), "Any channel", None)
-        for name in CHANNELS:
-            self.channel_filter.addItem(
-                icon(CHANNEL_ICONS.get(name, "inbox")), CHANNEL_LABELS[name], name
-            )
-        self.channel_filter.currentIndexChanged.connect(self._filters_chosen)
-        bar.addWidget(self.channel_filter)
-        self.assignee_filter = QComboBox(self)
-        self.assignee_filter.addItem("Anyone", None)
-        self.assignee_filter.currentIndexChanged.connect(self._filters_chosen)
-        bar.addWidget(self.assignee_filter)
         for combo in (self.status_filter, self.channel_filter, self.assignee_filter):
-            # Sized to a short label, not the longest choice (team member ids are long):
-            # the window stays usable on a narrow screen.
-            combo.setSizeAdjustPolicy(
-                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
-            )
-            combo.setMinimumContentsLength(9)
-        bar.addStretch(1)
-        root.addLayout(bar)
+            combo.currentIndexChanged.connect(self._filters_chosen)
+        root.addWidget(filters)
 
-        # The count and the actions.
-        actions = QHBoxLayout()
-        actions.setSpacing(Spacing.S)
-        self.count_label = QLabel(self)
-        self.count_label.setProperty("muted", True)
-        actions.addWidget(self.count_label)
-        actions.addStretch(1)
-        self.selection_label = QLabel(self)
-        self.selection_label.setProperty("muted", True)
-        actions.addWidget(self.selection_label)
-        self.close_button = self._tool("check", "Close", "E", self._close_clicked)
-        self.reopen_button = self._tool("inbox", "Reopen", "Shift+E", self._reopen_clicked)
-        self.snooze_button = self._tool("clock", "Snooze", "S", None)
-        self.snooze_menu = QMenu(self.snooze_button)
+        actions = self.action_bar = ActionBar(self)
+        self.count_label, self.selection_label = actions.count_label, actions.selection_label
+        self.close_button, self.reopen_button = actions.close_button, actions.reopen_button
+        self.snooze_button, self.snooze_menu = actions.snooze_button, actions.snooze_menu
+        self.assign_button, self.assign_menu = actions.assign_button, actions.assign_menu
+        self.unread_button, self.new_button = actions.unread_button, actions.new_button
+        self.close_button.clicked.connect(self._close_clicked)
+        self.reopen_button.clicked.connect(self._reopen_clicked)
+        self.unread_button.clicked.connect(self._mark_unread_clicked)
         self.snooze_menu.aboutToShow.connect(self._fill_snooze_menu)
-        self.snooze_button.setMenu(self.snooze_menu)
-        self.snooze_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.assign_button = self._tool("users", "Assign", "A", None)
-        self.assign_menu = QMenu(self.assign_button)
         self.assign_menu.aboutToShow.connect(self._fill_assign_menu)
-        self.assign_button.setMenu(self.assign_menu)
-        self.assign_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.unread_button = self._tool("mail", "Mark unread", "U", self._mark_unread_clicked)
-        for button in (
-            self.close_button,
-            self.reopen_button,
-            self.snooze_button,
-            self.assign_button,
-            self.unread_button,
-        ):
-            actions.addWidget(button)
-        separator = QFrame(self)
-        separator.setFrameShape(QFrame.Shape.VLine)
-        actions.addWidget(separator)
-        self.new_button = self._tool("add", "New conversation", "Ctrl+Shift+N", None)
         self.new_button.clicked.connect(lambda: self.new_conversation())
-        actions.addWidget(self.new_button)
-        root.addLayout(actions)
+        root.addWidget(actions)
         yield
 
         # The list, the thread and the contact.
@@ -536,15 +287,18 @@ class InboxTab(Area):
         self.stack.addWidget(self.empty)
         self.stack.setMinimumWidth(300)
         yield
-        self.thread = thread_factory(self.workspace, self.bridge, self.tasks, self.splitter)
-        self.thread.setMinimumWidth(360)
-        link = getattr(self.thread, "contactLinkActivated", None)
+        self.thread_pane = thread_factory(self.port, self.bridge, self.tasks, self.splitter)
+        self.thread_pane.setMinimumWidth(360)
+        link = getattr(self.thread_pane, "contactLinkActivated", None)
         if link is not None:
             link.connect(self._contact_link)
-        self.panel = panel_factory(self.workspace, self.splitter)
+        self.panel = panel_factory(self.port, self.splitter)
+        # The factories' contract (see ``ThreadFactory`` and ``PanelFactory``).
+        self._thread_controls = cast(ThreadControls, self.thread_pane)
+        self._panel_controls = cast(PanelControls, self.panel)
         self.panel.setMinimumWidth(220)
         self.splitter.addWidget(self.stack)
-        self.splitter.addWidget(self.thread)
+        self.splitter.addWidget(self.thread_pane)
         self.splitter.addWidget(self.panel)
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
@@ -556,41 +310,22 @@ class InboxTab(Area):
         self._update_me_button()
         self._selection_changed()
 
-    def _tool(
-        self, icon_name: str, text: str, shortcut: str, slot: Callable[[], Any] | None
-    ) -> QToolButton:
-        button = QToolButton(self)
-        button.setIcon(icon(icon_name))
-        button.setText(text)
-        button.setToolTip(f"{text} ({shortcut})")
-        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        button.setAutoRaise(True)
-        if slot is not None:
-            button.clicked.connect(slot)
-        return button
-
     def _shortcuts(self) -> None:
-        # On the list only: single keys there never reach a text field.
-        keys: list[tuple[str, Callable[[], Any]]] = [
-            ("E", self._close_clicked),
-            ("Shift+E", self._reopen_clicked),
-            ("S", lambda: self._popup_at_current(self.snooze_menu)),
-            ("A", lambda: self._popup_at_current(self.assign_menu)),
-            ("U", self._mark_unread_clicked),
-            ("N", self.next_unread),
-            ("R", self.focus_composer),
-            ("/", self.search_box.setFocus),
-            ("Return", lambda: self.open_index(self.list.currentIndex())),
-            ("Enter", lambda: self.open_index(self.list.currentIndex())),
-        ]
-        self.list_actions: dict[str, QAction] = {}
-        for key, slot in keys:
-            action = QAction(self.list)
-            action.setShortcut(QKeySequence(key))
-            action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
-            action.triggered.connect(lambda _c=False, s=slot: s())
-            self.list.addAction(action)
-            self.list_actions[key] = action
+        self.list_actions = install_list_keys(
+            self.list,
+            [
+                ("E", self._close_clicked),
+                ("Shift+E", self._reopen_clicked),
+                ("S", lambda: self._popup_at_current(self.snooze_menu)),
+                ("A", lambda: self._popup_at_current(self.assign_menu)),
+                ("U", self._mark_unread_clicked),
+                ("N", self.next_unread),
+                ("R", self.focus_composer),
+                ("/", self.search_box.setFocus),
+                ("Return", lambda: self.open_index(self.list.currentIndex())),
+                ("Enter", lambda: self.open_index(self.list.currentIndex())),
+            ],
+        )
         new = QAction(self)
         new.setShortcut(QKeySequence("Ctrl+Shift+N"))
         new.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -600,31 +335,25 @@ class InboxTab(Area):
     # ------------------------------------------------------------------ scope
 
     def _on_session(self, event: SessionChanged) -> None:
-        active = self.workspace.active
-        partition = active.partition if active is not None and active.scope == event.scope else None
-        if partition is None and event.scope is not None:
-            partition = self.workspace.db.partition(
-                event.scope.deployment, event.scope.sub_account_id
-            )
         self._syncing = True
-        self._set_partition(partition)
+        self._set_reader(self.port.reader_for(event.scope))
 
-    def _set_partition(self, partition: Partition | None) -> None:
+    def _set_reader(self, reader: InboxReader | None) -> None:
         """Show another sub-account at once (cached rows first, then the sync's)."""
         self.tasks.cancel("inbox-search")
         self.tasks.cancel("inbox-snooze-timer")
         self.search_generation += 1
-        self._partition = partition
+        self._reader = reader
         self._anchor = None
         self.banner.hide()
-        self.service = self._make_service() if partition is not None else None
+        self.service = self.port.conversation_service() if reader is not None else None
         if self._view == "mine" and not self.my_user_id():
             self._view = "all"
         # Assignees are team members of the old sub-account.
         self._assignee = None
         self._open(None)
-        self.model.set_partition(partition, self._query())
-        self.notifier.set_partition(partition, self.service.scope if self.service else None)
+        self.model.set_reader(reader, self._query())
+        self.notifier.set_reader(reader, self.service.scope if self.service else None)
         self._refresh_choices()
         self._sync_widgets()
         self._update_empty()
@@ -634,22 +363,6 @@ class InboxTab(Area):
             except RuntimeError as exc:  # no loop yet (built before the app runs)
                 log.debug("snooze timer not started: %s", exc)
         self.loadedChanged.emit(self.is_loaded())
-
-    def _make_service(self) -> ConversationService | None:
-        factory = getattr(self.workspace, "conversation_service", None)
-        if callable(factory):
-            try:
-                service = factory()
-            except Exception as exc:  # NotActive: no connection yet
-                log.info("no conversation service: %s", exc)
-                return None
-            return service if isinstance(service, ConversationService) else None
-        session = self.workspace.session
-        if session is None or session.partition is None or session.scope_key is None:
-            return None
-        return ConversationService(
-            session.partition, session.view, self.workspace.bus, session.scope_key
-        )
 
     def _on_conversations_changed(self, event: ConversationsChanged) -> None:
         if self.service is not None:
@@ -662,10 +375,10 @@ class InboxTab(Area):
             self._open(None)
 
     def _on_sync_status(self, status: SyncStatus) -> None:
-        partition = self._partition
-        if partition is None or status.scope is None:
+        reader = self._reader
+        if reader is None or status.scope is None:
             return
-        if status.scope.sub_account_id != partition.sub_account_id:
+        if status.scope.sub_account_id != reader.sub_account_id:
             return
         self._syncing = status.state == "syncing"
         if status.state == "idle":
@@ -675,9 +388,9 @@ class InboxTab(Area):
 
     def is_loaded(self) -> bool:
         """Whether the shown sub-account's conversations are on screen (or known to be none)."""
-        if not self.is_built or self._partition is None:
+        if not self.is_built or self._reader is None:
             return False
-        has_synced = self._partition.marks.full_sync_ms(SyncKind.CONVERSATIONS) is not None
+        has_synced = self._reader.conversations_synced()
         return has_synced and (self.model.rowCount() > 0 or not self._syncing)
 
     async def prepare_screenshot(self, timeout: float = 60.0) -> bool:
@@ -691,7 +404,7 @@ class InboxTab(Area):
             await asyncio.sleep(0.1)
         if self._open_id is None and self.model.rowCount() > 0:
             self._select_row(0)
-        thread_model = getattr(self.thread, "model", None)
+        thread_model = getattr(self.thread_pane, "model", None)
         while thread_model is not None and self._open_id is not None:
             if thread_model.rowCount() > 0:
                 return True
@@ -702,40 +415,15 @@ class InboxTab(Area):
 
     # ------------------------------------------------------------------ identity
 
-    def _identity_key(self) -> str | None:
-        partition = self._partition
-        if partition is None:
-            return None
-        return f"{partition.deployment}|{partition.sub_account_id}"
-
     def my_user_id(self) -> str | None:
         """The team member id the user chose as theirs in this sub-account (for Mine)."""
-        key = self._identity_key()
-        if key is None or self._partition is None:
-            return None
-        stored = getattr(self.workspace.profiles.data.preferences, "my_team_member_ids", None)
-        if isinstance(stored, dict):
-            value = stored.get(key)
-            return str(value) if value else None
-        # Kept in the sync state while ``Preferences`` has no field for it.
-        return self._partition.marks.inbox_identity()
+        return self.port.my_user_id(self._reader)
 
     def set_my_user_id(self, user_id: str | None) -> None:
         """Remember who the user is in this sub-account (None: forget); Mine follows."""
-        key = self._identity_key()
-        if key is None or self._partition is None:
+        if self._reader is None:
             return
-        prefs = self.workspace.profiles.data.preferences
-        stored = getattr(prefs, "my_team_member_ids", None)
-        if isinstance(stored, dict):
-            if user_id:
-                stored[key] = user_id
-            else:
-                stored.pop(key, None)
-            if getattr(self.workspace, "persist", False):
-                self.workspace.profiles.save()
-        else:
-            self._partition.marks.set_inbox_identity(user_id)
+        self.port.set_my_user_id(self._reader, user_id)
         self._update_me_button()
         if self._view == "mine":
             if user_id:
@@ -755,21 +443,13 @@ class InboxTab(Area):
             )
 
     def _fill_me_menu(self) -> None:
-        menu = self.me_menu
-        menu.clear()
-        members = self._team_members()
-        me = self.my_user_id()
-        if not members:
-            none = menu.addAction("No team members in this sub-account's conversations yet")
-            none.setEnabled(False)
-        for member in members:
-            action = menu.addAction(f"{self._member_label(member)}  ({member})")
-            action.setCheckable(True)
-            action.setChecked(member == me)
-            action.triggered.connect(lambda _c=False, m=member: self.set_my_user_id(m))
-        if me:
-            menu.addSeparator()
-            menu.addAction("Forget who I am").triggered.connect(lambda: self.set_my_user_id(None))
+        fill_me_menu(
+            self.me_menu,
+            self.my_user_id(),
+            self._team_members(),
+            self._member_label,
+            self.set_my_user_id,
+        )
 
     def _team_members(self) -> list[str]:
         if self.service is None:
@@ -817,13 +497,7 @@ class InboxTab(Area):
         self._apply_query()
 
     def _query(self) -> InboxQuery:
-        me = self.my_user_id()
-        if self._view == "mine" and me:
-            view = ConversationView.mine(me)
-        elif self._view in ("unassigned", "unread"):
-            view = ConversationView(self._view)  # type: ignore[arg-type]
-        else:
-            view = ConversationView.all()
+        view = inbox_view(self._view, self.my_user_id())
         filters = ConversationFilters(
             status=self._status,
             channel=self._channel,
@@ -886,20 +560,20 @@ class InboxTab(Area):
     async def _search(self, generation: int, delay: float) -> None:
         if delay:
             await asyncio.sleep(delay)
-        partition = self._partition
-        if partition is None or generation != self.search_generation:
+        reader = self._reader
+        if reader is None or generation != self.search_generation:
             return
         query = self._query()
         try:
             docs, total = await asyncio.to_thread(
-                self._read_page, partition, query, self.model.page_size
+                self._read_page, reader, query, self.model.page_size
             )
         except StorageError as exc:
             self.banner.show_message("danger", f"Could not search the local cache ({exc}).")
             return
         if generation != self.search_generation:
             return  # a newer keystroke or view: this answer is stale
-        if self.model.apply_first_page(partition, query, docs, total):
+        if self.model.apply_first_page(reader, query, docs, total):
             self.searches_applied.append(query.text or "")
 
     def search(self, text: str) -> None:
@@ -937,9 +611,9 @@ class InboxTab(Area):
             log.warning("could not count the inbox views: %s", exc)
 
     def _show_counts(self) -> None:
-        partition = self._partition
+        reader = self._reader
         labels = dict(VIEWS)
-        if partition is None:
+        if reader is None:
             for kind, button in self.view_buttons.items():
                 button.setText(labels[kind])
             return
@@ -951,9 +625,9 @@ class InboxTab(Area):
             if kind == "mine" and not me:
                 button.setText(labels[kind])
                 continue
-            view = ConversationView.mine(me) if kind == "mine" and me else ConversationView(kind)  # type: ignore[arg-type]
+            view = inbox_view(kind, me)
             try:
-                count = partition.conversations.count_conversations(view, filters, query.text)
+                count = reader.count(view, filters, query.text)
             except StorageError as exc:
                 log.warning("could not count the %s view: %s", kind, exc)
                 continue
@@ -965,8 +639,8 @@ class InboxTab(Area):
         return {kind: button.text() for kind, button in self.view_buttons.items()}
 
     def _update_empty(self) -> None:
-        partition = self._partition
-        if partition is None:
+        reader = self._reader
+        if reader is None:
             self.empty.set_content("inbox", "No sub-account open", "Connect to Seedly CRM first.")
             self.stack.setCurrentWidget(self.empty)
             return
@@ -975,7 +649,7 @@ class InboxTab(Area):
             return
         query = self._query()
         filtered = query.text is not None or query.filters != ConversationFilters()
-        if self._syncing and partition.marks.full_sync_ms(SyncKind.CONVERSATIONS) is None:
+        if self._syncing and not reader.conversations_synced():
             self.empty.set_content(
                 "sync", "Loading conversations…", "The first sync of this sub-account is running."
             )
@@ -1067,11 +741,10 @@ class InboxTab(Area):
         if conversation_id is not None and self.service is not None:
             # Opening a conversation reads it: its unread count (and a local unread mark) go.
             self.service.mark_read(conversation_id)
-        self.thread.set_conversation(conversation_id)  # type: ignore[attr-defined]
-        self.panel.set_conversation(conversation_id)  # type: ignore[attr-defined]
-        session = self.workspace.session
-        if session is not None and getattr(session, "open_thread", None) != conversation_id:
-            session.open_conversation(conversation_id)
+        self._thread_controls.set_conversation(conversation_id)
+        self._panel_controls.set_conversation(conversation_id)
+        if self.port.polled_conversation() != conversation_id:
+            self.port.open_conversation(conversation_id)
         self.notifier.set_open_conversation(conversation_id)
         self.delegate.set_open_conversation(conversation_id)
         self.list.viewport().update()
@@ -1105,9 +778,9 @@ class InboxTab(Area):
 
         Rows load until it appears; when the view, search or filters hide it they are
         cleared first. False when the cache does not know the conversation."""
-        partition = self._partition
+        reader = self._reader
         try:
-            doc = partition.conversations.get_conversation(conversation_id) if partition else None
+            doc = reader.conversation(conversation_id) if reader else None
         except StorageError:
             doc = None
         if doc is None:
@@ -1134,13 +807,7 @@ class InboxTab(Area):
     def _selection_changed(self, *_: Any) -> None:
         count = len(self.list.selectionModel().selectedIndexes())
         has_target = bool(self.selected_ids()) and self.service is not None
-        for button in (
-            self.close_button,
-            self.reopen_button,
-            self.snooze_button,
-            self.assign_button,
-            self.unread_button,
-        ):
+        for button in self.action_bar.target_buttons():
             button.setEnabled(has_target and not self._busy)
         self.new_button.setEnabled(self.service is not None)
         if not self._busy:
@@ -1190,7 +857,7 @@ class InboxTab(Area):
         if self._open_id is None and index.isValid():
             self.open_index(index)
         if self._open_id is not None:
-            self.thread.focus_composer()  # type: ignore[attr-defined]
+            self._thread_controls.focus_composer()
 
     # ------------------------------------------------------------------ actions
 
@@ -1282,15 +949,12 @@ class InboxTab(Area):
             self._select_row(row, open_it=False)
 
     def _fill_snooze_menu(self, menu: QMenu | None = None) -> None:
-        menu = menu or self.snooze_menu
-        menu.clear()
-        now = datetime.now().astimezone()
-        for label, when in snooze_choices(now):
-            menu.addAction(label).triggered.connect(
-                lambda _c=False, w=when: self._start_action("snooze", until=w)
-            )
-        menu.addSeparator()
-        menu.addAction("Pick a date and time…").triggered.connect(self._snooze_custom)
+        fill_snooze_menu(
+            menu or self.snooze_menu,
+            datetime.now().astimezone(),
+            lambda when: self._start_action("snooze", until=when),
+            self._snooze_custom,
+        )
 
     def _snooze_custom(self) -> None:
         ids = self.selected_ids()
@@ -1308,23 +972,15 @@ class InboxTab(Area):
         dialog.deleteLater()
 
     def _fill_assign_menu(self, menu: QMenu | None = None) -> None:
-        menu = menu or self.assign_menu
-        menu.clear()
-        me = self.my_user_id()
-        if me:
-            menu.addAction(
-                icon("user"), f"Assign to me ({self._member_label(me)})"
-            ).triggered.connect(lambda: self._start_action("assign", user_id=me))
-            menu.addSeparator()
-        for member in self._team_members():
-            if member == me:
-                continue
-            menu.addAction(f"{self._member_label(member)}  ({member})").triggered.connect(
-                lambda _c=False, m=member: self._start_action("assign", user_id=m)
-            )
-        menu.addAction("Other team member id…").triggered.connect(self._assign_other)
-        menu.addSeparator()
-        menu.addAction("Unassign").triggered.connect(lambda: self._start_action("unassign"))
+        fill_assign_menu(
+            menu or self.assign_menu,
+            self.my_user_id(),
+            self._team_members(),
+            self._member_label,
+            lambda member: self._start_action("assign", user_id=member),
+            self._assign_other,
+            lambda: self._start_action("unassign"),
+        )
 
     def _assign_other(self) -> None:
         ids = self.selected_ids()
@@ -1348,20 +1004,20 @@ class InboxTab(Area):
     ) -> NewConversationDialog | None:
         """Open the new-conversation dialog (prefilled with the selected conversation's
         contact, or ``contact_id``); returns it (None without a sub-account)."""
-        partition = self._partition
-        if partition is None or self.service is None:
+        reader = self._reader
+        if reader is None or self.service is None:
             return None
         contact = None
         summary: dict[str, Any] = {}
         if contact_id is None and self.selected_ids():
-            doc = partition.conversations.get_conversation(self.selected_ids()[0])
+            doc = reader.conversation(self.selected_ids()[0])
             contact_id = str(doc.get("contactId")) if doc and doc.get("contactId") else None
             embedded = doc.get("contact") if doc else None
             summary = dict(embedded) if isinstance(embedded, dict) else {}
         if contact_id is not None:
             # The cached contact, else what the conversation knows of it.
-            contact = partition.contacts.get(contact_id) or {**summary, "id": contact_id}
-        dialog = NewConversationDialog(partition, self, contact=contact, channel=channel)
+            contact = reader.contact(contact_id) or {**summary, "id": contact_id}
+        dialog = NewConversationDialog(reader, self, contact=contact, channel=channel)
         self.tasks.spawn(self._new_flow(dialog), "inbox-new-dialog", replace=True)
         return dialog
 
@@ -1378,8 +1034,8 @@ class InboxTab(Area):
         self, contact_id: str, channel: str, subject: str | None = None
     ) -> str | None:
         """Open (or find) the conversation with a contact on a channel and show it."""
-        service, partition = self.service, self._partition
-        if service is None or partition is None:
+        service, reader = self.service, self._reader
+        if service is None or reader is None:
             return None
         try:
             conversation_id = await service.start_conversation(contact_id, channel, subject)
@@ -1506,14 +1162,14 @@ class InboxTab(Area):
         self._counts_timer.stop()
         self._clock.stop()
         self.notifier.close()
-        stop = getattr(self.thread, "shutdown", None)
+        stop = getattr(self.thread_pane, "shutdown", None)
         if stop is not None:
             await stop()
-        self.model.set_partition(None)  # no late refresh may read a closed cache
+        self.model.set_reader(None)  # no late refresh may read a closed cache
         self.model.close()
-        self._partition = None
+        self._reader = None
         self.service = None
         self._counts_timer.stop()
 
 
-__all__ = ["InboxTab", "NewConversationDialog", "SnoozeDialog", "snooze_choices"]
+__all__ = ["InboxTab"]

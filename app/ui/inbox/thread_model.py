@@ -26,7 +26,7 @@ Live updates: ``messages_changed`` (the pane forwards ``MessagesChanged``) updat
 place (``dataChanged``: a status moving from sent to delivered) and inserts new
 messages at their place (at the bottom, normally); messages older than the loaded
 window are left for paging. ``outbox_changed`` re-reads the conversation's outbox
-items. Both check the event's sub-account against the partition shown: a late event of
+items. Both check the event's sub-account against the one shown: a late event of
 another sub-account never reaches the rows.
 
 ``canFetchMore``/``fetchMore`` are Qt's hooks, with an in-flight guard. Qt's views call
@@ -44,7 +44,6 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from enum import IntEnum
 from typing import Any
 
@@ -62,7 +61,13 @@ from app.core.errors import ApiError
 from app.services.bus import MessagesChanged, OutboxChanged
 from app.services.outbox import ServerMessage, server_copy_of
 from app.services.sync import Stale
-from app.storage import OutboxItem, OutboxState, Partition, StorageError, normalize_deployment
+from app.services.ports.inbox import (
+    InboxReader,
+    OutboxItem,
+    OutboxState,
+    StorageError,
+    created_ms,
+)
 from app.ui.async_qt import TaskSet
 
 log = logging.getLogger(__name__)
@@ -123,26 +128,6 @@ STATUS_LABELS: dict[str, str] = {
     "cancelled": "Cancelled",
 }
 """Status words shown under outbound messages."""
-
-
-def created_ms(value: object) -> int:
-    """Epoch ms of a wire timestamp, 0 when missing or unreadable (as storage sorts it)."""
-    if isinstance(value, bool) or value is None:
-        return 0
-    if isinstance(value, int | float):
-        return int(value)
-    if isinstance(value, str):
-        text = value.strip()
-        if text.lstrip("-").isdigit():
-            return int(text)
-        try:
-            parsed = datetime.fromisoformat(text)
-        except ValueError:
-            return 0
-        if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=UTC)
-        return int(parsed.timestamp() * 1000)
-    return 0
 
 
 def _text(value: object) -> str | None:
@@ -310,7 +295,7 @@ class MessageListModel(QAbstractListModel):
         self._tasks = tasks or TaskSet("thread-model")
         self._page_size = max(1, page_size)
         self._max_page = max(self._page_size, max_page)
-        self._partition: Partition | None = None
+        self._reader: InboxReader | None = None
         self._conversation_id: str | None = None
         self._load_older: LoadOlder | None = None
         self._rows: list[ThreadRow] = []
@@ -328,9 +313,9 @@ class MessageListModel(QAbstractListModel):
 
     # -- binding ----------------------------------------------------------------------------
     @property
-    def partition(self) -> Partition | None:
-        """The cache partition shown (None when cleared)."""
-        return self._partition
+    def reader(self) -> InboxReader | None:
+        """The sub-account shown, its cache reader (None when cleared)."""
+        return self._reader
 
     @property
     def conversation_id(self) -> str | None:
@@ -349,12 +334,12 @@ class MessageListModel(QAbstractListModel):
 
     def set_thread(
         self,
-        partition: Partition | None,
+        reader: InboxReader | None,
         conversation_id: str | None,
         *,
         load_older: LoadOlder | None = None,
     ) -> None:
-        """Show ``conversation_id`` of ``partition`` (None clears): the newest page of the
+        """Show ``conversation_id`` of ``reader``'s sub-account (None clears): the newest page of the
         cache and the conversation's outbox items. ``load_older`` fetches older pages from
         the server once the cache has none (without it, the cache is all there is)."""
         self._token += 1
@@ -362,8 +347,8 @@ class MessageListModel(QAbstractListModel):
             self._loading = False
             self.loadingChanged.emit(False)
         self.beginResetModel()
-        self._partition = partition if conversation_id else None
-        self._conversation_id = conversation_id if partition is not None else None
+        self._reader = reader if conversation_id else None
+        self._conversation_id = conversation_id if reader is not None else None
         self._load_older = load_older
         self._rows = []
         self._n_messages = 0
@@ -511,8 +496,8 @@ class MessageListModel(QAbstractListModel):
         return self._rows[0].sort_key
 
     def _read_page(self, before: tuple[int, str] | None, limit: int) -> list[dict[str, Any]]:
-        assert self._partition is not None and self._conversation_id is not None
-        return self._partition.messages.messages_page(self._conversation_id, before, limit)
+        assert self._reader is not None and self._conversation_id is not None
+        return self._reader.messages_page(self._conversation_id, before, limit)
 
     def _insert_older_from_cache(self) -> bool:
         """Insert the next cached page above the oldest row; False when the cache has none."""
@@ -594,13 +579,11 @@ class MessageListModel(QAbstractListModel):
 
     # -- live updates ---------------------------------------------------------------------
     def _in_scope(self, event: MessagesChanged | OutboxChanged) -> bool:
-        partition = self._partition
-        if partition is None or event.conversation_id != self._conversation_id:
-            return False
-        if event.scope.sub_account_id != partition.sub_account_id:
+        reader = self._reader
+        if reader is None or event.conversation_id != self._conversation_id:
             return False
         try:
-            return normalize_deployment(event.scope.deployment) == partition.deployment
+            return reader.shows(event.scope)
         except ValueError:
             return False
 
@@ -614,11 +597,11 @@ class MessageListModel(QAbstractListModel):
         """Re-read these messages from the cache: update rows in place, insert new ones at
         their place (older than the loaded window: left for paging), and drop outbox rows
         their server copies replace."""
-        partition, conversation_id = self._partition, self._conversation_id
-        if partition is None or conversation_id is None:
+        reader, conversation_id = self._reader, self._conversation_id
+        if reader is None or conversation_id is None:
             return
         try:
-            docs = [partition.messages.message_by_id(i) for i in sorted(set(ids))]
+            docs = [reader.message(i) for i in sorted(set(ids))]
             links = self._links()
         except StorageError as exc:
             log.error("could not read changed messages: %s", exc)
@@ -661,7 +644,7 @@ class MessageListModel(QAbstractListModel):
     def refresh_outbox(self) -> None:
         """Re-read the conversation's outbox items: link them to their server messages,
         add, update and remove the outbox rows."""
-        if self._partition is None or self._conversation_id is None:
+        if self._reader is None or self._conversation_id is None:
             return
         try:
             wanted = self._wanted_outbox_rows()
@@ -678,8 +661,8 @@ class MessageListModel(QAbstractListModel):
             self._busy = busy
 
     def _items(self) -> list[OutboxItem]:
-        assert self._partition is not None and self._conversation_id is not None
-        return self._partition.outbox.items_for(self._conversation_id)
+        assert self._reader is not None and self._conversation_id is not None
+        return self._reader.outbox_items(self._conversation_id)
 
     def _links(self) -> dict[str, OutboxItem]:
         """Outbox items by the server message id they were matched to."""
@@ -701,7 +684,8 @@ class MessageListModel(QAbstractListModel):
 
     def _wanted_outbox_rows(self) -> list[ThreadRow]:
         """Rows for the outbox items that have no server copy to show instead."""
-        assert self._partition is not None
+        reader = self._reader
+        assert reader is not None
         items = self._items()
         claimed = {i.message_id for i in items if i.message_id}
         messages = self._rows[: self._n_messages]
@@ -711,7 +695,7 @@ class MessageListModel(QAbstractListModel):
                 continue
             if item.message_id:
                 if f"m:{item.message_id}" in self._row_of or (
-                    self._partition.messages.message_by_id(item.message_id) is not None
+                    reader.message(item.message_id) is not None
                 ):
                     continue  # the server copy is (or will be, by paging) the row
             elif item.state in (OutboxState.SENDING, OutboxState.UNKNOWN):

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
+from weakref import WeakKeyDictionary
 from typing import Any
 
 import pytest
@@ -24,6 +25,7 @@ from app.core.errors import NotFound
 from app.core.models import Conversation, parse
 from app.services.bus import EventBus, ScopeKey
 from app.settings.profiles import Preferences
+from app.services.ports.inbox import InboxReader
 from app.storage import Database, Partition
 from app.ui.inbox.list_model import ConversationListModel
 from tests.unit.storage.docs import conversation, message
@@ -68,6 +70,17 @@ def fixture_conversations(prefix: str, n: int) -> list[dict[str, Any]]:
     return docs
 
 
+_READERS: WeakKeyDictionary[Partition, InboxReader] = WeakKeyDictionary()
+
+
+def reader_of(part: Partition) -> InboxReader:
+    """The one reader of ``part`` (the model tells sub-accounts apart by reader identity)."""
+    reader = _READERS.get(part)
+    if reader is None:
+        reader = _READERS[part] = InboxReader(part)
+    return reader
+
+
 @pytest.fixture
 def db(tmp_path: Path) -> Iterator[Database]:
     database = Database.open(tmp_path / "inbox.db")
@@ -97,7 +110,8 @@ def part_b(db: Database) -> Partition:
 def model(qapp: Any) -> Iterator[ConversationListModel]:
     m = ConversationListModel(page_size=10, coalesce_ms=5, now=lambda: NOW)
     yield m
-    m.set_partition(None)
+    m.set_reader(None)
+    m.close()  # before the cache closes: no background read may outlive it
 
 
 @pytest.fixture

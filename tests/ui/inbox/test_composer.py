@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
+from app.services.ports.inbox import InboxPort
 from app.storage import Database, OutboxState, Partition
 from app.ui.inbox.composer import Composer, sms_counter_text
 from tests.ui.inbox.thread_fixtures import (
@@ -45,7 +46,7 @@ def make(
 ) -> tuple[Composer, Partition, ThreadWorkspace]:
     part = seed_partition(db, channel=channel, contact_fields=contact_fields, messages=messages)
     workspace = ThreadWorkspace(db, part)
-    composer = Composer(workspace, draft_delay_ms=draft_delay_ms, clock=lambda: NOW_S)
+    composer = Composer(InboxPort(workspace), draft_delay_ms=draft_delay_ms, clock=lambda: NOW_S)
     qtbot.addWidget(composer)
     composer.set_conversation(CONV)
     return composer, part, workspace
@@ -223,7 +224,7 @@ def test_drafts_survive_a_new_composer_on_the_same_cache(
     reopened = Database.open(tmp_path / "composer.db")
     try:
         again = reopened.partition(DEPLOYMENT, "sub_t")
-        fresh = Composer(ThreadWorkspace(reopened, again), clock=lambda: NOW_S)
+        fresh = Composer(InboxPort(ThreadWorkspace(reopened, again)), clock=lambda: NOW_S)
         qtbot.addWidget(fresh)
         fresh.set_conversation(CONV)
         assert fresh.body_edit.toPlainText() == "Half-written answer, {{firstName}}"

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from app.services.ports.inbox import InboxPort
 from app.services.bus import ContactsChanged
 from app.storage import Database, Partition
 from app.ui.common.fields import format_value
@@ -38,7 +39,7 @@ def kpart(kdb: Database) -> Partition:
 
 
 def test_shows_the_contact_with_custom_fields(kdb: Database, kpart: Partition, qtbot: Any) -> None:
-    panel = ContactSidePanel(ThreadWorkspace(kdb, kpart))
+    panel = ContactSidePanel(InboxPort(ThreadWorkspace(kdb, kpart)))
     qtbot.addWidget(panel)
     assert panel.pages.currentWidget() is panel.empty
     panel.set_conversation(CONV)
@@ -66,7 +67,7 @@ def test_follows_contact_changes_and_ignores_other_sub_accounts(
     kdb: Database, kpart: Partition, qtbot: Any
 ) -> None:
     workspace = ThreadWorkspace(kdb, kpart)
-    panel = ContactSidePanel(workspace)
+    panel = ContactSidePanel(InboxPort(workspace))
     qtbot.addWidget(panel)
     panel.set_conversation(CONV)
     doc = kpart.contacts.get(CONTACT)
@@ -83,7 +84,7 @@ def test_follows_contact_changes_and_ignores_other_sub_accounts(
 def test_summary_stands_in_for_an_uncached_contact(kdb: Database, qtbot: Any) -> None:
     part = seed_partition(kdb, messages=0)
     part.contacts.delete_ids({CONTACT})
-    panel = ContactSidePanel(ThreadWorkspace(kdb, part))
+    panel = ContactSidePanel(InboxPort(ThreadWorkspace(kdb, part)))
     qtbot.addWidget(panel)
     panel.set_conversation(CONV)
     assert panel.name_label.text() == "Kim Lee"
@@ -94,7 +95,7 @@ def test_summary_stands_in_for_an_uncached_contact(kdb: Database, qtbot: Any) ->
 
 def test_a_sub_account_switch_clears_it(kdb: Database, kpart: Partition, qtbot: Any) -> None:
     workspace = ThreadWorkspace(kdb, kpart)
-    panel = ContactSidePanel(workspace)
+    panel = ContactSidePanel(InboxPort(workspace))
     qtbot.addWidget(panel)
     panel.set_conversation(CONV)
     workspace.switch(seed_partition(kdb, OTHER_SCOPE.sub_account_id, messages=0), OTHER_SCOPE)
@@ -129,7 +130,7 @@ def test_every_row_is_label_left_value_right_and_long_values_wrap(
             {"name": "reference", "label": "Internal Reference Identifier Code", "type": "text"},
         ]
     )
-    panel = ContactSidePanel(ThreadWorkspace(kdb, part))
+    panel = ContactSidePanel(InboxPort(ThreadWorkspace(kdb, part)))
     qtbot.addWidget(panel)
     panel.set_conversation(CONV)
     panel.resize(240, 900)

@@ -17,7 +17,7 @@ from app.storage import Partition
 from app.ui.inbox.delegate import ConversationDelegate, row_view, scheme_of, snooze_text
 from app.ui.inbox.list_model import ConversationListModel, PaintRole, RowView
 from app.ui.theme import DARK, LIGHT, Theme
-from tests.ui.inbox.conftest import NOW
+from tests.ui.inbox.conftest import NOW, reader_of
 
 WIDTH = 380
 
@@ -47,7 +47,7 @@ def dressed(model: ConversationListModel, part_a: Partition) -> ConversationList
             }
         ]
     )
-    model.set_partition(part_a)
+    model.set_reader(reader_of(part_a))
     return model
 
 
@@ -155,11 +155,11 @@ def test_a_model_without_the_paint_role_still_paints(
             return None if role == PaintRole else super().data(index, role)
 
     plain = Plain(now=lambda: NOW)
-    plain.set_partition(dressed.partition)
+    plain.set_reader(dressed.reader)
     view = row_view(plain.index(1, 0))
     assert view == dressed.index(1, 0).data(PaintRole)
     _paint(ConversationDelegate(), plain.index(1, 0), STATES["normal"])
-    plain.set_partition(None)
+    plain.set_reader(None)
 
 
 def test_elided_text_stays_inside_the_row(

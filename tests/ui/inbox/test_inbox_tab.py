@@ -17,12 +17,14 @@ from PySide6.QtWidgets import QApplication, QDialog
 
 from app.core.errors import ServerError
 from app.services.bus import ConversationsChanged, EventBus, SessionChanged, SyncStatus
+from app.services.ports.inbox import InboxPort
 from app.storage import ConversationView, Database, Partition
 from app.ui.async_qt import BusBridge, TaskSet
 from tests.support.areas import build_area
 from app.ui.inbox.list_model import ConversationIdRole, StatusRole, UnreadCountRole
 from app.ui.inbox.notifications import InboundNotice
-from app.ui.inbox.tab import InboxTab, NewConversationDialog, snooze_choices
+from app.ui.inbox.dialogs import NewConversationDialog, snooze_choices
+from app.ui.inbox.tab import InboxTab
 from tests.ui.inbox.conftest import (
     SCOPE_A,
     SCOPE_B,
@@ -45,7 +47,7 @@ class Env:
         self.workspace = FakeWorkspace(db, self.bus, part_a, SCOPE_A)
         self.tab = build_area(
             InboxTab,
-            self.workspace,
+            InboxPort(self.workspace),
             self.bridge,
             self.tasks,
             thread_factory=StandInThreadPane,
@@ -58,7 +60,7 @@ class Env:
 
     @property
     def thread(self) -> StandInThreadPane:
-        return self.tab.thread  # type: ignore[return-value]
+        return self.tab.thread_pane  # type: ignore[return-value]
 
     @property
     def client(self) -> Any:

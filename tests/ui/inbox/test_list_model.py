@@ -3,6 +3,7 @@ the selection and scroll, and partition switches that never show the old sub-acc
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt
@@ -10,6 +11,7 @@ from PySide6.QtWidgets import QApplication, QListView
 
 from app.services.bus import ConversationsChanged, ScopeKey
 from app.services.conversations import SNOOZE_STATE_KEY, UNREAD_STATE_KEY
+from app.services.ports.inbox import InboxReader
 from app.storage import ConversationFilters, ConversationView, Partition
 from app.ui.inbox.list_model import (
     ArchivedRole,
@@ -34,7 +36,7 @@ from app.ui.inbox.list_model import (
     UnreadCountRole,
     readable_member,
 )
-from tests.ui.inbox.conftest import DEPLOYMENT, SCOPE_A, SCOPE_B, ids, load_all
+from tests.ui.inbox.conftest import DEPLOYMENT, SCOPE_A, SCOPE_B, ids, load_all, reader_of
 from tests.unit.storage.docs import conversation
 
 ROOT = QModelIndex()
@@ -73,7 +75,7 @@ def test_model_tester_through_every_operation(
     checked: ConversationListModel, part_a: Partition, part_b: Partition
 ) -> None:
     model = checked
-    model.set_partition(part_a)
+    model.set_reader(reader_of(part_a))
     load_all(model)
     for query in (
         InboxQuery(ConversationView.unread()),
@@ -104,16 +106,16 @@ def test_model_tester_through_every_operation(
     part_a.conversations.upsert_conversations([{"id": "a_conv_000", "status": "closed"}])
     changed(model, "a_conv_000")
     assert ids(model) == storage_ids(part_a, model.query)
-    model.set_partition(part_b)
+    model.set_reader(reader_of(part_b))
     load_all(model)
-    model.set_partition(None)
+    model.set_reader(None)
     assert model.rowCount() == 0
 
 
 def test_pages_load_one_at_a_time_until_the_end(
     model: ConversationListModel, part_a: Partition
 ) -> None:
-    model.set_partition(part_a)
+    model.set_reader(reader_of(part_a))
     assert (model.rowCount(), model.total_count) == (10, 40)
     seen = [model.rowCount()]
     while model.canFetchMore(ROOT):
@@ -128,7 +130,7 @@ def test_pages_load_one_at_a_time_until_the_end(
 def test_fetch_more_is_guarded_against_reentry(
     model: ConversationListModel, part_a: Partition
 ) -> None:
-    model.set_partition(part_a)
+    model.set_reader(reader_of(part_a))
     model.rowsAboutToBeInserted.connect(lambda *_: model.fetchMore(ROOT))
     model.fetchMore(ROOT)
     assert model.rowCount() == 20 and len(set(ids(model))) == 20
@@ -137,7 +139,7 @@ def test_fetch_more_is_guarded_against_reentry(
 def test_views_filters_and_search_are_the_storage_order(
     model: ConversationListModel, part_a: Partition
 ) -> None:
-    model.set_partition(part_a)
+    model.set_reader(reader_of(part_a))
     queries = [
         InboxQuery(ConversationView.unread()),
         InboxQuery(ConversationView.mine("usr_ben_carter")),
@@ -163,7 +165,7 @@ def test_roles_carry_what_the_delegate_paints(
     part_a.drafts.save_draft("a_conv_001", {"body": "half written"})
     part_a.state.set_state(SNOOZE_STATE_KEY, {"a_conv_003": 1_781_600_000_000})
     part_a.state.set_state(UNREAD_STATE_KEY, {"a_conv_000": {"at": None, "was": 0}})
-    model.set_partition(part_a)
+    model.set_reader(reader_of(part_a))
     model.set_assignee_names({"usr_ben_carter": "Benjamin C."})
 
     def value(row: int, role: int) -> Any:
@@ -195,7 +197,8 @@ def test_roles_carry_what_the_delegate_paints(
     assert "Ben Otto" in tooltip and "Your estimate" in tooltip and "email" in tooltip
     assert "2 unread" in value(1, Qt.ItemDataRole.AccessibleTextRole)
     assert model.data(model.index(99, 0), ContactNameRole) is None
-    assert set(model.roleNames().values()) >= {b"conversationId", b"preview", b"hasDraft"}
+    names = {bytes(name.data()) for name in model.roleNames().values()}
+    assert names >= {b"conversationId", b"preview", b"hasDraft"}
 
 
 def test_readable_member_names() -> None:
@@ -212,7 +215,7 @@ def test_changes_apply_in_place_and_keep_selection_and_scroll(
     view.setUniformItemSizes(True)
     view.resize(320, 200)
     view.setModel(model)
-    model.set_partition(part_a)
+    model.set_reader(reader_of(part_a))
     load_all(model)
     view.show()
     qapp.processEvents()
@@ -255,7 +258,7 @@ def test_changes_apply_in_place_and_keep_selection_and_scroll(
 def test_unchanged_rows_emit_nothing_and_local_state_repaints_its_rows(
     model: ConversationListModel, part_a: Partition
 ) -> None:
-    model.set_partition(part_a)
+    model.set_reader(reader_of(part_a))
     spy = Spy(model)
     changed(model, "a_conv_001")
     assert spy.events == []
@@ -271,7 +274,7 @@ def test_unchanged_rows_emit_nothing_and_local_state_repaints_its_rows(
 def test_a_partition_switch_never_shows_the_old_rows(
     model: ConversationListModel, part_a: Partition, part_b: Partition
 ) -> None:
-    model.set_partition(part_a)
+    model.set_reader(reader_of(part_a))
     load_all(model)
     seen: list[list[str]] = []
     model.modelReset.connect(lambda: seen.append(ids(model)))
@@ -279,7 +282,7 @@ def test_a_partition_switch_never_shows_the_old_rows(
     # A change of the old partition is pending when the switch happens.
     part_a.conversations.upsert_conversations([{"id": "a_conv_001", "status": "closed"}])
     model.refresh(ConversationsChanged(SCOPE_A, ids=frozenset({"a_conv_001"})))
-    model.set_partition(part_b)
+    model.set_reader(reader_of(part_b))
     assert not model.has_pending_changes
     load_all(model)
     assert seen and all(cid.startswith("b_") for snapshot in seen for cid in snapshot)
@@ -300,17 +303,17 @@ def test_a_partition_switch_never_shows_the_old_rows(
 def test_a_page_read_for_another_partition_is_refused(
     model: ConversationListModel, part_a: Partition, part_b: Partition
 ) -> None:
-    model.set_partition(part_a)
+    model.set_reader(reader_of(part_a))
     docs = part_b.conversations.list_conversations(limit=10)
-    assert not model.apply_first_page(part_b, InboxQuery(), docs, 12)
+    assert not model.apply_first_page(reader_of(part_b), InboxQuery(), docs, 12)
     assert ids(model)[0].startswith("a_")
     mine = part_a.conversations.list_conversations(text="Ana", limit=10)
-    assert model.apply_first_page(part_a, InboxQuery(text="Ana"), mine, len(mine))
+    assert model.apply_first_page(reader_of(part_a), InboxQuery(text="Ana"), mine, len(mine))
     assert model.query.text == "Ana" and ids(model) == [d["id"] for d in mine]
 
 
 def test_a_broken_cache_is_reported(model: ConversationListModel, part_a: Partition) -> None:
-    model.set_partition(part_a)
+    model.set_reader(reader_of(part_a))
     failures: list[str] = []
     model.loadFailed.connect(failures.append)
     part_a.database.close()
@@ -334,7 +337,7 @@ def _settle(qapp: QApplication, model: ConversationListModel) -> None:
 def test_large_windows_are_re_read_on_a_worker(
     qapp: QApplication, model: ConversationListModel, part_a: Partition
 ) -> None:
-    model.set_partition(part_a)
+    model.set_reader(reader_of(part_a))
     load_all(model)
     spy = Spy(model)
     part_a.conversations.upsert_conversations(
@@ -369,7 +372,7 @@ def test_large_windows_are_re_read_on_a_worker(
 def test_rows_fetched_during_a_background_read_are_kept(
     qapp: QApplication, model: ConversationListModel, part_a: Partition
 ) -> None:
-    model.set_partition(part_a)  # 10 rows loaded
+    model.set_reader(reader_of(part_a))  # 10 rows loaded
     part_a.conversations.upsert_conversations([{"id": "a_conv_004", "status": "closed"}])
     model.refresh(ConversationsChanged(SCOPE_A, ids=frozenset({"a_conv_004"})))
     model.flush_changes(background=True)
@@ -378,3 +381,36 @@ def test_rows_fetched_during_a_background_read_are_kept(
     assert model.rowCount() == 20 and ids(model) == storage_ids(part_a)[:20]
     assert model.data(model.index(4, 0), StatusRole) == "closed"
     model.close()
+
+
+class _GatedReader(InboxReader):
+    """A reader whose window reads wait for a gate (a slow cache, from the worker's side)."""
+
+    def __init__(self, part: Partition) -> None:
+        super().__init__(part)
+        self.gate = threading.Event()
+        self.started = threading.Event()
+        self.finished = threading.Event()
+
+    def first_page(self, *args: Any, **kwargs: Any) -> Any:
+        if threading.current_thread() is threading.main_thread():
+            return super().first_page(*args, **kwargs)
+        self.started.set()
+        self.gate.wait(5)
+        try:
+            return super().first_page(*args, **kwargs)
+        finally:
+            self.finished.set()
+
+
+def test_closing_waits_for_a_background_read_so_the_cache_can_close(
+    qapp: QApplication, model: ConversationListModel, part_a: Partition
+) -> None:
+    reader = _GatedReader(part_a)
+    model.set_reader(reader)
+    model.refresh_all(background=True)
+    assert reader.started.wait(5)
+    threading.Timer(0.2, reader.gate.set).start()
+    model.close()
+    # The read in flight ended before close() returned: closing the cache now is safe.
+    assert reader.finished.is_set() and not model.requery_running

@@ -14,6 +14,7 @@ from PySide6.QtCore import QModelIndex
 from PySide6.QtTest import QAbstractItemModelTester
 from PySide6.QtWidgets import QApplication
 
+from app.services.ports.inbox import InboxReader
 from app.services.bus import MessagesChanged, OutboxChanged, Recorder
 from app.storage import Database, OutboxState, Partition
 from app.ui.async_qt import TaskSet
@@ -81,7 +82,7 @@ def sender_for(part: Partition, bus: Any) -> Any:
 
 
 def test_first_page_is_the_newest_oldest_on_top(tmodel: MessageListModel, tpart: Partition) -> None:
-    tmodel.set_thread(tpart, CONV)
+    tmodel.set_thread(InboxReader(tpart), CONV)
     assert keys(tmodel) == [f"m:m_{i:05d}" for i in range(7, 12)]
     assert tmodel.canFetchMore(ROOT)
     index = tmodel.index(0)
@@ -97,7 +98,7 @@ def test_older_pages_from_the_cache_until_the_start(
     tmodel: MessageListModel, tpart: Partition
 ) -> None:
     spy = Spy(tmodel)
-    tmodel.set_thread(tpart, CONV)
+    tmodel.set_thread(InboxReader(tpart), CONV)
     tmodel.fetchMore(ROOT)
     # Inserted at the top, in order; the second page is as large as what is loaded.
     assert ("insert", 0, 4) in spy.events
@@ -124,7 +125,7 @@ def test_server_pages_once_the_cache_is_done(
     model.reachedStart.connect(lambda: started.append(True))
 
     async def scenario() -> None:
-        model.set_thread(tpart, CONV, load_older=sync.load_older)
+        model.set_thread(InboxReader(tpart), CONV, load_older=sync.load_older)
         assert model.message_count == 12 and model.canFetchMore(ROOT)
         model.fetchMore(ROOT)  # the cache is exhausted: a server page is asked for
         assert model.loading and not model.canFetchMore(ROOT)
@@ -164,7 +165,7 @@ def test_server_page_failure_is_reported_and_can_be_retried(
     model.olderLoadFailed.connect(failures.append)
 
     async def scenario() -> None:
-        model.set_thread(tpart, CONV, load_older=sync.load_older)
+        model.set_thread(InboxReader(tpart), CONV, load_older=sync.load_older)
         model.fetchMore(ROOT)
         while model.loading:
             await asyncio.sleep(0.01)
@@ -186,7 +187,7 @@ def test_server_page_failure_is_reported_and_can_be_retried(
 def test_live_status_change_updates_the_row_in_place(
     tmodel: MessageListModel, tpart: Partition
 ) -> None:
-    tmodel.set_thread(tpart, CONV)
+    tmodel.set_thread(InboxReader(tpart), CONV)
     spy = Spy(tmodel)
     doc = tpart.messages.message_by_id("m_00011")
     assert doc is not None
@@ -205,7 +206,7 @@ def test_live_status_change_updates_the_row_in_place(
 def test_new_messages_go_to_the_bottom_older_ones_wait_for_paging(
     tmodel: MessageListModel, tpart: Partition
 ) -> None:
-    tmodel.set_thread(tpart, CONV)
+    tmodel.set_thread(InboxReader(tpart), CONV)
     newer = message("new_1", CONV, iso(BASE_MS + 50 * 60_000), "Are you open Saturday?")
     older = message("old_1", CONV, iso(BASE_MS - 60_000), "Way back")
     tpart.messages.upsert_messages([newer, older])
@@ -221,7 +222,7 @@ def test_new_messages_go_to_the_bottom_older_ones_wait_for_paging(
 def test_events_of_another_sub_account_or_conversation_are_ignored(
     tmodel: MessageListModel, tpart: Partition
 ) -> None:
-    tmodel.set_thread(tpart, CONV)
+    tmodel.set_thread(InboxReader(tpart), CONV)
     spy = Spy(tmodel)
     tpart.messages.upsert_messages([message("x_1", CONV, iso(BASE_MS + 90 * 60_000), "Hi")])
     tmodel.messages_changed(MessagesChanged(OTHER_SCOPE, CONV, frozenset({"x_1"})))
@@ -239,7 +240,7 @@ def test_outbox_item_shows_at_once_and_is_replaced_by_the_server_copy(
     bus.subscribe(OutboxChanged, tmodel.outbox_changed)
     bus.subscribe(MessagesChanged, tmodel.messages_changed)
     sender = sender_for(tpart, bus)
-    tmodel.set_thread(tpart, CONV)
+    tmodel.set_thread(InboxReader(tpart), CONV)
     before = tmodel.rowCount()
     item = sender.compose(CONV, {"bodyText": "See you at 3, {{firstName}}", "channel": "sms"})
     assert tmodel.rowCount() == before + 1
@@ -272,7 +273,7 @@ def test_outbox_item_shows_at_once_and_is_replaced_by_the_server_copy(
     row = tmodel.row_at(tmodel.row_of("m:srv_1"))  # type: ignore[arg-type]
     assert row is not None and row.client_id == item.client_id and row.status == "delivered"
     # Reopening the thread shows the same single row.
-    tmodel.set_thread(tpart, CONV)
+    tmodel.set_thread(InboxReader(tpart), CONV)
     assert keys(tmodel).count("m:srv_1") == 1
     assert not any(k.startswith("o:") for k in keys(tmodel))
 
@@ -287,7 +288,7 @@ def test_unknown_send_is_hidden_when_its_server_copy_arrives_before_reconciliati
     item = sender.compose(CONV, {"bodyText": "Hello {{firstName}}!", "channel": "sms"})
     tpart.outbox.mark_sending(item.client_id)
     tpart.outbox.mark_unknown(item.client_id)
-    tmodel.set_thread(tpart, CONV)
+    tmodel.set_thread(InboxReader(tpart), CONV)
     assert keys(tmodel)[-1] == f"o:{item.client_id}"
     assert tmodel.row_at(tmodel.rowCount() - 1).status == "unknown"  # type: ignore[union-attr]
     copy = message("srv_9", CONV, iso(item.created_ms + 500), "Hello Kim!", direction="outbound")
@@ -296,7 +297,7 @@ def test_unknown_send_is_hidden_when_its_server_copy_arrives_before_reconciliati
     assert keys(tmodel)[-1] == "m:srv_9"
     assert f"o:{item.client_id}" not in keys(tmodel)
     # An inbound message with the same text is never taken for it.
-    tmodel.set_thread(tpart, CONV)
+    tmodel.set_thread(InboxReader(tpart), CONV)
     assert f"o:{item.client_id}" not in keys(tmodel)
 
 
@@ -308,7 +309,7 @@ def test_failed_item_offers_retry_and_cancel_and_a_bounce_links_the_server_copy(
     bus = EventBus()
     bus.subscribe(OutboxChanged, tmodel.outbox_changed)
     sender = sender_for(tpart, bus)
-    tmodel.set_thread(tpart, CONV)
+    tmodel.set_thread(InboxReader(tpart), CONV)
     failed = sender.compose(CONV, {"bodyText": "Invalid one", "channel": "sms"})
     tpart.outbox.mark_sending(failed.client_id)
     sender._publish(tpart.outbox.mark_failed(failed.client_id, "The number is not valid."))
@@ -352,7 +353,7 @@ def test_notes_are_marked(tmodel: MessageListModel, tpart: Partition) -> None:
         isInternal=True,
     )
     tpart.messages.upsert_messages([note])
-    tmodel.set_thread(tpart, CONV)
+    tmodel.set_thread(InboxReader(tpart), CONV)
     index = tmodel.index(tmodel.row_of("m:note_1"))  # type: ignore[arg-type]
     assert index.data(Role.IS_NOTE) is True
     assert index.data(Role.CAN_RETRY) is False
@@ -366,7 +367,7 @@ def test_older_pages_keep_the_scroll_anchor(qapp: QApplication, tpart: Partition
     view.resize(480, 400)
     model = MessageListModel(page_size=30)
     view.set_thread_model(model)
-    model.set_thread(tpart, CONV)
+    model.set_thread(InboxReader(tpart), CONV)
     view.show()
     for _ in range(5):
         qapp.processEvents()
