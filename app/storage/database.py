@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -47,7 +48,11 @@ from app.storage.partition import Partition
 from app.storage.research import ResearchLedger
 from app.storage.research_jobs import ResearchJobs
 
+log = logging.getLogger(__name__)
+
 DEFAULT_BUSY_TIMEOUT_MS = 5000
+CLOSE_READ_TIMEOUT = 5.0
+"""Seconds ``close()`` waits for reads running on other threads before interrupting them."""
 """How long a write waits for another process's lock before failing."""
 
 MIN_SQLITE_VERSION = (3, 35, 0)
@@ -154,6 +159,8 @@ class Database:
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
+        self._reads_done = threading.Condition(self._readers_lock)
+        self._active_reads = 0  # reads running on reader connections (other threads)
         self._busy_timeout_s = 5.0
 
     # ------------------------------------------------------------------ opening
@@ -321,12 +328,21 @@ class Database:
                     yield self._conn
                 return
             reader = self._reader()
-            reader.execute("BEGIN")
+            with self._readers_lock:
+                if self._closed:
+                    raise DatabaseClosedError("the local database is closed")
+                self._active_reads += 1
             try:
+                reader.execute("BEGIN")
                 yield reader
             finally:
-                if reader.in_transaction:
-                    reader.execute("COMMIT")
+                try:
+                    if reader.in_transaction:
+                        reader.execute("COMMIT")
+                finally:
+                    with self._readers_lock:
+                        self._active_reads -= 1
+                        self._reads_done.notify_all()
 
     def _reader(self) -> sqlite3.Connection:
         reader: sqlite3.Connection | None = getattr(self._local, "reader", None)
@@ -409,16 +425,27 @@ class Database:
 
     # --------------------------------------------------------------- closing
 
-    def close(self) -> None:
-        """Close the connection (idempotent). Later use raises ``DatabaseClosedError``."""
+    def close(self, read_timeout: float = CLOSE_READ_TIMEOUT) -> None:
+        """Close the connections (idempotent). Later use raises ``DatabaseClosedError``.
+
+        Reads running on other threads (a list model's worker) finish first: closing a
+        connection under a running query crashes SQLite. A read still running after
+        ``read_timeout`` seconds is interrupted (it fails with a ``CacheError``)."""
         with self._lock, translated_errors():
             if self._closed:
                 return
             try:
                 self._conn.execute("PRAGMA optimize")
             finally:
-                self._closed = True
                 with self._readers_lock:
+                    self._closed = True  # no read starts from now on
+                    if not self._reads_done.wait_for(
+                        lambda: self._active_reads == 0, read_timeout
+                    ):
+                        log.warning("interrupting %d cache reads to close", self._active_reads)
+                        for reader in self._readers:
+                            reader.interrupt()
+                        self._reads_done.wait_for(lambda: self._active_reads == 0, read_timeout)
                     readers, self._readers = self._readers, []
                 for reader in readers:
                     reader.close()
