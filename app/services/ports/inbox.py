@@ -30,7 +30,7 @@ from app.core.models import CustomFieldDefinition
 from app.services.bus import EventBus, ScopeKey
 from app.services.conversations import ConversationBulkReport, ConversationService
 from app.services.outbox import OutboxSender
-from app.settings.profiles import Preferences
+from app.settings.profiles import Preferences, SettingsFile
 from app.storage import (
     ConversationFilters,
     ConversationView,
@@ -381,13 +381,15 @@ class InboxPort:
         """Remember who the user is in ``reader``'s sub-account (None: forget) and save."""
         if reader is None:
             return
-        stored = self._preferences().my_team_member_ids
         key = _identity_key(reader)
-        if user_id:
-            stored[key] = user_id
-        else:
-            stored.pop(key, None)
-        self._save()
+
+        def change(data: SettingsFile) -> None:
+            if user_id:
+                data.preferences.my_team_member_ids[key] = user_id
+            else:
+                data.preferences.my_team_member_ids.pop(key, None)
+
+        self._workspace.preferences.update(change)
 
     # -- notification preferences ---------------------------------------------------------
     def muted_channels(self) -> frozenset[str]:
@@ -406,18 +408,16 @@ class InboxPort:
         ordered = [c for c in CHANNELS if c in current]
         if ordered == list(prefs.muted_channels):
             return None
-        prefs.muted_channels = ordered
-        self._save()
+
+        def change(data: SettingsFile) -> None:
+            data.preferences.muted_channels = ordered
+
+        self._workspace.preferences.update(change)
         return frozenset(ordered)
 
     # -- settings -------------------------------------------------------------------------
     def _preferences(self) -> Preferences:
-        return self._workspace.profiles.data.preferences
-
-    def _save(self) -> None:
-        # The demo (and tests) do not persist: preferences then live for the run only.
-        if self._workspace.persist:
-            self._workspace.profiles.save()
+        return self._workspace.preferences.data.preferences
 
 
 def _identity_key(reader: InboxReader) -> str:

@@ -9,6 +9,7 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import asyncio
+import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -24,7 +25,8 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from app.core.errors import NotFound
 from app.core.models import Conversation, parse
 from app.services.bus import EventBus, ScopeKey
-from app.settings.profiles import Preferences
+from app.services.preferences import Preferences as WorkspacePreferences
+from app.settings.profiles import ProfileStore
 from app.services.ports.inbox import InboxReader
 from app.storage import Database, Partition
 from app.ui.inbox.list_model import ConversationListModel
@@ -227,9 +229,8 @@ class FakeWorkspace:
         self.bus = bus
         self.persist = False
         self.visible: list[tuple[str, bool]] = []
-        self.profiles = SimpleNamespace(
-            data=SimpleNamespace(preferences=Preferences()), save=lambda: None
-        )
+        self.profiles = ProfileStore(Path(tempfile.mkdtemp()) / "profiles.json")
+        self.preferences = WorkspacePreferences(self.profiles, lambda: self.persist)
         self.profile = SimpleNamespace(id="p1", name="Test", cache_key=DEPLOYMENT)
         self.client = FakeClient(part) if part is not None else None
         self.session = FakeSession(part, scope, self.client) if part is not None else None
