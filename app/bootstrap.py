@@ -101,6 +101,8 @@ def area_class(spec: AreaSpec) -> type[Area]:
         raise TypeError(f"{spec.area_class} is not an Area")
     if (cls.area_name, cls.title, cls.icon_name) != (spec.name, spec.title, spec.icon_name):
         raise TypeError(f"{spec.area_class} is not the area {spec.name!r} its spec describes")
+    for module in cls.preload:
+        import_module(module)
     return cls
 
 

@@ -73,6 +73,9 @@ class Area(QWidget):
     """The kinds of record ``show_record`` opens (what global search can jump to)."""
     poll_job: ClassVar[str | None] = None
     """The poll scheduler's job this area shows (polled faster while the tab is shown)."""
+    preload: ClassVar[tuple[str, ...]] = ()
+    """Modules the area imports only when it builds: imported with the area's own module on
+    a worker thread, so building never waits for an import on the GUI thread."""
 
     loadedChanged = Signal(bool)
     """True once the area's data is on screen (``--screenshot`` waits for every area)."""

@@ -360,6 +360,7 @@ class _SvgIconEngine(QIconEngine):
         self._svg = svg
         self._recolor = recolor
         self._renderers: dict[str, QSvgRenderer] = {}
+        self._pixmaps: dict[tuple[str, int, int, float], QPixmap] = {}
 
     def _color(self, mode: QIcon.Mode) -> str:
         palette = QGuiApplication.palette()
@@ -388,6 +389,12 @@ class _SvgIconEngine(QIconEngine):
     def scaledPixmap(
         self, size: QSize, mode: QIcon.Mode, state: QIcon.State, scale: float
     ) -> QPixmap:
+        # Every label and button asks for its pixmap: a form of fifty fields would render
+        # the same SVG fifty times. Kept per colour, so a theme switch renders anew.
+        key = (self._color(mode) if self._recolor else "", size.width(), size.height(), scale)
+        cached = self._pixmaps.get(key)
+        if cached is not None:
+            return QPixmap(cached)
         device_size = QSize(
             max(1, round(size.width() * scale)), max(1, round(size.height() * scale))
         )
@@ -399,7 +406,9 @@ class _SvgIconEngine(QIconEngine):
         finally:
             painter.end()
         pixmap.setDevicePixelRatio(scale)
-        return pixmap
+        if len(self._pixmaps) < 32:
+            self._pixmaps[key] = pixmap
+        return QPixmap(pixmap)
 
     def clone(self) -> QIconEngine:
         return _SvgIconEngine(self._svg, self._recolor)

@@ -144,6 +144,7 @@ class InboxTab(Area):
     icon_name = "inbox"
     record_kinds = frozenset({"conversation"})
     poll_job = "inbox"
+    preload = ("app.ui.inbox.thread", "app.ui.inbox.contact_panel")
 
     conversationOpened = Signal(str)
     """The thread pane now shows this conversation ("" when none)."""
