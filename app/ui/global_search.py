@@ -26,8 +26,9 @@ from PySide6.QtCore import (
     Signal,
 )
 from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
-from PySide6.QtWidgets import QFrame, QLineEdit, QListView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QListView, QVBoxLayout, QWidget
 
+from app.ui.common.search import SearchBox
 from app.ui.theme import icon
 
 if TYPE_CHECKING:
@@ -114,18 +115,14 @@ class GlobalSearchModel(QAbstractListModel):
         return None
 
 
-class GlobalSearch(QLineEdit):
+class GlobalSearch(SearchBox):
     """The toolbar's search box with its results popup (see the module docstring)."""
 
     activated = Signal(str, str)
     """The user chose a result: (kind, id), kind being "contact" or "conversation"."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setPlaceholderText("Jump to a contact…  (Ctrl+K)")
-        self.setClearButtonEnabled(True)
-        self.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
-        self.setMinimumWidth(280)
+        super().__init__("Jump to a contact…  (Ctrl+K)", parent, min_width=280)
         self._source: QuickSearch | None = None
         self._results_for: str | None = None  # the text the shown results answer
         self._kinds: frozenset[str] = frozenset({"contact"})

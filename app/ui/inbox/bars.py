@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QMenu,
     QToolButton,
     QWidget,
@@ -28,6 +27,7 @@ from PySide6.QtWidgets import (
 from app.core.constants import CHANNELS
 from app.ui.global_search import CHANNEL_ICONS
 from app.ui.inbox.delegate import CHANNEL_LABELS
+from app.ui.common.search import SearchBox
 from app.ui.theme import Spacing, icon
 
 VIEWS = (("all", "All"), ("mine", "Mine"), ("unassigned", "Unassigned"), ("unread", "Unread"))
@@ -64,11 +64,7 @@ class FilterBar(QWidget):
         bar = QHBoxLayout(self)
         bar.setContentsMargins(0, 0, 0, 0)
         bar.setSpacing(Spacing.S)
-        self.search_box = QLineEdit(self)
-        self.search_box.setPlaceholderText("Search names, emails, phones, messages")
-        self.search_box.setClearButtonEnabled(True)
-        self.search_box.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
-        self.search_box.setMinimumWidth(200)
+        self.search_box = SearchBox("Search names, emails, phones, messages", self)
         bar.addWidget(self.search_box, 2)
 
         self.view_group = QButtonGroup(self)

@@ -30,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -73,6 +74,7 @@ from app.services.ports.inbox import (
     inbox_view,
 )
 from app.ui.area import Area, AreaContext
+from app.ui.common.search import SearchPace
 from app.ui.async_qt import BusBridge, TaskSet, await_signal
 from app.ui.inbox.bars import VIEWS, ActionBar, FilterBar
 from app.ui.inbox.delegate import ConversationDelegate
@@ -93,7 +95,6 @@ from app.ui.widgets import Banner, EmptyState
 log = logging.getLogger(__name__)
 
 SETTINGS_GROUP = "inbox"
-SEARCH_DEBOUNCE_MS = 150
 """Quiet time after a keystroke before the search runs (a newer keystroke cancels it)."""
 JUMP_LOAD_LIMIT = 5000
 """Rows the list may load to reach a conversation chosen elsewhere (global search)."""
@@ -185,6 +186,8 @@ class InboxTab(Area):
         self._closed = False
         self.search_generation = 0
         """Increases with every search request; only the newest result is applied."""
+        self.search_pace = SearchPace()
+        """How long a keystroke waits before its search runs (none after a cheap query)."""
         self.searches_applied: list[str] = []
         """Texts whose results were applied, in order (diagnostics and tests)."""
         # Before the widgets: the window's Settings menu offers its mute entries at start.
@@ -546,7 +549,7 @@ class InboxTab(Area):
         self.search_generation += 1
         try:
             self.tasks.spawn(
-                self._search(self.search_generation, SEARCH_DEBOUNCE_MS / 1000),
+                self._search(self.search_generation, self.search_pace.delay_ms() / 1000),
                 "inbox-search",
                 replace=True,
             )
@@ -565,6 +568,7 @@ class InboxTab(Area):
         if reader is None or generation != self.search_generation:
             return
         query = self._query()
+        started = time.perf_counter()
         try:
             docs, total = await asyncio.to_thread(
                 self._read_page, reader, query, self.model.page_size
@@ -576,6 +580,7 @@ class InboxTab(Area):
             return  # a newer keystroke or view: this answer is stale
         if self.model.apply_first_page(reader, query, docs, total):
             self.searches_applied.append(query.text or "")
+        self.search_pace.record((time.perf_counter() - started) * 1000)
 
     def search(self, text: str) -> None:
         """Type ``text`` into the search box (it runs after the debounce)."""
