@@ -32,6 +32,7 @@ from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
 from app.services.demo import DemoError, DemoInfo, DemoSandbox
+from app.services.ports.contacts import ContactsPort
 from app.services.workspace import NoKey, Workspace
 from app.settings.logs import install as install_redaction
 from app.settings.paths import AppPaths
@@ -64,7 +65,7 @@ class AreaSpec:
 
 AREAS: tuple[AreaSpec, ...] = (
     AreaSpec("app.ui.leads.tab:LeadsTab", lambda workspace: workspace),
-    AreaSpec("app.ui.contacts.tab:ContactsTab", lambda workspace: workspace),
+    AreaSpec("app.ui.contacts.tab:ContactsTab", ContactsPort),
     AreaSpec("app.ui.inbox.tab:InboxTab", lambda workspace: workspace),
 )
 """Every tab of the window; adding a tab is one line here (docs/architecture.md)."""

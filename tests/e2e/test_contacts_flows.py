@@ -200,7 +200,7 @@ def test_csv_import_updates_by_email_and_export_writes_the_filter(
             await until(lambda: tab.model.total_count == 2, timeout=30)
             target = tmp_path / "out.csv"
             outcome = await export_to_csv(
-                tab, tab.model.partition, tab.model.query, path=target, notify=False
+                tab, tab.model.reader, tab.model.query, path=target, notify=False
             )
             assert outcome.count == 2 and outcome.error is None
             table = parse_csv(target.read_bytes())

@@ -24,7 +24,7 @@ edited is never overwritten by stale form values.
 
 Wiring (the tab):
 
-- ``set_partition(partition, service_or_factory)`` (or ``set_service``) on every
+- ``set_reader(reader, service_or_factory)`` (or ``set_service``) on every
   sub-account switch; it cancels the pane's running work and clears it.
 - ``show_contact(id_or_doc)`` when the current row changes. With unsaved
   changes the pane asks first (Save / Discard / Keep editing) and returns
@@ -94,7 +94,7 @@ from app.core.errors import ApiError, InvalidResponse, NotFound, ValidationFaile
 from app.core.models import Contact, CustomFieldDefinition, parse
 from app.core.payloads import ContactUpdate, build
 from app.core.phones import DEFAULT_REGION, check_phone, format_phone
-from app.storage import Partition, StorageError
+from app.services.ports.contacts import ContactsReader, StorageError
 from app.ui.async_qt import TaskSet, await_signal
 from app.ui.common.fields import (
     EMPTY_TEXT,
@@ -136,9 +136,7 @@ class ContactDetailService(Protocol):
     """What the pane needs of ``app.services.contacts.ContactService``.
 
     Tests pass a fake. A service may also have ``default_region`` (phone
-    numbers typed without a country code; "US" when absent) and ``partition``
-    (used for tag, source and assignee suggestions when ``set_service`` is
-    given none)."""
+    numbers typed without a country code; "US" when absent)."""
 
     def validate_new(self, fields: Mapping[str, Any]) -> object:
         """The create body, or ``ValidationFailed`` naming every bad field."""
@@ -447,7 +445,7 @@ class ContactDetailPane(QWidget):
         parent: QWidget | None = None,
         *,
         service: ServiceSource | None = None,
-        partition: Partition | None = None,
+        reader: ContactsReader | None = None,
         tasks: TaskSet | None = None,
         locale: QLocale | None = None,
     ) -> None:
@@ -456,7 +454,7 @@ class ContactDetailPane(QWidget):
         self._service_source: ServiceSource | None = None
         self._pending_show: Contact | Mapping[str, Any] | str | None = None
         self._pending_new: Mapping[str, Any] | None = None
-        self._partition: Partition | None = None
+        self._reader: ContactsReader | None = None
         self._tasks = tasks or TaskSet("contact-detail")
         self._locale = locale or QLocale()
         self._mode = PaneMode.EMPTY
@@ -480,7 +478,7 @@ class ContactDetailPane(QWidget):
 
         self._build()
         self._apply_scheme()
-        self.set_service(service, partition=partition)
+        self.set_service(service, reader=reader)
 
     # ------------------------------------------------------------ building
 
@@ -992,36 +990,33 @@ class ContactDetailPane(QWidget):
         return any(row.changed() for row in self._rows.values())
 
     def set_service(
-        self, service: ServiceSource | None, *, partition: Partition | None = None
+        self, service: ServiceSource | None, *, reader: ContactsReader | None = None
     ) -> None:
         """Switch to another sub-account's service (or none): running work is cancelled,
         the form rebuilt for its custom fields and the pane emptied (an open form is
         dropped: the sub-account switch should have asked first).
 
-        ``service`` may be a callable returning the current service. ``partition``
-        gives the tag, source and assignee suggestions and lets ``show_contact`` take
-        an id; by default the service's own ``partition`` when it has one."""
+        ``service`` may be a callable returning the current service. ``reader`` (of the
+        same sub-account) gives the tag, source and assignee suggestions and lets
+        ``show_contact`` take an id."""
         for name in (SAVE_TASK, DELETE_TASK, LEAVE_TASK):
             self._tasks.cancel(name)
         self._pending_show = self._pending_new = None
         self._service_source = service
-        if partition is None:
-            candidate = getattr(self._service, "partition", None)
-            partition = candidate if isinstance(candidate, Partition) else None
-        self._partition = partition
+        self._reader = reader
         self._set_busy(False)
         definitions = self._read_definitions()
         # Building the form is the costly part of a switch (~0.15 s): only when the
-        # custom fields differ. Suggestions are read from the partition when editing starts.
+        # custom fields differ. Suggestions are read through the reader when editing starts.
         if definitions != self._definitions or not self._rows:
             self._build_form(definitions)
         self._show_empty()
 
-    def set_partition(
-        self, partition: Partition | None, service: ServiceSource | None = None
+    def set_reader(
+        self, reader: ContactsReader | None, service: ServiceSource | None = None
     ) -> None:
-        """``set_service(service, partition=partition)``: the tab's sub-account switch."""
-        self.set_service(service if partition is not None else None, partition=partition)
+        """``set_service(service, reader=reader)``: the tab's sub-account switch."""
+        self.set_service(service if reader is not None else None, reader=reader)
 
     def set_assignee_names(self, names: Mapping[str, str]) -> None:
         """Show team member names instead of user ids for "Assigned to"."""
@@ -1033,7 +1028,7 @@ class ContactDetailPane(QWidget):
         self, contact: Contact | Mapping[str, Any] | str, *, discard: bool = False
     ) -> bool:
         """Show ``contact`` read-only: a ``Contact``, its wire document, or its id (read
-        from the partition's cache). True when it is shown now.
+        from the cache through the reader). True when it is shown now.
 
         An open form with unsaved changes is not thrown away: unless ``discard``, the
         pane asks (Save / Discard / Keep editing, without blocking) and returns False;
@@ -1375,10 +1370,10 @@ class ContactDetailPane(QWidget):
             return None
 
     def _cached(self, contact_id: str) -> dict[str, Any] | None:
-        if self._partition is None:
+        if self._reader is None:
             return None
         try:
-            return self._partition.contacts.get(contact_id)
+            return self._reader.document(contact_id)
         except StorageError as exc:
             log.error("could not read contact %s from the cache", contact_id, exc_info=exc)
             return None
@@ -1479,11 +1474,11 @@ class ContactDetailPane(QWidget):
         tags: list[str] = []
         sources: list[str] = []
         assignees: list[str] = []
-        if self._partition is not None:
+        if self._reader is not None:
             try:
-                tags = self._partition.contacts.known_tags()
-                sources = self._partition.contacts.known_sources()
-                assignees = self._partition.contacts.known_assignees()
+                choices = self._reader.choices()
+                tags, sources = list(choices.tags), list(choices.sources)
+                assignees = list(choices.assignees)
             except StorageError as exc:
                 # Suggestions are a convenience: the form works without them.
                 log.warning("could not read tag and assignee suggestions: %s", exc)

@@ -99,13 +99,11 @@ from app.services.contact_import import (
     ContactImporter,
     ExportFailed,
     ImportProgress,
-    export_contacts,
     read_import_file,
     save_report,
 )
-from app.storage import Partition
+from app.services.ports.contacts import ContactQuery, ContactsReader
 from app.ui.async_qt import TaskSet, await_signal
-from app.ui.contacts.model import ContactQuery
 from app.ui.common.files import ask_save_path
 from app.ui.theme import Spacing, icon
 from app.ui.widgets import Banner
@@ -1414,7 +1412,7 @@ class ExportOutcome:
 
 async def export_to_csv(
     parent: QWidget | None,
-    partition: Partition,
+    reader: ContactsReader,
     query: ContactQuery | None = None,
     *,
     path: str | Path | None = None,
@@ -1437,9 +1435,7 @@ async def export_to_csv(
         path = chosen
     target = Path(path)
     try:
-        count = await asyncio.to_thread(
-            export_contacts, partition, q.text, q.filters, (q.sort_key, q.descending), target
-        )
+        count = await asyncio.to_thread(reader.export_csv, q, target)
     except ExportFailed as exc:
         outcome = ExportOutcome(target, 0, str(exc))
     except Exception as exc:
