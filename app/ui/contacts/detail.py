@@ -384,6 +384,16 @@ def _contact_key(contact: Contact | Mapping[str, Any] | str) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def _custom_value(name: str) -> Callable[[Contact], Any]:
+    """Reads the custom field ``name`` of a contact (None when it has no value)."""
+    return lambda contact: contact.custom_fields.get(name)
+
+
+def _attribute(attr: str) -> Callable[[Contact], Any]:
+    """Reads the attribute ``attr`` of a contact (None when it has none)."""
+    return lambda contact: getattr(contact, attr, None)
+
+
 def _row_key(path: str) -> str:
     """The form row an error path belongs to (``additionalEmails[1]`` → ``additionalEmails``)."""
     path = _LIST_INDEX_RE.sub("", path.strip())
@@ -800,10 +810,10 @@ class ContactDetailPane(QWidget):
         if spec.kind == "tags":
             return TagsEditor(parent)
         if spec.kind in ("emails", "phones"):
-            kind = CustomFieldType.EMAIL if spec.kind == "emails" else CustomFieldType.PHONE
+            item_kind = CustomFieldType.EMAIL if spec.kind == "emails" else CustomFieldType.PHONE
             noun = "email" if spec.kind == "emails" else "phone"
-            return ListFieldEditor(str(kind), parent, add_text=f"Add {noun}")
-        kind = spec.kind if spec.kind in ("email", "phone") else CustomFieldType.TEXT
+            return ListFieldEditor(str(item_kind), parent, add_text=f"Add {noun}")
+        kind = spec.kind if spec.kind in ("email", "phone") else CustomFieldType.TEXT.value
         return LineFieldEditor(
             str(kind),
             parent,
@@ -850,7 +860,7 @@ class ContactDetailPane(QWidget):
                 kind=display_kind(definition),
                 section="custom",
                 view=_ValueLabel(parent),
-                read=lambda c, n=name: c.custom_fields.get(n),
+                read=_custom_value(name),
                 editor=editor,
                 required=definition.is_required,
                 custom_name=name,
@@ -909,7 +919,7 @@ class ContactDetailPane(QWidget):
                 kind="record",
                 section="record",
                 view=_ValueLabel(parent),
-                read=lambda c, a=attr: getattr(c, a, None),
+                read=_attribute(attr),
             )
         return row + 4
 
@@ -1476,9 +1486,9 @@ class ContactDetailPane(QWidget):
         assignees: list[str] = []
         if self._reader is not None:
             try:
-                choices = self._reader.choices()
-                tags, sources = list(choices.tags), list(choices.sources)
-                assignees = list(choices.assignees)
+                known = self._reader.choices()
+                tags, sources = list(known.tags), list(known.sources)
+                assignees = list(known.assignees)
             except StorageError as exc:
                 # Suggestions are a convenience: the form works without them.
                 log.warning("could not read tag and assignee suggestions: %s", exc)
@@ -1490,12 +1500,14 @@ class ContactDetailPane(QWidget):
             source_row.editor.set_completions(sources)
         assignee_row = self._rows.get("assignedTo")
         if assignee_row is not None and isinstance(assignee_row.editor, ChoiceFieldEditor):
-            ids = sorted(
-                set(assignees) | set(self._assignee_names),
-                key=lambda i: self._assignee_names.get(i, i).casefold(),
-            )
+            names = self._assignee_names
+
+            def label(user_id: str) -> str:
+                return names.get(user_id, user_id)
+
+            ids = sorted(set(assignees) | set(names), key=lambda i: label(i).casefold())
             choices: list[tuple[str, Any]] = [("Unassigned", None)]
-            choices += [(self._assignee_names.get(i, i), i) for i in ids]
+            choices += [(label(i), i) for i in ids]
             self._loading = True
             try:
                 assignee_row.editor.set_choices(choices)  # keeps the value (and baseline)

@@ -760,9 +760,9 @@ class ContactImportDialog(QDialog):
             ("Delimiter", self.delimiter_combo),
             ("Phone numbers without + are in", self.region_combo),
         ):
-            label = QLabel(caption, page)
-            label.setBuddy(combo)
-            options.addWidget(label)
+            buddy = QLabel(caption, page)
+            buddy.setBuddy(combo)
+            options.addWidget(buddy)
             options.addWidget(combo)
             options.addSpacing(Spacing.M)
         options.addStretch(1)
