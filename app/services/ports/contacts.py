@@ -275,7 +275,6 @@ class ContactsPort:
     def __init__(self, workspace: Workspace) -> None:
         self._workspace = workspace
         self._reader: ContactsReader | None = None
-        self._reader_of: Partition | None = None
 
     def active_scope(self) -> ScopeKey | None:
         """The sub-account being worked on, or None before a connection is opened."""
@@ -286,19 +285,21 @@ class ContactsPort:
         """A reader of the active sub-account's contacts (None when nothing is open).
 
         With ``scope`` (a ``SessionChanged`` event's), a reader of that sub-account even
-        when the session has not made it active yet; None for a None scope. The same
-        sub-account gives the same reader until it changes."""
+        when the session has not made it active yet. The same sub-account gives the same
+        reader until another one is asked for."""
         active = self._workspace.active
         if scope is None:
-            partition = None if active is None else active.partition
-        elif active is not None and active.scope == scope:
+            if active is None:
+                return None
+            scope = active.scope
+        current = self._reader
+        if current is not None and current.covers(scope):
+            return current
+        if active is not None and active.scope == scope:
             partition = active.partition
         else:
             partition = self._workspace.db.partition(scope.deployment, scope.sub_account_id)
-        if partition is None:
-            return None
-        if self._reader is None or self._reader_of is not partition:
-            self._reader, self._reader_of = ContactsReader(partition), partition
+        self._reader = ContactsReader(partition)
         return self._reader
 
     def contact_service(self) -> ContactService:
