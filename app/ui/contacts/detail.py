@@ -44,7 +44,6 @@ import html
 import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
@@ -54,8 +53,6 @@ from PySide6.QtCore import (
     QDate,
     QEvent,
     QLocale,
-    QRect,
-    QRectF,
     QSize,
     Qt,
     QTime,
@@ -65,20 +62,14 @@ from PySide6.QtCore import (
 from PySide6.QtGui import (
     QFont,
     QKeySequence,
-    QPainter,
-    QPaintEvent,
-    QPalette,
-    QResizeEvent,
     QShortcut,
 )
 from PySide6.QtWidgets import (
     QFrame,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QMessageBox,
-    QProgressBar,
     QPushButton,
     QScrollArea,
     QSizePolicy,
@@ -98,26 +89,21 @@ from app.services.ports.contacts import ContactsReader, StorageError
 from app.ui.async_qt import TaskSet, await_signal
 from app.ui.common.fields import (
     EMPTY_TEXT,
-    FIELD_WIDTH,
-    SHORT_FIELD_WIDTH,
     STAGE_LABELS,
     ChoiceFieldEditor,
-    DateFieldEditor,
     FieldEditor,
     LineFieldEditor,
-    ListFieldEditor,
     TagsEditor,
     date_format,
-    display_kind,
-    editor_for,
     field_stylesheet,
     format_value,
     link_html,
     repolish,
     scheme_colors,
     set_flag,
-    stage_editor,
 )
+from app.ui.contacts.detail_form import FormBuilder, FormRow
+from app.ui.contacts.detail_widgets import Avatar, ValueLabel
 from app.ui.theme import DARK, Spacing, icon
 
 log = logging.getLogger(__name__)
@@ -176,182 +162,7 @@ class PaneMode(StrEnum):
     """A form for a contact that does not exist yet."""
 
 
-# --- the form's fields --------------------------------------------------------
-
-_SECTIONS: tuple[tuple[str, str, str], ...] = (
-    ("identity", "Identity", "user"),
-    ("contact", "Contact details", "mail"),
-    ("pipeline", "Pipeline", "stage"),
-    ("address", "Address", "company"),
-    ("custom", "Custom fields", "list"),
-    ("record", "Record", "info"),
-)
-
-
-@dataclass(frozen=True)
-class _Spec:
-    """A built-in contact field: wire name, Contact attribute, label and editor kind."""
-
-    key: str
-    attr: str
-    label: str
-    kind: str
-    section: str
-    required: bool = False
-    placeholder: str = ""
-    width: int = FIELD_WIDTH
-
-
-_FIELDS: tuple[_Spec, ...] = (
-    _Spec("firstName", "first_name", "First name", "text", "identity", required=True),
-    _Spec("lastName", "last_name", "Last name", "text", "identity", required=True),
-    _Spec("title", "title", "Job title", "text", "identity", placeholder="e.g. Office manager"),
-    _Spec("company", "company", "Company", "text", "identity"),
-    _Spec("dateOfBirth", "date_of_birth", "Date of birth", "date", "identity"),
-    _Spec("email", "email", "Email", "email", "contact"),
-    _Spec("phone", "phone", "Phone", "phone", "contact"),
-    _Spec("additionalEmails", "additional_emails", "Other emails", "emails", "contact"),
-    _Spec("additionalPhones", "additional_phones", "Other phones", "phones", "contact"),
-    _Spec("lifecycleStage", "lifecycle_stage", "Lifecycle stage", "stage", "pipeline"),
-    _Spec("tags", "tags", "Tags", "tags", "pipeline"),
-    _Spec("source", "source", "Source", "source", "pipeline", placeholder="e.g. website"),
-    _Spec("assignedTo", "assigned_to", "Assigned to", "assignee", "pipeline"),
-    _Spec("addressLine1", "address_line1", "Street address", "text", "address"),
-    _Spec("city", "city", "City", "text", "address"),
-    _Spec("state", "state", "State / province", "text", "address"),
-    _Spec("postalCode", "postal_code", "Postal code", "text", "address", width=SHORT_FIELD_WIDTH),
-    _Spec("country", "country", "Country", "text", "address"),
-)
-
 _LIST_INDEX_RE = re.compile(r"\[\d+\]$")
-
-
-@dataclass(eq=False)
-class _Row:
-    """One row of the form: caption, read-only view, editor, message line and state."""
-
-    key: str
-    """Wire path: ``email``, ``customFields.company_size``; read-only rows: ``record.*``."""
-    label: str
-    kind: str
-    section: str
-    caption: QLabel
-    star: QLabel
-    caption_box: QWidget
-    cell: QWidget
-    view: QWidget
-    read: Callable[[Contact], Any]
-    editor: FieldEditor | None = None
-    frame: QFrame | None = None
-    message: _MessageLabel | None = None
-    required: bool = False
-    revealed: bool = False
-    """The user has left the field (or tried to save): its error may show."""
-    server_error: str | None = None
-    baseline: Any = None
-    """The editor's value when the form was loaded; the row is changed when it differs."""
-    custom_name: str | None = None
-
-    @property
-    def editable(self) -> bool:
-        return self.editor is not None
-
-    def changed(self) -> bool:
-        return self.editor is not None and self.editor.value() != self.baseline
-
-
-class _ValueLabel(QLabel):
-    """A read-only value: selectable, wraps, links open in the system's handler."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWordWrap(True)
-        self.setTextFormat(Qt.TextFormat.RichText)
-        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
-        self.setOpenExternalLinks(True)
-        self.setMaximumWidth(FIELD_WIDTH + Spacing.L * 4)
-        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
-
-    def set_value_html(self, markup: str) -> None:
-        """Show ``markup`` (already escaped), or the muted dash when it is empty."""
-        empty = not markup
-        self.setText(EMPTY_TEXT if empty else markup)
-        set_flag(self, "muted", empty)
-
-
-class _MessageLabel(QLabel):
-    """The line under an editor for its error or hint: one line always reserved (a short
-    message never moves the form), more when a long one wraps.
-
-    Word-wrapped labels get no height-for-width inside a scroll area, so the label
-    sizes itself to its text at its current width."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWordWrap(True)
-        self.setTextFormat(Qt.TextFormat.PlainText)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.fit()
-
-    def fit(self) -> None:
-        """Set the height for the text at the current width."""
-        width = self.width() if self.isVisible() else self.maximumWidth()
-        metrics = self.fontMetrics()
-        wrapped = metrics.boundingRect(
-            QRect(0, 0, max(1, min(width, self.maximumWidth())), 100_000),
-            Qt.TextFlag.TextWordWrap,
-            self.text(),
-        )
-        self.setFixedHeight(max(metrics.lineSpacing(), wrapped.height()))
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        if event.size().width() != event.oldSize().width():
-            self.fit()  # changes only the height: no loop
-
-
-class _Avatar(QWidget):
-    """A round badge with the contact's initials in the accent colour."""
-
-    SIZE = 44
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setFixedSize(self.SIZE, self.SIZE)
-        self._initials = ""
-
-    def set_initials(self, initials: str) -> None:
-        self._initials = initials
-        self.update()
-
-    def initials(self) -> str:
-        return self._initials
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        palette = self.palette()
-        role = QPalette.ColorRole
-        painter = QPainter(self)
-        try:
-            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-            painter.setPen(Qt.PenStyle.NoPen)
-            rect = QRectF(0.5, 0.5, self.SIZE - 1, self.SIZE - 1)
-            if self._initials:
-                painter.setBrush(palette.color(role.Accent))
-                painter.drawEllipse(rect)
-                font = QFont(self.font())
-                font.setBold(True)
-                font.setPixelSize(self.SIZE * 2 // 5)
-                painter.setFont(font)
-                painter.setPen(palette.color(role.HighlightedText))
-                painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, self._initials)
-            else:
-                painter.setBrush(palette.color(role.AlternateBase))
-                painter.setPen(palette.color(role.Mid))
-                painter.drawEllipse(rect)
-                inset = self.SIZE // 4
-                icon("user").paint(painter, self.rect().adjusted(inset, inset, -inset, -inset))
-        finally:
-            painter.end()
 
 
 def _initials(contact: Contact | None, first: str = "", last: str = "") -> str:
@@ -382,16 +193,6 @@ def _contact_key(contact: Contact | Mapping[str, Any] | str) -> str | None:
         return contact.id
     value = contact.get("id")
     return value if isinstance(value, str) else None
-
-
-def _custom_value(name: str) -> Callable[[Contact], Any]:
-    """Reads the custom field ``name`` of a contact (None when it has no value)."""
-    return lambda contact: contact.custom_fields.get(name)
-
-
-def _attribute(attr: str) -> Callable[[Contact], Any]:
-    """Reads the attribute ``attr`` of a contact (None when it has none)."""
-    return lambda contact: getattr(contact, attr, None)
 
 
 def _row_key(path: str) -> str:
@@ -471,7 +272,7 @@ class ContactDetailPane(QWidget):
         self._contact: Contact | None = None
         self._previous: Contact | None = None  # shown again when a new form is cancelled
         self._definitions: list[CustomFieldDefinition] = []
-        self._rows: dict[str, _Row] = {}
+        self._rows: dict[str, FormRow] = {}
         self._sections: dict[str, list[QWidget]] = {}
         self._errors: dict[str, str] = {}
         self._form_errors: list[str] = []
@@ -527,7 +328,7 @@ class ContactDetailPane(QWidget):
         header_layout = QHBoxLayout(header)
         header_layout.setContentsMargins(Spacing.L, Spacing.L, Spacing.L, Spacing.M)
         header_layout.setSpacing(Spacing.M)
-        self._avatar = _Avatar(header)
+        self._avatar = Avatar(header)
         header_layout.addWidget(self._avatar, 0, Qt.AlignmentFlag.AlignTop)
         names = QVBoxLayout()
         names.setContentsMargins(0, 0, 0, 0)
@@ -649,28 +450,15 @@ class ContactDetailPane(QWidget):
         """(Re)build the rows: the built-in fields and one per custom field definition."""
         old = self._content
         self._definitions = list(definitions)
-        self._rows = {}
-        self._sections = {}
-        content = QWidget()
-        content.setObjectName("contactDetailForm")
-        grid = QGridLayout(content)
-        grid.setContentsMargins(Spacing.L, Spacing.M, Spacing.L, Spacing.L)
-        grid.setHorizontalSpacing(Spacing.M)
-        grid.setVerticalSpacing(Spacing.XS)
-        grid.setColumnStretch(1, 1)
-        self._grid = grid
-        row_index = 0
-        for section, title, icon_name in _SECTIONS:
-            row_index = self._add_section(content, section, title, icon_name, row_index)
-            if section == "custom":
-                row_index = self._add_custom_rows(content, row_index)
-            elif section == "record":
-                row_index = self._add_record_rows(content, row_index)
-            else:
-                for spec in _FIELDS:
-                    if spec.section == section:
-                        row_index = self._add_builtin_row(content, spec, row_index)
-        grid.setRowStretch(row_index, 1)
+        form = FormBuilder(
+            locale=self._locale,
+            assignee_label=self._assignee_label,
+            on_changed=self._on_changed,
+            on_committed=self._on_committed,
+        ).build(self._definitions)
+        self._rows, self._sections = form.rows, form.sections
+        self._score_bar, self._score_label = form.score_bar, form.score_label
+        content = form.content
         # setWidget() would delete the old form at once, possibly from inside one of
         # its own signals; take it back and let the loop delete it.
         taken = self._scroll.takeWidget() if old is not None else None
@@ -680,248 +468,8 @@ class ContactDetailPane(QWidget):
             taken.hide()
             taken.deleteLater()
 
-    def _add_section(
-        self, parent: QWidget, section: str, title: str, icon_name: str, row: int
-    ) -> int:
-        box = QWidget(parent)
-        layout = QHBoxLayout(box)
-        layout.setContentsMargins(0, Spacing.L if row else 0, 0, Spacing.XS)
-        layout.setSpacing(Spacing.S)
-        glyph = QLabel(box)
-        glyph.setPixmap(icon(icon_name).pixmap(QSize(16, 16)))
-        text = QLabel(title, box)
-        font = QFont(text.font())
-        font.setBold(True)
-        text.setFont(font)
-        rule = QFrame(box)
-        rule.setFrameShape(QFrame.Shape.HLine)
-        rule.setFrameShadow(QFrame.Shadow.Sunken)
-        rule.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        layout.addWidget(glyph)
-        layout.addWidget(text)
-        layout.addWidget(rule, 1)
-        self._grid.addWidget(box, row, 0, 1, 2)
-        self._sections[section] = [box]
-        return row + 1
-
-    def _caption(self, parent: QWidget, label: str) -> tuple[QWidget, QLabel, QLabel]:
-        box = QWidget(parent)
-        layout = QHBoxLayout(box)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
-        caption = QLabel(label, box)
-        caption.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        star = QLabel("*", box)
-        star.setProperty("requiredMark", True)
-        star.setToolTip("Required")
-        # The mark keeps its place when hidden, so required and optional labels line up.
-        policy = star.sizePolicy()
-        policy.setRetainSizeWhenHidden(True)
-        star.setSizePolicy(policy)
-        star.hide()
-        layout.addStretch(1)
-        layout.addWidget(caption, 0, Qt.AlignmentFlag.AlignTop)
-        layout.addWidget(star, 0, Qt.AlignmentFlag.AlignTop)
-        return box, caption, star
-
-    def _place(
-        self,
-        parent: QWidget,
-        row: int,
-        *,
-        key: str,
-        label: str,
-        kind: str,
-        section: str,
-        view: QWidget,
-        read: Callable[[Contact], Any],
-        editor: FieldEditor | None = None,
-        required: bool = False,
-        custom_name: str | None = None,
-    ) -> _Row:
-        caption_box, caption, star = self._caption(parent, label)
-        cell = QWidget(parent)
-        cell_layout = QVBoxLayout(cell)
-        cell_layout.setContentsMargins(0, 0, 0, 0)
-        cell_layout.setSpacing(2)
-        cell_layout.addWidget(view)
-        frame = message = None
-        if editor is not None:
-            frame = QFrame(cell)
-            frame.setProperty("fieldFrame", True)
-            frame_layout = QVBoxLayout(frame)
-            frame_layout.setContentsMargins(1, 1, 1, 1)
-            frame_layout.addWidget(editor)
-            # As wide as the cell up to the editor's widest: narrow panes shrink the editor.
-            frame.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-            frame.setMaximumWidth(FIELD_WIDTH + 2)
-            cell_layout.addWidget(frame)
-            message = _MessageLabel(cell)
-            message.setMaximumWidth(FIELD_WIDTH)
-            small = QFont(message.font())
-            small.setPointSizeF(max(small.pointSizeF(), 8.0) * 0.92)
-            message.setFont(small)
-            message.fit()
-            message.setAccessibleName(f"{label} message")
-            cell_layout.addWidget(message)
-            editor.setAccessibleName(label)
-            if required:
-                editor.focus_target().setAccessibleDescription("Required")
-        # The caption box fills its cell and keeps the caption at the top: a box
-        # aligned in the grid would keep its first height when the caption's margin changes.
-        self._grid.addWidget(caption_box, row, 0)
-        self._grid.addWidget(cell, row, 1)
-        result = _Row(
-            key=key,
-            label=label,
-            kind=kind,
-            section=section,
-            caption=caption,
-            star=star,
-            caption_box=caption_box,
-            cell=cell,
-            view=view,
-            read=read,
-            editor=editor,
-            frame=frame,
-            message=message,
-            required=required,
-            custom_name=custom_name,
-        )
-        self._rows[key] = result
-        self._sections.setdefault(section, []).extend([caption_box, cell])
-        if editor is not None:
-            editor.changed.connect(lambda r=result: self._on_changed(r))
-            editor.committed.connect(lambda r=result: self._on_committed(r))
-        return result
-
-    def _make_editor(self, spec: _Spec, parent: QWidget) -> FieldEditor:
-        if spec.kind == "date":
-            return DateFieldEditor(parent, locale=self._locale)
-        if spec.kind == "stage":
-            return stage_editor(parent)
-        if spec.kind == "assignee":
-            return ChoiceFieldEditor(
-                [("Unassigned", None)],
-                parent,
-                kind="assignee",
-                unknown_label=lambda v: self._assignee_names.get(str(v), str(v)),
-            )
-        if spec.kind == "tags":
-            return TagsEditor(parent)
-        if spec.kind in ("emails", "phones"):
-            item_kind = CustomFieldType.EMAIL if spec.kind == "emails" else CustomFieldType.PHONE
-            noun = "email" if spec.kind == "emails" else "phone"
-            return ListFieldEditor(str(item_kind), parent, add_text=f"Add {noun}")
-        kind = spec.kind if spec.kind in ("email", "phone") else CustomFieldType.TEXT.value
-        return LineFieldEditor(
-            str(kind),
-            parent,
-            placeholder=spec.placeholder or None,
-            width=spec.width,
-            max_length=320 if kind == "email" else 2000,
-        )
-
-    def _add_builtin_row(self, parent: QWidget, spec: _Spec, row: int) -> int:
-        view: QWidget = (
-            TagsEditor(parent, read_only=True) if spec.kind == "tags" else _ValueLabel(parent)
-        )
-        editor = self._make_editor(spec, parent)
-        attr = spec.attr
-        self._place(
-            parent,
-            row,
-            key=spec.key,
-            label=spec.label,
-            kind=spec.kind,
-            section=spec.section,
-            view=view,
-            read=lambda c: getattr(c, attr, None),
-            editor=editor,
-            required=spec.required,
-        )
-        return row + 1
-
-    def _add_custom_rows(self, parent: QWidget, row: int) -> int:
-        if not self._definitions:
-            note = QLabel("No custom fields are set up for this sub-account.", parent)
-            note.setProperty("muted", True)
-            self._grid.addWidget(note, row, 1)
-            self._sections["custom"].append(note)
-            row += 1
-        for definition in self._definitions:
-            name = definition.name
-            editor = editor_for(definition, parent, locale=self._locale)
-            self._place(
-                parent,
-                row,
-                key=field_path(name),
-                label=definition.display_label,
-                kind=display_kind(definition),
-                section="custom",
-                view=_ValueLabel(parent),
-                read=_custom_value(name),
-                editor=editor,
-                required=definition.is_required,
-                custom_name=name,
-            )
-            row += 1
-        known = {d.name for d in self._definitions}
-        # Values for keys this sub-account has no definition for (a field removed
-        # since, or one this client has not loaded yet): shown, never edited.
-        self._place(
-            parent,
-            row,
-            key="record.otherFields",
-            label="Other fields",
-            kind="other",
-            section="custom",
-            view=_ValueLabel(parent),
-            read=lambda c: {k: v for k, v in c.custom_fields.items() if k not in known},
-        )
-        return row + 1
-
-    def _add_record_rows(self, parent: QWidget, row: int) -> int:
-        score = QWidget(parent)
-        score_layout = QHBoxLayout(score)
-        score_layout.setContentsMargins(0, 0, 0, 0)
-        score_layout.setSpacing(Spacing.S)
-        self._score_bar = QProgressBar(score)
-        self._score_bar.setRange(0, 100)
-        self._score_bar.setTextVisible(False)
-        self._score_bar.setFixedSize(SHORT_FIELD_WIDTH // 2, Spacing.S)
-        self._score_label = _ValueLabel(score)
-        score_layout.addWidget(self._score_bar, 0, Qt.AlignmentFlag.AlignVCenter)
-        score_layout.addWidget(self._score_label, 1)
-        self._place(
-            parent,
-            row,
-            key="record.engagementScore",
-            label="Engagement score",
-            kind="score",
-            section="record",
-            view=score,
-            read=lambda c: c.engagement_score,
-        )
-        for offset, (key, label, attr) in enumerate(
-            (
-                ("record.createdAt", "Created", "created_at"),
-                ("record.updatedAt", "Last updated", "updated_at"),
-                ("record.id", "Contact ID", "id"),
-            ),
-            start=1,
-        ):
-            self._place(
-                parent,
-                row + offset,
-                key=key,
-                label=label,
-                kind="record",
-                section="record",
-                view=_ValueLabel(parent),
-                read=_attribute(attr),
-            )
-        return row + 4
+    def _assignee_label(self, user_id: object) -> str:
+        return self._assignee_names.get(str(user_id), str(user_id))
 
     # -------------------------------------------------------------- theming
 
@@ -1294,7 +842,7 @@ class ContactDetailPane(QWidget):
             return ""
         if isinstance(row.view, TagsEditor):
             return ", ".join(row.view.tags())
-        label = row.view if isinstance(row.view, QLabel) else row.view.findChild(_ValueLabel)
+        label = row.view if isinstance(row.view, QLabel) else row.view.findChild(ValueLabel)
         if not isinstance(label, QLabel):
             return ""
         text = label.text()
@@ -1388,7 +936,7 @@ class ContactDetailPane(QWidget):
             log.error("could not read contact %s from the cache", contact_id, exc_info=exc)
             return None
 
-    def _editable_rows(self) -> list[_Row]:
+    def _editable_rows(self) -> list[FormRow]:
         return [row for row in self._rows.values() if row.editor is not None]
 
     def _load(self, contact: Contact | None, mode: PaneMode) -> None:
@@ -1532,7 +1080,7 @@ class ContactDetailPane(QWidget):
                 self._render_score(value)
             elif isinstance(row.view, TagsEditor):
                 row.view.set_value(value)
-            elif isinstance(row.view, _ValueLabel):
+            elif isinstance(row.view, ValueLabel):
                 row.view.set_value_html(self._view_html(row, value))
                 if row.kind == "record" and isinstance(value, datetime):
                     row.view.setToolTip(value.isoformat())
@@ -1551,7 +1099,7 @@ class ContactDetailPane(QWidget):
         region = getattr(self._service, "default_region", None)
         return region if isinstance(region, str) and region else DEFAULT_REGION
 
-    def _view_html(self, row: _Row, value: Any) -> str:
+    def _view_html(self, row: FormRow, value: Any) -> str:
         if value is None or value == "" or value == [] or value == {}:
             return ""
         region = self._region()
@@ -1644,7 +1192,7 @@ class ContactDetailPane(QWidget):
 
     # ----------------------------------------------------------- validation
 
-    def _on_changed(self, row: _Row) -> None:
+    def _on_changed(self, row: FormRow) -> None:
         if self._loading:
             return
         row.server_error = None
@@ -1652,7 +1200,7 @@ class ContactDetailPane(QWidget):
             self._update_header()
         self._revalidate()
 
-    def _on_committed(self, row: _Row) -> None:
+    def _on_committed(self, row: FormRow) -> None:
         if self._loading or not self.is_editing():
             return
         if not row.revealed:
@@ -1739,7 +1287,7 @@ class ContactDetailPane(QWidget):
             self._unsaved = unsaved
             self.unsavedChangesChanged.emit(unsaved)
 
-    def _hint(self, row: _Row) -> str | None:
+    def _hint(self, row: FormRow) -> str | None:
         """A helpful note under a valid field: how a phone number will be stored."""
         if row.kind != CustomFieldType.PHONE or row.editor is None or not row.changed():
             return None
@@ -1754,7 +1302,7 @@ class ContactDetailPane(QWidget):
             return f"Saved as {stored}. This number may not be in service."
         return f"Saved as {stored}."
 
-    def _blocking(self) -> list[_Row]:
+    def _blocking(self) -> list[FormRow]:
         """Rows with an error that prevents saving, in form order."""
         return [
             row
@@ -1918,7 +1466,7 @@ class ContactDetailPane(QWidget):
         return True
 
     def _show_server_errors(self, exc: ValidationFailed) -> None:
-        placed: list[_Row] = []
+        placed: list[FormRow] = []
         others: list[str] = []
         errors = dict(exc.errors)
         if not errors and exc.field:
