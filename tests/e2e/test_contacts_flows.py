@@ -16,7 +16,8 @@ from PySide6.QtWidgets import QMessageBox
 from app.bootstrap import Application
 from app.core.contact_csv import RowStatus, parse_csv
 from app.ui.contacts.detail import PaneMode
-from app.ui.contacts.import_dialog import ContactImportDialog, Page, export_to_csv
+from app.ui.contacts.export import export_to_csv
+from app.ui.contacts.import_dialog import ContactImportDialog, Page
 from app.ui.contacts.tab import ContactsTab
 from tests.e2e.conftest import save_connection, until
 from tests.support.sandbox_process import Sandbox

@@ -49,21 +49,8 @@ from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
 
 import shiboken6
-from PySide6.QtCore import (
-    QDate,
-    QEvent,
-    QLocale,
-    QSize,
-    Qt,
-    QTime,
-    QTimer,
-    Signal,
-)
-from PySide6.QtGui import (
-    QFont,
-    QKeySequence,
-    QShortcut,
-)
+from PySide6.QtCore import QDate, QEvent, QLocale, QSize, Qt, QTime, QTimer, Signal
+from PySide6.QtGui import QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,

@@ -51,7 +51,8 @@ from app.services.ports.contacts import ContactFilters, ContactsPort, ContactsRe
 from app.ui.area import Area, AreaContext
 from app.ui.async_qt import await_signal
 from app.ui.contacts.detail import ContactDetailPane
-from app.ui.contacts.import_dialog import ContactImportDialog, export_to_csv
+from app.ui.contacts.export import export_to_csv
+from app.ui.contacts.import_dialog import ContactImportDialog
 from app.ui.contacts.model import STAGE_LABELS, ContactsTableModel
 from app.ui.contacts.search import ContactSearchController
 from app.ui.theme import Spacing, icon

@@ -20,15 +20,9 @@ from app.services.contact_import import ContactImporter
 from app.services.ports.contacts import ContactsReader
 from app.storage import ContactFilters, Database, Partition
 from app.ui.async_qt import await_signal
-from app.ui.contacts.import_dialog import (
-    ContactImportDialog,
-    MappingColumn,
-    Page,
-    PreviewColumn,
-    ReportColumn,
-    default_export_name,
-    export_to_csv,
-)
+from app.ui.contacts.export import default_export_name, export_to_csv
+from app.ui.contacts.import_dialog import ContactImportDialog, Page
+from app.ui.contacts.import_tables import MappingColumn, PreviewColumn, ReportColumn
 from app.ui.contacts.model import ContactQuery
 from tests.unit.storage.docs import contact
 
