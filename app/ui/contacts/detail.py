@@ -49,7 +49,7 @@ from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
 
 import shiboken6
-from PySide6.QtCore import QDate, QEvent, QLocale, QSize, Qt, QTime, QTimer, Signal
+from PySide6.QtCore import QEvent, QLocale, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFrame,
@@ -81,15 +81,14 @@ from app.ui.common.fields import (
     FieldEditor,
     LineFieldEditor,
     TagsEditor,
-    date_format,
     field_stylesheet,
     format_value,
-    link_html,
     repolish,
     scheme_colors,
     set_flag,
 )
 from app.ui.contacts.detail_form import FormBuilder, FormRow
+from app.ui.contacts.detail_view import initials, value_html
 from app.ui.contacts.detail_widgets import Avatar, ValueLabel
 from app.ui.theme import DARK, Spacing, icon
 
@@ -150,26 +149,6 @@ class PaneMode(StrEnum):
 
 
 _LIST_INDEX_RE = re.compile(r"\[\d+\]$")
-
-
-def _initials(contact: Contact | None, first: str = "", last: str = "") -> str:
-    if contact is not None:
-        first, last = contact.first_name, contact.last_name
-    letters = "".join(part.strip()[:1] for part in (first, last) if part and part.strip())
-    if not letters and contact is not None and contact.email:
-        letters = contact.email[:1]
-    return letters.upper()
-
-
-def _format_timestamp(when: datetime, locale: QLocale) -> str:
-    """A timestamp in local time, the locale's date (four-digit year) and short time."""
-    local = when.astimezone()
-    qdate = QDate(local.year, local.month, local.day)
-    qtime = QTime(local.hour, local.minute)
-    return (
-        f"{locale.toString(qdate, date_format(locale))} "
-        f"{locale.toString(qtime, QLocale.FormatType.ShortFormat)}"
-    )
 
 
 def _contact_key(contact: Contact | Mapping[str, Any] | str) -> str | None:
@@ -1061,6 +1040,7 @@ class ContactDetailPane(QWidget):
     # ----------------------------------------------------------- view rendering
 
     def _render_view(self, contact: Contact) -> None:
+        region = self._region()
         for row in self._rows.values():
             value = row.read(contact)
             if row.kind == "score":
@@ -1068,7 +1048,15 @@ class ContactDetailPane(QWidget):
             elif isinstance(row.view, TagsEditor):
                 row.view.set_value(value)
             elif isinstance(row.view, ValueLabel):
-                row.view.set_value_html(self._view_html(row, value))
+                row.view.set_value_html(
+                    value_html(
+                        row.kind,
+                        value,
+                        locale=self._locale,
+                        region=region,
+                        assignee_label=self._assignee_label,
+                    )
+                )
                 if row.kind == "record" and isinstance(value, datetime):
                     row.view.setToolTip(value.isoformat())
         self._update_header()
@@ -1085,43 +1073,6 @@ class ContactDetailPane(QWidget):
     def _region(self) -> str:
         region = getattr(self._service, "default_region", None)
         return region if isinstance(region, str) and region else DEFAULT_REGION
-
-    def _view_html(self, row: FormRow, value: Any) -> str:
-        if value is None or value == "" or value == [] or value == {}:
-            return ""
-        region = self._region()
-        kind = row.kind
-        if kind == "record":
-            if isinstance(value, datetime):
-                return html.escape(_format_timestamp(value, self._locale))
-            return html.escape(str(value))
-        if kind == "other":
-            return "<br>".join(
-                f"{html.escape(str(k))}: {html.escape(format_value('text', v, locale=self._locale))}"
-                for k, v in value.items()
-            )
-        if kind in ("emails", "phones"):
-            item_kind = CustomFieldType.EMAIL if kind == "emails" else CustomFieldType.PHONE
-            return "<br>".join(
-                link_html(
-                    item_kind,
-                    str(item),
-                    format_value(item_kind, item, locale=self._locale, home_region=region),
-                )
-                for item in value
-            )
-        if kind == "assignee":
-            return html.escape(self._assignee_names.get(str(value), str(value)))
-        if kind == "date" or kind == CustomFieldType.DATE:
-            return html.escape(format_value(CustomFieldType.DATE, value, locale=self._locale))
-        text = format_value(kind, value, locale=self._locale, home_region=region)
-        if kind in (
-            CustomFieldType.EMAIL,
-            CustomFieldType.PHONE,
-            CustomFieldType.URL,
-        ) and isinstance(value, str):
-            return link_html(kind, value, text)
-        return html.escape(text).replace("\n", "<br>")
 
     def _render_score(self, value: Any) -> None:
         if isinstance(value, int | float) and not isinstance(value, bool):
@@ -1158,10 +1109,10 @@ class ContactDetailPane(QWidget):
             last = str(self._value_of("lastName") or "")
             name = " ".join(p for p in (first.strip(), last.strip()) if p)
             title = name or (contact.display_name if contact is not None else "New contact")
-            self._avatar.set_initials(_initials(None, first, last))
+            self._avatar.set_initials(initials(None, first, last))
         else:
             title = contact.display_name if contact is not None else ""
-            self._avatar.set_initials(_initials(contact))
+            self._avatar.set_initials(initials(contact))
         self._title.setText(title)
         parts: list[str] = []
         if contact is not None:
