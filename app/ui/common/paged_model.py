@@ -1,6 +1,10 @@
-"""A lazily paged Qt model over one sub-account's cache, and reads on a worker thread.
+"""Lazily paged Qt models over one sub-account's cache, and reads on a worker thread.
 
-``PagedCacheModel`` is the machinery the tabs' list and table models share:
+``KeyedRowsModel`` holds rows with a stable key each (lookups, duplicate-free
+inserts at any row, guarded resets, in-place reconciling); a model that pages
+its own way (a conversation's messages, paged upwards) derives from it.
+``PagedCacheModel`` builds on it the machinery the tabs' list and table models
+share:
 
 - **Paging.** The model holds the rows loaded so far; the first page comes with
   every reset (a source or query change: one ``beginResetModel`` with the new
@@ -219,7 +223,7 @@ class ReadWorker(QObject):
             job.done(result)
 
 
-# -- the paged model ------------------------------------------------------------------------
+# -- the models -----------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,12 +235,16 @@ class _Window:
     window: int
 
 
-class PagedCacheModel(QAbstractTableModel, Generic[SourceT, QueryT, RowT]):
-    """Rows of one ``SourceT`` (a reader of one sub-account) matching a ``QueryT``, loaded
-    in pages and kept current by change events (see the module docstring).
+class KeyedRowsModel(QAbstractTableModel, Generic[RowT]):
+    """Rows with a stable string key each, kept in a list with an index by key.
 
-    Subclasses implement ``row_key``, ``read_first`` and ``read_page``, and the Qt
-    ``data`` (and ``columnCount`` for more than one column)."""
+    The shared part of the tabs' models: lookups by key and row, the in-flight guard
+    of ``fetchMore`` (``_fetching``), a reset that views cannot re-enter, inserting
+    rows without duplicates, and turning the rows into a new list in place
+    (``_reconcile``: removals, moves, inserts and ``dataChanged``, never a reset).
+    A subclass says what a row's key is (``row_key``) and implements ``data``; it may
+    page however it likes (``PagedCacheModel`` pages down by offset; a thread pages
+    up by a cursor and inserts at the top with ``_insert_rows(0, rows)``)."""
 
     noun: ClassVar[str] = "rows"
     """What the rows are, in error messages ("read the next contacts")."""
@@ -245,11 +253,179 @@ class PagedCacheModel(QAbstractTableModel, Generic[SourceT, QueryT, RowT]):
     """What a failed read raises (shown as ``loadFailed``); anything else is a bug and
     propagates. A port's reader raises only ``StorageError``."""
 
-    countChanged = Signal(int)
-    """The number of rows matching the query changed (``total_count``)."""
-
     loadFailed = Signal(str)
     """Reading the cache failed; the argument says what happened (already logged)."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[RowT] = []
+        self._row_of: dict[str, int] = {}
+        self._fetching = False  # a page is being inserted (or a reset announced)
+        self._strings: dict[str, str] = {}
+
+    def row_key(self, row: RowT) -> str:
+        """The stable key of a row (its record id)."""
+        raise NotImplementedError
+
+    @property
+    def loaded_count(self) -> int:
+        """Rows loaded so far (``rowCount()``)."""
+        return len(self._rows)
+
+    def row_of(self, key: str) -> int:
+        """The row of a loaded record, or -1."""
+        return self._row_of.get(key, -1)
+
+    def row_at(self, row: int) -> RowT | None:
+        """The loaded row ``row``, or None outside the loaded rows."""
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def id_at(self, row: int) -> str | None:
+        """The key of a row, or None outside the loaded rows."""
+        return self.row_key(self._rows[row]) if 0 <= row < len(self._rows) else None
+
+    def ids_at(self, rows: Iterable[int]) -> list[str]:
+        """The keys of loaded ``rows`` (others skipped)."""
+        return [self.row_key(self._rows[r]) for r in rows if 0 <= r < len(self._rows)]
+
+    def loaded_ids(self) -> list[str]:
+        """Every loaded key, in row order."""
+        return [self.row_key(r) for r in self._rows]
+
+    def intern(self, value: str | None) -> str | None:
+        """One shared copy of ``value`` (safe from a worker thread)."""
+        if value is None:
+            return None
+        return self._strings.setdefault(value, value)
+
+    # -- Qt model interface -----------------------------------------------------------------
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else 1
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return (
+            Qt.ItemFlag.ItemIsEnabled
+            | Qt.ItemFlag.ItemIsSelectable
+            | Qt.ItemFlag.ItemNeverHasChildren
+        )
+
+    # -- changing the rows -------------------------------------------------------------------
+    def _set_rows(self, rows: Iterable[RowT]) -> None:
+        """Replace every row (first occurrence of a key wins); call inside a reset."""
+        self._strings = {}
+        self._rows = []
+        self._row_of = {}
+        for row in rows:
+            key = self.row_key(row)
+            if key not in self._row_of:
+                self._row_of[key] = len(self._rows)
+                self._rows.append(row)
+
+    def _end_reset(self) -> None:
+        """``endResetModel()``, guarded: whoever reacts to ``modelReset`` (a view, the model
+        tester) may call ``fetchMore`` from inside the signal, before every listener has
+        seen the reset finish, and inserting rows then would nest an insert in the reset.
+        Views ask again once they have laid out the new rows."""
+        self._fetching = True
+        try:
+            self.endResetModel()
+        finally:
+            self._fetching = False
+
+    def _insert_rows(self, at: int, rows: Sequence[RowT]) -> list[RowT]:
+        """Insert ``rows`` before row ``at`` (``len`` appends), skipping keys already
+        loaded (a concurrent change can shift a row onto the next page); the inserted."""
+        fresh: list[RowT] = []
+        seen: set[str] = set()
+        for row in rows:
+            key = self.row_key(row)
+            if key not in self._row_of and key not in seen:
+                seen.add(key)
+                fresh.append(row)
+        if fresh:
+            self.beginInsertRows(QModelIndex(), at, at + len(fresh) - 1)
+            self._rows[at:at] = fresh
+            if at == len(self._rows) - len(fresh):
+                for offset, row in enumerate(fresh):
+                    self._row_of[self.row_key(row)] = at + offset
+            else:
+                self._reindex()
+            self.endInsertRows()
+        return fresh
+
+    def _reindex(self) -> None:
+        self._row_of = {self.row_key(r): i for i, r in enumerate(self._rows)}
+
+    def _reconcile(self, rows: Sequence[RowT], also_changed: set[str]) -> None:
+        """Turn the loaded rows into ``rows`` (in order) with row removals, moves, inserts
+        and ``dataChanged`` for rows whose values changed (or are in ``also_changed``),
+        never a reset."""
+        key = self.row_key
+        new: dict[str, RowT] = {}
+        for row in rows:
+            new.setdefault(key(row), row)
+        root = QModelIndex()
+
+        gone = [i for i, r in enumerate(self._rows) if key(r) not in new]
+        for first, last in reversed(runs(gone)):
+            self.beginRemoveRows(root, first, last)
+            del self._rows[first : last + 1]
+            self.endRemoveRows()
+
+        kept = {key(r) for r in self._rows}
+        target = [k for k in new if k in kept]
+        old_keys = [key(r) for r in self._rows]
+        if old_keys != target:
+            self.layoutAboutToBeChanged.emit()
+            position = {k: i for i, k in enumerate(target)}
+            by_key = {key(r): r for r in self._rows}
+            self._rows = [by_key[k] for k in target]
+            before = self.persistentIndexList()
+            after = [self.index(position[old_keys[p.row()]], p.column()) for p in before]
+            self.changePersistentIndexList(before, after)
+            self.layoutChanged.emit()
+
+        order = list(new)
+        added = [i for i, k in enumerate(order) if k not in kept]
+        for first, last in runs(added):
+            self.beginInsertRows(root, first, last)
+            self._rows[first:first] = [new[k] for k in order[first : last + 1]]
+            self.endInsertRows()
+
+        changed = []
+        for i, current in enumerate(self._rows):
+            fresh = new[key(current)]
+            if fresh is not current and fresh != current:
+                self._rows[i] = fresh
+                changed.append(i)
+            elif key(current) in also_changed:
+                changed.append(i)
+        self._row_of = {key(r): i for i, r in enumerate(self._rows)}
+        last_column = max(self.columnCount() - 1, 0)
+        for first, last in runs(changed):
+            self.dataChanged.emit(self.index(first, 0), self.index(last, last_column))
+
+    def _fail(self, action: str, exc: BaseException) -> None:
+        log.error("%s model: could not %s", self.noun, action, exc_info=exc)
+        self.loadFailed.emit(describe_failure(action, exc))
+
+
+class PagedCacheModel(KeyedRowsModel[RowT], Generic[SourceT, QueryT, RowT]):
+    """Rows of one ``SourceT`` (a reader of one sub-account) matching a ``QueryT``, loaded
+    in pages and kept current by change events (see the module docstring).
+
+    Subclasses implement ``row_key``, ``read_first`` and ``read_page``, and the Qt
+    ``data`` (and ``columnCount`` for more than one column). ``set_source`` shows
+    another sub-account, ``show_query`` another query, ``apply_first_page`` a first
+    page read on a worker (a search), ``refresh`` takes change events."""
+
+    countChanged = Signal(int)
+    """The number of rows matching the query changed (``total_count``)."""
 
     changesAboutToApply = Signal()
     """A burst of changes is about to move rows (views may remember their scroll anchor)."""
@@ -274,14 +450,10 @@ class PagedCacheModel(QAbstractTableModel, Generic[SourceT, QueryT, RowT]):
         self._background_window = background_window
         self._source: SourceT | None = None
         self._query = query
-        self._rows: list[RowT] = []
-        self._row_of: dict[str, int] = {}
         self._offset = 0  # rows consumed from storage (duplicates included)
         self._exhausted = True
         self._total = 0
-        self._fetching = False
         self._epoch = 0
-        self._strings: dict[str, str] = {}
         self._pending_ids: set[str] = set()
         self._pending_deleted: set[str] = set()
         self._pending_full = False
@@ -294,10 +466,6 @@ class PagedCacheModel(QAbstractTableModel, Generic[SourceT, QueryT, RowT]):
         self._read_again = False
 
     # -- hooks ------------------------------------------------------------------------------
-    def row_key(self, row: RowT) -> str:
-        """The stable key of a row (its record id)."""
-        raise NotImplementedError
-
     def read_first(
         self, source: SourceT, query: QueryT, limit: int, intern: Intern
     ) -> tuple[list[RowT], int]:
@@ -353,11 +521,6 @@ class PagedCacheModel(QAbstractTableModel, Generic[SourceT, QueryT, RowT]):
         return self._total
 
     @property
-    def loaded_count(self) -> int:
-        """Rows loaded so far (``rowCount()``)."""
-        return len(self._rows)
-
-    @property
     def page_size(self) -> int:
         """Rows per ``fetchMore`` (and the first page of every query)."""
         return self._page_size
@@ -366,48 +529,6 @@ class PagedCacheModel(QAbstractTableModel, Generic[SourceT, QueryT, RowT]):
     def epoch(self) -> int:
         """Increases on every reset (source or query change)."""
         return self._epoch
-
-    def row_of(self, key: str) -> int:
-        """The row of a loaded record, or -1."""
-        return self._row_of.get(key, -1)
-
-    def row_at(self, row: int) -> RowT | None:
-        """The loaded row ``row``, or None outside the loaded rows."""
-        return self._rows[row] if 0 <= row < len(self._rows) else None
-
-    def id_at(self, row: int) -> str | None:
-        """The key of a row, or None outside the loaded rows."""
-        return self.row_key(self._rows[row]) if 0 <= row < len(self._rows) else None
-
-    def ids_at(self, rows: Iterable[int]) -> list[str]:
-        """The keys of loaded ``rows`` (others skipped)."""
-        return [self.row_key(self._rows[r]) for r in rows if 0 <= r < len(self._rows)]
-
-    def loaded_ids(self) -> list[str]:
-        """Every loaded key, in row order."""
-        return [self.row_key(r) for r in self._rows]
-
-    def intern(self, value: str | None) -> str | None:
-        """One shared copy of ``value`` (safe from a worker thread)."""
-        if value is None:
-            return None
-        return self._strings.setdefault(value, value)
-
-    # -- Qt model interface -----------------------------------------------------------------
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else 1
-
-    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return (
-            Qt.ItemFlag.ItemIsEnabled
-            | Qt.ItemFlag.ItemIsSelectable
-            | Qt.ItemFlag.ItemNeverHasChildren
-        )
 
     def canFetchMore(self, parent: QModelIndex | QPersistentModelIndex) -> bool:
         if parent.isValid() or self._source is None:
@@ -433,14 +554,7 @@ class PagedCacheModel(QAbstractTableModel, Generic[SourceT, QueryT, RowT]):
             if len(rows) < self._page_size or self._offset >= self._total:
                 self._exhausted = True
             # A concurrent change can shift offsets by a row: never list one twice.
-            fresh = [r for r in rows if self.row_key(r) not in self._row_of]
-            if fresh:
-                first = len(self._rows)
-                self.beginInsertRows(QModelIndex(), first, first + len(fresh) - 1)
-                for row in fresh:
-                    self._row_of[self.row_key(row)] = len(self._rows)
-                    self._rows.append(row)
-                self.endInsertRows()
+            self._insert_rows(len(self._rows), rows)
         finally:
             self._fetching = False
 
@@ -497,27 +611,12 @@ class PagedCacheModel(QAbstractTableModel, Generic[SourceT, QueryT, RowT]):
         self.beginResetModel()
         self._epoch += 1
         self._query = query
-        self._strings = {}
-        self._rows = []
-        self._row_of = {}
-        for row in rows:
-            key = self.row_key(row)
-            if key not in self._row_of:
-                self._row_of[key] = len(self._rows)
-                self._rows.append(row)
+        self._set_rows(rows)
         self._offset = len(rows)
         self._total = total
         self._exhausted = self._source is None or len(rows) >= total or len(rows) < self._page_size
         self.on_reset(source_changed)
-        # Whoever reacts to modelReset (a view, the model tester) may call fetchMore from
-        # inside the signal, before every listener has seen the reset finish; inserting
-        # rows then would nest an insert in the reset. The first page is already here,
-        # and views ask again once they have laid out the new rows.
-        self._fetching = True
-        try:
-            self.endResetModel()
-        finally:
-            self._fetching = False
+        self._end_reset()
         self.countChanged.emit(total)
 
     # -- changes ----------------------------------------------------------------------------
@@ -647,55 +746,6 @@ class PagedCacheModel(QAbstractTableModel, Generic[SourceT, QueryT, RowT]):
             self.countChanged.emit(total)
         self.changesApplied.emit()
 
-    def _reconcile(self, rows: Sequence[RowT], also_changed: set[str]) -> None:
-        """Turn the loaded rows into ``rows`` (in order) with row removals, moves, inserts
-        and ``dataChanged`` for rows whose values changed (or are in ``also_changed``),
-        never a reset."""
-        key = self.row_key
-        new: dict[str, RowT] = {}
-        for row in rows:
-            new.setdefault(key(row), row)
-        root = QModelIndex()
-
-        gone = [i for i, r in enumerate(self._rows) if key(r) not in new]
-        for first, last in reversed(runs(gone)):
-            self.beginRemoveRows(root, first, last)
-            del self._rows[first : last + 1]
-            self.endRemoveRows()
-
-        kept = {key(r) for r in self._rows}
-        target = [k for k in new if k in kept]
-        old_keys = [key(r) for r in self._rows]
-        if old_keys != target:
-            self.layoutAboutToBeChanged.emit()
-            position = {k: i for i, k in enumerate(target)}
-            by_key = {key(r): r for r in self._rows}
-            self._rows = [by_key[k] for k in target]
-            before = self.persistentIndexList()
-            after = [self.index(position[old_keys[p.row()]], p.column()) for p in before]
-            self.changePersistentIndexList(before, after)
-            self.layoutChanged.emit()
-
-        order = list(new)
-        added = [i for i, k in enumerate(order) if k not in kept]
-        for first, last in runs(added):
-            self.beginInsertRows(root, first, last)
-            self._rows[first:first] = [new[k] for k in order[first : last + 1]]
-            self.endInsertRows()
-
-        changed = []
-        for i, current in enumerate(self._rows):
-            fresh = new[key(current)]
-            if fresh is not current and fresh != current:
-                self._rows[i] = fresh
-                changed.append(i)
-            elif key(current) in also_changed:
-                changed.append(i)
-        self._row_of = {key(r): i for i, r in enumerate(self._rows)}
-        last_column = max(self.columnCount() - 1, 0)
-        for first, last in runs(changed):
-            self.dataChanged.emit(self.index(first, 0), self.index(last, last_column))
-
     def _clear_pending(self) -> None:
         self._pending_ids = set()
         self._pending_deleted = set()
@@ -710,7 +760,6 @@ class PagedCacheModel(QAbstractTableModel, Generic[SourceT, QueryT, RowT]):
 
     # -- errors -----------------------------------------------------------------------------
     def _fail(self, action: str, exc: BaseException) -> None:
-        log.error("%s model: could not %s", self.noun, action, exc_info=exc)
         # Stop paging so the view does not retry in a loop; reload() starts over.
         self._exhausted = True
-        self.loadFailed.emit(describe_failure(action, exc))
+        super()._fail(action, exc)
