@@ -614,7 +614,9 @@ class PagedCacheModel(KeyedRowsModel[RowT], Generic[SourceT, QueryT, RowT]):
         self._set_rows(rows)
         self._offset = len(rows)
         self._total = total
-        self._exhausted = self._source is None or len(rows) >= total or len(rows) < self._page_size
+        # A first page may be shorter than a page (a search reads fewer rows to answer
+        # sooner): only the total says whether more rows exist.
+        self._exhausted = self._source is None or len(rows) >= total
         self.on_reset(source_changed)
         self._end_reset()
         self.countChanged.emit(total)

@@ -43,6 +43,10 @@ at once instead of waiting for the debounce. Below the debounce itself, running 
 search that the next keystroke may void costs the user less than waiting would; a
 search slower than that is outrun by typing, so keystrokes are coalesced then."""
 
+SEARCH_PAGE = 100
+"""Rows a search reads for its answer: several screens of the table, and about a third
+less work than a full page (the next rows come with the table's ``fetchMore``)."""
+
 FilterChoices = ContactChoices
 """Values the filter pickers offer for the shown sub-account."""
 
@@ -93,17 +97,20 @@ class ContactSearchController(QObject):
         *,
         debounce_ms: int = DEBOUNCE_MS,
         cheap_ms: float = CHEAP_QUERY_MS,
+        first_rows: int = SEARCH_PAGE,
         executor: Executor | None = None,
         clock: Callable[[], float] = time.perf_counter,
     ) -> None:
-        """Control ``model``. Without ``executor`` a single worker thread of its
-        own runs the queries (``close()`` stops it)."""
+        """Control ``model``; a search reads its first ``first_rows`` rows. Without
+        ``executor`` a single worker thread of its own runs the queries (``close()``
+        stops it)."""
         super().__init__(parent)
         self._model = model
         self._text = ""
         self._filters = ContactFilters()
         self._clock = clock
         self._cheap_ms = cheap_ms
+        self._first_rows = max(1, first_rows)
         self._reads = ReadWorker(self, name="contact-search", executor=executor)
         self._closed = False
         self._keystroke_at: float | None = None
@@ -288,7 +295,7 @@ class ContactSearchController(QObject):
             self._reads.void()
             self._model.set_reader(None, text=query.text, filters=query.filters)
             return
-        job = _Job(reader, query, self._model.page_size, self._clock())
+        job = _Job(reader, query, min(self._first_rows, self._model.page_size), self._clock())
         intern = self._model.intern
         clock = self._clock
 

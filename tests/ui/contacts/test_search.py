@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+from PySide6.QtCore import QModelIndex
+
 from app.services.ports.contacts import ContactFilters, ContactsReader
 from app.storage import Partition
 from app.ui.contacts.model import ContactsTableModel
@@ -85,4 +87,20 @@ def test_a_filter_applies_at_once_and_a_switch_scrubs_sub_account_values(
     assert all(i.startswith("b_") for i in ids(model))
     search.set_reader(None)
     assert search.filter_choices().tags == () and model.rowCount() == 0
+    search.close()
+
+
+def test_a_search_reads_a_short_first_page_and_the_table_pages_on(
+    model: ContactsTableModel, part_a: Partition
+) -> None:
+    model.set_reader(ContactsReader(part_a))
+    search = ContactSearchController(model, executor=InlineExecutor(), first_rows=4)
+    search.set_has_phone(True)
+    total = model.total_count
+    assert model.rowCount() == 4 and total > 14 and model.canFetchMore(QModelIndex())
+    model.fetchMore(QModelIndex())
+    assert model.rowCount() == 14 and len(set(ids(model))) == 14
+    while model.canFetchMore(QModelIndex()):
+        model.fetchMore(QModelIndex())
+    assert model.rowCount() == total
     search.close()
