@@ -1,1 +1,4 @@
-"""One Qt-free, typed port per tab of the window: what the tab reads and does (docs/architecture.md, "Areas (tabs)")."""
+"""One Qt-free, typed port per tab of the window: what the tab reads and does.
+
+See docs/architecture.md, "Areas (tabs)".
+"""

@@ -62,6 +62,11 @@ once per burst instead of once per page keeps the loop free during a sync."""
 
 T = TypeVar("T")
 
+_ROW_FLAGS = (
+    Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+)
+_NO_FLAGS = Qt.ItemFlag.NoItemFlags
+
 
 class ChangeEvent(Protocol):
     """A bus event saying which records of one sub-account changed."""
@@ -306,13 +311,7 @@ class KeyedRowsModel(QAbstractTableModel, Generic[RowT]):
         return 0 if parent.isValid() else 1
 
     def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return (
-            Qt.ItemFlag.ItemIsEnabled
-            | Qt.ItemFlag.ItemIsSelectable
-            | Qt.ItemFlag.ItemNeverHasChildren
-        )
+        return _ROW_FLAGS if index.isValid() else _NO_FLAGS
 
     # -- changing the rows -------------------------------------------------------------------
     def _set_rows(self, rows: Iterable[RowT]) -> None:

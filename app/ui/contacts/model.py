@@ -151,6 +151,14 @@ def _parse_time(value: str | None) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
+_FONT = int(Qt.ItemDataRole.FontRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_ANSWERED = frozenset({_DISPLAY, _ALIGNMENT, _FONT, _TOOLTIP, ContactIdRole, ContactRole})
+"""The roles ``data`` answers; the others are None at once."""
+
+
 class _Keep:
     """Marks an argument of ``set_reader`` that keeps the model's current value."""
 
@@ -186,6 +194,7 @@ class ContactsTableModel(PagedCacheModel[ContactsReader, ContactQuery, ContactRo
         self._now = now or (lambda: datetime.now(UTC))
         self._home_region = home_region
         self._columns: tuple[ColumnSpec, ...] = FIXED_COLUMNS
+        self._alignments = [self._alignment(spec) for spec in self._columns]
         self._custom_defs: list[CustomFieldDefinition] = []
         self._assignee_names: dict[str, str] = {}
         self._phone_texts: dict[str, str] = {}  # formatted on first paint
@@ -222,6 +231,7 @@ class ContactsTableModel(PagedCacheModel[ContactsReader, ContactQuery, ContactRo
         self._phone_texts = {}
         if source_changed:
             self._columns = FIXED_COLUMNS + self._custom_columns(self._custom_defs)
+            self._alignments = [self._alignment(spec) for spec in self._columns]
 
     def apply_changes(self, full: bool, *, background: bool | None = None) -> None:
         """After a full reload the custom fields may differ: new columns need a reset."""
@@ -297,24 +307,26 @@ class ContactsTableModel(PagedCacheModel[ContactsReader, ContactQuery, ContactRo
     def data(
         self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        if not index.isValid():
+        # Painting asks for about ten roles per visible cell: the roles are compared as
+        # plain ints and the common ones come first.
+        if role not in _ANSWERED or not index.isValid():
             return None
         row, column = index.row(), index.column()
         if not (0 <= row < len(self._rows) and 0 <= column < len(self._columns)):
             return None
         item = self._rows[row]
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role == _DISPLAY:
             return self._display(item, column)
+        if role == _ALIGNMENT:
+            return self._alignments[column]
+        if role == _FONT:
+            return self._italic if column == Column.NAME and not item.name else None
         if role == ContactIdRole:
             return item.id
         if role == ContactRole:
             return self._document(item.id)
-        if role == Qt.ItemDataRole.ToolTipRole:
+        if role == _TOOLTIP:
             return self._tooltip(item, column)
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return self._alignment(self._columns[column])
-        if role == Qt.ItemDataRole.FontRole and column == Column.NAME and not item.name:
-            return self._italic
         return None
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
