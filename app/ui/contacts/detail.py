@@ -49,19 +49,17 @@ from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
 
 import shiboken6
-from PySide6.QtCore import QEvent, QLocale, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QLocale, QSize, Qt, Signal
 from PySide6.QtGui import QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QScrollArea,
     QSizePolicy,
     QStackedWidget,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -73,7 +71,7 @@ from app.core.models import Contact, CustomFieldDefinition, parse
 from app.core.payloads import ContactUpdate, build
 from app.core.phones import DEFAULT_REGION, check_phone, format_phone
 from app.services.ports.contacts import ContactsReader, StorageError
-from app.ui.async_qt import TaskSet, await_signal
+from app.ui.async_qt import TaskSet
 from app.ui.common.fields import (
     EMPTY_TEXT,
     STAGE_LABELS,
@@ -83,13 +81,13 @@ from app.ui.common.fields import (
     TagsEditor,
     field_stylesheet,
     format_value,
-    repolish,
     scheme_colors,
     set_flag,
 )
-from app.ui.contacts.detail_form import FormBuilder, FormRow
+from app.ui.contacts.detail_dialogs import LeaveChoice, ask_about_unsaved_changes, confirm_delete
+from app.ui.contacts.detail_form import FormBuilder, FormRow, save_summary
 from app.ui.contacts.detail_view import initials, value_html
-from app.ui.contacts.detail_widgets import Avatar, ValueLabel
+from app.ui.contacts.detail_widgets import Avatar, MessageBanner, ValueLabel
 from app.ui.theme import DARK, Spacing, icon
 
 log = logging.getLogger(__name__)
@@ -336,33 +334,9 @@ class ContactDetailPane(QWidget):
 
         # Message area: above the buttons, so that when it appears the form's
         # visible part shrinks from the bottom instead of shifting down.
-        self._banner = QFrame(page)
-        self._banner.setProperty("severity", "danger")
-        banner_layout = QHBoxLayout(self._banner)
-        banner_layout.setContentsMargins(Spacing.S, Spacing.XS, Spacing.XS, Spacing.XS)
-        banner_layout.setSpacing(Spacing.S)
-        self._banner_icon = QLabel(self._banner)
-        self._banner_text = QLabel(self._banner)
-        self._banner_text.setWordWrap(True)
-        self._banner_text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self._banner_close = QToolButton(self._banner)
-        self._banner_close.setIcon(icon("close"))
-        self._banner_close.setAutoRaise(True)
-        self._banner_close.setToolTip("Dismiss")
-        self._banner_close.clicked.connect(self.clear_message)
-        banner_layout.addWidget(self._banner_icon, 0, Qt.AlignmentFlag.AlignTop)
-        banner_layout.addWidget(self._banner_text, 1)
-        banner_layout.addWidget(self._banner_close, 0, Qt.AlignmentFlag.AlignTop)
-        banner_box = QWidget(page)
-        banner_box_layout = QVBoxLayout(banner_box)
-        banner_box_layout.setContentsMargins(Spacing.L, Spacing.S, Spacing.L, 0)
-        banner_box_layout.addWidget(self._banner)
-        self._banner_box = banner_box
-        banner_box.hide()
-        layout.addWidget(banner_box)
-        self._banner_timer = QTimer(self)
-        self._banner_timer.setSingleShot(True)
-        self._banner_timer.timeout.connect(self.clear_message)
+        self._message_area = MessageBanner(page, success_ms=SUCCESS_MESSAGE_MS)
+        self._banner = self._message_area.frame
+        layout.addWidget(self._message_area)
 
         # Footer: validation summary and the form's buttons.
         self._footer = QWidget(page)
@@ -450,7 +424,8 @@ class ContactDetailPane(QWidget):
             return  # our own stylesheet's palette change echoing back
         self._dark = dark
         self.setStyleSheet(field_stylesheet(scheme_colors()))
-        self._sync_banner_icon()
+        if hasattr(self, "_message_area"):
+            self._message_area.sync_icon()
 
     # ------------------------------------------------------------ public API
 
@@ -726,35 +701,11 @@ class ContactDetailPane(QWidget):
         if self._busy and self._save_task is not None and not self._save_task.done():
             return await self._save_task
         valid = not self._current_errors()
-        name = self._form_name()
-        box = QMessageBox(self)
-        box.setWindowTitle("Unsaved changes")
-        box.setIconPixmap(icon("warning").pixmap(QSize(40, 40)))
-        save = None
-        if valid:
-            box.setText(f"Save the changes to {name}?")
-            box.setInformativeText("If you don't save them, your changes will be lost.")
-            save = box.addButton("Save", QMessageBox.ButtonRole.AcceptRole)
-            save.setIcon(icon("check"))
-        else:
-            box.setText(f"The changes to {name} cannot be saved yet.")
-            box.setInformativeText(
-                f"{self._plain_summary()} Keep editing to fix them, or discard the changes."
-            )
-        discard = box.addButton("Discard changes", QMessageBox.ButtonRole.DestructiveRole)
-        keep = box.addButton("Keep editing", QMessageBox.ButtonRole.RejectRole)
-        box.setDefaultButton(save or keep)
-        box.setEscapeButton(keep)
-        box.setWindowModality(Qt.WindowModality.WindowModal)
-        box.open()
-        try:
-            await await_signal(box.finished)
-            clicked = box.clickedButton()
-        finally:
-            box.deleteLater()
-        if save is not None and clicked is save:
+        problems = None if valid else self._plain_summary()
+        choice = await ask_about_unsaved_changes(self, self._form_name(), problems)
+        if choice is LeaveChoice.SAVE:
             return await self.commit()
-        if clicked is discard:
+        if choice is LeaveChoice.DISCARD:
             self.cancel_edit()
             return True
         if not valid:
@@ -830,24 +781,15 @@ class ContactDetailPane(QWidget):
 
     def show_message(self, text: str, severity: str = "danger") -> None:
         """Show ``text`` in the message area (severity: danger, warning, info, success)."""
-        self._banner_timer.stop()
-        self._banner.setProperty("severity", severity)
-        repolish(self._banner)
-        self._banner_text.setText(text)
-        self._sync_banner_icon()
-        self._banner_box.show()
-        if severity == "success":
-            self._banner_timer.start(SUCCESS_MESSAGE_MS)
+        self._message_area.show_message(text, severity)
 
     def clear_message(self) -> None:
         """Hide the message area."""
-        self._banner_timer.stop()
-        self._banner_box.hide()
-        self._banner_text.clear()
+        self._message_area.clear()
 
     def message(self) -> str:
         """The text in the message area ("" when hidden)."""
-        return self._banner_text.text() if not self._banner_box.isHidden() else ""
+        return self._message_area.text()
 
     async def shutdown(self) -> None:
         """Cancel the pane's running work and wait for it (window closing)."""
@@ -1262,44 +1204,16 @@ class ContactDetailPane(QWidget):
         )
         self.save_button.setEnabled(can_save)
         self.cancel_button.setEnabled(not self._busy)
-        if self._busy:
-            text = "Creating the contact…" if self._mode == PaneMode.NEW else "Saving…"
-            self._set_summary(html.escape(text), error=False)
-            return
-        if blocking or self._form_errors:
-            shown = any(r.revealed or r.server_error for r in blocking)
-            links = ", ".join(
-                f'<a href="{html.escape(r.key)}">{html.escape(r.label)}</a>' for r in blocking
-            )
-            extra = " ".join(html.escape(s) for s in self._form_errors)
-            if links:
-                only_missing = all(
-                    self._errors.get(r.key, "").endswith("is required.") for r in blocking
-                )
-                if shown:
-                    lead = "To save, fix:"
-                elif only_missing:
-                    lead = "To save, fill in:"
-                else:
-                    lead = "To save, check:"
-                text = f"{lead} {links}" + (f". {extra}" if extra else "")
-            else:
-                text = extra
-            self._set_summary(text, error=shown or bool(self._form_errors))
-            return
-        if self._gone:
-            self._set_summary(html.escape("This contact no longer exists."), error=True)
-            return
-        if self._mode == PaneMode.EDIT:
-            changed = [r.label for r in self._editable_rows() if r.changed()]
-            if not changed:
-                self._set_summary("No changes yet.", error=False)
-            elif len(changed) <= 3:
-                self._set_summary(html.escape("Changed: " + ", ".join(changed)), error=False)
-            else:
-                self._set_summary(html.escape(f"{len(changed)} fields changed"), error=False)
-        else:
-            self._set_summary("", error=False)
+        markup, error = save_summary(
+            busy=self._busy,
+            creating=self._mode == PaneMode.NEW,
+            gone=self._gone,
+            blocking=blocking,
+            form_errors=self._form_errors,
+            errors=self._errors,
+            changed=[r.label for r in self._editable_rows() if r.changed()],
+        )
+        self._set_summary(markup, error=error)
 
     def _set_summary(self, markup: str, *, error: bool) -> None:
         self.summary_label.setText(markup)
@@ -1454,28 +1368,7 @@ class ContactDetailPane(QWidget):
         if contact is None or service is None:
             return
         name = contact.display_name
-        box = QMessageBox(self)
-        box.setWindowTitle("Delete contact")
-        box.setIconPixmap(icon("delete").pixmap(QSize(40, 40)))
-        box.setText(f"Delete {name}?")
-        box.setInformativeText(
-            "Their conversations will be hidden and their upcoming appointments cancelled; "
-            "automations running for them stop. Seedly keeps the record for a while before "
-            "removing it for good, but it cannot be restored from this app."
-        )
-        delete = box.addButton("Delete contact", QMessageBox.ButtonRole.DestructiveRole)
-        delete.setIcon(icon("delete"))
-        delete.setProperty("destructive", True)
-        cancel = box.addButton("Cancel", QMessageBox.ButtonRole.RejectRole)
-        box.setDefaultButton(cancel)
-        box.setEscapeButton(cancel)
-        box.setWindowModality(Qt.WindowModality.WindowModal)
-        box.open()
-        try:
-            await await_signal(box.finished)
-            confirmed = box.clickedButton() is delete
-        finally:
-            box.deleteLater()
+        confirmed = await confirm_delete(self, name)
         if not confirmed or generation != self._generation:
             return
         self.clear_message()
@@ -1499,13 +1392,6 @@ class ContactDetailPane(QWidget):
         if generation == self._generation:
             self._show_empty(f"{name} was deleted.")
         self.contactDeleted.emit(contact.id)
-
-    def _sync_banner_icon(self) -> None:
-        if not hasattr(self, "_banner"):
-            return
-        severity = str(self._banner.property("severity") or "info")
-        name = {"danger": "error", "warning": "warning", "success": "check"}.get(severity, "info")
-        self._banner_icon.setPixmap(icon(name).pixmap(QSize(16, 16)))
 
 
 __all__ = [

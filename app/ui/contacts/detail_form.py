@@ -5,13 +5,14 @@ field (docs/api/seedly-crm.md §5), one per custom field definition, one for the
 values the sub-account has no definition for, and the record's read-only facts
 (engagement score, created, updated, id). Each ``FormRow`` pairs a caption, a
 read-only view and, for editable fields, an editor with the line under it for
-errors and hints. The pane fills, reads and validates the rows; this module only
-makes them.
+errors and hints. The pane fills, reads and validates the rows; this module
+makes them, and words the summary beside Save (``save_summary``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import html
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -139,6 +140,52 @@ def custom_value(name: str) -> Callable[[Contact], Any]:
 def attribute(attr: str) -> Callable[[Contact], Any]:
     """Reads the attribute ``attr`` of a contact (None when it has none)."""
     return lambda contact: getattr(contact, attr, None)
+
+
+def save_summary(
+    *,
+    busy: bool,
+    creating: bool,
+    gone: bool,
+    blocking: Sequence[FormRow],
+    form_errors: Sequence[str],
+    errors: Mapping[str, str],
+    changed: Sequence[str],
+) -> tuple[str, bool]:
+    """The line beside Save (markup) and whether it reports an error.
+
+    ``blocking`` are the rows whose errors prevent saving (each a link to its field),
+    ``form_errors`` the errors no row owns, ``errors`` the core-rule sentence of each
+    row, ``changed`` the labels of the rows the user changed."""
+    if busy:
+        return html.escape("Creating the contact…" if creating else "Saving…"), False
+    if blocking or form_errors:
+        shown = any(r.revealed or r.server_error for r in blocking)
+        links = ", ".join(
+            f'<a href="{html.escape(r.key)}">{html.escape(r.label)}</a>' for r in blocking
+        )
+        extra = " ".join(html.escape(s) for s in form_errors)
+        if links:
+            only_missing = all(errors.get(r.key, "").endswith("is required.") for r in blocking)
+            if shown:
+                lead = "To save, fix:"
+            elif only_missing:
+                lead = "To save, fill in:"
+            else:
+                lead = "To save, check:"
+            text = f"{lead} {links}" + (f". {extra}" if extra else "")
+        else:
+            text = extra
+        return text, shown or bool(form_errors)
+    if gone:
+        return html.escape("This contact no longer exists."), True
+    if creating:
+        return "", False
+    if not changed:
+        return "No changes yet.", False
+    if len(changed) <= 3:
+        return html.escape("Changed: " + ", ".join(changed)), False
+    return html.escape(f"{len(changed)} fields changed"), False
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,21 @@
 """Small widgets of the contact detail pane: read-only values, the line under an
-editor, and the initials badge of the header."""
+editor, the initials badge of the header and the message area."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRect, QRectF, Qt
+from PySide6.QtCore import QRect, QRectF, QSize, Qt, QTimer
 from PySide6.QtGui import QFont, QPainter, QPaintEvent, QPalette, QResizeEvent
-from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
-from app.ui.common.fields import EMPTY_TEXT, FIELD_WIDTH, set_flag
+from app.ui.common.fields import EMPTY_TEXT, FIELD_WIDTH, repolish, set_flag
 from app.ui.theme import Spacing, icon
 
 
@@ -105,3 +113,65 @@ class Avatar(QWidget):
                 icon("user").paint(painter, self.rect().adjusted(inset, inset, -inset, -inset))
         finally:
             painter.end()
+
+
+class MessageBanner(QWidget):
+    """The pane's message area: one sentence with a severity (danger, warning, info,
+    success), its icon and a Dismiss button; hidden while empty. A success message
+    hides itself after ``success_ms``."""
+
+    def __init__(self, parent: QWidget | None = None, *, success_ms: int) -> None:
+        super().__init__(parent)
+        self._success_ms = success_ms
+        self.frame = QFrame(self)
+        """The coloured box (its ``severity`` property picks the colours)."""
+        self.frame.setProperty("severity", "danger")
+        layout = QHBoxLayout(self.frame)
+        layout.setContentsMargins(Spacing.S, Spacing.XS, Spacing.XS, Spacing.XS)
+        layout.setSpacing(Spacing.S)
+        self._icon = QLabel(self.frame)
+        self._text = QLabel(self.frame)
+        self._text.setWordWrap(True)
+        self._text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        close = QToolButton(self.frame)
+        close.setIcon(icon("close"))
+        close.setAutoRaise(True)
+        close.setToolTip("Dismiss")
+        close.clicked.connect(self.clear)
+        layout.addWidget(self._icon, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addWidget(self._text, 1)
+        layout.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(Spacing.L, Spacing.S, Spacing.L, 0)
+        outer.addWidget(self.frame)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self.clear)
+        self.hide()
+
+    def show_message(self, text: str, severity: str) -> None:
+        """Show ``text`` with ``severity``."""
+        self._timer.stop()
+        self.frame.setProperty("severity", severity)
+        repolish(self.frame)
+        self._text.setText(text)
+        self.sync_icon()
+        self.show()
+        if severity == "success":
+            self._timer.start(self._success_ms)
+
+    def clear(self) -> None:
+        """Hide the message."""
+        self._timer.stop()
+        self.hide()
+        self._text.clear()
+
+    def text(self) -> str:
+        """The message shown ("" when hidden)."""
+        return self._text.text() if not self.isHidden() else ""
+
+    def sync_icon(self) -> None:
+        """Show the icon of the current severity (again after a theme change)."""
+        severity = str(self.frame.property("severity") or "info")
+        name = {"danger": "error", "warning": "warning", "success": "check"}.get(severity, "info")
+        self._icon.setPixmap(icon(name).pixmap(QSize(16, 16)))
