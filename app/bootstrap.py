@@ -71,16 +71,16 @@ class AreaSpec:
     callable (imported with the area) or the callable itself."""
 
 
-def _workspace_itself(workspace: Workspace) -> Workspace:
-    return workspace
-
-
 AREAS: tuple[AreaSpec, ...] = (
     AreaSpec(
         "leads", "Leads", "leads", "app.ui.leads.tab:LeadsTab", "app.services.ports.leads:LeadsPort"
     ),
     AreaSpec(
-        "contacts", "Contacts", "contacts", "app.ui.contacts.tab:ContactsTab", _workspace_itself
+        "contacts",
+        "Contacts",
+        "contacts",
+        "app.ui.contacts.tab:ContactsTab",
+        "app.services.ports.contacts:ContactsPort",
     ),
     AreaSpec(
         "inbox", "Inbox", "inbox", "app.ui.inbox.tab:InboxTab", "app.services.ports.inbox:InboxPort"

@@ -33,7 +33,6 @@ import contextlib
 import logging
 import os
 import shutil
-import sqlite3
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -253,7 +252,7 @@ def export_contacts(
         write_text_atomically(path, export_csv_chunks(docs(), definitions), encoding="utf-8-sig")
     except OSError as exc:
         raise _write_failure(path, exc) from exc
-    except (StorageError, sqlite3.Error) as exc:
+    except StorageError as exc:
         raise ExportFailed(
             f"Could not read the contacts from the local cache ({exc}). Nothing was saved; "
             "try again, or restart the app if it keeps happening."

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from app.core.phones import format_phone
-from app.storage import Partition
+from app.storage import Partition, StorageError
 
 if TYPE_CHECKING:
     from app.services.workspace import Workspace
@@ -117,4 +117,4 @@ class QuickSearch:
         return search_partition(partition, text, kinds, limit)
 
 
-__all__ = ["RESULTS_PER_KIND", "QuickResult", "QuickSearch", "search_partition"]
+__all__ = ["RESULTS_PER_KIND", "QuickResult", "QuickSearch", "StorageError", "search_partition"]

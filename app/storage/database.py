@@ -439,9 +439,7 @@ class Database:
             finally:
                 with self._readers_lock:
                     self._closed = True  # no read starts from now on
-                    if not self._reads_done.wait_for(
-                        lambda: self._active_reads == 0, read_timeout
-                    ):
+                    if not self._reads_done.wait_for(lambda: self._active_reads == 0, read_timeout):
                         log.warning("interrupting %d cache reads to close", self._active_reads)
                         for reader in self._readers:
                             reader.interrupt()

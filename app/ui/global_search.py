@@ -188,7 +188,7 @@ class GlobalSearch(SearchBox):
             self.model.set_results([])
             self._popup.hide()
             return
-        from app.storage import StorageError
+        from app.services.quick_search import StorageError
 
         try:
             results = [result_row(r) for r in source.search(text, self._kinds)]

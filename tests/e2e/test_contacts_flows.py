@@ -16,7 +16,8 @@ from PySide6.QtWidgets import QMessageBox
 from app.bootstrap import Application
 from app.core.contact_csv import RowStatus, parse_csv
 from app.ui.contacts.detail import PaneMode
-from app.ui.contacts.import_dialog import ContactImportDialog, Page, export_to_csv
+from app.ui.contacts.export import export_to_csv
+from app.ui.contacts.import_dialog import ContactImportDialog, Page
 from app.ui.contacts.tab import ContactsTab
 from tests.e2e.conftest import save_connection, until
 from tests.support.sandbox_process import Sandbox
@@ -200,7 +201,7 @@ def test_csv_import_updates_by_email_and_export_writes_the_filter(
             await until(lambda: tab.model.total_count == 2, timeout=30)
             target = tmp_path / "out.csv"
             outcome = await export_to_csv(
-                tab, tab.model.partition, tab.model.query, path=target, notify=False
+                tab, tab.model.reader, tab.model.query, path=target, notify=False
             )
             assert outcome.count == 2 and outcome.error is None
             table = parse_csv(target.read_bytes())

@@ -51,7 +51,7 @@ def test_contracts_cover_every_layer() -> None:
         assert f'source_modules = ["{layer}"]' in text, layer
     ui = [c for c in _contracts() if c.get("source_modules") == ["app.ui"]]
     assert len(ui) == 1, "one contract keeps the UI above the services"
-    for forbidden in ("sqlite3", "httpx", "keyring", "app.api", "app.settings"):
+    for forbidden in ("sqlite3", "httpx", "keyring", "app.api", "app.settings", "app.storage"):
         assert forbidden in ui[0]["forbidden_modules"], forbidden  # type: ignore[operator]
     tabs = [c for c in _contracts() if c.get("type") == "independence"]
     assert tabs and set(tabs[0]["modules"]) >= {  # type: ignore[arg-type]

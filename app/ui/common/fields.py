@@ -22,7 +22,7 @@ from __future__ import annotations
 import html
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
-from typing import Any
+from typing import Any, ClassVar
 
 from PySide6.QtCore import (
     QDate,
@@ -266,18 +266,20 @@ class FieldEditor(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(Spacing.XS)
 
+    def _row_layout(self) -> QHBoxLayout:
+        """The editor's own row (made in ``__init__``)."""
+        layout = self.layout()
+        assert isinstance(layout, QHBoxLayout)
+        return layout
+
     def _add_main(self, widget: QWidget, width: int) -> None:
         """Add the editor's main widget: ``width`` at most, narrower in a narrow pane."""
         size_widget(widget, width)
-        layout = self.layout()
-        assert isinstance(layout, QHBoxLayout)
-        layout.addWidget(widget, 1)
+        self._row_layout().addWidget(widget, 1)
 
     def _finish(self) -> None:
         """Close the row: what is left of it stays empty instead of widening the editor."""
-        layout = self.layout()
-        assert isinstance(layout, QHBoxLayout)
-        layout.addStretch(0)
+        self._row_layout().addStretch(0)
 
     def value(self) -> Any:
         """The value for the service (``None``: no value)."""
@@ -310,12 +312,12 @@ class FieldEditor(QWidget):
 class LineFieldEditor(FieldEditor):
     """A single-line text: plain text, email, phone or web address (``kind``)."""
 
-    _HINTS = {
+    _HINTS: ClassVar[dict[str, Qt.InputMethodHint]] = {
         CustomFieldType.EMAIL: Qt.InputMethodHint.ImhEmailCharactersOnly,
         CustomFieldType.PHONE: Qt.InputMethodHint.ImhDialableCharactersOnly,
         CustomFieldType.URL: Qt.InputMethodHint.ImhUrlCharactersOnly,
     }
-    _PLACEHOLDERS = {
+    _PLACEHOLDERS: ClassVar[dict[str, str]] = {
         CustomFieldType.EMAIL: "name@example.com",
         CustomFieldType.PHONE: "+1 617 555 0101",
         CustomFieldType.URL: "https://",
@@ -504,7 +506,7 @@ class DateFieldEditor(FieldEditor):
         self.clear_button.setAccessibleName("Clear the date")
         self.clear_button.clicked.connect(self.clear)
         self._add_main(self.edit, SHORT_FIELD_WIDTH)
-        self.layout().addWidget(self.clear_button)
+        self._row_layout().addWidget(self.clear_button)
         self._finish()
         self._sync_clear_button()
 
@@ -563,7 +565,7 @@ class BooleanFieldEditor(FieldEditor):
         self._unset = True
         self.box.toggled.connect(self._on_toggled)
         self.box.clicked.connect(self._emit_committed)
-        self.layout().addWidget(self.box)
+        self._row_layout().addWidget(self.box)
         self._finish()
 
     def _on_toggled(self, _checked: bool) -> None:
@@ -788,10 +790,10 @@ class FlowLayout(QLayout):
     def count(self) -> int:
         return len(self._items)
 
-    def itemAt(self, index: int) -> QLayoutItem | None:  # type: ignore[override]
+    def itemAt(self, index: int) -> QLayoutItem | None:
         return self._items[index] if 0 <= index < len(self._items) else None
 
-    def takeAt(self, index: int) -> QLayoutItem | None:  # type: ignore[override]
+    def takeAt(self, index: int) -> QLayoutItem | None:
         if 0 <= index < len(self._items):
             item = self._items.pop(index)
             self.invalidate()
@@ -866,7 +868,8 @@ class _TagInput(QLineEdit):
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         completer = self.completer()
-        popup_open = completer is not None and completer.popup().isVisible()
+        popup = completer.popup() if completer is not None else None
+        popup_open = popup is not None and popup.isVisible()
         enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
         if enter and not popup_open and self.text().strip():
             self.submitted.emit()
@@ -962,9 +965,9 @@ class TagsEditor(FieldEditor):
             self.input.editingFinished.connect(self._on_input_done)
             self._flow.addWidget(self.input)
         if read_only:
-            self.layout().addWidget(self.box, 1, Qt.AlignmentFlag.AlignLeft)
+            self._row_layout().addWidget(self.box, 1, Qt.AlignmentFlag.AlignLeft)
         else:
-            self.layout().addWidget(self.box, 1)
+            self._row_layout().addWidget(self.box, 1)
             self._finish()
 
     def set_known_tags(self, tags: Iterable[str]) -> None:

@@ -1,5 +1,6 @@
 """The Contacts tab's Qt item model and search controller (over the local cache)."""
 
+from app.services.ports.contacts import ContactQuery
 from app.ui.contacts.model import (
     FIXED_COLUMNS,
     PAGE_SIZE,
@@ -7,7 +8,6 @@ from app.ui.contacts.model import (
     ColumnKeyRole,
     ColumnSpec,
     ContactIdRole,
-    ContactQuery,
     ContactRole,
     ContactsTableModel,
     SortableRole,

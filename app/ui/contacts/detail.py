@@ -24,7 +24,7 @@ edited is never overwritten by stale form values.
 
 Wiring (the tab):
 
-- ``set_partition(partition, service_or_factory)`` (or ``set_service``) on every
+- ``set_reader(reader, service_or_factory)`` (or ``set_service``) on every
   sub-account switch; it cancels the pane's running work and clears it.
 - ``show_contact(id_or_doc)`` when the current row changes. With unsaved
   changes the pane asks first (Save / Discard / Keep editing) and returns
@@ -44,46 +44,22 @@ import html
 import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
 
 import shiboken6
-from PySide6.QtCore import (
-    QDate,
-    QEvent,
-    QLocale,
-    QRect,
-    QRectF,
-    QSize,
-    Qt,
-    QTime,
-    QTimer,
-    Signal,
-)
-from PySide6.QtGui import (
-    QFont,
-    QKeySequence,
-    QPainter,
-    QPaintEvent,
-    QPalette,
-    QResizeEvent,
-    QShortcut,
-)
+from PySide6.QtCore import QEvent, QLocale, QSize, Qt, Signal
+from PySide6.QtGui import QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFrame,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMessageBox,
-    QProgressBar,
     QPushButton,
     QScrollArea,
     QSizePolicy,
     QStackedWidget,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -94,30 +70,24 @@ from app.core.errors import ApiError, InvalidResponse, NotFound, ValidationFaile
 from app.core.models import Contact, CustomFieldDefinition, parse
 from app.core.payloads import ContactUpdate, build
 from app.core.phones import DEFAULT_REGION, check_phone, format_phone
-from app.storage import Partition, StorageError
-from app.ui.async_qt import TaskSet, await_signal
+from app.services.ports.contacts import ContactsReader, StorageError
+from app.ui.async_qt import TaskSet
 from app.ui.common.fields import (
     EMPTY_TEXT,
-    FIELD_WIDTH,
-    SHORT_FIELD_WIDTH,
     STAGE_LABELS,
     ChoiceFieldEditor,
-    DateFieldEditor,
     FieldEditor,
     LineFieldEditor,
-    ListFieldEditor,
     TagsEditor,
-    date_format,
-    display_kind,
-    editor_for,
     field_stylesheet,
     format_value,
-    link_html,
-    repolish,
     scheme_colors,
     set_flag,
-    stage_editor,
 )
+from app.ui.contacts.detail_dialogs import LeaveChoice, ask_about_unsaved_changes, confirm_delete
+from app.ui.contacts.detail_form import FormBuilder, FormRow, save_summary
+from app.ui.contacts.detail_view import initials, value_html
+from app.ui.contacts.detail_widgets import Avatar, MessageBanner, ValueLabel
 from app.ui.theme import DARK, Spacing, icon
 
 log = logging.getLogger(__name__)
@@ -136,9 +106,7 @@ class ContactDetailService(Protocol):
     """What the pane needs of ``app.services.contacts.ContactService``.
 
     Tests pass a fake. A service may also have ``default_region`` (phone
-    numbers typed without a country code; "US" when absent) and ``partition``
-    (used for tag, source and assignee suggestions when ``set_service`` is
-    given none)."""
+    numbers typed without a country code; "US" when absent)."""
 
     def validate_new(self, fields: Mapping[str, Any]) -> object:
         """The create body, or ``ValidationFailed`` naming every bad field."""
@@ -178,202 +146,7 @@ class PaneMode(StrEnum):
     """A form for a contact that does not exist yet."""
 
 
-# --- the form's fields --------------------------------------------------------
-
-_SECTIONS: tuple[tuple[str, str, str], ...] = (
-    ("identity", "Identity", "user"),
-    ("contact", "Contact details", "mail"),
-    ("pipeline", "Pipeline", "stage"),
-    ("address", "Address", "company"),
-    ("custom", "Custom fields", "list"),
-    ("record", "Record", "info"),
-)
-
-
-@dataclass(frozen=True)
-class _Spec:
-    """A built-in contact field: wire name, Contact attribute, label and editor kind."""
-
-    key: str
-    attr: str
-    label: str
-    kind: str
-    section: str
-    required: bool = False
-    placeholder: str = ""
-    width: int = FIELD_WIDTH
-
-
-_FIELDS: tuple[_Spec, ...] = (
-    _Spec("firstName", "first_name", "First name", "text", "identity", required=True),
-    _Spec("lastName", "last_name", "Last name", "text", "identity", required=True),
-    _Spec("title", "title", "Job title", "text", "identity", placeholder="e.g. Office manager"),
-    _Spec("company", "company", "Company", "text", "identity"),
-    _Spec("dateOfBirth", "date_of_birth", "Date of birth", "date", "identity"),
-    _Spec("email", "email", "Email", "email", "contact"),
-    _Spec("phone", "phone", "Phone", "phone", "contact"),
-    _Spec("additionalEmails", "additional_emails", "Other emails", "emails", "contact"),
-    _Spec("additionalPhones", "additional_phones", "Other phones", "phones", "contact"),
-    _Spec("lifecycleStage", "lifecycle_stage", "Lifecycle stage", "stage", "pipeline"),
-    _Spec("tags", "tags", "Tags", "tags", "pipeline"),
-    _Spec("source", "source", "Source", "source", "pipeline", placeholder="e.g. website"),
-    _Spec("assignedTo", "assigned_to", "Assigned to", "assignee", "pipeline"),
-    _Spec("addressLine1", "address_line1", "Street address", "text", "address"),
-    _Spec("city", "city", "City", "text", "address"),
-    _Spec("state", "state", "State / province", "text", "address"),
-    _Spec("postalCode", "postal_code", "Postal code", "text", "address", width=SHORT_FIELD_WIDTH),
-    _Spec("country", "country", "Country", "text", "address"),
-)
-
 _LIST_INDEX_RE = re.compile(r"\[\d+\]$")
-
-
-@dataclass(eq=False)
-class _Row:
-    """One row of the form: caption, read-only view, editor, message line and state."""
-
-    key: str
-    """Wire path: ``email``, ``customFields.company_size``; read-only rows: ``record.*``."""
-    label: str
-    kind: str
-    section: str
-    caption: QLabel
-    star: QLabel
-    caption_box: QWidget
-    cell: QWidget
-    view: QWidget
-    read: Callable[[Contact], Any]
-    editor: FieldEditor | None = None
-    frame: QFrame | None = None
-    message: _MessageLabel | None = None
-    required: bool = False
-    revealed: bool = False
-    """The user has left the field (or tried to save): its error may show."""
-    server_error: str | None = None
-    baseline: Any = None
-    """The editor's value when the form was loaded; the row is changed when it differs."""
-    custom_name: str | None = None
-
-    @property
-    def editable(self) -> bool:
-        return self.editor is not None
-
-    def changed(self) -> bool:
-        return self.editor is not None and self.editor.value() != self.baseline
-
-
-class _ValueLabel(QLabel):
-    """A read-only value: selectable, wraps, links open in the system's handler."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWordWrap(True)
-        self.setTextFormat(Qt.TextFormat.RichText)
-        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
-        self.setOpenExternalLinks(True)
-        self.setMaximumWidth(FIELD_WIDTH + Spacing.L * 4)
-        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
-
-    def set_value_html(self, markup: str) -> None:
-        """Show ``markup`` (already escaped), or the muted dash when it is empty."""
-        empty = not markup
-        self.setText(EMPTY_TEXT if empty else markup)
-        set_flag(self, "muted", empty)
-
-
-class _MessageLabel(QLabel):
-    """The line under an editor for its error or hint: one line always reserved (a short
-    message never moves the form), more when a long one wraps.
-
-    Word-wrapped labels get no height-for-width inside a scroll area, so the label
-    sizes itself to its text at its current width."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWordWrap(True)
-        self.setTextFormat(Qt.TextFormat.PlainText)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.fit()
-
-    def fit(self) -> None:
-        """Set the height for the text at the current width."""
-        width = self.width() if self.isVisible() else self.maximumWidth()
-        metrics = self.fontMetrics()
-        wrapped = metrics.boundingRect(
-            QRect(0, 0, max(1, min(width, self.maximumWidth())), 100_000),
-            Qt.TextFlag.TextWordWrap,
-            self.text(),
-        )
-        self.setFixedHeight(max(metrics.lineSpacing(), wrapped.height()))
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        if event.size().width() != event.oldSize().width():
-            self.fit()  # changes only the height: no loop
-
-
-class _Avatar(QWidget):
-    """A round badge with the contact's initials in the accent colour."""
-
-    SIZE = 44
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setFixedSize(self.SIZE, self.SIZE)
-        self._initials = ""
-
-    def set_initials(self, initials: str) -> None:
-        self._initials = initials
-        self.update()
-
-    def initials(self) -> str:
-        return self._initials
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        palette = self.palette()
-        role = QPalette.ColorRole
-        painter = QPainter(self)
-        try:
-            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-            painter.setPen(Qt.PenStyle.NoPen)
-            rect = QRectF(0.5, 0.5, self.SIZE - 1, self.SIZE - 1)
-            if self._initials:
-                painter.setBrush(palette.color(role.Accent))
-                painter.drawEllipse(rect)
-                font = QFont(self.font())
-                font.setBold(True)
-                font.setPixelSize(self.SIZE * 2 // 5)
-                painter.setFont(font)
-                painter.setPen(palette.color(role.HighlightedText))
-                painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, self._initials)
-            else:
-                painter.setBrush(palette.color(role.AlternateBase))
-                painter.setPen(palette.color(role.Mid))
-                painter.drawEllipse(rect)
-                inset = self.SIZE // 4
-                icon("user").paint(painter, self.rect().adjusted(inset, inset, -inset, -inset))
-        finally:
-            painter.end()
-
-
-def _initials(contact: Contact | None, first: str = "", last: str = "") -> str:
-    if contact is not None:
-        first, last = contact.first_name, contact.last_name
-    letters = "".join(part.strip()[:1] for part in (first, last) if part and part.strip())
-    if not letters and contact is not None and contact.email:
-        letters = contact.email[:1]
-    return letters.upper()
-
-
-def _format_timestamp(when: datetime, locale: QLocale) -> str:
-    """A timestamp in local time, the locale's date (four-digit year) and short time."""
-    local = when.astimezone()
-    qdate = QDate(local.year, local.month, local.day)
-    qtime = QTime(local.hour, local.minute)
-    return (
-        f"{locale.toString(qdate, date_format(locale))} "
-        f"{locale.toString(qtime, QLocale.FormatType.ShortFormat)}"
-    )
 
 
 def _contact_key(contact: Contact | Mapping[str, Any] | str) -> str | None:
@@ -447,7 +220,7 @@ class ContactDetailPane(QWidget):
         parent: QWidget | None = None,
         *,
         service: ServiceSource | None = None,
-        partition: Partition | None = None,
+        reader: ContactsReader | None = None,
         tasks: TaskSet | None = None,
         locale: QLocale | None = None,
     ) -> None:
@@ -456,14 +229,14 @@ class ContactDetailPane(QWidget):
         self._service_source: ServiceSource | None = None
         self._pending_show: Contact | Mapping[str, Any] | str | None = None
         self._pending_new: Mapping[str, Any] | None = None
-        self._partition: Partition | None = None
+        self._reader: ContactsReader | None = None
         self._tasks = tasks or TaskSet("contact-detail")
         self._locale = locale or QLocale()
         self._mode = PaneMode.EMPTY
         self._contact: Contact | None = None
         self._previous: Contact | None = None  # shown again when a new form is cancelled
         self._definitions: list[CustomFieldDefinition] = []
-        self._rows: dict[str, _Row] = {}
+        self._rows: dict[str, FormRow] = {}
         self._sections: dict[str, list[QWidget]] = {}
         self._errors: dict[str, str] = {}
         self._form_errors: list[str] = []
@@ -480,7 +253,7 @@ class ContactDetailPane(QWidget):
 
         self._build()
         self._apply_scheme()
-        self.set_service(service, partition=partition)
+        self.set_service(service, reader=reader)
 
     # ------------------------------------------------------------ building
 
@@ -519,7 +292,7 @@ class ContactDetailPane(QWidget):
         header_layout = QHBoxLayout(header)
         header_layout.setContentsMargins(Spacing.L, Spacing.L, Spacing.L, Spacing.M)
         header_layout.setSpacing(Spacing.M)
-        self._avatar = _Avatar(header)
+        self._avatar = Avatar(header)
         header_layout.addWidget(self._avatar, 0, Qt.AlignmentFlag.AlignTop)
         names = QVBoxLayout()
         names.setContentsMargins(0, 0, 0, 0)
@@ -561,33 +334,9 @@ class ContactDetailPane(QWidget):
 
         # Message area: above the buttons, so that when it appears the form's
         # visible part shrinks from the bottom instead of shifting down.
-        self._banner = QFrame(page)
-        self._banner.setProperty("severity", "danger")
-        banner_layout = QHBoxLayout(self._banner)
-        banner_layout.setContentsMargins(Spacing.S, Spacing.XS, Spacing.XS, Spacing.XS)
-        banner_layout.setSpacing(Spacing.S)
-        self._banner_icon = QLabel(self._banner)
-        self._banner_text = QLabel(self._banner)
-        self._banner_text.setWordWrap(True)
-        self._banner_text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self._banner_close = QToolButton(self._banner)
-        self._banner_close.setIcon(icon("close"))
-        self._banner_close.setAutoRaise(True)
-        self._banner_close.setToolTip("Dismiss")
-        self._banner_close.clicked.connect(self.clear_message)
-        banner_layout.addWidget(self._banner_icon, 0, Qt.AlignmentFlag.AlignTop)
-        banner_layout.addWidget(self._banner_text, 1)
-        banner_layout.addWidget(self._banner_close, 0, Qt.AlignmentFlag.AlignTop)
-        banner_box = QWidget(page)
-        banner_box_layout = QVBoxLayout(banner_box)
-        banner_box_layout.setContentsMargins(Spacing.L, Spacing.S, Spacing.L, 0)
-        banner_box_layout.addWidget(self._banner)
-        self._banner_box = banner_box
-        banner_box.hide()
-        layout.addWidget(banner_box)
-        self._banner_timer = QTimer(self)
-        self._banner_timer.setSingleShot(True)
-        self._banner_timer.timeout.connect(self.clear_message)
+        self._message_area = MessageBanner(page, success_ms=SUCCESS_MESSAGE_MS)
+        self._banner = self._message_area.frame
+        layout.addWidget(self._message_area)
 
         # Footer: validation summary and the form's buttons.
         self._footer = QWidget(page)
@@ -641,28 +390,15 @@ class ContactDetailPane(QWidget):
         """(Re)build the rows: the built-in fields and one per custom field definition."""
         old = self._content
         self._definitions = list(definitions)
-        self._rows = {}
-        self._sections = {}
-        content = QWidget()
-        content.setObjectName("contactDetailForm")
-        grid = QGridLayout(content)
-        grid.setContentsMargins(Spacing.L, Spacing.M, Spacing.L, Spacing.L)
-        grid.setHorizontalSpacing(Spacing.M)
-        grid.setVerticalSpacing(Spacing.XS)
-        grid.setColumnStretch(1, 1)
-        self._grid = grid
-        row_index = 0
-        for section, title, icon_name in _SECTIONS:
-            row_index = self._add_section(content, section, title, icon_name, row_index)
-            if section == "custom":
-                row_index = self._add_custom_rows(content, row_index)
-            elif section == "record":
-                row_index = self._add_record_rows(content, row_index)
-            else:
-                for spec in _FIELDS:
-                    if spec.section == section:
-                        row_index = self._add_builtin_row(content, spec, row_index)
-        grid.setRowStretch(row_index, 1)
+        form = FormBuilder(
+            locale=self._locale,
+            assignee_label=self._assignee_label,
+            on_changed=self._on_changed,
+            on_committed=self._on_committed,
+        ).build(self._definitions)
+        self._rows, self._sections = form.rows, form.sections
+        self._score_bar, self._score_label = form.score_bar, form.score_label
+        content = form.content
         # setWidget() would delete the old form at once, possibly from inside one of
         # its own signals; take it back and let the loop delete it.
         taken = self._scroll.takeWidget() if old is not None else None
@@ -672,248 +408,8 @@ class ContactDetailPane(QWidget):
             taken.hide()
             taken.deleteLater()
 
-    def _add_section(
-        self, parent: QWidget, section: str, title: str, icon_name: str, row: int
-    ) -> int:
-        box = QWidget(parent)
-        layout = QHBoxLayout(box)
-        layout.setContentsMargins(0, Spacing.L if row else 0, 0, Spacing.XS)
-        layout.setSpacing(Spacing.S)
-        glyph = QLabel(box)
-        glyph.setPixmap(icon(icon_name).pixmap(QSize(16, 16)))
-        text = QLabel(title, box)
-        font = QFont(text.font())
-        font.setBold(True)
-        text.setFont(font)
-        rule = QFrame(box)
-        rule.setFrameShape(QFrame.Shape.HLine)
-        rule.setFrameShadow(QFrame.Shadow.Sunken)
-        rule.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        layout.addWidget(glyph)
-        layout.addWidget(text)
-        layout.addWidget(rule, 1)
-        self._grid.addWidget(box, row, 0, 1, 2)
-        self._sections[section] = [box]
-        return row + 1
-
-    def _caption(self, parent: QWidget, label: str) -> tuple[QWidget, QLabel, QLabel]:
-        box = QWidget(parent)
-        layout = QHBoxLayout(box)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
-        caption = QLabel(label, box)
-        caption.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        star = QLabel("*", box)
-        star.setProperty("requiredMark", True)
-        star.setToolTip("Required")
-        # The mark keeps its place when hidden, so required and optional labels line up.
-        policy = star.sizePolicy()
-        policy.setRetainSizeWhenHidden(True)
-        star.setSizePolicy(policy)
-        star.hide()
-        layout.addStretch(1)
-        layout.addWidget(caption, 0, Qt.AlignmentFlag.AlignTop)
-        layout.addWidget(star, 0, Qt.AlignmentFlag.AlignTop)
-        return box, caption, star
-
-    def _place(
-        self,
-        parent: QWidget,
-        row: int,
-        *,
-        key: str,
-        label: str,
-        kind: str,
-        section: str,
-        view: QWidget,
-        read: Callable[[Contact], Any],
-        editor: FieldEditor | None = None,
-        required: bool = False,
-        custom_name: str | None = None,
-    ) -> _Row:
-        caption_box, caption, star = self._caption(parent, label)
-        cell = QWidget(parent)
-        cell_layout = QVBoxLayout(cell)
-        cell_layout.setContentsMargins(0, 0, 0, 0)
-        cell_layout.setSpacing(2)
-        cell_layout.addWidget(view)
-        frame = message = None
-        if editor is not None:
-            frame = QFrame(cell)
-            frame.setProperty("fieldFrame", True)
-            frame_layout = QVBoxLayout(frame)
-            frame_layout.setContentsMargins(1, 1, 1, 1)
-            frame_layout.addWidget(editor)
-            # As wide as the cell up to the editor's widest: narrow panes shrink the editor.
-            frame.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-            frame.setMaximumWidth(FIELD_WIDTH + 2)
-            cell_layout.addWidget(frame)
-            message = _MessageLabel(cell)
-            message.setMaximumWidth(FIELD_WIDTH)
-            small = QFont(message.font())
-            small.setPointSizeF(max(small.pointSizeF(), 8.0) * 0.92)
-            message.setFont(small)
-            message.fit()
-            message.setAccessibleName(f"{label} message")
-            cell_layout.addWidget(message)
-            editor.setAccessibleName(label)
-            if required:
-                editor.focus_target().setAccessibleDescription("Required")
-        # The caption box fills its cell and keeps the caption at the top: a box
-        # aligned in the grid would keep its first height when the caption's margin changes.
-        self._grid.addWidget(caption_box, row, 0)
-        self._grid.addWidget(cell, row, 1)
-        result = _Row(
-            key=key,
-            label=label,
-            kind=kind,
-            section=section,
-            caption=caption,
-            star=star,
-            caption_box=caption_box,
-            cell=cell,
-            view=view,
-            read=read,
-            editor=editor,
-            frame=frame,
-            message=message,
-            required=required,
-            custom_name=custom_name,
-        )
-        self._rows[key] = result
-        self._sections.setdefault(section, []).extend([caption_box, cell])
-        if editor is not None:
-            editor.changed.connect(lambda r=result: self._on_changed(r))
-            editor.committed.connect(lambda r=result: self._on_committed(r))
-        return result
-
-    def _make_editor(self, spec: _Spec, parent: QWidget) -> FieldEditor:
-        if spec.kind == "date":
-            return DateFieldEditor(parent, locale=self._locale)
-        if spec.kind == "stage":
-            return stage_editor(parent)
-        if spec.kind == "assignee":
-            return ChoiceFieldEditor(
-                [("Unassigned", None)],
-                parent,
-                kind="assignee",
-                unknown_label=lambda v: self._assignee_names.get(str(v), str(v)),
-            )
-        if spec.kind == "tags":
-            return TagsEditor(parent)
-        if spec.kind in ("emails", "phones"):
-            kind = CustomFieldType.EMAIL if spec.kind == "emails" else CustomFieldType.PHONE
-            noun = "email" if spec.kind == "emails" else "phone"
-            return ListFieldEditor(str(kind), parent, add_text=f"Add {noun}")
-        kind = spec.kind if spec.kind in ("email", "phone") else CustomFieldType.TEXT
-        return LineFieldEditor(
-            str(kind),
-            parent,
-            placeholder=spec.placeholder or None,
-            width=spec.width,
-            max_length=320 if kind == "email" else 2000,
-        )
-
-    def _add_builtin_row(self, parent: QWidget, spec: _Spec, row: int) -> int:
-        view: QWidget = (
-            TagsEditor(parent, read_only=True) if spec.kind == "tags" else _ValueLabel(parent)
-        )
-        editor = self._make_editor(spec, parent)
-        attr = spec.attr
-        self._place(
-            parent,
-            row,
-            key=spec.key,
-            label=spec.label,
-            kind=spec.kind,
-            section=spec.section,
-            view=view,
-            read=lambda c: getattr(c, attr, None),
-            editor=editor,
-            required=spec.required,
-        )
-        return row + 1
-
-    def _add_custom_rows(self, parent: QWidget, row: int) -> int:
-        if not self._definitions:
-            note = QLabel("No custom fields are set up for this sub-account.", parent)
-            note.setProperty("muted", True)
-            self._grid.addWidget(note, row, 1)
-            self._sections["custom"].append(note)
-            row += 1
-        for definition in self._definitions:
-            name = definition.name
-            editor = editor_for(definition, parent, locale=self._locale)
-            self._place(
-                parent,
-                row,
-                key=field_path(name),
-                label=definition.display_label,
-                kind=display_kind(definition),
-                section="custom",
-                view=_ValueLabel(parent),
-                read=lambda c, n=name: c.custom_fields.get(n),
-                editor=editor,
-                required=definition.is_required,
-                custom_name=name,
-            )
-            row += 1
-        known = {d.name for d in self._definitions}
-        # Values for keys this sub-account has no definition for (a field removed
-        # since, or one this client has not loaded yet): shown, never edited.
-        self._place(
-            parent,
-            row,
-            key="record.otherFields",
-            label="Other fields",
-            kind="other",
-            section="custom",
-            view=_ValueLabel(parent),
-            read=lambda c: {k: v for k, v in c.custom_fields.items() if k not in known},
-        )
-        return row + 1
-
-    def _add_record_rows(self, parent: QWidget, row: int) -> int:
-        score = QWidget(parent)
-        score_layout = QHBoxLayout(score)
-        score_layout.setContentsMargins(0, 0, 0, 0)
-        score_layout.setSpacing(Spacing.S)
-        self._score_bar = QProgressBar(score)
-        self._score_bar.setRange(0, 100)
-        self._score_bar.setTextVisible(False)
-        self._score_bar.setFixedSize(SHORT_FIELD_WIDTH // 2, Spacing.S)
-        self._score_label = _ValueLabel(score)
-        score_layout.addWidget(self._score_bar, 0, Qt.AlignmentFlag.AlignVCenter)
-        score_layout.addWidget(self._score_label, 1)
-        self._place(
-            parent,
-            row,
-            key="record.engagementScore",
-            label="Engagement score",
-            kind="score",
-            section="record",
-            view=score,
-            read=lambda c: c.engagement_score,
-        )
-        for offset, (key, label, attr) in enumerate(
-            (
-                ("record.createdAt", "Created", "created_at"),
-                ("record.updatedAt", "Last updated", "updated_at"),
-                ("record.id", "Contact ID", "id"),
-            ),
-            start=1,
-        ):
-            self._place(
-                parent,
-                row + offset,
-                key=key,
-                label=label,
-                kind="record",
-                section="record",
-                view=_ValueLabel(parent),
-                read=lambda c, a=attr: getattr(c, a, None),
-            )
-        return row + 4
+    def _assignee_label(self, user_id: object) -> str:
+        return self._assignee_names.get(str(user_id), str(user_id))
 
     # -------------------------------------------------------------- theming
 
@@ -928,7 +424,8 @@ class ContactDetailPane(QWidget):
             return  # our own stylesheet's palette change echoing back
         self._dark = dark
         self.setStyleSheet(field_stylesheet(scheme_colors()))
-        self._sync_banner_icon()
+        if hasattr(self, "_message_area"):
+            self._message_area.sync_icon()
 
     # ------------------------------------------------------------ public API
 
@@ -992,36 +489,33 @@ class ContactDetailPane(QWidget):
         return any(row.changed() for row in self._rows.values())
 
     def set_service(
-        self, service: ServiceSource | None, *, partition: Partition | None = None
+        self, service: ServiceSource | None, *, reader: ContactsReader | None = None
     ) -> None:
         """Switch to another sub-account's service (or none): running work is cancelled,
         the form rebuilt for its custom fields and the pane emptied (an open form is
         dropped: the sub-account switch should have asked first).
 
-        ``service`` may be a callable returning the current service. ``partition``
-        gives the tag, source and assignee suggestions and lets ``show_contact`` take
-        an id; by default the service's own ``partition`` when it has one."""
+        ``service`` may be a callable returning the current service. ``reader`` (of the
+        same sub-account) gives the tag, source and assignee suggestions and lets
+        ``show_contact`` take an id."""
         for name in (SAVE_TASK, DELETE_TASK, LEAVE_TASK):
             self._tasks.cancel(name)
         self._pending_show = self._pending_new = None
         self._service_source = service
-        if partition is None:
-            candidate = getattr(self._service, "partition", None)
-            partition = candidate if isinstance(candidate, Partition) else None
-        self._partition = partition
+        self._reader = reader
         self._set_busy(False)
         definitions = self._read_definitions()
         # Building the form is the costly part of a switch (~0.15 s): only when the
-        # custom fields differ. Suggestions are read from the partition when editing starts.
+        # custom fields differ. Suggestions are read through the reader when editing starts.
         if definitions != self._definitions or not self._rows:
             self._build_form(definitions)
         self._show_empty()
 
-    def set_partition(
-        self, partition: Partition | None, service: ServiceSource | None = None
+    def set_reader(
+        self, reader: ContactsReader | None, service: ServiceSource | None = None
     ) -> None:
-        """``set_service(service, partition=partition)``: the tab's sub-account switch."""
-        self.set_service(service if partition is not None else None, partition=partition)
+        """``set_service(service, reader=reader)``: the tab's sub-account switch."""
+        self.set_service(service if reader is not None else None, reader=reader)
 
     def set_assignee_names(self, names: Mapping[str, str]) -> None:
         """Show team member names instead of user ids for "Assigned to"."""
@@ -1033,7 +527,7 @@ class ContactDetailPane(QWidget):
         self, contact: Contact | Mapping[str, Any] | str, *, discard: bool = False
     ) -> bool:
         """Show ``contact`` read-only: a ``Contact``, its wire document, or its id (read
-        from the partition's cache). True when it is shown now.
+        from the cache through the reader). True when it is shown now.
 
         An open form with unsaved changes is not thrown away: unless ``discard``, the
         pane asks (Save / Discard / Keep editing, without blocking) and returns False;
@@ -1207,35 +701,11 @@ class ContactDetailPane(QWidget):
         if self._busy and self._save_task is not None and not self._save_task.done():
             return await self._save_task
         valid = not self._current_errors()
-        name = self._form_name()
-        box = QMessageBox(self)
-        box.setWindowTitle("Unsaved changes")
-        box.setIconPixmap(icon("warning").pixmap(QSize(40, 40)))
-        save = None
-        if valid:
-            box.setText(f"Save the changes to {name}?")
-            box.setInformativeText("If you don't save them, your changes will be lost.")
-            save = box.addButton("Save", QMessageBox.ButtonRole.AcceptRole)
-            save.setIcon(icon("check"))
-        else:
-            box.setText(f"The changes to {name} cannot be saved yet.")
-            box.setInformativeText(
-                f"{self._plain_summary()} Keep editing to fix them, or discard the changes."
-            )
-        discard = box.addButton("Discard changes", QMessageBox.ButtonRole.DestructiveRole)
-        keep = box.addButton("Keep editing", QMessageBox.ButtonRole.RejectRole)
-        box.setDefaultButton(save or keep)
-        box.setEscapeButton(keep)
-        box.setWindowModality(Qt.WindowModality.WindowModal)
-        box.open()
-        try:
-            await await_signal(box.finished)
-            clicked = box.clickedButton()
-        finally:
-            box.deleteLater()
-        if save is not None and clicked is save:
+        problems = None if valid else self._plain_summary()
+        choice = await ask_about_unsaved_changes(self, self._form_name(), problems)
+        if choice is LeaveChoice.SAVE:
             return await self.commit()
-        if clicked is discard:
+        if choice is LeaveChoice.DISCARD:
             self.cancel_edit()
             return True
         if not valid:
@@ -1289,7 +759,7 @@ class ContactDetailPane(QWidget):
             return ""
         if isinstance(row.view, TagsEditor):
             return ", ".join(row.view.tags())
-        label = row.view if isinstance(row.view, QLabel) else row.view.findChild(_ValueLabel)
+        label = row.view if isinstance(row.view, QLabel) else row.view.findChild(ValueLabel)
         if not isinstance(label, QLabel):
             return ""
         text = label.text()
@@ -1311,24 +781,15 @@ class ContactDetailPane(QWidget):
 
     def show_message(self, text: str, severity: str = "danger") -> None:
         """Show ``text`` in the message area (severity: danger, warning, info, success)."""
-        self._banner_timer.stop()
-        self._banner.setProperty("severity", severity)
-        repolish(self._banner)
-        self._banner_text.setText(text)
-        self._sync_banner_icon()
-        self._banner_box.show()
-        if severity == "success":
-            self._banner_timer.start(SUCCESS_MESSAGE_MS)
+        self._message_area.show_message(text, severity)
 
     def clear_message(self) -> None:
         """Hide the message area."""
-        self._banner_timer.stop()
-        self._banner_box.hide()
-        self._banner_text.clear()
+        self._message_area.clear()
 
     def message(self) -> str:
         """The text in the message area ("" when hidden)."""
-        return self._banner_text.text() if not self._banner_box.isHidden() else ""
+        return self._message_area.text()
 
     async def shutdown(self) -> None:
         """Cancel the pane's running work and wait for it (window closing)."""
@@ -1375,15 +836,15 @@ class ContactDetailPane(QWidget):
             return None
 
     def _cached(self, contact_id: str) -> dict[str, Any] | None:
-        if self._partition is None:
+        if self._reader is None:
             return None
         try:
-            return self._partition.contacts.get(contact_id)
+            return self._reader.document(contact_id)
         except StorageError as exc:
             log.error("could not read contact %s from the cache", contact_id, exc_info=exc)
             return None
 
-    def _editable_rows(self) -> list[_Row]:
+    def _editable_rows(self) -> list[FormRow]:
         return [row for row in self._rows.values() if row.editor is not None]
 
     def _load(self, contact: Contact | None, mode: PaneMode) -> None:
@@ -1479,11 +940,11 @@ class ContactDetailPane(QWidget):
         tags: list[str] = []
         sources: list[str] = []
         assignees: list[str] = []
-        if self._partition is not None:
+        if self._reader is not None:
             try:
-                tags = self._partition.contacts.known_tags()
-                sources = self._partition.contacts.known_sources()
-                assignees = self._partition.contacts.known_assignees()
+                known = self._reader.choices()
+                tags, sources = list(known.tags), list(known.sources)
+                assignees = list(known.assignees)
             except StorageError as exc:
                 # Suggestions are a convenience: the form works without them.
                 log.warning("could not read tag and assignee suggestions: %s", exc)
@@ -1495,12 +956,14 @@ class ContactDetailPane(QWidget):
             source_row.editor.set_completions(sources)
         assignee_row = self._rows.get("assignedTo")
         if assignee_row is not None and isinstance(assignee_row.editor, ChoiceFieldEditor):
-            ids = sorted(
-                set(assignees) | set(self._assignee_names),
-                key=lambda i: self._assignee_names.get(i, i).casefold(),
-            )
+            names = self._assignee_names
+
+            def label(user_id: str) -> str:
+                return names.get(user_id, user_id)
+
+            ids = sorted(set(assignees) | set(names), key=lambda i: label(i).casefold())
             choices: list[tuple[str, Any]] = [("Unassigned", None)]
-            choices += [(self._assignee_names.get(i, i), i) for i in ids]
+            choices += [(label(i), i) for i in ids]
             self._loading = True
             try:
                 assignee_row.editor.set_choices(choices)  # keeps the value (and baseline)
@@ -1519,14 +982,23 @@ class ContactDetailPane(QWidget):
     # ----------------------------------------------------------- view rendering
 
     def _render_view(self, contact: Contact) -> None:
+        region = self._region()
         for row in self._rows.values():
             value = row.read(contact)
             if row.kind == "score":
                 self._render_score(value)
             elif isinstance(row.view, TagsEditor):
                 row.view.set_value(value)
-            elif isinstance(row.view, _ValueLabel):
-                row.view.set_value_html(self._view_html(row, value))
+            elif isinstance(row.view, ValueLabel):
+                row.view.set_value_html(
+                    value_html(
+                        row.kind,
+                        value,
+                        locale=self._locale,
+                        region=region,
+                        assignee_label=self._assignee_label,
+                    )
+                )
                 if row.kind == "record" and isinstance(value, datetime):
                     row.view.setToolTip(value.isoformat())
         self._update_header()
@@ -1543,43 +1015,6 @@ class ContactDetailPane(QWidget):
     def _region(self) -> str:
         region = getattr(self._service, "default_region", None)
         return region if isinstance(region, str) and region else DEFAULT_REGION
-
-    def _view_html(self, row: _Row, value: Any) -> str:
-        if value is None or value == "" or value == [] or value == {}:
-            return ""
-        region = self._region()
-        kind = row.kind
-        if kind == "record":
-            if isinstance(value, datetime):
-                return html.escape(_format_timestamp(value, self._locale))
-            return html.escape(str(value))
-        if kind == "other":
-            return "<br>".join(
-                f"{html.escape(str(k))}: {html.escape(format_value('text', v, locale=self._locale))}"
-                for k, v in value.items()
-            )
-        if kind in ("emails", "phones"):
-            item_kind = CustomFieldType.EMAIL if kind == "emails" else CustomFieldType.PHONE
-            return "<br>".join(
-                link_html(
-                    item_kind,
-                    str(item),
-                    format_value(item_kind, item, locale=self._locale, home_region=region),
-                )
-                for item in value
-            )
-        if kind == "assignee":
-            return html.escape(self._assignee_names.get(str(value), str(value)))
-        if kind == "date" or kind == CustomFieldType.DATE:
-            return html.escape(format_value(CustomFieldType.DATE, value, locale=self._locale))
-        text = format_value(kind, value, locale=self._locale, home_region=region)
-        if kind in (
-            CustomFieldType.EMAIL,
-            CustomFieldType.PHONE,
-            CustomFieldType.URL,
-        ) and isinstance(value, str):
-            return link_html(kind, value, text)
-        return html.escape(text).replace("\n", "<br>")
 
     def _render_score(self, value: Any) -> None:
         if isinstance(value, int | float) and not isinstance(value, bool):
@@ -1616,10 +1051,10 @@ class ContactDetailPane(QWidget):
             last = str(self._value_of("lastName") or "")
             name = " ".join(p for p in (first.strip(), last.strip()) if p)
             title = name or (contact.display_name if contact is not None else "New contact")
-            self._avatar.set_initials(_initials(None, first, last))
+            self._avatar.set_initials(initials(None, first, last))
         else:
             title = contact.display_name if contact is not None else ""
-            self._avatar.set_initials(_initials(contact))
+            self._avatar.set_initials(initials(contact))
         self._title.setText(title)
         parts: list[str] = []
         if contact is not None:
@@ -1637,7 +1072,7 @@ class ContactDetailPane(QWidget):
 
     # ----------------------------------------------------------- validation
 
-    def _on_changed(self, row: _Row) -> None:
+    def _on_changed(self, row: FormRow) -> None:
         if self._loading:
             return
         row.server_error = None
@@ -1645,7 +1080,7 @@ class ContactDetailPane(QWidget):
             self._update_header()
         self._revalidate()
 
-    def _on_committed(self, row: _Row) -> None:
+    def _on_committed(self, row: FormRow) -> None:
         if self._loading or not self.is_editing():
             return
         if not row.revealed:
@@ -1732,7 +1167,7 @@ class ContactDetailPane(QWidget):
             self._unsaved = unsaved
             self.unsavedChangesChanged.emit(unsaved)
 
-    def _hint(self, row: _Row) -> str | None:
+    def _hint(self, row: FormRow) -> str | None:
         """A helpful note under a valid field: how a phone number will be stored."""
         if row.kind != CustomFieldType.PHONE or row.editor is None or not row.changed():
             return None
@@ -1747,7 +1182,7 @@ class ContactDetailPane(QWidget):
             return f"Saved as {stored}. This number may not be in service."
         return f"Saved as {stored}."
 
-    def _blocking(self) -> list[_Row]:
+    def _blocking(self) -> list[FormRow]:
         """Rows with an error that prevents saving, in form order."""
         return [
             row
@@ -1769,44 +1204,16 @@ class ContactDetailPane(QWidget):
         )
         self.save_button.setEnabled(can_save)
         self.cancel_button.setEnabled(not self._busy)
-        if self._busy:
-            text = "Creating the contact…" if self._mode == PaneMode.NEW else "Saving…"
-            self._set_summary(html.escape(text), error=False)
-            return
-        if blocking or self._form_errors:
-            shown = any(r.revealed or r.server_error for r in blocking)
-            links = ", ".join(
-                f'<a href="{html.escape(r.key)}">{html.escape(r.label)}</a>' for r in blocking
-            )
-            extra = " ".join(html.escape(s) for s in self._form_errors)
-            if links:
-                only_missing = all(
-                    self._errors.get(r.key, "").endswith("is required.") for r in blocking
-                )
-                if shown:
-                    lead = "To save, fix:"
-                elif only_missing:
-                    lead = "To save, fill in:"
-                else:
-                    lead = "To save, check:"
-                text = f"{lead} {links}" + (f". {extra}" if extra else "")
-            else:
-                text = extra
-            self._set_summary(text, error=shown or bool(self._form_errors))
-            return
-        if self._gone:
-            self._set_summary(html.escape("This contact no longer exists."), error=True)
-            return
-        if self._mode == PaneMode.EDIT:
-            changed = [r.label for r in self._editable_rows() if r.changed()]
-            if not changed:
-                self._set_summary("No changes yet.", error=False)
-            elif len(changed) <= 3:
-                self._set_summary(html.escape("Changed: " + ", ".join(changed)), error=False)
-            else:
-                self._set_summary(html.escape(f"{len(changed)} fields changed"), error=False)
-        else:
-            self._set_summary("", error=False)
+        markup, error = save_summary(
+            busy=self._busy,
+            creating=self._mode == PaneMode.NEW,
+            gone=self._gone,
+            blocking=blocking,
+            form_errors=self._form_errors,
+            errors=self._errors,
+            changed=[r.label for r in self._editable_rows() if r.changed()],
+        )
+        self._set_summary(markup, error=error)
 
     def _set_summary(self, markup: str, *, error: bool) -> None:
         self.summary_label.setText(markup)
@@ -1911,7 +1318,7 @@ class ContactDetailPane(QWidget):
         return True
 
     def _show_server_errors(self, exc: ValidationFailed) -> None:
-        placed: list[_Row] = []
+        placed: list[FormRow] = []
         others: list[str] = []
         errors = dict(exc.errors)
         if not errors and exc.field:
@@ -1961,28 +1368,7 @@ class ContactDetailPane(QWidget):
         if contact is None or service is None:
             return
         name = contact.display_name
-        box = QMessageBox(self)
-        box.setWindowTitle("Delete contact")
-        box.setIconPixmap(icon("delete").pixmap(QSize(40, 40)))
-        box.setText(f"Delete {name}?")
-        box.setInformativeText(
-            "Their conversations will be hidden and their upcoming appointments cancelled; "
-            "automations running for them stop. Seedly keeps the record for a while before "
-            "removing it for good, but it cannot be restored from this app."
-        )
-        delete = box.addButton("Delete contact", QMessageBox.ButtonRole.DestructiveRole)
-        delete.setIcon(icon("delete"))
-        delete.setProperty("destructive", True)
-        cancel = box.addButton("Cancel", QMessageBox.ButtonRole.RejectRole)
-        box.setDefaultButton(cancel)
-        box.setEscapeButton(cancel)
-        box.setWindowModality(Qt.WindowModality.WindowModal)
-        box.open()
-        try:
-            await await_signal(box.finished)
-            confirmed = box.clickedButton() is delete
-        finally:
-            box.deleteLater()
+        confirmed = await confirm_delete(self, name)
         if not confirmed or generation != self._generation:
             return
         self.clear_message()
@@ -2006,13 +1392,6 @@ class ContactDetailPane(QWidget):
         if generation == self._generation:
             self._show_empty(f"{name} was deleted.")
         self.contactDeleted.emit(contact.id)
-
-    def _sync_banner_icon(self) -> None:
-        if not hasattr(self, "_banner"):
-            return
-        severity = str(self._banner.property("severity") or "info")
-        name = {"danger": "error", "warning": "warning", "success": "check"}.get(severity, "info")
-        self._banner_icon.setPixmap(icon(name).pixmap(QSize(16, 16)))
 
 
 __all__ = [

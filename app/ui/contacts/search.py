@@ -1,10 +1,13 @@
 """Search-as-you-type and filters of the Contacts tab.
 
-Each keystroke restarts a short debounce; when it fires, the first page and
-the match count are read in one step on a worker thread and handed to the
-model on the GUI thread. Every keystroke, filter change and sub-account
-switch increases a generation number: a job that has not started yet by
-then is skipped, and a result that arrives for an older generation is
+The first page and the match count of a search are read in one step on a
+worker thread (a ``ReadWorker``) and handed to the model on the GUI thread.
+The debounce adapts to what searches cost: while the last one was cheap
+(``CHEAP_QUERY_MS``; most take 20-60 ms at 100,000 contacts) a keystroke searches at once,
+and only after an expensive one does a keystroke wait for ``debounce_ms`` of
+quiet, so typing fast does not queue slow reads. Every keystroke, filter change
+and sub-account switch voids the requests before it: a job that has not started
+yet by then is skipped, and an answer that arrives for an older request is
 dropped, so a slow query can never overwrite the answer to a newer one.
 """
 
@@ -13,55 +16,62 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass, replace
-from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from app.core.constants import LIFECYCLE_STAGES
-from app.storage import ContactFilters, Partition, StorageError
-from app.ui.contacts.model import ContactQuery, ContactsTableModel, load_first_page
+from app.services.ports.contacts import (
+    ContactChoices,
+    ContactFilters,
+    ContactPage,
+    ContactQuery,
+    ContactsReader,
+    StorageError,
+)
+from app.ui.common.paged_model import ReadWorker
+from app.ui.contacts.model import ContactsTableModel
 
 log = logging.getLogger(__name__)
 
 DEBOUNCE_MS = 120
-"""Quiet time after a keystroke before the search runs."""
+"""Quiet time after a keystroke before the search runs, when the last search was costly."""
 
+CHEAP_QUERY_MS = 100.0
+"""A search that read its answer within this time is cheap: the next keystroke searches
+at once instead of waiting for the debounce. Below the debounce itself, running a
+search that the next keystroke may void costs the user less than waiting would; a
+search slower than that is outrun by typing, so keystrokes are coalesced then."""
 
-@dataclass(frozen=True, slots=True)
-class FilterChoices:
-    """Values the filter pickers offer for the shown partition."""
+SEARCH_PAGE = 100
+"""Rows a search reads for its answer: several screens of the table, and about a third
+less work than a full page (the next rows come with the table's ``fetchMore``)."""
 
-    stages: tuple[str, ...] = LIFECYCLE_STAGES
-    tags: tuple[str, ...] = ()
-    sources: tuple[str, ...] = ()
-    assignees: tuple[str, ...] = ()
+FilterChoices = ContactChoices
+"""Values the filter pickers offer for the shown sub-account."""
 
 
 @dataclass(frozen=True, slots=True)
 class _Job:
-    generation: int
-    partition: Partition
+    reader: ContactsReader
     query: ContactQuery
     limit: int
-    started: float  # perf_counter when the debounce fired (or the filter changed)
+    started: float  # clock when the search started (after any debounce)
 
 
-class _Delivery(QObject):
-    """Carries a worker's answer to the GUI thread (a queued signal)."""
-
-    done = Signal(object, object, object)
-    """(job, docs or None, total or an error message)."""
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    page: ContactPage
+    read_ms: float  # how long the read itself took on the worker
 
 
 class ContactSearchController(QObject):
     """Drives a ``ContactsTableModel`` from the search box and the filter pickers.
 
-    ``set_text`` is debounced (``debounce_ms``); filter setters apply at once.
-    Both go through the same generation check, so only the newest request is
-    ever shown. ``countChanged`` relays the model's match count (after a
-    search, a filter change, a sub-account switch or a sync).
+    ``set_text`` searches at once after a cheap search and waits for
+    ``debounce_ms`` of quiet after a costly one; filter setters apply at once.
+    Only the newest request is ever shown. ``countChanged`` relays the model's
+    match count (after a search, a filter change, a sub-account switch or a sync).
     """
 
     countChanged = Signal(int)
@@ -69,14 +79,13 @@ class ContactSearchController(QObject):
 
     searchCompleted = Signal(str, int, float)
     """A search was applied: its text, the match count, and milliseconds from the
-    end of the debounce to the rows being in the model (the latency the user feels
-    on top of the debounce)."""
+    start of the search (after any debounce) to the rows being in the model."""
 
     filtersChanged = Signal(object)
     """The filters changed (a ``ContactFilters``): pickers show the new state."""
 
     choicesChanged = Signal()
-    """The partition or its contacts changed: the pickers should re-read ``filter_choices()``."""
+    """The sub-account or its contacts changed: pickers should re-read ``filter_choices()``."""
 
     searchFailed = Signal(str)
     """A search could not be read from the cache; the argument says what happened."""
@@ -87,30 +96,29 @@ class ContactSearchController(QObject):
         parent: QObject | None = None,
         *,
         debounce_ms: int = DEBOUNCE_MS,
+        cheap_ms: float = CHEAP_QUERY_MS,
+        first_rows: int = SEARCH_PAGE,
         executor: Executor | None = None,
         clock: Callable[[], float] = time.perf_counter,
     ) -> None:
-        """Control ``model``. Without ``executor`` a single worker thread of its
-        own runs the queries (``close()`` stops it)."""
+        """Control ``model``; a search reads its first ``first_rows`` rows. Without
+        ``executor`` a single worker thread of its own runs the queries (``close()``
+        stops it)."""
         super().__init__(parent)
         self._model = model
         self._text = ""
         self._filters = ContactFilters()
-        self._generation = 0
         self._clock = clock
-        self._own_executor = executor is None
-        self._executor = executor or ThreadPoolExecutor(
-            max_workers=1, thread_name_prefix="contact-search"
-        )
+        self._cheap_ms = cheap_ms
+        self._first_rows = max(1, first_rows)
+        self._reads = ReadWorker(self, name="contact-search", executor=executor)
         self._closed = False
         self._keystroke_at: float | None = None
-        self._in_flight: int | None = None  # generation of the job awaiting its answer
         self.last_debounce_ms: float | None = None
-        """How long the last debounce actually took (keystroke to query start)."""
-        self.stale_dropped = 0
-        """Results thrown away because a newer request had started (diagnostics)."""
-        self._delivery = _Delivery(self)
-        self._delivery.done.connect(self._deliver)
+        """How long the last debounce actually took (keystroke to query start; 0 when the
+        search ran at once)."""
+        self.last_read_ms: float | None = None
+        """How long the last search took to read (None before the first)."""
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(debounce_ms)
@@ -136,23 +144,35 @@ class ContactSearchController(QObject):
         return self._filters
 
     @property
-    def generation(self) -> int:
-        """Increases with every request; older results are never applied."""
-        return self._generation
-
-    @property
     def pending(self) -> bool:
         """Whether a search waits for its debounce or its result."""
-        return self._timer.isActive() or self._in_flight is not None
+        return self._timer.isActive() or self._reads.busy
+
+    @property
+    def stale_dropped(self) -> int:
+        """Results thrown away because a newer request had started (diagnostics)."""
+        return self._reads.stale_dropped
+
+    @property
+    def debounces(self) -> bool:
+        """Whether the next keystroke waits for the debounce: the last search was costly."""
+        return self.last_read_ms is not None and self.last_read_ms > self._cheap_ms
 
     # --------------------------------------------------------------- inputs
 
     def set_text(self, text: str) -> None:
-        """The search box changed: search after the debounce (the previous request is void)."""
+        """The search box changed: search at once after a cheap search, else after the
+        debounce (the previous request is void either way)."""
         if text == self._text and not self._timer.isActive():
             return
         self._text = text
-        self._generation += 1  # a result of the previous text must not land now
+        self._reads.void()  # a result of the previous text must not land now
+        if not self.debounces:
+            self._timer.stop()
+            self._keystroke_at = None
+            self.last_debounce_ms = 0.0
+            self._start()
+            return
         self._keystroke_at = self._clock()
         self._timer.start()
 
@@ -210,10 +230,9 @@ class ContactSearchController(QObject):
         """Show ``text`` with ``filters`` at once, on this thread (jumping to a contact).
 
         Voids every request in flight, so no older answer replaces these rows later."""
-        self._generation += 1
+        self._reads.void()
         self._timer.stop()
         self._keystroke_at = None
-        self._in_flight = None
         self._text = text
         filters = filters or ContactFilters()
         if filters != self._filters:
@@ -221,35 +240,29 @@ class ContactSearchController(QObject):
             self.filtersChanged.emit(filters)
         self._model.set_query(text or None, filters)
 
-    def set_partition(self, partition: Partition | None) -> None:
-        """Switch sub-account: void every request and show the new partition at once.
+    def set_reader(self, reader: ContactsReader | None) -> None:
+        """Switch sub-account: void every request and show the new one's contacts at once.
 
         The text, stage and has-phone filters carry over; tags, source and
         assignee are values of the old sub-account and are cleared.
         """
-        self._generation += 1
+        self._reads.void()
         self._timer.stop()
         self._keystroke_at = None
-        self._in_flight = None
         scrubbed = replace(self._filters, tags=(), source=None, assigned_to=None, unassigned=False)
         if scrubbed != self._filters:
             self._filters = scrubbed
             self.filtersChanged.emit(scrubbed)
-        self._model.set_partition(partition, text=self._text or None, filters=scrubbed)
+        self._model.set_reader(reader, text=self._text or None, filters=scrubbed)
         self.choicesChanged.emit()
 
     def filter_choices(self) -> FilterChoices:
-        """Stages, known tags, sources and assignees of the shown partition."""
-        partition = self._model.partition
-        if partition is None:
+        """Stages, known tags, sources and assignees of the shown sub-account."""
+        reader = self._model.reader
+        if reader is None:
             return FilterChoices()
-        repo = partition.contacts
         try:
-            return FilterChoices(
-                tags=tuple(repo.known_tags()),
-                sources=tuple(repo.known_sources()),
-                assignees=tuple(repo.known_assignees()),
-            )
+            return reader.choices()
         except StorageError as exc:
             log.error("could not read the filter choices", exc_info=exc)
             self.searchFailed.emit(
@@ -260,10 +273,8 @@ class ContactSearchController(QObject):
     def close(self) -> None:
         """Stop the debounce and, if owned, the worker thread (pending jobs are dropped)."""
         self._closed = True
-        self._generation += 1
         self._timer.stop()
-        if self._own_executor:
-            self._executor.shutdown(wait=False, cancel_futures=True)
+        self._reads.close()
 
     # ------------------------------------------------------------ machinery
 
@@ -276,46 +287,44 @@ class ContactSearchController(QObject):
     def _start(self) -> None:
         if self._closed:
             return
-        self._generation += 1
-        partition = self._model.partition
+        reader = self._model.reader
         q = self._model.query
         query = ContactQuery(self._text or None, self._filters, q.sort_key, q.descending)
-        if partition is None:
-            # Nothing to read: keep the query so the next partition starts with it.
-            self._model.set_partition(None, text=query.text, filters=query.filters)
+        if reader is None:
+            # Nothing to read: keep the query so the next sub-account starts with it.
+            self._reads.void()
+            self._model.set_reader(None, text=query.text, filters=query.filters)
             return
-        job = _Job(self._generation, partition, query, self._model.page_size, self._clock())
-        self._in_flight = job.generation
-        self._executor.submit(self._work, job)
+        job = _Job(reader, query, min(self._first_rows, self._model.page_size), self._clock())
+        intern = self._model.intern
+        clock = self._clock
 
-    def _work(self, job: _Job) -> None:
-        # Runs on the worker thread: touches no Qt object but the delivery signal.
-        if job.generation != self._generation:
-            return  # superseded before it started: not worth a query
-        try:
-            docs, total = load_first_page(job.partition, job.query, job.limit)
-        except StorageError as exc:
+        def read() -> _Answer:
+            # On the worker thread: reads the cache, touches no Qt object.
+            started = clock()
+            page = job.reader.first_page(job.query, job.limit, intern=intern)
+            return _Answer(page, (clock() - started) * 1000)
+
+        self._reads.submit(
+            read, lambda answer: self._deliver(job, answer), lambda exc: self._failed(job, exc)
+        )
+
+    def _failed(self, job: _Job, exc: Exception) -> None:
+        if isinstance(exc, StorageError):
             log.error("contact search %r failed", job.query.text, exc_info=exc)
-            self._delivery.done.emit(job, None, f"Could not search the local cache ({exc}).")
-            return
-        except Exception as exc:
-            # A worker exception would otherwise vanish inside the future.
-            log.exception("contact search %r failed", job.query.text)
-            self._delivery.done.emit(job, None, f"The search failed unexpectedly ({exc}).")
-            return
-        self._delivery.done.emit(job, docs, total)
+            self.searchFailed.emit(f"Could not search the local cache ({exc}).")
+        else:
+            log.error("contact search %r failed", job.query.text, exc_info=exc)
+            self.searchFailed.emit(f"The search failed unexpectedly ({exc}).")
 
-    def _deliver(self, job: _Job, docs: Any, total: Any) -> None:
-        if job.generation != self._generation or self._closed:
-            self.stale_dropped += 1
+    def _deliver(self, job: _Job, answer: _Answer) -> None:
+        if self._closed:
             return
-        self._in_flight = None
-        if docs is None:
-            self.searchFailed.emit(str(total))
-            return
-        if not self._model.apply_first_page(job.partition, job.query, docs, int(total)):
+        self.last_read_ms = answer.read_ms
+        page = answer.page
+        if not self._model.apply_first_page(job.reader, job.query, page.rows, page.total):
             # The user re-sorted while the query ran: read again in the new order.
             self._start()
             return
         elapsed = (self._clock() - job.started) * 1000
-        self.searchCompleted.emit(job.query.text or "", int(total), elapsed)
+        self.searchCompleted.emit(job.query.text or "", page.total, elapsed)

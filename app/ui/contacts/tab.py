@@ -1,9 +1,9 @@
 """The Contacts tab: search, filters, the lazily loaded table, the detail pane, bulk actions.
 
 Everything shown comes from the local cache of the active sub-account
-(``ContactsTableModel`` over one ``Partition``); the sync service keeps the
-cache current and its change events update rows in place. Writes go through
-the workspace's ``ContactService`` (validated first, only changed fields
+(``ContactsTableModel`` over the port's ``ContactsReader``); the sync service
+keeps the cache current and its change events update rows in place. Writes go
+through the port's ``ContactService`` (validated first, only changed fields
 sent). Bulk actions run one contact at a time within the write rate limit,
 with progress, Cancel and a summary of what failed and why.
 """
@@ -43,15 +43,16 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.constants import LIFECYCLE_STAGES
-from app.services.contact_import import ContactImporter
+from app.core.contact_csv import ImportReport
 from app.services.bulk import BulkAction, BulkKind, BulkProgress, BulkReport, BulkRunner
 from app.services.bus import ContactsChanged, SessionChanged, SyncStatus
-from app.services.workspace import Workspace
-from app.storage import ContactFilters, Partition, SyncKind
+from app.services.contacts import ContactService
+from app.services.ports.contacts import ContactFilters, ContactsPort, ContactsReader, StorageError
 from app.ui.area import Area, AreaContext
 from app.ui.async_qt import await_signal
 from app.ui.contacts.detail import ContactDetailPane
-from app.ui.contacts.import_dialog import ContactImportDialog, export_to_csv
+from app.ui.contacts.export import export_to_csv
+from app.ui.contacts.import_dialog import ContactImportDialog
 from app.ui.contacts.model import STAGE_LABELS, ContactsTableModel
 from app.ui.contacts.search import ContactSearchController
 from app.ui.theme import Spacing, icon
@@ -178,11 +179,11 @@ class ContactsTab(Area):
     record_kinds = frozenset({"contact"})
     poll_job = "contacts"
 
-    def __init__(self, context: AreaContext[Workspace], parent: QWidget | None = None) -> None:
+    def __init__(self, context: AreaContext[ContactsPort], parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
-        self.workspace = context.port
+        self.port = context.port
         self.tasks = context.tasks
-        self._partition: Partition | None = None
+        self._reader: ContactsReader | None = None
         self._syncing = False
         self._bulk: BulkRunner | None = None
         self._current_id: str | None = None  # the table's current contact (shown in the pane)
@@ -201,8 +202,7 @@ class ContactsTab(Area):
         self.search.searchFailed.connect(lambda text: self.banner.show_message("danger", text))
         self.model.loadFailed.connect(lambda text: self.banner.show_message("danger", text))
         self.model.modelReset.connect(self._after_reset)
-        active = self.workspace.active
-        self.set_partition(active.partition if active else None)
+        self.set_reader(self.port.reader())
 
     # ------------------------------------------------------------------ building
 
@@ -373,45 +373,39 @@ class ContactsTab(Area):
 
     # ------------------------------------------------------------------ scope
 
-    def set_partition(self, partition: Partition | None) -> None:
+    def set_reader(self, reader: ContactsReader | None) -> None:
         """Show another sub-account's contacts at once (cached rows, then the sync's)."""
-        self._partition = partition
+        self._reader = reader
         self._current_id = None
         self.banner.hide()
         # The pane first: the table's reset may select (and show) the first contact.
-        self.detail.set_partition(partition, self._service_factory if partition else None)
-        self.search.set_partition(partition)
+        self.detail.set_reader(reader, self._service_factory if reader else None)
+        self.search.set_reader(reader)
         self._apply_columns()
         self._update_empty()
         self.loadedChanged.emit(self.is_loaded())
 
-    def _service_factory(self) -> Any:
-        return self.workspace.contact_service()
+    def _service_factory(self) -> ContactService:
+        return self.port.contact_service()
 
     def _on_session(self, event: SessionChanged) -> None:
-        active = self.workspace.active
-        partition = active.partition if active and active.scope == event.scope else None
-        if partition is None and event.scope is not None:
-            partition = self.workspace.db.partition(
-                event.scope.deployment, event.scope.sub_account_id
-            )
         self._syncing = True
-        self.set_partition(partition)
+        self.set_reader(self.port.reader(event.scope) if event.scope is not None else None)
 
     def _on_contacts_changed(self, event: ContactsChanged) -> None:
         self.model.refresh(event)
         shown = self.detail.contact_id
-        partition = self._partition
-        if (
-            shown is None
-            or partition is None
-            or event.scope.sub_account_id != partition.sub_account_id
-        ):
+        reader = self._reader
+        if shown is None or reader is None or event.scope.sub_account_id != reader.sub_account_id:
             return
         if shown in event.deleted:
             self.detail.contact_removed(shown)
         elif shown in event.ids or event.full:
-            doc = partition.contacts.get(shown)
+            try:
+                doc = reader.document(shown)
+            except StorageError as exc:
+                log.error("could not re-read contact %s", shown, exc_info=exc)
+                return
             if doc is None:
                 self.detail.contact_removed(shown)
             else:
@@ -433,7 +427,8 @@ class ContactsTab(Area):
             return
         self.search.close()
         await self.detail.shutdown()
-        self.model.set_partition(None)  # no late refresh may read a closed cache
+        self.model.set_reader(None)  # no late refresh may read a closed cache
+        self.model.close()
 
     def _reselect_shown(self) -> None:
         shown = self.detail.contact_id
@@ -445,10 +440,10 @@ class ContactsTab(Area):
                 self.table.selectionModel().blockSignals(False)
 
     def _on_sync_status(self, status: SyncStatus) -> None:
-        partition = self._partition
-        if partition is None or status.scope is None:
+        reader = self._reader
+        if reader is None or status.scope is None:
             return
-        if status.scope.sub_account_id != partition.sub_account_id:
+        if status.scope.sub_account_id != reader.sub_account_id:
             return
         self._syncing = status.state == "syncing"
         self._update_empty()
@@ -456,12 +451,20 @@ class ContactsTab(Area):
 
     def is_loaded(self) -> bool:
         """Whether the contacts of the shown sub-account are on screen (or known to be none)."""
-        if not self.is_built or self._partition is None:
+        if not self.is_built or self._reader is None:
             return False
         # Complete once a whole walk of the sub-account's contacts is in the cache (the
         # first sync, or an earlier run's) and what is cached is on screen.
-        has_synced = self._partition.marks.full_sync_ms(SyncKind.CONTACTS) is not None
-        return has_synced and (self.model.rowCount() > 0 or not self._syncing)
+        return self._has_full_walk() and (self.model.rowCount() > 0 or not self._syncing)
+
+    def _has_full_walk(self) -> bool:
+        if self._reader is None:
+            return False
+        try:
+            return self._reader.has_full_walk()
+        except StorageError as exc:
+            log.warning("could not read the contacts sync mark: %s", exc)
+            return False
 
     # ------------------------------------------------------------------ filters
 
@@ -545,7 +548,7 @@ class ContactsTab(Area):
         self.loadedChanged.emit(self.is_loaded())
 
     def _update_empty(self) -> None:
-        if self._partition is None:
+        if self._reader is None:
             self.empty.set_content(
                 "contacts", "No sub-account open", "Connect to Seedly CRM first."
             )
@@ -562,7 +565,7 @@ class ContactsTab(Area):
                 "Nothing in this sub-account matches the search and filters.",
                 "Clear search and filters",
             )
-        elif self._syncing or self._partition.marks.full_sync_ms(SyncKind.CONTACTS) is None:
+        elif self._syncing or not self._has_full_walk():
             self.empty.set_content(
                 "sync", "Loading contacts…", "The first sync of this sub-account is running."
             )
@@ -712,8 +715,12 @@ class ContactsTab(Area):
         narrowed to it (its email or name in the search box) rather than loading
         thousands of rows. Returns False when the cache does not know the contact.
         """
-        partition = self._partition
-        doc = partition.contacts.get(contact_id) if partition is not None else None
+        reader = self._reader
+        try:
+            doc = reader.document(contact_id) if reader is not None else None
+        except StorageError as exc:
+            log.error("could not read contact %s", contact_id, exc_info=exc)
+            doc = None
         if doc is None:
             return False
         self.model.flush_changes()  # pending sync changes first: they may move rows
@@ -769,7 +776,7 @@ class ContactsTab(Area):
         self.table.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
 
     def _new_contact(self) -> None:
-        if self._partition is None:
+        if self._reader is None:
             return
         if self.detail.start_new():
             self.table.selectionModel().clear()
@@ -779,18 +786,9 @@ class ContactsTab(Area):
 
     def open_import(self, path: Path | None = None) -> ContactImportDialog | None:
         """The CSV import dialog for the shown sub-account (``path``: a file already chosen)."""
-        if self._partition is None:
+        if self._reader is None:
             return None
-        service = self.workspace.contact_service()
-        importer = ContactImporter(
-            service.partition,
-            service.client,
-            service.bus,
-            service.scope,
-            default_region=service.default_region,
-            service=service,
-        )
-        dialog = ContactImportDialog(importer, self, path=path, tasks=self.tasks)
+        dialog = ContactImportDialog(self.port.importer(), self, path=path, tasks=self.tasks)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.importFinished.connect(self._import_finished)
         dialog.open()
@@ -799,22 +797,27 @@ class ContactsTab(Area):
     def _import(self) -> None:
         self.open_import()
 
-    def _import_finished(self, report: Any) -> None:
+    def _import_finished(self, report: ImportReport) -> None:
         self.banner.show_message("info", f"Import finished: {report.summary()}")
 
     def _export(self) -> None:
-        if self._partition is not None:
+        if self._reader is not None:
             self.tasks.spawn(
-                export_to_csv(self, self._partition, self.model.query), "export", replace=True
+                export_to_csv(self, self._reader, self.model.query), "export", replace=True
             )
 
     # ------------------------------------------------------------------ bulk actions
 
     def _bulk_tags(self) -> None:
         ids = self.selected_ids()
-        if not ids or self._partition is None:
+        if not ids or self._reader is None:
             return
-        dialog = TagsDialog(len(ids), self._partition.contacts.known_tags(), self)
+        try:
+            known = list(self._reader.choices().tags)
+        except StorageError as exc:
+            log.warning("could not read the known tags: %s", exc)
+            known = []
+        dialog = TagsDialog(len(ids), known, self)
         self.tasks.spawn(self._tags_flow(dialog, ids), "bulk-tags-dialog")
 
     async def _tags_flow(self, dialog: TagsDialog, ids: list[str]) -> None:
@@ -856,9 +859,9 @@ class ContactsTab(Area):
 
     async def run_bulk(self, action: BulkAction, ids: list[str]) -> BulkReport | None:
         """Run ``action`` over ``ids`` with the job bar; returns the report (None if busy)."""
-        if self._bulk is not None or self._partition is None:
+        if self._bulk is not None or self._reader is None:
             return None
-        runner = BulkRunner(self.workspace.contact_service())
+        runner = self.port.bulk_runner()
         self._bulk = runner
         self._selection_changed()
         self.job_bar.start(action.describe(len(ids)), len(ids))

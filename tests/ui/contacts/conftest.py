@@ -103,7 +103,8 @@ def scope_a() -> ScopeKey:
 def model(qapp: Any) -> Iterator[ContactsTableModel]:
     m = ContactsTableModel(page_size=10, coalesce_ms=5, now=lambda: NOW)
     yield m
-    m.set_partition(None)
+    m.set_reader(None)
+    m.close()
 
 
 @pytest.fixture

@@ -32,6 +32,7 @@ from app.core.payloads import ContactCreate, build, contact_update
 from app.core.phones import check_phone
 from app.services.bus import EventBus, ScopeKey
 from app.services.contacts import ContactService
+from app.services.ports.contacts import ContactsReader
 from app.services.sync import SyncService
 from app.storage import Database
 from app.ui.contacts.detail import ContactDetailPane, ContactDetailService, PaneMode
@@ -856,15 +857,15 @@ def test_show_contact_by_id_reads_the_cache(
     db = Database.open(tmp_path / "s.sqlite3")
     partition = db.partition("https://crm.example.com", "sub_a")
     partition.contacts.upsert_many([jane()])
-    pane = ContactDetailPane(None, service=service, partition=partition)
+    pane = ContactDetailPane(None, service=service, reader=ContactsReader(partition))
     qtbot.addWidget(pane)
     assert pane.show_contact("c1")
     assert pane.view_text("company") == "Acme Roofing"
     assert pane.show_contact("gone") is False
     assert pane.mode is PaneMode.EMPTY and "not in the local copy" in pane._empty_label.text()
-    pane.set_partition(partition, lambda: service)  # the tab's form: a factory
+    pane.set_reader(ContactsReader(partition), lambda: service)  # the tab's form: a factory
     assert pane.service is service and pane.show_contact("c1")
-    pane.set_partition(None)
+    pane.set_reader(None)
     assert pane.service is None and pane.mode is PaneMode.EMPTY
     db.close()
 
@@ -1075,7 +1076,7 @@ def test_suggestions_come_from_the_partition(
             contact("b", tags=["churn-risk"], source="website", assignedTo="usr_ana"),
         ]
     )
-    pane = ContactDetailPane(service=service, partition=partition)
+    pane = ContactDetailPane(service=service, reader=ContactsReader(partition))
     qtbot.addWidget(pane)
     pane.set_assignee_names({"usr_kim": "Kim Park"})
     pane.show_contact(contact("c1", tags=["webinar"], assignedTo="usr_kim"))

@@ -17,17 +17,12 @@ from app.core.errors import ValidationFailed
 from app.core.models import Contact, parse
 from app.services.bus import EventBus, ScopeKey
 from app.services.contact_import import ContactImporter
+from app.services.ports.contacts import ContactsReader
 from app.storage import ContactFilters, Database, Partition
 from app.ui.async_qt import await_signal
-from app.ui.contacts.import_dialog import (
-    ContactImportDialog,
-    MappingColumn,
-    Page,
-    PreviewColumn,
-    ReportColumn,
-    default_export_name,
-    export_to_csv,
-)
+from app.ui.contacts.export import default_export_name, export_to_csv
+from app.ui.contacts.import_dialog import ContactImportDialog, Page
+from app.ui.contacts.import_tables import MappingColumn, PreviewColumn, ReportColumn
 from app.ui.contacts.model import ContactQuery
 from tests.unit.storage.docs import contact
 
@@ -371,7 +366,9 @@ def test_export_to_csv(run: Callable[..., Any], partition: Partition, tmp_path: 
     async def scenario() -> None:
         query = ContactQuery(None, ContactFilters(tags=("vip",)), "name", True)
         target = tmp_path / default_export_name()
-        outcome = await export_to_csv(None, partition, query, path=target, notify=False)
+        outcome = await export_to_csv(
+            None, ContactsReader(partition), query, path=target, notify=False
+        )
         assert outcome.count == 2 and outcome.error is None
         assert outcome.message == f"Exported 2 contacts to “{target.name}”."
         table = parse_csv(target.read_bytes())
@@ -379,11 +376,13 @@ def test_export_to_csv(run: Callable[..., Any], partition: Partition, tmp_path: 
         assert names == ["Cy", "Ann"]  # the tab's sort (name, descending)
         assert "'=1+2" in table.rows[0].cells  # neutralised against CSV injection
         failed = await export_to_csv(
-            None, partition, query, path=tmp_path / "no" / "x.csv", notify=False
+            None, ContactsReader(partition), query, path=tmp_path / "no" / "x.csv", notify=False
         )
         assert failed.error is not None and failed.message.startswith("Could not write “x.csv”")
         nobody = ContactQuery("nobody-matches-this")
-        empty = await export_to_csv(None, partition, nobody, path=tmp_path / "e.csv", notify=False)
+        empty = await export_to_csv(
+            None, ContactsReader(partition), nobody, path=tmp_path / "e.csv", notify=False
+        )
         assert empty.count == 0 and "only has the column names" in empty.message
 
     run(scenario())

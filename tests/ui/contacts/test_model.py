@@ -8,6 +8,7 @@ import pytest
 from PySide6.QtCore import QItemSelectionModel, QLocale, QModelIndex, Qt
 
 from app.services.bus import ContactsChanged, ScopeKey
+from app.services.ports.contacts import ContactsReader
 from app.storage import ContactFilters, Database, Partition
 from app.ui.contacts.model import (
     FIXED_COLUMNS,
@@ -50,7 +51,7 @@ def test_model_tester_through_every_operation(
     checked: ContactsTableModel, part_a: Partition, part_b: Partition, scope_a: ScopeKey
 ) -> None:
     model = checked
-    model.set_partition(part_a)
+    model.set_reader(ContactsReader(part_a))
     load_all(model)
     for column in range(model.columnCount()):
         model.sort(column, Qt.SortOrder.DescendingOrder)
@@ -78,16 +79,16 @@ def test_model_tester_through_every_operation(
     assert ids(model) == storage_ids(part_a)
     model.refresh(ContactsChanged(scope_a, full=True))
     model.flush_changes()
-    model.set_partition(part_b)
+    model.set_reader(ContactsReader(part_b))
     load_all(model)
-    model.set_partition(None)
+    model.set_reader(None)
     assert model.rowCount() == 0
 
 
 def test_pages_load_one_at_a_time_until_the_end(
     model: ContactsTableModel, part_a: Partition
 ) -> None:
-    model.set_partition(part_a)
+    model.set_reader(ContactsReader(part_a))
     assert (model.rowCount(), model.total_count) == (10, 50)
     seen = [model.rowCount()]
     while model.canFetchMore(ROOT):
@@ -104,7 +105,7 @@ def test_pages_load_one_at_a_time_until_the_end(
 def test_fetch_more_is_guarded_against_reentry(
     model: ContactsTableModel, part_a: Partition
 ) -> None:
-    model.set_partition(part_a)
+    model.set_reader(ContactsReader(part_a))
     # A view re-checks for more rows while rows are being inserted.
     model.rowsAboutToBeInserted.connect(lambda *_: model.fetchMore(ROOT))
     model.fetchMore(ROOT)
@@ -116,7 +117,7 @@ def test_fetch_more_is_guarded_against_reentry(
 def test_sorting_by_each_column_is_the_storage_order(
     model: ContactsTableModel, part_a: Partition, order: Qt.SortOrder
 ) -> None:
-    model.set_partition(part_a)
+    model.set_reader(ContactsReader(part_a))
     descending = order == Qt.SortOrder.DescendingOrder
     for column, spec in enumerate(model.columns):
         assert model.headerData(column, Qt.Orientation.Horizontal, SortableRole) is spec.sortable
@@ -130,7 +131,7 @@ def test_sorting_by_each_column_is_the_storage_order(
 
 
 def test_unsortable_columns_keep_the_order(model: ContactsTableModel, part_a: Partition) -> None:
-    model.set_partition(part_a)
+    model.set_reader(ContactsReader(part_a))
     model.sort(Column.SCORE, Qt.SortOrder.DescendingOrder)
     before = ids(model)
     spy = Spy(model)
@@ -143,7 +144,7 @@ def test_unsortable_columns_keep_the_order(model: ContactsTableModel, part_a: Pa
 def test_columns_have_stable_unique_keys_and_custom_fields_follow(
     model: ContactsTableModel, part_a: Partition
 ) -> None:
-    model.set_partition(part_a)
+    model.set_reader(ContactsReader(part_a))
     keys = [model.headerData(c, Qt.Orientation.Horizontal, ColumnKeyRole) for c in range(13)]
     assert keys == [spec.key for spec in FIXED_COLUMNS]
     assert [c.key for c in model.columns[len(FIXED_COLUMNS) :]] == [
@@ -159,7 +160,7 @@ def test_columns_have_stable_unique_keys_and_custom_fields_follow(
 
 
 def test_display_roles(model: ContactsTableModel, part_a: Partition) -> None:
-    model.set_partition(part_a)
+    model.set_reader(ContactsReader(part_a))
     model.set_query(None, ContactFilters(lifecycle_stage="qualified"))
     load_all(model)
     row = model.row_of("a_contact_013")
@@ -209,7 +210,7 @@ def test_relative_dates() -> None:
 
 
 def test_set_query_filters_in_sql(model: ContactsTableModel, part_a: Partition) -> None:
-    model.set_partition(part_a)
+    model.set_reader(ContactsReader(part_a))
     counts: list[int] = []
     model.countChanged.connect(counts.append)
     filters = ContactFilters(tags=("vip",), has_phone=True)
@@ -225,7 +226,7 @@ def test_set_query_filters_in_sql(model: ContactsTableModel, part_a: Partition) 
 def test_refresh_emits_data_changed_only_for_changed_rows(
     model: ContactsTableModel, part_a: Partition, scope_a: ScopeKey
 ) -> None:
-    model.set_partition(part_a)
+    model.set_reader(ContactsReader(part_a))
     model.fetchMore(ROOT)  # 20 rows loaded, by name
     target_ids = [model.id_at(3), model.id_at(4), model.id_at(17)]
     docs = {d["id"]: d for d in part_a.contacts.get_many(target_ids)}
@@ -255,7 +256,7 @@ def test_refresh_emits_data_changed_only_for_changed_rows(
 def test_refresh_keeps_selection_through_inserts_removals_and_moves(
     model: ContactsTableModel, part_a: Partition, scope_a: ScopeKey
 ) -> None:
-    model.set_partition(part_a)
+    model.set_reader(ContactsReader(part_a))
     model.fetchMore(ROOT)
     selection = QItemSelectionModel(model)
     keep_id = model.id_at(12) or ""
@@ -294,7 +295,7 @@ def test_refresh_keeps_selection_through_inserts_removals_and_moves(
 def test_refresh_brings_in_new_contacts_and_updates_the_count(
     model: ContactsTableModel, part_a: Partition, scope_a: ScopeKey, qtbot: Any
 ) -> None:
-    model.set_partition(part_a)
+    model.set_reader(ContactsReader(part_a))
     load_all(model)
     part_a.contacts.upsert_many([contact("a_zz", "Zzz", "Last")])
     with qtbot.waitSignal(model.countChanged, timeout=2000) as blocker:
@@ -311,7 +312,7 @@ def test_refresh_brings_in_new_contacts_and_updates_the_count(
 
 
 def test_refresh_of_another_scope_is_ignored(model: ContactsTableModel, part_a: Partition) -> None:
-    model.set_partition(part_a)
+    model.set_reader(ContactsReader(part_a))
     for scope in (ScopeKey(DEPLOYMENT, "sub_b"), ScopeKey("https://other.example.com", "sub_a")):
         model.refresh(ContactsChanged(scope, full=True))
         assert not model.has_pending_changes
@@ -321,12 +322,12 @@ def test_switching_partition_never_shows_the_old_rows(
     checked: ContactsTableModel, part_a: Partition, part_b: Partition, scope_a: ScopeKey
 ) -> None:
     model = checked
-    model.set_partition(part_a)
+    model.set_reader(ContactsReader(part_a))
     load_all(model)
     model.refresh(ContactsChanged(scope_a, full=True))  # pending when the switch happens
     seen: list[list[str]] = []
     model.modelReset.connect(lambda: seen.append(ids(model)))
-    model.set_partition(part_b)
+    model.set_reader(ContactsReader(part_b))
     assert len(seen) == 1 and all(i.startswith("b_") for i in seen[0])
     assert not model.has_pending_changes
     model.refresh(ContactsChanged(scope_a, full=True))  # late event of the old partition
@@ -334,14 +335,14 @@ def test_switching_partition_never_shows_the_old_rows(
     load_all(model)
     assert model.total_count == 30 and all(i.startswith("b_") for i in ids(model))
     assert model.columnCount() == len(FIXED_COLUMNS)  # b has no custom fields
-    model.set_partition(None)
+    model.set_reader(None)
     assert model.rowCount() == 0 and model.total_count == 0 and not model.canFetchMore(ROOT)
 
 
 def test_a_closed_cache_is_reported_not_raised(
     model: ContactsTableModel, part_a: Partition, db: Database, qtbot: Any
 ) -> None:
-    model.set_partition(part_a)
+    model.set_reader(ContactsReader(part_a))
     db.close()
     with qtbot.waitSignal(model.loadFailed, timeout=1000) as blocker:
         model.fetchMore(ROOT)

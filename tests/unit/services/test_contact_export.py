@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ from app.services.contact_import import (
     read_import_file,
     write_text_atomically,
 )
-from app.storage import ContactFilters, Database, Partition
+from app.storage import CacheUnavailableError, ContactFilters, Database, Partition
 from tests.unit.storage.docs import contact
 
 
@@ -75,7 +74,7 @@ def test_a_failed_export_leaves_the_old_file_untouched(
         nonlocal calls
         calls += 1
         if calls == 2:
-            raise sqlite3.OperationalError("disk I/O error")
+            raise CacheUnavailableError("disk I/O error")
         return real(*args, **kwargs)
 
     monkeypatch.setattr(partition.contacts, "search", failing_search)
