@@ -2,9 +2,9 @@
 
 ``SearchBox`` looks the same everywhere (the search icon, a clear button, a
 placeholder that says what is searched). ``SearchPace`` decides how long to wait
-after a keystroke: a query that answered in a few milliseconds last time runs at
-once, so typing feels instant; one that took longer waits for a short pause in
-the typing, so a slow cache is not asked once per letter.
+after a keystroke: while the last query was cheap the next runs at once, so typing
+feels instant; after a costly one a keystroke waits for a short pause in the
+typing, so a slow cache is not asked once per letter.
 """
 
 from __future__ import annotations
@@ -15,8 +15,11 @@ from app.ui.theme import icon
 
 DEBOUNCE_MS = 120
 """The pause after a keystroke when the last query was not cheap."""
-CHEAP_QUERY_MS = 30.0
-"""A query that answered within this is cheap: the next one runs at once."""
+CHEAP_QUERY_MS = 100.0
+"""A query that answered within this is cheap: the next keystroke searches at once. Below
+the debounce itself, running a search that the next keystroke may void costs the user
+less than waiting would; a query slower than that is outrun by typing, so keystrokes are
+coalesced then."""
 
 
 class SearchPace:
@@ -28,10 +31,14 @@ class SearchPace:
         self.last_query_ms: float | None = None
         """How long the last query took (None before the first)."""
 
+    @property
+    def debounces(self) -> bool:
+        """Whether the next keystroke waits for the debounce: the last query was costly."""
+        return self.last_query_ms is not None and self.last_query_ms > self.cheap_ms
+
     def delay_ms(self) -> int:
-        """0 after a cheap query; the debounce before the first and after a slow one."""
-        last = self.last_query_ms
-        return 0 if last is not None and last <= self.cheap_ms else self.debounce_ms
+        """The debounce after a costly query; 0 before the first and after a cheap one."""
+        return self.debounce_ms if self.debounces else 0
 
     def record(self, query_ms: float) -> None:
         """A query ran for ``query_ms`` milliseconds (from its start to its rows shown)."""

@@ -13,7 +13,8 @@ from app.ui.contacts.model import (
     SortableRole,
     load_first_page,
 )
-from app.ui.contacts.search import DEBOUNCE_MS, ContactSearchController, FilterChoices
+from app.ui.common.search import DEBOUNCE_MS
+from app.ui.contacts.search import ContactSearchController, FilterChoices
 
 __all__ = [
     "DEBOUNCE_MS",

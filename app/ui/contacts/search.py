@@ -29,19 +29,11 @@ from app.services.ports.contacts import (
     ContactsReader,
     StorageError,
 )
+from app.ui.common.search import CHEAP_QUERY_MS, DEBOUNCE_MS, SearchPace
 from app.ui.common.paged_model import ReadWorker
 from app.ui.contacts.model import ContactsTableModel
 
 log = logging.getLogger(__name__)
-
-DEBOUNCE_MS = 120
-"""Quiet time after a keystroke before the search runs, when the last search was costly."""
-
-CHEAP_QUERY_MS = 100.0
-"""A search that read its answer within this time is cheap: the next keystroke searches
-at once instead of waiting for the debounce. Below the debounce itself, running a
-search that the next keystroke may void costs the user less than waiting would; a
-search slower than that is outrun by typing, so keystrokes are coalesced then."""
 
 SEARCH_PAGE = 100
 """Rows a search reads for its answer: several screens of the table, and about a third
@@ -109,7 +101,8 @@ class ContactSearchController(QObject):
         self._text = ""
         self._filters = ContactFilters()
         self._clock = clock
-        self._cheap_ms = cheap_ms
+        self.pace = SearchPace(debounce_ms, cheap_ms)
+        """When a keystroke searches: at once after a cheap search, else after the debounce."""
         self._first_rows = max(1, first_rows)
         self._reads = ReadWorker(self, name="contact-search", executor=executor)
         self._closed = False
@@ -156,7 +149,7 @@ class ContactSearchController(QObject):
     @property
     def debounces(self) -> bool:
         """Whether the next keystroke waits for the debounce: the last search was costly."""
-        return self.last_read_ms is not None and self.last_read_ms > self._cheap_ms
+        return self.pace.debounces
 
     # --------------------------------------------------------------- inputs
 
@@ -321,6 +314,7 @@ class ContactSearchController(QObject):
         if self._closed:
             return
         self.last_read_ms = answer.read_ms
+        self.pace.record(answer.read_ms)
         page = answer.page
         if not self._model.apply_first_page(job.reader, job.query, page.rows, page.total):
             # The user re-sorted while the query ran: read again in the new order.

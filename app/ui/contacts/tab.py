@@ -55,6 +55,7 @@ from app.ui.contacts.export import export_to_csv
 from app.ui.contacts.import_dialog import ContactImportDialog
 from app.ui.contacts.model import STAGE_LABELS, ContactsTableModel
 from app.ui.contacts.search import ContactSearchController
+from app.ui.common.search import SearchBox
 from app.ui.theme import Spacing, icon
 from app.ui.widgets import Banner, EmptyState
 
@@ -217,11 +218,7 @@ class ContactsTab(Area):
         # Search and filters.
         bar = QHBoxLayout()
         bar.setSpacing(Spacing.S)
-        self.search_box = QLineEdit(self)
-        self.search_box.setPlaceholderText("Search names, emails, companies, phones, tags")
-        self.search_box.setClearButtonEnabled(True)
-        self.search_box.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
-        self.search_box.setMinimumWidth(300)
+        self.search_box = SearchBox("Search names, emails, companies, phones, tags", self, 300)
         self.search_box.textChanged.connect(self.search.set_text)
         self.search_box.returnPressed.connect(self.search.search_now)
         bar.addWidget(self.search_box, 2)

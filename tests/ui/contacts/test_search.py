@@ -10,7 +10,8 @@ from PySide6.QtCore import QModelIndex
 from app.services.ports.contacts import ContactFilters, ContactsReader
 from app.storage import Partition
 from app.ui.contacts.model import ContactsTableModel
-from app.ui.contacts.search import CHEAP_QUERY_MS, DEBOUNCE_MS, ContactSearchController
+from app.ui.common.search import CHEAP_QUERY_MS, DEBOUNCE_MS
+from app.ui.contacts.search import ContactSearchController
 from tests.ui.contacts.conftest import InlineExecutor, ManualExecutor, ids
 
 
