@@ -43,7 +43,7 @@ from app.core.errors import ApiError
 from app.ui.area import Area
 from app.ui.global_search import GlobalSearch
 from app.ui.theme import Spacing, Theme, icon, icon_path
-from app.ui.widgets import Banner, EmptyState
+from app.ui.common.widgets import Banner, EmptyState
 
 if TYPE_CHECKING:
     # Only names: the window paints before the services are imported (``attach``).

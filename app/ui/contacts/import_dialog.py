@@ -92,7 +92,7 @@ from app.ui.contacts.import_tables import (
     person_label,
 )
 from app.ui.theme import Spacing, icon
-from app.ui.widgets import Banner
+from app.ui.common.widgets import Banner
 
 log = logging.getLogger(__name__)
 

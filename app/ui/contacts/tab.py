@@ -57,7 +57,7 @@ from app.ui.contacts.model import STAGE_LABELS, ContactsTableModel
 from app.ui.contacts.search import ContactSearchController
 from app.ui.common.search import SearchBox
 from app.ui.theme import Spacing, icon
-from app.ui.widgets import Banner, EmptyState
+from app.ui.common.widgets import Banner, EmptyState
 
 log = logging.getLogger(__name__)
 

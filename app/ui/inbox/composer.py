@@ -90,7 +90,7 @@ from app.core.sms import SmsEncoding, count_sms
 from app.services.ports.inbox import InboxPort, InboxReader, OutboxItem, StorageError
 from app.ui.common.fields import field_stylesheet, repolish, scheme_colors, set_flag
 from app.ui.theme import Spacing, icon
-from app.ui.widgets import Banner
+from app.ui.common.widgets import Banner
 
 log = logging.getLogger(__name__)
 

@@ -57,7 +57,7 @@ from app.ui.common.fields import (
 )
 from app.ui.inbox.composer import channel_label
 from app.ui.theme import Spacing, icon
-from app.ui.widgets import EmptyState
+from app.ui.common.widgets import EmptyState
 
 log = logging.getLogger(__name__)
 

@@ -90,7 +90,7 @@ from app.ui.inbox.dialogs import NewConversationDialog, SnoozeDialog
 from app.ui.inbox.menus import fill_assign_menu, fill_me_menu, fill_snooze_menu, install_list_keys
 from app.ui.inbox.notifications import InboxNotifier
 from app.ui.theme import Spacing, icon
-from app.ui.widgets import Banner, EmptyState
+from app.ui.common.widgets import Banner, EmptyState
 
 log = logging.getLogger(__name__)
 

@@ -77,7 +77,7 @@ from app.ui.inbox.composer import (
 )
 from app.ui.inbox.thread_model import MessageListModel, Role, ThreadRow
 from app.ui.theme import Spacing, icon
-from app.ui.widgets import Banner, EmptyState
+from app.ui.common.widgets import Banner, EmptyState
 
 from app.ui.inbox.message_delegate import MessageDelegate
 from app.ui.inbox.safe_html import link_accepted, link_question, link_refusal

@@ -27,7 +27,7 @@ from app.ui.leads.models import (
     RowResearch,
 )
 from app.ui.theme import Spacing, icon
-from app.ui.widgets import EmptyState
+from app.ui.common.widgets import EmptyState
 
 ROW_HEIGHT = 26
 

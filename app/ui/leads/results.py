@@ -46,7 +46,7 @@ from app.ui.leads.models import (
     RowResearch,
 )
 from app.ui.theme import Spacing, icon
-from app.ui.widgets import EmptyState
+from app.ui.common.widgets import EmptyState
 
 ROW_HEIGHT = 28
 PAGE_SIZES = (10, 25, 50, 100)

@@ -88,7 +88,7 @@ from app.ui.leads.sample_search import SAMPLE_FILTERS, run_sample_search
 from app.ui.leads.saved_searches import SavedSearchesBar
 from app.ui.leads.search_flow import SearchFlow
 from app.ui.theme import Spacing, icon
-from app.ui.widgets import Banner, EmptyState
+from app.ui.common.widgets import Banner, EmptyState
 
 log = logging.getLogger(__name__)
 
