@@ -21,12 +21,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.ui.common.widgets import SEVERITY_ICONS
 from app.ui.theme import Spacing, icon
 
 log = logging.getLogger(__name__)
 
 ICON_SIZE = QSize(16, 16)
-SEVERITY_ICONS = {"info": "info", "success": "check", "warning": "warning", "danger": "error"}
 
 
 def repolish_state(widget: QWidget) -> None:
