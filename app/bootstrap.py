@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import logging.handlers
 import signal
@@ -51,6 +52,8 @@ SCREENSHOT_SIZE = (1360, 860)
 FIRST_PAINT_SECONDS = 0.02
 DEMO_PROFILE_ID = "demo"
 DEMO_CACHE_KEY = "sandbox://demo"
+DEMO_MEMORY_SETTING = "demo/lastOpened"
+"""The demo's sub-accounts and the open one, so a warm start shows the cache at once."""
 
 
 @dataclass(frozen=True)
@@ -331,12 +334,18 @@ class Application:
         from app.settings.profiles import ProfileStore, SeamlessSettings
         from app.settings.secrets import account_name
 
-        self.window.welcome.set_content(
-            "sync",
-            "Starting the demo…",
-            "A local sandbox of Seedly CRM with two demo sub-accounts is starting.",
-        )
-        self.window.pages.setCurrentWidget(self.window.welcome)
+        remembered = self._remembered_demo()
+        if remembered is not None:
+            # A warm start: what the cache holds shows at once, while the sandbox starts.
+            self.workspace.preview(*remembered)
+            self.window.show_opening("Starting the demo sandbox…")
+        else:
+            self.window.welcome.set_content(
+                "sync",
+                "Starting the demo…",
+                "A local sandbox of Seedly CRM with two demo sub-accounts is starting.",
+            )
+            self.window.pages.setCurrentWidget(self.window.welcome)
         self.demo = DemoSandbox(
             self.paths.demo_dir / "sandbox", traffic_seconds=self.options.traffic_seconds
         )
@@ -346,16 +355,58 @@ class Application:
             self.window.welcome.set_content("error", "The demo could not start", str(exc))
             return False
         profile = demo_profile(info)
+        if remembered is not None:
+            profile.last_sub_account_id = remembered[1]  # the one the preview shows
         store: ProfileStore = self.workspace.profiles
         store.upsert(profile)
         store.data.active_profile_id = profile.id
         self.workspace.secrets.use_for_session(account_name(profile.id), info.agency_key)
         opened = await self.window.activate(profile.id)
+        if opened:
+            self._remember_demo(profile)
+            self.bridge.sessionChanged.connect(lambda _e: self._remember_demo(profile))
         if info.seamless_url and info.seamless_key:
             seamless = SeamlessSettings(id="demo", base_url=info.seamless_url, demo=True)
             store.data.seamless = seamless
             await self.workspace.connect_seamless(seamless, info.seamless_key)
         return opened
+
+    def _remembered_demo(self) -> tuple[Profile, str] | None:
+        """The demo's sub-accounts and the one open at the last run (window settings)."""
+        from app.settings.profiles import Profile, SubAccountRef
+
+        raw = self.settings.value(DEMO_MEMORY_SETTING)
+        if not isinstance(raw, str):
+            return None
+        try:
+            memory = json.loads(raw)
+            subs = [SubAccountRef(id=str(i), name=str(n)) for i, n in memory["subAccounts"]]
+            last = str(memory["open"])
+        except (ValueError, KeyError, TypeError) as exc:
+            log.info("the demo's last sub-account is not readable: %s", exc)
+            return None
+        if last not in {s.id for s in subs}:
+            return None
+        profile = Profile(
+            id=DEMO_PROFILE_ID,
+            name="Demo agency",
+            deployment_url="http://127.0.0.1",  # replaced once the sandbox says where it is
+            key_kind="agency",
+            demo=True,
+            sub_accounts=subs,
+            cache_deployment=DEMO_CACHE_KEY,
+        )
+        return profile, last
+
+    def _remember_demo(self, profile: Profile) -> None:
+        active = self.workspace.active
+        if active is None:
+            return
+        memory = {
+            "subAccounts": [[s.id, s.name] for s in profile.sub_accounts],
+            "open": active.scope.sub_account_id,
+        }
+        self.settings.setValue(DEMO_MEMORY_SETTING, json.dumps(memory))
 
     async def _screenshots(self, directory: Path) -> int:
         deadline = time.monotonic() + SCREENSHOT_TIMEOUT

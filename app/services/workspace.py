@@ -26,7 +26,7 @@ from typing import Any
 
 from app.api.seedly import SeedlyClient
 from app.core.errors import ApiError
-from app.services.bus import EventBus, ScopeKey, SubAccountsChanged
+from app.services.bus import EventBus, ScopeKey, SessionChanged, SubAccountsChanged
 from app.services.contacts import ContactService
 from app.services.leads import LeadsService
 from app.services.preferences import Preferences
@@ -91,6 +91,7 @@ class Workspace:
         self._clients: dict[str, Any] = {}
         self.session: Session | None = None
         self.profile: Profile | None = None
+        self._preview: tuple[ScopeKey, Partition] | None = None
         self.settings_problem: str | None = None
         """Why the saved settings could not be read (shown once), or None."""
         self._lock = asyncio.Lock()
@@ -129,12 +130,32 @@ class Workspace:
     # -- state ------------------------------------------------------------------------------
     @property
     def active(self) -> ActiveScope | None:
-        """The active profile and sub-account, or None before a profile is activated."""
+        """The active profile and sub-account (or the one previewed from the cache while
+        its connection opens), or None before a profile is activated."""
         session = self.session
         if session is None or self.profile is None or session.scope_key is None:
+            preview = self._preview
+            if session is None and preview is not None and self.profile is not None:
+                return ActiveScope(self.profile, preview[0], preview[1], 0)
             return None
         assert session.partition is not None
         return ActiveScope(self.profile, session.scope_key, session.partition, session.generation)
+
+    @property
+    def previewing(self) -> bool:
+        """Whether the cache is shown while no connection is open yet (``preview``)."""
+        return self.session is None and self._preview is not None
+
+    def preview(self, profile: Profile, sub_account_id: str) -> None:
+        """Show what the cache holds of ``profile``'s sub-account while its connection
+        opens (the demo's sandbox starts, say): readers see it as the active scope;
+        commands wait for ``activate``, which replaces the preview."""
+        if self.session is not None:
+            return
+        scope = ScopeKey(profile.cache_key, sub_account_id)
+        self.profile = profile
+        self._preview = (scope, self.db.partition(scope.deployment, scope.sub_account_id))
+        self.bus.publish(SessionChanged(profile.id, scope, 0))
 
     def saved_profiles(self) -> list[Profile]:
         """Every connection, in the order the user added them."""
@@ -183,6 +204,7 @@ class Workspace:
             if self.session is not None and switching_profile:
                 await self.session.close()
                 self.session = None
+            self._preview = None
             if self.session is None:
                 self.session = Session(
                     self.db,
@@ -343,6 +365,7 @@ class Workspace:
 
     async def close_profile(self) -> None:
         """Close the open connection (it was removed): no session afterwards."""
+        self._preview = None
         async with self._lock:
             if self.session is not None:
                 await self.session.close()

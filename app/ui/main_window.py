@@ -130,6 +130,7 @@ class MainWindow(QMainWindow):
         self._last_success_ms: int | None = None
         self._state = "idle"
         self._status_message: str | None = None
+        self._opening: str | None = None
         self._banner_profile: str | None = None
         self._budget: BudgetChanged | None = None
         self.setWindowTitle("Seedly Desk")
@@ -428,6 +429,12 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ pickers
 
+    def show_opening(self, text: str) -> None:
+        """The cache is shown while the connection opens: say so in the status bar."""
+        self._opening = text
+        self.refresh_pickers()
+        self._render_status()
+
     def refresh_pickers(self) -> None:
         """Re-read the connections and sub-accounts into the two pickers."""
         profiles = self.workspace.saved_profiles()
@@ -455,7 +462,8 @@ class MainWindow(QMainWindow):
             self.sub_account_picker.setCurrentIndex(
                 self.sub_account_picker.findData(scope.scope.sub_account_id)
             )
-        self.sub_account_picker.setEnabled(len(subs) > 1)
+        # While the cache is previewed there is no connection to switch with yet.
+        self.sub_account_picker.setEnabled(len(subs) > 1 and not self.workspace.previewing)
         self.sub_account_picker.setVisible(bool(subs))
         self.sub_account_picker.blockSignals(False)
         self.pages.setCurrentWidget(self.tabs if profiles or active else self.welcome)
@@ -591,7 +599,9 @@ class MainWindow(QMainWindow):
         active = self.workspace.active
         state = self._state
         message = getattr(self, "_status_message", None)
-        if active is None:
+        if active is not None and self.workspace.previewing:
+            text, icon_name = self._opening or "Opening the connection…", "sync"
+        elif active is None:
             text, icon_name = "Not connected", "offline"
         elif state == "syncing":
             text, icon_name = "Syncing…", "sync"
@@ -601,7 +611,8 @@ class MainWindow(QMainWindow):
             text, icon_name = f"Connection problem: {message or 'retrying'}", "sync-error"
         else:
             text, icon_name = "Connected", "sync"
-        if active is not None and state not in ("error", "offline", "paused"):
+        previewing = active is not None and self.workspace.previewing
+        if active is not None and not previewing and state not in ("error", "offline", "paused"):
             deployment = active.profile.deployment_url.split("://", 1)[-1]
             text = f"{text} · {deployment}"
         self.connection_label.setText(text)
@@ -611,6 +622,8 @@ class MainWindow(QMainWindow):
         )
         if active is None:
             self.sync_button.setText("Not connected")
+        elif self.workspace.previewing:
+            self.sync_button.setText("Connecting…")
         self.last_sync_label.setText(
             f"Last sync: {_ago(self._last_success_ms)}" if active is not None else ""
         )

@@ -4,6 +4,7 @@ entries they add, Ctrl+K into a conversation and the thread's link to its contac
 from __future__ import annotations
 
 import asyncio
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -126,3 +127,51 @@ def test_ctrl_k_opens_a_conversation_and_its_contact_link_opens_the_contact(
             assert contacts.selected_ids() == [contact_id]
 
     run(scenario(), timeout=200)
+
+
+def test_a_warm_demo_start_shows_the_cache_before_the_sandbox_is_up(
+    open_desk: Any, home: Path, run: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.services import demo
+
+    real_start = demo.DemoSandbox.start
+    sandbox_may_start = threading.Event()
+
+    def slow_start(self: demo.DemoSandbox) -> demo.DemoInfo:
+        sandbox_may_start.wait(60)  # a slow machine: the sandbox takes its time
+        return real_start(self)
+
+    async def scenario() -> None:
+        async with open_desk(DEMO) as first:
+            contacts = first.window.area("contacts")
+            assert isinstance(contacts, ContactsTab)
+            first.window.show_area("contacts")
+            await until(lambda: contacts.model.rowCount() > 0, timeout=90)
+            active = first.workspace.active
+            assert active is not None
+            opened_sub = active.scope.sub_account_id
+        monkeypatch.setattr(demo.DemoSandbox, "start", slow_start)
+        async with open_desk(DEMO) as second:
+            contacts = second.window.area("contacts")
+            assert isinstance(contacts, ContactsTab)
+            second.window.show_area("contacts")
+            # The sandbox has not started, yet the last sub-account's contacts are there.
+            await until(lambda: contacts.model.rowCount() > 0, timeout=30)
+            assert second.workspace.previewing and second.demo is not None
+            previewed = second.workspace.active
+            assert previewed is not None and previewed.scope.sub_account_id == opened_sub
+            shown = contacts.model.loaded_ids()
+            assert all(previewed.partition.contacts.get(i) is not None for i in shown[:50])
+            assert "Starting the demo sandbox" in second.window.connection_label.text()
+            assert not second.window.sub_account_picker.isEnabled()
+            sandbox_may_start.set()
+            await until(lambda: not second.workspace.previewing, timeout=90)
+            await until(lambda: second.workspace.session is not None)
+            opened = second.workspace.active
+            assert opened is not None and opened.scope.sub_account_id == opened_sub
+            await until(lambda: "Starting" not in second.window.connection_label.text())
+
+    try:
+        run(scenario(), timeout=230)
+    finally:
+        sandbox_may_start.set()

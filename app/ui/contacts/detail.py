@@ -70,7 +70,7 @@ from app.core.errors import ApiError, InvalidResponse, NotFound, ValidationFaile
 from app.core.models import Contact, CustomFieldDefinition, parse
 from app.core.payloads import ContactUpdate, build
 from app.core.phones import DEFAULT_REGION, check_phone, format_phone
-from app.services.ports.contacts import ContactsReader, StorageError
+from app.services.ports.contacts import ContactsReader, NotActive, StorageError
 from app.ui.async_qt import TaskSet
 from app.ui.common.fields import (
     EMPTY_TEXT,
@@ -458,8 +458,9 @@ class ContactDetailPane(QWidget):
             return source
         try:
             return source()
+        except NotActive:
+            return None  # no connection yet (the cache is shown while it opens): inert
         except Exception:
-            # A factory that cannot answer (no connection yet): the pane stays inert.
             log.exception("the contact service factory failed")
             return None
 
