@@ -89,7 +89,7 @@ AREAS: tuple[AreaSpec, ...] = (
         "inbox", "Inbox", "inbox", "app.ui.inbox.tab:InboxTab", "app.services.ports.inbox:InboxPort"
     ),
 )
-"""Every tab of the window; adding a tab is one line here (docs/architecture.md)."""
+"""Every tab of the window, one entry each (docs/architecture.md, "Adding a tab")."""
 
 
 def _named(reference: str) -> Any:

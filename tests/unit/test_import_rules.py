@@ -79,3 +79,17 @@ def test_a_violating_ui_import_breaks_the_contracts(tmp_path: Path) -> None:
     assert "app.ui.common.cache_peek -> sqlite3" in proc.stdout, proc.stdout[-3000:]
     assert "app.ui.leads.peek -> app.ui.inbox" in proc.stdout, proc.stdout[-3000:]
     assert "BROKEN" in proc.stdout
+
+
+def test_every_tab_package_is_kept_independent() -> None:
+    """A new tab package is in the independence contract too (else it could import the
+    others unnoticed): every package under app/ui holding an ``Area`` subclass."""
+    tab_packages = {
+        f"app.ui.{path.parent.name}"
+        for path in (ROOT / "app" / "ui").glob("*/*.py")
+        if path.parent.name != "common" and "(Area)" in path.read_text(encoding="utf-8")
+    }
+    (tabs,) = [c for c in _contracts() if c.get("type") == "independence"]
+    assert tab_packages >= {"app.ui.contacts", "app.ui.inbox", "app.ui.leads"}
+    missing = tab_packages - set(tabs["modules"])  # type: ignore[arg-type]
+    assert not missing, f"tab packages missing from the independence contract: {missing}"
