@@ -774,20 +774,10 @@ class FlowLayout(QLayout):
         self._items: list[QLayoutItem] = []
         self._gap = spacing
         self._stretch_last = stretch_last
-        # Qt asks for the height at a width many times per layout pass (a form of fifty
-        # chip rows spent hundreds of milliseconds here); answers hold until invalidated.
-        self._heights: dict[int, int] = {}
-        self._hint: QSize | None = None
         self.setContentsMargins(0, 0, 0, 0)
 
     def addItem(self, item: QLayoutItem) -> None:
         self._items.append(item)
-        self.invalidate()
-
-    def invalidate(self) -> None:
-        self._heights.clear()
-        self._hint = None
-        super().invalidate()
 
     def insertWidget(self, index: int, widget: QWidget) -> None:
         """Insert ``widget`` at ``index`` (negative counts from the end)."""
@@ -817,21 +807,13 @@ class FlowLayout(QLayout):
         return True
 
     def heightForWidth(self, width: int) -> int:
-        height = self._heights.get(width)
-        if height is None:
-            height = self._heights[width] = self._arrange(QRect(0, 0, width, 0), apply=False)
-        return height
+        return self._arrange(QRect(0, 0, width, 0), apply=False)
 
     def setGeometry(self, rect: QRect) -> None:
         super().setGeometry(rect)
         self._arrange(rect, apply=True)
 
     def sizeHint(self) -> QSize:
-        if self._hint is None:
-            self._hint = self._one_line_size()
-        return QSize(self._hint)
-
-    def _one_line_size(self) -> QSize:
         # Everything on one line: the width the layout would like; narrower wraps.
         visible = [item for item in self._items if not item.isEmpty()]
         margins = self.contentsMargins()
