@@ -219,6 +219,7 @@ class Application:
         self.loop = loop or create_loop(qt_app)
         self.tasks = TaskSet("ui", loop=self.loop)
         self.demo: DemoSandbox | None = None
+        self._demo_memory: tuple[Profile, str] | None = None
         if options.demo:
             demo_dir = paths.demo_dir
             # The demo keeps its own cache and settings and never touches the keyring.
@@ -289,6 +290,13 @@ class Application:
         await self._add_areas()
         if self.options.screenshot_dir is None:
             self.window.restore_areas()
+        if self.options.demo:
+            # A warm start: what the cache holds shows as soon as the tab is built, while
+            # the sandbox starts.
+            self._demo_memory = self._remembered_demo()
+            if self._demo_memory is not None:
+                self.workspace.preview(*self._demo_memory)
+                self.window.show_opening("Starting the demo sandbox…")
         # The tab in front first, then the others, a step per turn of the loop.
         self.window.build_areas()
         self.areas_ready.set()
@@ -334,12 +342,8 @@ class Application:
         from app.settings.profiles import ProfileStore, SeamlessSettings
         from app.settings.secrets import account_name
 
-        remembered = self._remembered_demo()
-        if remembered is not None:
-            # A warm start: what the cache holds shows at once, while the sandbox starts.
-            self.workspace.preview(*remembered)
-            self.window.show_opening("Starting the demo sandbox…")
-        else:
+        remembered = self._demo_memory
+        if remembered is None:
             self.window.welcome.set_content(
                 "sync",
                 "Starting the demo…",
@@ -491,11 +495,16 @@ def paint_now(qt_app: QApplication, window: MainWindow, limit: float = 0.5) -> N
 
 
 def _import_services() -> None:
-    # The services, clients and cache (pydantic models, httpx): imported on a worker
-    # thread while the window's frame keeps painting. No Qt object is made at import.
+    # The services, clients and cache (pydantic models, httpx) and the tabs' code:
+    # imported on a worker thread while the window's frame keeps painting. No Qt object
+    # is made at import.
     import app.services.demo
     import app.services.workspace
     import app.ui.connection_flow  # noqa: F401
+
+    for spec in AREAS:
+        area_class(spec)
+        port_factory(spec)
 
 
 async def launch(
