@@ -2,7 +2,9 @@
 
 ``KeyedRowsModel`` holds rows with a stable key each (lookups, duplicate-free
 inserts at any row, guarded resets, in-place reconciling); a model that pages
-its own way (a conversation's messages, paged upwards) derives from it.
+its own way derives from it, or from ``KeyedRowsBase`` (the same without
+``row_of``) when its lookup answers differently (a conversation's messages,
+paged upwards, say None for a row not loaded).
 ``PagedCacheModel`` builds on it the machinery the tabs' list and table models
 share:
 
@@ -192,12 +194,14 @@ class ReadWorker(QObject):
         self._in_flight = job.generation
         self._worker().submit(self._work, job)
 
-    def close(self) -> None:
-        """Drop every request and stop the worker thread when it is the worker's own."""
+    def close(self, *, wait: bool = False) -> None:
+        """Drop every request and stop the worker thread when it is the worker's own;
+        ``wait``: return only once a read in flight has ended (what it reads may be
+        closed right after)."""
         self._closed = True
         self.void()
         if self._own_executor and isinstance(self._executor, ThreadPoolExecutor):
-            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor.shutdown(wait=wait, cancel_futures=True)
             self._executor = None
 
     def _worker(self) -> Executor:
@@ -240,8 +244,10 @@ class _Window:
     window: int
 
 
-class KeyedRowsModel(QAbstractTableModel, Generic[RowT]):
-    """Rows with a stable string key each, kept in a list with an index by key.
+class KeyedRowsBase(QAbstractTableModel, Generic[RowT]):
+    """Rows with a stable string key each, kept in a list with an index by key
+    (``_row_of``); ``KeyedRowsModel`` without the public ``row_of``, for a model whose
+    lookup answers None for a row not loaded (a thread) instead of -1.
 
     The shared part of the tabs' models: lookups by key and row, the in-flight guard
     of ``fetchMore`` (``_fetching``), a reset that views cannot re-enter, inserting
@@ -276,10 +282,6 @@ class KeyedRowsModel(QAbstractTableModel, Generic[RowT]):
     def loaded_count(self) -> int:
         """Rows loaded so far (``rowCount()``)."""
         return len(self._rows)
-
-    def row_of(self, key: str) -> int:
-        """The row of a loaded record, or -1."""
-        return self._row_of.get(key, -1)
 
     def row_at(self, row: int) -> RowT | None:
         """The loaded row ``row``, or None outside the loaded rows."""
@@ -414,6 +416,15 @@ class KeyedRowsModel(QAbstractTableModel, Generic[RowT]):
         self.loadFailed.emit(describe_failure(action, exc))
 
 
+class KeyedRowsModel(KeyedRowsBase[RowT]):
+    """``KeyedRowsBase`` with ``row_of`` answering -1 for a record not loaded (what the
+    tabs' lists and tables ask)."""
+
+    def row_of(self, key: str) -> int:
+        """The row of a loaded record, or -1."""
+        return self._row_of.get(key, -1)
+
+
 class PagedCacheModel(KeyedRowsModel[RowT], Generic[SourceT, QueryT, RowT]):
     """Rows of one ``SourceT`` (a reader of one sub-account) matching a ``QueryT``, loaded
     in pages and kept current by change events (see the module docstring).
@@ -431,6 +442,10 @@ class PagedCacheModel(KeyedRowsModel[RowT], Generic[SourceT, QueryT, RowT]):
 
     changesApplied = Signal()
     """A burst of changes was applied (rows moved, appeared, left or changed)."""
+
+    close_waits: ClassVar[bool] = False
+    """Whether ``close()`` waits for a background re-read in flight (a model whose owner
+    closes the cache right after: a read still running then would crash the driver)."""
 
     def __init__(
         self,
@@ -753,10 +768,11 @@ class PagedCacheModel(KeyedRowsModel[RowT], Generic[SourceT, QueryT, RowT]):
         self._pending_full = False
 
     def close(self) -> None:
-        """Stop the background worker (pending re-reads are dropped)."""
+        """Stop the background worker (pending re-reads are dropped; a read in flight is
+        waited for when ``close_waits``)."""
         self._window_read = None
         if self._reads is not None:
-            self._reads.close()
+            self._reads.close(wait=self.close_waits)
             self._reads = None
 
     # -- errors -----------------------------------------------------------------------------
