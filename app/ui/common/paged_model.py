@@ -2,11 +2,10 @@
 
 ``KeyedRowsModel`` holds rows with a stable key each (lookups, duplicate-free
 inserts at any row, guarded resets, in-place reconciling); a model that pages
-its own way derives from it, or from ``KeyedRowsBase`` (the same without
-``row_of``) when its lookup answers differently (a conversation's messages,
-paged upwards, say None for a row not loaded).
-``PagedCacheModel`` builds on it the machinery the tabs' list and table models
-share:
+its own way derives from it, or from ``KeyedListModel`` (the same as a one-column
+list, without ``row_of``: a conversation's messages, paged upwards, answer None
+for a row not loaded). ``PagedCacheModel`` builds on it the machinery the tabs'
+list and table models share (``PagedListModel``: the same as a one-column list):
 
 - **Paging.** The model holds the rows loaded so far; the first page comes with
   every reset (a source or query change: one ``beginResetModel`` with the new
@@ -32,6 +31,12 @@ model's background re-reads and the search controllers use it.
 A subclass says what a row's key is (``row_key``) and how to read
 (``read_first``, ``read_page`` and optionally ``read_window``); the other
 hooks (``on_reset``, ``local_changes``, ``accepts_first_page``) have defaults.
+
+The logic lives in two mixins (``KeyedRows``, ``PagedRows``) that the concrete
+classes put on a Qt base: ``QAbstractTableModel`` for tables, ``QAbstractListModel``
+for lists. A list must stay a ``QAbstractListModel``: a table model's ``columnCount``
+is Python, and views call it (through ``index()``) hundreds of times per scroll step,
+which costs a list of 10,000 rows about a fifth of its scrolling time.
 """
 
 from __future__ import annotations
@@ -40,9 +45,10 @@ import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, ClassVar, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
 
 from PySide6.QtCore import (
+    QAbstractListModel,
     QAbstractTableModel,
     QModelIndex,
     QObject,
@@ -244,10 +250,19 @@ class _Window:
     window: int
 
 
-class KeyedRowsBase(QAbstractTableModel, Generic[RowT]):
+if TYPE_CHECKING:
+    from PySide6.QtCore import QAbstractItemModel as _QtModel
+else:
+
+    class _QtModel:
+        """At run time the Qt base comes from the concrete class (a list or a table)."""
+
+
+class KeyedRows(_QtModel, Generic[RowT]):
     """Rows with a stable string key each, kept in a list with an index by key
-    (``_row_of``); ``KeyedRowsModel`` without the public ``row_of``, for a model whose
-    lookup answers None for a row not loaded (a thread) instead of -1.
+    (``_row_of``): a mixin, put on a Qt base by ``KeyedRowsModel`` (a table, with
+    ``row_of``) and ``KeyedListModel`` (a list, without: a thread answers None for a
+    row not loaded, not -1).
 
     The shared part of the tabs' models: lookups by key and row, the in-flight guard
     of ``fetchMore`` (``_fetching``), a reset that views cannot re-enter, inserting
@@ -309,9 +324,6 @@ class KeyedRowsBase(QAbstractTableModel, Generic[RowT]):
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self._rows)
 
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else 1
-
     def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
         return _ROW_FLAGS if index.isValid() else _NO_FLAGS
 
@@ -366,25 +378,27 @@ class KeyedRowsBase(QAbstractTableModel, Generic[RowT]):
         """Turn the loaded rows into ``rows`` (in order) with row removals, moves, inserts
         and ``dataChanged`` for rows whose values changed (or are in ``also_changed``),
         never a reset."""
+        # Keys are taken once per row (a Python call each: thousands of rows per burst).
         key = self.row_key
         new: dict[str, RowT] = {}
         for row in rows:
             new.setdefault(key(row), row)
         root = QModelIndex()
+        old_keys = [key(r) for r in self._rows]
 
-        gone = [i for i, r in enumerate(self._rows) if key(r) not in new]
+        gone = [i for i, k in enumerate(old_keys) if k not in new]
         for first, last in reversed(runs(gone)):
             self.beginRemoveRows(root, first, last)
             del self._rows[first : last + 1]
+            del old_keys[first : last + 1]
             self.endRemoveRows()
 
-        kept = {key(r) for r in self._rows}
+        kept = set(old_keys)
         target = [k for k in new if k in kept]
-        old_keys = [key(r) for r in self._rows]
         if old_keys != target:
             self.layoutAboutToBeChanged.emit()
             position = {k: i for i, k in enumerate(target)}
-            by_key = {key(r): r for r in self._rows}
+            by_key = dict(zip(old_keys, self._rows, strict=True))
             self._rows = [by_key[k] for k in target]
             before = self.persistentIndexList()
             after = [self.index(position[old_keys[p.row()]], p.column()) for p in before]
@@ -398,36 +412,54 @@ class KeyedRowsBase(QAbstractTableModel, Generic[RowT]):
             self._rows[first:first] = [new[k] for k in order[first : last + 1]]
             self.endInsertRows()
 
+        # The rows are now in ``order``, one for one.
         changed = []
-        for i, current in enumerate(self._rows):
-            fresh = new[key(current)]
+        rows_now = self._rows
+        for i, k in enumerate(order):
+            current = rows_now[i]
+            fresh = new[k]
             if fresh is not current and fresh != current:
-                self._rows[i] = fresh
+                rows_now[i] = fresh
                 changed.append(i)
-            elif key(current) in also_changed:
+            elif k in also_changed:
                 changed.append(i)
-        self._row_of = {key(r): i for i, r in enumerate(self._rows)}
-        last_column = max(self.columnCount() - 1, 0)
+        self._row_of = {k: i for i, k in enumerate(order)}
+        last_column = max(self._column_count() - 1, 0)
         for first, last in runs(changed):
             self.dataChanged.emit(self.index(first, 0), self.index(last, last_column))
+
+    def _column_count(self) -> int:
+        """Columns of the rows (a list's ``columnCount`` cannot be called from Python)."""
+        return 1
 
     def _fail(self, action: str, exc: BaseException) -> None:
         log.error("%s model: could not %s", self.noun, action, exc_info=exc)
         self.loadFailed.emit(describe_failure(action, exc))
 
 
-class KeyedRowsModel(KeyedRowsBase[RowT]):
-    """``KeyedRowsBase`` with ``row_of`` answering -1 for a record not loaded (what the
-    tabs' lists and tables ask)."""
+class KeyedRowsModel(KeyedRows[RowT], QAbstractTableModel):
+    """``KeyedRows`` as a table (one column unless a subclass says more), with ``row_of``
+    answering -1 for a record not loaded."""
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else 1
+
+    def _column_count(self) -> int:
+        return self.columnCount()
 
     def row_of(self, key: str) -> int:
         """The row of a loaded record, or -1."""
         return self._row_of.get(key, -1)
 
 
-class PagedCacheModel(KeyedRowsModel[RowT], Generic[SourceT, QueryT, RowT]):
+class KeyedListModel(KeyedRows[RowT], QAbstractListModel):
+    """``KeyedRows`` as a one-column list; a subclass defines its own ``row_of``."""
+
+
+class PagedRows(KeyedRows[RowT], Generic[SourceT, QueryT, RowT]):
     """Rows of one ``SourceT`` (a reader of one sub-account) matching a ``QueryT``, loaded
-    in pages and kept current by change events (see the module docstring).
+    in pages and kept current by change events (see the module docstring): a mixin, put
+    on a Qt base by ``PagedCacheModel`` (a table) and ``PagedListModel`` (a list).
 
     Subclasses implement ``row_key``, ``read_first`` and ``read_page``, and the Qt
     ``data`` (and ``columnCount`` for more than one column). ``set_source`` shows
@@ -543,6 +575,10 @@ class PagedCacheModel(KeyedRowsModel[RowT], Generic[SourceT, QueryT, RowT]):
     def epoch(self) -> int:
         """Increases on every reset (source or query change)."""
         return self._epoch
+
+    def row_of(self, key: str) -> int:
+        """The row of a loaded record, or -1."""
+        return self._row_of.get(key, -1)
 
     def canFetchMore(self, parent: QModelIndex | QPersistentModelIndex) -> bool:
         if parent.isValid() or self._source is None:
@@ -687,7 +723,8 @@ class PagedCacheModel(KeyedRowsModel[RowT], Generic[SourceT, QueryT, RowT]):
         if background is None:
             limit = self._background_window
             background = limit is not None and window > limit
-        previous = {self.row_key(r): r for r in self._rows}
+        rows_now = self._rows
+        previous = {k: rows_now[i] for k, i in self._row_of.items()}
         query = self._query
         if not background:
             try:
@@ -780,3 +817,12 @@ class PagedCacheModel(KeyedRowsModel[RowT], Generic[SourceT, QueryT, RowT]):
         # Stop paging so the view does not retry in a loop; reload() starts over.
         self._exhausted = True
         super()._fail(action, exc)
+
+
+class PagedCacheModel(PagedRows[SourceT, QueryT, RowT], KeyedRowsModel[RowT]):
+    """``PagedRows`` as a table (the contacts): a subclass with more than one column
+    defines ``columnCount``."""
+
+
+class PagedListModel(PagedRows[SourceT, QueryT, RowT], QAbstractListModel):
+    """``PagedRows`` as a one-column list (the conversations)."""

@@ -8,7 +8,7 @@ paints (about 0.4 KB each, against ~2 KB for a decoded wire document); the full
 document is read from the cache on demand (``ConversationRole``).
 
 The paging, the coalescing of change events and the in-place updates are
-``PagedCacheModel``'s (``app.ui.common.paged_model``): change events
+``PagedListModel``'s (``app.ui.common.paged_model``): change events
 (``ConversationsChanged``) are coalesced for ``coalesce_ms`` and applied as one
 re-query of the loaded window, turned into row moves, inserts, removals and
 ``dataChanged``: never a reset, so the view's selection, current row and scroll
@@ -42,7 +42,7 @@ from app.services.ports.inbox import (
     InboxReader,
     StorageError,
 )
-from app.ui.common.paged_model import REFRESH_COALESCE_MS, Intern, PagedCacheModel, runs
+from app.ui.common.paged_model import REFRESH_COALESCE_MS, Intern, PagedListModel, runs
 from app.ui.common.time_format import relative_time
 
 log = logging.getLogger(__name__)
@@ -285,14 +285,14 @@ def one_line(text: str | None, limit: int = 160) -> str | None:
     return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
 
 
-class ConversationListModel(PagedCacheModel[_Source, InboxQuery, _Row]):
+class ConversationListModel(PagedListModel[_Source, InboxQuery, _Row]):
     """Conversations of one sub-account, by view, filters and search, loaded in pages.
 
     ``set_reader`` switches sub-account, ``set_query`` changes view, filters
     or search (one reset with the first page), ``apply_first_page`` shows a first
     page read elsewhere (a search in a worker), and ``refresh`` applies a
     ``ConversationsChanged`` in place (see the module docstring). Paging, coalescing
-    and the in-place updates are ``PagedCacheModel``'s; this model adds the rows'
+    and the in-place updates are ``PagedListModel``'s; this model adds the rows'
     roles and the local state painted with them (drafts, snoozes, unread marks).
     """
 
