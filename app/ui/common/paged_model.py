@@ -354,30 +354,37 @@ class KeyedRows(_QtModel, Generic[RowT]):
         """Insert ``rows`` before row ``at`` (``len`` appends), skipping keys already
         loaded (a concurrent change can shift a row onto the next page); the inserted."""
         fresh: list[RowT] = []
-        seen: set[str] = set()
+        keys: dict[str, None] = {}  # the inserted rows' keys, in order
         for row in rows:
             key = self.row_key(row)
-            if key not in self._row_of and key not in seen:
-                seen.add(key)
+            if key not in self._row_of and key not in keys:
+                keys[key] = None
                 fresh.append(row)
         if fresh:
-            self.beginInsertRows(QModelIndex(), at, at + len(fresh) - 1)
+            count = len(fresh)
+            self.beginInsertRows(QModelIndex(), at, at + count - 1)
             self._rows[at:at] = fresh
-            if at == len(self._rows) - len(fresh):
-                for offset, row in enumerate(fresh):
-                    self._row_of[self.row_key(row)] = at + offset
-            else:
-                self._reindex()
+            if at < len(self._rows) - count:
+                # Rows below move down (no key to take again: a page on top of thousands).
+                self._row_of = {k: i + count if i >= at else i for k, i in self._row_of.items()}
+            for offset, key in enumerate(keys):
+                self._row_of[key] = at + offset
             self.endInsertRows()
         return fresh
-
-    def _reindex(self) -> None:
-        self._row_of = {self.row_key(r): i for i, r in enumerate(self._rows)}
 
     def _reconcile(self, rows: Sequence[RowT], also_changed: set[str]) -> None:
         """Turn the loaded rows into ``rows`` (in order) with row removals, moves, inserts
         and ``dataChanged`` for rows whose values changed (or are in ``also_changed``),
         never a reset."""
+        # Views and the model tester call fetchMore from inside row notifications: a page
+        # appended halfway through would not be in the rows being reconciled.
+        fetching, self._fetching = self._fetching, True
+        try:
+            self._reconcile_rows(rows, also_changed)
+        finally:
+            self._fetching = fetching
+
+    def _reconcile_rows(self, rows: Sequence[RowT], also_changed: set[str]) -> None:
         # Keys are taken once per row (a Python call each: thousands of rows per burst).
         key = self.row_key
         new: dict[str, RowT] = {}

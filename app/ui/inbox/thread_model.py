@@ -627,12 +627,8 @@ class MessageListModel(KeyedListModel[ThreadRow]):
         except StorageError as exc:
             log.error("could not read the outbox: %s", exc)
             return
-        fetching, self._fetching = self._fetching, True  # no paging inside these notifications
-        try:
-            self._reconcile(messages + outbox, set())
-            self._n_messages = len(messages)
-        finally:
-            self._fetching = fetching
+        self._reconcile(messages + outbox, set())  # no paging inside its notifications
+        self._n_messages = len(messages)
 
     def _items(self) -> list[OutboxItem]:
         assert self._reader is not None and self._conversation_id is not None
