@@ -2,9 +2,10 @@
 
 ``KeyedRowsModel`` holds rows with a stable key each (lookups, duplicate-free
 inserts at any row, guarded resets, in-place reconciling); a model that pages
-its own way (a conversation's messages, paged upwards) derives from it.
-``PagedCacheModel`` builds on it the machinery the tabs' list and table models
-share:
+its own way derives from it, or from ``KeyedListModel`` (the same as a one-column
+list, without ``row_of``: a conversation's messages, paged upwards, answer None
+for a row not loaded). ``PagedCacheModel`` builds on it the machinery the tabs'
+list and table models share (``PagedListModel``: the same as a one-column list):
 
 - **Paging.** The model holds the rows loaded so far; the first page comes with
   every reset (a source or query change: one ``beginResetModel`` with the new
@@ -30,6 +31,12 @@ model's background re-reads and the search controllers use it.
 A subclass says what a row's key is (``row_key``) and how to read
 (``read_first``, ``read_page`` and optionally ``read_window``); the other
 hooks (``on_reset``, ``local_changes``, ``accepts_first_page``) have defaults.
+
+The logic lives in two mixins (``KeyedRows``, ``PagedRows``) that the concrete
+classes put on a Qt base: ``QAbstractTableModel`` for tables, ``QAbstractListModel``
+for lists. A list must stay a ``QAbstractListModel``: a table model's ``columnCount``
+is Python, and views call it (through ``index()``) hundreds of times per scroll step,
+which costs a list of 10,000 rows about a fifth of its scrolling time.
 """
 
 from __future__ import annotations
@@ -38,9 +45,10 @@ import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, ClassVar, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
 
 from PySide6.QtCore import (
+    QAbstractListModel,
     QAbstractTableModel,
     QModelIndex,
     QObject,
@@ -192,12 +200,14 @@ class ReadWorker(QObject):
         self._in_flight = job.generation
         self._worker().submit(self._work, job)
 
-    def close(self) -> None:
-        """Drop every request and stop the worker thread when it is the worker's own."""
+    def close(self, *, wait: bool = False) -> None:
+        """Drop every request and stop the worker thread when it is the worker's own;
+        ``wait``: return only once a read in flight has ended (what it reads may be
+        closed right after)."""
         self._closed = True
         self.void()
         if self._own_executor and isinstance(self._executor, ThreadPoolExecutor):
-            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor.shutdown(wait=wait, cancel_futures=True)
             self._executor = None
 
     def _worker(self) -> Executor:
@@ -240,8 +250,19 @@ class _Window:
     window: int
 
 
-class KeyedRowsModel(QAbstractTableModel, Generic[RowT]):
-    """Rows with a stable string key each, kept in a list with an index by key.
+if TYPE_CHECKING:
+    from PySide6.QtCore import QAbstractItemModel as _QtModel
+else:
+
+    class _QtModel:
+        """At run time the Qt base comes from the concrete class (a list or a table)."""
+
+
+class KeyedRows(_QtModel, Generic[RowT]):
+    """Rows with a stable string key each, kept in a list with an index by key
+    (``_row_of``): a mixin, put on a Qt base by ``KeyedRowsModel`` (a table, with
+    ``row_of``) and ``KeyedListModel`` (a list, without: a thread answers None for a
+    row not loaded, not -1).
 
     The shared part of the tabs' models: lookups by key and row, the in-flight guard
     of ``fetchMore`` (``_fetching``), a reset that views cannot re-enter, inserting
@@ -277,10 +298,6 @@ class KeyedRowsModel(QAbstractTableModel, Generic[RowT]):
         """Rows loaded so far (``rowCount()``)."""
         return len(self._rows)
 
-    def row_of(self, key: str) -> int:
-        """The row of a loaded record, or -1."""
-        return self._row_of.get(key, -1)
-
     def row_at(self, row: int) -> RowT | None:
         """The loaded row ``row``, or None outside the loaded rows."""
         return self._rows[row] if 0 <= row < len(self._rows) else None
@@ -306,9 +323,6 @@ class KeyedRowsModel(QAbstractTableModel, Generic[RowT]):
     # -- Qt model interface -----------------------------------------------------------------
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else 1
 
     def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
         return _ROW_FLAGS if index.isValid() else _NO_FLAGS
@@ -340,49 +354,58 @@ class KeyedRowsModel(QAbstractTableModel, Generic[RowT]):
         """Insert ``rows`` before row ``at`` (``len`` appends), skipping keys already
         loaded (a concurrent change can shift a row onto the next page); the inserted."""
         fresh: list[RowT] = []
-        seen: set[str] = set()
+        keys: dict[str, None] = {}  # the inserted rows' keys, in order
         for row in rows:
             key = self.row_key(row)
-            if key not in self._row_of and key not in seen:
-                seen.add(key)
+            if key not in self._row_of and key not in keys:
+                keys[key] = None
                 fresh.append(row)
         if fresh:
-            self.beginInsertRows(QModelIndex(), at, at + len(fresh) - 1)
+            count = len(fresh)
+            self.beginInsertRows(QModelIndex(), at, at + count - 1)
             self._rows[at:at] = fresh
-            if at == len(self._rows) - len(fresh):
-                for offset, row in enumerate(fresh):
-                    self._row_of[self.row_key(row)] = at + offset
-            else:
-                self._reindex()
+            if at < len(self._rows) - count:
+                # Rows below move down (no key to take again: a page on top of thousands).
+                self._row_of = {k: i + count if i >= at else i for k, i in self._row_of.items()}
+            for offset, key in enumerate(keys):
+                self._row_of[key] = at + offset
             self.endInsertRows()
         return fresh
-
-    def _reindex(self) -> None:
-        self._row_of = {self.row_key(r): i for i, r in enumerate(self._rows)}
 
     def _reconcile(self, rows: Sequence[RowT], also_changed: set[str]) -> None:
         """Turn the loaded rows into ``rows`` (in order) with row removals, moves, inserts
         and ``dataChanged`` for rows whose values changed (or are in ``also_changed``),
         never a reset."""
+        # Views and the model tester call fetchMore from inside row notifications: a page
+        # appended halfway through would not be in the rows being reconciled.
+        fetching, self._fetching = self._fetching, True
+        try:
+            self._reconcile_rows(rows, also_changed)
+        finally:
+            self._fetching = fetching
+
+    def _reconcile_rows(self, rows: Sequence[RowT], also_changed: set[str]) -> None:
+        # Keys are taken once per row (a Python call each: thousands of rows per burst).
         key = self.row_key
         new: dict[str, RowT] = {}
         for row in rows:
             new.setdefault(key(row), row)
         root = QModelIndex()
+        old_keys = [key(r) for r in self._rows]
 
-        gone = [i for i, r in enumerate(self._rows) if key(r) not in new]
+        gone = [i for i, k in enumerate(old_keys) if k not in new]
         for first, last in reversed(runs(gone)):
             self.beginRemoveRows(root, first, last)
             del self._rows[first : last + 1]
+            del old_keys[first : last + 1]
             self.endRemoveRows()
 
-        kept = {key(r) for r in self._rows}
+        kept = set(old_keys)
         target = [k for k in new if k in kept]
-        old_keys = [key(r) for r in self._rows]
         if old_keys != target:
             self.layoutAboutToBeChanged.emit()
             position = {k: i for i, k in enumerate(target)}
-            by_key = {key(r): r for r in self._rows}
+            by_key = dict(zip(old_keys, self._rows, strict=True))
             self._rows = [by_key[k] for k in target]
             before = self.persistentIndexList()
             after = [self.index(position[old_keys[p.row()]], p.column()) for p in before]
@@ -396,27 +419,54 @@ class KeyedRowsModel(QAbstractTableModel, Generic[RowT]):
             self._rows[first:first] = [new[k] for k in order[first : last + 1]]
             self.endInsertRows()
 
+        # The rows are now in ``order``, one for one.
         changed = []
-        for i, current in enumerate(self._rows):
-            fresh = new[key(current)]
+        rows_now = self._rows
+        for i, k in enumerate(order):
+            current = rows_now[i]
+            fresh = new[k]
             if fresh is not current and fresh != current:
-                self._rows[i] = fresh
+                rows_now[i] = fresh
                 changed.append(i)
-            elif key(current) in also_changed:
+            elif k in also_changed:
                 changed.append(i)
-        self._row_of = {key(r): i for i, r in enumerate(self._rows)}
-        last_column = max(self.columnCount() - 1, 0)
+        self._row_of = {k: i for i, k in enumerate(order)}
+        last_column = max(self._column_count() - 1, 0)
         for first, last in runs(changed):
             self.dataChanged.emit(self.index(first, 0), self.index(last, last_column))
+
+    def _column_count(self) -> int:
+        """Columns of the rows (a list's ``columnCount`` cannot be called from Python)."""
+        return 1
 
     def _fail(self, action: str, exc: BaseException) -> None:
         log.error("%s model: could not %s", self.noun, action, exc_info=exc)
         self.loadFailed.emit(describe_failure(action, exc))
 
 
-class PagedCacheModel(KeyedRowsModel[RowT], Generic[SourceT, QueryT, RowT]):
+class KeyedRowsModel(KeyedRows[RowT], QAbstractTableModel):
+    """``KeyedRows`` as a table (one column unless a subclass says more), with ``row_of``
+    answering -1 for a record not loaded."""
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else 1
+
+    def _column_count(self) -> int:
+        return self.columnCount()
+
+    def row_of(self, key: str) -> int:
+        """The row of a loaded record, or -1."""
+        return self._row_of.get(key, -1)
+
+
+class KeyedListModel(KeyedRows[RowT], QAbstractListModel):
+    """``KeyedRows`` as a one-column list; a subclass defines its own ``row_of``."""
+
+
+class PagedRows(KeyedRows[RowT], Generic[SourceT, QueryT, RowT]):
     """Rows of one ``SourceT`` (a reader of one sub-account) matching a ``QueryT``, loaded
-    in pages and kept current by change events (see the module docstring).
+    in pages and kept current by change events (see the module docstring): a mixin, put
+    on a Qt base by ``PagedCacheModel`` (a table) and ``PagedListModel`` (a list).
 
     Subclasses implement ``row_key``, ``read_first`` and ``read_page``, and the Qt
     ``data`` (and ``columnCount`` for more than one column). ``set_source`` shows
@@ -431,6 +481,10 @@ class PagedCacheModel(KeyedRowsModel[RowT], Generic[SourceT, QueryT, RowT]):
 
     changesApplied = Signal()
     """A burst of changes was applied (rows moved, appeared, left or changed)."""
+
+    close_waits: ClassVar[bool] = False
+    """Whether ``close()`` waits for a background re-read in flight (a model whose owner
+    closes the cache right after: a read still running then would crash the driver)."""
 
     def __init__(
         self,
@@ -528,6 +582,10 @@ class PagedCacheModel(KeyedRowsModel[RowT], Generic[SourceT, QueryT, RowT]):
     def epoch(self) -> int:
         """Increases on every reset (source or query change)."""
         return self._epoch
+
+    def row_of(self, key: str) -> int:
+        """The row of a loaded record, or -1."""
+        return self._row_of.get(key, -1)
 
     def canFetchMore(self, parent: QModelIndex | QPersistentModelIndex) -> bool:
         if parent.isValid() or self._source is None:
@@ -672,7 +730,8 @@ class PagedCacheModel(KeyedRowsModel[RowT], Generic[SourceT, QueryT, RowT]):
         if background is None:
             limit = self._background_window
             background = limit is not None and window > limit
-        previous = {self.row_key(r): r for r in self._rows}
+        rows_now = self._rows
+        previous = {k: rows_now[i] for k, i in self._row_of.items()}
         query = self._query
         if not background:
             try:
@@ -753,10 +812,11 @@ class PagedCacheModel(KeyedRowsModel[RowT], Generic[SourceT, QueryT, RowT]):
         self._pending_full = False
 
     def close(self) -> None:
-        """Stop the background worker (pending re-reads are dropped)."""
+        """Stop the background worker (pending re-reads are dropped; a read in flight is
+        waited for when ``close_waits``)."""
         self._window_read = None
         if self._reads is not None:
-            self._reads.close()
+            self._reads.close(wait=self.close_waits)
             self._reads = None
 
     # -- errors -----------------------------------------------------------------------------
@@ -764,3 +824,12 @@ class PagedCacheModel(KeyedRowsModel[RowT], Generic[SourceT, QueryT, RowT]):
         # Stop paging so the view does not retry in a loop; reload() starts over.
         self._exhausted = True
         super()._fail(action, exc)
+
+
+class PagedCacheModel(PagedRows[SourceT, QueryT, RowT], KeyedRowsModel[RowT]):
+    """``PagedRows`` as a table (the contacts): a subclass with more than one column
+    defines ``columnCount``."""
+
+
+class PagedListModel(PagedRows[SourceT, QueryT, RowT], QAbstractListModel):
+    """``PagedRows`` as a one-column list (the conversations)."""

@@ -42,13 +42,12 @@ import asyncio
 import bisect
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import IntEnum
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractListModel,
     QByteArray,
     QModelIndex,
     QObject,
@@ -69,6 +68,7 @@ from app.services.ports.inbox import (
     created_ms,
 )
 from app.ui.async_qt import TaskSet
+from app.ui.common.paged_model import KeyedListModel
 
 log = logging.getLogger(__name__)
 
@@ -257,20 +257,16 @@ _ROLE_ATTRIBUTES: dict[int, str] = {
 }
 
 
-def _runs(rows: Iterable[int]) -> list[tuple[int, int]]:
-    """Sorted row numbers as (first, last) runs of consecutive rows."""
-    runs: list[tuple[int, int]] = []
-    for row in sorted(set(rows)):
-        if runs and runs[-1][1] == row - 1:
-            runs[-1] = (runs[-1][0], row)
-        else:
-            runs.append((row, row))
-    return runs
-
-
-class MessageListModel(QAbstractListModel):
+class MessageListModel(KeyedListModel[ThreadRow]):
     """One conversation's messages, oldest first, paged upwards, with the outbox merged in
-    (see the module docstring). ``set_thread`` binds it; ``clear`` empties it."""
+    (see the module docstring). ``set_thread`` binds it; ``clear`` empties it.
+
+    The keyed rows, the guarded reset, inserting a page at the top and turning the rows
+    into a new list in place (``_reconcile``) are ``KeyedListModel``'s; ``row_of`` answers
+    None for a row not loaded."""
+
+    noun = "messages"
+    read_errors = (StorageError,)
 
     olderLoadFailed = Signal(str)
     """Older messages could not be loaded; the argument is a sentence for the user."""
@@ -298,18 +294,18 @@ class MessageListModel(QAbstractListModel):
         self._reader: InboxReader | None = None
         self._conversation_id: str | None = None
         self._load_older: LoadOlder | None = None
-        self._rows: list[ThreadRow] = []
         self._n_messages = 0  # rows[:n] are server messages, rows[n:] outbox items
-        self._row_of: dict[str, int] = {}
         self._cache_exhausted = False
         self._at_start = False
         self._loading = False
         self._token = 0  # bumped by set_thread: a late server page of another thread is dropped
-        self._resetting = False
-        self._busy = False
         self._retry_pause = retry_pause
         self._clock = clock
         self._paused_until = 0.0  # after a failed server page: no automatic retry before
+
+    def row_key(self, row: ThreadRow) -> str:
+        """``m:<message id>`` or ``o:<outbox client id>``."""
+        return row.key
 
     # -- binding ----------------------------------------------------------------------------
     @property
@@ -350,56 +346,45 @@ class MessageListModel(QAbstractListModel):
         self._reader = reader if conversation_id else None
         self._conversation_id = conversation_id if reader is not None else None
         self._load_older = load_older
-        self._rows = []
-        self._n_messages = 0
         self._cache_exhausted = False
         self._paused_until = 0.0
         self._at_start = self._conversation_id is None
+        messages: list[ThreadRow] = []
+        outbox: list[ThreadRow] = []
         try:
             if self._conversation_id is not None:
                 docs = self._read_page(None, self._page_size)
-                self._rows = [row_from_message(d) for d in reversed(docs)]
-                self._n_messages = len(self._rows)
+                messages = [row_from_message(d) for d in reversed(docs)]
                 if len(docs) < self._page_size:
                     self._cache_exhausted = True
                     self._at_start = load_older is None
-                self._rows += self._wanted_outbox_rows()
-                self._link_messages()
+                items = self._items()
+                messages = _linked(messages, _links(items))
+                outbox = self._wanted_outbox_rows(items, messages)
         except StorageError as exc:
             log.error("could not read the thread %s: %s", conversation_id, exc)
-            self._rows, self._n_messages = [], 0
+            messages, outbox = [], []
             self._at_start = True
             self.olderLoadFailed.emit(
                 f"The messages of this conversation could not be read from the cache ({exc})."
             )
-        self._reindex()
+        self._set_rows(messages + outbox)
+        self._n_messages = len(messages)
         # Views (and the model tester) ask for more while the reset is being announced;
         # inserting rows from inside that notification is not allowed: they ask again
         # once they have laid the new rows out.
-        self._resetting = True
-        try:
-            self.endResetModel()
-        finally:
-            self._resetting = False
+        self._end_reset()
 
     def clear(self) -> None:
         """Show nothing (and drop whatever is in flight)."""
         self.set_thread(None, None)
 
     # -- Qt model ----------------------------------------------------------------------------
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
     def roleNames(self) -> dict[int, QByteArray]:
         names = dict(super().roleNames())
         for role in Role:
             names[int(role)] = QByteArray(role.name.lower().encode())
         return names
-
-    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
     def data(
         self,
@@ -427,10 +412,6 @@ class MessageListModel(QAbstractListModel):
         return getattr(row, name) if name is not None else None
 
     # -- reading -----------------------------------------------------------------------------
-    def row_at(self, row: int) -> ThreadRow | None:
-        """The row object at ``row`` (None out of range)."""
-        return self._rows[row] if 0 <= row < len(self._rows) else None
-
     def rows(self) -> list[ThreadRow]:
         """Every row, top to bottom (a copy)."""
         return list(self._rows)
@@ -463,16 +444,16 @@ class MessageListModel(QAbstractListModel):
     def fetchMore(self, parent: QModelIndex | QPersistentModelIndex) -> None:
         """Insert the next older page at the top: from the cache, else from the server."""
         # The guard matters: views and the model tester ask again from inside the row
-        # notifications of the page being inserted.
-        if self._resetting or self._busy or not self.canFetchMore(parent):
+        # notifications of the page being inserted (or of the reset being announced).
+        if self._fetching or not self.canFetchMore(parent):
             return
         if not self._cache_exhausted:
-            self._busy = True
+            self._fetching = True
             try:
                 if self._insert_older_from_cache():
                     return
             finally:
-                self._busy = False
+                self._fetching = False
         self._cache_exhausted = True
         if self._load_older is None:
             self._mark_start()
@@ -504,6 +485,7 @@ class MessageListModel(QAbstractListModel):
         limit = self._older_limit()
         try:
             docs = self._read_page(self._oldest(), limit)
+            links = _links(self._items()) if docs else {}
         except StorageError as exc:
             log.error("could not read older messages: %s", exc)
             self.olderLoadFailed.emit(
@@ -513,22 +495,17 @@ class MessageListModel(QAbstractListModel):
             return True  # not exhausted: the next attempt reads again
         if not docs:
             return False
-        links = self._links()
-        fresh = [row_from_message(d, links.get(str(d.get("id")))) for d in reversed(docs)]
-        # Strictly older than every loaded message, so none can be loaded already; the
-        # filter only guards the rows against a duplicate if that ever stopped holding.
-        fresh = [r for r in fresh if r.key not in self._row_of]
-        if fresh:
-            self.beginInsertRows(QModelIndex(), 0, len(fresh) - 1)
-            self._rows[0:0] = fresh
-            self._n_messages += len(fresh)
-            self._reindex()
-            self.endInsertRows()
+        older = [row_from_message(d, links.get(str(d.get("id")))) for d in reversed(docs)]
+        # Strictly older than every loaded message, so none can be loaded already;
+        # ``_insert_rows`` only guards the rows against a duplicate if that ever stopped
+        # holding.
+        inserted = self._insert_rows(0, older)
+        self._n_messages += len(inserted)
         if len(docs) < limit:
             self._cache_exhausted = True  # the next page comes from the server (if any)
             if self._load_older is None:
                 self._mark_start()
-        return bool(fresh)
+        return bool(inserted)
 
     async def _fetch_from_server(self, token: int, load_older: LoadOlder) -> None:
         conversation_id = self._conversation_id
@@ -543,11 +520,11 @@ class MessageListModel(QAbstractListModel):
                     self._finish_loading()
                     self._mark_start()
                     return
-                self._busy = True
+                self._fetching = True
                 try:
                     inserted = self._insert_older_from_cache()
                 finally:
-                    self._busy = False
+                    self._fetching = False
                 if inserted:
                     break
             else:
@@ -596,17 +573,18 @@ class MessageListModel(QAbstractListModel):
     def apply_message_ids(self, ids: Iterable[str]) -> None:
         """Re-read these messages from the cache: update rows in place, insert new ones at
         their place (older than the loaded window: left for paging), and drop outbox rows
-        their server copies replace."""
+        their server copies replace, in one update."""
         reader, conversation_id = self._reader, self._conversation_id
         if reader is None or conversation_id is None:
             return
         try:
             docs = [reader.message(i) for i in sorted(set(ids))]
-            links = self._links()
+            items = self._items()
         except StorageError as exc:
             log.error("could not read changed messages: %s", exc)
             return
-        changed: list[int] = []
+        links = _links(items)
+        messages = self._rows[: self._n_messages]
         inserts: list[ThreadRow] = []
         oldest = self._oldest()
         for doc in docs:
@@ -615,26 +593,12 @@ class MessageListModel(QAbstractListModel):
             row = row_from_message(doc, links.get(str(doc.get("id"))))
             at = self._row_of.get(row.key)
             if at is not None:
-                if self._rows[at] != row:
-                    self._rows[at] = row
-                    changed.append(at)
+                messages[at] = row  # in place: its position is kept, whatever changed
             elif oldest is None or row.sort_key > oldest or self._at_start:
                 inserts.append(row)
-        busy, self._busy = self._busy, True  # no paging from inside these notifications
-        try:
-            for first, last in _runs(changed):
-                self.dataChanged.emit(self.index(first), self.index(last))
-            for row in sorted(inserts, key=lambda r: r.sort_key):
-                keys = [r.sort_key for r in self._rows[: self._n_messages]]
-                at = bisect.bisect_left(keys, row.sort_key)
-                self.beginInsertRows(QModelIndex(), at, at)
-                self._rows.insert(at, row)
-                self._n_messages += 1
-                self._reindex()
-                self.endInsertRows()
-            self.refresh_outbox()
-        finally:
-            self._busy = busy
+        for row in sorted(inserts, key=_sort_key):
+            messages.insert(bisect.bisect_left(messages, row.sort_key, key=_sort_key), row)
+        self._show(messages, items)
 
     def outbox_changed(self, event: OutboxChanged) -> None:
         """Apply an ``OutboxChanged`` of the conversation shown (others are ignored)."""
@@ -647,54 +611,45 @@ class MessageListModel(QAbstractListModel):
         if self._reader is None or self._conversation_id is None:
             return
         try:
-            wanted = self._wanted_outbox_rows()
-            relinked = self._link_messages()
+            items = self._items()
         except StorageError as exc:
             log.error("could not read the outbox: %s", exc)
             return
-        busy, self._busy = self._busy, True
+        self._show(self._rows[: self._n_messages], items)
+
+    def _show(self, messages: list[ThreadRow], items: list[OutboxItem]) -> None:
+        """Turn the rows into ``messages`` (linked to their outbox ``items``) followed by the
+        outbox rows still wanted, in place: removals, inserts and ``dataChanged`` in one
+        update, so a server copy never shows next to the outbox row it replaces."""
+        messages = _linked(messages, _links(items))
         try:
-            for first, last in _runs(relinked):
-                self.dataChanged.emit(self.index(first), self.index(last))
-            self._apply_outbox_rows(wanted)
-        finally:
-            self._busy = busy
+            outbox = self._wanted_outbox_rows(items, messages)
+        except StorageError as exc:
+            log.error("could not read the outbox: %s", exc)
+            return
+        self._reconcile(messages + outbox, set())  # no paging inside its notifications
+        self._n_messages = len(messages)
 
     def _items(self) -> list[OutboxItem]:
         assert self._reader is not None and self._conversation_id is not None
         return self._reader.outbox_items(self._conversation_id)
 
-    def _links(self) -> dict[str, OutboxItem]:
-        """Outbox items by the server message id they were matched to."""
-        return {i.message_id: i for i in self._items() if i.message_id}
-
-    def _link_messages(self) -> list[int]:
-        """Give message rows their outbox item's client id and state; the rows changed."""
-        links = self._links()
-        changed: list[int] = []
-        for at in range(self._n_messages):
-            row = self._rows[at]
-            item = links.get(row.message_id or "")
-            client_id = item.client_id if item is not None else None
-            state = str(item.state) if item is not None else None
-            if row.client_id != client_id or row.outbox_state != state:
-                self._rows[at] = replace(row, client_id=client_id, outbox_state=state)
-                changed.append(at)
-        return changed
-
-    def _wanted_outbox_rows(self) -> list[ThreadRow]:
+    def _wanted_outbox_rows(
+        self, items: Sequence[OutboxItem], messages: Sequence[ThreadRow]
+    ) -> list[ThreadRow]:
         """Rows for the outbox items that have no server copy to show instead."""
         reader = self._reader
         assert reader is not None
-        items = self._items()
         claimed = {i.message_id for i in items if i.message_id}
-        messages = self._rows[: self._n_messages]
+        loaded: set[str] | None = None
         wanted: list[ThreadRow] = []
         for item in items:
             if item.state is OutboxState.CANCELLED:
                 continue
             if item.message_id:
-                if f"m:{item.message_id}" in self._row_of or (
+                if loaded is None:
+                    loaded = {r.key for r in messages}
+                if f"m:{item.message_id}" in loaded or (
                     reader.message(item.message_id) is not None
                 ):
                     continue  # the server copy is (or will be, by paging) the row
@@ -706,37 +661,29 @@ class MessageListModel(QAbstractListModel):
             wanted.append(row_from_item(item))
         return wanted
 
-    def _apply_outbox_rows(self, wanted: Sequence[ThreadRow]) -> None:
-        base = self._n_messages
-        wanted_keys = [r.key for r in wanted]
-        keep = set(wanted_keys)
-        # Removals first, bottom up, so row numbers above stay valid.
-        for at in range(len(self._rows) - 1, base - 1, -1):
-            if self._rows[at].key not in keep:
-                self.beginRemoveRows(QModelIndex(), at, at)
-                del self._rows[at]
-                self.endRemoveRows()
-        present = {r.key for r in self._rows[base:]}
-        self._reindex()
-        # Changes in place of the rows that stay (their order is the outbox's, unchanged).
-        fresh = {r.key: r for r in wanted}
-        for at in range(base, len(self._rows)):
-            new = fresh[self._rows[at].key]
-            if new != self._rows[at]:
-                self._rows[at] = new
-                self.dataChanged.emit(self.index(at), self.index(at))
-        # New items at their place in the outbox's order (normally the end).
-        for position, row in enumerate(wanted):
-            if row.key in present:
-                continue
-            at = base + position
-            self.beginInsertRows(QModelIndex(), at, at)
-            self._rows.insert(at, row)
-            self._reindex()
-            self.endInsertRows()
 
-    def _reindex(self) -> None:
-        self._row_of = {r.key: i for i, r in enumerate(self._rows)}
+def _sort_key(row: ThreadRow) -> tuple[int, str]:
+    return row.sort_key
+
+
+def _links(items: Iterable[OutboxItem]) -> dict[str, OutboxItem]:
+    """Outbox items by the server message id they were matched to."""
+    return {i.message_id: i for i in items if i.message_id}
+
+
+def _linked(messages: list[ThreadRow], links: Mapping[str, OutboxItem]) -> list[ThreadRow]:
+    """``messages`` with their outbox item's client id and state (changed rows replaced;
+    ``messages`` itself when none changed)."""
+    out = messages
+    for at, row in enumerate(messages):
+        item = links.get(row.message_id or "")
+        client_id = item.client_id if item is not None else None
+        state = str(item.state) if item is not None else None
+        if row.client_id != client_id or row.outbox_state != state:
+            if out is messages:
+                out = list(messages)
+            out[at] = replace(row, client_id=client_id, outbox_state=state)
+    return out
 
 
 def _newest_first(messages: Sequence[ThreadRow]) -> Iterator[ServerMessage]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -12,14 +13,23 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+)
 from PySide6.QtTest import QAbstractItemModelTester
 
 from app.services.bus import ScopeKey
 from app.ui.common.paged_model import (
     Intern,
+    KeyedListModel,
+    KeyedRows,
     KeyedRowsModel,
     PagedCacheModel,
+    PagedListModel,
     ReadWorker,
     runs,
 )
@@ -121,7 +131,7 @@ def model(qapp: Any) -> Iterator[ItemModel]:
     m.close()
 
 
-def keys(model: KeyedRowsModel[Any]) -> list[str]:
+def keys(model: KeyedRows[Any]) -> list[str]:
     return model.loaded_ids()
 
 
@@ -259,3 +269,107 @@ def test_unused_mapping_hook_default(model: ItemModel) -> None:
     source = Source(items(3))
     previous: Mapping[str, Item] = {}
     assert model.read_window(source, "", 10, previous, model.intern) == (source.items, 3)
+
+
+class ItemList(PagedListModel[Source, str, Item]):
+    """``ItemModel`` as a one-column list."""
+
+    noun = "items"
+    read_errors = (OSError,)
+
+    def row_key(self, row: Item) -> str:
+        return row.key
+
+    def read_first(
+        self, source: Source, query: str, limit: int, intern: Intern
+    ) -> tuple[list[Item], int]:
+        found = source.select(query)
+        return found[:limit], len(found)
+
+    def read_page(
+        self, source: Source, query: str, limit: int, offset: int, intern: Intern
+    ) -> list[Item]:
+        return source.select(query)[offset : offset + limit]
+
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        row = self.row_at(index.row()) if index.isValid() else None
+        return row.text if row is not None and role == Qt.ItemDataRole.DisplayRole else None
+
+
+def test_a_list_model_pages_and_applies_changes_like_the_table(qapp: Any) -> None:
+    m = ItemList("", page_size=10, coalesce_ms=5)
+    tester = QAbstractItemModelTester(m, QAbstractItemModelTester.FailureReportingMode.Fatal)
+    # A list keeps Qt's list base (its column count is not a Python call per index).
+    assert isinstance(m, QAbstractListModel) and not isinstance(m, QAbstractTableModel)
+    source = Source(items(25))
+    m.set_source(source)
+    m.fetchMore(ROOT)
+    assert m.rowCount() == 20 and m.index(3).data() == "a003"  # a list's index(row)
+    kept = QPersistentModelIndex(m.index(5))  # k005
+    source.items = [Item("new", "a-new"), *reversed(source.items[1:20]), *source.items[20:]]
+    m.refresh(Changed(SCOPE, ids=frozenset({"new"}), deleted=frozenset({"k000"})))
+    m.flush_changes()
+    assert keys(m) == [i.key for i in source.items[:20]] and m.row_of("k000") == -1
+    assert kept.isValid() and kept.row() == m.row_of("k005")
+    m.set_source(None)
+    assert m.rowCount() == 0 and not m.canFetchMore(ROOT)
+    m.close()
+    del tester
+
+
+def test_a_keyed_list_inserts_above_and_between_rows(qapp: Any) -> None:
+    class Thread(KeyedListModel[Item]):
+        def row_key(self, row: Item) -> str:
+            return row.key
+
+        def row_of(self, key: str) -> int | None:
+            return self._row_of.get(key)
+
+        def data(
+            self,
+            index: QModelIndex | QPersistentModelIndex,
+            role: int = Qt.ItemDataRole.DisplayRole,
+        ) -> Any:
+            row = self.row_at(index.row()) if index.isValid() else None
+            return row.text if row is not None and role == Qt.ItemDataRole.DisplayRole else None
+
+    m = Thread()
+    tester = QAbstractItemModelTester(m, QAbstractItemModelTester.FailureReportingMode.Fatal)
+    m.beginResetModel()
+    m._set_rows([Item("m3", "c"), Item("m5", "e")])
+    m._end_reset()
+    m._insert_rows(1, [Item("m4", "d")])
+    m._insert_rows(0, [Item("m1", "a"), Item("m2", "b"), Item("m5", "dup")])
+    m._insert_rows(m.rowCount(), [Item("m6", "f")])
+    assert m.loaded_ids() == ["m1", "m2", "m3", "m4", "m5", "m6"]
+    assert [m.row_of(k) for k in m.loaded_ids()] == list(range(6)) and m.row_of("x") is None
+    m.beginResetModel()
+    m._set_rows([])
+    m._end_reset()
+    m._reconcile([Item("m1", "a"), Item("m2", "b")], set())
+    assert m.loaded_ids() == ["m1", "m2"] and m.index(1).data() == "b"
+    del tester
+
+
+def test_closing_a_worker_can_wait_for_the_read_in_flight(qapp: Any) -> None:
+    worker = ReadWorker(name="closing")
+    started, release, finished = threading.Event(), threading.Event(), threading.Event()
+
+    def slow_read() -> str:
+        started.set()
+        release.wait(5)
+        finished.set()
+        return "late"
+
+    got: list[Any] = []
+    worker.submit(slow_read, got.append, got.append)
+    assert started.wait(5)
+    threading.Timer(0.2, release.set).start()
+    worker.close(wait=True)
+    # The read ended before close() returned (what it read may be closed now); its
+    # answer is dropped.
+    assert finished.is_set()
+    qapp.processEvents()
+    assert got == []
