@@ -24,11 +24,12 @@ from app.core.constants import LIFECYCLE_STAGES
 from app.core.errors import InvalidResponse
 from app.core.models import Contact, CustomFieldDefinition, parse
 from app.services.bulk import BulkRunner
+from app.services.ports.reader import SubAccountReader
 from app.services.bus import ScopeKey
 from app.services.contact_import import ContactImporter, export_contacts
 from app.services.contacts import ContactService
 from app.services.workspace import NotActive, Workspace
-from app.storage import ContactFilters, Partition, StorageError, SyncKind, normalize_deployment
+from app.storage import ContactFilters, StorageError, SyncKind
 
 log = logging.getLogger(__name__)
 
@@ -147,33 +148,11 @@ def contact_row(doc: Mapping[str, Any], intern: Intern = _no_intern) -> ContactR
     )
 
 
-class ContactsReader:
+class ContactsReader(SubAccountReader):
     """Read-only queries over the cached contacts of one sub-account.
 
     Safe to call from any thread (each thread reads on its own connection);
     every method raises only ``StorageError`` subclasses."""
-
-    def __init__(self, partition: Partition) -> None:
-        self._partition = partition
-
-    @property
-    def sub_account_id(self) -> str:
-        """The sub-account read."""
-        return self._partition.sub_account_id
-
-    @property
-    def deployment(self) -> str:
-        """The (normalised) deployment URL of the sub-account."""
-        return self._partition.deployment
-
-    def covers(self, scope: ScopeKey | None) -> bool:
-        """Whether an event of ``scope`` concerns the contacts read here."""
-        if scope is None or scope.sub_account_id != self._partition.sub_account_id:
-            return False
-        try:
-            return normalize_deployment(scope.deployment) == self._partition.deployment
-        except ValueError:
-            return False
 
     # -- the table ------------------------------------------------------------------------
     def page(

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from app.core.constants import CHANNELS
 from app.core.models import CustomFieldDefinition
+from app.services.ports.reader import SubAccountReader
 from app.services.bus import EventBus, ScopeKey
 from app.services.conversations import ConversationBulkReport, ConversationService
 from app.services.outbox import OutboxSender
@@ -42,7 +43,6 @@ from app.storage import (
     Partition,
     StorageError,
     SyncKind,
-    normalize_deployment,
 )
 
 if TYPE_CHECKING:
@@ -89,7 +89,7 @@ def inbox_view(kind: str, me: str | None = None) -> ConversationView:
     return ConversationView.all()
 
 
-class InboxReader:
+class InboxReader(SubAccountReader):
     """One sub-account's inbox cache: queries (safe on any thread, each thread reads on
     its own connection) and the composer's drafts. Bound to one partition for its life:
     a sub-account switch gives the UI another reader, so rows of two sub-accounts
@@ -97,25 +97,9 @@ class InboxReader:
 
     def __init__(self, partition: Partition) -> None:
         """Read ``partition`` (made by the port; tests build one over a cache directly)."""
-        self._partition = partition
+        super().__init__(partition)
         self.scope = ScopeKey(partition.deployment, partition.sub_account_id)
         """The deployment (normalised) and sub-account read."""
-
-    @property
-    def sub_account_id(self) -> str:
-        """The sub-account read."""
-        return self._partition.sub_account_id
-
-    @property
-    def deployment(self) -> str:
-        """The deployment read (normalised URL)."""
-        return self._partition.deployment
-
-    def shows(self, scope: ScopeKey | None) -> bool:
-        """Whether an event of ``scope`` is about this sub-account (URLs compared normalised)."""
-        if scope is None or scope.sub_account_id != self._partition.sub_account_id:
-            return False
-        return normalize_deployment(scope.deployment) == self._partition.deployment
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, InboxReader) and other._partition == self._partition

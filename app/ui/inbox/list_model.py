@@ -269,10 +269,7 @@ class _Source:
 
     def covers(self, scope: ScopeKey | None) -> bool:
         """Whether an event of ``scope`` is about the sub-account read."""
-        try:
-            return self.reader.shows(scope)
-        except ValueError:  # a deployment URL that does not parse: not this one
-            return False
+        return self.reader.covers(scope)
 
 
 def one_line(text: str | None, limit: int = 160) -> str | None:

@@ -560,7 +560,7 @@ class MessageListModel(KeyedListModel[ThreadRow]):
         if reader is None or event.conversation_id != self._conversation_id:
             return False
         try:
-            return reader.shows(event.scope)
+            return reader.covers(event.scope)
         except ValueError:
             return False
 

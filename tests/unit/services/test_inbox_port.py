@@ -111,8 +111,8 @@ def test_the_reader_is_bound_to_the_active_sub_account(workspace: Workspace) -> 
     assert reader is not None and reader is port.reader()  # one object while active
     assert reader.scope == ScopeKey(DEPLOYMENT, SUB) == port.scope()
     assert port.reader_for(ScopeKey(DEPLOYMENT, SUB)) is reader
-    assert reader.shows(ScopeKey(DEPLOYMENT + "/", SUB))  # URLs compared normalised
-    assert not reader.shows(ScopeKey(DEPLOYMENT, OTHER)) and not reader.shows(None)
+    assert reader.covers(ScopeKey(DEPLOYMENT + "/", SUB))  # URLs compared normalised
+    assert not reader.covers(ScopeKey(DEPLOYMENT, OTHER)) and not reader.covers(None)
     before = port.generation()
     _activate(workspace, OTHER)
     other = port.reader()
