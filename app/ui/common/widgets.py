@@ -154,3 +154,15 @@ class EmptyState(QWidget):
         self._button.setVisible(action is not None)
         if action is not None:
             self._button.setText(action)
+
+
+def add_count_labels(row: QHBoxLayout, parent: QWidget) -> tuple[QLabel, QLabel]:
+    """The muted "1,234 contacts" and "3 selected" of a list's action row, with the space
+    between them; the row's buttons follow."""
+    count, selection = QLabel(parent), QLabel(parent)
+    for label in (count, selection):
+        label.setProperty("muted", True)
+    row.addWidget(count)
+    row.addStretch(1)
+    row.addWidget(selection)
+    return count, selection

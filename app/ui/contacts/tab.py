@@ -57,7 +57,7 @@ from app.ui.contacts.model import STAGE_LABELS, ContactsTableModel
 from app.ui.contacts.search import ContactSearchController
 from app.ui.common.search import SearchBox
 from app.ui.theme import Spacing, icon
-from app.ui.common.widgets import Banner, EmptyState
+from app.ui.common.widgets import Banner, EmptyState, add_count_labels
 
 log = logging.getLogger(__name__)
 
@@ -271,13 +271,7 @@ class ContactsTab(Area):
         # Actions and the count.
         actions = QHBoxLayout()
         actions.setSpacing(Spacing.S)
-        self.count_label = QLabel(self)
-        self.count_label.setProperty("muted", True)
-        actions.addWidget(self.count_label)
-        actions.addStretch(1)
-        self.selection_label = QLabel(self)
-        self.selection_label.setProperty("muted", True)
-        actions.addWidget(self.selection_label)
+        self.count_label, self.selection_label = add_count_labels(actions, self)
         self.tag_button = self._tool("tag", "Tag…", self._bulk_tags)
         self.stage_button = self._tool("stage", "Stage", None)
         stage_menu = QMenu(self.stage_button)

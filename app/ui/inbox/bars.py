@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
     QHBoxLayout,
-    QLabel,
     QMenu,
     QToolButton,
     QWidget,
@@ -28,6 +27,7 @@ from app.core.constants import CHANNELS
 from app.ui.global_search import CHANNEL_ICONS
 from app.ui.inbox.delegate import CHANNEL_LABELS
 from app.ui.common.search import SearchBox
+from app.ui.common.widgets import add_count_labels
 from app.ui.theme import Spacing, icon
 
 VIEWS = (("all", "All"), ("mine", "Mine"), ("unassigned", "Unassigned"), ("unread", "Unread"))
@@ -128,13 +128,7 @@ class ActionBar(QWidget):
         actions = QHBoxLayout(self)
         actions.setContentsMargins(0, 0, 0, 0)
         actions.setSpacing(Spacing.S)
-        self.count_label = QLabel(self)
-        self.count_label.setProperty("muted", True)
-        actions.addWidget(self.count_label)
-        actions.addStretch(1)
-        self.selection_label = QLabel(self)
-        self.selection_label.setProperty("muted", True)
-        actions.addWidget(self.selection_label)
+        self.count_label, self.selection_label = add_count_labels(actions, self)
         self.close_button = tool_button(self, "check", "Close", "E", None)
         self.reopen_button = tool_button(self, "inbox", "Reopen", "Shift+E", None)
         self.snooze_button = tool_button(self, "clock", "Snooze", "S", None)
