@@ -799,10 +799,13 @@ class ContactDetailPane(QWidget):
     # ----------------------------------------------------------- loading
 
     def _read_definitions(self) -> list[CustomFieldDefinition]:
-        if self._service is None:
+        # The reader knows them from the cache before the connection is open (the form is
+        # then laid out once, for the right fields).
+        source = self._reader if self._reader is not None else self._service
+        if source is None:
             return []
         try:
-            return list(self._service.field_definitions())
+            return list(source.field_definitions())
         except (StorageError, InvalidResponse) as exc:
             log.error("could not read the custom field definitions", exc_info=exc)
             return []

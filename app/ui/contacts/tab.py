@@ -337,7 +337,9 @@ class ContactsTab(Area):
         self.stack.addWidget(self.table)
         self.stack.addWidget(self.empty)
         yield
-        self.detail = ContactDetailPane(self.splitter)
+        # Built with the open sub-account's reader: the form is laid out once, for its
+        # custom fields (built empty first, it would be laid out again at once).
+        self.detail = ContactDetailPane(self.splitter, reader=self.port.reader())
         self.detail.setMinimumWidth(340)
         self.detail.contactCreated.connect(self._select_contact)
         self.detail.contactDeleted.connect(lambda _cid: self.table.clearSelection())
