@@ -43,7 +43,7 @@ import asyncio
 import html
 import logging
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Iterator, Callable, Mapping, Sequence
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
@@ -223,7 +223,10 @@ class ContactDetailPane(QWidget):
         reader: ContactsReader | None = None,
         tasks: TaskSet | None = None,
         locale: QLocale | None = None,
+        defer_form: bool = False,
     ) -> None:
+        """``defer_form``: the form is built by ``set_service_steps`` (in an area's building
+        steps), not here."""
         super().__init__(parent)
         self.setObjectName("contactDetailPane")
         self._service_source: ServiceSource | None = None
@@ -253,7 +256,8 @@ class ContactDetailPane(QWidget):
 
         self._build()
         self._apply_scheme()
-        self.set_service(service, reader=reader)
+        if not defer_form:
+            self.set_service(service, reader=reader)
 
     # ------------------------------------------------------------ building
 
@@ -388,14 +392,19 @@ class ContactDetailPane(QWidget):
 
     def _build_form(self, definitions: Sequence[CustomFieldDefinition]) -> None:
         """(Re)build the rows: the built-in fields and one per custom field definition."""
+        for _step in self._form_steps(definitions):
+            pass
+
+    def _form_steps(self, definitions: Sequence[CustomFieldDefinition]) -> Iterator[None]:
+        """``_build_form`` a section per step."""
         old = self._content
         self._definitions = list(definitions)
-        form = FormBuilder(
+        form = yield from FormBuilder(
             locale=self._locale,
             assignee_label=self._assignee_label,
             on_changed=self._on_changed,
             on_committed=self._on_committed,
-        ).build(self._definitions)
+        ).build_steps(self._definitions)
         self._rows, self._sections = form.rows, form.sections
         self._score_bar, self._score_label = form.score_bar, form.score_label
         content = form.content
@@ -499,6 +508,13 @@ class ContactDetailPane(QWidget):
         ``service`` may be a callable returning the current service. ``reader`` (of the
         same sub-account) gives the tag, source and assignee suggestions and lets
         ``show_contact`` take an id."""
+        for _step in self.set_service_steps(service, reader=reader):
+            pass
+
+    def set_service_steps(
+        self, service: ServiceSource | None, *, reader: ContactsReader | None = None
+    ) -> Iterator[None]:
+        """``set_service``, the form built a section per step (an area's building steps)."""
         for name in (SAVE_TASK, DELETE_TASK, LEAVE_TASK):
             self._tasks.cancel(name)
         self._pending_show = self._pending_new = None
@@ -509,7 +525,7 @@ class ContactDetailPane(QWidget):
         # Building the form is the costly part of a switch (~0.15 s): only when the
         # custom fields differ. Suggestions are read through the reader when editing starts.
         if definitions != self._definitions or not self._rows:
-            self._build_form(definitions)
+            yield from self._form_steps(definitions)
         self._show_empty()
 
     def set_reader(

@@ -12,7 +12,7 @@ makes them, and words the summary beside Save (``save_summary``).
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Generator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -227,6 +227,19 @@ class FormBuilder:
 
     def build(self, definitions: Sequence[CustomFieldDefinition]) -> BuiltForm:
         """The rows: the built-in fields and one per custom field definition."""
+        steps = self.build_steps(definitions)
+        while True:
+            try:
+                next(steps)
+            except StopIteration as done:
+                form: BuiltForm = done.value
+                return form
+
+    def build_steps(
+        self, definitions: Sequence[CustomFieldDefinition]
+    ) -> Generator[None, None, BuiltForm]:
+        """``build``, yielding after each section (a section takes a few milliseconds;
+        the whole form, a hundred or more)."""
         self._definitions = list(definitions)
         self._rows = {}
         self._sections = {}
@@ -240,6 +253,8 @@ class FormBuilder:
         self._grid = grid
         row_index = 0
         for section, title, icon_name in SECTIONS:
+            if row_index:
+                yield
             row_index = self._add_section(content, section, title, icon_name, row_index)
             if section == "custom":
                 row_index = self._add_custom_rows(content, row_index)

@@ -337,9 +337,13 @@ class ContactsTab(Area):
         self.stack.addWidget(self.table)
         self.stack.addWidget(self.empty)
         yield
-        # Built with the open sub-account's reader: the form is laid out once, for its
-        # custom fields (built empty first, it would be laid out again at once).
-        self.detail = ContactDetailPane(self.splitter, reader=self.port.reader())
+        self.detail = ContactDetailPane(self.splitter, defer_form=True)
+        # For the open sub-account's custom fields, a section per step: laid out once
+        # (built empty first, it would be laid out again at once) and never in one block.
+        reader = self.port.reader()
+        yield from self.detail.set_service_steps(
+            self._service_factory if reader else None, reader=reader
+        )
         self.detail.setMinimumWidth(340)
         self.detail.contactCreated.connect(self._select_contact)
         self.detail.contactDeleted.connect(lambda _cid: self.table.clearSelection())
