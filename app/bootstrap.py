@@ -300,8 +300,6 @@ class Application:
         # The tab in front first, then the others, a step per turn of the loop.
         self.window.build_areas()
         self.areas_ready.set()
-        # phonenumbers loads its metadata on first use (~0.2 s): not on the GUI thread.
-        self.tasks.spawn(asyncio.to_thread(_warm_up_phone_rules), "warm-up")
         await tls
         if self.workspace.settings_problem:
             self.window.key_banner.show_message("warning", self.workspace.settings_problem)
@@ -501,10 +499,14 @@ def _import_services() -> None:
     import app.services.demo
     import app.services.workspace
     import app.ui.connection_flow  # noqa: F401
+    from app.api.transport import warm_up_http
 
     for spec in AREAS:
         area_class(spec)
         port_factory(spec)
+    # What the first client would otherwise load on the GUI thread: httpx's transport
+    # modules and the TLS context.
+    warm_up_http()
 
 
 async def launch(
@@ -515,7 +517,10 @@ async def launch(
     loop: asyncio.AbstractEventLoop,
 ) -> Application:
     """Build the app behind a shown frame without holding the window still."""
+    # phonenumbers loads its metadata on first use (~0.2 s): beside, not before, the rest.
+    phone_rules = asyncio.ensure_future(asyncio.to_thread(_warm_up_phone_rules))
     await asyncio.to_thread(_import_services)
+    phone_rules.add_done_callback(lambda f: f.cancelled() or f.exception())
     return Application(qt_app, options, paths, loop=loop, window=window)
 
 

@@ -69,6 +69,12 @@ def tls_context() -> ssl.SSLContext:
         return _tls
 
 
+def warm_up_http() -> None:
+    """Load what the first client would (the TLS context, httpx's transport modules: some
+    tens of milliseconds), so an app can do it on a worker thread before it needs one."""
+    httpx.AsyncClient(verify=tls_context())
+
+
 @dataclass(frozen=True)
 class Timeouts:
     """Explicit timeouts; the pool timeout is short so cancelled requests cannot starve others."""
