@@ -69,9 +69,9 @@ class AreaSpec:
     area_class: str
     """``"package.module:ClassName"`` of the ``Area`` subclass (imported after the first
     paint, on a worker thread)."""
-    port: str | Callable[[Workspace], Any]
-    """What makes the area's port from the workspace: ``"package.module:Name"`` of a
-    callable (imported with the area) or the callable itself."""
+    port: str
+    """``"package.module:Name"`` of what makes the area's port from the workspace
+    (imported with the area)."""
 
 
 AREAS: tuple[AreaSpec, ...] = (
@@ -110,8 +110,8 @@ def area_class(spec: AreaSpec) -> type[Area]:
 
 
 def port_factory(spec: AreaSpec) -> Callable[[Workspace], Any]:
-    """The callable that makes the spec's port (imported when named by a string)."""
-    factory = _named(spec.port) if isinstance(spec.port, str) else spec.port
+    """The callable that makes the spec's port."""
+    factory: Callable[[Workspace], Any] = _named(spec.port)
     if not callable(factory):
         raise TypeError(f"the port of {spec.name!r} is not callable")
     return factory
@@ -151,17 +151,26 @@ def setup_logging(paths: AppPaths, *, verbose: bool = False) -> None:
 
 def demo_profile(info: DemoInfo) -> Profile:
     """The in-memory connection to the demo sandbox (never saved)."""
+    return _demo_profile(info.seedly_url, [(s["id"], s["name"]) for s in info.subaccounts])
+
+
+def _demo_profile(url: str, sub_accounts: list[tuple[str, str]]) -> Profile:
     from app.settings.profiles import Profile, SubAccountRef
 
     return Profile(
         id=DEMO_PROFILE_ID,
         name="Demo agency",
-        deployment_url=info.seedly_url,
+        deployment_url=url,
         key_kind="agency",
         demo=True,
-        sub_accounts=[SubAccountRef(id=s["id"], name=s["name"]) for s in info.subaccounts],
+        sub_accounts=[SubAccountRef(id=i, name=n) for i, n in sub_accounts],
         cache_deployment=DEMO_CACHE_KEY,
     )
+
+
+def _log_failure(future: asyncio.Future[None]) -> None:
+    if not future.cancelled() and (exc := future.exception()) is not None:
+        log.warning("a warm-up failed (the work is done on first use instead)", exc_info=exc)
 
 
 def _warm_up_phone_rules() -> None:
@@ -375,30 +384,20 @@ class Application:
 
     def _remembered_demo(self) -> tuple[Profile, str] | None:
         """The demo's sub-accounts and the one open at the last run (window settings)."""
-        from app.settings.profiles import Profile, SubAccountRef
-
         raw = self.settings.value(DEMO_MEMORY_SETTING)
         if not isinstance(raw, str):
             return None
         try:
             memory = json.loads(raw)
-            subs = [SubAccountRef(id=str(i), name=str(n)) for i, n in memory["subAccounts"]]
+            subs = [(str(i), str(n)) for i, n in memory["subAccounts"]]
             last = str(memory["open"])
         except (ValueError, KeyError, TypeError) as exc:
             log.info("the demo's last sub-account is not readable: %s", exc)
             return None
-        if last not in {s.id for s in subs}:
+        if last not in {i for i, _n in subs}:
             return None
-        profile = Profile(
-            id=DEMO_PROFILE_ID,
-            name="Demo agency",
-            deployment_url="http://127.0.0.1",  # replaced once the sandbox says where it is
-            key_kind="agency",
-            demo=True,
-            sub_accounts=subs,
-            cache_deployment=DEMO_CACHE_KEY,
-        )
-        return profile, last
+        # The URL is replaced once the sandbox says where it listens.
+        return _demo_profile("http://127.0.0.1", subs), last
 
     def _remember_demo(self, profile: Profile) -> None:
         active = self.workspace.active
@@ -520,7 +519,7 @@ async def launch(
     # phonenumbers loads its metadata on first use (~0.2 s): beside, not before, the rest.
     phone_rules = asyncio.ensure_future(asyncio.to_thread(_warm_up_phone_rules))
     await asyncio.to_thread(_import_services)
-    phone_rules.add_done_callback(lambda f: f.cancelled() or f.exception())
+    phone_rules.add_done_callback(_log_failure)
     return Application(qt_app, options, paths, loop=loop, window=window)
 
 

@@ -62,7 +62,7 @@ from app.core.constants import LIFECYCLE_STAGES
 from app.core.enums import CustomFieldType
 from app.core.models import CustomFieldDefinition
 from app.core.phones import format_phone
-from app.ui.theme import DARK, LIGHT, Spacing, ThemeColors, icon
+from app.ui.theme import DARK, LIGHT, Spacing, ThemeColors, icon, repolish
 
 FIELD_WIDTH = 360
 """Width of a full-size editor; the form does not stretch fields beyond it."""
@@ -120,14 +120,6 @@ QFrame[tagBox="true"] {{
 QFrame[tagBox="true"][readOnly="true"] {{ background: transparent; border-color: transparent; }}
 QPushButton[destructive="true"] {{ color: {colors.danger}; }}
 """.strip()
-
-
-def repolish(widget: QWidget) -> None:
-    """Re-apply the stylesheet after a dynamic property the rules test has changed."""
-    style = widget.style()
-    style.unpolish(widget)
-    style.polish(widget)
-    widget.update()
 
 
 def set_flag(widget: QWidget, name: str, on: bool) -> None:
@@ -1137,7 +1129,6 @@ __all__ = [
     "format_value",
     "link_html",
     "parse_iso_date",
-    "repolish",
     "scheme_colors",
     "set_flag",
     "size_widget",

@@ -22,18 +22,11 @@ from PySide6.QtWidgets import (
 )
 
 from app.ui.common.widgets import SEVERITY_ICONS
-from app.ui.theme import Spacing, icon
+from app.ui.theme import Spacing, icon, repolish
 
 log = logging.getLogger(__name__)
 
 ICON_SIZE = QSize(16, 16)
-
-
-def repolish_state(widget: QWidget) -> None:
-    """Re-apply the stylesheet after a dynamic property changed."""
-    # A dynamic property change needs a re-polish for the stylesheet to follow it.
-    widget.style().unpolish(widget)
-    widget.style().polish(widget)
 
 
 def icon_label(name: str, parent: QWidget) -> QLabel:
@@ -146,7 +139,7 @@ class MessagePanel(QFrame):
                 parts.append(f"<p style='margin:0; margin-top:{Spacing.XS}px'>{escaped}</p>")
         flush()
         self._body.setText("".join(parts))
-        repolish_state(self)
+        repolish(self)
         self.show()
 
     @property
@@ -162,4 +155,4 @@ class MessagePanel(QFrame):
         return "\n".join(self._plain)
 
 
-__all__ = ["FieldMessage", "MessagePanel", "icon_label", "repolish_state"]
+__all__ = ["FieldMessage", "MessagePanel", "icon_label"]

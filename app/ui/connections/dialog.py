@@ -74,8 +74,8 @@ from app.services.connections import (
     normalize_url,
 )
 from app.ui.async_qt import TaskSet, await_signal
-from app.ui.theme import Spacing, icon
-from app.ui.common.messages import FieldMessage, MessagePanel, icon_label, repolish_state
+from app.ui.theme import Spacing, icon, repolish
+from app.ui.common.messages import FieldMessage, MessagePanel, icon_label
 
 log = logging.getLogger(__name__)
 
@@ -659,7 +659,7 @@ class ConnectionDialog(QDialog):
                 "never written to disk, and Seedly Desk asks for it again at the next start."
             )
             self.keyring_label.setToolTip(str(exc))
-            repolish_state(self.keyring_panel)
+            repolish(self.keyring_panel)
             self.keyring_panel.show()
             self.fit_to_contents()
             self.session_button.setFocus()

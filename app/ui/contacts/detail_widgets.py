@@ -15,8 +15,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.ui.common.fields import EMPTY_TEXT, FIELD_WIDTH, repolish, set_flag
-from app.ui.theme import Spacing, icon
+from app.ui.common.fields import EMPTY_TEXT, FIELD_WIDTH, set_flag
+from app.ui.theme import Spacing, icon, repolish
 
 
 class ValueLabel(QLabel):

@@ -88,8 +88,8 @@ from app.core.models import Contact, ContactSummary
 from app.core.payloads import MessageSend, build, recipient_for
 from app.core.sms import SmsEncoding, count_sms
 from app.services.ports.inbox import InboxPort, InboxReader, OutboxItem, StorageError
-from app.ui.common.fields import field_stylesheet, repolish, scheme_colors, set_flag
-from app.ui.theme import Spacing, icon
+from app.ui.common.fields import field_stylesheet, scheme_colors, set_flag
+from app.ui.theme import Spacing, icon, repolish
 from app.ui.common.widgets import Banner
 
 log = logging.getLogger(__name__)

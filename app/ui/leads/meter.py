@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 from app.core.credits import Estimate, Refusal, RefusalReason
 from app.services.ports.leads import CreditMeter
 from app.ui.common.fields import scheme_colors
-from app.ui.theme import Spacing, ThemeColors, icon
+from app.ui.theme import Spacing, ThemeColors, icon, repolish
 
 LOW_BALANCE = 50
 """Below this many available credits the meter shows the warning colour."""
@@ -79,12 +79,6 @@ def _level_stylesheet(colors: ThemeColors) -> str:
         f'QToolButton[level="warning"] {{ color: {colors.warning}; }}\n'
         f'QToolButton[level="danger"] {{ color: {colors.danger}; }}'
     )
-
-
-def _repolish(widget: QWidget) -> None:
-    widget.style().unpolish(widget)
-    widget.style().polish(widget)
-    widget.update()
 
 
 def _separator(parent: QWidget) -> QFrame:
@@ -299,7 +293,7 @@ class CreditMeterWidget(QFrame):
         self.budget_label.setProperty("level", self._budget_level(meter).value)
         self.estimate_label.setProperty("level", level.value if self._estimate else "ok")
         for widget in (self, self.balance_label, self.budget_label, self.estimate_label):
-            _repolish(widget)
+            repolish(widget)
 
     def _balance_level(self, meter: CreditMeter | None) -> MeterLevel:
         # The balance is coloured for what concerns the balance only (not the budget).
@@ -379,7 +373,7 @@ class CreditBadge(QToolButton):
         self.setToolTip(" ".join(tip))
         self._level = meter_level(meter)
         self.setProperty("level", self._level.value)
-        _repolish(self)
+        repolish(self)
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):

@@ -9,7 +9,6 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import asyncio
-import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -229,7 +228,8 @@ class FakeWorkspace:
         self.bus = bus
         self.persist = False
         self.visible: list[tuple[str, bool]] = []
-        self.profiles = ProfileStore(Path(tempfile.mkdtemp()) / "profiles.json")
+        # Beside the test's cache (written only if a test makes the workspace persist).
+        self.profiles = ProfileStore(Path(db.path).parent / "profiles.json")
         self.preferences = WorkspacePreferences(self.profiles, lambda: self.persist)
         self.profile = SimpleNamespace(id="p1", name="Test", cache_key=DEPLOYMENT)
         self.client = FakeClient(part) if part is not None else None
