@@ -17,6 +17,7 @@ depend on the client's models. Times passed in or out as numbers are epoch
 milliseconds. No Qt, no HTTP here (import-linter enforces it).
 """
 
+from app.storage._codec import to_ms
 from app.storage.calendars import CalendarRepository
 from app.storage.contacts import (
     SORT_KEYS,
@@ -59,6 +60,7 @@ from app.storage.sync_state import InboxMap, SyncKind, SyncMarks, SyncStateRepos
 from app.storage.webhooks import WebhookRepository, strip_secrets
 
 __all__ = [
+    "to_ms",
     "CacheBugError",
     "CacheBusyError",
     "CacheConstraintError",
