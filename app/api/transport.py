@@ -11,6 +11,13 @@ Retry rules (issue 3):
   the caller reconciles (the outbox looks for the message before resending);
 - 429 on any method waits ``Retry-After`` (or until ``X-RateLimit-Reset``),
   then retries: a refused request did nothing.
+
+Every exchange has an overall deadline (``Timeouts.total``) besides httpx's
+per-chunk timeouts: a server that trickles a byte every few seconds never times
+out per chunk and would hold its slot (and the one poll running) forever. An
+exchange past its deadline is not retried: the server is answering, only too
+slowly, and the poll that asked backs off. Answers are read as a stream and
+dropped unread past ``Timeouts.max_body_bytes`` (``ResponseTooLarge``).
 """
 
 from __future__ import annotations
@@ -36,6 +43,7 @@ from app.core.errors import (
     OutcomeUnknown,
     RateLimited,
     RequestTimeout,
+    ResponseTooLarge,
     error_from_response,
 )
 
@@ -83,6 +91,11 @@ class Timeouts:
     read: float = 15.0
     write: float = 15.0
     pool: float = 2.0
+    total: float = 60.0
+    """The whole exchange, from sending to the last byte of the answer."""
+    max_body_bytes: int = 32_000_000
+    """The largest answer read (decoded). A page of 100 HTML emails at their size limit
+    stays under it; a 50 MB answer does not."""
 
     def httpx(self) -> httpx.Timeout:
         return httpx.Timeout(connect=self.connect, read=self.read, write=self.write, pool=self.pool)
@@ -152,6 +165,8 @@ class Transport:
             ),
         )
         self._pool_timeout = timeouts.pool
+        self._deadline = timeouts.total
+        self._max_body = timeouts.max_body_bytes
         self._slots = asyncio.Semaphore(MAX_CONNECTIONS)
         self.requests_sent = 0
         self._orphans: set[asyncio.Future[httpx.Response]] = set()
@@ -231,9 +246,7 @@ class Transport:
                 await self._slots.acquire()
         except TimeoutError:
             raise httpx.PoolTimeout("every connection slot is busy") from None
-        exchange = asyncio.ensure_future(
-            self._client.request(method, path, params=query, content=body, headers=headers)
-        )
+        exchange = asyncio.ensure_future(self._fetch(method, path, query, body, headers))
         exchange.add_done_callback(self._exchange_finished)
         try:
             return await asyncio.shield(exchange)
@@ -241,6 +254,55 @@ class Transport:
             if not exchange.done():
                 self._orphans.add(exchange)
             raise
+
+    async def _fetch(
+        self,
+        method: str,
+        path: str,
+        query: Mapping[str, Any],
+        body: bytes | None,
+        headers: Mapping[str, str],
+    ) -> httpx.Response:
+        """Send and read the whole answer within the deadline and the size cap.
+
+        Raises ``TimeoutError`` past the deadline and ``ResponseTooLarge`` past the cap."""
+        request = self._client.build_request(
+            method, path, params=query, content=body, headers=headers
+        )
+        async with asyncio.timeout(self._deadline):
+            response = await self._client.send(request, stream=True)
+            try:
+                declared = response.headers.get("Content-Length", "")
+                if declared.isdigit() and int(declared) > self._max_body:
+                    raise self._too_large(method, path)
+                chunks: list[bytes] = []
+                size = 0
+                async for chunk in response.aiter_bytes():
+                    size += len(chunk)
+                    if size > self._max_body:
+                        raise self._too_large(method, path)
+                    chunks.append(chunk)
+            finally:
+                await response.aclose()
+        # The body is decoded already: the copy must not claim an encoding or a length.
+        kept = [
+            (name, value)
+            for name, value in response.headers.multi_items()
+            if name.lower() not in ("content-encoding", "content-length", "transfer-encoding")
+        ]
+        return httpx.Response(
+            response.status_code,
+            headers=kept,
+            content=b"".join(chunks),
+            request=request,
+            extensions=response.extensions,
+        )
+
+    def _too_large(self, method: str, path: str) -> ResponseTooLarge:
+        return ResponseTooLarge(
+            f"{method} {path}: the answer is larger than {self._max_body} bytes",
+            limit=self._max_body,
+        )
 
     def _exchange_finished(self, exchange: asyncio.Future[httpx.Response]) -> None:
         self._slots.release()
@@ -296,6 +358,18 @@ class Transport:
                     raise NetworkError(f"Cannot reach {self.base_url}: {exc}") from exc
                 raise RequestTimeout(
                     f"{self.base_url} did not accept the connection in time"
+                ) from exc
+            except TimeoutError as exc:
+                # Past the overall deadline: the server trickles or stalls. Not retried.
+                budget.release()
+                if not idempotent:
+                    raise OutcomeUnknown(
+                        f"{method} {path} was sent but no answer arrived within "
+                        f"{self._deadline:.0f} s"
+                    ) from exc
+                raise RequestTimeout(
+                    f"{self.base_url} took longer than {self._deadline:.0f} s to answer "
+                    f"{method} {path}"
                 ) from exc
             except (httpx.TimeoutException, httpx.TransportError) as exc:
                 # Sent (at least partly) and no complete answer: the outcome is unknown.

@@ -311,6 +311,23 @@ class InvalidResponse(ApiError):
         )
 
 
+class ResponseTooLarge(InvalidResponse):
+    """An answer bigger than the app reads (``limit`` bytes): it was dropped unread, so a
+    hostile or broken server cannot fill the memory or the cache."""
+
+    def __init__(self, message: str = "", *, limit: int = 0, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.limit = limit
+
+    @property
+    def user_message(self) -> str:
+        size = f" of more than {self.limit // 1_000_000} MB" if self.limit else ""
+        return (
+            f"The server sent an answer{size}, far more than it should; it was not read. "
+            "Try again later; if it keeps happening, tell the server's administrator."
+        )
+
+
 _CLASS_BY_CODE: dict[str, type[ApiError]] = {
     "VALIDATION_ERROR": ValidationFailed,
     "UNAUTHORIZED": Unauthorized,
@@ -522,6 +539,7 @@ __all__ = [
     "OutcomeUnknown",
     "RateLimited",
     "RequestTimeout",
+    "ResponseTooLarge",
     "ServerError",
     "Unauthorized",
     "ValidationFailed",
