@@ -89,6 +89,10 @@ class SeedlyClient:
     def is_agency(self) -> bool:
         return self.kind is KeyKind.AGENCY
 
+    def server_now_ms(self) -> int:
+        """The server's clock now (epoch ms), from its ``Date`` headers (ours before any)."""
+        return int(self.transport.server_now() * 1000)
+
     def for_sub_account(self, sub_account_id: str | None) -> SeedlyClient:
         """A view on another sub-account that shares this client's connection and budget."""
         view = SeedlyClient.__new__(SeedlyClient)

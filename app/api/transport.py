@@ -32,6 +32,7 @@ import threading
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
@@ -169,6 +170,8 @@ class Transport:
         self._max_body = timeouts.max_body_bytes
         self._slots = asyncio.Semaphore(MAX_CONNECTIONS)
         self.requests_sent = 0
+        self._server_offset: float | None = None
+        """The server's clock minus ours (seconds), from the last answer's ``Date``."""
         self._orphans: set[asyncio.Future[httpx.Response]] = set()
         """Exchanges whose caller was cancelled, left to finish (see ``_exchange``)."""
 
@@ -190,6 +193,23 @@ class Transport:
             self._client.headers.pop(name, None)
         else:
             self._client.headers[name] = value
+
+    def server_now(self) -> float:
+        """The server's current time (epoch seconds) as its last ``Date`` header told it;
+        our own clock before any answer (or when the header was missing or unreadable)."""
+        return self._clock() + (self._server_offset or 0.0)
+
+    def _note_server_date(self, headers: httpx.Headers) -> None:
+        text = headers.get("Date")
+        if not text:
+            return
+        try:
+            when = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return
+        if when.tzinfo is None:
+            return
+        self._server_offset = when.timestamp() - self._clock()
 
     def on_budget(self, listener: Callable[[str, RateBudget], None]) -> None:
         """``listener(bucket, budget)`` after every response that reported rate-limit headers."""
@@ -391,6 +411,7 @@ class Transport:
                 budget.release()
                 raise
             elapsed = self._monotonic() - started
+            self._note_server_date(response.headers)
             budget.update(response.headers)
             for listener in self._listeners:
                 listener(bucket, budget)

@@ -16,10 +16,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from app.core.errors import InvalidResponse, NotFound
 from app.core.models import WireModel
 from app.services.bus import (
     AppointmentsChanged,
@@ -29,7 +30,7 @@ from app.services.bus import (
     MessagesChanged,
     ScopeKey,
 )
-from app.storage import Partition, SyncKind
+from app.storage import Partition, SyncKind, to_ms
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,27 @@ CONTACT_PAGE = 100  # the API's maximum for contacts
 CONVERSATION_PAGE = 200  # the API's maximum for conversations
 MESSAGE_PAGE = 50
 APPOINTMENT_PAGE = 200
+MAX_PAGES = 10_000
+"""No list is walked further than this many pages (a million contacts)."""
+LOOP_IDLE_PAGES = 3
+"""Consecutive pages that bring only records already seen in the walk: a looping cursor."""
+DELETION_SANITY_MIN = 20
+DELETION_SANITY_SHARE = 0.1
+"""A walk may infer at most max(20, 10 %) of the cache deleted without a second look."""
+SECOND_LOOK_SAMPLE = 5
+"""Records asked for one by one before many inferred deletions are believed."""
+
+
+class PaginationLoop(InvalidResponse):
+    """The server's cursors went round in circles; the walk was stopped."""
+
+    def __init__(self, message: str, *, pages: int) -> None:
+        super().__init__(message, resource="page")
+        self.pages = pages
+
+    @property
+    def user_message(self) -> str:
+        return str(self)
 
 
 class Stale(Exception):
@@ -84,15 +106,89 @@ class SyncService:
         self.partition.marks.set_last_success_ms(self.last_success_ms)
 
     async def _pages(self, fetch: Callable[[str | None], Any]) -> AsyncIterator[Any]:
+        """Every page of a list, following cursors; stops a server that loops.
+
+        A cursor the walk has already followed, or a run of pages that bring no record
+        the walk has not seen, means the server's pagination is broken: the walk stops
+        with ``PaginationLoop`` instead of asking forever (and starving every other poll)."""
         cursor: str | None = None
+        followed: set[str] = set()
+        seen: set[str] = set()
+        idle_pages = 0
+        pages = 0
         while True:
             page = await fetch(cursor)
             self.requests += 1
+            pages += 1
             self._check()
+            ids = {record.id for record in page.data}
+            idle_pages = idle_pages + 1 if page.data and ids <= seen else 0
+            seen |= ids
             yield page
             cursor = page.next_cursor
             if cursor is None:
                 return
+            if cursor in followed or idle_pages >= LOOP_IDLE_PAGES or pages >= MAX_PAGES:
+                raise PaginationLoop(
+                    f"The server kept sending pages it had already sent ({pages} pages read); "
+                    "this sync was stopped and will be tried again later.",
+                    pages=pages,
+                )
+            followed.add(cursor)
+
+    def _server_now_ms(self) -> int:
+        return int(self.client.server_now_ms())
+
+    @staticmethod
+    def _mark_of(docs: list[dict[str, Any]], stamp: str, now_ms: int) -> tuple[int, str] | None:
+        """The newest ``stamp`` of ``docs`` that is not in the future (by the server's clock),
+        as (ms, the string as sent): a record dated ahead must not move the mark past now."""
+        best: tuple[int, str] | None = None
+        for doc in docs:
+            text = doc.get(stamp)
+            when = to_ms(text)
+            if when is None or when > now_ms or not isinstance(text, str):
+                continue
+            if best is None or when > best[0]:
+                best = (when, text)
+        return best
+
+    async def _proven(
+        self,
+        gone: set[str],
+        *,
+        seen: int,
+        stored: int,
+        total: int | None,
+        exists: Callable[[str], Awaitable[bool]],
+    ) -> bool:
+        """Whether records missing from a complete walk were really deleted on the server.
+
+        Not when the walk brought fewer records than the server counted; and when many
+        would go at once (or the walk brought none at all), only after a second look:
+        a sample of them asked for one by one must all be gone."""
+        if total is not None and seen < total:
+            log.warning(
+                "sync: the walk brought %d of the %d records the server counts; "
+                "no deletion inferred",
+                seen,
+                total,
+            )
+            return False
+        if seen > 0 and len(gone) <= max(DELETION_SANITY_MIN, stored * DELETION_SANITY_SHARE):
+            return True
+        for record_id in sorted(gone)[:SECOND_LOOK_SAMPLE]:
+            if await exists(record_id):
+                log.warning(
+                    "sync: %d of %d records were missing from the walk, but %s still exists; "
+                    "no deletion inferred",
+                    len(gone),
+                    stored,
+                    record_id,
+                )
+                return False
+            self._check()
+        return True
 
     # -- generic walks ------------------------------------------------------------------------
     async def _full_walk(
@@ -104,23 +200,33 @@ class SyncService:
         stored_ids: Callable[[], set[str]],
         delete: Callable[[set[str]], Any],
         changed: Callable[..., Any],
+        exists: Callable[[str], Awaitable[bool]],
     ) -> int:
-        """Walk a whole list, storing each page; delete what the server no longer has."""
+        """Walk a whole list, storing each page; delete what the server no longer has
+        (when the walk proves it, see ``_proven``)."""
         seen: set[str] = set()
-        newest: str | None = None
+        mark: tuple[int, str] | None = None
+        total: int | None = None
+        first = True
         async for page in self._pages(fetch):
+            if first:
+                total, first = page.meta.total, False
             docs = [_wire(r) for r in page.data]
-            if newest is None and docs:
-                newest = docs[0].get(stamp)
+            candidate = self._mark_of(docs, stamp, self._server_now_ms())
+            if candidate is not None and (mark is None or candidate[0] > mark[0]):
+                mark = candidate
             await self._write(upsert, docs)
             seen.update(d["id"] for d in docs)
             self.bus.publish(changed(self.scope, ids=frozenset(d["id"] for d in docs)))
-        gone = stored_ids() - seen
-        if gone:
+        stored = stored_ids()
+        gone = stored - seen
+        if gone and await self._proven(
+            gone, seen=len(seen), stored=len(stored), total=total, exists=exists
+        ):
             delete(gone)
             self.bus.publish(changed(self.scope, deleted=frozenset(gone)))
-        if newest is not None:
-            self.partition.marks.set_high_water_mark(kind, newest)
+        if mark is not None:
+            self.partition.marks.set_high_water_mark(kind, mark[1])
         self.partition.marks.set_full_sync_ms(kind, int(time.time() * 1000))
         self._ok()
         return len(seen)
@@ -133,24 +239,27 @@ class SyncService:
         upsert: Callable[[list[dict[str, Any]]], Any],
         changed_event: Callable[..., Any],
     ) -> set[str] | None:
-        """Newest-first pages until the high-water mark; None when no mark exists yet."""
+        """Newest-first pages until the high-water mark; None when there is no usable mark
+        (none yet, or one in the future by the server's clock: a full walk repairs it)."""
         hwm = self.partition.marks.high_water_mark(kind)
-        if hwm is None:
+        hwm_ms = to_ms(hwm)
+        if hwm is None or hwm_ms is None or hwm_ms > self._server_now_ms():
             return None
         changed: set[str] = set()
-        newest: str | None = None
+        mark: tuple[int, str] = (hwm_ms, hwm)
         async for page in self._pages(fetch):
             docs = [_wire(r) for r in page.data]
-            if newest is None and docs:
-                newest = docs[0].get(stamp)
-            fresh = [d for d in docs if (d.get(stamp) or "") >= hwm]
+            fresh = [d for d in docs if (to_ms(d.get(stamp)) or 0) >= hwm_ms]
+            candidate = self._mark_of(fresh, stamp, self._server_now_ms())
+            if candidate is not None and candidate[0] > mark[0]:
+                mark = candidate
             if fresh:
                 await self._write(upsert, fresh)
                 changed.update(d["id"] for d in fresh)
             if len(fresh) < len(docs):
                 break  # reached records older than the mark
-        if newest is not None and newest > hwm:
-            self.partition.marks.set_high_water_mark(kind, newest)
+        if mark[1] != hwm:
+            self.partition.marks.set_high_water_mark(kind, mark[1])
         if changed:
             self.bus.publish(changed_event(self.scope, ids=frozenset(changed)))
         self._ok()
@@ -173,9 +282,19 @@ class SyncService:
             "updatedAt",
             repo.upsert_many,
             repo.all_ids,
-            repo.delete_ids,
+            lambda ids: repo.delete_ids(ids, remember=False),
             ContactsChanged,
+            self._contact_exists,
         )
+
+    async def _contact_exists(self, contact_id: str) -> bool:
+        try:
+            await self.client.get_contact(contact_id)
+        except NotFound:
+            return False
+        finally:
+            self.requests += 1
+        return True
 
     async def refresh_contacts(self) -> int:
         """Fetch what changed since the high-water mark (newest first, stop at the mark)."""
@@ -200,7 +319,17 @@ class SyncService:
             repo.all_conversation_ids,
             repo.delete_conversations,
             ConversationsChanged,
+            self._conversation_exists,
         )
+
+    async def _conversation_exists(self, conversation_id: str) -> bool:
+        try:
+            await self.client.get_conversation(conversation_id)
+        except NotFound:
+            return False
+        finally:
+            self.requests += 1
+        return True
 
     async def refresh_conversations(self) -> set[str]:
         """Conversations with new activity since the mark; returns their ids."""

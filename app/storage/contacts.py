@@ -332,17 +332,21 @@ class ContactRepository(PartitionRepository):
             ).fetchall()
         return [loads_dict(r[0]) for r in rows]
 
-    def delete_ids(self, contact_ids: Iterable[str]) -> int:
+    def delete_ids(self, contact_ids: Iterable[str], *, remember: bool = True) -> int:
         """Delete these contacts (unknown ids are ignored); returns how many were deleted.
 
-        Each deletion is remembered for ``DELETED_MEMORY_MS``: an older document of the
-        contact arriving later (a poll fetched before the deletion) is not stored."""
+        A known deletion (the user's own, ``remember``) is remembered for
+        ``DELETED_MEMORY_MS``: an older document of the contact arriving later (a poll
+        fetched before the deletion) is not stored. A deletion only inferred from a sync
+        walk is not remembered, so a record that comes back is always accepted."""
         params = [(self._pid, cid) for cid in contact_ids]
         if not params:
             return 0
         now = self._db.now_ms()
         with self._db.transaction() as conn:
             cur = conn.executemany("DELETE FROM contacts WHERE partition_id = ? AND id = ?", params)
+            if not remember:
+                return max(cur.rowcount, 0)
             conn.executemany(
                 "INSERT INTO deleted_records (partition_id, kind, id, deleted_ms) "
                 "VALUES (?, 'contact', ?, ?) ON CONFLICT (partition_id, kind, id) "

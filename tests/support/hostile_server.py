@@ -9,6 +9,7 @@ test can count them. It runs on a thread of its own, like a remote server.
 from __future__ import annotations
 
 import http.server
+import inspect
 import json
 import threading
 import time
@@ -49,6 +50,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         state.seen.append((self.command, parts.path, query))
         behaviour = state.routes.get(parts.path)
         if behaviour is None:
+            # "/api/v1/contacts/*" answers every path under "/api/v1/contacts/".
+            prefixes = [
+                k for k in state.routes if k.endswith("*") and parts.path.startswith(k[:-1])
+            ]
+            if prefixes:
+                behaviour = state.routes[max(prefixes, key=len)]
+        if behaviour is None:
             json_answer({"error": {"code": "NOT_FOUND", "message": "no such route"}}, 404)(
                 self, query
             )
@@ -72,14 +80,25 @@ def json_answer(
     *,
     date: str | None = None,
 ) -> Behaviour:
-    """Answer JSON (``body`` may be a function of the query), with a ``Date`` header."""
+    """Answer JSON (``body`` may be a function of the query, or of the query and the path
+    when it takes two arguments), with a ``Date`` header."""
 
     def behave(handler: _Handler, query: dict[str, list[str]]) -> None:
-        value = body(query) if callable(body) else body
+        if callable(body):
+            if len(inspect.signature(body).parameters) == 2:
+                value = body(query, urlsplit(handler.path).path)
+            else:
+                value = body(query)
+        else:
+            value = body
+        if isinstance(value, tuple):  # (status, body)
+            status_now, value = value
+        else:
+            status_now = status
         data = json.dumps(value).encode()
-        handler.send_response(status)
-        if date is not None:
-            handler.send_header("Date", date)
+        # send_response() adds the real Date header; a chosen one replaces it.
+        handler.send_response_only(status_now)
+        handler.send_header("Date", date if date is not None else http_date(time.time()))
         handler.send_header("Content-Type", "application/json")
         handler.send_header("Content-Length", str(len(data)))
         handler.end_headers()
