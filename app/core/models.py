@@ -588,10 +588,47 @@ def _invalid(
     )
 
 
+MAX_FIELD_CHARS = 2_000_000
+"""The longest text of one field the app reads and stores (an email body at the API's own
+size limit is a quarter of it); a longer one makes its record invalid."""
+
+
+def _oversized(value: Any, path: str, depth: int = 0) -> tuple[str, int] | None:
+    """The path and length of the first text longer than ``MAX_FIELD_CHARS`` in ``value``."""
+    if isinstance(value, str):
+        return (path, len(value)) if len(value) > MAX_FIELD_CHARS else None
+    if depth > 32:
+        return None  # JSON this deep is refused by the decoder's own limits long before
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if isinstance(key, str) and len(key) > MAX_FIELD_CHARS:
+                return (f"{path}.<key>", len(key))
+            found = _oversized(item, f"{path}.{key}" if path else str(key), depth + 1)
+            if found:
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _oversized(item, f"{path}[{index}]", depth + 1)
+            if found:
+                return found
+    return None
+
+
 def parse(model_type: type[M], data: Any, *, where: str = "") -> M:
-    """``data`` (decoded JSON) as a ``model_type``; ``InvalidResponse`` when it is not one.
+    """``data`` (decoded JSON) as a ``model_type``; ``InvalidResponse`` when it is not one
+    (wrong types, missing fields, or a text longer than ``MAX_FIELD_CHARS``).
 
     ``where`` prefixes field paths in the message (``"data"`` → ``data.createdAt``)."""
+    too_long = _oversized(data, where)
+    if too_long is not None:
+        field, length = too_long
+        raise InvalidResponse(
+            f"Seedly sent {with_article(_resource(model_type))} whose {field} is "
+            f"{length / 1_000_000:.1f} million characters long; the app reads at most "
+            f"{MAX_FIELD_CHARS // 1_000_000} million per field.",
+            resource=_resource(model_type),
+            field=field,
+        )
     try:
         return model_type.model_validate(data)
     except ValidationError as exc:

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from app.api.seedly import SeedlyClient
+from app.core.errors import InvalidResponse
 from app.services.bus import EventBus, ScopeKey
 from app.services.sync import PaginationLoop, SyncService
 from app.storage import Database, SyncKind
@@ -208,4 +209,22 @@ async def test_a_looping_cursor_is_stopped_and_reported(setup: Any, loop: str) -
     assert "stopped" in caught.value.user_message
     assert sync.partition.contacts.count() == 100  # what it read is kept
     assert seconds < 5
+    await client.aclose()
+
+
+@pytest.mark.asyncio
+async def test_a_ten_megabyte_field_is_refused_with_a_clear_error_and_nothing_stored(
+    setup: Any,
+) -> None:
+    server, db = setup
+    now = time.time()
+    crm = FakeCrm(server, [contact(n, now - 100 + n) for n in range(3)])
+    sync, client = _sync(server, db)
+    await sync.full_contacts()
+    crm.people.append({**contact(9, time.time()), "notes": "x" * 10_000_000})
+    with pytest.raises(InvalidResponse) as caught:
+        await sync.refresh_contacts()
+    assert "data[0].notes is 10.0 million characters long" in str(caught.value)
+    assert sync.partition.contacts.count() == 3
+    assert sync.partition.contacts.get("c0009") is None
     await client.aclose()
