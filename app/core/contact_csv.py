@@ -94,7 +94,9 @@ _SNIFF_CHARS = 64 * 1024
 _BINARY_PROBE = 8 * 1024
 _INJECTION_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 _NEUTRALIZE_FIRST = frozenset((*_INJECTION_TRIGGERS, " "))
-_PLAIN_NUMBER_RE = re.compile(r"^[+-]?\d[\d\s().-]*$")
+_PLAIN_NUMBER_RE = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
+"""A lone number: a spreadsheet reads it as that number (nothing to evaluate). With any
+operator after its sign (``+1-2``, ``+1 (555) 123-4567``) it is a formula."""
 _LIST_SPLIT_RE = re.compile(r"[;,]")
 _EMAILISH_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONEISH_RE = re.compile(r"^\+?[\d\s().-]{7,}$")
@@ -783,7 +785,7 @@ def check_mapping(
 
 def unneutralize(value: str) -> str:
     """A cell without the apostrophe the export put before a formula-like value."""
-    if len(value) > 1 and value[0] == "'" and value[1] in _INJECTION_TRIGGERS:
+    if len(value) > 1 and value[0] == "'" and value[1:].lstrip(" ")[:1] in _INJECTION_TRIGGERS:
         return value[1:]
     return value
 
@@ -1393,7 +1395,9 @@ LIST_SEPARATOR = "; "
 def neutralize(value: str) -> str:
     """``value`` made safe against CSV injection: a cell a spreadsheet would run as a
     formula (starting with = + - @ tab or CR, also after spaces) gets a leading
-    apostrophe. Plain numbers (``+15551234567``, ``-3``) are left alone."""
+    apostrophe, which spreadsheets hide and read as "this is text": a formatted phone
+    number (``+1 (555) 123-4567``) stays readable instead of becoming ``#NAME?``. A lone
+    number (``+15551234567``, ``-3``) is left alone."""
     if not value or value[0] not in _NEUTRALIZE_FIRST:
         return value  # the common case, decided by one character
     if value.lstrip(" ")[:1] not in _INJECTION_TRIGGERS:
@@ -1418,10 +1422,11 @@ def _custom_headers(definitions: Sequence[CustomFieldDefinition]) -> list[str]:
 
 
 def export_header(definitions: Sequence[CustomFieldDefinition] = ()) -> list[str]:
-    """Column names of an export: contact fields, custom fields, read-only fields."""
+    """Column names of an export: contact fields, custom fields (labels come from the
+    server: neutralised like every cell), read-only fields."""
     return [
         *(label for _, label in EXPORT_FIELDS),
-        *_custom_headers(definitions),
+        *(neutralize(label) for label in _custom_headers(definitions)),
         *(label for _, label in EXPORT_READ_ONLY),
     ]
 

@@ -334,7 +334,24 @@ def test_neutralize_formulas_but_not_numbers() -> None:
     assert neutralize("\t=1") == "'\t=1"
     assert neutralize("+15551234567") == "+15551234567"
     assert neutralize("-12") == "-12"
+    assert neutralize("-12.5") == "-12.5"
     assert neutralize("Acme") == "Acme"
+    # Spreadsheets evaluate these: neutralised, and still readable (the apostrophe is hidden).
+    assert neutralize("+1-2") == "'+1-2"
+    assert neutralize("-1 2") == "'-1 2"
+    assert neutralize("+1 (555) 123-4567") == "'+1 (555) 123-4567"
+    assert neutralize("  =1+1") == "'  =1+1"
+    for value in ("+1-2", "+1 (555) 123-4567", "  =1+1", "@x"):
+        assert unneutralize(neutralize(value)) == value
+
+
+def test_export_header_neutralises_custom_field_labels_from_the_server() -> None:
+    evil = CustomFieldDefinition(name="evil", label='=HYPERLINK("http://x","y")', type="text")
+    plus = CustomFieldDefinition(name="plus", label="+Budget", type="text")
+    header = export_header([evil, plus])
+    assert "'=HYPERLINK(\"http://x\",\"y\")" in header
+    assert "'+Budget" in header
+    assert not any(cell[:1] in "=+-@" for cell in header)
 
 
 def test_export_rows_and_header() -> None:
