@@ -137,15 +137,28 @@ _SEEDLY_KEY_RE = re.compile(
 )
 # Other sk_ secrets (other services, future prefixes): long enough not to hit prose.
 _GENERIC_SK_RE = re.compile(r"(?<![A-Za-z0-9])sk_[A-Za-z0-9_\-]{16,}")
+SEAMLESS_SECRET_PREFIXES = ("slk_", "sla_", "slr_", "slc_")
+"""Seamless.AI keys, OAuth access and refresh tokens and authorization codes as the sandbox
+issues them (the prefix is kept in logs, like Seedly's)."""
+_SEAMLESS_RE = re.compile(
+    r"(?<![A-Za-z0-9])("
+    + "|".join(re.escape(p) for p in SEAMLESS_SECRET_PREFIXES)
+    + r")(?:(?:live|test)_)?[A-Za-z0-9_\-]{4,}"
+)
 _WHSEC_RE = re.compile(r"(?<![A-Za-z0-9])whsec_[A-Za-z0-9_\-+/=]{4,}")
 _AUTH_HEADER_RE = re.compile(
     r"(?i)(authorization[\"']?\s*[:=]\s*[\"']?)(?:([a-z]+)\s+)?([^\s\"',;]+)"
 )
 _BEARER_RE = re.compile(r"(?i)\b(bearer\s+)([^\s\"',;]+)")
+_SECRET_NAME = r"[A-Za-z0-9_\-]*?(?:token|secret|api[_-]?key|password|passwd)"
 _NAMED_SECRET_RE = re.compile(
-    r"(?i)(?<![A-Za-z0-9])([A-Za-z0-9_\-]*?(?:token|secret|api[_-]?key|password|passwd))"
-    r"([\"']?\s*[:=]\s*[\"']?)([^\s\"'&,;]+)"
+    r"(?i)(?<![A-Za-z0-9])(" + _SECRET_NAME + r")([\"']?\s*[:=]\s*[\"']?)([^\s\"'&,;]+)"
 )
+# ('Token', 'value') as a tuple or a list of header pairs is printed.
+_PAIR_SECRET_RE = re.compile(
+    r"(?i)([\"'](" + _SECRET_NAME + r"|authorization)[\"']\s*,\s*[\"'](?:[a-z]+\s+)?)([^\"']+)"
+)
+_PERCENT_RE = re.compile(r"%[0-9A-Fa-f]{2}")
 # Names that end like a secret but hold none: pagination cursors are worth seeing in logs.
 _NOT_SECRET_NAMES = frozenset({"nexttoken", "next_token", "pagetoken", "page_token"})
 
@@ -153,7 +166,7 @@ _NOT_SECRET_NAMES = frozenset({"nexttoken", "next_token", "pagetoken", "page_tok
 def _mask_token(token: str) -> str:
     if REDACTED in token:
         return token
-    for prefix in (*_KNOWN_PREFIXES, WEBHOOK_SECRET_PREFIX):
+    for prefix in (*_KNOWN_PREFIXES, *SEAMLESS_SECRET_PREFIXES, WEBHOOK_SECRET_PREFIX):
         if token.startswith(prefix):
             return prefix + REDACTED
     return REDACTED
@@ -170,16 +183,29 @@ def _named_secret(match: re.Match[str]) -> str:
     return f"{match.group(1)}{match.group(2)}{_mask_token(match.group(3))}"
 
 
+def _pair_secret(match: re.Match[str]) -> str:
+    if match.group(2).lower() in _NOT_SECRET_NAMES:
+        return match.group(0)
+    return f"{match.group(1)}{_mask_token(match.group(3))}"
+
+
 def redact(text: str) -> str:
-    """``text`` with every key-shaped value masked: Seedly keys (the prefix is kept, so a
-    log still tells which kind of key was used), other ``sk_`` secrets, webhook secrets
+    """``text`` with every key-shaped value masked — the one rule for every key and token
+    the app handles: Seedly keys and Seamless keys, OAuth tokens and codes (the prefix is
+    kept, so a log still tells which kind was used), other ``sk_`` secrets, webhook secrets
     (``whsec_``), bearer tokens and Authorization headers, and ``token``/``secret``/
-    ``api_key``/``password`` values written as ``name: value`` or ``name=value``."""
+    ``api_key``/``password`` values written as ``name: value``, ``name=value`` or a
+    ``('name', 'value')`` pair. URL-encoded text is decoded first, so ``%5F`` or ``%3D``
+    cannot hide a key."""
     if not text:
         return text
+    if "%" in text:
+        text = _PERCENT_RE.sub(lambda m: chr(int(m.group(0)[1:], 16)), text)
     text = _SEEDLY_KEY_RE.sub(lambda m: m.group(1) + REDACTED, text)
     text = _GENERIC_SK_RE.sub("sk_" + REDACTED, text)
+    text = _SEAMLESS_RE.sub(lambda m: m.group(1) + REDACTED, text)
     text = _WHSEC_RE.sub(WEBHOOK_SECRET_PREFIX + REDACTED, text)
+    text = _PAIR_SECRET_RE.sub(_pair_secret, text)
     text = _AUTH_HEADER_RE.sub(_auth_header, text)
     text = _BEARER_RE.sub(lambda m: m.group(1) + _mask_token(m.group(2)), text)
     return _NAMED_SECRET_RE.sub(_named_secret, text)

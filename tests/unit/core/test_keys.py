@@ -176,3 +176,41 @@ def test_logging_filter_redacts_message_args_and_traceback() -> None:
             assert key[-20:] not in text
     assert records[0].getMessage() == f"calling with sk_live_{REDACTED}"
     assert "RuntimeError" in formatter.format(records[1])
+
+
+KEY_KINDS = {
+    "seedly sub-account live": "sk_live_AbCdEf0123456789xyzQ",
+    "seedly sub-account test": "sk_test_AbCdEf0123456789xyzQ",
+    "seedly agency live": "sk_agency_live_AbCdEf0123456789xyzQ",
+    "seedly agency test": "sk_agency_test_AbCdEf0123456789xyzQ",
+    "seamless key": "slk_test_AbCdEf0123456789xyzQ",
+    "seamless live key": "slk_live_AbCdEf0123456789xyzQ",
+    "seamless access token": "sla_AbCdEf0123456789xyzQwErTy",
+    "seamless refresh token": "slr_AbCdEf0123456789xyzQwErTy",
+    "seamless authorization code": "slc_AbCdEf0123456789xyzQ",
+    "webhook secret": "whsec_AbCdEf0123456789xyzQ",
+}
+FORMS = {
+    "free text": "request failed for {key} after 3 tries",
+    "tuple": "headers=[('Token', '{key}'), ('Accept', 'application/json')]",
+    "dict": "{{'token': '{key}', 'limit': 5}}",
+    "json": '{{"apiKey": "{key}"}}',
+    "query": "GET /v1/search?api_key={key}&page=2",
+    "url-encoded": "body=token%3D{key}%26page%3D2",
+    "url-encoded underscore": "GET /x?k={encoded}",
+    "header": "Authorization: Bearer {key}",
+    "exception": "ApiError('bad key {key}')",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(KEY_KINDS))
+@pytest.mark.parametrize("form", sorted(FORMS))
+def test_every_key_kind_is_redacted_in_every_form(kind: str, form: str) -> None:
+    key = KEY_KINDS[kind]
+    encoded = key.replace("_", "%5F")
+    text = FORMS[form].format(key=key, encoded=encoded)
+    out = redact(text)
+    secret_part = key[-12:]
+    assert secret_part not in out, out
+    assert REDACTED in out
+    assert redact(out) == out
