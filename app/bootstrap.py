@@ -139,7 +139,7 @@ def setup_logging(paths: AppPaths, *, verbose: bool = False) -> None:
         stream.setFormatter(fmt)
         stream.setLevel(logging.WARNING)
         root.addHandler(stream)
-    paths.log_dir.mkdir(parents=True, exist_ok=True)
+    paths.ensure()  # private folders: the log names contacts and conversations
     file_handler = logging.handlers.RotatingFileHandler(
         paths.log_dir / "seedly-desk.log", maxBytes=2_000_000, backupCount=3, encoding="utf-8"
     )

@@ -42,8 +42,12 @@ class AppPaths:
         return cls(root / "config", root / "data", root / "cache", root / "logs")
 
     def ensure(self) -> AppPaths:
+        """Create the app's folders, readable by the user only (they hold the cache of
+        contacts and messages, the settings and the logs)."""
         for path in (self.config_dir, self.data_dir, self.cache_dir, self.log_dir):
-            path.mkdir(parents=True, exist_ok=True)
+            path.mkdir(parents=True, exist_ok=True, mode=0o700)
+            if path.stat().st_mode & 0o077:
+                os.chmod(path, 0o700)  # mkdir's mode is filtered by the umask
         return self
 
     @property

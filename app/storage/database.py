@@ -126,6 +126,26 @@ class PartitionInfo:
     created_ms: int
 
 
+PRIVATE_DIR_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
+
+
+def _private_file(path: Path) -> None:
+    """Create the cache file (and its folder) readable by the user only, and tighten an
+    existing one: it holds contacts and messages. SQLite gives its ``-wal`` and ``-shm``
+    files the database file's permissions. (No effect on Windows, where the profile folder
+    is private already.)"""
+    folder = path.parent
+    if not folder.exists():
+        folder.mkdir(parents=True, mode=PRIVATE_DIR_MODE)
+        os.chmod(folder, PRIVATE_DIR_MODE)  # mkdir's mode is filtered by the umask
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, PRIVATE_FILE_MODE))
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if file.exists() and file.stat().st_mode & 0o077:
+            os.chmod(file, PRIVATE_FILE_MODE)
+
+
 class Database:
     """The app's local store: one SQLite file, one guarded writing connection, and a
     reading connection per thread.
@@ -197,7 +217,7 @@ class Database:
         target = str(path)
         try:
             if target != ":memory:":
-                Path(target).parent.mkdir(parents=True, exist_ok=True)
+                _private_file(Path(target))
             conn = sqlite3.connect(
                 target,
                 timeout=busy_timeout_ms / 1000,
