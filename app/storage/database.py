@@ -139,11 +139,14 @@ def _private_file(path: Path) -> None:
     if not folder.exists():
         folder.mkdir(parents=True, mode=PRIVATE_DIR_MODE)
         os.chmod(folder, PRIVATE_DIR_MODE)  # mkdir's mode is filtered by the umask
-    if not path.exists():
-        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, PRIVATE_FILE_MODE))
-    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-        if file.exists() and file.stat().st_mode & 0o077:
-            os.chmod(file, PRIVATE_FILE_MODE)
+    # A file that cannot be created or changed here is left to SQLite, whose error says
+    # precisely what is wrong (read-only folder, not a database...).
+    with suppress(OSError):
+        if not path.exists():
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, PRIVATE_FILE_MODE))
+        for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            if file.exists() and file.stat().st_mode & 0o077:
+                os.chmod(file, PRIVATE_FILE_MODE)
 
 
 class Database:
