@@ -95,6 +95,8 @@ ArchivedRole = _Role + 18
 PaintRole = _Role + 19
 """Everything the delegate paints as one ``RowView`` (one call per row instead of a dozen)."""
 
+PREVIEW_MARKUP_CHARS = 4_000
+"""Characters of an HTML body read for its preview line."""
 _TAG_RE = re.compile(r"<[^>]+>")
 
 
@@ -597,7 +599,8 @@ class ConversationListModel(PagedListModel[_Source, InboxQuery, _Row]):
         body = _text(message.get("bodyText"))
         if body is None:
             markup = _text(message.get("bodyHtml"))
-            body = _TAG_RE.sub(" ", markup) if markup else None
+            # A preview line needs the start of the body only (bodies may be 500 KB).
+            body = _TAG_RE.sub(" ", markup[:PREVIEW_MARKUP_CHARS]) if markup else None
         text = one_line(body)
         if text is not None and message.get("isInternal") is True:
             text = f"Note: {text}"

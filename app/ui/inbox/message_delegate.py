@@ -63,7 +63,8 @@ from app.ui.inbox.composer import (
 from app.ui.inbox.thread_model import STATUS_LABELS, Role, ThreadRow
 from app.ui.theme import Spacing, ThemeColors, icon
 
-from app.ui.inbox.safe_html import SafeTextDocument, safe_document
+from app.ui.inbox.html_bodies import EmailBodies
+from app.ui.inbox.safe_html import SafeTextDocument
 
 
 # --- painting helpers -------------------------------------------------------------------------
@@ -175,6 +176,22 @@ MAX_BUBBLE = 640
 MAX_NOTE = 720
 
 
+PREPARING = "Preparing this email…"
+FULL_LABEL = "Show full message"
+
+
+@dataclass(frozen=True)
+class _HtmlBody:
+    """An HTML body as shown now: a document, or text (a fallback or a stand-in)."""
+
+    doc: SafeTextDocument | None = None
+    blocked: bool = False
+    text: str = ""
+    muted: bool = False
+    notice: str = ""
+    full: bool = False
+
+
 @dataclass
 class _Measure:
     """Where everything of one message goes, relative to the row's top left."""
@@ -190,6 +207,12 @@ class _Measure:
     doc: SafeTextDocument | None = None
     doc_rect: QRect = field(default_factory=QRect)
     blocked: QRect = field(default_factory=QRect)
+    body_muted: bool = False
+    """The body line is a stand-in ("Preparing this email…"), drawn muted."""
+    notice: QRect = field(default_factory=QRect)
+    notice_text: str = ""
+    full: QRect = field(default_factory=QRect)
+    """The "Show full message" button of an email shown as text."""
     footer: QRect = field(default_factory=QRect)
     footer_text: str = ""
     status_icon: QRect = field(default_factory=QRect)
@@ -203,6 +226,9 @@ class MessageDelegate(QStyledItemDelegate):
     """Paints messages as bubbles and handles clicks on their links and buttons (see the
     module docstring). Row sizes depend on the view's width; ``clear_cache`` forgets them
     (the theme or font changed)."""
+
+    fullMessageRequested = Signal(str)
+    """"Show full message" was clicked on an email shown as text; the argument is the row key."""
 
     retryRequested = Signal(str)
     """Retry was clicked on a failed message; the argument is the row key."""
@@ -227,11 +253,24 @@ class MessageDelegate(QStyledItemDelegate):
         # the top of 5,000 messages take seconds.
         self._heights: dict[tuple[str, int], tuple[ThreadRow, int]] = {}
         self._text_heights: dict[tuple[str, int, str], int] = {}
-        self._documents: OrderedDict[tuple[str, str, int], SafeTextDocument] = OrderedDict()
+        self.bodies = EmailBodies(self)
+        """HTML bodies, prepared and laid out within a time budget."""
+        self.bodies.ready.connect(self.forget)
         self._hover: tuple[str, str] | None = None
-        self.documents_made = 0
-        """HTML documents built so far (tests and benches)."""
+        self._row_origin = QPoint()
         self._fonts()
+
+    @property
+    def documents_made(self) -> int:
+        """HTML documents built so far (tests and benches)."""
+        return self.bodies.documents_made
+
+    def forget(self, key: str) -> None:
+        """Drop what was measured of row ``key`` (its body was prepared or laid out)."""
+        for cached in [k for k in self._cache if k[0].key == key]:
+            del self._cache[cached]
+        for cached_height in [k for k in self._heights if k[0] == key]:
+            del self._heights[cached_height]
 
     def _fonts(self) -> None:
         base = QFont(self._view.font())
@@ -248,7 +287,7 @@ class MessageDelegate(QStyledItemDelegate):
         self._cache.clear()
         self._heights.clear()
         self._text_heights.clear()
-        self._documents.clear()
+        self.bodies.clear()
         self._fonts()
 
     def height(self, row: ThreadRow, width: int | None = None) -> int:
@@ -305,18 +344,20 @@ class MessageDelegate(QStyledItemDelegate):
             known = self._text_heights[key] = _wrapped(text, font, width)[1]
         return known
 
-    def _document(self, row: ThreadRow, inner: int) -> SafeTextDocument:
-        key = (row.key, row.body_html or "", inner)
-        doc = self._documents.get(key)
+    def _html_body(self, row: ThreadRow, inner: int) -> _HtmlBody:
+        """What an HTML body shows at ``inner`` width: its document, or the text fallback
+        of an email beyond the budget, or a stand-in while it is being prepared."""
+        html = row.body_html or ""
+        prepared = self.bodies.prepared(row.key, html)
+        if prepared is None:
+            return _HtmlBody(text=PREPARING, muted=True)
+        if prepared.html is None:
+            notice = f"Long email ({prepared.over_budget}), shown as text."
+            return _HtmlBody(text=prepared.text or "(no text)", notice=notice, full=True)
+        doc, _exact = self.bodies.document(row.key, html, inner, self.body_font)
         if doc is None:
-            doc = safe_document(row.body_html or "", inner, self.body_font)
-            self.documents_made += 1
-            self._documents[key] = doc
-            if len(self._documents) > self.CACHE_SIZE:
-                self._documents.popitem(last=False)
-        else:
-            self._documents.move_to_end(key)
-        return doc
+            return _HtmlBody(text=PREPARING, muted=True)
+        return _HtmlBody(doc=doc, blocked=doc.blocked_remote or prepared.remote_images > 0)
 
     @staticmethod
     def _shows_subject(row: ThreadRow) -> bool:
@@ -332,14 +373,17 @@ class MessageDelegate(QStyledItemDelegate):
         if self._shows_subject(row):
             y += self._text_height(row.subject or "", self.bold_font, "subject", inner)
             y += Spacing.XS
-        if row.body_html:
-            doc = self._document(row, inner)
-            y += int(doc.size().height() + 0.999)
-            if doc.blocked_remote:
+        body = self._html_body(row, inner) if row.body_html else None
+        if body is not None and body.doc is not None:
+            y += int(body.doc.size().height() + 0.999)
+            if body.blocked:
                 y += Spacing.XS + small_h
         else:
-            text = row.body_text if row.body_text.strip() else "(no text)"
+            text = body.text if body is not None else row.body_text
+            text = text if text.strip() else "(no text)"
             y += self._text_height(text, self.body_font, "body", inner)
+            if body is not None and body.notice:
+                y += Spacing.XS + small_h + Spacing.S + BUTTON_H
         y += Spacing.XS + line
         if row.is_failed and row.reason:
             y += Spacing.XS + self._text_height(row.reason, self.small_font, "reason", inner)
@@ -363,22 +407,33 @@ class MessageDelegate(QStyledItemDelegate):
             m.subject_at = QPoint(PAD_X, y)
             y += h + Spacing.XS
             content_w = max(content_w, w)
-        if row.body_html:
-            doc = self._document(row, inner)
-            height = int(doc.size().height() + 0.999)
-            m.doc, m.doc_rect = doc, QRect(PAD_X, y, inner, height)
+        body = self._html_body(row, inner) if row.body_html else None
+        if body is not None and body.doc is not None:
+            height = int(body.doc.size().height() + 0.999)
+            m.doc, m.doc_rect = body.doc, QRect(PAD_X, y, inner, height)
             y += height
             content_w = inner
-            if doc.blocked_remote:
+            if body.blocked:
                 y += Spacing.XS
                 m.blocked = QRect(PAD_X, y, inner, small.height())
                 y += small.height()
         else:
-            text = row.body_text if row.body_text.strip() else "(no text)"
+            text = body.text if body is not None else row.body_text
+            text = text if text.strip() else "(no text)"
             m.body, h, w = _wrapped(text, self.body_font, inner)
             m.body_at = QPoint(PAD_X, y)
+            m.body_muted = body is not None and body.muted
             y += h
             content_w = max(content_w, w)
+            if body is not None and body.notice:
+                y += Spacing.XS
+                m.notice_text = body.notice
+                m.notice = QRect(PAD_X, y, inner, small.height())
+                y += small.height() + Spacing.S
+                label_w = QFontMetrics(self.button_font).horizontalAdvance(FULL_LABEL)
+                m.full = QRect(PAD_X, y, label_w + 2 * PAD_X, BUTTON_H)
+                y += BUTTON_H
+                content_w = inner
         y += Spacing.XS
         m.footer_text = self._footer_text(row)
         footer_w = small.horizontalAdvance(m.footer_text)
@@ -428,6 +483,8 @@ class MessageDelegate(QStyledItemDelegate):
         m.body_at += QPoint(dx, dy)
         m.doc_rect.translate(dx, dy)
         m.blocked.translate(dx, dy)
+        m.notice.translate(dx, dy)
+        m.full.translate(dx, dy)
         m.reason_at += QPoint(dx, dy)
         m.retry.translate(dx, dy)
         m.cancel.translate(dx, dy)
@@ -487,6 +544,7 @@ class MessageDelegate(QStyledItemDelegate):
         try:
             painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
             painter.translate(option.rect.topLeft())
+            self._row_origin = option.rect.topLeft()
             self._paint_bubble(painter, option, row, m, colors)
             self._paint_contents(painter, row, m, colors)
         finally:
@@ -556,7 +614,11 @@ class MessageDelegate(QStyledItemDelegate):
             palette.setColor(QPalette.ColorRole.Text, text)
             palette.setColor(QPalette.ColorRole.Link, QColor(colors.info))
             context.palette = palette
-            context.clip = QRectF(0, 0, m.doc_rect.width(), m.doc_rect.height())
+            # Only the part in view is drawn: a long email is thousands of pixels tall.
+            shown = QRectF(self._view.viewport().rect()).translated(
+                -QPointF(m.doc_rect.topLeft()) - QPointF(self._row_origin)
+            )
+            context.clip = shown.intersected(QRectF(0, 0, m.doc_rect.width(), m.doc_rect.height()))
             painter.setClipRect(context.clip)
             m.doc.documentLayout().draw(painter, context)
             painter.restore()
@@ -569,9 +631,18 @@ class MessageDelegate(QStyledItemDelegate):
                     "Remote images and styles were blocked.",
                 )
         elif m.body is not None:
-            if not row.body_text.strip():
+            if m.body_muted or (not row.body_html and not row.body_text.strip()):
                 painter.setPen(muted)
             m.body.draw(painter, QPointF(m.body_at))
+            painter.setPen(text)
+        if not m.notice.isNull():
+            painter.setFont(self.small_font)
+            painter.setPen(muted)
+            painter.drawText(
+                m.notice,
+                int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+                m.notice_text,
+            )
         # Footer: status icon, status and time.
         painter.setFont(self.small_font)
         painter.setPen(muted)
@@ -601,28 +672,35 @@ class MessageDelegate(QStyledItemDelegate):
         if m.reason is not None:
             painter.setPen(QColor(colors.danger))
             m.reason.draw(painter, QPointF(m.reason_at))
-        for rect, label, key in ((m.retry, "Retry", "retry"), (m.cancel, "Cancel", "cancel")):
+        buttons = (
+            (m.retry, "Retry", "retry"),
+            (m.cancel, "Cancel", "cancel"),
+            (m.full, FULL_LABEL, "full"),
+        )
+        for rect, label, key in buttons:
             if rect.isNull():
                 continue
             hovered = self._hover == (row.key, key)
-            painter.setPen(QPen(QColor(colors.accent if key == "retry" else colors.border), 1))
+            painter.setPen(QPen(QColor(colors.accent if key != "cancel" else colors.border), 1))
             painter.setBrush(
                 _mix(colors.accent, colors.base, 0.18) if hovered else QColor(colors.base)
             )
             painter.drawRoundedRect(QRectF(rect).adjusted(0.5, 0.5, -0.5, -0.5), 5, 5)
             painter.setFont(self.button_font)
-            painter.setPen(QColor(colors.accent if key == "retry" else colors.text))
+            painter.setPen(QColor(colors.accent if key != "cancel" else colors.text))
             painter.drawText(rect, int(Qt.AlignmentFlag.AlignCenter), label)
 
     # -- clicks, hovering and tooltips ----------------------------------------------------------
     def hit(self, row: ThreadRow, point: QPoint) -> tuple[str, str]:
-        """What is under ``point`` (row coordinates): ("retry"|"cancel", key),
+        """What is under ``point`` (row coordinates): ("retry"|"cancel"|"full", key),
         ("link", url), ("status", text), ("time", text) or ("", "")."""
         m = self.measure(row)
         if m.retry.contains(point):
             return "retry", row.key
         if m.cancel.contains(point):
             return "cancel", row.key
+        if m.full.contains(point):
+            return "full", row.key
         if m.doc is not None and m.doc_rect.contains(point):
             local = QPointF(point - m.doc_rect.topLeft())
             anchor = m.doc.documentLayout().anchorAt(local)
@@ -647,17 +725,22 @@ class MessageDelegate(QStyledItemDelegate):
         point = event.position().toPoint() - option.rect.topLeft()
         kind, value = self.hit(row, point)
         if event.type() == QEvent.Type.MouseMove:
-            hover = (row.key, kind) if kind in ("retry", "cancel") else None
+            hover = (row.key, kind) if kind in ("retry", "cancel", "full") else None
             if hover != self._hover:
                 self._hover = hover
                 self._view.viewport().update()
-            clickable = kind in ("retry", "cancel", "link")
+            clickable = kind in ("retry", "cancel", "full", "link")
             cursor = Qt.CursorShape.PointingHandCursor if clickable else Qt.CursorShape.ArrowCursor
             self._view.viewport().setCursor(cursor)
             return False
         if event.button() != Qt.MouseButton.LeftButton:
             return False
-        if event.type() == QEvent.Type.MouseButtonPress and kind in ("retry", "cancel", "link"):
+        if event.type() == QEvent.Type.MouseButtonPress and kind in (
+            "retry",
+            "cancel",
+            "full",
+            "link",
+        ):
             return True  # the release acts; no selection change on a button
         if event.type() == QEvent.Type.MouseButtonRelease:
             if kind == "retry":
@@ -665,6 +748,9 @@ class MessageDelegate(QStyledItemDelegate):
                 return True
             if kind == "cancel":
                 self.cancelRequested.emit(value)
+                return True
+            if kind == "full":
+                self.fullMessageRequested.emit(value)
                 return True
             if kind == "link":
                 self.linkActivated.emit(QUrl(value))

@@ -55,6 +55,7 @@ class SafeTextDocument(QTextDocument):
         super().__init__(parent)
         self.refused: list[str] = []
         """Every resource URL asked for and refused, in order, each once."""
+        self._refused_set: set[str] = set()  # a list lookup per image was quadratic
         self.embedded: list[str] = []
         """``data:`` images that were decoded (their media type)."""
         self._blank = QImage(1, 1, QImage.Format.Format_ARGB32)
@@ -73,7 +74,8 @@ class SafeTextDocument(QTextDocument):
                     self.embedded.append(address[5 : address.find(";")] or "image")
             if image is not None:
                 return image
-        if address not in self.refused:
+        if address not in self._refused_set:
+            self._refused_set.add(address)
             self.refused.append(address)
         return self._blank if int(kind) == image_kind else None
 

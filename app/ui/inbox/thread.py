@@ -79,6 +79,7 @@ from app.ui.inbox.thread_model import MessageListModel, Role, ThreadRow
 from app.ui.theme import Spacing, icon
 from app.ui.common.widgets import Banner, EmptyState
 
+from app.ui.inbox.full_message import FullMessageDialog
 from app.ui.inbox.message_delegate import MessageDelegate
 from app.ui.inbox.safe_html import link_accepted, link_question, link_refusal
 
@@ -131,6 +132,7 @@ class ThreadView(QListView):
         self.verticalScrollBar().setSingleStep(24)
         self.delegate = MessageDelegate(self)
         self.setItemDelegate(self.delegate)
+        self.delegate.bodies.ready.connect(self._body_ready)
         self.verticalScrollBar().valueChanged.connect(self._scrolled)
         proxy = self._proxy
         proxy.rowsAboutToBeInserted.connect(self._capture)
@@ -192,6 +194,15 @@ class ThreadView(QListView):
         # re-measure, keeping the place.
         self._capture()
         self.delegate.sizeHintChanged.emit(top_left)
+
+    def _body_ready(self, key: str) -> None:
+        # An email was prepared or laid out after its row was first measured: measure it
+        # again, keeping the place (the delegate has dropped its old measure already).
+        row = self._source.row_of(key) if self._source is not None else None
+        if row is None:
+            return
+        self._capture()
+        self.delegate.sizeHintChanged.emit(self.source_index(row))
 
     def updateGeometries(self) -> None:
         super().updateGeometries()
@@ -276,6 +287,8 @@ class ThreadPane(QWidget):
         self._contact_id: str | None = None
         self._generation: int | None = None
         self.link_box: QMessageBox | None = None
+        self.full_message: FullMessageDialog | None = None
+        """The long email opened last in its own window (tests)."""
         self.model = MessageListModel(tasks, self)
         self._build()
         self._connect()
@@ -368,6 +381,7 @@ class ThreadPane(QWidget):
         bridge.sessionChanged.connect(self._on_session)
         self.contact_button.clicked.connect(self._open_contact)
         self.view.delegate.retryRequested.connect(self.retry)
+        self.view.delegate.fullMessageRequested.connect(self.show_full_message)
         self.view.delegate.cancelRequested.connect(self.cancel)
         self.view.delegate.linkActivated.connect(self.confirm_link)
         self.view.customContextMenuRequested.connect(self._context_menu)
@@ -567,6 +581,18 @@ class ThreadPane(QWidget):
             self.banner.show_message("danger", f"The message could not be cancelled ({exc}).")
             return False
         return True
+
+    def show_full_message(self, key: str) -> FullMessageDialog | None:
+        """Open the whole of a long email (shown as text in the thread) in its own window."""
+        row_number = self.model.row_of(key)
+        row = self.model.index(row_number, 0).data(Role.ROW) if row_number is not None else None
+        if not isinstance(row, ThreadRow) or not row.body_html:
+            return None
+        dialog = FullMessageDialog(row.subject or "Full message", row.body_html, self)
+        dialog.linkActivated.connect(self.confirm_link)
+        dialog.show()
+        self.full_message = dialog
+        return dialog
 
     def confirm_link(self, url: QUrl) -> None:
         """Show where a clicked link goes; open it in the browser only if the user agrees.
