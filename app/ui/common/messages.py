@@ -21,20 +21,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.ui.common.widgets import SEVERITY_ICONS
-from app.ui.theme import Spacing, icon, repolish
+from app.ui.common.widgets import SEVERITY_ICONS, IconLabel
+from app.ui.theme import Spacing, repolish
 
 log = logging.getLogger(__name__)
 
 ICON_SIZE = QSize(16, 16)
 
 
-def icon_label(name: str, parent: QWidget) -> QLabel:
-    """A 16-pixel icon as a label (for message rows and panels)."""
-    label = QLabel(parent)
-    label.setPixmap(icon(name).pixmap(ICON_SIZE))
-    label.setFixedSize(ICON_SIZE)
-    return label
+def icon_label(name: str, parent: QWidget) -> IconLabel:
+    """A 16-pixel icon that follows the theme (for message rows and panels)."""
+    return IconLabel(name, ICON_SIZE.width(), parent)
 
 
 class FieldMessage(QWidget):
@@ -103,7 +100,7 @@ class MessagePanel(QFrame):
         """Show ``title`` and ``lines`` — (kind, text) pairs where kind is "text",
         "muted", "heading" or "bullet" — with ``severity``'s icon and border."""
         self.setProperty("severity", severity)
-        self._icon.setPixmap(icon(SEVERITY_ICONS.get(severity, "info")).pixmap(ICON_SIZE))
+        self._icon.set_icon(SEVERITY_ICONS.get(severity, "info"))
         muted = self.palette().color(QPalette.ColorRole.PlaceholderText).name()
         parts = [f"<p style='margin:0'><b>{html.escape(title)}</b></p>"]
         self._plain = [title]

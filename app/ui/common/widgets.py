@@ -1,8 +1,9 @@
-"""Small widgets shared by every area: the message banner and the empty-state panel."""
+"""Small widgets shared by every area: an icon that follows the theme, the message banner
+and the empty-state panel."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -17,6 +18,49 @@ from PySide6.QtWidgets import (
 from app.ui.theme import Spacing, icon
 
 SEVERITY_ICONS = {"info": "info", "success": "check", "warning": "warning", "danger": "error"}
+
+
+class IconLabel(QLabel):
+    """One of the app's icons shown as a picture, drawn again whenever the palette changes.
+
+    A label keeps the pixmap it was given: an icon rendered in the light palette's text
+    colour stays dark on a dark background after the theme is switched. Every icon that
+    is not on a button is an ``IconLabel``."""
+
+    def __init__(
+        self, name: str | None = None, size: int = 16, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self._name = name
+        self._size = QSize(size, size)
+        self.setFixedSize(self._size)
+        self._render()
+
+    @property
+    def icon_name(self) -> str | None:
+        """The icon shown (None: nothing)."""
+        return self._name
+
+    def set_icon(self, name: str | None, size: int | None = None) -> None:
+        """Show icon ``name`` (None: nothing), optionally at another size."""
+        if size is not None and size != self._size.width():
+            self._size = QSize(size, size)
+            self.setFixedSize(self._size)
+        if name == self._name and self.pixmap() is not None and not self.pixmap().isNull():
+            return
+        self._name = name
+        self._render()
+
+    def _render(self) -> None:
+        if self._name is None:
+            self.clear()
+            return
+        self.setPixmap(icon(self._name).pixmap(self._size, self.devicePixelRatioF()))
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.StyleChange):
+            self._render()
+        super().changeEvent(event)
 
 
 class Banner(QFrame):
@@ -40,8 +84,7 @@ class Banner(QFrame):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(Spacing.M, Spacing.S, Spacing.S, Spacing.S)
         layout.setSpacing(Spacing.M)
-        self._icon = QLabel(self)
-        self._icon.setFixedSize(20, 20)
+        self._icon = IconLabel("info", 20, self)
         self._text = QLabel(self)
         self._text.setWordWrap(True)
         self._text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -78,7 +121,7 @@ class Banner(QFrame):
     def show_message(self, severity: str, text: str, action: str | None = None) -> None:
         """Show ``text`` with the icon and border of ``severity``; ``action`` labels the button."""
         self.setProperty("severity", severity)
-        self._icon.setPixmap(icon(SEVERITY_ICONS.get(severity, "info")).pixmap(QSize(20, 20)))
+        self._icon.set_icon(SEVERITY_ICONS.get(severity, "info"))
         self._text.setText(text)
         self._action.setVisible(action is not None)
         if action is not None:
@@ -103,8 +146,7 @@ class EmptyState(QWidget):
         super().__init__(parent)
         outer = QVBoxLayout(self)
         outer.addStretch(1)
-        self._icon = QLabel(self)
-        self._icon.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._icon = IconLabel(None, 48, self)
         self._title = QLabel(self)
         self._title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         font = self._title.font()
@@ -125,7 +167,7 @@ class EmptyState(QWidget):
         self._button = QPushButton(self)
         self._button.clicked.connect(self.actionClicked)
         self._button.hide()
-        outer.addWidget(self._icon)
+        outer.addWidget(self._icon, 0, Qt.AlignmentFlag.AlignHCenter)
         outer.addSpacing(Spacing.S)
         outer.addWidget(self._title)
         outer.addLayout(body_row)
@@ -147,7 +189,7 @@ class EmptyState(QWidget):
         self, icon_name: str, title: str, body: str = "", action: str | None = None
     ) -> None:
         """Show ``icon_name``, ``title`` and ``body``; ``action`` labels the button (None hides it)."""
-        self._icon.setPixmap(icon(icon_name).pixmap(QSize(48, 48)))
+        self._icon.set_icon(icon_name)
         self._title.setText(title)
         self._body.setText(body)
         self._body.setVisible(bool(body))

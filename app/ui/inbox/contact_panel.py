@@ -24,7 +24,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, Signal
 from PySide6.QtGui import QContextMenuEvent, QFont, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -154,6 +154,12 @@ class ContactSidePanel(QWidget):
         self.bridge.conversationsChanged.connect(self._on_conversations)
         self.bridge.sessionChanged.connect(self._on_session)
         self.set_conversation(None)
+
+    def changeEvent(self, event: QEvent) -> None:
+        # The field rules carry the palette's colours (tag chips): follow a theme switch.
+        if event.type() == QEvent.Type.PaletteChange:
+            self.setStyleSheet(field_stylesheet(scheme_colors()))
+        super().changeEvent(event)
 
     # -- building ------------------------------------------------------------------------
     def _build(self) -> None:

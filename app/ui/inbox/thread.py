@@ -25,7 +25,6 @@ from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
     QPoint,
-    QSize,
     Qt,
     QTimer,
     QUrl,
@@ -77,7 +76,7 @@ from app.ui.inbox.composer import (
 )
 from app.ui.inbox.thread_model import MessageListModel, Role, ThreadRow
 from app.ui.theme import Spacing, icon
-from app.ui.common.widgets import Banner, EmptyState
+from app.ui.common.widgets import Banner, EmptyState, IconLabel
 
 from app.ui.inbox.full_message import FullMessageDialog
 from app.ui.inbox.message_delegate import MessageDelegate
@@ -319,8 +318,7 @@ class ThreadPane(QWidget):
         head = QHBoxLayout(header)
         head.setContentsMargins(Spacing.M, Spacing.S, Spacing.M, Spacing.S)
         head.setSpacing(Spacing.S)
-        self.channel_icon = QLabel(header)
-        self.channel_icon.setFixedSize(24, 24)
+        self.channel_icon = IconLabel(None, 24, header)
         head.addWidget(self.channel_icon)
         titles = QVBoxLayout()
         titles.setSpacing(0)
@@ -459,7 +457,7 @@ class ThreadPane(QWidget):
         if conversation is None:
             self.title.setText("Loading the conversation…")
             self.subtitle.setText("It is not in the cache yet; it appears with the next sync.")
-            self.channel_icon.clear()
+            self.channel_icon.set_icon(None)
             self.contact_button.setEnabled(False)
             return
         channel = str(conversation.get("channel") or "")
@@ -475,9 +473,7 @@ class ThreadPane(QWidget):
         if subject:
             parts.append(str(subject))
         self.subtitle.setText(" · ".join(p for p in parts if p))
-        self.channel_icon.setPixmap(
-            icon(CHANNEL_ICON_NAMES.get(channel, "inbox")).pixmap(QSize(24, 24))
-        )
+        self.channel_icon.set_icon(CHANNEL_ICON_NAMES.get(channel, "inbox"))
         self.contact_button.setEnabled(contact_id is not None)
 
     def _open_contact(self) -> None:
