@@ -677,7 +677,10 @@ class BookingService:
             body = _body(request, self.default_region)
         except ValidationFailed as exc:
             raise BookingRefused(exc.user_message, exc.field, exc.errors) from exc
-        day = await self._slot_day(request)
+        try:
+            day = await self._slot_day(request)
+        except NeedsConnection as exc:
+            raise NeedsConnection(NEEDS_CONNECTION) from exc
         if not day.has(request.start_ms, request.end_ms):
             raise SlotTaken(_taken_message(day), day)
         lookup = self._lookup_of(request)
