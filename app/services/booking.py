@@ -801,7 +801,8 @@ class BookingService:
             self.partition.calendars.delete_appointments([appointment_id])
             return CancelOutcome(appointment_id, CancelState.ALREADY_GONE)
         except ValidationFailed as exc:
-            return CancelOutcome(appointment_id, CancelState.FAILED, _refusal_message(exc))
+            why = _sentence(exc.message) if exc.message else "Seedly refused to cancel it."
+            return CancelOutcome(appointment_id, CancelState.FAILED, why)
         except ApiError as exc:
             message = CANCEL_OFFLINE if exc.is_network_failure else exc.user_message
             return CancelOutcome(appointment_id, CancelState.FAILED, message)
