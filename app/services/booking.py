@@ -57,6 +57,7 @@ from app.services.calendar_rows import (
     CalendarRow,
     appointment_row,
     calendar_row,
+    kind_label,
     type_row,
 )
 from app.storage import Partition
@@ -87,6 +88,7 @@ __all__ = [
     "booking_errors",
     "day_label",
     "known_reason",
+    "type_summary",
     "no_slot_reason",
     "read_back_line",
     "span_text",
@@ -346,6 +348,47 @@ def no_slot_reason(
         return "Every session is full."
     today = datetime.fromtimestamp(now_ms / 1000, tz=zone).date()
     return "No free times left today." if day == today else "Fully booked."
+
+
+_KIND_WORDS = {
+    "personal": "with the calendar's owner",
+    "round_robin": "with the next free team member",
+    "collective": "with the whole team",
+}
+
+
+def type_summary(kind: AppointmentTypeRow | None, calendar: CalendarRow | None) -> str:
+    """An appointment type in plain words: duration, buffers, who attends or the seats,
+    and how far ahead it can be booked ("30 minutes · 10 minutes free after each booking ·
+    Round robin, with the next free team member · at least 2 hours' notice, up to 30 days
+    ahead")."""
+    parts: list[str] = []
+    if kind is not None and kind.duration_minutes:
+        parts.append(_minutes_words(kind.duration_minutes))
+    rules = calendar.rules if calendar is not None else None
+    before = (rules.buffer_before or 0) if rules else 0
+    after = (rules.buffer_after or 0) if rules else 0
+    if before and after:
+        parts.append(f"{_minutes_words(before)} free before and {_minutes_words(after)} after")
+    elif before:
+        parts.append(f"{_minutes_words(before)} free before each booking")
+    elif after:
+        parts.append(f"{_minutes_words(after)} free after each booking")
+    if calendar is not None:
+        if calendar.kind == "class":
+            seats = rules.seats if rules else None
+            parts.append(f"Class of {_plural(seats, 'seat')}" if seats else "Class")
+        elif calendar.kind in _KIND_WORDS:
+            parts.append(f"{kind_label(calendar.kind)}, {_KIND_WORDS[calendar.kind]}")
+    if rules is not None:
+        limits = []
+        if rules.minimum_notice_minutes:
+            limits.append(f"at least {_notice_words(rules.minimum_notice_minutes)}")
+        if rules.maximum_advance_days is not None:
+            limits.append(f"up to {_plural(rules.maximum_advance_days, 'day')} ahead")
+        if limits:
+            parts.append(", ".join(limits))
+    return " · ".join(parts)
 
 
 def booking_errors(

@@ -17,22 +17,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from icalendar import Calendar, Event, vCalAddress
 
-from app.services.calendar_rows import AppointmentRow, CalendarRow
+from app.services.calendar_rows import STATUS_LABELS, AppointmentRow, CalendarRow, status_label
 from app.services.contact_import import ExportFailed, write_text_atomically
 
 __all__ = ["ExportFailed", "STATUS_LABELS", "ics_of", "uid_of", "write_ics"]
 
 PRODUCT_ID = "-//Seedly Desk//Calendar export//EN"
 UID_DOMAIN = "seedly-desk"
-
-STATUS_LABELS = {
-    "scheduled": "Scheduled",
-    "confirmed": "Confirmed",
-    "completed": "Completed",
-    "cancelled": "Cancelled",
-    "no_show": "No-show",
-}
-"""How statuses are written for people (never the wire value)."""
 
 # iCalendar knows three event states: a booking not confirmed yet is tentative.
 _ICS_STATUS = {
@@ -49,10 +40,6 @@ def uid_of(appointment_id: str) -> str:
     return f"{appointment_id}@{UID_DOMAIN}"
 
 
-def _status_label(status: str) -> str:
-    return STATUS_LABELS.get(status, status.replace("_", " ").capitalize())
-
-
 def _summary(row: AppointmentRow, calendar: CalendarRow | None) -> str:
     if row.title:
         return row.title
@@ -65,7 +52,7 @@ def _description(row: AppointmentRow, calendar: CalendarRow | None) -> str:
     lines = []
     if calendar is not None:
         lines.append(f"Calendar: {calendar.name}")
-    lines.append(f"Status: {_status_label(row.status)}")
+    lines.append(f"Status: {status_label(row.status)}")
     contact = [v for v in (row.contact_name, row.contact_email, row.contact_phone) if v]
     if contact:
         lines.append(f"Contact: {', '.join(contact)}")

@@ -28,6 +28,8 @@ from app.storage import Partition, to_ms
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "CALENDAR_KIND_LABELS",
+    "STATUS_LABELS",
     "AppointmentRow",
     "AppointmentTypeRow",
     "BookingRules",
@@ -36,11 +38,42 @@ __all__ = [
     "DateOverride",
     "appointment_row",
     "calendar_row",
+    "kind_label",
+    "status_label",
     "type_row",
 ]
 
 ACTIVE_STATUSES = frozenset({"scheduled", "confirmed"})
 """Statuses of an appointment that still holds its slot."""
+
+STATUS_LABELS = {
+    "scheduled": "Scheduled",
+    "confirmed": "Confirmed",
+    "completed": "Completed",
+    "cancelled": "Cancelled",
+    "no_show": "No-show",
+}
+"""How appointment statuses are written for people (never the wire value)."""
+
+CALENDAR_KIND_LABELS = {
+    "personal": "Personal",
+    "round_robin": "Round robin",
+    "collective": "Collective",
+    "class": "Class",
+}
+"""How calendar types are written for people."""
+
+
+def status_label(status: str) -> str:
+    """A status in plain words ("No-show"); an unknown one made readable."""
+    return STATUS_LABELS.get(status, status.replace("_", " ").capitalize())
+
+
+def kind_label(kind: str | None) -> str:
+    """A calendar type in plain words ("Round robin"); an unknown one made readable."""
+    if not kind:
+        return "Calendar"
+    return CALENDAR_KIND_LABELS.get(kind, kind.replace("_", " ").capitalize())
 
 
 def _text(value: object) -> str | None:

@@ -40,12 +40,15 @@ from app.services.booking import (
     day_label,
     read_back_line,
     span_text,
+    type_summary,
     zone_place,
 )
 from app.services.bus import ScopeKey
 from app.services.calendar_export import ics_of, write_ics
 from app.services.calendar_rows import (
     ACTIVE_STATUSES,
+    CALENDAR_KIND_LABELS,
+    STATUS_LABELS,
     AppointmentRow,
     AppointmentTypeRow,
     BookingRules,
@@ -54,6 +57,8 @@ from app.services.calendar_rows import (
     DateOverride,
     appointment_row,
     calendar_row,
+    kind_label,
+    status_label,
     type_row,
 )
 from app.services.sync import Stale
@@ -62,6 +67,8 @@ from app.storage import StorageError
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "CALENDAR_KIND_LABELS",
+    "STATUS_LABELS",
     "AppointmentRow",
     "AppointmentTypeRow",
     "BookingContact",
@@ -90,9 +97,12 @@ __all__ = [
     "calendar_row",
     "day_label",
     "ics_of",
+    "kind_label",
     "read_back_line",
     "span_text",
+    "status_label",
     "type_row",
+    "type_summary",
     "write_ics",
     "zone_place",
 ]

@@ -611,3 +611,32 @@ def test_cancel_updates_the_cache_and_stops_when_offline(part: Partition) -> Non
     assert cached["cancelledAt"].endswith("Z")
     assert part.calendars.get_appointment("a2") is None
     assert part.calendars.get_appointment("a4")["status"] == "scheduled"  # type: ignore[index]
+
+
+def test_type_summary_in_plain_words() -> None:
+    from app.services.booking import type_summary
+    from app.services.calendar_rows import kind_label, status_label, type_row
+
+    checkup = type_row({"id": "t", "calendarId": "cal_1", "name": "Checkup", "duration": 30})
+    assert type_summary(checkup, calendar_row(CALENDAR)) == (
+        "30 minutes · 10 minutes free after each booking · Personal, with the calendar's "
+        "owner · at least 2 hours' notice, up to 30 days ahead"
+    )
+    workshop = calendar_row(
+        {**CALENDAR, "type": "class", "seats": 12, "bufferAfter": 0, "bufferBefore": 15}
+    )
+    long = type_row({"id": "w", "name": "Workshop", "duration": 90})
+    assert type_summary(long, workshop) == (
+        "90 minutes · 15 minutes free before each booking · Class of 12 seats · "
+        "at least 2 hours' notice, up to 30 days ahead"
+    )
+    team = calendar_row({"id": "c", "name": "Team", "type": "round_robin", "timezone": NY})
+    hour = type_row({"id": "h", "name": "Call", "duration": 60})
+    assert type_summary(hour, team) == "1 hour · Round robin, with the next free team member"
+    assert type_summary(None, None) == ""
+    assert (kind_label("round_robin"), kind_label("weekly_pool"), kind_label(None)) == (
+        "Round robin",
+        "Weekly pool",
+        "Calendar",
+    )
+    assert (status_label("no_show"), status_label("rescheduled")) == ("No-show", "Rescheduled")
