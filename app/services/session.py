@@ -131,6 +131,15 @@ class Session:
     def _start(self, generation: int) -> None:
         assert self.tasks is not None and self.scheduler is not None and self.sync is not None
         sync, scheduler, plan = self.sync, self.scheduler, self.plan
+        # Calendars first: two small reads a booking screen needs (their rules), done before
+        # a long first walk of the contacts; the appointments poll reads them too when it
+        # runs before this job did.
+        scheduler.add(
+            "calendars",
+            self._guard(generation, sync.refresh_calendars),
+            interval=plan.calendars,
+            background_interval=plan.calendars,
+        )
         scheduler.add(
             "inbox",
             self._guard(generation, sync.refresh_conversations),
@@ -142,14 +151,6 @@ class Session:
             self._guard(generation, sync.refresh_contacts),
             interval=plan.contacts[0],
             background_interval=plan.contacts[1],
-        )
-        # Calendars at once (a booking screen needs their rules); the appointments poll
-        # reads them first too when it runs before this job did.
-        scheduler.add(
-            "calendars",
-            self._guard(generation, sync.refresh_calendars),
-            interval=plan.calendars,
-            background_interval=plan.calendars,
         )
         scheduler.add(
             "appointments",
