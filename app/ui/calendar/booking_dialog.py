@@ -346,8 +346,12 @@ class BookingDialog(QDialog):
     # -- calendars and types ---------------------------------------------------------------
     def _load_calendars(self) -> None:
         reader = self._port.reader()
+        if reader is None:
+            self._show("warning", "No connection is open", "Open a connection to book.")
+            self._update_buttons()
+            return
         try:
-            calendars = reader.calendars() if reader is not None else []
+            calendars = reader.calendars()
         except StorageError as exc:
             self._show("danger", "The calendars could not be read from the cache.", str(exc))
             calendars = []
@@ -470,7 +474,7 @@ class BookingDialog(QDialog):
     def _move_week(self, days: int) -> None:
         first = (self._first_day or self._today()) + timedelta(days=days)
         self._first_day = max(first, self._today())
-        self._auto_pick = False
+        self._auto_pick = True  # the new week's first free time is chosen, as at the start
         self._load_week()
 
     def _load_week(self) -> None:
@@ -525,7 +529,25 @@ class BookingDialog(QDialog):
             # Call mode: the first free time of the week is ready to book.
             self.strip.select(slots.day)
             self._select_row(0)
+            self._focus_next_step()
+
+    def _focus_next_step(self) -> None:
+        """Give the keyboard to what comes next, unless the user is typing somewhere: the
+        slot list when the person is known (Enter books), else the first name."""
+        focused = self.focusWidget()
+        if focused is not None and focused not in (
+            self.calendar_combo,
+            self.type_combo,
+            self.slots,
+            self.previous_week,
+            self.next_week,
+        ):
+            return
+        person = self.person.values()
+        if person.first_name and person.last_name and person.email:
             self.slots.setFocus(Qt.FocusReason.OtherFocusReason)
+        else:
+            self.person.editor("firstName").focus_target().setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _day_chosen(self, day: date) -> None:
         self._show_day(self.strip.day_slots(day))

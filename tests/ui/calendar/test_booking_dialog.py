@@ -224,6 +224,8 @@ def test_person_fields_are_validated_in_place_and_nothing_is_sent(
         async with opened(tmp_path, sandbox) as o:
             dialog = dialog_of(qtbot, o)
             await until(dialog.selected_slot)
+            # A new person: once a time is chosen the keyboard goes to the first name.
+            assert dialog.focusWidget() is dialog.person.editor("firstName").focus_target()
             type_into(dialog, "phone", "12")
             assert "phone" in dialog.person.error_text("phone").lower()
             assert dialog.person.error_text("email") == ""  # not left yet: not shown
