@@ -12,7 +12,8 @@ its ``BookingRules``, ``AppointmentTypeRow``, ``AppointmentRow``: see
   polled window, fetched into the cache;
 - ``booking()``: the ``BookingService`` of the open sub-account (free slots,
   book, reschedule, cancel; ``app.services.booking``);
-- ``ics_of``/``write_ics``: the ``.ics`` export (``app.services.calendar_export``).
+- ``ics_of``/``write_ics``: the ``.ics`` export (``app.services.calendar_export``;
+  ``write_ics`` raises ``ExportFailed`` with a sentence to show).
 
 Every name the tab needs from below is re-exported here, so the UI imports only
 ``app.services`` and ``app.core``.
@@ -44,7 +45,7 @@ from app.services.booking import (
     zone_place,
 )
 from app.services.bus import ScopeKey
-from app.services.calendar_export import ics_of, write_ics
+from app.services.calendar_export import ExportFailed, ics_of, uid_of, write_ics
 from app.services.calendar_rows import (
     ACTIVE_STATUSES,
     CALENDAR_KIND_LABELS,
@@ -86,6 +87,7 @@ __all__ = [
     "CancelState",
     "DateOverride",
     "DaySlots",
+    "ExportFailed",
     "NeedsConnection",
     "NotActive",
     "RescheduleReport",
@@ -103,6 +105,7 @@ __all__ = [
     "status_label",
     "type_row",
     "type_summary",
+    "uid_of",
     "write_ics",
     "zone_place",
 ]
