@@ -13,6 +13,7 @@ from app.core.constants import SCOPES
 from app.sandbox import clock
 from app.sandbox.http import ApiError, Ctx, Reply, validation
 from app.sandbox.registry import Registry
+from app.sandbox.state import TargetedFault
 from app.sandbox.store import loads
 
 
@@ -30,6 +31,10 @@ def get_faults(ctx: Ctx) -> Reply:
             "kinds": f.kinds,
             "timeoutSeconds": f.timeout_seconds,
             "slowSeconds": f.slow_seconds,
+            "targeted": [
+                {"method": t.method, "path": t.path, "kind": t.kind, "times": t.times}
+                for t in f.targeted
+            ],
         }
     )
 
@@ -60,6 +65,31 @@ def put_faults(ctx: Ctx) -> Reply:
             ):
                 raise validation(f"{name} must be a number of seconds from 0 to 300")
             setattr(f, attr, float(value))
+    return get_faults(ctx)
+
+
+def add_targeted_fault(ctx: Ctx) -> Reply:
+    """Aim a fault at the next ``times`` requests of ``method`` and ``path`` (exact, no query):
+    ``{"method", "path", "kind", "times"?}``; answers the fault settings."""
+    body = ctx.body
+    f = ctx.state.faults
+    method = (body.str("method", required=True, max_len=10) or "").upper()
+    path = body.str("path", required=True, max_len=500) or ""
+    kind = body.str("kind", required=True, max_len=40) or ""
+    times = body.int("times", minimum=1, maximum=1000) or 1
+    if method not in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+        raise validation("method must be GET, POST, PUT, PATCH or DELETE", "method")
+    if not path.startswith("/"):
+        raise validation("path must start with /", "path")
+    if kind not in f.kinds:
+        raise validation(f"kind: unknown fault kind {kind}; known: {', '.join(f.kinds)}", "kind")
+    f.targeted.append(TargetedFault(method, path, kind, times))
+    return Reply(get_faults(ctx).data, status=201)
+
+
+def clear_targeted_faults(ctx: Ctx) -> Reply:
+    """Forget every targeted fault not used up yet."""
+    ctx.state.faults.targeted.clear()
     return get_faults(ctx)
 
 
@@ -144,6 +174,8 @@ def register(registry: Registry) -> None:
     router.add("GET", "/_sandbox/health", health, auth="control")
     router.add("GET", "/_sandbox/faults", get_faults, auth="control")
     router.add("PUT", "/_sandbox/faults", put_faults, auth="control")
+    router.add("POST", "/_sandbox/faults/targeted", add_targeted_fault, auth="control")
+    router.add("DELETE", "/_sandbox/faults/targeted", clear_targeted_faults, auth="control")
     router.add("GET", "/_sandbox/stats", stats, auth="control")
     router.add("POST", "/_sandbox/rate-limits/reset", reset_rate_limits, auth="control")
     router.add("POST", "/_sandbox/clock/advance", advance_clock, auth="control")

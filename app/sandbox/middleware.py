@@ -119,6 +119,10 @@ class FaultMiddleware:
     the connection drops: the client cannot know), ``timeout_after`` (done, then
     no answer for longer than a client waits), ``slow`` (a late but correct
     answer) and ``rate_limited`` (a spurious 429 with ``Retry-After``).
+
+    A *targeted* fault (``POST /_sandbox/faults/targeted``) hits the next requests of one
+    method and path, whatever the random rate: a test can drop exactly the answer of a
+    booking after the server stored it.
     """
 
     def __init__(self, app: Any, state: SandboxState, rng: random.Random | None = None) -> None:
@@ -146,7 +150,7 @@ class FaultMiddleware:
         if scope["type"] != "http" or not (path.startswith(("/api/", "/webhooks/"))):
             await self.app(scope, receive, send)
             return
-        kind = self.pick()
+        kind = self.state.faults.take_targeted(scope.get("method", ""), path) or self.pick()
         if kind is None:
             await self.app(scope, receive, send)
             return

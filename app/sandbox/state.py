@@ -32,6 +32,21 @@ class SandboxConfig:
 
 
 @dataclass
+class TargetedFault:
+    """A fault for the next ``times`` requests of one method and path (tests use it to make
+    one chosen request fail, e.g. drop the answer of a booking after it was stored)."""
+
+    method: str
+    path: str
+    kind: str
+    times: int = 1
+
+    def matches(self, method: str, path: str) -> bool:
+        """Whether a request of ``method`` to ``path`` (no query) is one of those aimed at."""
+        return self.times > 0 and self.method == method.upper() and self.path == path
+
+
+@dataclass
 class FaultSettings:
     """Fault injection, changeable at runtime through ``/_sandbox/faults``."""
 
@@ -49,6 +64,18 @@ class FaultSettings:
     )
     timeout_seconds: float = 20.0
     slow_seconds: float = 1.5
+    targeted: list[TargetedFault] = field(default_factory=list)
+    """Faults aimed at given requests, used up in order before any random one."""
+
+    def take_targeted(self, method: str, path: str) -> str | None:
+        """The kind of the first targeted fault aimed at this request (one use of it)."""
+        for fault in self.targeted:
+            if fault.matches(method, path):
+                fault.times -= 1
+                if fault.times <= 0:
+                    self.targeted.remove(fault)
+                return fault.kind
+        return None
 
 
 @dataclass

@@ -51,8 +51,22 @@ class MessagesChanged:
 
 @dataclass(frozen=True)
 class AppointmentsChanged:
+    """Appointments of ``scope`` changed in the cache: re-query them.
+
+    ``booked``, ``cancelled`` and ``moved`` name what changed on the server since the
+    previous poll of that sub-account (new bookings, cancellations, new start or end),
+    and what the user's own booking, rescheduling or cancelling did; the first poll of
+    a sub-account reports nothing (there is nothing to compare with). ``own`` marks the
+    user's own actions (no notification needed). ``calendars``: the calendars or their
+    appointment types were read again and differ from the cached ones."""
+
     scope: ScopeKey
     full: bool = True
+    booked: tuple[str, ...] = ()
+    cancelled: tuple[str, ...] = ()
+    moved: tuple[str, ...] = ()
+    own: bool = False
+    calendars: bool = False
 
 
 @dataclass(frozen=True)

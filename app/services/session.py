@@ -46,6 +46,8 @@ class PollPlan:
     contacts: tuple[float, float] = (60.0, 300.0)
     appointments: tuple[float, float] = (60.0, 600.0)
     reconcile: float = 1800.0
+    calendars: float = 600.0
+    """Calendars and appointment types change rarely: read at open, then this often."""
 
 
 class Session:
@@ -79,6 +81,9 @@ class Session:
         self.tasks: TaskScope | None = None
         self.key_problem: KeyProblem | None = None
         self.open_thread: str | None = None
+        self._appointment_windows: dict[str, tuple[int, int]] = {}
+        """Per sub-account, the window its last appointments poll covered (kept across
+        switches so a return to it still tells what changed meanwhile)."""
         self._switch_lock = asyncio.Lock()
         client.transport.on_budget(self._budget_changed)
 
@@ -95,6 +100,7 @@ class Session:
             self.tasks = None
             if old is not None:
                 await old.close()
+            self._keep_appointment_window()
             scope = ScopeKey(self.deployment, sub_account_id)
             self.scope_key = scope
             self.partition = self.db.partition(self.deployment, sub_account_id)
@@ -105,6 +111,7 @@ class Session:
             )
             current = lambda: self.is_current(generation)  # noqa: E731
             self.sync = SyncService(self.partition, self.view, self.bus, scope, current)
+            self.sync.appointments_window = self._appointment_windows.get(sub_account_id)
             self.sender = OutboxSender(
                 self.partition.outbox,
                 self.view,
@@ -124,6 +131,15 @@ class Session:
     def _start(self, generation: int) -> None:
         assert self.tasks is not None and self.scheduler is not None and self.sync is not None
         sync, scheduler, plan = self.sync, self.scheduler, self.plan
+        # Calendars first: two small reads a booking screen needs (their rules), done before
+        # a long first walk of the contacts; the appointments poll reads them too when it
+        # runs before this job did.
+        scheduler.add(
+            "calendars",
+            self._guard(generation, sync.refresh_calendars),
+            interval=plan.calendars,
+            background_interval=plan.calendars,
+        )
         scheduler.add(
             "inbox",
             self._guard(generation, sync.refresh_conversations),
@@ -138,7 +154,7 @@ class Session:
         )
         scheduler.add(
             "appointments",
-            self._guard(generation, sync.refresh_appointments),
+            self._guard(generation, sync.poll_appointments),
             interval=plan.appointments[0],
             background_interval=plan.appointments[1],
             run_now=False,
@@ -250,6 +266,11 @@ class Session:
 
     def _budget_changed(self, bucket: str, budget: Any) -> None:
         self.bus.publish(BudgetChanged(bucket, budget.available(), budget.limit))
+
+    def _keep_appointment_window(self) -> None:
+        sync = self.sync
+        if sync is not None and sync.appointments_window is not None:
+            self._appointment_windows[sync.scope.sub_account_id] = sync.appointments_window
 
     async def close(self) -> None:
         """Stop everything of this session (the client is closed by its owner)."""

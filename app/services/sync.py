@@ -6,6 +6,10 @@
   high-water mark (lists are ordered by ``updatedAt`` / ``lastMessageAt``).
 - Periodically: a full reconciliation that also notices deletions (the API
   has no change feed; a record missing from a complete walk was deleted).
+- Calendars and appointment types are read when a sub-account opens and every
+  few minutes; appointments of a window around now on every appointments poll
+  (what changed since the previous poll is told on the bus), and any other range
+  the Calendar tab shows on demand (``load_range``).
 
 Every write checks ``is_current()`` after each await: once the user switched
 to another sub-account, nothing this service fetched is applied.
@@ -16,7 +20,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -79,6 +84,8 @@ class SyncService:
         bus: EventBus,
         scope: ScopeKey,
         is_current: Callable[[], bool] = lambda: True,
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.partition = partition
         self.client = client
@@ -87,6 +94,14 @@ class SyncService:
         self.is_current = is_current
         self.requests = 0
         self.last_success_ms: int | None = partition.marks.last_success_ms()
+        self.monotonic = monotonic
+        self.calendars_read = False
+        """Whether this service has read the calendars (they are read before the first
+        appointments poll)."""
+        self.appointments_window: tuple[int, int] | None = None
+        """The window the previous appointments poll covered (None before the first one:
+        the session hands it over across switches, so changes are told per sub-account)."""
+        self._ranges: list[tuple[int, int, float]] = []
 
     def _check(self) -> None:
         if not self.is_current():
@@ -382,26 +397,166 @@ class SyncService:
         return len(docs)
 
     # -- calendars ----------------------------------------------------------------------------
-    async def refresh_calendars(self) -> None:
-        calendars = await self.client.list_calendars()
-        types = await self.client.list_appointment_types()
-        self.requests += 2
+    async def refresh_calendars(self) -> bool:
+        """Read the calendars and appointment types again; True when they changed (then
+        ``AppointmentsChanged(calendars=True)`` is published)."""
+        calendars = [_wire(c) for c in await self.client.list_calendars()]
+        self.requests += 1
         self._check()
-        self.partition.calendars.replace_calendars([_wire(c) for c in calendars])
-        self.partition.calendars.replace_types([_wire(t) for t in types])
+        types = [_wire(t) for t in await self.client.list_appointment_types()]
+        self.requests += 1
+        self._check()
+        repo = self.partition.calendars
+        changed = _by_id(calendars) != _by_id(repo.calendars()) or _by_id(types) != _by_id(
+            repo.types()
+        )
+        if changed:
+            repo.replace_calendars(calendars)
+            repo.replace_types(types)
+            self.bus.publish(AppointmentsChanged(self.scope, calendars=True))
+        self.calendars_read = True
+        self._ok()
+        return changed
 
-    async def refresh_appointments(self, days_back: int = 30, days_ahead: int = 60) -> int:
+    async def poll_appointments(self) -> int:
+        """The appointments poll: the calendars first when this sub-account has not read
+        them yet (a booking screen needs their rules), then ``refresh_appointments``."""
+        if not self.calendars_read:
+            await self.refresh_calendars()
+        return await self.refresh_appointments()
+
+    def _polled_window(self, days_back: int, days_ahead: int) -> tuple[int, int]:
         now = datetime.now(UTC)
         start = int((now - timedelta(days=days_back)).timestamp() * 1000)
         end = int((now + timedelta(days=days_ahead)).timestamp() * 1000)
+        return start, end
+
+    async def _fetch_appointments(self, start_ms: int, end_ms: int) -> list[dict[str, Any]]:
         docs: list[dict[str, Any]] = []
         async for page in self._pages(
             lambda c: self.client.list_appointments(
-                start_ms=start, end_ms=end, limit=APPOINTMENT_PAGE, cursor=c
+                start_ms=start_ms, end_ms=end_ms, limit=APPOINTMENT_PAGE, cursor=c
             )
         ):
             docs += [_wire(a) for a in page.data]
-        self.partition.calendars.replace_appointments_between(start, end, docs)
-        self.bus.publish(AppointmentsChanged(self.scope))
+        return docs
+
+    async def refresh_appointments(self, days_back: int = 30, days_ahead: int = 60) -> int:
+        """Make the cache of the polled window (``days_back`` to ``days_ahead`` around now)
+        equal the server's, and publish what changed since the previous poll
+        (``AppointmentChanges``); returns how many appointments the window holds."""
+        start, end = self._polled_window(days_back, days_ahead)
+        docs = await self._fetch_appointments(start, end)
+        repo = self.partition.calendars
+
+        def store() -> dict[str, _Held]:
+            before = _held(repo.appointments_between(start, end))
+            repo.replace_appointments_between(start, end, docs)
+            return before
+
+        before = await asyncio.to_thread(store)
+        self._check()
+        previous = self.appointments_window
+        self.appointments_window = (start, end)
+        changes = appointment_changes(before, docs, previous)
+        self.bus.publish(
+            AppointmentsChanged(
+                self.scope,
+                booked=changes.booked,
+                cancelled=changes.cancelled,
+                moved=changes.moved,
+            )
+        )
         self._ok()
         return len(docs)
+
+    async def load_range(self, start_ms: int, end_ms: int) -> int:
+        """Appointments of ``[start_ms, end_ms)`` in the cache, fetched when the range lies
+        outside the polled window and was not loaded in the last ``RANGE_MEMORY_S``
+        seconds (moving back and forth does not fetch again); returns how many there are."""
+        if end_ms <= start_ms:
+            return 0
+        now = self.monotonic()
+        self._ranges = [r for r in self._ranges if now - r[2] < RANGE_MEMORY_S]
+        polled = self.appointments_window
+        known = [(s, e) for s, e, _ in self._ranges]
+        if polled is not None:
+            known.append(polled)
+        repo = self.partition.calendars
+        if any(s <= start_ms and end_ms <= e for s, e in known):
+            return len(await asyncio.to_thread(repo.appointments_between, start_ms, end_ms))
+        docs = await self._fetch_appointments(start_ms, end_ms)
+        await asyncio.to_thread(repo.replace_appointments_between, start_ms, end_ms, docs)
+        self._check()
+        self._ranges.append((start_ms, end_ms, self.monotonic()))
+        self.bus.publish(AppointmentsChanged(self.scope))
+        return len(docs)
+
+
+RANGE_MEMORY_S = 120.0
+"""How long a range loaded by ``load_range`` counts as fresh (the poll does not keep it)."""
+
+
+@dataclass(frozen=True)
+class _Held:
+    status: str | None
+    start_ms: int | None
+    end_ms: int | None
+
+
+def _held(docs: list[dict[str, Any]]) -> dict[str, _Held]:
+    return {
+        str(d["id"]): _Held(d.get("status"), to_ms(d.get("startTime")), to_ms(d.get("endTime")))
+        for d in docs
+        if d.get("id")
+    }
+
+
+def _by_id(docs: list[dict[str, Any]]) -> dict[str, Any]:
+    return {str(d.get("id")): d for d in docs}
+
+
+@dataclass(frozen=True)
+class AppointmentChanges:
+    """What a poll found changed: ids of new bookings, cancellations and moves."""
+
+    booked: tuple[str, ...] = ()
+    cancelled: tuple[str, ...] = ()
+    moved: tuple[str, ...] = ()
+
+
+_HOLDING = frozenset({"scheduled", "confirmed"})
+
+
+def appointment_changes(
+    before: Mapping[str, _Held],
+    after: list[dict[str, Any]],
+    previous_window: tuple[int, int] | None,
+) -> AppointmentChanges:
+    """Compare the cache of a window before a poll with the server's answer.
+
+    Nothing is reported without a previous poll (the first fill). An appointment the
+    cache did not hold counts as booked only when it holds its slot and lies in the
+    window the previous poll covered: one that merely came into view as the window
+    moved on with time is not new."""
+    if previous_window is None:
+        return AppointmentChanges()
+    lo, hi = previous_window
+    booked: list[str] = []
+    cancelled: list[str] = []
+    moved: list[str] = []
+    for doc in after:
+        key = str(doc.get("id") or "")
+        if not key:
+            continue
+        status = doc.get("status")
+        start, end = to_ms(doc.get("startTime")), to_ms(doc.get("endTime"))
+        old = before.get(key)
+        if old is None:
+            if status in _HOLDING and start is not None and start < hi and (end or start) > lo:
+                booked.append(key)
+        elif status == "cancelled" and old.status in _HOLDING:
+            cancelled.append(key)
+        elif status in _HOLDING and (start, end) != (old.start_ms, old.end_ms):
+            moved.append(key)
+    return AppointmentChanges(tuple(booked), tuple(cancelled), tuple(moved))

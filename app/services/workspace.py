@@ -26,6 +26,7 @@ from typing import Any
 
 from app.api.seedly import SeedlyClient
 from app.core.errors import ApiError
+from app.services.booking import BookingService
 from app.services.bus import EventBus, ScopeKey, SessionChanged, SubAccountsChanged
 from app.services.contacts import ContactService
 from app.services.leads import LeadsService
@@ -294,6 +295,14 @@ class Workspace:
         if session is None or session.partition is None or session.scope_key is None:
             raise NotActive("Open a connection first.")
         return ContactService(session.partition, session.view, self.bus, session.scope_key)
+
+    def booking_service(self) -> BookingService:
+        """Bookings, reschedules and cancels for the active sub-account (a new service:
+        ``CalendarPort.booking`` keeps one per open sub-account)."""
+        session = self.session
+        if session is None or session.partition is None or session.scope_key is None:
+            raise NotActive("Open a connection first.")
+        return BookingService(session.partition, session.view, self.bus, session.scope_key)
 
     def contact_service_for(self, sub_account_id: str) -> ContactService:
         """Contact writes for any sub-account of the open connection (adding leads to a
