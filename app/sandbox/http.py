@@ -15,6 +15,7 @@ import hmac
 import inspect
 import json
 import math
+import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -28,6 +29,17 @@ if TYPE_CHECKING:
     from app.sandbox.state import SandboxState
 
 MAX_BODY_BYTES = 1_000_000
+# Request bodies: containers deeper than this are refused (no real payload comes close, and
+# deeper ones would reach Python's recursion limit in the decoder or the handlers).
+MAX_JSON_DEPTH = 64
+# Integers are stored in SQLite, whose INTEGER is 64 bits; longer ones are refused on input.
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+# Longer numbers are refused while decoding (before the field is known); shorter ones that are
+# still out of range are refused afterwards, naming their field.
+_PARSE_DIGITS_MAX = 100
+UNSTORABLE_MESSAGE = (
+    "A value in the request is out of range (64-bit integers) or not valid Unicode text"
+)
 CURSOR_TTL_MS = 24 * 3600 * 1000
 
 
@@ -100,6 +112,22 @@ class Reply:
 # Reading request input
 
 
+_INT_TEXT = re.compile(rf"[+-]?[0-9]{{1,{_PARSE_DIGITS_MAX}}}")
+
+
+def int_from_text(text: str) -> int | None:
+    """The integer a query value spells in ASCII digits (None for anything else).
+
+    Stricter than ``int()``, which also takes other scripts' digits, underscores and blanks,
+    and raises on more than 4,300 digits; values that overflow 64 bits are left to the
+    caller's range check.
+    """
+    text = text.strip()
+    if not _INT_TEXT.fullmatch(text):
+        return None
+    return int(text)
+
+
 class Query:
     """Query parameters with typed, validated accessors."""
 
@@ -142,14 +170,15 @@ class Query:
             if required:
                 raise validation(f"{name} is required")
             return default
-        try:
-            value = int(text)
-        except ValueError:
-            raise validation(f"{name} must be an integer") from None
-        if minimum is not None and value < minimum:
-            raise validation(f"{name} must be at least {minimum}")
-        if maximum is not None and value > maximum:
-            raise validation(f"{name} must be at most {maximum}")
+        value = int_from_text(text)
+        if value is None:
+            raise validation(f"{name} must be an integer")
+        low = INT64_MIN if minimum is None else minimum
+        high = INT64_MAX if maximum is None else maximum
+        if value < low:
+            raise validation(f"{name} must be at least {low}")
+        if value > high:
+            raise validation(f"{name} must be at most {high}")
         return value
 
     def bool(self, name: str) -> bool | None:
@@ -286,10 +315,12 @@ class Body:
             if not value.is_integer():
                 raise validation(f"{name} must be a whole number")
             value = int(value)
-        if minimum is not None and value < minimum:
-            raise validation(f"{name} must be at least {minimum}")
-        if maximum is not None and value > maximum:
-            raise validation(f"{name} must be at most {maximum}")
+        low = INT64_MIN if minimum is None else minimum
+        high = INT64_MAX if maximum is None else maximum
+        if value < low:
+            raise validation(f"{name} must be at least {low}")
+        if value > high:
+            raise validation(f"{name} must be at most {high}")
         return value
 
     def obj(self, name: str, *, required: bool = False) -> dict[str, Any] | None:
@@ -303,16 +334,108 @@ class Body:
         return value
 
 
+class _NotJson(ValueError):
+    """A number JSON does not have (NaN, Infinity, one that overflows a double)."""
+
+
+def _refuse_constant(name: str) -> Any:
+    raise _NotJson(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _NotJson(f"{text[:20]} is too large for a number")
+    return value
+
+
+def _bounded_int(text: str) -> int:
+    # Checked before int(): Python refuses to convert more than 4,300 digits with a ValueError.
+    if len(text.lstrip("-")) > _PARSE_DIGITS_MAX:
+        raise _NotJson(f"a number of {len(text.lstrip('-'))} digits is too long (64-bit integers)")
+    return int(text)
+
+
+def _is_text(value: str) -> bool:
+    """False for a string holding lone surrogates (not Unicode text: SQLite and UTF-8 refuse it)."""
+    if value.isascii():
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _check_tree(value: dict[str, Any]) -> None:
+    """Refuse what JSON allows but the sandbox cannot hold: deep nesting, lone surrogates in
+    keys or values, integers outside 64 bits. Iterative, so no input can exhaust the stack."""
+    stack: list[tuple[Any, str, str | None, int]] = [(value, "", None, 1)]
+    while stack:
+        node, path, field_name, depth = stack.pop()
+        if isinstance(node, str):
+            if not _is_text(node):
+                raise validation(
+                    f"{path or 'Request body'} contains a lone surrogate (not valid Unicode text)",
+                    field_name,
+                )
+        elif isinstance(node, bool):
+            continue
+        elif isinstance(node, int):
+            if not INT64_MIN <= node <= INT64_MAX:
+                raise validation(f"{path} is out of range (a 64-bit integer)", field_name)
+        elif isinstance(node, dict | list):
+            if depth > MAX_JSON_DEPTH:
+                raise validation(
+                    f"Request body is nested too deeply (at most {MAX_JSON_DEPTH} levels)",
+                    field_name,
+                )
+            if isinstance(node, dict):
+                for key, item in node.items():
+                    child = f"{path}.{key}" if path else key
+                    if not _is_text(key):
+                        raise validation(
+                            f"A key in {path or 'the request body'} contains a lone surrogate "
+                            "(not valid Unicode text)",
+                            field_name or "",
+                        )
+                    stack.append((item, child, field_name or key, depth + 1))
+            else:
+                for index, item in enumerate(node):
+                    stack.append((item, f"{path}[{index}]", field_name, depth + 1))
+
+
 def parse_json_object(raw: bytes) -> dict[str, Any]:
-    """Decode a request body that must be a JSON object."""
+    """Decode a request body that must be a JSON object, or raise a 400 VALIDATION_ERROR.
+
+    The one place request bodies are decoded (the Seamless routes re-shape its errors):
+    whatever the bytes, the outcome is a dict a handler can store and echo, or an ApiError.
+    """
     if not raw.strip():
         return {}
     try:
-        value = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise validation(f"Request body is not valid JSON: {exc.__class__.__name__}") from None
+        value = json.loads(
+            raw,
+            parse_constant=_refuse_constant,
+            parse_float=_finite_float,
+            parse_int=_bounded_int,
+        )
+    except UnicodeDecodeError:
+        raise validation("Request body is not UTF-8 text", "") from None
+    except json.JSONDecodeError as exc:
+        raise validation(
+            f"Request body is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})",
+            "",
+        ) from None
+    except RecursionError:
+        raise validation(
+            f"Request body is nested too deeply (at most {MAX_JSON_DEPTH} levels)", ""
+        ) from None
+    except _NotJson as exc:
+        raise validation(f"Request body refused: {exc}", "") from None
     if not isinstance(value, dict):
-        raise validation("Request body must be a JSON object")
+        raise validation("Request body must be a JSON object", "")
+    _check_tree(value)
     return value
 
 

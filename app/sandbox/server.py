@@ -31,14 +31,23 @@ from app.sandbox import control, jobs, seed, traffic
 from app.sandbox.auth import authenticate
 from app.sandbox.crm import automation, calendars, contacts, conversations, subaccounts
 from app.sandbox.crm import webhooks as crm_webhooks
-from app.sandbox.http import MAX_BODY_BYTES, ApiError, Ctx, Query, Reply, RouteSpec
+from app.sandbox.http import (
+    MAX_BODY_BYTES,
+    UNSTORABLE_MESSAGE,
+    ApiError,
+    Ctx,
+    Query,
+    Reply,
+    RouteSpec,
+    validation,
+)
 from app.sandbox.middleware import ApiHeadersMiddleware, FaultMiddleware
 from app.sandbox.registry import Registry
 from app.sandbox.seamless import accounts, gate, oauth, research, search
 from app.sandbox.seamless import control as seamless_control
 from app.sandbox.seamless import webhooks as seamless_webhooks
 from app.sandbox.state import SandboxConfig, SandboxState
-from app.sandbox.store import Store
+from app.sandbox.store import Store, UnstorableValue
 
 log = logging.getLogger("app.sandbox")
 
@@ -88,7 +97,12 @@ class Sandbox:
 
 
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
-    raw = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    try:
+        raw = text.encode()
+    except UnicodeEncodeError:
+        # A lone surrogate (echoed input) has no UTF-8 form; JSON's \u escape still carries it.
+        raw = json.dumps(body, separators=(",", ":")).encode()
     return Response(raw, status_code=status, media_type="application/json", headers=headers)
 
 
@@ -136,6 +150,12 @@ def _endpoint(spec: RouteSpec, state: SandboxState) -> Any:
             return json_response(reply.status, reply.body(), reply.headers)
         except ApiError as exc:
             return json_response(exc.status, exc.payload(), exc.headers)
+        except UnstorableValue as exc:
+            log.info(
+                "refused a value SQLite cannot store on %s %s: %s", spec.method, spec.path, exc
+            )
+            error = validation(UNSTORABLE_MESSAGE, "")
+            return json_response(error.status, error.payload())
 
     return endpoint
 

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.sandbox import clock
+from app.sandbox.http import int_from_text
 from app.sandbox.seamless import vocab
 from app.sandbox.seamless.data import DAY_MS, Company, Person
 from app.sandbox.seamless.records import norm_company, norm_domain, norm_name
@@ -252,9 +253,9 @@ def _read_field(name: str, spec: tuple[Any, ...], value: Any, ignored: list[dict
         for item in value:
             if isinstance(item, bool) or not isinstance(item, str | int):
                 raise FilterError(f"{name} must be an array of strings", name)
-            text = str(item).strip()
-            if text.isdigit() and int(text) in vocab.NEWS_TYPE_DATES:
-                days.append(int(text))
+            number = int_from_text(str(item))
+            if number is not None and number in vocab.NEWS_TYPE_DATES:
+                days.append(number)
             else:
                 _ignore(ignored, name, item, "not one of: 60, 90, 180, 365")
         return days or None

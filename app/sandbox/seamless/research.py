@@ -48,7 +48,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from app.sandbox import clock
-from app.sandbox.http import Ctx, Reply
+from app.sandbox.http import Ctx, Reply, int_from_text
 from app.sandbox.registry import Registry
 from app.sandbox.seamless import accounts, errors, records
 from app.sandbox.seamless.caller import Caller
@@ -609,9 +609,9 @@ def _int_param(ctx: Ctx, name: str, default: int, maximum: int | None) -> int:
     text = ctx.request.query_params.get(name, "").strip()
     if not text:
         return default
-    if not text.isdigit() or int(text) < 1:
+    value = int_from_text(text)
+    if value is None or value < 1:
         raise errors.bad_request(f"{name} must be a whole number from 1", name)
-    value = int(text)
     if maximum is not None and value > maximum:
         raise errors.bad_request(f"{name} must be at most {maximum}", name)
     return value

@@ -10,10 +10,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from app.sandbox.http import ApiError, Ctx, Reply, Router
+from app.sandbox.http import UNSTORABLE_MESSAGE, ApiError, Ctx, Reply, Router
 from app.sandbox.seamless import errors
 from app.sandbox.seamless.caller import Caller
 from app.sandbox.seamless.filters import FilterError
+from app.sandbox.store import UnstorableValue
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,8 @@ def add_seamless_route(router: Router, method: str, path: str, fn: SeamlessHandl
             raise errors.to_seamless(exc) from None
         except FilterError as exc:
             raise errors.bad_request(str(exc), exc.field) from None
+        except UnstorableValue:
+            raise errors.bad_request(UNSTORABLE_MESSAGE) from None
         except Exception:
             log.exception("Seamless handler %s %s failed", method, full)
             raise errors.server_error() from None
