@@ -109,6 +109,153 @@ class Reply:
 
 
 # ---------------------------------------------------------------------------
+# Declaring request input
+
+
+@dataclass(frozen=True)
+class Param:
+    """A query parameter or body field a route reads, declared where the route is added.
+
+    The OpenAPI document (``openapi.py``) is generated from these declarations, and the
+    server counts every read of a name its route did not declare (``undeclared_input`` in
+    ``/_sandbox/stats``), so a declaration cannot quietly fall behind its handler.
+    """
+
+    name: str
+    type: str = "string"  # a JSON Schema type, or "any"
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+    max_len: int | None = None
+    items: str | None = None  # the type of an array's items
+    max_items: int | None = None
+    fields: tuple[Param, ...] = ()  # the fields of an object (or of each object of an array)
+
+    @classmethod
+    def text(
+        cls,
+        name: str,
+        *,
+        required: bool = False,
+        max_len: int | None = None,
+        choices: Sequence[str] = (),
+    ) -> Param:
+        return cls(name, "string", required, tuple(choices), max_len=max_len)
+
+    @classmethod
+    def integer(
+        cls,
+        name: str,
+        *,
+        required: bool = False,
+        minimum: int | None = None,
+        maximum: int | None = None,
+    ) -> Param:
+        return cls(name, "integer", required, minimum=minimum, maximum=maximum)
+
+    @classmethod
+    def number(
+        cls,
+        name: str,
+        *,
+        required: bool = False,
+        minimum: float | None = None,
+        maximum: float | None = None,
+    ) -> Param:
+        return cls(name, "number", required, minimum=minimum, maximum=maximum)
+
+    @classmethod
+    def flag(cls, name: str, *, required: bool = False) -> Param:
+        return cls(name, "boolean", required)
+
+    @classmethod
+    def texts(
+        cls,
+        name: str,
+        *,
+        required: bool = False,
+        max_items: int | None = None,
+        max_len: int | None = None,
+        choices: Sequence[str] = (),
+    ) -> Param:
+        """An array of strings."""
+        return cls(
+            name,
+            "array",
+            required,
+            tuple(choices),
+            max_len=max_len,
+            items="string",
+            max_items=max_items,
+        )
+
+    @classmethod
+    def object(cls, name: str, *fields: Param, required: bool = False) -> Param:
+        """An object; ``fields`` are the ones known (others may be present)."""
+        return cls(name, "object", required, fields=fields)
+
+    @classmethod
+    def objects(
+        cls, name: str, *fields: Param, required: bool = False, max_items: int | None = None
+    ) -> Param:
+        """An array of objects with ``fields``."""
+        return cls(name, "array", required, items="object", max_items=max_items, fields=fields)
+
+    @classmethod
+    def any(cls, name: str, *, required: bool = False) -> Param:
+        """Any JSON value."""
+        return cls(name, "any", required)
+
+    def schema(self) -> dict[str, Any]:
+        """This parameter as a JSON Schema (the OpenAPI 3.0 subset)."""
+        if self.type == "any":
+            return {}
+        if self.type == "object":
+            return _object_schema(self.fields)
+        out: dict[str, Any] = {"type": self.type}
+        if self.type == "array":
+            item: dict[str, Any] = (
+                _object_schema(self.fields) if self.items == "object" else {"type": self.items}
+            )
+            if self.choices:
+                item["enum"] = list(self.choices)
+            if self.max_len is not None:
+                item["maxLength"] = self.max_len
+            out["items"] = item
+            if self.max_items is not None:
+                out["maxItems"] = self.max_items
+            return out
+        if self.choices:
+            out["enum"] = list(self.choices)
+        if self.max_len is not None:
+            out["maxLength"] = self.max_len
+        if self.minimum is not None:
+            out["minimum"] = self.minimum
+        if self.maximum is not None:
+            out["maximum"] = self.maximum
+        return out
+
+
+def _object_schema(fields: Sequence[Param]) -> dict[str, Any]:
+    out: dict[str, Any] = {"type": "object"}
+    if fields:
+        out["properties"] = {f.name: f.schema() for f in fields}
+        required = [f.name for f in fields if f.required]
+        if required:
+            out["required"] = required
+    return out
+
+
+def page_query(maximum: int) -> tuple[Param, ...]:
+    """``limit`` and ``cursor`` of a keyset-paginated list (docs/api/seedly-crm.md §9)."""
+    return (
+        Param.integer("limit", minimum=1, maximum=maximum),
+        Param.text("cursor", max_len=2000),
+    )
+
+
+# ---------------------------------------------------------------------------
 # Reading request input
 
 
@@ -133,8 +280,10 @@ class Query:
 
     def __init__(self, params: Mapping[str, str]) -> None:
         self._params = params
+        self.read: set[str] = set()  # the names a handler asked for (declaration check)
 
     def __contains__(self, name: str) -> bool:
+        # Not a read: handlers test names they refuse (read-only fields) this way.
         return name in self._params
 
     def str(
@@ -145,6 +294,7 @@ class Query:
         choices: Sequence[str] | None = None,
         max_len: int = 500,
     ) -> str | None:
+        self.read.add(name)
         value = self._params.get(name)
         if value is None or value == "":
             if required:
@@ -165,6 +315,7 @@ class Query:
         maximum: int | None = None,
         required: bool = False,
     ) -> int | None:
+        self.read.add(name)
         text = self._params.get(name)
         if text is None or text == "":
             if required:
@@ -182,6 +333,7 @@ class Query:
         return value
 
     def bool(self, name: str) -> bool | None:
+        self.read.add(name)
         text = self._params.get(name)
         if text is None or text == "":
             return None
@@ -219,12 +371,18 @@ class Body:
 
     def __init__(self, data: dict[str, Any]) -> None:
         self.data = data
+        self.read: set[str] = set()  # the names a handler asked for (declaration check)
 
     def __contains__(self, name: str) -> bool:
+        # Not a read: handlers test names they refuse (read-only fields) this way.
         return name in self.data
 
-    def raw(self, name: str, default: Any = None) -> Any:
+    def _get(self, name: str, default: Any = _MISSING) -> Any:
+        self.read.add(name)
         return self.data.get(name, default)
+
+    def raw(self, name: str, default: Any = None) -> Any:
+        return self._get(name, default)
 
     def str(
         self,
@@ -236,7 +394,7 @@ class Body:
         max_len: int = 10_000,
         strip: bool = True,
     ) -> str | None:
-        value = self.data.get(name, _MISSING)
+        value = self._get(name)
         if value is _MISSING or value is None:
             if required:
                 raise validation(f"{name} is required")
@@ -264,7 +422,7 @@ class Body:
         max_len: int = 500,
         choices: Sequence[str] | None = None,
     ) -> list[str] | None:
-        value = self.data.get(name, _MISSING)
+        value = self._get(name)
         if value is _MISSING or value is None:
             if required:
                 raise validation(f"{name} is required")
@@ -287,7 +445,7 @@ class Body:
         return out
 
     def bool(self, name: str, *, required: bool = False) -> bool | None:
-        value = self.data.get(name, _MISSING)
+        value = self._get(name)
         if value is _MISSING or value is None:
             if required:
                 raise validation(f"{name} is required")
@@ -304,7 +462,7 @@ class Body:
         minimum: int | None = None,
         maximum: int | None = None,
     ) -> int | None:
-        value = self.data.get(name, _MISSING)
+        value = self._get(name)
         if value is _MISSING or value is None:
             if required:
                 raise validation(f"{name} is required")
@@ -324,7 +482,7 @@ class Body:
         return value
 
     def obj(self, name: str, *, required: bool = False) -> dict[str, Any] | None:
-        value = self.data.get(name, _MISSING)
+        value = self._get(name)
         if value is _MISSING or value is None:
             if required:
                 raise validation(f"{name} is required")
@@ -489,10 +647,21 @@ class RouteSpec:
     auth: str  # "key" (sub-account resolved), "agency" (agency key only), "public", "control", "seamless"
     scope: str | None
     limit_group: str | None  # rate-limit group for public endpoints
+    query: tuple[Param, ...] = ()  # the query parameters the handler reads
+    body: tuple[Param, ...] | None = None  # the body fields it reads (None: it reads no body)
+    media_types: tuple[str, ...] = ("application/json",)  # the body encodings it accepts
 
     @property
     def is_async(self) -> bool:
         return inspect.iscoroutinefunction(self.handler)
+
+    def undeclared(self, ctx: Ctx) -> list[str]:
+        """The query and body names the handler read for ``ctx`` without declaring them."""
+        found = [f"query.{n}" for n in sorted(ctx.query.read - {p.name for p in self.query})]
+        if ctx._body is not None:
+            declared = {p.name for p in self.body or ()}
+            found += [f"body.{n}" for n in sorted(ctx._body.read - declared)]
+        return found
 
 
 class Router:
@@ -510,9 +679,26 @@ class Router:
         auth: str = "key",
         scope: str | None = None,
         limit_group: str | None = None,
+        query: Sequence[Param] = (),
+        body: Sequence[Param] | None = None,
+        media_types: Sequence[str] = ("application/json",),
     ) -> None:
-        """Answer ``method path`` (Starlette path syntax) with ``handler``."""
-        self.routes.append(RouteSpec(method.upper(), path, handler, auth, scope, limit_group))
+        """Answer ``method path`` (Starlette path syntax) with ``handler``, which reads the
+        query parameters ``query`` and (when not None) a body with the fields ``body`` in
+        one of ``media_types``."""
+        self.routes.append(
+            RouteSpec(
+                method.upper(),
+                path,
+                handler,
+                auth,
+                scope,
+                limit_group,
+                tuple(query),
+                None if body is None else tuple(body),
+                tuple(media_types),
+            )
+        )
 
     def methods_by_path(self, auth: str) -> dict[str, set[str]]:
         """The methods of each path whose routes use ``auth`` (for answering 404 vs 405)."""

@@ -27,7 +27,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from app.sandbox import control, jobs, seed, traffic
+from app.sandbox import control, jobs, openapi, seed, traffic
 from app.sandbox.auth import authenticate
 from app.sandbox.crm import automation, calendars, contacts, conversations, subaccounts
 from app.sandbox.crm import webhooks as crm_webhooks
@@ -74,6 +74,7 @@ def register_areas(registry: Registry) -> None:
     seamless_control.register(registry)
     seamless_webhooks.register(registry)
     traffic.register(registry)
+    openapi.register(registry)
 
 
 @dataclass
@@ -132,6 +133,7 @@ async def _read_body(request: Request) -> bytes:
 
 def _endpoint(spec: RouteSpec, state: SandboxState) -> Any:
     async def endpoint(request: Request) -> Response:
+        ctx: Ctx | None = None
         try:
             raw = (
                 await _read_body(request)
@@ -156,8 +158,24 @@ def _endpoint(spec: RouteSpec, state: SandboxState) -> Any:
             )
             error = validation(UNSTORABLE_MESSAGE, "")
             return json_response(error.status, error.payload())
+        finally:
+            if ctx is not None:
+                _count_undeclared(spec, ctx, state)
 
     return endpoint
+
+
+def _count_undeclared(spec: RouteSpec, ctx: Ctx, state: SandboxState) -> None:
+    """Count (and log once) each input a handler read that its route does not declare: the
+    OpenAPI document is generated from the declarations, so they must cover every read."""
+    for name in spec.undeclared(ctx):
+        key = f"undeclared_input:{spec.method} {spec.path} {name}"
+        if not state.stats[key]:
+            log.warning(
+                "%s %s reads %s, which its route does not declare", spec.method, spec.path, name
+            )
+        state.stats[key] += 1
+        state.stats["undeclared_input"] += 1
 
 
 def build_app(state: SandboxState, registry: Registry) -> Any:
