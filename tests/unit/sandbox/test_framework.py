@@ -7,7 +7,18 @@ from pathlib import Path
 import pytest
 
 from app.sandbox import clock
-from app.sandbox.http import ApiError, Body, Query, decode_cursor, encode_cursor, parse_json_object
+from app.sandbox.http import (
+    ApiError,
+    Body,
+    Ctx,
+    Param,
+    Query,
+    Reply,
+    RouteSpec,
+    decode_cursor,
+    encode_cursor,
+    parse_json_object,
+)
 from app.sandbox.ratelimit import RateLimiter
 from app.sandbox.store import Store, UnstorableValue
 
@@ -170,3 +181,24 @@ def test_the_store_refuses_unbindable_values_with_its_own_error(tmp_path: Path) 
         with pytest.raises(UnstorableValue):
             store.all("SELECT * FROM t WHERE v = ?", (value,))
     store.close()
+
+
+def test_a_route_names_the_inputs_its_handler_read_without_declaring() -> None:
+    spec = RouteSpec(
+        "POST",
+        "/x",
+        lambda ctx: Reply(),
+        "public",
+        None,
+        None,
+        query=(Param.integer("limit"),),
+        body=(Param.text("name"),),
+    )
+    query = Query({"limit": "5", "sort": "a"})
+    ctx = Ctx(request=None, state=None, path={}, query=query, raw_body=b'{"name": "n", "x": 1}')  # type: ignore[arg-type]
+    query.int("limit")
+    query.str("sort")
+    ctx.body.str("name")
+    ctx.body.int("x")
+    assert "secret" not in ctx.body  # testing a refused name is not a read
+    assert spec.undeclared(ctx) == ["query.sort", "body.x"]
