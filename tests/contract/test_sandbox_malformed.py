@@ -47,6 +47,12 @@ PROBE_FIELDS = (
 # Integer names read from query strings (Seedly, control and Seamless routes).
 INT_QUERY_NAMES = ("limit", "offset", "after", "page", "startDate", "endDate")
 HUGE_BODY_BYTES = 1_500_000
+# Valid required parameters, so that a malformed one is read after them (Seamless reads the
+# record window before the page).
+BASE_QUERY = {
+    "/api/client/v1/contacts": "startDate=2020-01-01&endDate=2030-12-31&",
+    "/api/client/v1/companies": "startDate=2020-01-01&endDate=2030-12-31&",
+}
 
 
 # -- a raw HTTP/1.1 connection ---------------------------------------------------------------
@@ -383,7 +389,7 @@ def test_malformed_query_values_get_the_documented_error(
     for target in targets:
         # One parameter at a time: Seamless refuses unknown parameters before reading any.
         for param in INT_QUERY_NAMES:
-            url = f"{target.path}?{param}={text}"
+            url = f"{target.path}?{BASE_QUERY.get(target.template, '')}{param}={text}"
             body = b"{}" if target.method in BODY_METHODS else None
             headers = {**target.headers, "Content-Type": "application/json"}
             problem = exchange(box, target, target.method, url, headers, body)
