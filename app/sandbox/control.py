@@ -11,10 +11,13 @@ import secrets
 
 from app.core.constants import SCOPES
 from app.sandbox import clock
-from app.sandbox.http import ApiError, Ctx, Reply, validation
+from app.sandbox.http import ApiError, Ctx, Param, Reply, validation
 from app.sandbox.registry import Registry
 from app.sandbox.state import TargetedFault
 from app.sandbox.store import loads
+
+
+MAX_ADVANCE_MS = 10 * 365 * 86_400_000
 
 
 def health(ctx: Ctx) -> Reply:
@@ -103,7 +106,7 @@ def reset_rate_limits(ctx: Ctx) -> Reply:
 
 
 def advance_clock(ctx: Ctx) -> Reply:
-    ms = ctx.body.int("ms", required=True, minimum=0, maximum=10 * 365 * 86_400_000)
+    ms = ctx.body.int("ms", required=True, minimum=0, maximum=MAX_ADVANCE_MS)
     assert ms is not None
     ctx.state.clock.advance(ms)
     return Reply({"now": clock.iso(ctx.now()), "clockOffsetMs": ctx.state.clock.offset_ms})
@@ -173,12 +176,68 @@ def register(registry: Registry) -> None:
     router = registry.router
     router.add("GET", "/_sandbox/health", health, auth="control")
     router.add("GET", "/_sandbox/faults", get_faults, auth="control")
-    router.add("PUT", "/_sandbox/faults", put_faults, auth="control")
-    router.add("POST", "/_sandbox/faults/targeted", add_targeted_fault, auth="control")
+    router.add(
+        "PUT",
+        "/_sandbox/faults",
+        put_faults,
+        auth="control",
+        body=(
+            Param.number("rate", minimum=0, maximum=1),
+            Param.object("kinds"),
+            Param.number("timeoutSeconds", minimum=0, maximum=300),
+            Param.number("slowSeconds", minimum=0, maximum=300),
+        ),
+    )
+    router.add(
+        "POST",
+        "/_sandbox/faults/targeted",
+        add_targeted_fault,
+        auth="control",
+        body=(
+            Param.text("method", required=True, max_len=10),
+            Param.text("path", required=True, max_len=500),
+            Param.text("kind", required=True, max_len=40),
+            Param.integer("times", minimum=1, maximum=1000),
+        ),
+    )
     router.add("DELETE", "/_sandbox/faults/targeted", clear_targeted_faults, auth="control")
     router.add("GET", "/_sandbox/stats", stats, auth="control")
     router.add("POST", "/_sandbox/rate-limits/reset", reset_rate_limits, auth="control")
-    router.add("POST", "/_sandbox/clock/advance", advance_clock, auth="control")
-    router.add("POST", "/_sandbox/keys", create_key, auth="control")
-    router.add("POST", "/_sandbox/keys/revoke", revoke_key, auth="control")
-    router.add("GET", "/_sandbox/events", list_events, auth="control")
+    router.add(
+        "POST",
+        "/_sandbox/clock/advance",
+        advance_clock,
+        auth="control",
+        body=(Param.integer("ms", required=True, minimum=0, maximum=MAX_ADVANCE_MS),),
+    )
+    router.add(
+        "POST",
+        "/_sandbox/keys",
+        create_key,
+        auth="control",
+        body=(
+            Param.flag("agency"),
+            Param.text("subAccountId"),
+            Param.texts("scopes", choices=SCOPES),
+            Param.integer("expiresInMs", minimum=0),
+        ),
+    )
+    router.add(
+        "POST",
+        "/_sandbox/keys/revoke",
+        revoke_key,
+        auth="control",
+        body=(Param.text("key", required=True),),
+    )
+    router.add(
+        "GET",
+        "/_sandbox/events",
+        list_events,
+        auth="control",
+        query=(
+            Param.text("subAccountId", max_len=200),
+            Param.text("name", max_len=200),
+            Param.integer("after", minimum=0),
+            Param.integer("limit", minimum=1, maximum=5000),
+        ),
+    )

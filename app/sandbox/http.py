@@ -15,6 +15,7 @@ import hmac
 import inspect
 import json
 import math
+import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -28,6 +29,17 @@ if TYPE_CHECKING:
     from app.sandbox.state import SandboxState
 
 MAX_BODY_BYTES = 1_000_000
+# Request bodies: containers deeper than this are refused (no real payload comes close, and
+# deeper ones would reach Python's recursion limit in the decoder or the handlers).
+MAX_JSON_DEPTH = 64
+# Integers are stored in SQLite, whose INTEGER is 64 bits; longer ones are refused on input.
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+# Longer numbers are refused while decoding (before the field is known); shorter ones that are
+# still out of range are refused afterwards, naming their field.
+_PARSE_DIGITS_MAX = 100
+UNSTORABLE_MESSAGE = (
+    "A value in the request is out of range (64-bit integers) or not valid Unicode text"
+)
 CURSOR_TTL_MS = 24 * 3600 * 1000
 
 
@@ -97,7 +109,170 @@ class Reply:
 
 
 # ---------------------------------------------------------------------------
+# Declaring request input
+
+
+@dataclass(frozen=True)
+class Param:
+    """A query parameter or body field a route reads, declared where the route is added.
+
+    The OpenAPI document (``openapi.py``) is generated from these declarations, and the
+    server counts every read of a name its route did not declare (``undeclared_input`` in
+    ``/_sandbox/stats``), so a declaration cannot quietly fall behind its handler.
+    """
+
+    name: str
+    type: str = "string"  # a JSON Schema type, or "any"
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+    max_len: int | None = None
+    items: str | None = None  # the type of an array's items
+    max_items: int | None = None
+    fields: tuple[Param, ...] = ()  # the fields of an object (or of each object of an array)
+
+    @classmethod
+    def text(
+        cls,
+        name: str,
+        *,
+        required: bool = False,
+        max_len: int | None = None,
+        choices: Sequence[str] = (),
+    ) -> Param:
+        return cls(name, "string", required, tuple(choices), max_len=max_len)
+
+    @classmethod
+    def integer(
+        cls,
+        name: str,
+        *,
+        required: bool = False,
+        minimum: int | None = None,
+        maximum: int | None = None,
+    ) -> Param:
+        return cls(name, "integer", required, minimum=minimum, maximum=maximum)
+
+    @classmethod
+    def number(
+        cls,
+        name: str,
+        *,
+        required: bool = False,
+        minimum: float | None = None,
+        maximum: float | None = None,
+    ) -> Param:
+        return cls(name, "number", required, minimum=minimum, maximum=maximum)
+
+    @classmethod
+    def flag(cls, name: str, *, required: bool = False) -> Param:
+        return cls(name, "boolean", required)
+
+    @classmethod
+    def texts(
+        cls,
+        name: str,
+        *,
+        required: bool = False,
+        max_items: int | None = None,
+        max_len: int | None = None,
+        choices: Sequence[str] = (),
+    ) -> Param:
+        """An array of strings."""
+        return cls(
+            name,
+            "array",
+            required,
+            tuple(choices),
+            max_len=max_len,
+            items="string",
+            max_items=max_items,
+        )
+
+    @classmethod
+    def object(cls, name: str, *fields: Param, required: bool = False) -> Param:
+        """An object; ``fields`` are the ones known (others may be present)."""
+        return cls(name, "object", required, fields=fields)
+
+    @classmethod
+    def objects(
+        cls, name: str, *fields: Param, required: bool = False, max_items: int | None = None
+    ) -> Param:
+        """An array of objects with ``fields``."""
+        return cls(name, "array", required, items="object", max_items=max_items, fields=fields)
+
+    @classmethod
+    def any(cls, name: str, *, required: bool = False) -> Param:
+        """Any JSON value."""
+        return cls(name, "any", required)
+
+    def schema(self) -> dict[str, Any]:
+        """This parameter as a JSON Schema (the OpenAPI 3.0 subset)."""
+        if self.type == "any":
+            return {}
+        if self.type == "object":
+            return _object_schema(self.fields)
+        out: dict[str, Any] = {"type": self.type}
+        if self.type == "array":
+            item: dict[str, Any] = (
+                _object_schema(self.fields) if self.items == "object" else {"type": self.items}
+            )
+            if self.choices:
+                item["enum"] = list(self.choices)
+            if self.max_len is not None:
+                item["maxLength"] = self.max_len
+            out["items"] = item
+            if self.max_items is not None:
+                out["maxItems"] = self.max_items
+            return out
+        if self.choices:
+            out["enum"] = list(self.choices)
+        if self.max_len is not None:
+            out["maxLength"] = self.max_len
+        if self.minimum is not None:
+            out["minimum"] = self.minimum
+        if self.maximum is not None:
+            out["maximum"] = self.maximum
+        return out
+
+
+def _object_schema(fields: Sequence[Param]) -> dict[str, Any]:
+    out: dict[str, Any] = {"type": "object"}
+    if fields:
+        out["properties"] = {f.name: f.schema() for f in fields}
+        required = [f.name for f in fields if f.required]
+        if required:
+            out["required"] = required
+    return out
+
+
+def page_query(maximum: int) -> tuple[Param, ...]:
+    """``limit`` and ``cursor`` of a keyset-paginated list (docs/api/seedly-crm.md §9)."""
+    return (
+        Param.integer("limit", minimum=1, maximum=maximum),
+        Param.text("cursor", max_len=2000),
+    )
+
+
+# ---------------------------------------------------------------------------
 # Reading request input
+
+
+_INT_TEXT = re.compile(rf"[+-]?[0-9]{{1,{_PARSE_DIGITS_MAX}}}")
+
+
+def int_from_text(text: str) -> int | None:
+    """The integer a query value spells in ASCII digits (None for anything else).
+
+    Stricter than ``int()``, which also takes other scripts' digits, underscores and blanks,
+    and raises on more than 4,300 digits; values that overflow 64 bits are left to the
+    caller's range check.
+    """
+    text = text.strip()
+    if not _INT_TEXT.fullmatch(text):
+        return None
+    return int(text)
 
 
 class Query:
@@ -105,8 +280,10 @@ class Query:
 
     def __init__(self, params: Mapping[str, str]) -> None:
         self._params = params
+        self.read: set[str] = set()  # the names a handler asked for (declaration check)
 
     def __contains__(self, name: str) -> bool:
+        # Not a read: handlers test names they refuse (read-only fields) this way.
         return name in self._params
 
     def str(
@@ -117,6 +294,7 @@ class Query:
         choices: Sequence[str] | None = None,
         max_len: int = 500,
     ) -> str | None:
+        self.read.add(name)
         value = self._params.get(name)
         if value is None or value == "":
             if required:
@@ -137,22 +315,25 @@ class Query:
         maximum: int | None = None,
         required: bool = False,
     ) -> int | None:
+        self.read.add(name)
         text = self._params.get(name)
         if text is None or text == "":
             if required:
                 raise validation(f"{name} is required")
             return default
-        try:
-            value = int(text)
-        except ValueError:
-            raise validation(f"{name} must be an integer") from None
-        if minimum is not None and value < minimum:
-            raise validation(f"{name} must be at least {minimum}")
-        if maximum is not None and value > maximum:
-            raise validation(f"{name} must be at most {maximum}")
+        value = int_from_text(text)
+        if value is None:
+            raise validation(f"{name} must be an integer")
+        low = INT64_MIN if minimum is None else minimum
+        high = INT64_MAX if maximum is None else maximum
+        if value < low:
+            raise validation(f"{name} must be at least {low}")
+        if value > high:
+            raise validation(f"{name} must be at most {high}")
         return value
 
     def bool(self, name: str) -> bool | None:
+        self.read.add(name)
         text = self._params.get(name)
         if text is None or text == "":
             return None
@@ -190,12 +371,18 @@ class Body:
 
     def __init__(self, data: dict[str, Any]) -> None:
         self.data = data
+        self.read: set[str] = set()  # the names a handler asked for (declaration check)
 
     def __contains__(self, name: str) -> bool:
+        # Not a read: handlers test names they refuse (read-only fields) this way.
         return name in self.data
 
-    def raw(self, name: str, default: Any = None) -> Any:
+    def _get(self, name: str, default: Any = _MISSING) -> Any:
+        self.read.add(name)
         return self.data.get(name, default)
+
+    def raw(self, name: str, default: Any = None) -> Any:
+        return self._get(name, default)
 
     def str(
         self,
@@ -207,7 +394,7 @@ class Body:
         max_len: int = 10_000,
         strip: bool = True,
     ) -> str | None:
-        value = self.data.get(name, _MISSING)
+        value = self._get(name)
         if value is _MISSING or value is None:
             if required:
                 raise validation(f"{name} is required")
@@ -235,7 +422,7 @@ class Body:
         max_len: int = 500,
         choices: Sequence[str] | None = None,
     ) -> list[str] | None:
-        value = self.data.get(name, _MISSING)
+        value = self._get(name)
         if value is _MISSING or value is None:
             if required:
                 raise validation(f"{name} is required")
@@ -258,7 +445,7 @@ class Body:
         return out
 
     def bool(self, name: str, *, required: bool = False) -> bool | None:
-        value = self.data.get(name, _MISSING)
+        value = self._get(name)
         if value is _MISSING or value is None:
             if required:
                 raise validation(f"{name} is required")
@@ -275,7 +462,7 @@ class Body:
         minimum: int | None = None,
         maximum: int | None = None,
     ) -> int | None:
-        value = self.data.get(name, _MISSING)
+        value = self._get(name)
         if value is _MISSING or value is None:
             if required:
                 raise validation(f"{name} is required")
@@ -286,14 +473,16 @@ class Body:
             if not value.is_integer():
                 raise validation(f"{name} must be a whole number")
             value = int(value)
-        if minimum is not None and value < minimum:
-            raise validation(f"{name} must be at least {minimum}")
-        if maximum is not None and value > maximum:
-            raise validation(f"{name} must be at most {maximum}")
+        low = INT64_MIN if minimum is None else minimum
+        high = INT64_MAX if maximum is None else maximum
+        if value < low:
+            raise validation(f"{name} must be at least {low}")
+        if value > high:
+            raise validation(f"{name} must be at most {high}")
         return value
 
     def obj(self, name: str, *, required: bool = False) -> dict[str, Any] | None:
-        value = self.data.get(name, _MISSING)
+        value = self._get(name)
         if value is _MISSING or value is None:
             if required:
                 raise validation(f"{name} is required")
@@ -303,16 +492,108 @@ class Body:
         return value
 
 
+class _NotJson(ValueError):
+    """A number JSON does not have (NaN, Infinity, one that overflows a double)."""
+
+
+def _refuse_constant(name: str) -> Any:
+    raise _NotJson(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _NotJson(f"{text[:20]} is too large for a number")
+    return value
+
+
+def _bounded_int(text: str) -> int:
+    # Checked before int(): Python refuses to convert more than 4,300 digits with a ValueError.
+    if len(text.lstrip("-")) > _PARSE_DIGITS_MAX:
+        raise _NotJson(f"a number of {len(text.lstrip('-'))} digits is too long (64-bit integers)")
+    return int(text)
+
+
+def _is_text(value: str) -> bool:
+    """False for a string holding lone surrogates (not Unicode text: SQLite and UTF-8 refuse it)."""
+    if value.isascii():
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _check_tree(value: dict[str, Any]) -> None:
+    """Refuse what JSON allows but the sandbox cannot hold: deep nesting, lone surrogates in
+    keys or values, integers outside 64 bits. Iterative, so no input can exhaust the stack."""
+    stack: list[tuple[Any, str, str | None, int]] = [(value, "", None, 1)]
+    while stack:
+        node, path, field_name, depth = stack.pop()
+        if isinstance(node, str):
+            if not _is_text(node):
+                raise validation(
+                    f"{path or 'Request body'} contains a lone surrogate (not valid Unicode text)",
+                    field_name,
+                )
+        elif isinstance(node, bool):
+            continue
+        elif isinstance(node, int):
+            if not INT64_MIN <= node <= INT64_MAX:
+                raise validation(f"{path} is out of range (a 64-bit integer)", field_name)
+        elif isinstance(node, dict | list):
+            if depth > MAX_JSON_DEPTH:
+                raise validation(
+                    f"Request body is nested too deeply (at most {MAX_JSON_DEPTH} levels)",
+                    field_name,
+                )
+            if isinstance(node, dict):
+                for key, item in node.items():
+                    child = f"{path}.{key}" if path else key
+                    if not _is_text(key):
+                        raise validation(
+                            f"A key in {path or 'the request body'} contains a lone surrogate "
+                            "(not valid Unicode text)",
+                            field_name or "",
+                        )
+                    stack.append((item, child, field_name or key, depth + 1))
+            else:
+                for index, item in enumerate(node):
+                    stack.append((item, f"{path}[{index}]", field_name, depth + 1))
+
+
 def parse_json_object(raw: bytes) -> dict[str, Any]:
-    """Decode a request body that must be a JSON object."""
+    """Decode a request body that must be a JSON object, or raise a 400 VALIDATION_ERROR.
+
+    The one place request bodies are decoded (the Seamless routes re-shape its errors):
+    whatever the bytes, the outcome is a dict a handler can store and echo, or an ApiError.
+    """
     if not raw.strip():
         return {}
     try:
-        value = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise validation(f"Request body is not valid JSON: {exc.__class__.__name__}") from None
+        value = json.loads(
+            raw,
+            parse_constant=_refuse_constant,
+            parse_float=_finite_float,
+            parse_int=_bounded_int,
+        )
+    except UnicodeDecodeError:
+        raise validation("Request body is not UTF-8 text", "") from None
+    except json.JSONDecodeError as exc:
+        raise validation(
+            f"Request body is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})",
+            "",
+        ) from None
+    except RecursionError:
+        raise validation(
+            f"Request body is nested too deeply (at most {MAX_JSON_DEPTH} levels)", ""
+        ) from None
+    except _NotJson as exc:
+        raise validation(f"Request body refused: {exc}", "") from None
     if not isinstance(value, dict):
-        raise validation("Request body must be a JSON object")
+        raise validation("Request body must be a JSON object", "")
+    _check_tree(value)
     return value
 
 
@@ -366,10 +647,21 @@ class RouteSpec:
     auth: str  # "key" (sub-account resolved), "agency" (agency key only), "public", "control", "seamless"
     scope: str | None
     limit_group: str | None  # rate-limit group for public endpoints
+    query: tuple[Param, ...] = ()  # the query parameters the handler reads
+    body: tuple[Param, ...] | None = None  # the body fields it reads (None: it reads no body)
+    media_types: tuple[str, ...] = ("application/json",)  # the body encodings it accepts
 
     @property
     def is_async(self) -> bool:
         return inspect.iscoroutinefunction(self.handler)
+
+    def undeclared(self, ctx: Ctx) -> list[str]:
+        """The query and body names the handler read for ``ctx`` without declaring them."""
+        found = [f"query.{n}" for n in sorted(ctx.query.read - {p.name for p in self.query})]
+        if ctx._body is not None:
+            declared = {p.name for p in self.body or ()}
+            found += [f"body.{n}" for n in sorted(ctx._body.read - declared)]
+        return found
 
 
 class Router:
@@ -387,9 +679,26 @@ class Router:
         auth: str = "key",
         scope: str | None = None,
         limit_group: str | None = None,
+        query: Sequence[Param] = (),
+        body: Sequence[Param] | None = None,
+        media_types: Sequence[str] = ("application/json",),
     ) -> None:
-        """Answer ``method path`` (Starlette path syntax) with ``handler``."""
-        self.routes.append(RouteSpec(method.upper(), path, handler, auth, scope, limit_group))
+        """Answer ``method path`` (Starlette path syntax) with ``handler``, which reads the
+        query parameters ``query`` and (when not None) a body with the fields ``body`` in
+        one of ``media_types``."""
+        self.routes.append(
+            RouteSpec(
+                method.upper(),
+                path,
+                handler,
+                auth,
+                scope,
+                limit_group,
+                tuple(query),
+                None if body is None else tuple(body),
+                tuple(media_types),
+            )
+        )
 
     def methods_by_path(self, auth: str) -> dict[str, set[str]]:
         """The methods of each path whose routes use ``auth`` (for answering 404 vs 405)."""

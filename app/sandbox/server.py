@@ -27,18 +27,27 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from app.sandbox import control, jobs, seed, traffic
+from app.sandbox import control, jobs, openapi, seed, traffic
 from app.sandbox.auth import authenticate
 from app.sandbox.crm import automation, calendars, contacts, conversations, subaccounts
 from app.sandbox.crm import webhooks as crm_webhooks
-from app.sandbox.http import MAX_BODY_BYTES, ApiError, Ctx, Query, Reply, RouteSpec
+from app.sandbox.http import (
+    MAX_BODY_BYTES,
+    UNSTORABLE_MESSAGE,
+    ApiError,
+    Ctx,
+    Query,
+    Reply,
+    RouteSpec,
+    validation,
+)
 from app.sandbox.middleware import ApiHeadersMiddleware, FaultMiddleware
 from app.sandbox.registry import Registry
 from app.sandbox.seamless import accounts, gate, oauth, research, search
 from app.sandbox.seamless import control as seamless_control
 from app.sandbox.seamless import webhooks as seamless_webhooks
 from app.sandbox.state import SandboxConfig, SandboxState
-from app.sandbox.store import Store
+from app.sandbox.store import Store, UnstorableValue
 
 log = logging.getLogger("app.sandbox")
 
@@ -65,6 +74,7 @@ def register_areas(registry: Registry) -> None:
     seamless_control.register(registry)
     seamless_webhooks.register(registry)
     traffic.register(registry)
+    openapi.register(registry)
 
 
 @dataclass
@@ -88,7 +98,12 @@ class Sandbox:
 
 
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
-    raw = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    try:
+        raw = text.encode()
+    except UnicodeEncodeError:
+        # A lone surrogate (echoed input) has no UTF-8 form; JSON's \u escape still carries it.
+        raw = json.dumps(body, separators=(",", ":")).encode()
     return Response(raw, status_code=status, media_type="application/json", headers=headers)
 
 
@@ -118,6 +133,7 @@ async def _read_body(request: Request) -> bytes:
 
 def _endpoint(spec: RouteSpec, state: SandboxState) -> Any:
     async def endpoint(request: Request) -> Response:
+        ctx: Ctx | None = None
         try:
             raw = (
                 await _read_body(request)
@@ -136,8 +152,30 @@ def _endpoint(spec: RouteSpec, state: SandboxState) -> Any:
             return json_response(reply.status, reply.body(), reply.headers)
         except ApiError as exc:
             return json_response(exc.status, exc.payload(), exc.headers)
+        except UnstorableValue as exc:
+            log.info(
+                "refused a value SQLite cannot store on %s %s: %s", spec.method, spec.path, exc
+            )
+            error = validation(UNSTORABLE_MESSAGE, "")
+            return json_response(error.status, error.payload())
+        finally:
+            if ctx is not None:
+                _count_undeclared(spec, ctx, state)
 
     return endpoint
+
+
+def _count_undeclared(spec: RouteSpec, ctx: Ctx, state: SandboxState) -> None:
+    """Count (and log once) each input a handler read that its route does not declare: the
+    OpenAPI document is generated from the declarations, so they must cover every read."""
+    for name in spec.undeclared(ctx):
+        key = f"undeclared_input:{spec.method} {spec.path} {name}"
+        if not state.stats[key]:
+            log.warning(
+                "%s %s reads %s, which its route does not declare", spec.method, spec.path, name
+            )
+        state.stats[key] += 1
+        state.stats["undeclared_input"] += 1
 
 
 def build_app(state: SandboxState, registry: Registry) -> Any:

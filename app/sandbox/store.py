@@ -63,6 +63,14 @@ CREATE INDEX IF NOT EXISTS jobs_due ON jobs (due_ms);
 """
 
 
+class UnstorableValue(ValueError):
+    """A value SQLite cannot bind: an integer past 64 bits or text with lone surrogates.
+
+    Request decoding refuses both, so this only guards what a handler computes from valid
+    input (a sum past 64 bits); the server answers it as a 400, never a 500.
+    """
+
+
 def new_id(prefix: str) -> str:
     """A fresh opaque id such as ``contact_3f9a0c...``."""
     return f"{prefix}_{secrets.token_hex(8)}"
@@ -118,22 +126,31 @@ class Store:
             self.db.execute("COMMIT")
 
     # -- queries -----------------------------------------------------------
+    def _execute(self, sql: str, params: Sequence[Any] | dict[str, Any]) -> sqlite3.Cursor:
+        try:
+            return self.db.execute(sql, params)
+        except (OverflowError, UnicodeEncodeError) as exc:
+            raise UnstorableValue(str(exc)) from exc
+
     def all(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
-        return self.db.execute(sql, params).fetchall()
+        return self._execute(sql, params).fetchall()
 
     def one(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Row | None:
-        return self.db.execute(sql, params).fetchone()
+        return self._execute(sql, params).fetchone()
 
     def scalar(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
-        row = self.db.execute(sql, params).fetchone()
+        row = self._execute(sql, params).fetchone()
         return None if row is None else row[0]
 
     def run(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
         """Execute a write; returns the number of rows changed."""
-        return self.db.execute(sql, params).rowcount
+        return self._execute(sql, params).rowcount
 
     def many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        self.db.executemany(sql, rows)
+        try:
+            self.db.executemany(sql, rows)
+        except (OverflowError, UnicodeEncodeError) as exc:
+            raise UnstorableValue(str(exc)) from exc
 
     # -- key/value meta ----------------------------------------------------
     def meta(self, key: str) -> str | None:

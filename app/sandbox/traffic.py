@@ -17,7 +17,7 @@ from typing import Any
 from app.core.constants import LIFECYCLE_STAGES
 from app.sandbox import clock
 from app.sandbox.crm import calendars, contacts, conversations
-from app.sandbox.http import Ctx, Reply, validation
+from app.sandbox.http import Ctx, Param, Reply, validation
 from app.sandbox.names import CITIES, FIRST_NAMES, LAST_NAMES, SOURCES, TAGS, TITLES
 from app.sandbox.registry import Registry
 from app.sandbox.state import SandboxState
@@ -218,5 +218,17 @@ def register(registry: Registry) -> None:
     router = registry.router
     registry.background.append(simulate_traffic)
     router.add("GET", "/_sandbox/traffic", get_traffic, auth="control")
-    router.add("PUT", "/_sandbox/traffic", put_traffic, auth="control")
-    router.add("POST", "/_sandbox/traffic/step", run_steps, auth="control")
+    router.add(
+        "PUT",
+        "/_sandbox/traffic",
+        put_traffic,
+        auth="control",
+        body=(Param.number("seconds", minimum=0, maximum=3600),),
+    )
+    router.add(
+        "POST",
+        "/_sandbox/traffic/step",
+        run_steps,
+        auth="control",
+        body=(Param.integer("count", minimum=1, maximum=500),),
+    )

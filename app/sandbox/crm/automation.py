@@ -49,7 +49,7 @@ from typing import Any
 
 from app.sandbox import clock, events
 from app.sandbox.crm import contacts
-from app.sandbox.http import ApiError, Body, Ctx, Reply, not_found, validation
+from app.sandbox.http import ApiError, Body, Ctx, Param, Reply, not_found, validation
 from app.sandbox.registry import Registry
 from app.sandbox.seed import SeedContext
 from app.sandbox.store import Store, dumps, loads, new_id
@@ -865,13 +865,69 @@ def register(registry: Registry) -> None:
     """Add this module's routes, tables, seeders and hooks to one server."""
     router = registry.router
     registry.schema(SCHEMA)
-    router.add("POST", "/webhooks/workflow/{slug}", trigger_workflow, auth="public")
-    router.add("POST", "/webhooks/event/{slug}", inject_event, auth="public")
+    router.add(
+        "POST",
+        "/webhooks/workflow/{slug}",
+        trigger_workflow,
+        auth="public",
+        # Any JSON object (docs/api/seedly-crm.md §8); these are the fields the trigger reads.
+        body=(
+            Param.text("contactId", max_len=100),
+            Param.text("email", max_len=320),
+            Param.any("customData"),
+        ),
+    )
+    router.add(
+        "POST",
+        "/webhooks/event/{slug}",
+        inject_event,
+        auth="public",
+        body=(
+            Param.text("eventType", required=True, max_len=EVENT_TYPE_MAX),
+            Param.text("contactId", max_len=100),
+            Param.any("data"),
+        ),
+    )
     registry.hooks.event_listeners.append(start_on_event)
     registry.hooks.contact_deleted.append(cancel_for_contact)
-    router.add("GET", "/_sandbox/workflows", list_workflows, auth="control")
-    router.add("GET", "/_sandbox/workflow-executions", list_executions, auth="control")
-    router.add("POST", "/api/forms/submit", submit_form, auth="public")
-    router.add("GET", "/_sandbox/forms", list_forms, auth="control")
-    router.add("GET", "/_sandbox/form-submissions", list_submissions, auth="control")
+    by_account = (Param.text("subAccountId", max_len=100),)
+    router.add("GET", "/_sandbox/workflows", list_workflows, auth="control", query=by_account)
+    router.add(
+        "GET",
+        "/_sandbox/workflow-executions",
+        list_executions,
+        auth="control",
+        query=(
+            Param.text("contactId", max_len=200),
+            *by_account,
+            Param.text("workflow", max_len=200),
+            Param.text("status", choices=("running", "completed", "cancelled")),
+            Param.integer("limit", minimum=1, maximum=2000),
+        ),
+    )
+    router.add(
+        "POST",
+        "/api/forms/submit",
+        submit_form,
+        auth="public",
+        body=(
+            Param.text("subAccountId", required=True, max_len=100),
+            Param.text("formId", required=True, max_len=100),
+            Param.object("fields", required=True),
+            Param.text("captchaToken", max_len=4000),
+        ),
+    )
+    router.add("GET", "/_sandbox/forms", list_forms, auth="control", query=by_account)
+    router.add(
+        "GET",
+        "/_sandbox/form-submissions",
+        list_submissions,
+        auth="control",
+        query=(
+            Param.text("formId", max_len=200),
+            *by_account,
+            Param.text("contactId", max_len=200),
+            Param.integer("limit", minimum=1, maximum=2000),
+        ),
+    )
     registry.seeder(50, seed_automation)

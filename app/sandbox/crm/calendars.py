@@ -74,7 +74,16 @@ from app.sandbox.crm.availability import (
     schedule_slots,
     valid_timezone,
 )
-from app.sandbox.http import Body, Ctx, Reply, keyset_page, not_found, validation
+from app.sandbox.http import (
+    Body,
+    Ctx,
+    Param,
+    Reply,
+    keyset_page,
+    not_found,
+    page_query,
+    validation,
+)
 from app.sandbox.registry import Registry
 from app.sandbox.seed import AccountSeed, SeedContext
 from app.sandbox.store import Store, dumps, loads, new_id
@@ -1544,12 +1553,60 @@ def register(registry: Registry) -> None:
     router = registry.router
     registry.schema(SCHEMA)
     registry.hooks.contact_deleted.append(cancel_for_deleted_contact)
-    router.add("GET", "/api/v1/calendars", list_calendars, scope="calendars:read")
-    router.add("GET", "/api/v1/calendars/types", list_types, scope="calendars:read")
-    router.add("GET", "/api/v1/calendars/availability", availability, scope="calendars:read")
-    router.add("GET", "/api/v1/calendars/appointments", list_appointments, scope="calendars:read")
-    router.add("POST", "/api/v1/calendars/appointments", book_appointment, scope="calendars:write")
+    read, write = {"scope": "calendars:read"}, {"scope": "calendars:write"}
+    router.add("GET", "/api/v1/calendars", list_calendars, **read)
     router.add(
-        "DELETE", "/api/v1/calendars/appointments/{id}", cancel_appointment, scope="calendars:write"
+        "GET",
+        "/api/v1/calendars/types",
+        list_types,
+        **read,
+        query=(Param.text("calendarId", max_len=200),),
+    )
+    router.add(
+        "GET",
+        "/api/v1/calendars/availability",
+        availability,
+        **read,
+        query=(
+            Param.text("appointmentTypeId", required=True, max_len=200),
+            Param.text("date", max_len=20),
+        ),
+    )
+    router.add(
+        "GET",
+        "/api/v1/calendars/appointments",
+        list_appointments,
+        **read,
+        query=(
+            *page_query(LIST_LIMITS["appointments"][1]),
+            Param.text("calendarId", max_len=200),
+            Param.integer("startDate", minimum=0, maximum=MAX_MS),
+            Param.integer("endDate", minimum=0, maximum=MAX_MS),
+            Param.text("status", choices=APPOINTMENT_STATUSES),
+            Param.text("contactId", max_len=200),
+        ),
+    )
+    router.add(
+        "POST",
+        "/api/v1/calendars/appointments",
+        book_appointment,
+        **write,
+        body=(
+            Param.text("appointmentTypeId", required=True, max_len=200),
+            Param.integer("startTime", required=True, minimum=0, maximum=MAX_MS),
+            Param.integer("endTime", required=True, minimum=0, maximum=MAX_MS),
+            Param.text("firstName", required=True, max_len=contacts.NAME_MAX),
+            Param.text("lastName", required=True, max_len=contacts.NAME_MAX),
+            Param.text("email", required=True, max_len=320),
+            Param.text("phone", max_len=32),
+            Param.text("notes", max_len=5000),
+        ),
+    )
+    router.add(
+        "DELETE",
+        "/api/v1/calendars/appointments/{id}",
+        cancel_appointment,
+        **write,
+        query=(Param.text("reason", max_len=500),),
     )
     registry.seeder(40, seed_calendars)

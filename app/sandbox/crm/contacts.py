@@ -16,7 +16,17 @@ from email_validator import EmailNotValidError, validate_email
 
 from app.core.constants import CUSTOM_FIELD_TYPES, LIFECYCLE_STAGES, LIST_LIMITS
 from app.sandbox import clock, events
-from app.sandbox.http import ApiError, Body, Ctx, Reply, keyset_page, not_found, validation
+from app.sandbox.http import (
+    ApiError,
+    Body,
+    Ctx,
+    Param,
+    Reply,
+    keyset_page,
+    not_found,
+    page_query,
+    validation,
+)
 from app.sandbox.names import (
     CITIES,
     COMPANY_SUFFIXES,
@@ -817,14 +827,56 @@ def seed_contacts(store: Store, ctx: SeedContext) -> None:
                 _write(store, acct.id, doc, created, updated, insert=False)
 
 
+LIST_QUERY = (
+    *page_query(LIST_LIMITS["contacts"][1]),
+    Param.text("email", max_len=320),
+    Param.text("search", max_len=200),
+    Param.text("lifecycleStage", choices=LIFECYCLE_STAGES),
+    Param.text("source", max_len=100),
+    Param.text("tags", max_len=1000),
+    Param.text("assignedTo", max_len=100),
+    Param.flag("hasPhone"),
+)
+
+
+def contact_body(*, creating: bool) -> tuple[Param, ...]:
+    """The fields ``clean_fields`` reads from a create (``creating``) or update body."""
+    return (
+        Param.text("firstName", required=creating, max_len=NAME_MAX),
+        Param.text("lastName", required=creating, max_len=NAME_MAX),
+        Param.text("email", max_len=320),
+        Param.text("phone", max_len=32),
+        *(Param.text(name, max_len=TEXT_MAX) for name in PLAIN_TEXT),
+        Param.texts("tags", max_items=MAX_TAGS, max_len=TAG_MAX),
+        Param.text("lifecycleStage", choices=LIFECYCLE_STAGES),
+        Param.text("assignedTo", max_len=100),
+        Param.texts("additionalEmails", max_items=20, max_len=320),
+        Param.texts("additionalPhones", max_items=20, max_len=32),
+        Param.text("dateOfBirth", max_len=10),
+        Param.object("customFields"),
+    )
+
+
 def register(registry: Registry) -> None:
     """Add this module's routes, tables, seeders and hooks to one server."""
     router = registry.router
     registry.schema(SCHEMA)
     router.add("GET", "/api/v1/contacts/fields", get_fields, scope="contacts:read")
-    router.add("GET", "/api/v1/contacts", list_contacts, scope="contacts:read")
+    router.add("GET", "/api/v1/contacts", list_contacts, scope="contacts:read", query=LIST_QUERY)
     router.add("GET", "/api/v1/contacts/{id}", get_contact, scope="contacts:read")
-    router.add("POST", "/api/v1/contacts", create_contact, scope="contacts:write")
-    router.add("PATCH", "/api/v1/contacts/{id}", patch_contact, scope="contacts:write")
+    router.add(
+        "POST",
+        "/api/v1/contacts",
+        create_contact,
+        scope="contacts:write",
+        body=contact_body(creating=True),
+    )
+    router.add(
+        "PATCH",
+        "/api/v1/contacts/{id}",
+        patch_contact,
+        scope="contacts:write",
+        body=contact_body(creating=False),
+    )
     router.add("DELETE", "/api/v1/contacts/{id}", delete_contact, scope="contacts:write")
     registry.seeder(10, seed_contacts)

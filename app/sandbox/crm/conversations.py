@@ -30,7 +30,16 @@ from app.core.constants import CHANNELS, CONVERSATION_STATUSES, LIST_LIMITS, SEN
 from app.sandbox import clock, events, jobs
 from app.sandbox.crm import contacts
 from app.sandbox.crm.subaccounts import team
-from app.sandbox.http import ApiError, Ctx, Reply, keyset_page, not_found, validation
+from app.sandbox.http import (
+    ApiError,
+    Ctx,
+    Param,
+    Reply,
+    keyset_page,
+    not_found,
+    page_query,
+    validation,
+)
 from app.sandbox.registry import Registry
 from app.sandbox.seed import AccountSeed, SeedContext
 from app.sandbox.store import Store, dumps, loads, new_id
@@ -1745,23 +1754,113 @@ def register(registry: Registry) -> None:
     registry.schema(SCHEMA)
     registry.hooks.contact_deleted.append(_cascade_contact_deleted)
     registry.hooks.job_handlers[STATUS_JOB] = _advance_status
-    router.add("POST", "/api/v1/conversations", create_conversation, scope="conversations:write")
-    router.add("GET", "/api/v1/conversations", list_conversations, scope="conversations:read")
+    read, write = {"scope": "conversations:read"}, {"scope": "conversations:write"}
     router.add(
-        "GET", "/api/v1/conversations/{id}", get_conversation_route, scope="conversations:read"
+        "POST",
+        "/api/v1/conversations",
+        create_conversation,
+        **write,
+        body=(
+            Param.text("contactId", required=True, max_len=100),
+            Param.text("channel", required=True, choices=CHANNELS),
+            Param.text("subject", max_len=SUBJECT_MAX),
+        ),
     )
     router.add(
-        "PATCH", "/api/v1/conversations/{id}", patch_conversation, scope="conversations:write"
+        "GET",
+        "/api/v1/conversations",
+        list_conversations,
+        **read,
+        query=(
+            *page_query(LIST_LIMITS["conversations"][1]),
+            Param.text("status", choices=CONVERSATION_STATUSES),
+            Param.text("channel", choices=CHANNELS),
+            Param.text("contactId", max_len=100),
+            Param.text("assignedTo", max_len=100),
+        ),
+    )
+    router.add("GET", "/api/v1/conversations/{id}", get_conversation_route, **read)
+    router.add(
+        "PATCH",
+        "/api/v1/conversations/{id}",
+        patch_conversation,
+        **write,
+        body=(
+            Param.text("status", choices=CONVERSATION_STATUSES),
+            Param.text("assignedTo", max_len=100),
+        ),
     )
     router.add(
-        "GET", "/api/v1/conversations/{id}/messages", list_messages, scope="conversations:read"
+        "GET",
+        "/api/v1/conversations/{id}/messages",
+        list_messages,
+        **read,
+        query=page_query(LIST_LIMITS["messages"][1]),
     )
     router.add(
-        "POST", "/api/v1/conversations/{id}/messages", post_message, scope="conversations:write"
+        "POST",
+        "/api/v1/conversations/{id}/messages",
+        post_message,
+        **write,
+        body=(
+            Param.flag("isInternal"),
+            Param.text("bodyText", required=True, max_len=BODY_MAX),
+            Param.text("channel", max_len=30),
+            Param.text("toAddress", max_len=ADDRESS_MAX),
+            Param.text("subject", max_len=SUBJECT_MAX),
+            Param.text("bodyHtml", max_len=HTML_MAX),
+        ),
     )
-    router.add("GET", "/api/chat/config", chat_config, auth="public", limit_group="chat")
-    router.add("POST", "/api/chat/session", chat_session, auth="public", limit_group="chat")
-    router.add("POST", "/api/chat/message", chat_message, auth="public", limit_group="chat")
-    router.add("GET", "/api/chat/messages", chat_messages, auth="public", limit_group="chat")
-    router.add("POST", "/_sandbox/inbound", control_inbound, auth="control")
+    chat = {"auth": "public", "limit_group": "chat"}
+    router.add(
+        "GET",
+        "/api/chat/config",
+        chat_config,
+        **chat,
+        query=(Param.text("subAccountId", required=True, max_len=100),),
+    )
+    router.add(
+        "POST",
+        "/api/chat/session",
+        chat_session,
+        **chat,
+        body=(
+            Param.text("subAccountId", required=True, max_len=100),
+            Param.text("visitorName", required=True, max_len=200),
+            Param.text("visitorEmail", required=True, max_len=ADDRESS_MAX),
+        ),
+    )
+    router.add(
+        "POST",
+        "/api/chat/message",
+        chat_message,
+        **chat,
+        body=(
+            Param.text("sessionId", required=True, max_len=200),
+            Param.text("message", required=True, max_len=CHAT_MESSAGE_MAX),
+        ),
+    )
+    router.add(
+        "GET",
+        "/api/chat/messages",
+        chat_messages,
+        **chat,
+        query=(Param.text("sessionId", required=True, max_len=200),),
+    )
+    router.add(
+        "POST",
+        "/_sandbox/inbound",
+        control_inbound,
+        auth="control",
+        body=(
+            Param.text("subAccountId", required=True, max_len=100),
+            Param.text("bodyText", required=True, max_len=BODY_MAX),
+            Param.text("conversationId", max_len=100),
+            Param.text("contactId", max_len=100),
+            Param.text("channel", choices=CHANNELS),
+            Param.text("fromAddress", max_len=ADDRESS_MAX),
+            Param.text("subject", max_len=SUBJECT_MAX),
+            Param.text("bodyHtml", max_len=HTML_MAX),
+        ),
+    )
     registry.seeder(30, seed_conversations)

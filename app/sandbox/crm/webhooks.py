@@ -51,7 +51,7 @@ from app.core.constants import (
 )
 from app.sandbox import clock, events
 from app.sandbox.crm import ssrf
-from app.sandbox.http import ApiError, Body, Ctx, Reply, not_found, validation
+from app.sandbox.http import ApiError, Body, Ctx, Param, Reply, not_found, validation
 from app.sandbox.registry import Registry
 from app.sandbox.state import SandboxState
 from app.sandbox.store import Store, dumps, loads, new_id
@@ -692,18 +692,58 @@ def emit_event(ctx: Ctx) -> Reply:
     return Reply({"id": event_id, **payload, "deliveries": queued}, status=201)
 
 
+def subscription_body(creating: bool) -> tuple[Param, ...]:
+    """The fields a create (``creating``) or update body may carry (``secret`` is refused)."""
+    return (
+        Param.text("url", required=creating, max_len=ssrf.MAX_URL_LENGTH),
+        Param.texts("events", required=creating, max_items=len(WEBHOOK_EVENTS), max_len=100),
+        Param.text("description", max_len=500),
+        Param.flag("isActive"),
+    )
+
+
 def register(registry: Registry) -> None:
     """Add this module's routes, tables, seeders and hooks to one server."""
     router = registry.router
     registry.schema(SCHEMA)
     router.add("GET", "/api/v1/webhooks", list_subscriptions, scope=SCOPE)
     router.add("GET", "/api/v1/webhooks/{id}", get_subscription, scope=SCOPE)
-    router.add("POST", "/api/v1/webhooks", create_subscription, scope=SCOPE)
-    router.add("PATCH", "/api/v1/webhooks/{id}", update_subscription, scope=SCOPE)
+    router.add(
+        "POST", "/api/v1/webhooks", create_subscription, scope=SCOPE, body=subscription_body(True)
+    )
+    router.add(
+        "PATCH",
+        "/api/v1/webhooks/{id}",
+        update_subscription,
+        scope=SCOPE,
+        body=subscription_body(False),
+    )
     router.add("DELETE", "/api/v1/webhooks/{id}", delete_subscription, scope=SCOPE)
     router.add("POST", "/api/v1/webhooks/{id}/regenerate-secret", regenerate_secret, scope=SCOPE)
     registry.hooks.event_listeners.append(queue_deliveries)
     registry.background.append(deliver_webhooks)
-    router.add("GET", "/_sandbox/webhook-deliveries", list_deliveries, auth="control")
+    router.add(
+        "GET",
+        "/_sandbox/webhook-deliveries",
+        list_deliveries,
+        auth="control",
+        query=(
+            Param.text("subscriptionId", max_len=200),
+            Param.text("subAccountId", max_len=200),
+            Param.text("event", max_len=200),
+            Param.text("status", choices=("pending", "succeeded", "failed")),
+            Param.integer("limit", minimum=1, maximum=2000),
+        ),
+    )
     router.add("GET", "/_sandbox/webhook-deliveries/{id}", get_delivery, auth="control")
-    router.add("POST", "/_sandbox/events/emit", emit_event, auth="control")
+    router.add(
+        "POST",
+        "/_sandbox/events/emit",
+        emit_event,
+        auth="control",
+        body=(
+            Param.text("subAccountId", required=True, max_len=100),
+            Param.text("event", required=True, max_len=100),
+            Param.object("data"),
+        ),
+    )

@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import secrets
 
-from app.sandbox.http import ApiError, Ctx, Reply, validation
+from app.sandbox.http import ApiError, Ctx, Param, Reply, validation
 from app.sandbox.registry import Registry
 from app.sandbox.seamless import accounts, oauth, research, search
 from app.sandbox.seamless import records
 from app.sandbox.seamless.records import profile_url, recruiter_url, sales_nav_url, work_email
+
+MAX_CREDITS = 10**9
 
 
 def _user_id(ctx: Ctx, key: str | None, user_id: str | None) -> str:
@@ -98,7 +100,7 @@ def put_credits(ctx: Ctx) -> Reply:
     """Set a user's balance: ``{key | userId, credits}``."""
     body = ctx.body
     user_id = _user_id(ctx, body.str("key"), body.str("userId"))
-    credits = body.int("credits", required=True, minimum=0, maximum=10**9)
+    credits = body.int("credits", required=True, minimum=0, maximum=MAX_CREDITS)
     assert credits is not None
     accounts.set_balance(ctx.store, user_id, credits)
     return Reply({"userId": user_id, "credits": credits})
@@ -128,7 +130,7 @@ def ledger(ctx: Ctx) -> Reply:
 def create_user(ctx: Ctx) -> Reply:
     """A new user with one key: ``{credits?, licensed?, orgId? | newOrg?, name?}``."""
     body = ctx.body
-    credits = body.int("credits", minimum=0, maximum=10**9)
+    credits = body.int("credits", minimum=0, maximum=MAX_CREDITS)
     licensed = body.bool("licensed")
     org_id = body.str("orgId", max_len=100)
     if body.bool("newOrg"):
@@ -285,13 +287,83 @@ def register(registry: Registry) -> None:
     """Add this module's routes, tables, seeders and hooks to one server."""
     router = registry.router
     router.add("GET", "/_sandbox/seamless", overview, auth="control")
-    router.add("GET", "/_sandbox/seamless/credits", get_credits, auth="control")
-    router.add("PUT", "/_sandbox/seamless/credits", put_credits, auth="control")
-    router.add("GET", "/_sandbox/seamless/ledger", ledger, auth="control")
-    router.add("POST", "/_sandbox/seamless/users", create_user, auth="control")
-    router.add("POST", "/_sandbox/seamless/keys/revoke", revoke_key, auth="control")
-    router.add("PUT", "/_sandbox/seamless/rate-limit", put_rate_limit, auth="control")
+    who = (Param.text("key"), Param.text("userId"))  # a user, by one of their keys or by id
+    router.add("GET", "/_sandbox/seamless/credits", get_credits, auth="control", query=who)
+    router.add(
+        "PUT",
+        "/_sandbox/seamless/credits",
+        put_credits,
+        auth="control",
+        body=(Param.integer("credits", required=True, minimum=0, maximum=MAX_CREDITS), *who),
+    )
+    router.add(
+        "GET",
+        "/_sandbox/seamless/ledger",
+        ledger,
+        auth="control",
+        query=(*who, Param.integer("limit", minimum=1, maximum=5000)),
+    )
+    router.add(
+        "POST",
+        "/_sandbox/seamless/users",
+        create_user,
+        auth="control",
+        body=(
+            Param.integer("credits", minimum=0, maximum=MAX_CREDITS),
+            Param.flag("licensed"),
+            Param.text("orgId", max_len=100),
+            Param.flag("newOrg"),
+            Param.text("name", max_len=100),
+        ),
+    )
+    router.add(
+        "POST",
+        "/_sandbox/seamless/keys/revoke",
+        revoke_key,
+        auth="control",
+        body=(Param.text("key", required=True),),
+    )
+    router.add(
+        "PUT",
+        "/_sandbox/seamless/rate-limit",
+        put_rate_limit,
+        auth="control",
+        body=(Param.integer("limit", required=True, minimum=1, maximum=10**9),),
+    )
     router.add("POST", "/_sandbox/seamless/rate-limits/reset", reset_rate_limits, auth="control")
-    router.add("GET", "/_sandbox/seamless/outcomes", outcomes, auth="control")
-    router.add("POST", "/_sandbox/seamless/oauth/authorize", authorize_json, auth="control")
-    router.add("GET", "/_sandbox/seamless/oauth/authorize", authorize_redirect, auth="control")
+    router.add(
+        "GET",
+        "/_sandbox/seamless/outcomes",
+        outcomes,
+        auth="control",
+        query=(
+            Param.text("type", choices=("contacts", "companies")),
+            Param.text("status", choices=("done", "missing", "error")),
+            Param.integer("limit", minimum=1, maximum=1000),
+            Param.integer("offset", minimum=0),
+        ),
+    )
+    router.add(
+        "POST",
+        "/_sandbox/seamless/oauth/authorize",
+        authorize_json,
+        auth="control",
+        body=(
+            Param.text("clientId"),
+            Param.text("redirectUri"),
+            Param.text("state"),
+            *who,
+        ),
+    )
+    router.add(
+        "GET",
+        "/_sandbox/seamless/oauth/authorize",
+        authorize_redirect,
+        auth="control",
+        query=(
+            Param.text("client_id"),
+            Param.text("redirect_uri", max_len=2000),
+            Param.text("state"),
+            Param.text("user_id"),
+        ),
+    )

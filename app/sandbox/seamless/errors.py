@@ -11,10 +11,9 @@ style with a ``code``: ``400 {"message", "code": "badRequest", "field"?}``,
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from app.sandbox.http import ApiError
+from app.sandbox.http import ApiError, parse_json_object
 
 CREDIT_CATEGORY = (
     "universal"  # docs/api/seamless.md, credits: "The Seamless API uses Universal Credits only"
@@ -124,24 +123,19 @@ def to_seamless(exc: ApiError) -> ApiError:
 
 
 def parse_body(raw: bytes, *, required: bool = True) -> dict[str, Any]:
-    """A request body that must be one JSON object (an empty body is ``{}``)."""
+    """A request body that must be one JSON object (an empty body is ``{}``).
+
+    Decoded by the sandbox's one JSON decoder (``http.parse_json_object``), its refusals
+    re-shaped as Seamless 400s.
+    """
     if not raw.strip():
         if required:
             raise bad_request("Request body is required (a JSON object)")
         return {}
     try:
-        value = json.loads(raw)
-    except UnicodeDecodeError:
-        raise bad_request("Request body is not UTF-8 text") from None
-    except json.JSONDecodeError as exc:
-        raise bad_request(
-            f"Request body is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})"
-        ) from None
-    except RecursionError:
-        raise bad_request("Request body is nested too deeply") from None
-    if not isinstance(value, dict):
-        raise bad_request("Request body must be a JSON object")
-    return value
+        return parse_json_object(raw)
+    except ApiError as exc:
+        raise to_seamless(exc) from None
 
 
 def check_fields(body: dict[str, Any], allowed: tuple[str, ...], where: str) -> None:

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.sandbox import clock
+from app.sandbox.http import Param, int_from_text
 from app.sandbox.seamless import vocab
 from app.sandbox.seamless.data import DAY_MS, Company, Person
 from app.sandbox.seamless.records import norm_company, norm_domain, norm_name
@@ -189,6 +190,50 @@ def parse_query(kind: str, body: dict[str, Any]) -> Query:
     return query
 
 
+def declared_body(kind: str) -> tuple[Param, ...]:
+    """The body of ``POST /search/{kind}`` as route declarations, from the same field specs
+    ``parse_query`` reads (the OpenAPI document is generated from them)."""
+    fields = CONTACT_FIELDS if kind == "contacts" else COMPANY_FIELDS
+    out = [Param.text("nextToken", max_len=20_000), Param.integer("limit", minimum=1)]
+    for name, spec in fields.items():
+        out.append(_declared_field(name, spec))
+    return tuple(out)
+
+
+def _declared_field(name: str, spec: tuple[Any, ...]) -> Param:
+    kind = spec[0]
+    if kind == "text":
+        return Param.texts(name, max_items=spec[1], max_len=MAX_ITEM_LENGTH)
+    if kind == "enum":
+        return Param.texts(name, max_items=spec[1], choices=spec[2])
+    if kind == "industry":
+        return Param.texts(
+            name, max_items=spec[1], choices=(*vocab.INDUSTRY_GROUPS, *vocab.INDUSTRIES)
+        )
+    if kind == "choice":
+        return Param.text(name, choices=spec[1])
+    if kind == "bool":
+        return Param.flag(name)
+    if kind == "date":
+        return Param.text(name)
+    if kind == "days":
+        days = tuple(str(d) for d in vocab.NEWS_TYPE_DATES)
+        return Param.texts(name, max_items=spec[1], choices=days)
+    if kind == "jobChanges":
+        return Param.object(
+            name,
+            Param.text("changeType", choices=vocab.JOB_CHANGE_TYPES),
+            Param.text("dayRange", choices=tuple(vocab.JOB_CHANGE_RANGES)),
+        )
+    if kind == "pastCompany":
+        return Param.object(
+            name,
+            Param.texts("names", required=True, max_items=100, max_len=MAX_ITEM_LENGTH),
+            Param.flag("onlyMostRecentDeparture"),
+        )
+    raise AssertionError(kind)
+
+
 def _ignore(ignored: list[dict[str, Any]], name: str, value: Any, reason: str) -> None:
     ignored.append({"field": name, "value": value, "reason": reason})
 
@@ -252,9 +297,9 @@ def _read_field(name: str, spec: tuple[Any, ...], value: Any, ignored: list[dict
         for item in value:
             if isinstance(item, bool) or not isinstance(item, str | int):
                 raise FilterError(f"{name} must be an array of strings", name)
-            text = str(item).strip()
-            if text.isdigit() and int(text) in vocab.NEWS_TYPE_DATES:
-                days.append(int(text))
+            number = int_from_text(str(item))
+            if number is not None and number in vocab.NEWS_TYPE_DATES:
+                days.append(number)
             else:
                 _ignore(ignored, name, item, "not one of: 60, 90, 180, 365")
         return days or None

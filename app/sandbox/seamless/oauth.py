@@ -29,7 +29,7 @@ import secrets
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from app.sandbox.http import ApiError, Ctx, Reply
+from app.sandbox.http import ApiError, Ctx, Param, Reply
 from app.sandbox.registry import Registry
 from app.sandbox.seamless import errors
 from app.sandbox.seamless.caller import KEY_PREFIX, Caller
@@ -63,6 +63,7 @@ CODE_TTL_MS = 10 * 60 * 1000
 ACCESS_TTL_MS = 3600 * 1000
 REFRESH_TTL_MS = 30 * 24 * 3600 * 1000
 FIELDS = ("client_id", "client_secret", "redirect_uri", "grant_type", "code", "refresh_token")
+GRANT_TYPES = ("authorization_code", "refresh_token")
 
 
 def seed_client(store: Store) -> None:
@@ -254,4 +255,13 @@ def register(registry: Registry) -> None:
     """Add this module's routes, tables, seeders and hooks to one server."""
     router = registry.router
     registry.schema(SCHEMA)
-    add_seamless_route(router, "POST", "/oauth/accessToken", access_token)
+    add_seamless_route(
+        router,
+        "POST",
+        "/oauth/accessToken",
+        access_token,
+        body=tuple(
+            Param.text(name, choices=GRANT_TYPES if name == "grant_type" else ()) for name in FIELDS
+        ),
+        media_types=("application/json", "application/x-www-form-urlencoded"),
+    )

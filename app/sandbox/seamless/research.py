@@ -48,7 +48,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from app.sandbox import clock
-from app.sandbox.http import Ctx, Reply
+from app.sandbox.http import Ctx, Param, Reply, int_from_text
 from app.sandbox.registry import Registry
 from app.sandbox.seamless import accounts, errors, records
 from app.sandbox.seamless.caller import Caller
@@ -98,6 +98,7 @@ CREATE INDEX IF NOT EXISTS sl_records_by_org ON sl_records (org_id, kind, update
 
 MAX_RECORDS = 100
 MAX_ORG_PAGE = 500
+MAX_PAGE = 1_000_000
 CONTACT_ID_BASE = 700_000_000
 COMPANY_ID_BASE = 300_000_000
 IDENTITY_FIELDS = (
@@ -609,9 +610,9 @@ def _int_param(ctx: Ctx, name: str, default: int, maximum: int | None) -> int:
     text = ctx.request.query_params.get(name, "").strip()
     if not text:
         return default
-    if not text.isdigit() or int(text) < 1:
+    value = int_from_text(text)
+    if value is None or value < 1:
         raise errors.bad_request(f"{name} must be a whole number from 1", name)
-    value = int(text)
     if maximum is not None and value > maximum:
         raise errors.bad_request(f"{name} must be at most {maximum}", name)
     return value
@@ -625,7 +626,7 @@ def list_records(ctx: Ctx, caller: Caller, kind: str) -> Reply:
     start, end = _date(ctx, "startDate", end=False), _date(ctx, "endDate", end=True)
     if start > end:
         raise errors.bad_request("startDate must not be after endDate", "startDate")
-    page = _int_param(ctx, "page", 1, 1_000_000)
+    page = _int_param(ctx, "page", 1, MAX_PAGE)
     limit = _int_param(ctx, "limit", 50, MAX_ORG_PAGE)
     settle_due(ctx.store)
     where = "org_id = ? AND kind = ? AND updated_ms BETWEEN ? AND ?"
@@ -664,10 +665,49 @@ def register(registry: Registry) -> None:
     """Add this module's routes, tables, seeders and hooks to one server."""
     router = registry.router
     registry.schema(SCHEMA)
-    add_seamless_route(router, "POST", "/contacts/research", research_contacts)
-    add_seamless_route(router, "POST", "/companies/research", research_companies)
+    ids = Param.texts("searchResultIds", max_items=MAX_RECORDS, max_len=200)
+    skip = Param.flag("skipDeduplicationCheck")
+    add_seamless_route(
+        router,
+        "POST",
+        "/contacts/research",
+        research_contacts,
+        body=(
+            ids,
+            Param.objects(
+                "contacts",
+                *(Param.text(name, max_len=500) for name in IDENTITY_FIELDS),
+                max_items=MAX_RECORDS,
+            ),
+            skip,
+            Param.flag("isJobChange"),
+        ),
+    )
+    add_seamless_route(
+        router,
+        "POST",
+        "/companies/research",
+        research_companies,
+        body=(
+            ids,
+            Param.objects(
+                "companies",
+                Param.text("domain", max_len=500),
+                Param.text("companyName", max_len=500),
+                max_items=MAX_RECORDS,
+            ),
+            skip,
+        ),
+    )
     registry.background.append(settle_research)
-    add_seamless_route(router, "GET", "/contacts/research/poll", poll_contacts)
-    add_seamless_route(router, "GET", "/companies/research/poll", poll_companies)
-    add_seamless_route(router, "GET", "/contacts", org_contacts)
-    add_seamless_route(router, "GET", "/companies", org_companies)
+    poll_query = (Param.text("requestIds", required=True),)  # 1 to 100, comma separated
+    add_seamless_route(router, "GET", "/contacts/research/poll", poll_contacts, query=poll_query)
+    add_seamless_route(router, "GET", "/companies/research/poll", poll_companies, query=poll_query)
+    records_query = (
+        Param.text("startDate", required=True),
+        Param.text("endDate", required=True),
+        Param.integer("page", minimum=1, maximum=MAX_PAGE),
+        Param.integer("limit", minimum=1, maximum=MAX_ORG_PAGE),
+    )
+    add_seamless_route(router, "GET", "/contacts", org_contacts, query=records_query)
+    add_seamless_route(router, "GET", "/companies", org_companies, query=records_query)

@@ -8,12 +8,13 @@ handler and turns whatever the handler raises into a Seamless error.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
-from app.sandbox.http import ApiError, Ctx, Reply, Router
+from app.sandbox.http import UNSTORABLE_MESSAGE, ApiError, Ctx, Param, Reply, Router
 from app.sandbox.seamless import errors
 from app.sandbox.seamless.caller import Caller
 from app.sandbox.seamless.filters import FilterError
+from app.sandbox.store import UnstorableValue
 
 log = logging.getLogger(__name__)
 
@@ -25,9 +26,19 @@ AUTH = "seamless"
 SeamlessHandler = Callable[[Ctx, Caller | None], Reply]
 
 
-def add_seamless_route(router: Router, method: str, path: str, fn: SeamlessHandler) -> None:
+def add_seamless_route(
+    router: Router,
+    method: str,
+    path: str,
+    fn: SeamlessHandler,
+    *,
+    query: Sequence[Param] = (),
+    body: Sequence[Param] | None = None,
+    media_types: Sequence[str] = ("application/json",),
+) -> None:
     """Answer ``method BASE+path`` with ``fn(ctx, caller)`` (``caller`` is None only on
-    public paths)."""
+    public paths); ``query``, ``body`` and ``media_types`` declare its input as for
+    ``Router.add``."""
     full = BASE + path
 
     def handler(ctx: Ctx) -> Reply:
@@ -38,9 +49,12 @@ def add_seamless_route(router: Router, method: str, path: str, fn: SeamlessHandl
             raise errors.to_seamless(exc) from None
         except FilterError as exc:
             raise errors.bad_request(str(exc), exc.field) from None
+        except UnstorableValue:
+            raise errors.bad_request(UNSTORABLE_MESSAGE) from None
         except Exception:
             log.exception("Seamless handler %s %s failed", method, full)
             raise errors.server_error() from None
 
     handler.__name__ = fn.__name__
-    router.add(method, full, handler, auth=AUTH)
+    handler.__doc__ = fn.__doc__
+    router.add(method, full, handler, auth=AUTH, query=query, body=body, media_types=media_types)

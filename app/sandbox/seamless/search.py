@@ -171,5 +171,17 @@ def search_companies(ctx: Ctx, caller: Caller | None) -> Reply:
 def register(registry: Registry) -> None:
     """Add this module's routes, tables, seeders and hooks to one server."""
     router = registry.router
-    add_seamless_route(router, "POST", "/search/contacts", search_contacts)
-    add_seamless_route(router, "POST", "/search/companies", search_companies)
+    add_seamless_route(
+        router,
+        "POST",
+        "/search/contacts",
+        search_contacts,
+        body=filters.declared_body("contacts"),
+    )
+    add_seamless_route(
+        router,
+        "POST",
+        "/search/companies",
+        search_companies,
+        body=filters.declared_body("companies"),
+    )

@@ -27,7 +27,7 @@ import httpx
 from app.sandbox import clock
 from app.sandbox.crm import ssrf
 from app.sandbox.crm.webhooks import DeliveryRefused, build_client, post_pinned
-from app.sandbox.http import ApiError, Ctx, Reply, not_found, validation
+from app.sandbox.http import ApiError, Ctx, Param, Reply, not_found, validation
 from app.sandbox.registry import Registry
 from app.sandbox.seamless import accounts
 from app.sandbox.state import SandboxState
@@ -329,6 +329,28 @@ def register(registry: Registry) -> None:
     registry.hooks.researched.append(queue)
     registry.background.append(deliver_seamless_webhooks)
     router.add("GET", "/_sandbox/seamless/webhooks", list_webhooks, auth="control")
-    router.add("POST", "/_sandbox/seamless/webhooks", create_webhook, auth="control")
+    router.add(
+        "POST",
+        "/_sandbox/seamless/webhooks",
+        create_webhook,
+        auth="control",
+        body=(
+            Param.text("url", required=True, max_len=ssrf.MAX_URL_LENGTH),
+            Param.text("secret", max_len=200),
+            Param.texts("types", max_items=2, choices=TYPES),
+            Param.text("orgId", max_len=100),
+        ),
+    )
     router.add("DELETE", "/_sandbox/seamless/webhooks/{id}", delete_webhook, auth="control")
-    router.add("GET", "/_sandbox/seamless/webhook-deliveries", list_deliveries, auth="control")
+    router.add(
+        "GET",
+        "/_sandbox/seamless/webhook-deliveries",
+        list_deliveries,
+        auth="control",
+        query=(
+            Param.text("webhookId", max_len=200),
+            Param.text("type", max_len=200),
+            Param.text("status", max_len=200),
+            Param.integer("limit", minimum=1, maximum=2000),
+        ),
+    )

@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from app.sandbox import clock
-from app.sandbox.http import ApiError, Body, Query, decode_cursor, encode_cursor, parse_json_object
+from app.sandbox.http import (
+    ApiError,
+    Body,
+    Ctx,
+    Param,
+    Query,
+    Reply,
+    RouteSpec,
+    decode_cursor,
+    encode_cursor,
+    parse_json_object,
+)
 from app.sandbox.ratelimit import RateLimiter
+from app.sandbox.store import Store, UnstorableValue
 
 NOW = 1_800_000_000_000
 
@@ -94,3 +108,97 @@ def test_json_body_must_be_an_object(raw: bytes) -> None:
     with pytest.raises(ApiError):
         parse_json_object(raw)
     assert parse_json_object(b"  ") == {}
+
+
+@pytest.mark.parametrize(
+    ("raw", "field"),
+    [
+        (b'{"n": ' + b"9" * 5000 + b"}", None),  # int() refuses over 4,300 digits
+        (b'{"n": 99999999999999999999}', "n"),  # past 64 bits: SQLite would overflow
+        (b'{"n": -9223372036854775809}', "n"),
+        (b'{"d": ' + b"[" * 10_000 + b"]" * 10_000 + b"}", None),  # RecursionError in json
+        (b'{"d": ' + b'{"a":' * 80 + b"1" + b"}" * 80 + b"}", "d"),  # deep but decodable
+        (b'{"s": "\\ud800"}', "s"),  # a lone surrogate as a JSON escape
+        (b'{"s": ["ok", "a\xed\xa0\x80"]}', "s"),  # ... and as raw bytes, in a list
+        (b'{"\\udfff": 1}', None),  # ... in a key
+        (b'{"x": NaN}', None),
+        (b'{"x": -Infinity}', None),
+        (b'{"x": 1e999}', None),
+    ],
+)
+def test_json_bodies_that_cannot_be_held_are_validation_errors(
+    raw: bytes, field: str | None
+) -> None:
+    with pytest.raises(ApiError) as info:
+        parse_json_object(raw)
+    assert info.value.status == 400 and info.value.code == "VALIDATION_ERROR"
+    assert info.value.field == field or (field is None and not info.value.field)
+
+
+def test_json_bodies_within_the_limits_decode_unchanged() -> None:
+    raw = (
+        b'{"n": 9223372036854775807, "m": -9223372036854775808, "f": 2.5, "t": "\xc3\xa9\\ud83d\\ude00", "d": '
+        + b"[" * 60
+        + b"]" * 60
+        + b"}"
+    )
+    body = parse_json_object(raw)
+    assert body["n"] == 2**63 - 1 and body["m"] == -(2**63) and body["t"] == "é😀"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "99999999999999999999999",
+        "-99999999999999999999999",
+        "9" * 5000,
+        "²",
+        "١٢",
+        "1_0",
+        "1e3",
+        "0x10",
+    ],
+)
+def test_query_integers_are_ascii_and_64_bit(text: str) -> None:
+    with pytest.raises(ApiError) as info:
+        Query({"after": text}).int("after", minimum=0)
+    assert info.value.status == 400 and info.value.field == "after"
+    assert Query({"after": " 42 "}).int("after") == 42
+
+
+def test_body_integers_stay_within_64_bits() -> None:
+    with pytest.raises(ApiError):
+        Body({"n": 1e300}).int("n")
+    assert Body({"n": 2**63 - 1}).int("n") == 2**63 - 1
+
+
+def test_the_store_refuses_unbindable_values_with_its_own_error(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.sqlite3")
+    store.run("CREATE TABLE t (v)")
+    for value in (2**64, "a\ud800"):
+        with pytest.raises(UnstorableValue):
+            store.run("INSERT INTO t VALUES (?)", (value,))
+        with pytest.raises(UnstorableValue):
+            store.all("SELECT * FROM t WHERE v = ?", (value,))
+    store.close()
+
+
+def test_a_route_names_the_inputs_its_handler_read_without_declaring() -> None:
+    spec = RouteSpec(
+        "POST",
+        "/x",
+        lambda ctx: Reply(),
+        "public",
+        None,
+        None,
+        query=(Param.integer("limit"),),
+        body=(Param.text("name"),),
+    )
+    query = Query({"limit": "5", "sort": "a"})
+    ctx = Ctx(request=None, state=None, path={}, query=query, raw_body=b'{"name": "n", "x": 1}')  # type: ignore[arg-type]
+    query.int("limit")
+    query.str("sort")
+    ctx.body.str("name")
+    ctx.body.int("x")
+    assert "secret" not in ctx.body  # testing a refused name is not a read
+    assert spec.undeclared(ctx) == ["query.sort", "body.x"]
