@@ -63,7 +63,6 @@ from PySide6.QtWidgets import (
 from app.services.bus import AppointmentsChanged, SessionChanged
 from app.services.ports.calendar import AppointmentRow, CalendarPort, CalendarReader
 from app.ui.area import Area, AreaContext
-from app.ui.async_qt import await_signal
 from app.ui.calendar.agenda import AgendaDelegate, AgendaModel, AppointmentIdRole
 from app.ui.calendar.calendars_model import CalendarListModel
 from app.ui.calendar.cancel_dialog import CancelReasonDialog
@@ -634,14 +633,11 @@ class CalendarTab(Area):
             if self._view != "agenda"
             else (self._anchor <= self._today())
         )
+        loading = self.period_loading()
         if self._view == "agenda":
-            loading = self.agenda_model.loading and not self.agenda_model.loaded_once
             empty = self.agenda_model.loaded_once and self.agenda_model.appointment_count == 0
             what = "from this day on"
         else:
-            loading = not self._loaded or (
-                self._data is None or (self._data.start_ms, self._data.end_ms) != self._range
-            )
             empty = not loading and not self._entries
             what = f"this {PERIOD_WORDS[self._view]}"
         if loading:
@@ -678,6 +674,15 @@ class CalendarTab(Area):
         if watched is self.center and event.type() == QEvent.Type.Resize:
             self._place_notice()
         return super().eventFilter(watched, event)
+
+    def period_loading(self) -> bool:
+        """Whether the period shown waits for its first read (nothing known of it yet)."""
+        if self._reader is None:
+            return False
+        if self._view == "agenda":
+            return not self.agenda_model.loaded_once
+        data = self._data
+        return data is None or (data.start_ms, data.end_ms) != self._range
 
     def _cancelled_in_range(self) -> bool:
         data = self._data
@@ -881,16 +886,17 @@ class CalendarTab(Area):
             )
         dialog = CancelReasonDialog(len(rows), self, summary=summary)
         self.cancel_dialog = dialog
-        self.tasks.spawn(self._cancel_flow(dialog, [row.id for row in rows]), "cancel-reason")
+        ids = [row.id for row in rows]
+        # Connected before it opens: an answer can never be missed.
+        dialog.finished.connect(lambda result: self._cancel_decided(dialog, result, ids))
+        dialog.open()
         return dialog
 
-    async def _cancel_flow(self, dialog: CancelReasonDialog, ids: list[str]) -> None:
-        dialog.open()
-        result = await await_signal(dialog.finished)
+    def _cancel_decided(self, dialog: CancelReasonDialog, result: int, ids: list[str]) -> None:
         reason = dialog.reason()
-        dialog.deleteLater()
         if self.cancel_dialog is dialog:
             self.cancel_dialog = None
+        dialog.deleteLater()
         if result == QDialog.DialogCode.Accepted and reason:
             self.cancel_requested.emit(ids, reason)
 
