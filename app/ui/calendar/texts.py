@@ -181,7 +181,7 @@ def time_range(start_ms: int, end_ms: int, zone: ZoneInfo, *, with_day: bool = F
     text = f"{hhmm(start)}–{hhmm(end)}"
     if end.date() != start.date() and end_ms - start_ms > 0:
         if (end.hour, end.minute) == (0, 0) and (end.date() - start.date()).days == 1:
-            text = f"{hhmm(start)}–24:00"
+            text = f"{hhmm(start)}–00:00"  # ends at midnight: no other day worth naming
         else:
             text = f"{hhmm(start)} – {short_day(end.date())}, {hhmm(end)}"
     return f"{short_day(start.date())}, {text}" if with_day else text
