@@ -377,6 +377,7 @@ class AgendaDelegate(QStyledItemDelegate):
         color = hue_color(info.hue(entry.calendar_id), dark)
         style = block_style(entry.status, color, palette)
         swatch = QRectF(rect.left() + 12, rect.top() + 7, 12, rect.height() - 14)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         paint_block(painter, swatch, style, selected=False, palette=palette, radius=3)
         struck = entry.status == "cancelled"
         small = QFont(font)

@@ -11,8 +11,9 @@ entries for the month grid.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
+import bisect
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from app.services.ports.calendar import AppointmentRow
@@ -24,7 +25,6 @@ from app.ui.calendar.layout import (
     lanes,
     lay_out,
     local_time,
-    wall_minutes,
 )
 
 DAY_MS = 86_400_000
@@ -39,6 +39,14 @@ class Entry:
 
     key: str
     rows: tuple[AppointmentRow, ...]
+    status: str = field(init=False, compare=False)
+    """The status drawn: the attendees' common status, else ``scheduled``."""
+
+    def __post_init__(self) -> None:
+        # Computed once: painting a crowded week asks for it thousands of times.
+        first = self.rows[0].status
+        common = all(row.status == first for row in self.rows)
+        object.__setattr__(self, "status", first if common else "scheduled")
 
     @property
     def primary(self) -> AppointmentRow:
@@ -69,12 +77,6 @@ class Entry:
     def calendar_id(self) -> str | None:
         """The calendar it is on."""
         return self.rows[0].calendar_id
-
-    @property
-    def status(self) -> str:
-        """The status drawn: the attendees' common status, else ``scheduled``."""
-        first = self.rows[0].status
-        return first if all(row.status == first for row in self.rows) else "scheduled"
 
 
 def visible_rows(
@@ -111,9 +113,12 @@ def entries_of(rows: Iterable[AppointmentRow], class_calendars: Collection[str])
 def is_all_day(entry: Entry, zone: ZoneInfo) -> bool:
     """Whether an entry belongs in the all-day band: a day or more long, or from one
     midnight to another of ``zone``."""
+    return _all_day(entry, local_time(entry.start_ms, zone), local_time(entry.end_ms, zone))
+
+
+def _all_day(entry: Entry, start: datetime, end: datetime) -> bool:
     if entry.end_ms - entry.start_ms >= DAY_MS:
         return True
-    start, end = local_time(entry.start_ms, zone), local_time(entry.end_ms, zone)
     return (
         entry.end_ms > entry.start_ms
         and (start.hour, start.minute) == (0, 0)
@@ -178,20 +183,28 @@ def grid_layout(
     per_day: list[list[tuple[Entry, float, float]]] = [[] for _ in days]
     bars: list[tuple[Entry, int, int]] = []
     for entry in entries:
-        touched = [
-            i
-            for i, (start, end) in enumerate(zip(starts, ends, strict=True))
-            if entry.start_ms < end and max(entry.end_ms, entry.start_ms + 1) > start
-        ]
-        if not touched:
+        start_ms, end_ms = entry.start_ms, max(entry.end_ms, entry.start_ms + 1)
+        # The days it touches: from the last day starting at or before it starts, to the
+        # last day starting before it ends.
+        first = bisect.bisect_right(starts, start_ms) - 1
+        last = bisect.bisect_left(starts, end_ms) - 1
+        if last < 0 or first >= len(days) or start_ms >= ends[-1]:
             continue
-        if is_all_day(entry, zone):
-            bars.append((entry, touched[0], touched[-1]))
+        first, last = max(first, 0), min(last, len(days) - 1)
+        # Wall-clock times once per appointment (zone conversions are the costly part).
+        local_start, local_end = local_time(entry.start_ms, zone), local_time(entry.end_ms, zone)
+        if _all_day(entry, local_start, local_end):
+            bars.append((entry, first, last))
             continue
-        for index in touched:
+        start_minutes = local_start.hour * 60 + local_start.minute + local_start.second / 60
+        end_minutes = local_end.hour * 60 + local_end.minute + local_end.second / 60
+        start_day, end_day = local_start.date(), local_end.date()
+        for index in range(first, last + 1):
             day = days[index]
-            top = max(0.0, wall_minutes(entry.start_ms, day, zone))
-            bottom = min(float(MINUTES_PER_DAY), wall_minutes(entry.end_ms, day, zone))
+            top = max(0.0, (start_day - day).days * MINUTES_PER_DAY + start_minutes)
+            bottom = min(
+                float(MINUTES_PER_DAY), (end_day - day).days * MINUTES_PER_DAY + end_minutes
+            )
             if bottom - top < min_minutes:
                 # Short, or folded by a DST change: at least the minimum, inside the day.
                 bottom = min(float(MINUTES_PER_DAY), top + min_minutes)
@@ -230,8 +243,45 @@ def month_cells(
     return cells
 
 
+@dataclass(frozen=True, slots=True)
+class ViewKey:
+    """What a prepared period was made for: a view of some days, in a zone, filtered."""
+
+    view: str
+    days: tuple[date, ...]
+    zone_name: str
+    hidden: frozenset[str]
+    show_cancelled: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedView:
+    """A period's entries, placed for its view (the grid's layout, or the month's cells)."""
+
+    key: ViewKey
+    entries: list[Entry]
+    grid: GridLayout | None = None
+    cells: list[list[Entry]] | None = None
+
+
+def prepare_view(
+    key: ViewKey, rows: Iterable[AppointmentRow], class_calendars: Collection[str]
+) -> PreparedView:
+    """Filter, group and place ``rows`` for the view ``key`` says (pure Python: the tab
+    runs it on the worker that reads the rows, and again on the GUI thread only when the
+    filters changed since)."""
+    zone = ZoneInfo(key.zone_name)
+    shown = visible_rows(rows, key.hidden, key.show_cancelled)
+    entries = entries_of(shown, class_calendars)
+    if key.view == "month":
+        return PreparedView(key, entries, cells=month_cells(entries, key.days, zone))
+    return PreparedView(key, entries, grid=grid_layout(entries, key.days, zone))
+
+
 __all__ = [
     "MIN_BLOCK_MINUTES",
+    "PreparedView",
+    "ViewKey",
     "Bar",
     "Entry",
     "GridLayout",
@@ -240,5 +290,6 @@ __all__ = [
     "grid_layout",
     "is_all_day",
     "month_cells",
+    "prepare_view",
     "visible_rows",
 ]

@@ -1,21 +1,23 @@
 """Reading a range of appointments on a worker thread, with the neighbours kept ready.
 
-``RangeLoader.request`` answers at once with what it last read for the same
-range (if anything) and always reads it again on its worker thread; the fresh
-answer arrives as ``loaded`` on the GUI thread. A newer request voids an older
-one, so a slow read never overwrites what the user navigated to since. After
-each answer the tab asks for the previous and next periods (``prefetch``, on a
-second worker), so stepping through weeks draws at once from memory while the
-re-read confirms it. Nothing read for one sub-account is ever answered for
-another: the cache is keyed by the reader, which is bound to one sub-account.
+``RangeLoader.request`` answers at once with what it read for the same range
+since the cache last changed (the tab calls ``invalidate`` on every change event
+of its sub-account, so a kept answer is current); otherwise it reads the range on
+its worker thread and the answer arrives as ``loaded`` on the GUI thread. A newer
+request voids an older one, so a slow read never overwrites what the user
+navigated to since. After each answer the tab asks for the previous and next
+periods (``prefetch``, on a second worker), so stepping through weeks draws at
+once from memory. Nothing read for one sub-account is ever answered for another:
+the kept answers belong to one reader, which is bound to one sub-account.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
@@ -46,12 +48,22 @@ class RangeData:
     rows: tuple[AppointmentRow, ...]
     calendars: tuple[CalendarRow, ...]
     types: tuple[AppointmentTypeRow, ...] = ()
+    prepared: Any = None
+    """What the view made of it on the worker too (``Prepare``), so that showing it costs
+    the GUI thread only the paint; the view checks it was made for what it shows."""
 
 
-def read_range(reader: CalendarReader, start_ms: int, end_ms: int) -> RangeData:
-    """Read a range from the cache (runs on a worker thread; raises ``StorageError``)."""
+Prepare = Callable[[RangeData], Any]
+"""Turns a range's rows into what a view draws (pure Python: runs on the worker)."""
+
+
+def read_range(
+    reader: CalendarReader, start_ms: int, end_ms: int, prepare: Prepare | None = None
+) -> RangeData:
+    """Read a range from the cache, and prepare it for its view when ``prepare`` is given
+    (runs on a worker thread; raises ``StorageError``)."""
     rows = reader.appointments_between(start_ms, end_ms, include_cancelled=True)
-    return RangeData(
+    data = RangeData(
         reader,
         start_ms,
         end_ms,
@@ -59,6 +71,7 @@ def read_range(reader: CalendarReader, start_ms: int, end_ms: int) -> RangeData:
         tuple(reader.calendars()),
         tuple(reader.types()),
     )
+    return data if prepare is None else replace(data, prepared=prepare(data))
 
 
 class RangeLoader(QObject):
@@ -88,28 +101,40 @@ class RangeLoader(QObject):
             self._cache.move_to_end((start_ms, end_ms))
         return data
 
-    def request(self, reader: CalendarReader, start_ms: int, end_ms: int) -> RangeData | None:
-        """Read the range again on the worker (answered by ``loaded``); returns what is
-        already known of it at once, or None."""
+    def request(
+        self,
+        reader: CalendarReader,
+        start_ms: int,
+        end_ms: int,
+        prepare: Prepare | None = None,
+    ) -> RangeData | None:
+        """What is known of the range, at once: an answer kept since the last change of the
+        cache (``invalidate``) is current, and is returned without reading again. Otherwise
+        None, and the range is read on the worker (answered by ``loaded``)."""
         self._use(reader)
         known = self.cached(reader, start_ms, end_ms)
+        if known is not None:
+            self._reads.void()  # an older request's answer is not wanted any more
+            return known
         self.reads += 1
         self._reads.submit(
-            lambda: read_range(reader, start_ms, end_ms),
+            lambda: read_range(reader, start_ms, end_ms, prepare),
             self._answered,
             self._failed,
         )
         return known
 
-    def prefetch(self, reader: CalendarReader, ranges: Sequence[tuple[int, int]]) -> None:
-        """Read the ranges not held yet, in the background, into memory."""
+    def prefetch(
+        self, reader: CalendarReader, ranges: Sequence[tuple[int, int, Prepare | None]]
+    ) -> None:
+        """Read the ranges ``(start, end, prepare)`` not held yet, in the background."""
         self._use(reader)
-        missing = [r for r in ranges if r not in self._cache]
+        missing = [r for r in ranges if (r[0], r[1]) not in self._cache]
         if not missing:
             return
 
         def read_all() -> list[RangeData]:
-            return [read_range(reader, start, end) for start, end in missing]
+            return [read_range(reader, start, end, prepare) for start, end, prepare in missing]
 
         self._prefetches.submit(read_all, self._prefetched, self._prefetch_failed)
 
@@ -173,4 +198,4 @@ class RangeLoader(QObject):
         log.info("calendar prefetch failed: %s", exc)
 
 
-__all__ = ["CACHE_RANGES", "RangeData", "RangeLoader", "read_range"]
+__all__ = ["CACHE_RANGES", "Prepare", "RangeData", "RangeLoader", "read_range"]

@@ -151,6 +151,7 @@ class MonthView(QWidget):
         colors = scheme(palette)
         dark = is_dark(palette)
         painter.fillRect(self.rect(), QColor(colors.base))
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         font = QFont(self.font())
         small = QFont(font)
         small.setPointSizeF(max(7.0, font.pointSizeF() * 0.85))
@@ -175,7 +176,8 @@ class MonthView(QWidget):
             if day.month != self._month:
                 painter.fillRect(cell, QColor(colors.alternate_base))
             painter.setPen(border)
-            painter.drawRect(cell.adjusted(0, 0, 0, 0))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRect(cell)
             self._paint_day_number(painter, cell, day, day == today, bold, font)
             shown, more = self.visible_entries(index)
             metrics = QFontMetricsF(small)

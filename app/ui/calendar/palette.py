@@ -19,10 +19,9 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPalette, QPen
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPalette, QPen
 
 from app.ui.theme import DARK, LIGHT, ThemeColors
 
@@ -89,22 +88,53 @@ def mix(a: QColor, b: QColor, amount: float) -> QColor:
     )
 
 
-@dataclass(frozen=True)
 class BlockStyle:
-    """How one block is painted: fill, border, text colour and marks."""
+    """How one block is painted: fill, border, text colour and marks (pens and brushes made
+    once: a week of thousands of blocks paints with a handful of styles)."""
 
-    fill: QColor
-    border: QColor
-    text: QColor
-    hatched: bool = False
-    dashed: bool = False
-    struck: bool = False
-    mark: str | None = None  # "check", "cross" or None
+    __slots__ = ("border", "dashed", "fill", "hatch", "hatched", "mark", "pen", "struck", "text")
+
+    def __init__(
+        self,
+        fill: QColor,
+        border: QColor,
+        text: QColor,
+        *,
+        hatched: bool = False,
+        dashed: bool = False,
+        struck: bool = False,
+        mark: str | None = None,
+    ) -> None:
+        self.fill = fill
+        self.border = border
+        self.text = text
+        self.hatched = hatched
+        self.dashed = dashed
+        self.struck = struck
+        self.mark = mark
+        self.pen = QPen(border, 1.2 if dashed else 1.5)
+        if dashed:
+            self.pen.setStyle(Qt.PenStyle.DashLine)
+        hatch = QColor(border)
+        hatch.setAlphaF(0.35)
+        self.hatch = QBrush(hatch, Qt.BrushStyle.BDiagPattern)
+
+
+_STYLES: dict[tuple[str, str, str], BlockStyle] = {}
 
 
 def block_style(status: str, color: QColor, palette: QPalette) -> BlockStyle:
-    """The style of a block of ``status`` on a calendar of ``color``."""
+    """The style of a block of ``status`` on a calendar of ``color`` (made once per status,
+    colour and scheme)."""
     colors = scheme(palette)
+    key = (status, color.name(), colors.base)
+    found = _STYLES.get(key)
+    if found is None:
+        found = _STYLES[key] = _make_style(status, color, colors)
+    return found
+
+
+def _make_style(status: str, color: QColor, colors: ThemeColors) -> BlockStyle:
     base = QColor(colors.base)
     muted_text = QColor(colors.muted_text)
     text = QColor(colors.text)
@@ -125,6 +155,9 @@ def block_style(status: str, color: QColor, palette: QPalette) -> BlockStyle:
     return BlockStyle(mix(base, color, 0.12), color, text)
 
 
+_NO_TEXT = QRectF()
+
+
 def paint_block(
     painter: QPainter,
     rect: QRectF,
@@ -134,26 +167,25 @@ def paint_block(
     palette: QPalette,
     radius: float = 4.0,
 ) -> QRectF:
-    """Paint a block's background, border and mark; returns the rectangle left for text."""
-    painter.save()
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+    """Paint a block's background, border and mark; returns the rectangle left for text
+    (empty for a sliver too small to hold any). The painter's pen and brush are left
+    changed; antialiasing is the caller's choice."""
+    if rect.width() < 8 or rect.height() < 7:
+        # A sliver (a day crowded with overlaps): plain rectangles, still in its style.
+        painter.fillRect(rect, palette.color(QPalette.ColorRole.Text) if selected else style.border)
+        painter.fillRect(rect.adjusted(1, 1, -1, -1), style.fill)
+        return _NO_TEXT
     inner = rect.adjusted(0.5, 0.5, -0.5, -0.5)
-    path = QPainterPath()
-    path.addRoundedRect(inner, radius, radius)
-    painter.fillPath(path, style.fill)
+    painter.setPen(style.pen)
+    painter.setBrush(style.fill)
+    painter.drawRoundedRect(inner, radius, radius)
     if style.hatched:
-        hatch = QColor(style.border)
-        hatch.setAlphaF(0.35)
-        painter.fillPath(path, QBrush(hatch, Qt.BrushStyle.BDiagPattern))
-    pen = QPen(style.border, 1.5 if not style.dashed else 1.2)
-    if style.dashed:
-        pen.setStyle(Qt.PenStyle.DashLine)
-    painter.setPen(pen)
-    painter.setBrush(Qt.BrushStyle.NoBrush)
-    painter.drawPath(path)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(style.hatch)
+        painter.drawRoundedRect(inner, radius, radius)
     if selected:
-        ring = QPen(palette.color(QPalette.ColorRole.Text), 2.0)
-        painter.setPen(ring)
+        painter.setPen(QPen(palette.color(QPalette.ColorRole.Text), 2.0))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawRoundedRect(inner.adjusted(-1, -1, 1, 1), radius + 1, radius + 1)
     text_rect = inner.adjusted(4, 2, -3, -1)
     if style.mark is not None and inner.width() > 14 and inner.height() > 10:
@@ -161,19 +193,18 @@ def paint_block(
         if inner.height() >= 30:
             # Tall enough: the mark sits in the bottom corner, the text keeps the width.
             mark = QRectF(inner.right() - size - 3, inner.bottom() - size - 3, size, size)
-            text_rect.setBottom(mark.top() - 1 if inner.width() < 60 else text_rect.bottom())
+            if inner.width() < 60:
+                text_rect.setBottom(mark.top() - 1)
         else:
             mark = QRectF(inner.right() - size - 3, inner.top() + 3, size, size)
             text_rect.setRight(mark.left() - 2)
         paint_mark(painter, mark, style.mark, style.text)
-    painter.restore()
     return text_rect
 
 
 def paint_mark(painter: QPainter, rect: QRectF, mark: str, color: QColor) -> None:
     """A check mark or a cross in ``rect``."""
     painter.save()
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
     pen = QPen(color, 1.8)
     pen.setCapStyle(Qt.PenCapStyle.RoundCap)
     pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)

@@ -126,6 +126,7 @@ class StatusLegend(QWidget):
         palette = self.palette()
         colors = scheme(palette)
         color = hue_color(0, is_dark(palette))
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         for index, status in enumerate(LEGEND_STATUSES):
             top = index * 20 + 1
             swatch = QRectF(2, top + 2, 34, 15)

@@ -27,7 +27,7 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -61,13 +61,13 @@ from PySide6.QtWidgets import (
 )
 
 from app.services.bus import AppointmentsChanged, SessionChanged
-from app.services.ports.calendar import AppointmentRow, CalendarPort, CalendarReader
+from app.services.ports.calendar import AppointmentRow, CalendarPort, CalendarReader, CalendarRow
 from app.ui.area import Area, AreaContext
 from app.ui.calendar.agenda import AgendaDelegate, AgendaModel, AppointmentIdRole
 from app.ui.calendar.calendars_model import CalendarListModel
 from app.ui.calendar.cancel_dialog import CancelReasonDialog
 from app.ui.calendar.details import ConversationFinder, DetailsPane
-from app.ui.calendar.entries import Entry, entries_of, grid_layout, month_cells, visible_rows
+from app.ui.calendar.entries import Entry, PreparedView, ViewKey, prepare_view
 from app.ui.calendar.info import ViewInfo
 from app.ui.calendar.layout import (
     day_of,
@@ -77,7 +77,7 @@ from app.ui.calendar.layout import (
     shift_period,
     week_days,
 )
-from app.ui.calendar.loader import RangeData, RangeLoader
+from app.ui.calendar.loader import Prepare, RangeData, RangeLoader
 from app.ui.calendar.month import MonthView
 from app.ui.calendar.panel import CalendarsPanel
 from app.ui.calendar.texts import period_title, time_range, zone_or_none
@@ -106,6 +106,10 @@ def user_zone_name() -> str:
         log.info("the system's time zone is unknown: %s", exc)
         return "UTC"
     return name if name and zone_or_none(name) is not None else "UTC"
+
+
+def _class_ids(calendars: Iterable[CalendarRow]) -> frozenset[str]:
+    return frozenset(c.id for c in calendars if c.kind == "class")
 
 
 def _scope_key(reader: CalendarReader) -> str:
@@ -510,23 +514,44 @@ class CalendarTab(Area):
             return
         start, end = day_range_ms(days[0], days[-1], self._info.zone)
         self._range = (start, end)
-        known = self.loader.request(reader, start, end)
+        known = self.loader.request(reader, start, end, self._preparer(days))
         if known is not None:
             self._apply(known)
+            self._prefetch()
         else:
             self._render()
 
-    def _neighbour_ranges(self) -> list[tuple[int, int]]:
-        ranges = []
-        for steps in (-1, 1):
-            anchor = shift_period(self._anchor, self._view, steps)
-            if self._view == "day":
-                days = [anchor]
-            elif self._view == "month":
-                days = month_days(anchor, self._first_weekday)
-            else:
-                days = week_days(anchor, self._first_weekday)
-            ranges.append(day_range_ms(days[0], days[-1], self._info.zone))
+    def _days_of(self, anchor: date) -> list[date]:
+        if self._view == "day":
+            return [anchor]
+        if self._view == "month":
+            return month_days(anchor, self._first_weekday)
+        return week_days(anchor, self._first_weekday)
+
+    def _view_key(self, days: list[date]) -> ViewKey:
+        return ViewKey(
+            self._view,
+            tuple(days),
+            self._zone_name,
+            frozenset(self.calendars_model.hidden),
+            self._show_cancelled,
+        )
+
+    def _preparer(self, days: list[date]) -> Prepare:
+        """What the worker makes of a period's rows for this view (as filtered now)."""
+        key = self._view_key(days)
+
+        def prepare(data: RangeData) -> PreparedView:
+            return prepare_view(key, data.rows, _class_ids(data.calendars))
+
+        return prepare
+
+    def _neighbour_ranges(self) -> list[tuple[int, int, Prepare | None]]:
+        ranges: list[tuple[int, int, Prepare | None]] = []
+        for steps in (1, -1):
+            days = self._days_of(shift_period(self._anchor, self._view, steps))
+            start, end = day_range_ms(days[0], days[-1], self._info.zone)
+            ranges.append((start, end, self._preparer(days)))
         return ranges
 
     # ------------------------------------------------------------------ data
@@ -536,8 +561,11 @@ class CalendarTab(Area):
             return
         if (data.start_ms, data.end_ms) == self._range:
             self._apply(data)
-            if self._reader is not None:
-                self.loader.prefetch(self._reader, self._neighbour_ranges())
+            self._prefetch()
+
+    def _prefetch(self) -> None:
+        if self._reader is not None and self._view != "agenda":
+            self.loader.prefetch(self._reader, self._neighbour_ranges())
 
     def _on_failed(self, text: str) -> None:
         self.banner.show_message("danger", text)
@@ -563,8 +591,8 @@ class CalendarTab(Area):
         if first:
             self.loadedChanged.emit(True)
 
-    def _class_ids(self) -> set[str]:
-        return {c.id for c in self.calendars_model.calendars if c.kind == "class"}
+    def _class_ids(self) -> frozenset[str]:
+        return frozenset(c.id for c in self.calendars_model.calendars if c.kind == "class")
 
     def _rebuild_info(self) -> None:
         data = self._data
@@ -581,23 +609,23 @@ class CalendarTab(Area):
         if self._reader is None:
             return
         data = self._data
-        rows = (
-            list(data.rows)
-            if data is not None and (data.start_ms, data.end_ms) == self._range
-            else []
-        )
-        shown = visible_rows(rows, self.calendars_model.hidden, self._show_cancelled)
-        self._entries = entries_of(shown, self._class_ids())
+        current = data is not None and (data.start_ms, data.end_ms) == self._range
+        rows = list(data.rows) if data is not None and current else []
         days = self.period_days()
-        if self._view in ("day", "week"):
-            self.grid.set_content(grid_layout(self._entries, days, self._info.zone), self._info)
+        key = self._view_key(days)
+        prepared = data.prepared if data is not None and current else None
+        if not (isinstance(prepared, PreparedView) and prepared.key == key):
+            # The filters or zones changed since the read: placed again here.
+            calendars = data.calendars if data is not None and current else ()
+            prepared = prepare_view(key, rows, _class_ids(calendars) | self._class_ids())
+        self._entries = prepared.entries
+        if self._view in ("day", "week") and prepared.grid is not None:
+            self.grid.set_content(prepared.grid, self._info)
             self.stack.setCurrentWidget(self.grid)
             self.grid.scroll_first_time()
-        elif self._view == "month":
+        elif self._view == "month" and prepared.cells is not None:
             middle = days[len(days) // 2]
-            self.month.set_content(
-                days, month_cells(self._entries, days, self._info.zone), middle.month, self._info
-            )
+            self.month.set_content(days, prepared.cells, middle.month, self._info)
             self.stack.setCurrentWidget(self.month)
         if self._loaded and not self.calendars_model.calendars and not rows:
             self._show_no_calendars()

@@ -44,6 +44,7 @@ from app.ui.calendar.layout import (
     wall_minutes,
 )
 from app.ui.calendar.palette import (
+    BlockStyle,
     block_style,
     hue_color,
     is_dark,
@@ -119,12 +120,18 @@ class TimeGridCanvas(QWidget):
         self.setMaximumHeight(24 * self._hour_height)
         self.painted_blocks = 0
         """Blocks drawn by the last paint (tests and benches: only what is exposed)."""
+        self.paints = 0
+        self.content_version = 0
+        """Raised by every ``set_content``; ``painted_version`` is the one last painted
+        (benches wait for the paint of what they asked for)."""
+        self.painted_version = 0
 
     # -- contents ------------------------------------------------------------------------------
     def set_content(self, layout: GridLayout, info: ViewInfo) -> None:
         """Draw ``layout`` (its days and entries) with ``info``."""
         self._layout = layout
         self._info = info
+        self.content_version += 1
         self._dst = {
             i: change
             for i, day in enumerate(layout.days)
@@ -164,9 +171,9 @@ class TimeGridCanvas(QWidget):
             return None
         return self._layout.days.index(today), wall_minutes(now_ms, today, self._info.zone)
 
-    def block_rect(self, placed: Placed) -> QRectF:
+    def block_rect(self, placed: Placed, columns: Columns | None = None) -> QRectF:
         """Where a timed block is drawn."""
-        columns = self.columns()
+        columns = columns or self.columns()
         width = columns.column_width
         x = columns.left(placed.day_index) + width * placed.column / placed.columns
         w = width * placed.span / placed.columns
@@ -176,11 +183,12 @@ class TimeGridCanvas(QWidget):
 
     def placed_at(self, point: QPointF) -> Placed | None:
         """The block under ``point``, or None."""
-        index = self.columns().index_at(point.x())
+        columns = self.columns()
+        index = columns.index_at(point.x())
         if index is None or index >= len(self._layout.timed):
             return None
         for placed in reversed(self._layout.timed[index]):
-            if self.block_rect(placed).contains(point):
+            if self.block_rect(placed, columns).contains(point):
                 return placed
         return None
 
@@ -199,7 +207,7 @@ class TimeGridCanvas(QWidget):
         self._paint_days_background(painter, columns, exposed, palette)
         self._paint_hours(painter, columns, exposed, palette)
         self._paint_gutters(painter, columns, exposed, palette)
-        self._paint_blocks(painter, exposed, palette)
+        self._paint_blocks(painter, columns, exposed, palette)
         self._paint_now(painter, columns, palette)
         painter.end()
 
@@ -316,7 +324,9 @@ class TimeGridCanvas(QWidget):
         now = self.now_minutes()
         return days[now[0]] if now is not None else days[0]
 
-    def _paint_blocks(self, painter: QPainter, exposed: QRectF, palette: QPalette) -> None:
+    def _paint_blocks(
+        self, painter: QPainter, columns: Columns, exposed: QRectF, palette: QPalette
+    ) -> None:
         dark = is_dark(palette)
         font = QFont(self.font())
         small = QFont(font)
@@ -324,47 +334,62 @@ class TimeGridCanvas(QWidget):
         bold = QFont(font)
         bold.setBold(True)
         bold.setPointSizeF(small.pointSizeF())
+        fonts = _Fonts(small, bold)
+        styles: dict[tuple[int, str], BlockStyle] = {}
+        slivers: dict[tuple[int, str], list[QRectF]] = {}
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         painted = 0
+        top, bottom = exposed.top(), exposed.bottom()
+        per_minute = self.minute_height
+        selected_ids = self._selected
         for day in self._layout.timed:
             for placed in day:
-                rect = self.block_rect(placed)
+                # Off screen vertically: nothing to compute (most blocks of a long day).
+                if placed.bottom * per_minute < top or placed.top * per_minute > bottom:
+                    continue
+                rect = self.block_rect(placed, columns)
                 if not rect.intersects(exposed):
                     continue
                 painted += 1
-                self._paint_block(painter, placed, rect, palette, dark, small, bold)
+                entry = placed.entry
+                hue = self._info.hue(entry.calendar_id)
+                key = (hue, entry.status)
+                style = styles.get(key)
+                if style is None:
+                    style = styles[key] = block_style(entry.status, hue_color(hue, dark), palette)
+                selected = bool(selected_ids) and any(i in selected_ids for i in entry.ids)
+                if not selected and (rect.width() < 8 or rect.height() < 7):
+                    # A sliver of a crowded day: drawn with the others of its style at once.
+                    slivers.setdefault(key, []).append(rect.adjusted(0, 0, -1, -1))
+                    continue
+                text_rect = paint_block(painter, rect, style, selected=selected, palette=palette)
+                if text_rect.width() >= 14 and text_rect.height() >= 9:
+                    self._paint_text(painter, entry, text_rect, style, fonts)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        for key, rects in slivers.items():
+            style = styles[key]
+            painter.setPen(style.border)
+            painter.setBrush(style.fill)
+            painter.drawRects(rects)
         self.painted_blocks = painted
+        self.paints += 1
+        self.painted_version = self.content_version
 
-    def _paint_block(
-        self,
-        painter: QPainter,
-        placed: Placed,
-        rect: QRectF,
-        palette: QPalette,
-        dark: bool,
-        small: QFont,
-        bold: QFont,
+    def _paint_text(
+        self, painter: QPainter, entry: Entry, text_rect: QRectF, style: BlockStyle, fonts: _Fonts
     ) -> None:
-        entry = placed.entry
-        color = hue_color(self._info.hue(entry.calendar_id), dark)
-        style = block_style(entry.status, color, palette)
-        selected = any(i in self._selected for i in entry.ids)
-        text_rect = paint_block(painter, rect, style, selected=selected, palette=palette)
-        if text_rect.width() < 14 or text_rect.height() < 9:
-            return
         painter.save()
         painter.setClipRect(text_rect)
         painter.setPen(style.text)
         lines = _block_lines(entry, self._info)
-        metrics_bold = QFontMetricsF(bold)
-        metrics_small = QFontMetricsF(small)
         y = text_rect.top()
-        line_height = metrics_small.height()
+        line_height = fonts.small_metrics.height()
         one_line = text_rect.height() < line_height * 2
         for number, text in enumerate(lines):
             if y + line_height > text_rect.bottom() + 2 and number > 0:
                 break
-            use = bold if number == 0 else small
-            metrics = metrics_bold if number == 0 else metrics_small
+            use = fonts.bold if number == 0 else fonts.small
+            metrics = fonts.bold_metrics if number == 0 else fonts.small_metrics
             if one_line and number == 0:
                 text = f"{text}  {lines[1]}" if len(lines) > 1 else text
             elided = metrics.elidedText(text, Qt.TextElideMode.ElideRight, text_rect.width())
@@ -443,6 +468,16 @@ class TimeGridCanvas(QWidget):
         if event.type() == QEvent.Type.PaletteChange:
             self.update()
         super().changeEvent(event)
+
+
+class _Fonts:
+    """The fonts of a block's lines and their metrics (made once per paint)."""
+
+    def __init__(self, small: QFont, bold: QFont) -> None:
+        self.small = small
+        self.bold = bold
+        self.small_metrics = QFontMetricsF(small)
+        self.bold_metrics = QFontMetricsF(bold)
 
 
 def _clicked_id(entry: Entry, selected: frozenset[str]) -> str:
@@ -695,7 +730,6 @@ class TimeGridView(QWidget):
         """Draw the days and entries of ``layout`` (the scroll position is kept)."""
         self.header.set_content(layout, info)
         self.canvas.set_content(layout, info)
-        self._sync_margin()
 
     def set_selected(self, ids: Iterable[str]) -> None:
         """Mark the selected appointments."""
