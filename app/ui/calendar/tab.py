@@ -29,7 +29,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
 
 import tzlocal
@@ -60,10 +60,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.errors import ApiError
 from app.services.bus import AppointmentsChanged, SessionChanged
 from app.services.ports.calendar import AppointmentRow, CalendarPort, CalendarReader, CalendarRow
 from app.ui.area import Area, AreaContext
-from app.ui.calendar.agenda import AgendaDelegate, AgendaModel, AppointmentIdRole
+from app.ui.calendar.agenda import CHUNK_DAYS, AgendaDelegate, AgendaModel, AppointmentIdRole
 from app.ui.calendar.calendars_model import CalendarListModel
 from app.ui.calendar.cancel_dialog import CancelReasonDialog
 from app.ui.calendar.details import ConversationFinder, DetailsPane
@@ -108,6 +109,30 @@ def user_zone_name() -> str:
     return name if name and zone_or_none(name) is not None else "UTC"
 
 
+@runtime_checkable
+class RangeFetcher(Protocol):
+    """A port that fetches a range's appointments into the cache when the poller does not
+    keep them (periods far from today); the cache's change event follows."""
+
+    async def load_range(self, start_ms: int, end_ms: int) -> int:
+        """Fetch ``[start_ms, end_ms)`` if needed; how many appointments it holds."""
+        ...
+
+
+@runtime_checkable
+class SharedZone(Protocol):
+    """A port that keeps the user's display zone for every calendar screen (the booking
+    dialog shows slots in the zone the tab shows)."""
+
+    def user_zone(self) -> str:
+        """The user's zone (the computer's unless set)."""
+        ...
+
+    def set_user_zone(self, zone: str | None) -> None:
+        """Show times in ``zone`` everywhere."""
+        ...
+
+
 def _class_ids(calendars: Iterable[CalendarRow]) -> frozenset[str]:
     return frozenset(c.id for c in calendars if c.kind == "class")
 
@@ -148,7 +173,10 @@ class CalendarTab(Area):
         self._clock = clock
         self._reader: CalendarReader | None = None
         self._view = "week"
-        self._zone_name = zone_name or user_zone_name()
+        port = context.port
+        self._zone_name = zone_name or (
+            port.user_zone() if isinstance(port, SharedZone) else user_zone_name()
+        )
         self._second_zone: str | None = None
         self._show_cancelled = False
         self._hidden_by_scope: dict[str, list[str]] = {}
@@ -511,6 +539,8 @@ class CalendarTab(Area):
             self.agenda_model.show(reader, self._anchor)
             self._sync_agenda_selection()
             self._update_notice()
+            first, last = self._anchor, self._anchor + timedelta(days=CHUNK_DAYS)
+            self._fetch_range(*day_range_ms(first, last, self._info.zone))
             return
         start, end = day_range_ms(days[0], days[-1], self._info.zone)
         self._range = (start, end)
@@ -520,6 +550,26 @@ class CalendarTab(Area):
             self._prefetch()
         else:
             self._render()
+        self._fetch_range(start, end)
+
+    def _fetch_range(self, start_ms: int, end_ms: int) -> None:
+        """Have the port fetch the period from the server when the poller does not keep it
+        (its change event then redraws the period)."""
+        port = self.port
+        if isinstance(port, RangeFetcher):
+            self.tasks.spawn(self._fetch(port, start_ms, end_ms), "calendar-range", replace=True)
+
+    async def _fetch(self, port: RangeFetcher, start_ms: int, end_ms: int) -> None:
+        try:
+            await port.load_range(start_ms, end_ms)
+        except ApiError as exc:
+            self.banner.show_message(
+                "warning",
+                f"The appointments of this period could not be fetched: {exc.user_message} "
+                "What the cache holds is shown.",
+            )
+        except Exception as exc:  # NotActive: the sub-account closed meanwhile
+            log.info("calendar range not fetched: %s", exc)
 
     def _days_of(self, anchor: date) -> list[date]:
         if self._view == "day":
@@ -757,6 +807,8 @@ class CalendarTab(Area):
             return
         self._zone_name = name
         self.panel.zone_picker.set_zone(name)
+        if isinstance(self.port, SharedZone):
+            self.port.set_user_zone(name)
         self._rebuild_info()
         self.details.set_info(self._info)
         self._reload()
@@ -1002,6 +1054,8 @@ class CalendarTab(Area):
             if isinstance(zone, str) and zone_or_none(zone) is not None:
                 self._zone_name = zone
                 self.panel.zone_picker.set_zone(zone)
+                if isinstance(self.port, SharedZone):
+                    self.port.set_user_zone(zone)
                 self._anchor = self._today()
             second = settings.value("secondZone")
             if isinstance(second, str):
