@@ -67,7 +67,7 @@ class CalendarListModel(QAbstractListModel):
             CalendarEntry(row.id, row.name, row.kind, row.timezone, hues[row.id]) for row in rows
         ]
         entries += [
-            CalendarEntry(cid, "Calendar not synced yet", None, None, hues[cid], known=False)
+            CalendarEntry(cid, _unsynced_name(cid), None, None, hues[cid], known=False)
             for cid in extra
         ]
         if [e.id for e in entries] == [e.id for e in self._rows]:
@@ -181,6 +181,12 @@ class CalendarListModel(QAbstractListModel):
         return True
 
 
+def _unsynced_name(calendar_id: str) -> str:
+    """A calendar known only by its id until the calendar list is synced: "Calendar 979eea17"."""
+    short = calendar_id.removeprefix("cal_")[:8]
+    return f"Calendar {short}"
+
+
 _SWATCHES: dict[str, QIcon] = {}
 
 
@@ -203,8 +209,8 @@ def swatch(color: QColor) -> QIcon:
 def _tooltip(entry: CalendarEntry) -> str:
     if not entry.known:
         return (
-            "A calendar that appointments name but that is not in the synced list yet "
-            f"({entry.id})."
+            f"This calendar's name is not synced yet ({entry.id}); its appointments are shown. "
+            "Uncheck to hide them."
         )
     text = f"{entry.name} — {kind_words(entry.kind)} calendar"
     if entry.timezone:

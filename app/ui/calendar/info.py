@@ -58,11 +58,9 @@ class ViewInfo:
         return entry.hue if entry is not None else 0
 
     def calendar_name(self, calendar_id: str | None) -> str:
-        """A calendar's name ("Unknown calendar" when not listed)."""
+        """A calendar's name as the panel lists it ("Unknown calendar" when not listed)."""
         entry = self.calendars.get(calendar_id or "")
-        if entry is None or not entry.known:
-            return "Unknown calendar"
-        return entry.name
+        return "Unknown calendar" if entry is None else entry.name
 
     def calendar_zone(self, calendar_id: str | None) -> str | None:
         """The calendar's zone name, when it has a valid one."""

@@ -191,6 +191,7 @@ class CalendarsPanel(QWidget):
         self.list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.list.setUniformItemSizes(True)
         self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.list.setMinimumHeight(90)
         self.list.setItemDelegate(_RowToggleDelegate(self.list))
         layout.addWidget(self.list, 1)

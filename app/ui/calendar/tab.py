@@ -97,6 +97,8 @@ VIEWS = (
 )
 PERIOD_WORDS = {"day": "day", "week": "week", "month": "month", "agenda": "week"}
 SCREENSHOT_WAIT_SECONDS = 60.0
+UTC_NAMES = frozenset({"Etc/UTC", "Etc/Universal", "Etc/Zulu", "Universal", "Zulu", "Etc/GMT"})
+"""Names of UTC that the zone picker lists as "UTC"."""
 
 
 def user_zone_name() -> str:
@@ -105,6 +107,8 @@ def user_zone_name() -> str:
         name = tzlocal.get_localzone_name()
     except Exception as exc:  # tzlocal raises several kinds on an odd system setup
         log.info("the system's time zone is unknown: %s", exc)
+        return "UTC"
+    if name in UTC_NAMES:
         return "UTC"
     return name if name and zone_or_none(name) is not None else "UTC"
 
@@ -672,7 +676,8 @@ class CalendarTab(Area):
         if self._view in ("day", "week") and prepared.grid is not None:
             self.grid.set_content(prepared.grid, self._info)
             self.stack.setCurrentWidget(self.grid)
-            self.grid.scroll_first_time()
+            if current:
+                self.grid.scroll_first_time()
         elif self._view == "month" and prepared.cells is not None:
             middle = days[len(days) // 2]
             self.month.set_content(days, prepared.cells, middle.month, self._info)

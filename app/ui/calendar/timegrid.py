@@ -738,10 +738,18 @@ class TimeGridView(QWidget):
         self.canvas.set_selected(chosen)
 
     def scroll_to_start(self) -> None:
-        """Scroll to now (today shown) or to the start of working hours."""
+        """Scroll to where the day's work is: two hours before now when today is shown and
+        now is within the working day, else to the earliest appointment shown (or to the
+        start of office hours when there is none)."""
         now = self.canvas.now_minutes()
-        minutes = WORKDAY_START_MINUTES if now is None else max(0.0, now[1] - 120)
-        self.scroll_area.verticalScrollBar().setValue(int(self.canvas.y_of(minutes)))
+        earliest = min((p.top for day in self.canvas.grid_layout.timed for p in day), default=None)
+        if now is not None and now[1] <= 20 * 60 and (earliest is None or now[1] >= earliest - 60):
+            minutes = now[1] - 120
+        elif earliest is not None:
+            minutes = earliest - 30
+        else:
+            minutes = WORKDAY_START_MINUTES
+        self.scroll_area.verticalScrollBar().setValue(int(self.canvas.y_of(max(0.0, minutes))))
         self._scrolled_once = True
 
     def scroll_first_time(self) -> None:
@@ -750,17 +758,17 @@ class TimeGridView(QWidget):
             self.scroll_to_start()
 
     def ensure_visible(self, appointment_id: str) -> None:
-        """Scroll so the block of ``appointment_id`` is on screen (when it is drawn)."""
+        """Scroll so the block of ``appointment_id`` is on screen (when it is drawn): left
+        alone when it already is, else a third of the way down the view."""
         for day in self.canvas.grid_layout.timed:
             for placed in day:
                 if appointment_id in placed.entry.ids:
                     rect = self.canvas.block_rect(placed)
-                    self.scroll_area.ensureVisible(
-                        int(rect.center().x()),
-                        int(rect.top()),
-                        0,
-                        int(self.canvas.minute_height * 60),
-                    )
+                    bar = self.scroll_area.verticalScrollBar()
+                    height = self.scroll_area.viewport().height()
+                    if rect.top() < bar.value() or rect.bottom() > bar.value() + height:
+                        bar.setValue(int(rect.top() - height / 3))
+                    self._scrolled_once = True
                     return
 
     def _sync_margin(self) -> None:

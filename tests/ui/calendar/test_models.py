@@ -35,7 +35,7 @@ def test_calendars_are_listed_with_stable_colours_and_check_boxes(
         also_ids=["cal_a", "cal_unsynced"],
     )
     names = [model.index(r, 0).data() for r in range(model.rowCount())]
-    assert names == ["Hygiene", "Dr. Ortiz", "Calendar not synced yet"]
+    assert names == ["Hygiene", "Dr. Ortiz", "Calendar unsynced"]
     assert model.index(2, 0).data(CalendarIdRole) == "cal_unsynced"
     hues = {e.id: e.hue for e in model.calendars}
     assert len(set(hues.values())) == 3, "calendars of one sub-account get distinct colours"
