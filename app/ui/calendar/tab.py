@@ -45,6 +45,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QAbstractItemView,
     QButtonGroup,
     QDialog,
@@ -135,6 +136,14 @@ class SharedZone(Protocol):
     def set_user_zone(self, zone: str | None) -> None:
         """Show times in ``zone`` everywhere."""
         ...
+
+
+def _embolden(button: QAbstractButton, checked: bool) -> None:
+    """The view shown reads in bold on its button (the checked look alone is faint in the
+    dark theme)."""
+    font = button.font()
+    font.setBold(checked)
+    button.setFont(font)
 
 
 def _class_ids(calendars: Iterable[CalendarRow]) -> frozenset[str]:
@@ -303,6 +312,8 @@ class CalendarTab(Area):
             self.view_buttons[name] = button
             bar.addWidget(button)
         self.view_buttons[self._view].setChecked(True)
+        self.view_group.buttonToggled.connect(_embolden)
+        _embolden(self.view_buttons[self._view], True)
         bar.addSpacing(Spacing.M)
         self.new_button = self._tool("add", "New booking…", self.new_booking_requested.emit)
         self.new_button.setToolTip("Book an appointment (N)")
