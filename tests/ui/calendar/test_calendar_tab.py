@@ -21,7 +21,7 @@ from app.services.workspace import Workspace
 from app.ui.calendar.layout import day_range_ms, week_days
 from app.ui.calendar.tab import CalendarTab
 from tests.support.sandbox_process import Sandbox
-from tests.ui.calendar.conftest import appointment, iso, opened, sync_calendar, until
+from tests.ui.calendar.views_support import appointment, iso, opened, sync_calendar, until
 
 pytestmark = pytest.mark.timeout(120)
 

@@ -16,7 +16,9 @@ from app.storage import Partition
 from app.ui.calendar.agenda import AgendaDelegate, AgendaModel, AgendaRowRole, AppointmentIdRole
 from app.ui.calendar.calendars_model import CalendarIdRole, CalendarListModel
 from app.ui.calendar.info import ViewInfo
-from tests.ui.calendar.conftest import ZONE, appointment
+from tests.ui.calendar.views_support import ZONE, appointment, db, part_a, reader_a, tested
+
+__all__ = ["db", "part_a", "reader_a", "tested"]  # fixtures
 
 Tested = Callable[[QAbstractItemModel], QAbstractItemModel]
 

@@ -18,7 +18,9 @@ from app.ui.async_qt import BusBridge, TaskSet
 from app.ui.calendar.layout import day_range_ms, week_days
 from app.ui.calendar.tab import CalendarTab
 from tests.support.areas import build_area
-from tests.ui.calendar.conftest import SCOPE_A, appointment, until
+from tests.ui.calendar.views_support import SCOPE_A, appointment, db, part_a, until
+
+__all__ = ["db", "part_a"]  # fixtures
 
 
 def clock() -> float:

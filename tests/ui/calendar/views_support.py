@@ -1,6 +1,7 @@
-"""Fixtures of the Calendar tab tests: appointment documents as the API sends them, a real
-cache of two sub-accounts, models under ``QAbstractItemModelTester``, and the tab over a
-workspace on the session's sandbox (real HTTP, real sync, real cache)."""
+"""Fixtures and helpers of the Calendar views' tests: appointment documents as the API sends
+them, a real cache, models under ``QAbstractItemModelTester``, and the tab over a workspace
+on the session's sandbox (real HTTP, real sync, real cache). Test modules import the
+fixtures they use (and list them in ``__all__``)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ import pytest
 from PySide6.QtCore import QAbstractItemModel
 from PySide6.QtTest import QAbstractItemModelTester
 
-from app.services.bus import EventBus, ScopeKey
+from app.services.bus import ScopeKey
 from app.services.ports.calendar import CalendarPort, CalendarReader
 from app.services.session import PollPlan
 from app.services.workspace import Workspace
@@ -218,11 +219,14 @@ __all__ = [
     "SCOPE_A",
     "SCOPE_B",
     "ZONE",
-    "EventBus",
     "appointment",
     "calendar",
+    "db",
     "make_workspace",
     "opened",
+    "part_a",
+    "reader_a",
     "sync_calendar",
+    "tested",
     "until",
 ]
