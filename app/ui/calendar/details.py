@@ -97,6 +97,7 @@ class DetailsPane(QWidget):
         self._selection: list[AppointmentRow] = []
         self._find_conversation: Callable[[str], str | None] | None = None
         self._conversation_id: str | None = None
+        self._export_available = False
         self.setMinimumWidth(280)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -186,6 +187,7 @@ class DetailsPane(QWidget):
         actions.setSpacing(Spacing.XS)
         self.copy_button = self._tool("link", "Copy read-back", self.copy_read_back)
         self.export_button = self._tool("export", "Export .ics", self._export)
+        self.export_button.setToolTip("Save this appointment as an .ics file for any calendar app")
         actions.addWidget(self.copy_button)
         actions.addWidget(self.export_button)
         actions.addStretch(1)
@@ -228,6 +230,11 @@ class DetailsPane(QWidget):
     def set_info(self, info: ViewInfo) -> None:
         """Zones and names changed: describe the appointment again."""
         self._info = info
+        self._render()
+
+    def set_export_available(self, available: bool) -> None:
+        """Offer "Export .ics" (the tab can export) or not."""
+        self._export_available = available
         self._render()
 
     def set_conversation_finder(self, finder: Callable[[str], str | None] | None) -> None:
@@ -368,6 +375,7 @@ class DetailsPane(QWidget):
             else "Only a scheduled or confirmed appointment can be moved"
         )
         self.copy_button.setToolTip(f"Copy “{self.read_back_line()}”")
+        self.export_button.setVisible(self._export_available)
 
     def _render_contact(self, row: AppointmentRow) -> None:
         has_contact = row.contact_id is not None

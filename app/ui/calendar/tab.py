@@ -29,6 +29,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
 
@@ -70,6 +71,13 @@ from app.ui.calendar.calendars_model import CalendarListModel
 from app.ui.calendar.cancel_dialog import CancelReasonDialog
 from app.ui.calendar.details import ConversationFinder, DetailsPane
 from app.ui.calendar.entries import Entry, PreparedView, ViewKey, prepare_view
+from app.ui.calendar.export import (
+    IcsExport,
+    appointment_file_name,
+    documents_folder,
+    export_ics,
+    period_file_name,
+)
 from app.ui.calendar.info import ViewInfo
 from app.ui.calendar.layout import (
     day_of,
@@ -204,6 +212,8 @@ class CalendarTab(Area):
         self._reveal: str | None = None
         self._syncing_agenda = False
         self.cancel_dialog: CancelReasonDialog | None = None
+        self._ics: IcsExport | None = None
+        self._calendar_rows: dict[str, CalendarRow] = {}
         self._first_weekday = (QLocale().firstDayOfWeek().value - 1) % 7
 
     # ------------------------------------------------------------------ building
@@ -315,6 +325,10 @@ class CalendarTab(Area):
         self.view_group.buttonToggled.connect(_embolden)
         _embolden(self.view_buttons[self._view], True)
         bar.addSpacing(Spacing.M)
+        self.export_button = self._tool("export", "Export…", self.export_visible)
+        self.export_button.setToolTip("Export the appointments shown to an .ics file")
+        self.export_button.hide()  # until the window gives the tab the .ics export
+        bar.addWidget(self.export_button)
         self.new_button = self._tool("add", "New booking…", self.new_booking_requested.emit)
         self.new_button.setToolTip("Book an appointment (N)")
         bar.addWidget(self.new_button)
@@ -382,6 +396,8 @@ class CalendarTab(Area):
         self.details.rescheduleRequested.connect(self.reschedule_requested)
         self.details.cancelRequested.connect(lambda ids: self.request_cancel(ids))
         self.details.appointmentChosen.connect(lambda aid: self.select([aid]))
+        self.details.exportRequested.connect(lambda aid: self.export_appointment(aid))
+        self.details.set_export_available(False)
 
     # ------------------------------------------------------------------ state
 
@@ -463,6 +479,7 @@ class CalendarTab(Area):
         self._entries = []
         self._selected = []
         self._known_rows = {}
+        self._calendar_rows = {}
         self._reveal = None
         self.banner.hide()
         self.calendars_model.clear()
@@ -643,6 +660,7 @@ class CalendarTab(Area):
     def _apply(self, data: RangeData) -> None:
         self._data = data
         calendars = list(data.calendars)
+        self._calendar_rows = {c.id: c for c in calendars}
         self.calendars_model.set_calendars(
             calendars, (row.calendar_id for row in data.rows if row.calendar_id)
         )
@@ -995,6 +1013,74 @@ class CalendarTab(Area):
         dialog.deleteLater()
         if result == QDialog.DialogCode.Accepted and reason:
             self.cancel_requested.emit(ids, reason)
+
+    # ------------------------------------------------------------------ export
+
+    def set_ics_export(self, export: IcsExport | None) -> None:
+        """Offer ".ics" export (one appointment, or the period shown) with ``export``, the
+        services' file maker and writer (None: not offered)."""
+        self._ics = export
+        self.export_button.setVisible(export is not None)
+        self.details.set_export_available(export is not None)
+
+    def visible_rows(self) -> list[AppointmentRow]:
+        """Every appointment shown in the period (each attendee of a class session)."""
+        if self._view == "agenda":
+            found: dict[str, AppointmentRow] = {}
+            for index in range(self.agenda_model.rowCount()):
+                item = self.agenda_model.row_at(index)
+                if item is not None and item.entry is not None:
+                    for row in item.entry.rows:
+                        found.setdefault(row.id, row)
+            return list(found.values())
+        return [row for entry in self._entries for row in entry.rows]
+
+    def export_appointment(
+        self, appointment_id: str, *, path: Path | None = None
+    ) -> asyncio.Task[Path | None] | None:
+        """Export one appointment to an .ics file (asks where unless ``path``)."""
+        row = self._row(appointment_id)
+        if row is None or self._ics is None:
+            return None
+        name = appointment_file_name(row, day_of(row.start_ms, self._info.zone))
+        return self.tasks.spawn(
+            self._export([row], documents_folder() / name, path), "calendar-export"
+        )
+
+    def export_visible(self, *, path: Path | None = None) -> asyncio.Task[Path | None] | None:
+        """Export the appointments shown (the period, as filtered) to an .ics file."""
+        rows = self.visible_rows()
+        if self._ics is None:
+            return None
+        if not rows:
+            self.banner.show_message("info", "There is no appointment on screen to export.")
+            return None
+        zone = self._info.zone
+        first = min(day_of(row.start_ms, zone) for row in rows)
+        last = max(day_of(max(row.start_ms, row.end_ms - 1), zone) for row in rows)
+        proposed = documents_folder() / period_file_name(first, last)
+        return self.tasks.spawn(self._export(rows, proposed, path), "calendar-export")
+
+    async def _export(
+        self, rows: list[AppointmentRow], proposed: Path, path: Path | None
+    ) -> Path | None:
+        export = self._ics
+        if export is None:
+            return None
+        # The services' sentences, an unknown zone, a folder that cannot be written.
+        failures: tuple[type[Exception], ...] = (*export.failures, ValueError, OSError)
+        try:
+            written = await export_ics(
+                self, export, rows, self._calendar_rows, self._zone_name, proposed, path=path
+            )
+        except failures as exc:
+            log.warning("calendar export failed: %s", exc)
+            self.banner.show_message("danger", str(exc))
+            return None
+        if written is not None:
+            noun = "appointment" if len(rows) == 1 else f"{len(rows):,} appointments"
+            self.banner.show_message("success", f"Exported {noun} to {written.name}.")
+        return written
 
     # ------------------------------------------------------------------ records
 

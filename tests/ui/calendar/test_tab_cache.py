@@ -16,6 +16,7 @@ from app.services.ports.calendar import CalendarPort
 from app.storage import Database, Partition
 from app.ui.async_qt import BusBridge, TaskSet
 from app.ui.calendar.layout import day_range_ms, week_days
+from app.ui.calendar.export import IcsExport, appointment_file_name, period_file_name
 from app.ui.calendar.tab import CalendarTab
 from tests.support.areas import build_area
 from tests.ui.calendar.views_support import SCOPE_A, appointment, db, part_a, until
@@ -173,3 +174,71 @@ def test_dst_days_say_which_hour_changes(
     finally:
         bridge.detach()
         tab.deleteLater()
+
+
+class WriteFailed(Exception):
+    """Stands in for the services' ``ExportFailed`` (its text is the user's sentence)."""
+
+
+def test_the_period_shown_and_one_appointment_export_to_ics(
+    db: Database, part_a: Partition, qloop: Any, run: Any, tmp_path: Any
+) -> None:
+    part_a.calendars.upsert_appointments(
+        [
+            appointment("a1", "2026-06-10T14:00", name="Ana Lima"),
+            appointment("a2", "2026-06-11T15:00", calendar_id="cal_b", name="Ben Otto"),
+            appointment("gone", "2026-06-11T16:00", status="cancelled"),
+        ]
+    )
+    made: list[tuple[list[str], list[str], str]] = []
+
+    def make(rows: Any, calendars: Any, zone: str) -> bytes:
+        made.append(([r.id for r in rows], sorted(calendars), zone))
+        return b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"
+
+    def write(path: Any, data: bytes) -> None:
+        if path.name == "readonly.ics":
+            raise WriteFailed("Could not write “readonly.ics”: Permission denied.")
+        path.write_bytes(data)
+
+    port = CalendarPort(workspace_of(db, part_a))
+    tab, bridge, tasks = build(port, qloop, zone_name="America/New_York")
+
+    async def flow() -> None:
+        await until(lambda: set(tab.visible_appointment_ids()) == {"a1", "a2"})
+        assert not tab.export_button.isVisibleTo(tab), "not offered without the services'"
+        assert tab.export_visible() is None
+        tab.set_ics_export(IcsExport(make, write, (WriteFailed,)))
+        assert tab.export_button.isVisibleTo(tab)
+        task = tab.export_visible(path=tmp_path / "week.ics")
+        assert task is not None
+        assert await task == tmp_path / "week.ics"
+        assert (tmp_path / "week.ics").read_bytes().startswith(b"BEGIN:VCALENDAR")
+        assert made[-1] == (["a1", "a2"], ["cal_a", "cal_b", "cal_class"], "America/New_York")
+        assert tab.banner.severity == "success" and "2 appointments" in tab.banner.text
+
+        tab.select(["a2"])
+        assert tab.details.export_button.isVisibleTo(tab.details)
+        task = tab.export_appointment("a2", path=tmp_path / "readonly.ics")
+        assert task is not None and await task is None
+        assert made[-1][0] == ["a2"]
+        assert tab.banner.severity == "danger" and "Permission denied" in tab.banner.text
+        await tab.shutdown()
+        await tasks.shutdown(5)
+
+    try:
+        run(flow())
+    finally:
+        bridge.detach()
+        tab.deleteLater()
+
+
+def test_export_file_names_say_what_and_when() -> None:
+    from app.services.ports.calendar import AppointmentRow
+
+    row = AppointmentRow("a1", "cal_a", None, 0, 0, "scheduled", contact_name="Zoë O'Neil")
+    assert appointment_file_name(row, date(2026, 4, 14)) == "appointment-zoë-o-neil-2026-04-14.ics"
+    assert period_file_name(date(2026, 4, 13), date(2026, 4, 19)) == (
+        "calendar-2026-04-13-to-2026-04-19.ics"
+    )
+    assert period_file_name(date(2026, 4, 14), date(2026, 4, 14)) == "calendar-2026-04-14.ics"
