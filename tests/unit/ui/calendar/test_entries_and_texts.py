@@ -77,7 +77,13 @@ def test_a_class_session_is_one_block_and_other_appointments_stay_alone() -> Non
     assert by_ids[("lone",)].key == "lone"
     mixed = entries_of(
         [
-            row("x1", "2026-06-17T20:00", "2026-06-17T21:00", calendar_id="class", status="confirmed"),
+            row(
+                "x1",
+                "2026-06-17T20:00",
+                "2026-06-17T21:00",
+                calendar_id="class",
+                status="confirmed",
+            ),
             row("x2", "2026-06-17T20:00", "2026-06-17T21:00", calendar_id="class"),
         ],
         {"class"},
