@@ -348,15 +348,17 @@ class DetailsPane(QWidget):
         self._set_row("cancelled", cancelled)
         attendees = ""
         if entry is not None and entry.is_session:
-            attendees = "<br>".join(
-                (
-                    f"<b>{html.escape(contact_label(other))}</b>"
+            lines = []
+            for other in entry.rows:
+                name = html.escape(contact_label(other))
+                # The attendee shown in bold; the others are links that show them.
+                shown = (
+                    f"<b>{name}</b>"
                     if other.id == row.id
-                    else f'<a href="{html.escape(other.id)}">{html.escape(contact_label(other))}</a>'
+                    else (f'<a href="{html.escape(other.id)}">{name}</a>')
                 )
-                + f" · {html.escape(status_words(other.status))}"
-                for other in entry.rows
-            )
+                lines.append(f"{shown} · {html.escape(status_words(other.status))}")
+            attendees = "<br>".join(lines)
             seats = f"{len(entry.rows)} booked"
             attendees = f"{seats}<br>{attendees}"
         self._set_row("attendees", attendees, rich=True)
@@ -447,7 +449,8 @@ class DetailsPane(QWidget):
         self.subtitle.show()
         self.cancel_button.show()
         self.cancel_button.setEnabled(bool(active))
-        self.cancel_button.setText(f"Cancel {len(active)} appointments…" if active else "Cancel…")
+        label = f"Cancel {len(active)} appointments…" if active else "Cancel…"
+        self.cancel_button.setText(label)
         self.cancel_button.setToolTip(
             "Cancel the scheduled and confirmed ones, with one reason (Delete)"
             if active

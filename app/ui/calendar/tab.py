@@ -117,9 +117,14 @@ def user_zone_name() -> str:
     except Exception as exc:  # tzlocal raises several kinds on an odd system setup
         log.info("the system's time zone is unknown: %s", exc)
         return "UTC"
-    if name in UTC_NAMES:
+    return normal_zone(name)
+
+
+def normal_zone(name: str | None) -> str:
+    """``name`` as the zone picker lists it: UTC under one name, an unknown zone as UTC."""
+    if not name or name in UTC_NAMES or zone_or_none(name) is None:
         return "UTC"
-    return name if name and zone_or_none(name) is not None else "UTC"
+    return name
 
 
 @runtime_checkable
@@ -195,8 +200,8 @@ class CalendarTab(Area):
         self._reader: CalendarReader | None = None
         self._view = "week"
         port = context.port
-        self._zone_name = zone_name or (
-            port.user_zone() if isinstance(port, SharedZone) else user_zone_name()
+        self._zone_name = normal_zone(
+            zone_name or (port.user_zone() if isinstance(port, SharedZone) else user_zone_name())
         )
         self._second_zone: str | None = None
         self._show_cancelled = False
@@ -1211,4 +1216,4 @@ class CalendarTab(Area):
         self.agenda_model.close()
 
 
-__all__ = ["CalendarTab", "user_zone_name"]
+__all__ = ["CalendarTab", "RangeFetcher", "SharedZone", "normal_zone", "user_zone_name"]

@@ -38,6 +38,7 @@ from app.ui.calendar.entries import Bar, Entry, GridLayout, Placed
 from app.ui.calendar.info import ViewInfo
 from app.ui.calendar.layout import (
     DstChange,
+    day_length_minutes,
     dst_change,
     local_time,
     wall_instant_ms,
@@ -625,7 +626,8 @@ class DayHeader(QWidget):
             text_rect = paint_block(painter, rect, style, selected=selected, palette=palette)
             painter.setPen(style.text)
             painter.setFont(struck_font(small, style.struck))
-            text = f"{block_title(entry.primary)} · {time_range(entry.start_ms, entry.end_ms, self._info.zone, with_day=True)}"
+            when = time_range(entry.start_ms, entry.end_ms, self._info.zone, with_day=True)
+            text = f"{block_title(entry.primary)} · {when}"
             painter.drawText(
                 text_rect,
                 int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
@@ -668,10 +670,15 @@ class DayHeader(QWidget):
             elif point.y() <= HEADER_HEIGHT:
                 index = self.columns().index_at(point.x())
                 if index is not None and index < len(self._layout.days):
-                    change = dst_change(self._layout.days[index], self._info.zone)
+                    day = self._layout.days[index]
+                    change = dst_change(day, self._info.zone)
                     text = "Show this day"
                     if change is not None:
-                        text = f"{change.describe()} — this day has {'23' if change.kind == 'skipped' else '25'} hours. Click to show it."
+                        hours = day_length_minutes(day, self._info.zone) / 60
+                        text = (
+                            f"{change.describe()}: this day lasts {hours:g} hours. "
+                            "Click to show it."
+                        )
             elif point.x() < GUTTER_WIDTH:
                 text = f"Times in {self._info.zone_name}"
             if text:
