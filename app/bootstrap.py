@@ -88,6 +88,13 @@ AREAS: tuple[AreaSpec, ...] = (
     AreaSpec(
         "inbox", "Inbox", "inbox", "app.ui.inbox.tab:InboxTab", "app.services.ports.inbox:InboxPort"
     ),
+    AreaSpec(
+        "calendar",
+        "Calendar",
+        "calendar",
+        "app.ui.calendar.tab:CalendarTab",
+        "app.services.ports.calendar:CalendarPort",
+    ),
 )
 """Every tab of the window, one entry each (docs/architecture.md, "Adding a tab")."""
 

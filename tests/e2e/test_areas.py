@@ -45,7 +45,7 @@ def test_the_demo_window_has_its_areas_the_badge_and_their_settings(
             window = desk.window
             leads, _contacts, inbox = _areas(desk)
             titles = [window.tabs.tabText(i) for i in range(window.tabs.count())]
-            assert titles == ["Leads", "Contacts", "Inbox"]
+            assert titles == ["Leads", "Contacts", "Inbox", "Calendar"]
 
             # The status bar's badge follows the Seamless balance of the demo user.
             badge = leads.credit_status_widget()
