@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.services.ports.reader import SubAccountReader
-from app.storage import Partition, to_ms
+from app.storage import ConversationFilters, Partition, to_ms
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -306,6 +306,17 @@ def _rows(docs: list[dict[str, Any]]) -> list[AppointmentRow]:
     return [row for row in map(appointment_row, docs) if row is not None]
 
 
+@dataclass(frozen=True)
+class BookingContact:
+    """The person a booking is for, as the form is prefilled (a contact of the CRM)."""
+
+    contact_id: str | None
+    first_name: str | None
+    last_name: str | None
+    email: str | None
+    phone: str | None = None
+
+
 class CalendarReader(SubAccountReader):
     """Reads one sub-account's cached calendars and appointments (any thread)."""
 
@@ -352,3 +363,23 @@ class CalendarReader(SubAccountReader):
     def appointments_for_contact(self, contact_id: str) -> list[AppointmentRow]:
         """Every cached appointment of a contact, by start time."""
         return _rows(self._partition.calendars.appointments_for_contact(contact_id))
+
+    def booking_contact(self, contact_id: str) -> BookingContact | None:
+        """The cached contact as a booking form is prefilled with it, or None."""
+        doc = self._partition.contacts.get(contact_id)
+        if doc is None:
+            return None
+        return BookingContact(
+            contact_id=contact_id,
+            first_name=_text(doc.get("firstName")),
+            last_name=_text(doc.get("lastName")),
+            email=_text(doc.get("email")),
+            phone=_text(doc.get("phone")),
+        )
+
+    def conversation_of_contact(self, contact_id: str) -> str | None:
+        """The contact's most recently active cached conversation, or None."""
+        docs = self._partition.conversations.list_conversations(
+            "all", ConversationFilters(contact_id=contact_id, include_archived=True), limit=1
+        )
+        return str(docs[0]["id"]) if docs else None

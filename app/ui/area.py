@@ -44,6 +44,10 @@ class Navigator(Protocol):
     def user_is_looking(self) -> bool:
         """Whether the window is active and not minimised."""
 
+    def notify(self, title: str, text: str, kind: str, record_id: str) -> None:
+        """Show a desktop notification; clicking it opens the record (``kind`` as for
+        ``show_record``)."""
+
 
 @dataclass(frozen=True)
 class AreaContext(Generic[PortT]):

@@ -46,6 +46,8 @@ from app.ui.theme import Spacing, Theme, icon, icon_path
 from app.ui.common.widgets import Banner, EmptyState
 
 if TYPE_CHECKING:
+    from app.ui.desktop_notices import DesktopNotices
+
     # Only names: the window paints before the services are imported (``attach``).
     from app.services.bus import BudgetChanged, KeyProblem, SessionChanged, SyncStatus
     from app.services.workspace import Workspace
@@ -120,6 +122,8 @@ class MainWindow(QMainWindow):
         self.settings = settings
         self.areas: dict[str, Area] = {}
         self._pages: dict[str, QWidget] = {}
+        self.notices: DesktopNotices | None = None
+        """The tabs' desktop notifications (made when the first one is sent)."""
         self._restore_areas = False
         self._watching_activity = False
         self._build_queue: list[Area] = []
@@ -412,6 +416,18 @@ class MainWindow(QMainWindow):
     def user_is_looking(self) -> bool:
         """Whether the window is active and not minimised."""
         return self.isActiveWindow() and not self.isMinimized()
+
+    def notify(self, title: str, text: str, kind: str, record_id: str) -> None:
+        """Show a desktop notification; a click raises the window and opens the record."""
+        if self.notices is None:
+            from app.ui.desktop_notices import DesktopNotices
+
+            self.notices = DesktopNotices(self._open_noticed, self)
+        self.notices.notify(title, text, kind, record_id)
+
+    def _open_noticed(self, kind: str, record_id: str) -> None:
+        self.bring_to_front()
+        self.show_record(kind, record_id)
 
     def _tab_changed(self, index: int) -> None:
         current = self.tabs.widget(index)

@@ -19,6 +19,7 @@ class RecordingNavigator:
     shown_areas: list[str] = field(default_factory=list)
     records: list[tuple[str, str]] = field(default_factory=list)
     raised: int = 0
+    notices: list[tuple[str, str, str, str]] = field(default_factory=list)
 
     def show_area(self, name: str) -> None:
         self.shown_areas.append(name)
@@ -32,6 +33,9 @@ class RecordingNavigator:
 
     def user_is_looking(self) -> bool:
         return self.looking
+
+    def notify(self, title: str, text: str, kind: str, record_id: str) -> None:
+        self.notices.append((title, text, kind, record_id))
 
 
 def build_area(

@@ -21,7 +21,6 @@ Every name the tab needs from below is re-exported here, so the UI imports only
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 from app.services.booking import (
     BookingError,
@@ -52,6 +51,7 @@ from app.services.calendar_rows import (
     STATUS_LABELS,
     AppointmentRow,
     AppointmentTypeRow,
+    BookingContact,
     BookingRules,
     CalendarReader,
     CalendarRow,
@@ -109,17 +109,6 @@ __all__ = [
     "write_ics",
     "zone_place",
 ]
-
-
-@dataclass(frozen=True)
-class BookingContact:
-    """The person a booking is for, as the form is prefilled (a contact of the CRM)."""
-
-    contact_id: str | None
-    first_name: str | None
-    last_name: str | None
-    email: str | None
-    phone: str | None = None
 
 
 def _local_zone() -> str:

@@ -67,6 +67,7 @@ from app.services.bus import AppointmentsChanged, SessionChanged
 from app.services.ports.calendar import AppointmentRow, CalendarPort, CalendarReader, CalendarRow
 from app.ui.area import Area, AreaContext
 from app.ui.calendar.agenda import CHUNK_DAYS, AgendaDelegate, AgendaModel, AppointmentIdRole
+from app.ui.calendar.actions import CalendarActions
 from app.ui.calendar.calendars_model import CalendarListModel
 from app.ui.calendar.cancel_dialog import CancelReasonDialog
 from app.ui.calendar.details import ConversationFinder, DetailsPane
@@ -173,7 +174,8 @@ class CalendarTab(Area):
     area_name = "calendar"
     title = "Calendar"
     icon_name = "calendar"
-    record_kinds = frozenset({"appointment"})
+    record_kinds = frozenset({"appointment", "booking"})
+    """An appointment to show, or a contact (its id) to book an appointment for."""
     poll_job = "appointments"
 
     new_booking_requested = Signal()
@@ -288,6 +290,7 @@ class CalendarTab(Area):
         root.addWidget(self.splitter, 1)
         self._build_actions()
         self._connect()
+        self.commands = CalendarActions(self)
         self.set_reader(self.port.reader())
 
     def _build_bar(self) -> QHBoxLayout:
@@ -1092,6 +1095,8 @@ class CalendarTab(Area):
     def show_record(self, kind: str, record_id: str) -> bool:
         """Global search and other areas open an appointment here (its week, selected)."""
         self.build()
+        if kind == "booking":
+            return self.commands.book_contact(record_id) is not None
         return kind == "appointment" and self.show_appointment(record_id)
 
     def show_appointment(self, appointment_id: str) -> bool:
@@ -1141,6 +1146,7 @@ class CalendarTab(Area):
         settings.setValue("secondZone", self._second_zone or "")
         settings.setValue("showCancelled", self._show_cancelled)
         settings.setValue("hiddenCalendars", json.dumps(self._hidden_by_scope))
+        settings.setValue("notifyCalendars", json.dumps(sorted(self.commands.notify_calendars)))
         settings.setValue("splitter", self.splitter.saveState())
         settings.endGroup()
 
@@ -1148,6 +1154,9 @@ class CalendarTab(Area):
         """Restore what ``save_state`` kept (unreadable values are ignored)."""
         settings.beginGroup(SETTINGS_GROUP)
         try:
+            notified = json.loads(str(settings.value("notifyCalendars", "[]")))
+            if isinstance(notified, list):
+                self.commands.notify_calendars = {str(c) for c in notified}
             hidden = json.loads(str(settings.value("hiddenCalendars", "{}")))
             if isinstance(hidden, dict):
                 self._hidden_by_scope = {

@@ -298,7 +298,16 @@ def test_poller_changes_appear_in_place_and_the_details_follow(
             # The details' actions.
             tab.details.open_contact.click()
             assert navigator.records[-1] == ("contact", chosen.contact_id)
-            assert tab.details.open_conversation.isHidden(), "no conversation lookup yet"
+            # The reader finds the contact's conversation in the cache.
+            assert not tab.details.open_conversation.isHidden()
+            reader = tab.port.reader()
+            assert reader is not None and chosen.contact_id is not None
+            expected = reader.conversation_of_contact(chosen.contact_id)
+            if expected is not None:
+                tab.details.open_conversation.click()
+                assert navigator.records[-1] == ("conversation", expected)
+            else:
+                assert tab.details.open_conversation.text() == "No conversation yet"
             tab.details.set_conversation_finder(lambda _cid: "conv_1")
             assert tab.details.open_conversation.isEnabled()
             tab.details.open_conversation.click()

@@ -206,7 +206,9 @@ def test_the_period_shown_and_one_appointment_export_to_ics(
 
     async def flow() -> None:
         await until(lambda: set(tab.visible_appointment_ids()) == {"a1", "a2"})
-        assert not tab.export_button.isVisibleTo(tab), "not offered without the services'"
+        assert tab.export_button.isVisibleTo(tab), "offered with the services' .ics maker"
+        tab.set_ics_export(None)
+        assert not tab.export_button.isVisibleTo(tab)
         assert tab.export_visible() is None
         tab.set_ics_export(IcsExport(make, write, (WriteFailed,)))
         assert tab.export_button.isVisibleTo(tab)
