@@ -365,10 +365,28 @@ class CalendarReader(SubAccountReader):
         return _rows(self._partition.calendars.appointments_for_contact(contact_id))
 
     def booking_contact(self, contact_id: str) -> BookingContact | None:
-        """The cached contact as a booking form is prefilled with it, or None."""
+        """The cached contact as a booking form is prefilled with it, or None. Before the
+        contacts are synced, the summary embedded in one of its conversations stands in."""
         doc = self._partition.contacts.get(contact_id)
         if doc is None:
-            return None
+            conversations = self._partition.conversations.list_conversations(
+                "all", ConversationFilters(contact_id=contact_id, include_archived=True), limit=1
+            )
+            summary = conversations[0].get("contact") if conversations else None
+            if not isinstance(summary, Mapping):
+                return None
+            first, last = _text(summary.get("firstName")), _text(summary.get("lastName"))
+            if first is None and last is None:
+                name = _text(summary.get("name")) or ""
+                first, _, rest = name.partition(" ")
+                first, last = first or None, rest.strip() or None
+            return BookingContact(
+                contact_id=contact_id,
+                first_name=first,
+                last_name=last,
+                email=_text(summary.get("email")),
+                phone=_text(summary.get("phone")),
+            )
         return BookingContact(
             contact_id=contact_id,
             first_name=_text(doc.get("firstName")),

@@ -26,7 +26,7 @@ from PySide6.QtCore import (
     Signal,
 )
 from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
-from PySide6.QtWidgets import QFrame, QListView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QLabel, QListView, QVBoxLayout, QWidget
 
 from app.ui.common.search import SearchBox
 from app.ui.theme import icon
@@ -119,7 +119,8 @@ class GlobalSearch(SearchBox):
     """The toolbar's search box with its results popup (see the module docstring)."""
 
     activated = Signal(str, str)
-    """The user chose a result: (kind, id), kind being "contact" or "conversation"."""
+    """The user chose a result: (kind, id), kind being "contact" or "conversation", or
+    ("booking", contact id) for Ctrl+B on a contact (call mode: book them now)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Jump to a contact…  (Ctrl+K)", parent, min_width=280)
@@ -139,6 +140,11 @@ class GlobalSearch(SearchBox):
         self._list.clicked.connect(self._choose)
         self._list.installEventFilter(self)
         layout.addWidget(self._list)
+        self.keys_hint = QLabel("Enter opens  ·  Ctrl+B books an appointment  ·  Esc closes")
+        self.keys_hint.setParent(self._popup)
+        self.keys_hint.setProperty("muted", True)
+        self.keys_hint.setContentsMargins(8, 2, 8, 4)
+        layout.addWidget(self.keys_hint)
         self._popup.installEventFilter(self)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -206,6 +212,7 @@ class GlobalSearch(SearchBox):
         width = max(self.width(), 420)
         rows = min(self.model.rowCount(), 10)
         height = rows * max(self._list.sizeHintForRow(0), 36) + 4
+        height += self.keys_hint.sizeHint().height()
         self._popup.resize(width, height)
         self._popup.move(self.mapToGlobal(QPoint(0, self.height())))
         self._popup.show()
@@ -222,14 +229,29 @@ class GlobalSearch(SearchBox):
         if index.isValid():
             self._choose(index)
 
-    def _choose(self, index: QModelIndex) -> None:
+    def _choose(self, index: QModelIndex, *, book: bool = False) -> None:
         kind, record_id = index.data(ResultKindRole), index.data(ResultIdRole)
+        if book and kind != "contact":
+            return  # only a person can be booked
         self._popup.hide()
         if kind and record_id:
-            self.activated.emit(str(kind), str(record_id))
+            self.activated.emit("booking" if book else str(kind), str(record_id))
+
+    def book_current(self) -> None:
+        """Ctrl+B: book an appointment for the highlighted contact (call mode)."""
+        if self._timer.isActive() or self._results_for != self.text():
+            self.run_query()
+        index = self._list.currentIndex()
+        if not index.isValid() and self.model.rowCount():
+            index = self.model.index(0)
+        if index.isValid():
+            self._choose(index, book=True)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()
+        if key == Qt.Key.Key_B and event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            self.book_current()
+            return
         if self._popup.isVisible() and key in (Qt.Key.Key_Down, Qt.Key.Key_Up):
             row = self._list.currentIndex().row() + (1 if key == Qt.Key.Key_Down else -1)
             row = max(0, min(self.model.rowCount() - 1, row))

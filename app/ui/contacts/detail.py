@@ -211,6 +211,9 @@ class ContactDetailPane(QWidget):
     busyChanged = Signal(bool)
     """A save or delete started (True) or finished (False)."""
 
+    bookRequested = Signal(str)
+    """"Book appointment…" was pressed (Ctrl+B); the argument is the contact's id."""
+
     leaveDeclined = Signal()
     """Asked about unsaved changes before showing another contact, the user chose to keep
     editing: the caller should select ``contact_id`` again (or nothing, for a new one)."""
@@ -314,6 +317,11 @@ class ContactDetailPane(QWidget):
         names.addWidget(self._subtitle)
         names.addStretch(1)
         header_layout.addLayout(names, 1)
+        self.book_button = QPushButton(icon("calendar"), "Book…", header)
+        self.book_button.setToolTip("Book an appointment with this contact (Ctrl+B)")
+        self.book_button.setShortcut(QKeySequence("Ctrl+B"))
+        self.book_button.clicked.connect(self._book)
+        header_layout.addWidget(self.book_button, 0, Qt.AlignmentFlag.AlignTop)
         self.edit_button = QPushButton(icon("edit"), "Edit", header)
         self.edit_button.setToolTip("Edit this contact")
         self.edit_button.clicked.connect(self.begin_edit)
@@ -656,6 +664,10 @@ class ContactDetailPane(QWidget):
             self._revalidate()
         else:
             self._show_empty(f"{name} was deleted.")
+
+    def _book(self) -> None:
+        if self.contact_id is not None:
+            self.bookRequested.emit(self.contact_id)
 
     def begin_edit(self) -> None:
         """Switch from view to edit mode (the Edit button)."""

@@ -348,6 +348,9 @@ class ContactsTab(Area):
         self.detail.contactCreated.connect(self._select_contact)
         self.detail.contactDeleted.connect(lambda _cid: self.table.clearSelection())
         self.detail.leaveDeclined.connect(self._reselect_shown)
+        self.detail.bookRequested.connect(
+            lambda contact_id: self.context.navigator.show_record("booking", contact_id)
+        )
         self.splitter.addWidget(self.stack)
         self.splitter.addWidget(self.detail)
         self.splitter.setStretchFactor(0, 3)

@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from PySide6.QtCore import QEvent, QSize, Qt, Signal
-from PySide6.QtGui import QContextMenuEvent, QFont, QKeyEvent, QKeySequence
+from PySide6.QtGui import QContextMenuEvent, QFont, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QFormLayout,
@@ -141,6 +141,9 @@ class ContactSidePanel(QWidget):
     contactLinkActivated = Signal(str)
     """"Open in Contacts" was clicked; the argument is the contact's id."""
 
+    bookRequested = Signal(str)
+    """"Book appointment…" was clicked (Ctrl+B); the argument is the contact's id."""
+
     def __init__(self, port: InboxPort, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("contactSidePanel")
@@ -227,12 +230,26 @@ class ContactSidePanel(QWidget):
         self.open_button.setIconSize(QSize(16, 16))
         self.open_button.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
         self.open_button.clicked.connect(self._open)
+        self.book_button = QPushButton("Book appointment…", body)
+        self.book_button.setIcon(icon("calendar"))
+        self.book_button.setIconSize(QSize(16, 16))
+        self.book_button.setToolTip("Book an appointment with this contact (Ctrl+B)")
+        self.book_button.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
+        self.book_button.clicked.connect(self._book)
+        book_shortcut = QShortcut(QKeySequence("Ctrl+B"), self)
+        book_shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        book_shortcut.activated.connect(self._book)
         layout.addSpacing(Spacing.S)
         layout.addWidget(self.open_button)
+        layout.addWidget(self.book_button)
         layout.addStretch(1)
         scroll.setWidget(body)
         self.pages.addWidget(scroll)
         self.details = scroll
+
+    def _book(self) -> None:
+        if self._contact_id:
+            self.bookRequested.emit(self._contact_id)
 
     # -- public API ------------------------------------------------------------------------
     @property
