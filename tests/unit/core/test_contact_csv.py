@@ -203,7 +203,7 @@ def test_mapping_suggestions_tolerate_case_spacing_and_synonyms() -> None:
         "additionalEmails",
         "title",
         "lifecycleStage",
-        "assignedTo",
+        None,  # owners are names until their values match team members (suggest_for_table)
         "customFields.property_type",
         "customFields.roof_age_years",
         "customFields.billing_email",
@@ -211,7 +211,11 @@ def test_mapping_suggestions_tolerate_case_spacing_and_synonyms() -> None:
         None,
         "id",
     )
-    assert suggestion.notes == {14: "Read-only in Seedly: not imported."}
+    assert suggestion.notes[14] == "Read-only in Seedly: not imported."
+    assert "“Owner” names owners, and Seedly's Assigned to takes team member IDs" in (
+        suggestion.notes[10]
+    )
+    assert suggestion.owners == frozenset({10})
     # "Email Address" and "Full Name" are understood too.
     assert suggest_mapping(["Email Address", "Full Name"]).targets == ("email", "name")
 
@@ -310,8 +314,12 @@ def test_required_custom_field_and_values_of_custom_fields() -> None:
     rita, walt, ned = plan.rows
     assert rita.action is RowAction.CREATE
     assert walt.skip is SkipReason.INVALID and "Property Type is required" in walt.reason
-    assert ned.skip is SkipReason.INVALID
-    assert "Column “Roof Age (years)”: Roof Age (years) must be a number." in ned.reason
+    # An optional field never drops the contact: the row is imported without the value,
+    # and the preview says which column and why.
+    assert ned.action is RowAction.CREATE and ned.data is not None
+    assert ned.data.fields["customFields"] == {"property_type": "Commercial"}
+    assert ned.notes == "Column “Roof Age (years)”: Roof Age (years) must be a number. Left out."
+    assert ned.left_out == ("Roof Age (years)",)
 
 
 def test_planning_can_be_stopped_and_reports_progress() -> None:
