@@ -1161,6 +1161,11 @@ class RowData:
     contact_id: str | None = None
     problems: dict[str, str] = field(default_factory=dict)
     notes: dict[str, str] = field(default_factory=dict)
+    origins: dict[tuple[str, str], int] = field(default_factory=dict)
+    """The column each item of a list field came from (``(field, item)`` → column), so a
+    note about an item names its own column."""
+    note_columns: dict[str, int] = field(default_factory=dict)
+    """The column a note is about, where it is not the field's first column."""
 
     @property
     def email(self) -> str | None:
@@ -1185,9 +1190,18 @@ class RowData:
         return name or self.email or self.contact_id or ""
 
 
-def _add_items(fields: dict[str, Any], target: str, items: Iterable[str]) -> None:
+def _add_items(
+    fields: dict[str, Any],
+    origins: dict[tuple[str, str], int],
+    target: str,
+    items: Iterable[str],
+    column: int,
+) -> None:
     present: list[str] = fields.setdefault(target, [])
-    present.extend(i for i in items if i not in present)
+    for item in items:
+        if item not in present:
+            present.append(item)
+            origins.setdefault((target, item), column)
 
 
 def row_fields(cells: Sequence[str], mapping: Sequence[str | None]) -> RowData:
@@ -1200,6 +1214,7 @@ def row_fields(cells: Sequence[str], mapping: Sequence[str | None]) -> RowData:
     fields: dict[str, Any] = {}
     custom: dict[str, Any] = {}
     notes: dict[str, str] = {}
+    origins: dict[tuple[str, str], int] = {}
     full_name: str | None = None
     contact_id: str | None = None
     for index, target in enumerate(mapping):
@@ -1215,15 +1230,16 @@ def row_fields(cells: Sequence[str], mapping: Sequence[str | None]) -> RowData:
             extra = "additionalEmails" if target == "email" else "additionalPhones"
             if parts and target not in fields:
                 fields[target] = parts[0]
+                origins[(target, parts[0])] = index
                 parts = parts[1:]
-            _add_items(fields, extra, parts)
+            _add_items(fields, origins, extra, parts, index)
         elif target == "additionalEmails":
-            _add_items(fields, target, split_emails(value))
+            _add_items(fields, origins, target, split_emails(value), index)
         elif target == "additionalPhones":
-            _add_items(fields, target, split_phones(value))
+            _add_items(fields, origins, target, split_phones(value), index)
         elif target == "tags":
             tags, _system = read_tags(value)
-            _add_items(fields, target, tags)
+            _add_items(fields, origins, target, tags, index)
         elif target == FULL_NAME:
             full_name = value
         elif target == CONTACT_ID:
@@ -1250,6 +1266,7 @@ def row_fields(cells: Sequence[str], mapping: Sequence[str | None]) -> RowData:
             continue
         if main not in fields:
             fields[main] = others.pop(0)
+            origins.setdefault((main, fields[main]), origins.get((extra, fields[main]), -1))
         same = email_key(fields[main]) if main == "email" else fields[main]
         kept = [o for o in others if (email_key(o) if main == "email" else o) != same]
         if kept:
@@ -1258,7 +1275,7 @@ def row_fields(cells: Sequence[str], mapping: Sequence[str | None]) -> RowData:
             del fields[extra]
     if custom:
         fields["customFields"] = custom
-    return RowData(fields, contact_id, notes=notes)
+    return RowData(fields, contact_id, notes=notes, origins=origins)
 
 
 # -- optional values ----------------------------------------------------------------------
@@ -1304,6 +1321,18 @@ def screen_row(
     if they are wrong. Phones come out in E.164 and dates as ``YYYY-MM-DD``."""
     fields = dict(data.fields)
     notes = dict(data.notes)
+    note_columns = dict(data.note_columns)
+    origins = data.origins
+
+    def origin(name: str, item: str, failed: list[int]) -> None:
+        column = origins.get((name, item))
+        if column is not None and column >= 0:
+            failed.append(column)
+
+    def settle(name: str, failed: list[int]) -> None:
+        if failed and len(set(failed)) == 1:
+            note_columns[name] = failed[0]  # every refused value came from this column
+
     region, from_row = rules.region_for(fields.get("country"))
     phone = fields.get("phone")
     if isinstance(phone, str):
@@ -1311,32 +1340,39 @@ def screen_row(
         if e164 is None:
             del fields["phone"]
             notes["phone"] = f"{error} Left out: the contact is imported without it."
+            settle("phone", [origins.get(("phone", phone), -1)])
         else:
             fields["phone"] = e164
     others = fields.get("additionalPhones")
     if isinstance(others, list):
         kept: list[str] = []
         refused: list[str] = []
+        failed: list[int] = []
         for raw in others:
             e164, error = _phone_of(raw, region)
             if e164 is None:
                 refused.append(error or raw)
+                origin("additionalPhones", raw, failed)
             elif e164 != fields.get("phone") and e164 not in kept:
                 kept.append(e164)
         if "phone" not in fields and kept:
             fields["phone"] = kept.pop(0)  # a valid other number beats none
         _set_list(fields, notes, "additionalPhones", kept, refused, "Additional phones")
+        settle("additionalPhones", failed)
     emails = fields.get("additionalEmails")
     if isinstance(emails, list):
         good: list[str] = []
         bad: list[str] = []
+        failed = []
         for raw in emails:
             checked = check_email(raw)
             if checked.normalized is None:
                 bad.append(f"“{raw}”: {checked.error}")
+                origin("additionalEmails", raw, failed)
             elif checked.normalized not in good:
                 good.append(checked.normalized)
         _set_list(fields, notes, "additionalEmails", good, bad, "Additional emails")
+        settle("additionalEmails", failed)
     birth = fields.get("dateOfBirth")
     if isinstance(birth, str):
         reading = read_date(birth, rules.date_order)
@@ -1395,7 +1431,7 @@ def screen_row(
         notes["phone"] = notes["phone"].replace(
             "Left out:", "(The row's country decides.) Left out:"
         )
-    return RowData(fields, data.contact_id, dict(data.problems), notes)
+    return RowData(fields, data.contact_id, dict(data.problems), notes, origins, note_columns)
 
 
 _LABELS: dict[str, str] = {t.key: t.label for t in CONTACT_TARGETS}
@@ -1645,6 +1681,10 @@ class ImportPlan:
     dates: DateOrderChoice | None = None
     """How ambiguous dates were read and why (None: no date column is imported)."""
     rules: ImportRules = field(default_factory=ImportRules)
+    ambiguous_dates: int = 0
+    """Date cells whose day and month could be swapped (read by ``dates``)."""
+    ambiguous_example: tuple[int, str] | None = None
+    """The first of them: line and cell."""
 
     def count(self, action: RowAction) -> int:
         """How many rows get ``action``."""
@@ -1674,9 +1714,16 @@ class ImportPlan:
         """Sentences about the whole plan for the preview: how dates are read, and how
         many rows are imported with values left out (by column)."""
         out: list[str] = []
-        if self.dates is not None:
-            how = "Dates such as 03/04/1970 are read as " + self.dates.order.label
-            out.append(f"{how}: {self.dates.reason}.")
+        if self.dates is not None and self.ambiguous_example is not None:
+            line, text = self.ambiguous_example
+            count = self.ambiguous_dates
+            which = f"“{text.strip()}” on line {line}" + (
+                f" and {count - 1:,} more" if count > 1 else ""
+            )
+            out.append(
+                f"Dates whose day and month could be swapped ({which}) are read as "
+                f"{self.dates.order.label}: {self.dates.reason}."
+            )
         columns: Counter[str] = Counter()
         rows = 0
         for row in self.rows:
@@ -1715,18 +1762,25 @@ def _root(path: str) -> str:
 
 
 def _columns_of(
-    errors: Mapping[str, str], mapping: Sequence[str | None], header: Sequence[str]
+    errors: Mapping[str, str],
+    mapping: Sequence[str | None],
+    header: Sequence[str],
+    columns: Mapping[str, int] | None = None,
 ) -> tuple[str, ...]:
-    column_of = _column_index(mapping)
+    column_of = {**_column_index(mapping), **(columns or {})}
     found = sorted({column_of[_root(p)] for p in errors if _root(p) in column_of})
     return tuple(header[i] for i in found)
 
 
 def _describe_errors(
-    errors: Mapping[str, str], mapping: Sequence[str | None], header: Sequence[str]
+    errors: Mapping[str, str],
+    mapping: Sequence[str | None],
+    header: Sequence[str],
+    columns: Mapping[str, int] | None = None,
 ) -> str:
-    """Error sentences, each prefixed with the column it came from when one is mapped."""
-    column_of = _column_index(mapping)
+    """Error sentences, each prefixed with the column it came from when one is mapped
+    (``columns`` names it where it is not the field's first column)."""
+    column_of = {**_column_index(mapping), **(columns or {})}
     parts: list[tuple[int, str]] = []
     for path, sentence in errors.items():
         root = _root(path)
@@ -1770,7 +1824,7 @@ def plan_import(
     if len(mapping) != len(table.header):
         raise ValueError(f"mapping has {len(mapping)} targets for {len(table.header)} columns")
     check = check_mapping(table.header, mapping, definitions)
-    dates = _date_order(table, mapping, definitions, default_region, date_order)
+    dates, example, ambiguous = _date_order(table, mapping, definitions, default_region, date_order)
     rules = ImportRules(default_region, dates.order if dates else DateOrder.MDY, dict(team or {}))
     width = len(table.header)
     planned: list[PlannedRow] = []
@@ -1802,7 +1856,18 @@ def plan_import(
         )
     if progress is not None and complete:
         progress(total, total)
-    return ImportPlan(table, mapping, tuple(planned), check, default_region, complete, dates, rules)
+    return ImportPlan(
+        table,
+        mapping,
+        tuple(planned),
+        check,
+        default_region,
+        complete,
+        dates,
+        rules,
+        ambiguous,
+        example,
+    )
 
 
 def _date_order(
@@ -1811,23 +1876,27 @@ def _date_order(
     definitions: Sequence[CustomFieldDefinition],
     region: str | None,
     forced: DateOrder | None,
-) -> DateOrderChoice | None:
+) -> tuple[DateOrderChoice | None, tuple[int, str] | None, int]:
+    """How the file's ambiguous dates are read, the first ambiguous one (line, text) and
+    how many there are (no choice when no date column is imported)."""
     date_fields = {"dateOfBirth"} | {
         CUSTOM_PREFIX + d.name for d in definitions if d.type == CustomFieldType.DATE
     }
     columns = [i for i, target in enumerate(mapping) if target in date_fields]
     if not columns:
-        return None
+        return None, None, 0
+    values = [
+        (row.line, row.cells[column])
+        for row in table.rows
+        for column in columns
+        if column < len(row.cells) and row.cells[column].strip()
+    ]
     if forced is not None:
-        return DateOrderChoice(forced, "as chosen", True)
-
-    def values() -> Iterator[tuple[int, str]]:
-        for row in table.rows:
-            for column in columns:
-                if column < len(row.cells) and row.cells[column].strip():
-                    yield row.line, row.cells[column]
-
-    return detect_date_order(values(), region=region, semicolons=table.delimiter == ";")
+        choice = DateOrderChoice(forced, "as chosen", True)
+    else:
+        choice = detect_date_order(values, region=region, semicolons=table.delimiter == ";")
+    ambiguous = [(line, text) for line, text in values if read_date(text, choice.order).ambiguous]
+    return choice, (ambiguous[0] if ambiguous else None), len(ambiguous)
 
 
 def _plan_row(
@@ -1869,8 +1938,8 @@ def _plan_row(
     data = row_fields(cells, mapping)
     if data.fields or data.contact_id is not None:
         data = screen_row(data, rules, definitions)
-    notes = _describe_errors(data.notes, mapping, header) if data.notes else ""
-    left_out = _columns_of(data.notes, mapping, header) if data.notes else ()
+    notes = _describe_errors(data.notes, mapping, header, data.note_columns) if data.notes else ""
+    left_out = _columns_of(data.notes, mapping, header, data.note_columns) if data.notes else ()
     if not data.fields and data.contact_id is None:
         return PlannedRow(
             index,
