@@ -61,7 +61,7 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -1166,6 +1166,10 @@ class RowData:
     note about an item names its own column."""
     note_columns: dict[str, int] = field(default_factory=dict)
     """The column a note is about, where it is not the field's first column."""
+    promoted: frozenset[str] = frozenset()
+    """Main fields (``email``, ``phone``) filled from the row's other emails or phones
+    because its own cell was empty: a new contact gets them as its main ones, an
+    existing contact only has them added to its other ones."""
 
     @property
     def email(self) -> str | None:
@@ -1259,6 +1263,7 @@ def row_fields(cells: Sequence[str], mapping: Sequence[str | None]) -> RowData:
         fields.setdefault("firstName", first_name)
         if last is not None:
             fields.setdefault("lastName", last)
+    promoted: set[str] = set()
     for main, extra in (("email", "additionalEmails"), ("phone", "additionalPhones")):
         others = fields.get(extra)
         if not others:
@@ -1266,6 +1271,7 @@ def row_fields(cells: Sequence[str], mapping: Sequence[str | None]) -> RowData:
             continue
         if main not in fields:
             fields[main] = others.pop(0)
+            promoted.add(main)
             origins.setdefault((main, fields[main]), origins.get((extra, fields[main]), -1))
         same = email_key(fields[main]) if main == "email" else fields[main]
         kept = [o for o in others if (email_key(o) if main == "email" else o) != same]
@@ -1275,7 +1281,7 @@ def row_fields(cells: Sequence[str], mapping: Sequence[str | None]) -> RowData:
             del fields[extra]
     if custom:
         fields["customFields"] = custom
-    return RowData(fields, contact_id, notes=notes, origins=origins)
+    return RowData(fields, contact_id, notes=notes, origins=origins, promoted=frozenset(promoted))
 
 
 # -- optional values ----------------------------------------------------------------------
@@ -1323,6 +1329,7 @@ def screen_row(
     notes = dict(data.notes)
     note_columns = dict(data.note_columns)
     origins = data.origins
+    promoted = set(data.promoted)
 
     def origin(name: str, item: str, failed: list[int]) -> None:
         column = origins.get((name, item))
@@ -1339,6 +1346,7 @@ def screen_row(
         e164, error = _phone_of(phone, region)
         if e164 is None:
             del fields["phone"]
+            promoted.discard("phone")
             notes["phone"] = f"{error} Left out: the contact is imported without it."
             settle("phone", [origins.get(("phone", phone), -1)])
         else:
@@ -1357,6 +1365,7 @@ def screen_row(
                 kept.append(e164)
         if "phone" not in fields and kept:
             fields["phone"] = kept.pop(0)  # a valid other number beats none
+            promoted.add("phone")
         _set_list(fields, notes, "additionalPhones", kept, refused, "Additional phones")
         settle("additionalPhones", failed)
     emails = fields.get("additionalEmails")
@@ -1431,7 +1440,15 @@ def screen_row(
         notes["phone"] = notes["phone"].replace(
             "Left out:", "(The row's country decides.) Left out:"
         )
-    return RowData(fields, data.contact_id, dict(data.problems), notes, origins, note_columns)
+    return RowData(
+        fields,
+        data.contact_id,
+        dict(data.problems),
+        notes,
+        origins,
+        note_columns,
+        frozenset(promoted),
+    )
 
 
 _LABELS: dict[str, str] = {t.key: t.label for t in CONTACT_TARGETS}
@@ -1495,10 +1512,26 @@ def _merged(existing: Sequence[Any], new: Sequence[Any]) -> list[Any]:
 
 
 def edits_for_existing(
-    fields: Mapping[str, Any], existing: Contact, *, default_region: str | None = DEFAULT_REGION
+    fields: Mapping[str, Any],
+    existing: Contact,
+    *,
+    default_region: str | None = DEFAULT_REGION,
+    promoted: Collection[str] = (),
 ) -> dict[str, Any]:
-    """The edit of an existing contact a row asks for: lists are added to, not replaced."""
+    """The edit of an existing contact a row asks for: lists are added to, not replaced,
+    and a ``promoted`` main email or phone (one the file has only among the others) is
+    added to the contact's other ones, never made its main one."""
     edited = dict(fields)
+    for main, extra in (("email", "additionalEmails"), ("phone", "additionalPhones")):
+        if main in promoted and main in edited:
+            value = edited.pop(main)
+            current = existing.email if main == "email" else existing.phone
+            if main == "email":
+                same = bool(current) and email_key(str(current)) == email_key(str(value))
+            else:
+                same = current == value
+            if not same:
+                edited[extra] = [value, *edited.get(extra, [])]
     email = edited.get("email")
     if isinstance(email, str) and existing.email and email_key(email) == email_key(existing.email):
         # Matched by this email: a different capitalisation is not a change to make.
@@ -1595,7 +1628,9 @@ def decide_row(
             # Normalised values (E.164 phones, option spellings): whatever region the
             # service that sends them defaults to, they mean what the plan showed.
             return RowDecision(RowAction.CREATE, create=payload, edits=payload.to_body())
-        edits = edits_for_existing(data.fields, before, default_region=default_region)
+        edits = edits_for_existing(
+            data.fields, before, default_region=default_region, promoted=data.promoted
+        )
         update = contact_update(
             before, edits, default_region=default_region, custom_field_definitions=definitions
         )

@@ -671,3 +671,27 @@ def test_the_preview_states_how_ambiguous_dates_are_read() -> None:
     chosen = _plan(text.replace("25/12/1980", ""), date_order=DateOrder.MDY)
     assert chosen.rows[0].data is not None
     assert chosen.rows[0].data.fields["dateOfBirth"] == "1970-03-04"
+
+
+def test_a_promoted_phone_only_adds_to_an_existing_contacts_other_phones() -> None:
+    cached = {
+        "p@x.com": contact("c_p", "Pat", "Lee", email="p@x.com", additionalPhones=["+16175550101"]),
+    }
+    text = (
+        "First,Last,Email,Phone,Other Phone\n"
+        "Pat,Lee,p@x.com,,(617) 555-0101\n"  # 2: what Seedly has: no change
+        "Pat,Lee,P@X.com,,(617) 555-0102\n"  # 3: duplicate email of line 2
+    )
+    plan = _plan(text, default_region="US", find_by_email=lambda e: cached.get(e.lower()))
+    assert plan.rows[0].action is RowAction.UNCHANGED
+    other = _plan(
+        "First,Last,Email,Phone,Other Phone\nPat,Lee,p@x.com,,(617) 555-0102\n",
+        default_region="US",
+        find_by_email=lambda e: cached.get(e.lower()),
+    ).rows[0]
+    assert other.action is RowAction.UPDATE and other.changes == ("additionalPhones",)
+    new = _plan(
+        "First,Last,Email,Phone,Other Phone\nNew,One,n@x.com,,(617) 555-0102\n",
+        default_region="US",
+    ).rows[0]
+    assert new.data is not None and new.data.fields["phone"] == "+16175550102"
