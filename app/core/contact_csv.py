@@ -462,10 +462,11 @@ def _header_score(cells: Sequence[str], width: int) -> bool:
 def _choose_header(records: Sequence[tuple[int, list[str]]]) -> int:
     """The index of the header among ``records`` (non-blank records from the top): the
     first that has the file's common width and reads like column names."""
-    width = _modal_width([len(cells) for _, cells in records[:200]])
-    if width >= 2:
+    widths = [len(cells) for _, cells in records[:200]]
+    width = _modal_width(widths)
+    if width >= 2 and widths.count(width) >= 2:  # column names and at least one row
         for index, (_, cells) in enumerate(records[:_HEADER_SEARCH]):
-            if _header_score(cells, width):
+            if _header_score(cells, width) and width in widths[index + 1 :]:
                 return index
     return 0
 
