@@ -18,7 +18,7 @@ reaches nobody. Such a number is refused with a sentence asking for the country 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat
@@ -85,6 +85,12 @@ _COUNTRY_GIVEN = frozenset(
 )
 
 
+_CACHE_SIZE = 4096
+_checked: dict[tuple[str, str | None], PhoneCheck] = {}
+"""Recent verdicts: an import checks each number when it reads the row and again, in its
+E.164 form, when the row is validated; parsing is the costly part of both."""
+
+
 def check_phone(raw: str, default_region: str | None = DEFAULT_REGION) -> PhoneCheck:
     """Normalise ``raw`` to E.164 without raising; for inline validation.
 
@@ -95,6 +101,20 @@ def check_phone(raw: str, default_region: str | None = DEFAULT_REGION) -> PhoneC
     if not text:
         return PhoneCheck(raw, None, "Enter a phone number.")
     region = _region(default_region)
+    key = (text, None if text.startswith("+") else region)
+    known = _checked.get(key)
+    if known is not None:
+        return known if known.raw == raw else replace(known, raw=raw)
+    result = _check(raw, text, region)
+    if len(_checked) >= _CACHE_SIZE:
+        _checked.clear()
+    _checked[key] = result
+    if result.e164 is not None:
+        _checked[(result.e164, None)] = replace(result, raw=result.e164)
+    return result
+
+
+def _check(raw: str, text: str, region: str | None) -> PhoneCheck:
     try:
         number = phonenumbers.parse(text, region, keep_raw_input=True)
     except NumberParseException as exc:
