@@ -448,7 +448,7 @@ def _preview(cells: Sequence[str], limit: int = 90) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _header_score(cells: Sequence[str], width: int) -> bool:
+def _reads_like_header(cells: Sequence[str], width: int) -> bool:
     """Whether a record can name ``width`` columns: that many cells, mostly filled,
     none looking like a contact's value."""
     if len(cells) != width:
@@ -466,7 +466,7 @@ def _choose_header(records: Sequence[tuple[int, list[str]]]) -> int:
     width = _modal_width(widths)
     if width >= 2 and widths.count(width) >= 2:  # column names and at least one row
         for index, (_, cells) in enumerate(records[:_HEADER_SEARCH]):
-            if _header_score(cells, width) and width in widths[index + 1 :]:
+            if _reads_like_header(cells, width) and width in widths[index + 1 :]:
                 return index
     return 0
 
