@@ -6,18 +6,31 @@ Import, step by step:
    UTF-16, UTF-32); without one, strict UTF-8, then Windows-1252 with a note
    (Excel's "CSV (Comma delimited)" on Western Windows writes that). Binary
    files (a workbook, a PDF, anything with NUL bytes) are refused by name.
-2. ``parse_csv`` sniffs the delimiter among ``, ; tab |`` (the one that gives
-   the most rows with the header's width), reads quoted fields with line
-   breaks, takes the first non-blank record as the header and makes its
-   names unique. Problems that make the whole file unreadable raise
-   ``CsvFileError`` with the line; problems of single rows are left to the plan.
+2. ``parse_csv`` sniffs the delimiter among ``, ; tab |`` (the one that splits
+   most records into the same number of columns), reads quoted fields with line
+   breaks, and takes as the header the first record near the top that reads like
+   column names: a preamble above it (LinkedIn's "Notes:") is skipped with a note,
+   and ``header_line`` lets the user choose another row. One-value rows after the
+   data that read like a report's footer (Salesforce's "Copyright …", "Generated
+   By …") are left out with a note. Column names are made unique. Problems that
+   make the whole file unreadable raise ``CsvFileError`` with the line; problems
+   of single rows are left to the plan.
 3. ``suggest_mapping`` proposes, per column, a contact field, a custom field
-   or nothing (ignore), tolerant of case, spacing, punctuation and common
-   synonyms ("E-mail", "Email Address", "Mobile", "Company Name").
+   or nothing (ignore). A file from a known exporter (Google Contacts, Outlook,
+   LinkedIn, HubSpot, Salesforce, Mailchimp, a vCard converter) is mapped by that
+   exporter's table (``app.core.csv_exporters``); other columns by their names,
+   tolerant of case, spacing, punctuation, synonyms and German, French and
+   Spanish names. ``suggest_for_table`` then looks at the values: owner columns
+   are imported only when they name team members, a "Title" of salutations is
+   not a job title.
 4. ``plan_import`` decides every row: create, update (a contact matched by
    its Seedly ID or exact email), unchanged, or skip with the reason
-   (invalid, same email as an earlier row, empty). Rows are validated with
-   the same ``payloads.build`` rules the contact form uses.
+   (invalid, same email as an earlier row, empty). ``row_fields`` splits cells
+   with several values; ``screen_row`` leaves out, and notes, every optional
+   value Seedly would refuse (a phone number not valid where it is read, a date
+   without a year, a value over the server's limits…), so an optional field never
+   drops a contact. Rows are then validated with the same ``payloads.build``
+   rules the contact form uses.
 
 Decisions that shape what an import may do to existing data:
 
@@ -25,6 +38,10 @@ Decisions that shape what an import may do to existing data:
   Seedly already has.
 - Tags and additional emails/phones in the file are *added* to the contact's
   own (nothing is removed).
+- Nothing is stored as something else to make a row pass: a national phone
+  number is read by the row's country column, else the default region, and left
+  out when it is not valid there; an ambiguous date is read in the file's date
+  order, which the preview states.
 - A cell the export neutralised against CSV injection (``'=…``) is read back
   without the added apostrophe, so an export re-imports unchanged.
 
@@ -38,23 +55,44 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import math
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
 from functools import cached_property
-from typing import Any
+from typing import Any, Literal
 
 from app.core.constants import LIFECYCLE_STAGES
-from app.core.emails import email_key
+from app.core.csv_exporters import OWNER, UNKNOWN, Exporter, UnknownColumn, detect_exporter
+from app.core.contact_limits import TAG_MAX, TAGS_MAX, TEXT_LIMITS, too_long
+from app.core.custom_fields import check_custom_value
+from app.core.emails import check_email, email_key
+from app.core.enums import CustomFieldType
+from app.core.import_values import (
+    GOOGLE_SEPARATOR,
+    DateOrder,
+    DateOrderChoice,
+    DateReading,
+    detect_date_order,
+    match_owner,
+    read_date,
+    read_stage,
+    read_tags,
+    region_for_country,
+    split_emails,
+    split_multi,
+    split_phones,
+)
 from app.core.errors import InvalidResponse, ValidationFailed
 from app.core.models import Contact, CustomFieldDefinition, parse
 from app.core.payloads import ContactCreate, ContactUpdate, build, contact_update
-from app.core.phones import DEFAULT_REGION
+from app.core.phones import DEFAULT_REGION, check_phone
 
 # -- limits -------------------------------------------------------------------------------
 
@@ -274,6 +312,10 @@ class CsvTable:
     header_line: int = 1
     notes: tuple[str, ...] = ()
     """Warnings about the file as a whole (encoding guessed, repeated column names)."""
+    header_choices: tuple[HeaderChoice, ...] = ()
+    """Records that could be the header row (the one chosen among them), for a picker."""
+    footer: tuple[CsvRow, ...] = ()
+    """Rows after the data recognised as a report's footer (left out of ``rows``)."""
 
     @property
     def encoding_label(self) -> str:
@@ -294,6 +336,14 @@ class CsvTable:
                 if len(found) >= limit:
                     break
         return found
+
+
+@dataclass(frozen=True, slots=True)
+class HeaderChoice:
+    """A record near the top of a file that could name the columns: its line and text."""
+
+    line: int
+    preview: str
 
 
 class _Records:
@@ -336,8 +386,19 @@ def _csv_problem(exc: csv.Error, start: int, line: int) -> CsvFileError:
     )
 
 
+def _modal_width(widths: Sequence[int]) -> int:
+    """The most common record width of at least 2 (the widest on a tie), or 0."""
+    counts = Counter(w for w in widths if w >= 2)
+    if not counts:
+        return 0
+    return max(counts, key=lambda w: (counts[w], w))
+
+
 def _sniff_delimiter(text: str) -> str:
-    """The delimiter that splits the start of the file most consistently."""
+    """The delimiter that splits the start of the file most consistently.
+
+    Judged by the most common record width rather than the first record's, so a
+    preamble above the header (LinkedIn's "Notes:") does not rule a delimiter out."""
     sample = text[:_SNIFF_CHARS]
     if len(text) > _SNIFF_CHARS:
         cut = sample.rfind("\n")
@@ -352,17 +413,16 @@ def _sniff_delimiter(text: str) -> str:
             for cells in reader:
                 if any(c.strip() for c in cells):
                     widths.append(len(cells))
-                if len(widths) >= 50:
+                if len(widths) >= 60:
                     break
         except csv.Error:
             continue
-        if not widths or widths[0] < 2:
+        width = _modal_width(widths)
+        if width < 2:
             continue
-        header = widths[0]
-        rest = widths[1:] or [header]
-        consistent = sum(1 for w in rest if w == header) / len(rest)
+        consistent = sum(1 for w in widths if w == width) / len(widths)
         # Width breaks ties: a comma inside "Boston, MA" should not beat real semicolons.
-        score = consistent * 1000 + min(header, 200)
+        score = consistent * 1000 + min(width, 200)
         if score > best_score:
             best, best_score = delimiter, score
     return best
@@ -375,16 +435,84 @@ def _looks_like_data(cell: str) -> bool:
     )
 
 
+_HEADER_SEARCH = 30
+"""Records at the top of a file searched for the header row (below a preamble)."""
+_FOOTER_PHRASES = re.compile(
+    r"copyright|confidential|generated by|all rights reserved|grand total|^total\b|^report\b",
+    re.IGNORECASE,
+)
+
+
+def _preview(cells: Sequence[str], limit: int = 90) -> str:
+    text = ", ".join(c.strip() for c in cells if c.strip())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _reads_like_header(cells: Sequence[str], width: int) -> bool:
+    """Whether a record can name ``width`` columns: that many cells, mostly filled,
+    none looking like a contact's value."""
+    if len(cells) != width:
+        return False
+    filled = [c for c in cells if c.strip()]
+    if len(filled) * 2 < width:
+        return False
+    return not any(_looks_like_data(c) for c in filled)
+
+
+def _choose_header(records: Sequence[tuple[int, list[str]]]) -> int:
+    """The index of the header among ``records`` (non-blank records from the top): the
+    first that has the file's common width and reads like column names."""
+    widths = [len(cells) for _, cells in records[:200]]
+    width = _modal_width(widths)
+    if width >= 2 and widths.count(width) >= 2:  # column names and at least one row
+        for index, (_, cells) in enumerate(records[:_HEADER_SEARCH]):
+            if _reads_like_header(cells, width) and width in widths[index + 1 :]:
+                return index
+    return 0
+
+
+def _footer_start(rows: Sequence[CsvRow], after_blank: set[int], width: int) -> int:
+    """Where a report footer begins in ``rows`` (``len(rows)`` when there is none).
+
+    A footer is a run of one-value rows at the end of a file of several columns
+    ("Copyright (c) … salesforce.com", "Generated By: …"), set off from the data by a
+    blank line or holding a footer phrase: not contacts, and not worth reporting as
+    invalid ones."""
+    if width < 3:
+        return len(rows)
+    start = len(rows)
+    while start > 0:
+        cells = [c for c in rows[start - 1].cells if c.strip()]
+        if len(cells) > 1:
+            break
+        start -= 1
+    block = rows[start:]
+    texts = [c.strip() for row in block for c in row.cells if c.strip()]
+    if not texts:
+        return len(rows)
+    set_off = any(row.line in after_blank for row in block) or not any(
+        c.strip() for c in block[0].cells
+    )
+    if set_off or any(_FOOTER_PHRASES.search(text) for text in texts):
+        return start
+    return len(rows)
+
+
 def parse_csv(
     data: bytes | DecodedText,
     *,
     encoding: str | None = None,
     delimiter: str | None = None,
+    header_line: int | None = None,
     max_rows: int = MAX_IMPORT_ROWS,
 ) -> CsvTable:
     """Read a CSV file (bytes, or text already decoded) into a ``CsvTable``.
 
-    ``encoding`` and ``delimiter`` force a choice instead of detecting it.
+    ``encoding`` and ``delimiter`` force a choice instead of detecting it;
+    ``header_line`` (a file line among ``CsvTable.header_choices``) forces the header
+    row. Otherwise the header is the first record near the top that reads like
+    column names, so a preamble above it (LinkedIn's "Notes:") is skipped with a
+    note; a report footer below the data is recognised and left out with a note.
     Raises ``CsvFileError`` for files that cannot be imported at all: empty,
     binary, undecodable, a quote never closed, no header, header only,
     more than ``max_rows`` rows or ``MAX_COLUMNS`` columns."""
@@ -396,24 +524,60 @@ def parse_csv(
         raise CsvFileError(f"“{delimiter}” is not a delimiter this import reads.")
     chosen = delimiter or _sniff_delimiter(text)
     notes: list[str] = [decoded.note] if decoded.note else []
-    header: list[str] | None = None
-    header_line = 1
+    # Read ahead far enough to find a header below a preamble; the rest streams after.
+    records = iter(_Records(text, chosen))
+    buffered: list[tuple[int, list[str]]] = []
+    top: list[tuple[int, list[str]]] = []
+    for line, cells in records:
+        buffered.append((line, cells))
+        if any(c.strip() for c in cells):
+            top.append((line, cells))
+            if len(top) >= 200:
+                break
+    if not top:
+        raise CsvFileError("The file is empty: there is nothing to import.")
+    if header_line is not None:
+        index = next((i for i, (line, _) in enumerate(top) if line == header_line), None)
+        if index is None:
+            raise CsvFileError(
+                f"Line {header_line} is not a row near the top of the file; choose another "
+                "header row.",
+                line=header_line,
+            )
+    else:
+        index = _choose_header(top)
+    line_of_header, raw = top[index]
+    header = [c.strip() for c in raw]
+    if len(header) > MAX_COLUMNS:
+        raise CsvFileError(
+            f"The first row has {len(header):,} columns; a contact list has at most "
+            f"{MAX_COLUMNS}. Check that the file is a contact list.",
+            line=line_of_header,
+        )
+    choices = tuple(
+        HeaderChoice(line, _preview(cells)) for line, cells in top[: max(_HEADER_SEARCH, index + 1)]
+    )
+    if index > 0:
+        first = top[0][0]
+        skipped = _preview(top[0][1], 60)
+        span = f"Line {first}" if index == 1 else f"Lines {first}–{line_of_header - 1}"
+        notes.append(
+            f"{span} above the column names {'was' if index == 1 else 'were'} skipped "
+            f"(“{skipped}”): the column names are on line {line_of_header}. If that is "
+            "wrong, choose the header row above."
+        )
     rows: list[CsvRow] = []
-    for line, cells in _Records(text, chosen):
-        if header is None:
-            if not any(c.strip() for c in cells):
-                continue  # blank lines above the header
-            header = [c.strip() for c in cells]
-            header_line = line
-            if len(header) > MAX_COLUMNS:
-                raise CsvFileError(
-                    f"The first row has {len(header):,} columns; a contact list has at most "
-                    f"{MAX_COLUMNS}. Check that the file is a contact list.",
-                    line=line,
-                )
-            continue
+    after_blank: set[int] = set()
+    blank = False
+
+    def add(line: int, cells: list[str]) -> None:
+        nonlocal blank
         if not cells:
-            continue  # csv gives [] for a blank line: not a record
+            blank = True  # csv gives [] for a blank line: not a record
+            return
+        if blank:
+            after_blank.add(line)
+            blank = False
         rows.append(CsvRow(line, tuple(cells)))
         if len(rows) > max_rows:
             raise CsvFileError(
@@ -422,18 +586,31 @@ def parse_csv(
                 "than a day). Split the file and import the parts one after another.",
                 line=line,
             )
-    if header is None:
-        raise CsvFileError("The file is empty: there is nothing to import.")
+
+    for line, cells in itertools.chain(buffered, records):
+        if line > line_of_header:
+            add(line, cells)
     example = next((c for c in header if _looks_like_data(c)), None)
     if example is not None:
         raise CsvFileError(
             f"The first row looks like a contact (“{example}”), not column names. Add a first "
             "row that names the columns, e.g. First Name, Last Name, Email.",
-            line=header_line,
+            line=line_of_header,
         )
+    footer_at = _footer_start(rows, after_blank, len(header))
+    footer = tuple(rows[footer_at:])
+    if footer:
+        shown = next(c.strip() for row in footer for c in row.cells if c.strip())
+        notes.append(
+            f"The last {_count(len(footer), 'line')} (from line {footer[0].line}: “{shown[:60]}”) "
+            "are a report footer, not contacts: left out."
+        )
+        rows = rows[:footer_at]
+    while rows and not any(c.strip() for c in rows[-1].cells):
+        rows.pop()  # blank records at the end are no rows
     if not rows:
         raise CsvFileError(
-            "The file has column names but no contacts below them.", line=header_line
+            "The file has column names but no contacts below them.", line=line_of_header
         )
     if len(header) == 1 and delimiter is None:
         notes.append(
@@ -447,9 +624,15 @@ def parse_csv(
         rows=tuple(rows),
         encoding=decoded.encoding,
         delimiter=chosen,
-        header_line=header_line,
+        header_line=line_of_header,
         notes=tuple(notes),
+        header_choices=choices,
+        footer=footer,
     )
+
+
+def _count(count: int, word: str) -> str:
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
 
 
 def _unique_names(header: Sequence[str]) -> tuple[list[str], list[str]]:
@@ -559,9 +742,20 @@ def _norm(text: str) -> str:
 _EXACT: dict[str, str] = {_norm(t.key): t.key for t in CONTACT_TARGETS if t.key != FULL_NAME}
 
 _SYNONYMS: dict[str, tuple[str, ...]] = {
-    CONTACT_ID: ("seedlyid", "contactid", "seedlycontactid", "recordid"),
-    "firstName": ("first", "givenname", "forename", "fname", "prenom", "vorname"),
-    "lastName": ("last", "surname", "familyname", "lname", "nachname"),
+    CONTACT_ID: ("seedlyid", "contactid", "seedlycontactid"),
+    "firstName": ("first", "givenname", "forename", "fname", "prenom", "vorname", "nombre"),
+    "lastName": (
+        "last",
+        "surname",
+        "familyname",
+        "lname",
+        "nachname",
+        "familienname",
+        "nom",
+        "nomdefamille",
+        "apellido",
+        "apellidos",
+    ),
     FULL_NAME: ("name", "fullname", "contactname", "contact", "displayname", "customername"),
     "email": (
         "emailaddress",
@@ -570,6 +764,12 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
         "workemail",
         "businessemail",
         "emailaddress1",
+        "emailadresse",
+        "courriel",
+        "adresseemail",
+        "adressemail",
+        "correo",
+        "correoelectronico",
     ),
     "phone": (
         "phonenumber",
@@ -584,6 +784,16 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
         "primaryphone",
         "workphone",
         "businessphone",
+        "telefon",
+        "telefonnummer",
+        "mobiltelefon",
+        "mobil",
+        "handy",
+        "telephone",
+        "portable",
+        "telefono",
+        "movil",
+        "celular",
     ),
     "company": (
         "companyname",
@@ -595,12 +805,26 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
         "business",
         "businessname",
         "employer",
+        "firma",
+        "unternehmen",
+        "societe",
+        "entreprise",
+        "empresa",
     ),
-    "title": ("jobtitle", "position", "role", "jobrole"),
+    "title": (
+        "jobtitle",
+        "position",
+        "role",
+        "jobrole",
+        "berufsbezeichnung",
+        "fonction",
+        "poste",
+        "cargo",
+    ),
     "source": ("leadsource", "origin"),
     "tags": ("tag", "labels", "label", "categories"),
     "lifecycleStage": ("stage", "lifecycle", "leadstage", "lifecyclestatus"),
-    "assignedTo": ("owner", "assignee", "contactowner", "assigneduser", "leadowner", "salesrep"),
+    OWNER: ("owner", "assignee", "contactowner", "assigneduser", "leadowner", "salesrep"),
     "additionalEmails": (
         "additionalemail",
         "otheremail",
@@ -617,12 +841,41 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
         "alternatephone",
         "homephone",
     ),
-    "addressLine1": ("address", "address1", "street", "streetaddress", "mailingstreet"),
-    "city": ("town", "addresscity"),
-    "state": ("province", "region", "stateprovince", "county"),
-    "postalCode": ("zip", "zipcode", "postcode", "postal", "zippostalcode"),
-    "country": ("countryregion", "nation"),
-    "dateOfBirth": ("birthday", "dob", "birthdate", "born"),
+    "addressLine1": (
+        "address",
+        "address1",
+        "street",
+        "streetaddress",
+        "mailingstreet",
+        "strasse",
+        "adresse",
+        "anschrift",
+        "direccion",
+    ),
+    "city": ("town", "addresscity", "ort", "stadt", "wohnort", "ville", "ciudad"),
+    "state": ("province", "region", "stateprovince", "county", "bundesland", "provincia"),
+    "postalCode": (
+        "zip",
+        "zipcode",
+        "postcode",
+        "postal",
+        "zippostalcode",
+        "plz",
+        "postleitzahl",
+        "codepostal",
+        "codigopostal",
+    ),
+    "country": ("countryregion", "nation", "land", "pays", "pais"),
+    "dateOfBirth": (
+        "birthday",
+        "dob",
+        "birthdate",
+        "born",
+        "geburtstag",
+        "geburtsdatum",
+        "datedenaissance",
+        "fechadenacimiento",
+    ),
 }
 _SYNONYM_INDEX: dict[str, str] = {
     alias: target for target, aliases in _SYNONYMS.items() for alias in aliases
@@ -678,33 +931,87 @@ def _guess(raw: str, definitions: Sequence[CustomFieldDefinition]) -> str | None
     return None
 
 
+_SPILL = {"email": "additionalEmails", "phone": "additionalPhones"}
+"""A second, differently named email or phone column adds to the contact's other ones."""
+_SALUTATIONS = frozenset(
+    {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "herr", "frau", "mme", "mlle", "m"}
+    | {"sr", "sra", "srta", "dott", "dottssa", "madame", "monsieur"}
+)
+_SALUTATION_NOTE = "A salutation (Mr., Ms., Dr.): Seedly has no field for it."
+
+
 @dataclass(frozen=True)
 class MappingSuggestion:
-    """Suggested target per column and, where useful, why a column is ignored."""
+    """Suggested target per column and, where useful, why a column is ignored.
+
+    ``exporter`` names the program the file was recognised as coming from (its
+    columns were mapped by that program's table, ``app.core.csv_exporters``)."""
 
     targets: tuple[str | None, ...]
     notes: dict[int, str] = field(default_factory=dict)
+    exporter: str | None = None
+    owners: frozenset[int] = frozenset()
+    """Columns of owner names left unmapped (``suggest_for_table`` checks their values)."""
+
+
+def _owner_note(header: str) -> str:
+    return (
+        f"“{header}” names owners, and Seedly's Assigned to takes team member IDs: its "
+        "values do not match the team members this app knows, so it is not imported. "
+        "Assign the contacts in Seedly, or map it if it holds team member IDs."
+    )
 
 
 def suggest_mapping(
-    header: Sequence[str], definitions: Sequence[CustomFieldDefinition] = ()
+    header: Sequence[str],
+    definitions: Sequence[CustomFieldDefinition] = (),
+    *,
+    exporter: Exporter | None | Literal["detect"] = "detect",
 ) -> MappingSuggestion:
     """A target (or None: ignore) for every column name in ``header``.
 
-    A field that takes one column goes to the first column that looks like it;
-    later look-alikes are ignored with a note."""
+    A file from a known exporter (detected from its header, or ``exporter``) is
+    mapped by that exporter's table; other columns by their names. A field that
+    takes one column goes to the first column that looks like it; a later,
+    differently named email or phone column goes to the additional ones, other
+    look-alikes are ignored with a note. Owner columns hold names, not the team
+    member IDs Assigned to takes, so they are left unmapped here with a note;
+    ``suggest_for_table`` maps them when their values match the team."""
+    source = detect_exporter(header) if exporter == "detect" else exporter
+    folded = [_norm(raw) for raw in header]
+    salutation_title = "jobtitle" in folded  # then "Title" is Mr./Ms., as Outlook writes it
     targets: list[str | None] = []
     notes: dict[int, str] = {}
+    owners: set[int] = set()
     taken: dict[str, int] = {}
     for index, raw in enumerate(header):
-        guess = _guess(raw, definitions)
+        known = source.target(raw) if source is not None else UNKNOWN
+        if not isinstance(known, UnknownColumn):
+            guess = known
+            note = source.notes.get(_norm(raw)) if source is not None else None
+            if guess is None and note:
+                notes[index] = note
+        else:
+            guess = _guess(raw, definitions)
+            if guess == "title" and folded[index] == "title" and salutation_title:
+                guess = None
+                notes[index] = _SALUTATION_NOTE
+        if guess in (OWNER, "assignedTo"):
+            notes[index] = _owner_note(raw)
+            owners.add(index)
+            targets.append(None)
+            continue
         if guess is None:
-            if _norm(raw) in _READ_ONLY:
+            if folded[index] in _READ_ONLY:
                 notes[index] = "Read-only in Seedly: not imported."
             targets.append(None)
             continue
         if guess not in MULTI_TARGETS and guess in taken:
             first = taken[guess]
+            spill = _SPILL.get(guess)
+            if spill is not None and folded[first] != folded[index]:
+                targets.append(spill)
+                continue
             notes[index] = (
                 f"Also looks like {target_label(guess, definitions)}; column {first + 1} "
                 f"(“{header[first]}”) is imported as that."
@@ -713,7 +1020,42 @@ def suggest_mapping(
             continue
         taken.setdefault(guess, index)
         targets.append(guess)
-    return MappingSuggestion(tuple(targets), notes)
+    return MappingSuggestion(
+        tuple(targets), notes, source.name if source else None, frozenset(owners)
+    )
+
+
+def suggest_for_table(
+    table: CsvTable,
+    definitions: Sequence[CustomFieldDefinition] = (),
+    *,
+    team: Mapping[str, str] | None = None,
+) -> MappingSuggestion:
+    """``suggest_mapping`` of the table's header, then what its values show: an owner
+    column whose every value is a team member (``team``: id → name, from the cache) is
+    imported into Assigned to; a "Title" column of salutations is not a job title."""
+    suggestion = suggest_mapping(table.raw_header, definitions)
+    targets = list(suggestion.targets)
+    notes = dict(suggestion.notes)
+    members = team or {}
+    for index in range(len(table.raw_header)):
+        if index in suggestion.owners and members:
+            values = {
+                row.cells[index].strip()
+                for row in table.rows
+                if index < len(row.cells) and row.cells[index].strip()
+            }
+            matched = values and all(match_owner(v, members) for v in values)
+            if matched and "assignedTo" not in targets:
+                targets[index] = "assignedTo"
+                del notes[index]
+        elif targets[index] == "title":
+            samples = table.column_samples(index, limit=20)
+            salutations = [v for v in samples if _norm(v) in _SALUTATIONS]
+            if samples and len(salutations) * 2 > len(samples):
+                targets[index] = None
+                notes[index] = _SALUTATION_NOTE
+    return MappingSuggestion(tuple(targets), notes, suggestion.exporter, suggestion.owners)
 
 
 @dataclass(frozen=True)
@@ -812,11 +1154,23 @@ class RowData:
     """One row turned into contact fields (wire names, only non-blank cells).
 
     ``contact_id`` comes from a Seedly ID column; ``problems`` are cells that
-    could not be read at all (wire path → sentence)."""
+    could not be read at all (wire path → sentence); ``notes`` are values of
+    optional fields left out so the rest of the row can be imported (wire path →
+    sentence)."""
 
     fields: dict[str, Any]
     contact_id: str | None = None
     problems: dict[str, str] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)
+    origins: dict[tuple[str, str], int] = field(default_factory=dict)
+    """The column each item of a list field came from (``(field, item)`` → column), so a
+    note about an item names its own column."""
+    note_columns: dict[str, int] = field(default_factory=dict)
+    """The column a note is about, where it is not the field's first column."""
+    promoted: frozenset[str] = frozenset()
+    """Main fields (``email``, ``phone``) filled from the row's other emails or phones
+    because its own cell was empty: a new contact gets them as its main ones, an
+    existing contact only has them added to its other ones."""
 
     @property
     def email(self) -> str | None:
@@ -841,15 +1195,31 @@ class RowData:
         return name or self.email or self.contact_id or ""
 
 
-def _stage(value: str) -> str:
-    folded = value.strip().casefold()
-    return folded if folded in LIFECYCLE_STAGES else value.strip()
+def _add_items(
+    fields: dict[str, Any],
+    origins: dict[tuple[str, str], int],
+    target: str,
+    items: Iterable[str],
+    column: int,
+) -> None:
+    present: list[str] = fields.setdefault(target, [])
+    for item in items:
+        if item not in present:
+            present.append(item)
+            origins.setdefault((target, item), column)
 
 
 def row_fields(cells: Sequence[str], mapping: Sequence[str | None]) -> RowData:
-    """The contact fields of one row under ``mapping`` (blank cells are left out)."""
+    """The contact fields of one row under ``mapping`` (blank cells are left out).
+
+    Cells with several values (Google's `` ::: ``, "a@x.com; b@y.com") are split:
+    the first email or phone is the contact's own, the others are added to its
+    additional ones (and an empty main email or phone is filled from them). Tags
+    lose Mailchimp's quotes and Google's system labels (``* myContacts``)."""
     fields: dict[str, Any] = {}
     custom: dict[str, Any] = {}
+    notes: dict[str, str] = {}
+    origins: dict[tuple[str, str], int] = {}
     full_name: str | None = None
     contact_id: str | None = None
     for index, target in enumerate(mapping):
@@ -860,25 +1230,275 @@ def row_fields(cells: Sequence[str], mapping: Sequence[str | None]) -> RowData:
             continue
         if target.startswith(CUSTOM_PREFIX):
             custom[target.removeprefix(CUSTOM_PREFIX)] = value
-        elif target in MULTI_TARGETS:
-            items: list[str] = fields.setdefault(target, [])
-            items.extend(i for i in split_list(value) if i not in items)
+        elif target in ("email", "phone"):
+            parts = split_emails(value) if target == "email" else split_phones(value)
+            extra = "additionalEmails" if target == "email" else "additionalPhones"
+            if parts and target not in fields:
+                fields[target] = parts[0]
+                origins[(target, parts[0])] = index
+                parts = parts[1:]
+            _add_items(fields, origins, extra, parts, index)
+        elif target == "additionalEmails":
+            _add_items(fields, origins, target, split_emails(value), index)
+        elif target == "additionalPhones":
+            _add_items(fields, origins, target, split_phones(value), index)
+        elif target == "tags":
+            tags, _system = read_tags(value)
+            _add_items(fields, origins, target, tags, index)
         elif target == FULL_NAME:
             full_name = value
         elif target == CONTACT_ID:
             contact_id = value
         elif target == "lifecycleStage":
-            fields[target] = _stage(value)
+            fields[target] = read_stage(value) or value
+        elif GOOGLE_SEPARATOR.strip() in value:
+            first, *rest = split_multi(value)
+            fields[target] = first
+            notes[target] = (
+                f"Only the first of its values was imported; left out: {', '.join(rest)}."
+            )
         else:
             fields[target] = value
     if full_name is not None:
-        first, last = split_full_name(full_name)
-        fields.setdefault("firstName", first)
+        first_name, last = split_full_name(full_name)
+        fields.setdefault("firstName", first_name)
         if last is not None:
             fields.setdefault("lastName", last)
+    promoted: set[str] = set()
+    for main, extra in (("email", "additionalEmails"), ("phone", "additionalPhones")):
+        others = fields.get(extra)
+        if not others:
+            fields.pop(extra, None)
+            continue
+        if main not in fields:
+            fields[main] = others.pop(0)
+            promoted.add(main)
+            origins.setdefault((main, fields[main]), origins.get((extra, fields[main]), -1))
+        same = email_key(fields[main]) if main == "email" else fields[main]
+        kept = [o for o in others if (email_key(o) if main == "email" else o) != same]
+        if kept:
+            fields[extra] = kept
+        else:
+            del fields[extra]
     if custom:
         fields["customFields"] = custom
-    return RowData(fields, contact_id)
+    return RowData(fields, contact_id, notes=notes, origins=origins, promoted=frozenset(promoted))
+
+
+# -- optional values ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportRules:
+    """How one import reads values that depend on where the file comes from."""
+
+    default_region: str | None = DEFAULT_REGION
+    """Region of phone numbers without a country code, when the row names no country."""
+    date_order: DateOrder = DateOrder.MDY
+    """How dates like 03/04/1970 are read."""
+    team: Mapping[str, str] = field(default_factory=dict)
+    """Team members this app knows (id → name, "" when unknown), to match owner names."""
+
+    def region_for(self, country: Any) -> tuple[str | None, bool]:
+        """``(region, from the row)``: the row's country when it names one, else the
+        default region."""
+        if isinstance(country, str) and country.strip():
+            region = region_for_country(country)
+            if region is not None:
+                return region, True
+        return self.default_region, False
+
+
+def _phone_of(raw: str, region: str | None) -> tuple[str | None, str | None]:
+    checked = check_phone(raw, region)
+    return checked.e164, checked.error
+
+
+def screen_row(
+    data: RowData, rules: ImportRules, definitions: Sequence[CustomFieldDefinition] = ()
+) -> RowData:
+    """``data`` with every optional value Seedly would refuse taken out and noted.
+
+    A contact is never dropped for an optional field: a phone number not valid
+    where it is read (the row's country, else the default region), a date that
+    cannot be read or has no year, an unknown lifecycle stage, an owner name no
+    team member has, a value over the server's limits… is left out, and
+    ``notes`` says which and why. Names, the email (how a contact is found again)
+    and required custom fields stay as they are: the payload rules refuse the row
+    if they are wrong. Phones come out in E.164 and dates as ``YYYY-MM-DD``."""
+    fields = dict(data.fields)
+    notes = dict(data.notes)
+    note_columns = dict(data.note_columns)
+    origins = data.origins
+    promoted = set(data.promoted)
+
+    def origin(name: str, item: str, failed: list[int]) -> None:
+        column = origins.get((name, item))
+        if column is not None and column >= 0:
+            failed.append(column)
+
+    def settle(name: str, failed: list[int]) -> None:
+        if failed and len(set(failed)) == 1:
+            note_columns[name] = failed[0]  # every refused value came from this column
+
+    region, from_row = rules.region_for(fields.get("country"))
+    phone = fields.get("phone")
+    if isinstance(phone, str):
+        e164, error = _phone_of(phone, region)
+        if e164 is None:
+            del fields["phone"]
+            promoted.discard("phone")
+            notes["phone"] = f"{error} Left out: the contact is imported without it."
+            settle("phone", [origins.get(("phone", phone), -1)])
+        else:
+            fields["phone"] = e164
+    others = fields.get("additionalPhones")
+    if isinstance(others, list):
+        kept: list[str] = []
+        refused: list[str] = []
+        failed: list[int] = []
+        for raw in others:
+            e164, error = _phone_of(raw, region)
+            if e164 is None:
+                refused.append(error or raw)
+                origin("additionalPhones", raw, failed)
+            elif e164 != fields.get("phone") and e164 not in kept:
+                kept.append(e164)
+        if "phone" not in fields and kept:
+            fields["phone"] = kept.pop(0)  # a valid other number beats none
+            promoted.add("phone")
+        _set_list(fields, notes, "additionalPhones", kept, refused, "Additional phones")
+        settle("additionalPhones", failed)
+    emails = fields.get("additionalEmails")
+    if isinstance(emails, list):
+        good: list[str] = []
+        bad: list[str] = []
+        failed = []
+        for raw in emails:
+            checked = check_email(raw)
+            if checked.normalized is None:
+                bad.append(f"“{raw}”: {checked.error}")
+                origin("additionalEmails", raw, failed)
+            elif checked.normalized not in good:
+                good.append(checked.normalized)
+        _set_list(fields, notes, "additionalEmails", good, bad, "Additional emails")
+        settle("additionalEmails", failed)
+    birth = fields.get("dateOfBirth")
+    if isinstance(birth, str):
+        reading = read_date(birth, rules.date_order)
+        if reading.iso is not None and reading.iso > date.today().isoformat():
+            reading = DateReading(problem=f"“{birth}” is in the future.")
+        if reading.iso is not None:
+            fields["dateOfBirth"] = reading.iso
+        else:
+            del fields["dateOfBirth"]
+            if reading.problem:
+                notes["dateOfBirth"] = f"{reading.problem} Left out."
+    stage = fields.get("lifecycleStage")
+    if isinstance(stage, str) and stage not in LIFECYCLE_STAGES:
+        del fields["lifecycleStage"]
+        notes["lifecycleStage"] = (
+            f"“{stage}” is not a lifecycle stage Seedly knows ({', '.join(LIFECYCLE_STAGES)}). "
+            "Left out."
+        )
+    tags = fields.get("tags")
+    if isinstance(tags, list):
+        fitting = [t for t in tags if len(t) <= TAG_MAX]
+        problems = [
+            f"“{t[:40]}…” is {len(t):,} characters long (at most {TAG_MAX})"
+            for t in tags
+            if len(t) > TAG_MAX
+        ]
+        if len(fitting) > TAGS_MAX:
+            problems.append(
+                f"{len(fitting):,} tags, and Seedly takes at most {TAGS_MAX}: the last "
+                f"{len(fitting) - TAGS_MAX:,} were left out"
+            )
+            fitting = fitting[:TAGS_MAX]
+        _set_list(fields, notes, "tags", fitting, problems, "Tags")
+    for name, limit in TEXT_LIMITS.items():
+        value = fields.get(name)
+        if name in ("firstName", "lastName", "email") or not isinstance(value, str):
+            continue
+        problem = too_long(_LABELS.get(name, name), value, limit)
+        if problem:
+            del fields[name]
+            notes[name] = problem.replace("Shorten it (nothing was cut).", "Left out.")
+    owner = fields.get("assignedTo")
+    if isinstance(owner, str) and rules.team and owner not in rules.team:
+        member = match_owner(owner, rules.team)
+        if member is None:
+            del fields["assignedTo"]
+            notes["assignedTo"] = f"“{owner}” is not a team member this app knows. Left out."
+        else:
+            fields["assignedTo"] = member
+    custom = fields.get("customFields")
+    if isinstance(custom, dict) and definitions:
+        fields["customFields"] = _screen_custom(custom, definitions, rules, region, notes)
+        if not fields["customFields"]:
+            del fields["customFields"]
+    if from_row and "phone" in notes:
+        notes["phone"] = notes["phone"].replace(
+            "Left out:", "(The row's country decides.) Left out:"
+        )
+    return RowData(
+        fields,
+        data.contact_id,
+        dict(data.problems),
+        notes,
+        origins,
+        note_columns,
+        frozenset(promoted),
+    )
+
+
+_LABELS: dict[str, str] = {t.key: t.label for t in CONTACT_TARGETS}
+
+
+def _set_list(
+    fields: dict[str, Any],
+    notes: dict[str, str],
+    name: str,
+    kept: list[str],
+    refused: list[str],
+    label: str,
+) -> None:
+    if kept:
+        fields[name] = kept
+    else:
+        fields.pop(name, None)
+    if refused:
+        notes[name] = f"{label}: " + "; ".join(r.rstrip(".") for r in refused) + ". Left out."
+
+
+def _screen_custom(
+    values: dict[str, Any],
+    definitions: Sequence[CustomFieldDefinition],
+    rules: ImportRules,
+    region: str | None,
+    notes: dict[str, str],
+) -> dict[str, Any]:
+    by_name = {d.name: d for d in definitions}
+    out: dict[str, Any] = {}
+    for name, value in values.items():
+        definition = by_name.get(name)
+        if definition is None or not isinstance(value, str):
+            out[name] = value
+            continue
+        path = CUSTOM_PREFIX + name
+        if definition.type == CustomFieldType.DATE:
+            reading = read_date(value, rules.date_order)
+            if reading.empty:
+                continue
+            value = reading.iso or value
+        checked, error = check_custom_value(definition, value, default_region=region)
+        if error is None:
+            out[name] = checked
+        elif definition.is_required:
+            out[name] = value  # the payload rules refuse the row, naming the column
+        else:
+            notes[path] = f"{error} Left out."
+    return out
 
 
 def _merged(existing: Sequence[Any], new: Sequence[Any]) -> list[Any]:
@@ -893,10 +1513,26 @@ def _merged(existing: Sequence[Any], new: Sequence[Any]) -> list[Any]:
 
 
 def edits_for_existing(
-    fields: Mapping[str, Any], existing: Contact, *, default_region: str | None = DEFAULT_REGION
+    fields: Mapping[str, Any],
+    existing: Contact,
+    *,
+    default_region: str | None = DEFAULT_REGION,
+    promoted: Collection[str] = (),
 ) -> dict[str, Any]:
-    """The edit of an existing contact a row asks for: lists are added to, not replaced."""
+    """The edit of an existing contact a row asks for: lists are added to, not replaced,
+    and a ``promoted`` main email or phone (one the file has only among the others) is
+    added to the contact's other ones, never made its main one."""
     edited = dict(fields)
+    for main, extra in (("email", "additionalEmails"), ("phone", "additionalPhones")):
+        if main in promoted and main in edited:
+            value = edited.pop(main)
+            current = existing.email if main == "email" else existing.phone
+            if main == "email":
+                same = bool(current) and email_key(str(current)) == email_key(str(value))
+            else:
+                same = current == value
+            if not same:
+                edited[extra] = [value, *edited.get(extra, [])]
     email = edited.get("email")
     if isinstance(email, str) and existing.email and email_key(email) == email_key(existing.email):
         # Matched by this email: a different capitalisation is not a change to make.
@@ -993,7 +1629,9 @@ def decide_row(
             # Normalised values (E.164 phones, option spellings): whatever region the
             # service that sends them defaults to, they mean what the plan showed.
             return RowDecision(RowAction.CREATE, create=payload, edits=payload.to_body())
-        edits = edits_for_existing(data.fields, before, default_region=default_region)
+        edits = edits_for_existing(
+            data.fields, before, default_region=default_region, promoted=data.promoted
+        )
         update = contact_update(
             before, edits, default_region=default_region, custom_field_definitions=definitions
         )
@@ -1048,6 +1686,11 @@ class PlannedRow:
     """Why the row is skipped, as sentences naming the columns."""
     warning: str = ""
     """Something to check that does not stop the row (missing cells at the end)."""
+    notes: str = ""
+    """Values left out so the rest of the row can be imported, as sentences naming the
+    columns ("Column “Birthday”: “--03-15” has no year… Left out.")."""
+    left_out: tuple[str, ...] = ()
+    """The columns of those values."""
 
     @property
     def label(self) -> str:
@@ -1071,6 +1714,13 @@ class ImportPlan:
     default_region: str | None = DEFAULT_REGION
     complete: bool = True
     """False when planning was stopped early (a newer mapping replaced it)."""
+    dates: DateOrderChoice | None = None
+    """How ambiguous dates were read and why (None: no date column is imported)."""
+    rules: ImportRules = field(default_factory=ImportRules)
+    ambiguous_dates: int = 0
+    """Date cells whose day and month could be swapped (read by ``dates``)."""
+    ambiguous_example: tuple[int, str] | None = None
+    """The first of them: line and cell."""
 
     def count(self, action: RowAction) -> int:
         """How many rows get ``action``."""
@@ -1096,21 +1746,80 @@ class ImportPlan:
         """The mapping is usable and there is something to write or check."""
         return self.check.ok and self.complete and self.counts[RowAction.SKIP] < len(self.rows)
 
+    def notes(self) -> list[str]:
+        """Sentences about the whole plan for the preview: how dates are read, and how
+        many rows are imported with values left out (by column)."""
+        out: list[str] = []
+        if self.dates is not None and self.ambiguous_example is not None:
+            line, text = self.ambiguous_example
+            count = self.ambiguous_dates
+            which = f"“{text.strip()}” on line {line}" + (
+                f" and {count - 1:,} more" if count > 1 else ""
+            )
+            out.append(
+                f"Dates whose day and month could be swapped ({which}) are read as "
+                f"{self.dates.order.label}: {self.dates.reason}."
+            )
+        columns: Counter[str] = Counter()
+        rows = 0
+        for row in self.rows:
+            if row.left_out and row.action is not RowAction.SKIP:
+                rows += 1
+                columns.update(row.left_out)
+        if rows:
+            parts = ", ".join(f"“{name}” {count:,}" for name, count in columns.most_common())
+            out.append(
+                f"{rows:,} {'row is' if rows == 1 else 'rows are'} imported with values left "
+                f"out that Seedly would refuse ({parts}); the rows say which and why."
+            )
+        return out
 
-def _describe_errors(
-    errors: Mapping[str, str], mapping: Sequence[str | None], header: Sequence[str]
-) -> str:
-    """Error sentences, each prefixed with the column it came from when one is mapped."""
+
+def _column_index(mapping: Sequence[str | None]) -> dict[str, int]:
+    """The first column of each target (names also from a full-name column; the extra
+    emails and phones also from the main ones, whose surplus values they receive)."""
     column_of: dict[str, int] = {}
     for index, target in enumerate(mapping):
         if target is not None:
             column_of.setdefault(target, index)
-    if FULL_NAME in column_of:
-        column_of.setdefault("firstName", column_of[FULL_NAME])
-        column_of.setdefault("lastName", column_of[FULL_NAME])
+    for source, targets in (
+        (FULL_NAME, ("firstName", "lastName")),
+        ("email", ("additionalEmails",)),
+        ("phone", ("additionalPhones",)),
+    ):
+        if source in column_of:
+            for target in targets:
+                column_of.setdefault(target, column_of[source])
+    return column_of
+
+
+def _root(path: str) -> str:
+    return path if path.startswith(CUSTOM_PREFIX) else path.split("[", 1)[0].split(".", 1)[0]
+
+
+def _columns_of(
+    errors: Mapping[str, str],
+    mapping: Sequence[str | None],
+    header: Sequence[str],
+    columns: Mapping[str, int] | None = None,
+) -> tuple[str, ...]:
+    column_of = {**_column_index(mapping), **(columns or {})}
+    found = sorted({column_of[_root(p)] for p in errors if _root(p) in column_of})
+    return tuple(header[i] for i in found)
+
+
+def _describe_errors(
+    errors: Mapping[str, str],
+    mapping: Sequence[str | None],
+    header: Sequence[str],
+    columns: Mapping[str, int] | None = None,
+) -> str:
+    """Error sentences, each prefixed with the column it came from when one is mapped
+    (``columns`` names it where it is not the field's first column)."""
+    column_of = {**_column_index(mapping), **(columns or {})}
     parts: list[tuple[int, str]] = []
     for path, sentence in errors.items():
-        root = path if path.startswith(CUSTOM_PREFIX) else path.split("[", 1)[0].split(".", 1)[0]
+        root = _root(path)
         column = column_of.get(root)
         text = sentence.strip()
         if text and text[-1] not in ".!?":
@@ -1129,12 +1838,18 @@ def plan_import(
     definitions: Sequence[CustomFieldDefinition] = (),
     *,
     default_region: str | None = DEFAULT_REGION,
+    date_order: DateOrder | None = None,
+    team: Mapping[str, str] | None = None,
     find_by_email: Callable[[str], Mapping[str, Any] | None] = lambda _email: None,
     find_by_id: Callable[[str], Mapping[str, Any] | None] = lambda _id: None,
     progress: Callable[[int, int], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> ImportPlan:
     """Decide every row of ``table`` under ``mapping``.
+
+    Ambiguous dates are read in ``date_order``, else in the order the file's own
+    dates show, else its locale's (``detect_date_order``; the plan says which).
+    ``team`` (id → name) matches owner names to team members.
 
     ``find_by_email``/``find_by_id`` answer from what is known locally (the
     cache); emails they do not know are planned as creates (the importer
@@ -1145,6 +1860,8 @@ def plan_import(
     if len(mapping) != len(table.header):
         raise ValueError(f"mapping has {len(mapping)} targets for {len(table.header)} columns")
     check = check_mapping(table.header, mapping, definitions)
+    dates, example, ambiguous = _date_order(table, mapping, definitions, default_region, date_order)
+    rules = ImportRules(default_region, dates.order if dates else DateOrder.MDY, dict(team or {}))
     width = len(table.header)
     planned: list[PlannedRow] = []
     seen_email: dict[str, int] = {}
@@ -1166,7 +1883,7 @@ def plan_import(
                 table.header,
                 mapping,
                 definitions,
-                default_region,
+                rules,
                 find_by_email,
                 find_by_id,
                 seen_email,
@@ -1175,7 +1892,47 @@ def plan_import(
         )
     if progress is not None and complete:
         progress(total, total)
-    return ImportPlan(table, mapping, tuple(planned), check, default_region, complete)
+    return ImportPlan(
+        table,
+        mapping,
+        tuple(planned),
+        check,
+        default_region,
+        complete,
+        dates,
+        rules,
+        ambiguous,
+        example,
+    )
+
+
+def _date_order(
+    table: CsvTable,
+    mapping: Sequence[str | None],
+    definitions: Sequence[CustomFieldDefinition],
+    region: str | None,
+    forced: DateOrder | None,
+) -> tuple[DateOrderChoice | None, tuple[int, str] | None, int]:
+    """How the file's ambiguous dates are read, the first ambiguous one (line, text) and
+    how many there are (no choice when no date column is imported)."""
+    date_fields = {"dateOfBirth"} | {
+        CUSTOM_PREFIX + d.name for d in definitions if d.type == CustomFieldType.DATE
+    }
+    columns = [i for i, target in enumerate(mapping) if target in date_fields]
+    if not columns:
+        return None, None, 0
+    values = [
+        (row.line, row.cells[column])
+        for row in table.rows
+        for column in columns
+        if column < len(row.cells) and row.cells[column].strip()
+    ]
+    if forced is not None:
+        choice = DateOrderChoice(forced, "as chosen", True)
+    else:
+        choice = detect_date_order(values, region=region, semicolons=table.delimiter == ";")
+    ambiguous = [(line, text) for line, text in values if read_date(text, choice.order).ambiguous]
+    return choice, (ambiguous[0] if ambiguous else None), len(ambiguous)
 
 
 def _plan_row(
@@ -1185,7 +1942,7 @@ def _plan_row(
     header: Sequence[str],
     mapping: Sequence[str | None],
     definitions: Sequence[CustomFieldDefinition],
-    default_region: str | None,
+    rules: ImportRules,
     find_by_email: Callable[[str], Mapping[str, Any] | None],
     find_by_id: Callable[[str], Mapping[str, Any] | None],
     seen_email: dict[str, int],
@@ -1215,6 +1972,10 @@ def _plan_row(
             "read as empty. Check that a line break did not split the row."
         )
     data = row_fields(cells, mapping)
+    if data.fields or data.contact_id is not None:
+        data = screen_row(data, rules, definitions)
+    notes = _describe_errors(data.notes, mapping, header, data.note_columns) if data.notes else ""
+    left_out = _columns_of(data.notes, mapping, header, data.note_columns) if data.notes else ()
     if not data.fields and data.contact_id is None:
         return PlannedRow(
             index,
@@ -1237,7 +1998,7 @@ def _plan_row(
             return _duplicate(index, row, data, first, f"the same email ({data.email})")
         if existing is None:
             existing = find_by_email(data.email or key)
-    decision = decide_row(data, existing, definitions, default_region=default_region)
+    decision = decide_row(data, existing, definitions, default_region=rules.default_region)
     if decision.action is RowAction.SKIP:
         return PlannedRow(
             index,
@@ -1247,6 +2008,8 @@ def _plan_row(
             skip=SkipReason.INVALID,
             reason=_describe_errors(decision.errors, mapping, header),
             warning=warning,
+            notes=notes,
+            left_out=left_out,
         )
     if key is not None:
         seen_email[key] = row.line
@@ -1261,6 +2024,8 @@ def _plan_row(
         contact_id=contact_id if isinstance(contact_id, str) else None,
         changes=decision.changes,
         warning=warning,
+        notes=notes,
+        left_out=left_out,
     )
 
 
@@ -1289,9 +2054,14 @@ class RowStatus(StrEnum):
     NOT_IMPORTED = "not imported"
 
 
+WRITTEN = frozenset({RowStatus.CREATED, RowStatus.UPDATED, RowStatus.UNCHANGED})
+"""Statuses of rows whose contact is in Seedly as the file has it."""
+
+
 @dataclass(frozen=True)
 class RowOutcome:
-    """The result of one row: its line, status, contact and (when not written) why."""
+    """The result of one row: its line, status, contact and why it was not written (or,
+    for a written row, which values were left out)."""
 
     line: int
     status: RowStatus
@@ -1324,8 +2094,18 @@ class ImportReport:
     @property
     def problems(self) -> list[RowOutcome]:
         """Rows that were not written: skipped, failed, not imported."""
-        written = (RowStatus.CREATED, RowStatus.UPDATED, RowStatus.UNCHANGED)
-        return [o for o in self.outcomes if o.status not in written]
+        return [o for o in self.outcomes if o.status not in WRITTEN]
+
+    @property
+    def noted(self) -> list[RowOutcome]:
+        """Rows written with values left out (``reason`` says which)."""
+        return [o for o in self.outcomes if o.status in WRITTEN and o.reason]
+
+    @property
+    def attention(self) -> list[RowOutcome]:
+        """Every row to look at, in file order: not written, or written with values left
+        out."""
+        return [o for o in self.outcomes if o.status not in WRITTEN or o.reason]
 
     def summary(self) -> str:
         """One sentence with the counts ("3 created, 1 updated, 2 skipped.")."""
@@ -1550,11 +2330,14 @@ __all__ = [
     "MULTI_TARGETS",
     "REPORT_HEADER",
     "WRITES_PER_MINUTE",
+    "WRITTEN",
     "CsvFileError",
     "CsvRow",
     "CsvTable",
     "DecodedText",
+    "HeaderChoice",
     "ImportPlan",
+    "ImportRules",
     "ImportReport",
     "ImportTarget",
     "MappingCheck",
@@ -1580,8 +2363,10 @@ __all__ = [
     "plan_import",
     "report_csv",
     "row_fields",
+    "screen_row",
     "split_full_name",
     "split_list",
+    "suggest_for_table",
     "suggest_mapping",
     "target_label",
     "unneutralize",

@@ -15,6 +15,8 @@ The API says only that the server "validates custom field schemas" and that
 - A key with no definition is passed through untouched: the server is the
   judge of fields this client has not loaded.
 - Blank values (``None``, ``""``) become ``None`` (clears the field).
+- Text values longer than ``CUSTOM_TEXT_MAX`` characters are refused with the limit
+  (``app.core.contact_limits``), never cut.
 
 Errors are keyed ``customFields.<name>``, the spelling the server uses in its
 error ``field``.
@@ -30,6 +32,7 @@ from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from app.core.contact_limits import CUSTOM_TEXT_MAX, too_long
 from app.core.emails import InvalidEmail, normalize_email
 from app.core.enums import CustomFieldType
 from app.core.models import CustomFieldDefinition
@@ -172,7 +175,11 @@ def check_custom_value(
         if kind == CustomFieldType.TEXT:
             if isinstance(value, bool) or not isinstance(value, str | int | float):
                 raise _Rejected(f"{label} must be text.")
-            return (value if isinstance(value, str) else str(value)), None
+            text = value if isinstance(value, str) else str(value)
+            problem = too_long(label, text, CUSTOM_TEXT_MAX)
+            if problem:
+                raise _Rejected(problem)
+            return text, None
     except (_Rejected, InvalidEmail, InvalidPhone) as exc:
         message = str(exc)
         if isinstance(exc, InvalidEmail | InvalidPhone):

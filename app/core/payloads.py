@@ -29,6 +29,15 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
+from app.core.contact_limits import (
+    LIST_MAX,
+    TAG_MAX,
+    TAGS_MAX,
+    TEXT_LIMITS,
+    has_visible_text,
+    list_problems,
+    too_long,
+)
 from app.core.custom_fields import check_custom_fields
 from app.core.emails import normalize_email
 from app.core.enums import (
@@ -81,6 +90,23 @@ def _email(value: Any) -> Any:
     return value
 
 
+def _within(value: Any, wire: str, label: str) -> Any:
+    """``value`` unchanged, or a ``ValueError`` saying the limit it is over (never cut)."""
+    limit = TEXT_LIMITS.get(wire)
+    if isinstance(value, str) and limit is not None:
+        problem = too_long(label, value, limit)
+        if problem:
+            raise ValueError(problem)
+    return value
+
+
+def _name(value: Any, wire: str, label: str) -> Any:
+    value = _required_text(value, label)
+    if isinstance(value, str) and not has_visible_text(value):
+        raise ValueError(f"{label} has no visible characters; type the name itself.")
+    return _within(value, wire, label)
+
+
 def _text_list(value: Any) -> Any:
     """Trim items, drop blanks and repeats (keeping the first spelling and the order)."""
     if value is None:
@@ -97,6 +123,12 @@ def _text_list(value: Any) -> Any:
             seen.add(item)
         result.append(item)
     return result
+
+
+def _count_within(items: Any, label: str) -> Any:
+    if isinstance(items, list) and len(items) > LIST_MAX:
+        raise ValueError(f"{label} has {len(items):,} values; Seedly takes at most {LIST_MAX}.")
+    return items
 
 
 def _epoch_ms(value: Any, label: str) -> Any:
@@ -144,6 +176,7 @@ _CONTACT_LABELS = {
     "dateOfBirth": "Date of birth",
     "lifecycleStage": "Lifecycle stage",
     "assignedTo": "Assigned user",
+    "title": "Job title",
     "customFields": "Custom fields",
 }
 
@@ -188,8 +221,10 @@ class _ContactFields(RequestModel):
         mode="before",
     )
     @classmethod
-    def _trim(cls, value: Any) -> Any:
-        return _optional_text(value)
+    def _trim(cls, value: Any, info: ValidationInfo) -> Any:
+        field = cls.model_fields[info.field_name or ""]
+        wire = field.alias or info.field_name or ""
+        return _within(_optional_text(value), wire, cls.labels.get(wire, wire.capitalize()))
 
     @field_validator("email", mode="before")
     @classmethod
@@ -204,18 +239,25 @@ class _ContactFields(RequestModel):
     @field_validator("tags", mode="before")
     @classmethod
     def _tags(cls, value: Any) -> Any:
-        return _text_list(value)
+        items = _text_list(value)
+        if isinstance(items, list) and all(isinstance(i, str) for i in items):
+            problems = list_problems(
+                "Tags", items, max_items=TAGS_MAX, item_max=TAG_MAX, item_label="The tag"
+            )
+            if problems:
+                raise ValueError(" ".join(p.sentence for p in problems))
+        return items
 
     @field_validator("additional_emails", mode="before")
     @classmethod
     def _emails(cls, value: Any) -> Any:
-        items = _text_list(value)
+        items = _count_within(_text_list(value), "Additional emails")
         return [_email(item) for item in items] if isinstance(items, list) else items
 
     @field_validator("additional_phones", mode="before")
     @classmethod
     def _phones(cls, value: Any, info: ValidationInfo) -> Any:
-        items = _text_list(value)
+        items = _count_within(_text_list(value), "Additional phones")
         return [_phone(item, info) for item in items] if isinstance(items, list) else items
 
     @field_validator("date_of_birth", mode="before")
@@ -269,8 +311,9 @@ class ContactCreate(_ContactFields):
     @field_validator("first_name", "last_name", mode="before")
     @classmethod
     def _names(cls, value: Any, info: ValidationInfo) -> Any:
-        label = "First name" if info.field_name == "first_name" else "Last name"
-        return _required_text(value, label)
+        if info.field_name == "first_name":
+            return _name(value, "firstName", "First name")
+        return _name(value, "lastName", "Last name")
 
 
 class ContactUpdate(_ContactFields):
@@ -283,8 +326,9 @@ class ContactUpdate(_ContactFields):
     @field_validator("first_name", "last_name", mode="before")
     @classmethod
     def _names(cls, value: Any, info: ValidationInfo) -> Any:
-        label = "First name" if info.field_name == "first_name" else "Last name"
-        return _required_text(value, label)
+        if info.field_name == "first_name":
+            return _name(value, "firstName", "First name")
+        return _name(value, "lastName", "Last name")
 
 
 def _same(field: str, old: Any, new: Any) -> bool:

@@ -2,20 +2,27 @@
 docs/api/seedly-crm.md §11) with a default region for numbers typed without a country
 code.
 
-Acceptance uses ``phonenumbers.is_possible_number`` (right length for the
-country), not ``is_valid_number``: the latter rejects the 555 numbers the
-API's own examples use (``+15551234567``) and any range allocated after the
-installed metadata. ``PhoneCheck.likely_valid`` carries the stricter verdict
-for a soft warning.
+A number written with its country (``+33 1 42 68 53 00``, ``0033 …``) is accepted when
+``phonenumbers.is_possible_number`` (right length for the country), not only when
+``is_valid_number``: the latter rejects the 555 numbers the API's own examples use
+(``+15551234567``) and any range allocated after the installed metadata;
+``PhoneCheck.likely_valid`` carries that stricter verdict for a soft note.
+
+A number written *without* its country is read as a number of the default region, and
+that is only a guess: it must then be a valid number of that region. Otherwise a French
+``01 42 68 53 00`` read as American would be stored as ``+10142685300``, a number that
+reaches nobody. Such a number is refused with a sentence asking for the country code
+(the CSV import reads it by the row's country column first).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat
+from phonenumbers.geodata.locale import LOCALE_DATA
 
 DEFAULT_REGION = "US"
 _E164_RE = re.compile(r"^\+[1-9]\d{1,14}$")
@@ -61,17 +68,55 @@ def _region(default_region: str | None) -> str | None:
     return region if region in phonenumbers.SUPPORTED_REGIONS else None
 
 
+def region_name(region: str) -> str:
+    """The English name of a region ("France" for ``"FR"``), or the code itself."""
+    names = LOCALE_DATA.get(region.upper(), {})
+    name = names.get("en", "")
+    while name.startswith("*"):  # the metadata points at another language's spelling
+        name = names.get(name[1:], "")
+    return name or region.upper()
+
+
+_COUNTRY_GIVEN = frozenset(
+    {
+        phonenumbers.CountryCodeSource.FROM_NUMBER_WITH_PLUS_SIGN,
+        phonenumbers.CountryCodeSource.FROM_NUMBER_WITH_IDD,
+    }
+)
+
+
+_CACHE_SIZE = 4096
+_checked: dict[tuple[str, str | None], PhoneCheck] = {}
+"""Recent verdicts: an import checks each number when it reads the row and again, in its
+E.164 form, when the row is validated; parsing is the costly part of both."""
+
+
 def check_phone(raw: str, default_region: str | None = DEFAULT_REGION) -> PhoneCheck:
     """Normalise ``raw`` to E.164 without raising; for inline validation.
 
     ``"(617) 555-0101"`` with region ``"US"`` gives ``"+16175550101"``;
-    numbers starting with ``+`` ignore the region."""
+    numbers starting with ``+`` ignore the region. A number without its country
+    must be valid in ``default_region`` (see the module docstring)."""
     text = raw.strip()
     if not text:
         return PhoneCheck(raw, None, "Enter a phone number.")
     region = _region(default_region)
+    key = (text, None if text.startswith("+") else region)
+    known = _checked.get(key)
+    if known is not None:
+        return known if known.raw == raw else replace(known, raw=raw)
+    result = _check(raw, text, region)
+    if len(_checked) >= _CACHE_SIZE:
+        _checked.clear()
+    _checked[key] = result
+    if result.e164 is not None:
+        _checked[(result.e164, None)] = replace(result, raw=result.e164)
+    return result
+
+
+def _check(raw: str, text: str, region: str | None) -> PhoneCheck:
     try:
-        number = phonenumbers.parse(text, region)
+        number = phonenumbers.parse(text, region, keep_raw_input=True)
     except NumberParseException as exc:
         if exc.error_type == NumberParseException.INVALID_COUNTRY_CODE:
             if region is None and not text.startswith("+"):
@@ -90,7 +135,19 @@ def check_phone(raw: str, default_region: str | None = DEFAULT_REGION) -> PhoneC
             "Extensions cannot be stored with the number; remove "
             f"“{number.extension}” and keep it in a note.",
         )
-    if not phonenumbers.is_possible_number(number):
+    possible = phonenumbers.is_possible_number(number)
+    valid = possible and phonenumbers.is_valid_number(number)
+    if not valid and number.country_code_source not in _COUNTRY_GIVEN and region is not None:
+        why = "" if possible else ": it does not have the right number of digits"
+        return PhoneCheck(
+            raw,
+            None,
+            f"“{text}” is not a valid {region_name(region)} number{why} (numbers without a "
+            f"country code are read as {region} numbers). If it is from another country, "
+            "write it with + and its country code.",
+            region=region,
+        )
+    if not possible:
         return PhoneCheck(
             raw,
             None,
@@ -102,7 +159,7 @@ def check_phone(raw: str, default_region: str | None = DEFAULT_REGION) -> PhoneC
         e164,
         None,
         region=phonenumbers.region_code_for_number(number),
-        likely_valid=phonenumbers.is_valid_number(number),
+        likely_valid=valid,
     )
 
 
@@ -138,4 +195,5 @@ __all__ = [
     "format_phone",
     "is_e164",
     "normalize_phone",
+    "region_name",
 ]

@@ -46,19 +46,23 @@ from app.core.contact_csv import (
     CsvTable,
     ImportPlan,
     ImportReport,
+    MappingSuggestion,
     PlannedRow,
     RowAction,
     RowData,
     RowOutcome,
     RowStatus,
+    WRITTEN,
     SkipReason,
     decide_row,
     export_csv_chunks,
     parse_csv,
     plan_import,
     report_csv,
+    suggest_for_table,
     valid_as_update,
 )
+from app.core.import_values import DateOrder
 from app.core.errors import (
     ApiError,
     Forbidden,
@@ -320,9 +324,11 @@ class ContactImporter:
             partition, client, bus, scope, default_region=default_region
         )
         self.default_region = default_region
-        """Region of phone numbers written without a country code ("US"), for planning;
-        the plan's rows carry normalised numbers, so the service's own default does not
-        matter for what is sent."""
+        """Region of phone numbers written without a country code ("US") in rows that
+        name no country, for planning; the plan's rows carry normalised numbers, so the
+        service's own default does not matter for what is sent."""
+        self.date_order: DateOrder | None = None
+        """How dates like 03/04/1970 are read; None: as the file shows, else its locale."""
         self.report: ImportReport | None = None
         self._cancel = False
         self._running = False
@@ -351,6 +357,16 @@ class ContactImporter:
         """The cached contact with this Seedly ID, if any."""
         return self.partition.contacts.get(contact_id)
 
+    def team_members(self) -> dict[str, str]:
+        """Team members this app knows for the sub-account (id → name, "" when only the id
+        is known): the assignees of cached contacts. The API lists no team, so owner
+        names in a file match only ids seen here."""
+        return {member: "" for member in self.partition.contacts.known_assignees()}
+
+    def suggest(self, table: CsvTable) -> MappingSuggestion:
+        """The suggested mapping of ``table`` for this sub-account (custom fields, team)."""
+        return suggest_for_table(table, self.field_definitions(), team=self.team_members())
+
     def plan(
         self,
         table: CsvTable,
@@ -366,6 +382,8 @@ class ContactImporter:
             mapping,
             self.field_definitions(),
             default_region=self.default_region,
+            date_order=self.date_order,
+            team=self.team_members(),
             find_by_email=self.cached_by_email,
             find_by_id=self.cached_by_id,
             progress=progress,
@@ -517,6 +535,8 @@ class ContactImporter:
     ) -> RowOutcome:
         label = contact.display_name if contact is not None else row.label
         email = (contact.email if contact is not None else None) or row.email
+        if not reason and status in WRITTEN:
+            reason = row.notes  # the values left out of a row that was written
         return RowOutcome(
             row.line,
             status,

@@ -127,18 +127,25 @@ def test_invalid_rows_are_skipped_with_reasons(sandbox: Sandbox, tmp_path: Path)
         report = await _import(importer, csv_text)
         by_line = {o.line: o for o in report.outcomes}
         assert by_line[2].status is RowStatus.CREATED
-        assert [by_line[n].status for n in range(3, 10)] == [RowStatus.SKIPPED] * 7
+        assert [by_line[n].status for n in (3, 4, 6, 7, 8)] == [RowStatus.SKIPPED] * 5
         assert "Column “Email”" in by_line[3].reason and "not a valid email" in by_line[3].reason
         assert "Last name is required" in by_line[4].reason
-        assert "Column “Phone”" in by_line[5].reason
         assert "Line 2 above has the same email" in by_line[6].reason
         assert "empty" in by_line[7].reason
         assert "6 values but the file has 5 columns" in by_line[8].reason
-        assert "Lifecycle stage must be one of" in by_line[9].reason
+        # An optional value Seedly would refuse never drops the contact: the row is
+        # imported without it, and the report names the column and why.
+        assert by_line[5].status is RowStatus.CREATED
+        assert by_line[5].reason.startswith("Column “Phone”: “12” is not a valid")
+        assert by_line[9].status is RowStatus.CREATED
+        assert "Column “Lifecycle Stage”: “partner” is not a lifecycle stage" in (by_line[9].reason)
         # A row only a new contact would need more for (line 4: no last name) costs one
         # exact-email lookup (the cache may be behind the server); the other invalid rows
         # would be invalid as updates too and cost nothing.
-        assert client.transport.requests_sent == sent + 1 + 1
+        assert client.transport.requests_sent == sent + 3 + 1
+        phoneless = await client.get_contact(by_line[5].contact_id or "")
+        assert phoneless.phone is None
+        assert (await client.get_contact(by_line[9].contact_id or "")).lifecycle_stage == "lead"
         created = await client.get_contact(by_line[2].contact_id or "")
         assert created.lifecycle_stage == "customer"  # "Customer" read case-insensitively
         await client.aclose()

@@ -59,6 +59,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.constants import LIFECYCLE_STAGES
+from app.core.contact_limits import CUSTOM_TEXT_MAX
 from app.core.enums import CustomFieldType
 from app.core.models import CustomFieldDefinition
 from app.core.phones import format_phone
@@ -322,12 +323,17 @@ class LineFieldEditor(FieldEditor):
         *,
         placeholder: str | None = None,
         width: int = FIELD_WIDTH,
-        max_length: int = 2000,
+        limit: int | None = None,
     ) -> None:
         super().__init__(parent)
         self.kind = kind
+        self.limit = limit
+        """The most characters Seedly takes here (said in the tooltip; never enforced by
+        cutting what is typed or pasted: the form's rules refuse a longer value, saying
+        the limit)."""
         self.line = QLineEdit(self)
-        self.line.setMaxLength(max_length)
+        if limit is not None:
+            self.line.setToolTip(f"Seedly takes up to {limit:,} characters here.")
         if kind in self._HINTS:
             self.line.setInputMethodHints(self._HINTS[kind])
         self.line.setPlaceholderText(placeholder or self._PLACEHOLDERS.get(kind, ""))
@@ -1094,7 +1100,7 @@ def editor_for(
         return NumberFieldEditor(parent, locale=locale)
     if kind in (CustomFieldType.URL, CustomFieldType.EMAIL, CustomFieldType.PHONE):
         return LineFieldEditor(str(kind), parent)
-    return LineFieldEditor(CustomFieldType.TEXT, parent)
+    return LineFieldEditor(CustomFieldType.TEXT, parent, limit=CUSTOM_TEXT_MAX)
 
 
 def display_kind(definition: CustomFieldDefinition) -> str:

@@ -64,6 +64,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.contact_limits import limit_hint
 from app.core.custom_fields import field_path
 from app.core.enums import CustomFieldType
 from app.core.errors import ApiError, InvalidResponse, NotFound, ValidationFailed
@@ -1200,7 +1201,14 @@ class ContactDetailPane(QWidget):
             self.unsavedChangesChanged.emit(unsaved)
 
     def _hint(self, row: FormRow) -> str | None:
-        """A helpful note under a valid field: how a phone number will be stored."""
+        """A helpful note under a valid field: how a phone number will be stored, how
+        near a text is to the most Seedly takes."""
+        editor = row.editor
+        if isinstance(editor, LineFieldEditor) and editor.limit is not None and row.changed():
+            text = editor.value()
+            near = limit_hint(row.label, text, editor.limit) if isinstance(text, str) else None
+            if near:
+                return near
         if row.kind != CustomFieldType.PHONE or row.editor is None or not row.changed():
             return None
         value = row.editor.value()

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.contact_limits import TEXT_LIMITS
 from app.core.custom_fields import field_path
 from app.core.enums import CustomFieldType
 from app.core.models import Contact, CustomFieldDefinition
@@ -406,7 +407,7 @@ class FormBuilder:
             parent,
             placeholder=spec.placeholder or None,
             width=spec.width,
-            max_length=320 if kind == "email" else 2000,
+            limit=TEXT_LIMITS.get(spec.key),
         )
 
     def _add_builtin_row(self, parent: QWidget, spec: FieldSpec, row: int) -> int:

@@ -3,17 +3,21 @@
 ``ContactImportDialog`` walks through an import in one window:
 
 1. A file is chosen (or given). It is read, decoded and parsed on a worker
-   thread; the detected encoding and delimiter are shown and can be changed.
+   thread; the detected encoding, delimiter and header row (found below a
+   preamble such as LinkedIn's "Notes:") are shown and can be changed, and so
+   can the order ambiguous dates are read in.
 2. The mapping table pairs every CSV column with a contact field, a custom
-   field or "Ignore", pre-filled with ``suggest_mapping``; the preview shows
-   every row's planned action (new, update, no change, skip) and its
-   problems. Planning validates every row and looks it up in the cache, so it
+   field or "Ignore", pre-filled by ``ContactImporter.suggest`` (the exporter's
+   table when the file comes from a known program); the preview shows
+   every row's planned action (new, update, no change, skip), its problems and
+   the values left out of it (a phone number not valid where it is read, a
+   date without a year…), before anything is written. Planning validates every row and looks it up in the cache, so it
    runs on a worker thread too; a mapping change starts a new plan and an
    older one still running is stopped and dropped.
 3. Import writes the rows on the qasync loop with a progress bar; Stop ends
    it after the row being written. The report lists what was created,
-   updated and left alone, and every row that was not written with its
-   reason; "Save report…" writes it as CSV.
+   updated and left alone, every row that was not written with its reason
+   and every row written with values left out; "Save report…" writes it as CSV.
 
 Closing the window while rows are being written stops the import after the
 current row instead (nothing is abandoned half-way); the report then shows.
@@ -68,8 +72,8 @@ from app.core.contact_csv import (
     RowStatus,
     SkipReason,
     parse_csv,
-    suggest_mapping,
 )
+from app.core.import_values import DateOrder
 from app.services.contact_import import (
     ContactImporter,
     ExportFailed,
@@ -211,6 +215,8 @@ class ContactImportDialog(QDialog):
         self._plan: ImportPlan | None = None
         self._report: ImportReport | None = None
         self._generation = 0
+        self._exporter: str | None = None
+        self._forced_header: int | None = None
         self._importing = False
         self._started_at = 0.0
         self._definitions = importer.field_definitions()
@@ -326,13 +332,31 @@ class ContactImportDialog(QDialog):
             max(0, self.region_combo.findData(self._importer.default_region))
         )
         self.region_combo.setToolTip(
-            "Phone numbers written without + and a country code are read as numbers of this "
-            "country and stored in international format (+1 617 555 0101)."
+            "Phone numbers written without + and a country code are read as numbers of the "
+            "row's country column, else of this country, and stored in international format "
+            "(+1 617 555 0101). A number that is not valid there is left out and reported."
+        )
+        self.header_combo = QComboBox(page)
+        self.header_combo.setToolTip(
+            "The row that names the columns. Files such as LinkedIn's start with notes above it."
+        )
+        self.header_combo.setMinimumContentsLength(18)
+        self.header_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.dates_combo = QComboBox(page)
+        self.dates_combo.addItem("Detect", None)
+        for order in DateOrder:
+            self.dates_combo.addItem(order.label.capitalize(), order.value)
+        self.dates_combo.setToolTip(
+            "How dates whose day and month could be swapped (03/04/1970) are read."
         )
         for caption, combo in (
             ("Encoding", self.encoding_combo),
             ("Delimiter", self.delimiter_combo),
+            ("Column names on", self.header_combo),
             ("Phone numbers without + are in", self.region_combo),
+            ("Dates", self.dates_combo),
         ):
             buddy = QLabel(caption, page)
             buddy.setBuddy(combo)
@@ -340,9 +364,11 @@ class ContactImportDialog(QDialog):
             options.addWidget(combo)
             options.addSpacing(Spacing.M)
         options.addStretch(1)
-        self.encoding_combo.currentIndexChanged.connect(self._reparse)
-        self.delimiter_combo.currentIndexChanged.connect(self._reparse)
+        self.encoding_combo.currentIndexChanged.connect(self._reparse_detecting_header)
+        self.delimiter_combo.currentIndexChanged.connect(self._reparse_detecting_header)
+        self.header_combo.activated.connect(self._header_chosen)
         self.region_combo.currentIndexChanged.connect(self._region_changed)
+        self.dates_combo.currentIndexChanged.connect(self._dates_changed)
         layout.addLayout(options)
 
         self.banner = Banner(page)
@@ -568,7 +594,27 @@ class ContactImportDialog(QDialog):
         self.delimiter_combo.setCurrentIndex(0)
         self.encoding_combo.blockSignals(False)
         self.delimiter_combo.blockSignals(False)
+        self.header_combo.clear()
+        self._forced_header = None
         return self._tasks.spawn(self._load(reuse_mapping=False), name="load", replace=True)
+
+    def _reparse_detecting_header(self) -> None:
+        # Another encoding or delimiter gives other rows: find the header again.
+        self._forced_header = None
+        self._reparse()
+
+    def _header_chosen(self) -> None:
+        line = self.header_combo.currentData()
+        if isinstance(line, int) and (self._table is None or line != self._table.header_line):
+            self._forced_header = line
+            self._reparse()
+
+    def choose_header_line(self, line: int) -> None:
+        """Read the column names from ``line`` (what choosing it in the picker does)."""
+        index = self.header_combo.findData(line)
+        if index >= 0:
+            self.header_combo.setCurrentIndex(index)
+            self._header_chosen()
 
     def _reparse(self) -> None:
         if self._data is not None and not self._importing:
@@ -584,11 +630,16 @@ class ContactImportDialog(QDialog):
         self.summary.setText(f"Reading “{path.name}”…")
         encoding = self.encoding_combo.currentData()
         delimiter = self.delimiter_combo.currentData()
+        header_line = self._forced_header if reuse_mapping else None
         try:
             if self._data is None:
                 self._data = await asyncio.to_thread(read_import_file, path)
             table = await asyncio.to_thread(
-                parse_csv, self._data, encoding=encoding, delimiter=delimiter
+                parse_csv,
+                self._data,
+                encoding=encoding,
+                delimiter=delimiter,
+                header_line=header_line,
             )
         except CsvFileError as exc:
             self._load_failed(path, str(exc), forced=reuse_mapping)
@@ -600,10 +651,12 @@ class ContactImportDialog(QDialog):
         previous = self._table
         self._table = table
         if reuse_mapping and previous is not None and previous.raw_header == table.raw_header:
-            suggestion = MappingSuggestion(self.mapping_model.mapping())
+            suggestion = MappingSuggestion(self.mapping_model.mapping(), exporter=self._exporter)
         else:
-            suggestion = suggest_mapping(table.raw_header, self._definitions)
+            suggestion = await asyncio.to_thread(self._importer.suggest, table)
+            self._exporter = suggestion.exporter
         self.mapping_model.set_table(table, suggestion, self._definitions)
+        self._fill_header_choices(table)
         self._open_editors()
         self._describe_file(path, table)
         self._pages.setCurrentIndex(Page.SETUP)
@@ -639,6 +692,15 @@ class ContactImportDialog(QDialog):
         self.encoding_combo.setItemText(0, f"Detect ({table.encoding_label})")
         self.delimiter_combo.setItemText(0, f"Detect ({table.delimiter_label})")
 
+    def _fill_header_choices(self, table: CsvTable) -> None:
+        """Offer the rows near the top as the header row; the one read is selected."""
+        self.header_combo.blockSignals(True)
+        self.header_combo.clear()
+        for choice in table.header_choices:
+            self.header_combo.addItem(f"Line {choice.line}: {choice.preview}", choice.line)
+        self.header_combo.setCurrentIndex(max(0, self.header_combo.findData(table.header_line)))
+        self.header_combo.blockSignals(False)
+
     # ---------------------------------------------------------------- plan
 
     def _region_changed(self) -> None:
@@ -646,6 +708,11 @@ class ContactImportDialog(QDialog):
         if isinstance(region, str):
             self._importer.default_region = region
             self._replan()
+
+    def _dates_changed(self) -> None:
+        value = self.dates_combo.currentData()
+        self._importer.date_order = DateOrder(value) if isinstance(value, str) else None
+        self._replan()
 
     def _replan(self) -> None:
         if self._table is None or self._importing:
@@ -705,7 +772,12 @@ class ContactImportDialog(QDialog):
         self._show_notes(plan)
         # Point at the first row that needs attention (or the first row).
         first = next(
-            (i for i, r in enumerate(plan.rows) if r.action is RowAction.SKIP or r.warning), 0
+            (
+                i
+                for i, r in enumerate(plan.rows)
+                if r.action is RowAction.SKIP or r.warning or r.notes
+            ),
+            0,
         )
         if self.preview_model.problems_only:
             first = 0
@@ -738,7 +810,13 @@ class ContactImportDialog(QDialog):
         if plan.check.errors:
             self.banner.show_message("danger", " ".join(plan.check.errors))
             return
-        notes = [*table.notes, *plan.check.warnings]
+        notes = [*table.notes, *plan.check.warnings, *plan.notes()]
+        if self._exporter:
+            notes.insert(
+                0,
+                f"Recognised as a {self._exporter} export: its columns are mapped the way "
+                f"{self._exporter} writes them.",
+            )
         invalid = sum(1 for r in plan.rows if r.skip is SkipReason.INVALID)
         if invalid and invalid * 2 > len(plan.rows) and len(table.header) > 1:
             notes.append(
@@ -847,14 +925,19 @@ class ContactImportDialog(QDialog):
         self.report_icon.setPixmap(icon(icon_name).pixmap(QSize(28, 28)))
         self.report_summary.setText(report.summary())
         problems = len(report.problems)
-        self.report_caption.setText(
-            f"{_plural(problems, 'row was', 'rows were')} not imported:"
-            if problems
-            else "Every row was imported."
-        )
-        self.report_view.setVisible(bool(problems))
-        self.report_details_area.setVisible(bool(problems))
+        noted = len(report.noted)
+        parts = []
         if problems:
+            parts.append(f"{_plural(problems, 'row was', 'rows were')} not imported")
+        if noted:
+            parts.append(f"{_plural(noted, 'row was', 'rows were')} imported with values left out")
+        self.report_caption.setText(
+            ("; ".join(parts) + ":").capitalize() if parts else "Every row was imported."
+        )
+        shown = problems + noted
+        self.report_view.setVisible(bool(shown))
+        self.report_details_area.setVisible(bool(shown))
+        if shown:
             self.report_view.setCurrentIndex(self.report_model.index(0, ReportColumn.STATUS))
         self.report_saved.setText("")
         self._pages.setCurrentIndex(Page.REPORT)

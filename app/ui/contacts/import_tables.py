@@ -29,6 +29,7 @@ from app.core.contact_csv import (
     RowOutcome,
     RowStatus,
     SkipReason,
+    WRITTEN,
     import_targets,
     target_label,
 )
@@ -287,7 +288,8 @@ class PreviewModel(QAbstractTableModel):
 
     @property
     def problems_only(self) -> bool:
-        """Whether only skipped rows and rows with warnings are shown."""
+        """Whether only skipped rows, rows with warnings and rows with values left out are
+        shown."""
         return self._problems_only
 
     def set_plan(
@@ -301,7 +303,7 @@ class PreviewModel(QAbstractTableModel):
         self.endResetModel()
 
     def set_problems_only(self, problems_only: bool) -> None:
-        """Show only rows that are skipped or have a warning."""
+        """Show only rows that are skipped, have a warning or values left out."""
         if problems_only == self._problems_only:
             return
         self.beginResetModel()
@@ -318,7 +320,7 @@ class PreviewModel(QAbstractTableModel):
             return ()
         if not self._problems_only:
             return self._plan.rows
-        return [r for r in self._plan.rows if r.action is RowAction.SKIP or r.warning]
+        return [r for r in self._plan.rows if r.action is RowAction.SKIP or r.warning or r.notes]
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self._rows)
@@ -350,6 +352,8 @@ class PreviewModel(QAbstractTableModel):
             parts.append("Changes: " + ", ".join(labels))
         elif row.action is RowAction.UNCHANGED:
             parts.append("Seedly already has these values.")
+        if row.notes:
+            parts.append(row.notes)
         if row.warning:
             parts.append(row.warning)
         return " ".join(parts)
@@ -371,7 +375,7 @@ class PreviewModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DecorationRole and column == PreviewColumn.ACTION:
             if row.action is RowAction.SKIP:
                 return icon("error" if row.skip is SkipReason.INVALID else "info")
-            if row.warning:
+            if row.warning or row.notes:
                 return icon("warning")
             return icon(_ACTION_ICON[row.action])
         if role == Qt.ItemDataRole.TextAlignmentRole and column == PreviewColumn.LINE:
@@ -394,6 +398,9 @@ class ReportColumn(IntEnum):
 
 
 _STATUS_ICON = {
+    RowStatus.CREATED: "warning",
+    RowStatus.UPDATED: "warning",
+    RowStatus.UNCHANGED: "warning",
     RowStatus.SKIPPED: "warning",
     RowStatus.FAILED: "error",
     RowStatus.NOT_IMPORTED: "info",
@@ -401,7 +408,8 @@ _STATUS_ICON = {
 
 
 class ReportModel(QAbstractTableModel):
-    """The rows of a report that were not written: line, status, contact, reason."""
+    """The rows of a report to look at (not written, or written with values left out):
+    line, status, contact, reason."""
 
     HEADERS = ("Line", "Result", "Contact", "Reason")
 
@@ -410,9 +418,9 @@ class ReportModel(QAbstractTableModel):
         self._rows: list[RowOutcome] = []
 
     def set_report(self, report: ImportReport | None) -> None:
-        """Show the problems of ``report``."""
+        """Show the rows of ``report`` to look at."""
         self.beginResetModel()
-        self._rows = report.problems if report is not None else []
+        self._rows = report.attention if report is not None else []
         self.endResetModel()
 
     def outcome_at(self, row: int) -> RowOutcome | None:
@@ -439,7 +447,8 @@ class ReportModel(QAbstractTableModel):
             if column == ReportColumn.LINE:
                 return str(outcome.line)
             if column == ReportColumn.STATUS:
-                return outcome.status.value.capitalize()
+                status = outcome.status.value.capitalize()
+                return f"{status}, values left out" if outcome.status in WRITTEN else status
             if column == ReportColumn.CONTACT:
                 return outcome.label or outcome.email
             if column == ReportColumn.REASON:

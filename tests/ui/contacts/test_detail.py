@@ -532,6 +532,59 @@ def test_phone_fields_validate_and_show_how_they_are_stored(
     assert pane._rows["phone"].message.text().startswith("Saved as +1 617-555-0199")  # type: ignore[union-attr]
 
 
+def test_a_number_not_valid_in_the_region_is_refused_not_saved_as_one(
+    pane: ContactDetailPane, service: FakeService
+) -> None:
+    pane.show_contact(service.add(jane()))
+    pane.begin_edit()
+    # A French number without its country has a US number's length: never +10142685300.
+    type_into(pane, "phone", "01 42 68 53 00")
+    error = pane.field_error("phone")
+    assert error == check_phone("01 42 68 53 00", "US").error
+    assert "is not a valid United States number" in error
+    assert pane._rows["phone"].frame.property("invalid")  # type: ignore[union-attr]
+    assert not pane.save_button.isEnabled()
+    type_into(pane, "phone", "+33 1 42 68 53 00")
+    assert pane.field_error("phone") == "" and pane.save_button.isEnabled()
+
+
+def test_names_that_show_nothing_are_refused(pane: ContactDetailPane, service: FakeService) -> None:
+    pane.show_contact(service.add(jane()))
+    pane.begin_edit()
+    first = line(pane, "firstName")
+    first.selectAll()
+    first.insert("\u200b\u200b")  # zero-width spaces: typed keys cannot produce them
+    first.editingFinished.emit()
+    assert first.text() == "\u200b\u200b"
+    assert pane.field_error("firstName") == (
+        "First name has no visible characters; type the name itself."
+    )
+    assert not pane.save_button.isEnabled()
+
+
+def test_a_long_paste_is_refused_with_the_limit_not_cut(
+    pane: ContactDetailPane, service: FakeService, qapp: Any
+) -> None:
+    pane.show_contact(service.add(jane()))
+    pane.begin_edit()
+    company = line(pane, "company")
+    assert company.toolTip() == "Seedly takes up to 500 characters here."
+    company.selectAll()
+    qapp.clipboard().setText("x" * 10_000)
+    company.paste()
+    company.editingFinished.emit()
+    assert len(company.text()) == 10_000  # nothing was cut behind the user's back
+    assert pane.field_error("company") == (
+        "Company is 10,000 characters long; Seedly takes at most 500. Shorten it (nothing was cut)."
+    )
+    assert not pane.save_button.isEnabled()
+    # Near the limit the field says how much room is left, before any error.
+    type_into(pane, "company", "y" * 480)
+    assert pane.field_error("company") == ""
+    assert pane._rows["company"].message.text() == "480 of 500 characters."  # type: ignore[union-attr]
+    assert pane.save_button.isEnabled()
+
+
 def test_custom_field_rules_come_from_core(pane: ContactDetailPane, service: FakeService) -> None:
     pane.show_contact(service.add(jane()))
     pane.begin_edit()

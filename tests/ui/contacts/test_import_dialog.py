@@ -389,3 +389,80 @@ def test_export_to_csv(run: Callable[..., Any], partition: Partition, tmp_path: 
     assert default_export_name().startswith("contacts-20") and default_export_name().endswith(
         ".csv"
     )
+
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "contacts"
+
+
+def test_the_header_row_below_a_preamble_is_found_and_can_be_chosen(
+    qtbot: Any, run: Callable[..., Any], partition: Partition
+) -> None:
+    partition.custom_fields.replace_fields([])  # no required field: every row can be new
+    dialog = _dialog(
+        qtbot,
+        _importer(partition, FakeSeedly()),
+        path=FIXTURES / "linkedin_Connections.csv",
+    )
+
+    async def scenario() -> None:
+        plan = await await_signal(dialog.planReady, timeout=10)
+        assert dialog.table is not None and dialog.table.header_line == 4
+        assert plan.count(RowAction.CREATE) == 5
+        assert dialog.header_combo.currentText().startswith("Line 4: First Name, Last Name")
+        assert "Recognised as a LinkedIn connections export" in dialog.banner.text
+        assert "Lines 1–3 above the column names were skipped" in dialog.banner.text
+        # The user says the notes line names the columns: read again, mapped again.
+        dialog.choose_header_line(1)
+        await await_signal(dialog.planReady, timeout=10)
+        assert dialog.table is not None and dialog.table.header == ("Notes:",)
+        dialog.choose_header_line(4)
+        plan = await await_signal(dialog.planReady, timeout=10)
+        assert dialog.table is not None and dialog.table.header_line == 4
+        assert plan.count(RowAction.CREATE) == 5
+
+    run(scenario())
+
+
+def test_values_left_out_show_in_the_preview_and_the_report(
+    qtbot: Any, run: Callable[..., Any], partition: Partition, tmp_path: Path
+) -> None:
+    path = tmp_path / "mixed.csv"
+    path.write_text(
+        "First,Last,Email,Phone,Birthday,Property Type\n"
+        "Geo,Paris,geo@x.com,01 42 68 53 00,--03-15,Commercial\n"
+        "Ana,Lima,ana@x.com,(617) 555-0101,03/04/1970,Commercial\n",
+        encoding="utf-8",
+    )
+    client = FakeSeedly()
+    dialog = _dialog(qtbot, _importer(partition, client), path=path)
+
+    async def scenario() -> None:
+        plan = await await_signal(dialog.planReady, timeout=10)
+        assert plan.count(RowAction.CREATE) == 2
+        preview = dialog.preview_model
+        details = preview.data(preview.index(0, PreviewColumn.DETAILS))
+        assert "Column “Phone”: “01 42 68 53 00” is not a valid United States number" in details
+        assert "Column “Birthday”: “--03-15” has no year" in details
+        assert dialog.preview_view.currentIndex().row() == 0  # the row to look at
+        assert "1 row is imported with values left out" in dialog.banner.text
+        assert "read as month/day/year" in dialog.banner.text
+        dialog.problems_only.setChecked(True)
+        assert preview.rowCount() == 1
+        # Choosing the date order re-plans: 03/04/1970 becomes the 3rd of April.
+        dialog.dates_combo.setCurrentIndex(dialog.dates_combo.findData("dmy"))
+        plan = await await_signal(dialog.planReady, timeout=10)
+        assert plan.rows[1].data is not None
+        assert plan.rows[1].data.fields["dateOfBirth"] == "1970-04-03"
+
+        assert dialog.start_import() is not None
+        report = await await_signal(dialog.importFinished, timeout=10)
+        assert report.summary() == "2 created."
+        stored = next(c for c in client.contacts.values() if c.email == "geo@x.com")
+        assert stored.phone is None and stored.date_of_birth is None
+        assert dialog.report_caption.text() == "1 row was imported with values left out:"
+        model = dialog.report_model
+        assert model.rowCount() == 1
+        assert model.data(model.index(0, ReportColumn.STATUS)) == "Created, values left out"
+        assert "Column “Phone”" in model.data(model.index(0, ReportColumn.REASON))
+
+    run(scenario())

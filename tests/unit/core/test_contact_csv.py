@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,9 +25,11 @@ from app.core.contact_csv import (
     report_csv,
     row_fields,
     split_full_name,
+    suggest_for_table,
     suggest_mapping,
     unneutralize,
 )
+from app.core.import_values import DateOrder
 from app.core.models import CustomFieldDefinition
 from tests.unit.storage.docs import contact
 
@@ -203,7 +206,7 @@ def test_mapping_suggestions_tolerate_case_spacing_and_synonyms() -> None:
         "additionalEmails",
         "title",
         "lifecycleStage",
-        "assignedTo",
+        None,  # owners are names until their values match team members (suggest_for_table)
         "customFields.property_type",
         "customFields.roof_age_years",
         "customFields.billing_email",
@@ -211,7 +214,12 @@ def test_mapping_suggestions_tolerate_case_spacing_and_synonyms() -> None:
         None,
         "id",
     )
-    assert suggestion.notes == {14: "Read-only in Seedly: not imported."}
+    assert suggestion.notes[14] == "Read-only in Seedly: not imported."
+    assert (
+        "“Owner” names owners, and Seedly's Assigned to takes team member IDs"
+        in (suggestion.notes[10])
+    )
+    assert suggestion.owners == frozenset({10})
     # "Email Address" and "Full Name" are understood too.
     assert suggest_mapping(["Email Address", "Full Name"]).targets == ("email", "name")
 
@@ -310,8 +318,12 @@ def test_required_custom_field_and_values_of_custom_fields() -> None:
     rita, walt, ned = plan.rows
     assert rita.action is RowAction.CREATE
     assert walt.skip is SkipReason.INVALID and "Property Type is required" in walt.reason
-    assert ned.skip is SkipReason.INVALID
-    assert "Column “Roof Age (years)”: Roof Age (years) must be a number." in ned.reason
+    # An optional field never drops the contact: the row is imported without the value,
+    # and the preview says which column and why.
+    assert ned.action is RowAction.CREATE and ned.data is not None
+    assert ned.data.fields["customFields"] == {"property_type": "Commercial"}
+    assert ned.notes == "Column “Roof Age (years)”: Roof Age (years) must be a number. Left out."
+    assert ned.left_out == ("Roof Age (years)",)
 
 
 def test_planning_can_be_stopped_and_reports_progress() -> None:
@@ -427,3 +439,259 @@ def test_report_csv() -> None:
     assert "3,skipped,'=evil,,," in text and '"Column “Email”: bad, really."' in text
     assert len(report_csv(report, problems_only=True).splitlines()) == 2
     assert report.summary() == "1 created, 1 skipped."
+
+
+# -- files as exporters write them --------------------------------------------------------
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "contacts"
+
+
+def _fixture(name: str) -> Any:
+    return parse_csv((FIXTURES / name).read_bytes())
+
+
+def test_the_header_row_is_found_below_a_preamble_and_can_be_chosen() -> None:
+    table = _fixture("linkedin_Connections.csv")
+    assert table.header_line == 4 and table.header[:2] == ("First Name", "Last Name")
+    assert len(table.rows) == 5 and table.rows[0].line == 5
+    assert "Lines 1–3 above the column names were skipped (“Notes:”)" in table.notes[0]
+    assert [c.line for c in table.header_choices[:3]] == [1, 2, 4]
+    forced = parse_csv((FIXTURES / "linkedin_Connections.csv").read_bytes(), header_line=1)
+    assert forced.header == ("Notes:",) and forced.header_line == 1
+    with pytest.raises(CsvFileError, match="Line 3 is not a row near the top"):
+        parse_csv((FIXTURES / "linkedin_Connections.csv").read_bytes(), header_line=3)
+
+
+def test_a_report_footer_is_recognised_not_reported_as_contacts() -> None:
+    table = _fixture("salesforce_report.csv")
+    assert len(table.rows) == 4 and len(table.footer) == 6
+    assert "The last 6 lines (from line 6" in table.notes[-1]
+    plan = plan_import(table, suggest_for_table(table).targets)
+    assert plan.counts == {RowAction.CREATE: 4}
+    # One-value rows that are data (a file of names only) are no footer.
+    names = parse_csv(b"Name\nAna Lima\nBen Li\n")
+    assert len(names.rows) == 2 and not names.footer
+
+
+@pytest.mark.parametrize(
+    ("name", "exporter", "expected", "ignored"),
+    [
+        (
+            "linkedin_Connections.csv",
+            "LinkedIn connections",
+            {"Email Address": "email", "Position": "title", "Company": "company"},
+            ["URL", "Connected On"],
+        ),
+        (
+            "google_contacts.csv",
+            "Google Contacts",
+            {
+                "E-mail 1 - Value": "email",
+                "E-mail 2 - Value": "additionalEmails",
+                "Phone 1 - Value": "phone",
+                "Labels": "tags",
+                "Organization Name": "company",
+                "Organization Title": "title",
+                "Address 1 - Country": "country",
+                "Birthday": "dateOfBirth",
+            },
+            ["E-mail 1 - Label", "Address 1 - Formatted", "Name Prefix"],
+        ),
+        (
+            "outlook_contacts.csv",
+            "Outlook",
+            {
+                "Job Title": "title",
+                "Mobile Phone": "phone",
+                "Business Phone": "additionalPhones",
+                "E-mail Address": "email",
+                "E-mail 2 Address": "additionalEmails",
+                "Company": "company",
+                "Business Country/Region": "country",
+                "Categories": "tags",
+            },
+            ["Title", "Account", "Business Fax", "E-mail Display Name", "Home Street"],
+        ),
+        (
+            "hubspot-crm-exports-all-contacts.csv",
+            "HubSpot",
+            {"Email": "email", "Phone Number": "phone", "Lifecycle Stage": "lifecycleStage"},
+            ["Record ID", "Contact owner", "Create Date", "Lead Status"],
+        ),
+        (
+            "salesforce_report.csv",
+            "Salesforce report",
+            {"Title": "title", "Account Name": "company", "Mobile": "additionalPhones"},
+            ["Contact Owner", "Salutation"],
+        ),
+        (
+            "mailchimp_subscribed_members_export.csv",
+            "Mailchimp audience",
+            {"Email Address": "email", "TAGS": "tags", "CC": "country"},
+            ["Address", "MEMBER_RATING", "LEID", "REGION"],
+        ),
+        (
+            "vcard_vcf2csv.csv",
+            "vCard converter (vcf2csv)",
+            {
+                "Name": "lastName",
+                "GivenNames": "firstName",
+                "Organisation": "company",
+                "EmailPref": "email",
+                "TelCellWork": "additionalPhones",
+            },
+            ["TelFaxWork", "Uid", "Note", "StreetHome"],
+        ),
+        (
+            "excel_de_cp1252.csv",
+            None,
+            {
+                "E-Mail-Adresse": "email",
+                "Telefon": "phone",
+                "Mobiltelefon": "additionalPhones",
+                "Firma": "company",
+                "Straße": "addressLine1",
+                "PLZ": "postalCode",
+                "Ort": "city",
+                "Land": "country",
+                "Geburtstag": "dateOfBirth",
+            },
+            ["Anrede"],
+        ),
+    ],
+)
+def test_each_exporter_maps_without_help(
+    name: str, exporter: str | None, expected: dict[str, str], ignored: list[str]
+) -> None:
+    table = _fixture(name)
+    suggestion = suggest_for_table(table)
+    assert suggestion.exporter == exporter
+    mapped = dict(zip(table.header, suggestion.targets, strict=True))
+    assert {column: mapped[column] for column in expected} == expected
+    assert all(mapped[column] is None for column in ignored)
+    assert check_mapping(table.header, suggestion.targets).ok
+
+
+def test_a_title_column_of_salutations_is_not_a_job_title() -> None:
+    table = parse_csv(b"Title,First,Last\nMr.,Al,Bo\nMs.,Cy,Di\nDr.,Ed,Fi\n")
+    suggestion = suggest_for_table(table)
+    assert suggestion.targets == (None, "firstName", "lastName")
+    assert "salutation" in suggestion.notes[0]
+    assert suggest_mapping(["Title", "Job Title"]).targets == (None, "title")
+    assert suggest_mapping(["Title"]).targets == ("title",)  # Seedly's own export
+
+
+def test_owner_columns_are_imported_only_when_they_name_team_members() -> None:
+    text = b"First,Last,Email,Owner\nA,B,a@x.com,Ana Ortiz\nC,D,c@x.com,usr_ben\n"
+    table = parse_csv(text)
+    assert suggest_for_table(table).targets[3] is None
+    team = {"usr_ana": "Ana Ortiz", "usr_ben": ""}
+    suggestion = suggest_for_table(table, team=team)
+    assert suggestion.targets[3] == "assignedTo" and 3 not in suggestion.notes
+    plan = plan_import(table, suggestion.targets, team=team)
+    assert [r.data.fields["assignedTo"] for r in plan.rows if r.data] == ["usr_ana", "usr_ben"]
+    stranger = parse_csv(text + b"E,F,e@x.com,Dana Admin\n")
+    assert suggest_for_table(stranger, team=team).targets[3] is None
+
+
+def test_multi_value_cells_split_first_to_the_main_field() -> None:
+    mapping = ["firstName", "lastName", "email", "phone", "additionalPhones", "tags"]
+    data = row_fields(
+        [
+            "A",
+            "B",
+            "a@x.com ::: b@x.com ::: A@X.com",
+            "",
+            "+1 617 555 0101 ::: +1 617 555 0102",
+            "* myContacts ::: Friends",
+        ],
+        mapping,
+    )
+    assert data.fields["email"] == "a@x.com"
+    assert data.fields["additionalEmails"] == ["b@x.com"]  # the main one is not repeated
+    assert data.fields["phone"] == "+1 617 555 0101"  # the empty main phone is filled
+    assert data.fields["additionalPhones"] == ["+1 617 555 0102"]
+    assert data.fields["tags"] == ["Friends"]
+
+
+def test_phones_are_read_by_the_row_country_else_left_out_and_noted() -> None:
+    text = (
+        "First,Last,Phone,Country\n"
+        "Fr,Ance,01 42 68 53 00,France\n"  # 2: read as French
+        "No,Where,01 42 68 53 00,\n"  # 3: not a US number: left out, the row imported
+        "Us,Ual,(617) 555-0101,\n"  # 4
+    )
+    plan = _plan(text, default_region="US")
+    france, nowhere, usual = plan.rows
+    assert france.data is not None and france.data.fields["phone"] == "+33142685300"
+    assert nowhere.action is RowAction.CREATE and nowhere.data is not None
+    assert "phone" not in nowhere.data.fields  # never +10142685300
+    assert nowhere.notes.startswith("Column “Phone”: “01 42 68 53 00” is not a valid United")
+    assert nowhere.left_out == ("Phone",)
+    assert usual.data is not None and usual.data.fields["phone"] == "+16175550101"
+    assert "1 row is imported with values left out" in plan.notes()[-1]
+
+
+def test_optional_values_never_drop_a_contact() -> None:
+    long_company = "C" * 501
+    text = (
+        "First,Last,Email,Birthday,Lifecycle Stage,Company,Tags\n"
+        f"A,B,a@x.com,--03-15,Evangelist,{long_company},ok\n"
+        "C,D,c@x.com,0/0/00,Partner,Acme," + "t" * 51 + "\n"
+        "E,F,e@x.com,15/03/1970,,,\n"
+    )
+    plan = _plan(text, default_region="US")
+    first, second, third = plan.rows
+    assert [r.action for r in plan.rows] == [RowAction.CREATE] * 3
+    assert first.data is not None and first.data.fields["lifecycleStage"] == "customer"
+    assert "company" not in first.data.fields and "dateOfBirth" not in first.data.fields
+    assert "Column “Birthday”: “--03-15” has no year" in first.notes
+    assert "Column “Company”: Company is 501 characters long; Seedly takes at most 500." in (
+        first.notes
+    )
+    assert second.data is not None and "dateOfBirth" not in second.data.fields
+    assert "Birthday" not in second.notes  # Outlook's empty birthday is no problem
+    assert "“Partner” is not a lifecycle stage" in second.notes and "tags" not in second.data.fields
+    assert third.data is not None and third.data.fields["dateOfBirth"] == "1970-03-15"
+    # Names are required: an over-long or invisible one still refuses the row, by column.
+    refused = _plan("First,Last\n" + "N" * 101 + ",B\n\u200b,C\n").rows
+    assert all(r.skip is SkipReason.INVALID for r in refused)
+    assert "Column “First”: First name is 101 characters long" in refused[0].reason
+    assert "Column “First”: First name has no visible characters" in refused[1].reason
+
+
+def test_the_preview_states_how_ambiguous_dates_are_read() -> None:
+    text = "First,Last,Birthday\nA,B,03/04/1970\nC,D,25/12/1980\n"
+    plan = _plan(text, default_region="US")
+    assert plan.rows[0].data is not None and plan.rows[0].data.fields["dateOfBirth"] == "1970-04-03"
+    assert plan.notes()[0] == (
+        "Dates whose day and month could be swapped (“03/04/1970” on line 2) are read as "
+        "day/month/year: the file writes “25/12/1980” (line 3)."
+    )
+    chosen = _plan(text.replace("25/12/1980", ""), date_order=DateOrder.MDY)
+    assert chosen.rows[0].data is not None
+    assert chosen.rows[0].data.fields["dateOfBirth"] == "1970-03-04"
+
+
+def test_a_promoted_phone_only_adds_to_an_existing_contacts_other_phones() -> None:
+    cached = {
+        "p@x.com": contact("c_p", "Pat", "Lee", email="p@x.com", additionalPhones=["+16175550101"]),
+    }
+    text = (
+        "First,Last,Email,Phone,Other Phone\n"
+        "Pat,Lee,p@x.com,,(617) 555-0101\n"  # 2: what Seedly has: no change
+        "Pat,Lee,P@X.com,,(617) 555-0102\n"  # 3: duplicate email of line 2
+    )
+    plan = _plan(text, default_region="US", find_by_email=lambda e: cached.get(e.lower()))
+    assert plan.rows[0].action is RowAction.UNCHANGED
+    other = _plan(
+        "First,Last,Email,Phone,Other Phone\nPat,Lee,p@x.com,,(617) 555-0102\n",
+        default_region="US",
+        find_by_email=lambda e: cached.get(e.lower()),
+    ).rows[0]
+    assert other.action is RowAction.UPDATE and other.changes == ("additionalPhones",)
+    new = _plan(
+        "First,Last,Email,Phone,Other Phone\nNew,One,n@x.com,,(617) 555-0102\n",
+        default_region="US",
+    ).rows[0]
+    assert new.data is not None and new.data.fields["phone"] == "+16175550102"
