@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.team import readable_member
 from app.services.ports.calendar import AppointmentRow
 from app.ui.calendar.entries import Entry
 from app.ui.calendar.info import ViewInfo
@@ -335,7 +336,7 @@ class DetailsPane(QWidget):
         if calendar_zone:
             parts.append(f"times kept in {zone_label(calendar_zone, row.start_ms)}")
         self._set_row("calendar", " · ".join(parts))
-        self._set_row("assignee", row.assigned_to or "")
+        self._set_row("assignee", readable_member(row.assigned_to) if row.assigned_to else "")
         self._set_row("email", row.contact_email or "")
         self._set_row("phone", row.contact_phone or "")
         self._set_row("notes", row.notes or "")

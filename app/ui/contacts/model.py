@@ -36,6 +36,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QFont
 
+from app.core.team import readable_member
 from app.core.constants import LIFECYCLE_STAGES
 from app.core.phones import format_phone
 from app.core.models import CustomFieldDefinition
@@ -438,7 +439,9 @@ class ContactsTableModel(PagedCacheModel[ContactsReader, ContactQuery, ContactRo
             case Column.ASSIGNED_TO:
                 if item.assigned_to is None:
                     return None
-                return self._assignee_names.get(item.assigned_to, item.assigned_to)
+                return self._assignee_names.get(item.assigned_to) or readable_member(
+                    item.assigned_to
+                )
             case Column.SCORE:
                 return None if item.score is None else self._locale.toString(item.score)
             case Column.CITY:

@@ -35,6 +35,7 @@ from PySide6.QtCore import (
     Qt,
 )
 
+from app.core.team import readable_member
 from app.services.bus import ScopeKey
 from app.services.ports.inbox import (
     ConversationFilters,
@@ -643,18 +644,3 @@ class ConversationListModel(PagedListModel[_Source, InboxQuery, _Row]):
         except StorageError as exc:
             self._fail("read the conversation", exc)
             return None
-
-
-_MEMBER_PREFIX = re.compile(r"^(?:usr|user|u|member|tm)_(?=[a-z])", re.IGNORECASE)
-
-
-def readable_member(user_id: str) -> str:
-    """A team member id as a name when it reads like one (``usr_ana_ortiz`` → "Ana Ortiz").
-
-    The API has no users endpoint, so names are not known; ids made of words are
-    shown as words, anything else (``u_8f3k2``) as it is."""
-    stripped = _MEMBER_PREFIX.sub("", user_id)
-    words = [w for w in stripped.split("_") if w]
-    if stripped == user_id or not words or not all(w.isalpha() for w in words):
-        return user_id
-    return " ".join(w.capitalize() for w in words)

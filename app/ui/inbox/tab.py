@@ -78,13 +78,13 @@ from app.ui.common.search import SearchPace
 from app.ui.async_qt import BusBridge, TaskSet, await_signal
 from app.ui.inbox.bars import VIEWS, ActionBar, FilterBar
 from app.ui.inbox.delegate import ConversationDelegate
+from app.core.team import readable_member
 from app.ui.inbox.list_model import (
     ConversationIdRole,
     ConversationListModel,
     InboxQuery,
     UnreadCountRole,
     load_first_page,
-    readable_member,
 )
 from app.ui.inbox.dialogs import NewConversationDialog, SnoozeDialog
 from app.ui.inbox.menus import fill_assign_menu, fill_me_menu, fill_snooze_menu, install_list_keys

@@ -13,6 +13,7 @@ from app.services.bus import ConversationsChanged, ScopeKey
 from app.services.conversations import SNOOZE_STATE_KEY, UNREAD_STATE_KEY
 from app.services.ports.inbox import InboxReader
 from app.storage import ConversationFilters, ConversationView, Partition
+from app.core.team import readable_member
 from app.ui.inbox.list_model import (
     ArchivedRole,
     AssigneeLabelRole,
@@ -34,7 +35,6 @@ from app.ui.inbox.list_model import (
     StatusRole,
     SubjectRole,
     UnreadCountRole,
-    readable_member,
 )
 from tests.ui.inbox.conftest import DEPLOYMENT, SCOPE_A, SCOPE_B, ids, load_all, reader_of
 from tests.unit.storage.docs import conversation
