@@ -154,9 +154,9 @@ class _Answer:
 
 
 # The transport maps errors with Seedly's shapes, and Seamless puts its 422 details in
-# "msg"/"code"/"data": the observer keeps the call's raw answer so the client can map it
-# itself. A context variable, because the transport runs each exchange in its own task
-# (created from the caller's context, so it sees the caller's ``_Answer``).
+# "msg"/"code"/"data": the transport hands each answer, read in full, to ``_keep_answer``
+# so the client can map it itself. A context variable, because one client serves many
+# concurrent calls, each in its own task.
 _CALL_ANSWER: contextvars.ContextVar[_Answer | None] = contextvars.ContextVar(
     "seamless_answer", default=None
 )
@@ -174,10 +174,8 @@ class _Observer(httpx.AsyncBaseTransport):
         self._on_answer = on_answer
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        # The answer is still a stream here: only its headers may be read.
         response = await self._inner.handle_async_request(request)
-        answer = _CALL_ANSWER.get()
-        if answer is not None:
-            answer.response = response
         try:
             self._on_answer(request, response)
         except Exception:  # a listener's bug must not fail the request
@@ -186,6 +184,12 @@ class _Observer(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         await self._inner.aclose()
+
+
+def _keep_answer(response: httpx.Response) -> None:
+    answer = _CALL_ANSWER.get()
+    if answer is not None:
+        answer.response = response
 
 
 def _discard(listeners: list[Any], listener: Any) -> None:
@@ -262,6 +266,7 @@ class SeamlessClient:
             sleep=sleep,
             clock=clock,
             monotonic=monotonic,
+            on_response=_keep_answer,
         )
 
     # -- lifecycle and listeners --------------------------------------------------------------
