@@ -282,7 +282,7 @@ class CompanyRow:
             size=_text(result.staff_count_range),
             revenue=_text(result.revenue_range),
             location=_text(location),
-            founded=_text(result.founded_on),
+            founded=_text(result.founded_year),
             description=_text(result.description),
             linkedin=_text(result.li_url),
         )
