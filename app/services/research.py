@@ -520,10 +520,15 @@ class ResearchQueue:
             return False
         except ApiError as exc:
             self.credits.cancel(ticket)
-            self._publish(self.jobs.mark_failed(job.id, _message(exc)))
             if exc.is_auth_failure:
+                # A refused key or sign-in did nothing: the job waits, queued, for the user to
+                # enter a key or sign in again (nothing queued is lost).
+                job = self.jobs.mark_not_sent(job.id, _message(exc))
+                self.credits.hold(hold, job.estimate)
+                self._publish(job)
                 self.paused = _message(exc)
                 return False
+            self._publish(self.jobs.mark_failed(job.id, _message(exc)))
             return True
         if len(accepted.request_ids) != job.size:
             log.warning(

@@ -335,6 +335,14 @@ async def test_offline_keeps_the_job_queued_and_an_invalid_key_pauses(
     await rig.queue.step()
     assert rig.queue.paused is not None and "did not accept the API key" in rig.queue.paused
     assert await rig.queue.step() is None and not rig.queue.has_work()
+    # Nothing queued is lost: the refused request did nothing, so the job waits, queued and
+    # still holding its estimate, for another key or a new sign-in.
+    job = rig.queue.jobs.get(job_id)
+    assert job is not None and job.state is JobState.QUEUED
+    assert rig.credits.committed == 2
+    rig.queue.resume()
+    await rig.queue.drain(timeout=30)
+    assert rig.queue.progress(job_id).state is JobState.DONE
 
 
 @pytest.mark.asyncio
