@@ -272,14 +272,19 @@ class SeamlessConnection:
         tokens: OAuthTokens,
         client_secret: str,
         *,
+        client: SeamlessOAuthClient | None = None,
         session_only: bool = False,
     ) -> SeamlessSettings:
         """Keep the sign-in's tokens and the client secret (the keyring, or memory for this
-        session, the demo and a workspace that does not persist), make the sign-in the
-        connection's way in, save the settings and open the connection. ``KeyNotSaved`` when
-        no keyring works (nothing kept: the caller may offer "this session only");
-        ``SaveFailed`` when the file or the connection failed. Returns the settings saved."""
-        settings = settings.model_copy(update={"auth": AUTH_OAUTH})
+        session, the demo and a workspace that does not persist), make the sign-in (with the
+        OAuth app ``client``, when given) the connection's way in, save the settings and open
+        the connection. ``KeyNotSaved`` when no keyring works (nothing kept: the caller may
+        offer "this session only"); ``SaveFailed`` when the file or the connection failed.
+        Returns the settings saved."""
+        update: dict[str, Any] = {"auth": AUTH_OAUTH}
+        if client is not None:
+            update["oauth"] = client
+        settings = settings.model_copy(update=update)
         workspace = self._workspace
         pairs = (
             (seamless_oauth_account(settings.id), tokens_to_secret(tokens)),

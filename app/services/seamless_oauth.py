@@ -215,7 +215,11 @@ class LoopbackListener:
             await self.close()
 
     async def close(self) -> None:
-        """Stop listening (idempotent)."""
+        """Stop listening (idempotent); a ``wait`` still running ends with ``SignInError``."""
+        answer = self._answer
+        if answer is not None and not answer.done():
+            answer.set_exception(SignInError("The sign-in was stopped."))
+            answer.exception()  # retrieved: nobody may be waiting any more
         server, self._server = self._server, None
         if server is not None:
             server.close()

@@ -24,7 +24,7 @@ from app.services.bus import (
 )
 from app.services.credits import CreditLedger, CreditMeter, SearchPager
 from app.services.lead_push import PushAction, PushOutcome, PushReport
-from app.services.leads import LeadsNotConnected
+from app.services.leads import AUTH_KEY, AUTH_OAUTH, LeadsNotConnected
 from app.services.preferences import Preferences, PreferencesNotSaved
 from app.services.research import JobProgress, ResearchPlan, ResearchQueue, ResearchResult
 from app.services.seamless_connection import (
@@ -34,9 +34,18 @@ from app.services.seamless_connection import (
     KeyNotSaved,
     SaveFailed,
     SeamlessConnection,
+    SeamlessOAuthClient,
     clean_key,
     normalize_url,
     pricing_choices,
+)
+from app.services.seamless_oauth import (
+    DEFAULT_REDIRECT_URI,
+    SeamlessSignIn,
+    SignInError,
+    SignInTimedOut,
+    StateMismatch,
+    is_loopback,
 )
 from app.services.workspace import Workspace
 from app.settings.profiles import DEFAULT_SEAMLESS_URL, SavedSearch, SeamlessSettings, SubAccountRef
@@ -59,6 +68,14 @@ class ConnectionState:
     """A client, meter and queue are ready (the key may still be refused: ``problem``)."""
     problem: str | None
     """Why the connection does not work (an invalid key, no license), or None."""
+    auth: str | None = None
+    """How it signs in: ``AUTH_KEY``, ``AUTH_OAUTH`` (None: not connected)."""
+    sign_in_needed: bool = False
+    """The Seamless.AI sign-in ended: the user must sign in again (``problem`` says so)."""
+
+
+AUTH_LABELS = {AUTH_KEY: "API key", AUTH_OAUTH: "Seamless.AI sign-in"}
+"""How the meter names the way the connection signs in."""
 
 
 class LeadsPort:
@@ -75,7 +92,24 @@ class LeadsPort:
     def connection_state(self) -> ConnectionState:
         """The connection now (cheap: a few attribute reads, fine for a timer)."""
         leads = self._workspace.leads
-        return ConnectionState(id(leads.client), leads.connected, leads.problem)
+        return ConnectionState(
+            id(leads.client), leads.connected, leads.problem, leads.auth, leads.sign_in_needed
+        )
+
+    @property
+    def auth(self) -> str | None:
+        """How the connection in use signs in: ``AUTH_KEY``, ``AUTH_OAUTH`` or None."""
+        return self._workspace.leads.auth
+
+    def auth_label(self) -> str | None:
+        """The way in as the meter names it ("API key", "Seamless.AI sign-in"), or None."""
+        auth = self._workspace.leads.auth
+        return AUTH_LABELS.get(auth) if auth else None
+
+    @property
+    def sign_in_needed(self) -> bool:
+        """The Seamless.AI sign-in ended: only signing in again helps."""
+        return self._workspace.leads.sign_in_needed
 
     @property
     def connected(self) -> bool:
@@ -189,6 +223,10 @@ class LeadsPort:
 
 
 __all__ = [
+    "AUTH_KEY",
+    "AUTH_LABELS",
+    "AUTH_OAUTH",
+    "DEFAULT_REDIRECT_URI",
     "DEFAULT_SEAMLESS_URL",
     "TERMINAL_JOB_STATES",
     "CheckField",
@@ -218,12 +256,18 @@ __all__ = [
     "ResearchResultsArrived",
     "SaveFailed",
     "SavedSearch",
+    "SeamlessOAuthClient",
+    "SeamlessSignIn",
     "SearchPager",
     "SeamlessConnection",
+    "SignInError",
+    "SignInTimedOut",
+    "StateMismatch",
     "SeamlessSettings",
     "StorageError",
     "SubAccountRef",
     "clean_key",
+    "is_loopback",
     "normalize_url",
     "pricing_choices",
 ]

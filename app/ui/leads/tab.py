@@ -20,7 +20,9 @@ sent that the app already knows would be refused:
 The tab reads everything through its port (``LeadsPort``): the meter, the
 research queue, searches, the push into a sub-account, the saved searches and the
 connection settings. Without a Seamless connection it shows an empty state with a
-button to the connection settings; a key the server refused is shown on the banner.
+button to the connection settings; a key the server refused is shown on the banner,
+and a Seamless.AI sign-in that ended offers "Sign in again" there (the browser
+sign-in, ``sign_in``); the meter says which way in the connection uses.
 
 This module builds the tab and follows the connection and the meter; the flows
 live beside it: ``search_flow`` (searching and paging), ``research_flow``,
@@ -87,6 +89,7 @@ from app.ui.leads.results import (
 from app.ui.leads.sample_search import SAMPLE_FILTERS, run_sample_search
 from app.ui.leads.saved_searches import SavedSearchesBar
 from app.ui.leads.search_flow import SearchFlow
+from app.ui.leads.sign_in import run_sign_in_again
 from app.ui.theme import Spacing, icon
 from app.ui.common.widgets import Banner, EmptyState
 
@@ -173,7 +176,7 @@ class LeadsTab(Area):
         root.setContentsMargins(Spacing.M, Spacing.M, Spacing.M, Spacing.S)
         root.setSpacing(Spacing.S)
         self.banner = Banner(self)
-        self.banner.actionClicked.connect(self.open_settings)
+        self.banner.actionClicked.connect(self._banner_action)
         root.addWidget(self.banner)
         self.meter = CreditMeterWidget(self)
         self.meter.budgetRequested.connect(self.ask_budget)
@@ -411,10 +414,14 @@ class LeadsTab(Area):
             self.queue_panel.set_queue(self.port.queue)
             self.refresh_meter()
         problem = state.problem
+        self.meter.set_auth(self.port.auth_label())
+        if self._badge is not None:
+            self._badge.set_auth(self.port.auth_label())
         if problem != self._problem:
             self._problem = problem
             if problem:
-                self.banner.show_message("danger", problem, "Seamless.AI settings…")
+                action = "Sign in again…" if state.sign_in_needed else "Seamless.AI settings…"
+                self.banner.show_message("danger", problem, action)
             elif self.banner.severity == "danger":
                 self.banner.hide()
             self.queue_panel.refresh()
@@ -461,6 +468,25 @@ class LeadsTab(Area):
         action = QAction(icon("leads"), "Seamless.AI connection…", menu)
         action.triggered.connect(lambda _c=False: self.open_settings())
         menu.addAction(action)
+
+    def _banner_action(self) -> None:
+        if self._state is not None and self._state.sign_in_needed:
+            self.sign_in_again()
+        else:
+            self.open_settings()
+
+    def sign_in_again(self, opener: Any = None) -> asyncio.Task[Any]:
+        """The banner's "Sign in again…": the browser sign-in at once, in a small dialog;
+        queued research goes out once the user is back (``opener`` opens the browser:
+        tests pass their own)."""
+        return self.tasks.spawn(self._sign_in_flow(opener), "seamless-sign-in", replace=True)
+
+    async def _sign_in_flow(self, opener: Any) -> bool:
+        signed_in = await run_sign_in_again(self, self.port.connection, opener=opener)
+        if signed_in:
+            self.port.resume_queue()
+            self.sync_connection()
+        return signed_in
 
     def open_settings(self) -> asyncio.Task[Any]:
         """Settings → Seamless.AI connection (the empty state's and the banner's button)."""
