@@ -34,8 +34,9 @@ from app.storage import Database
 
 log = logging.getLogger(__name__)
 
-RESTORE_DAYS = 90
-"""How far back the ledger is rebuilt from the org's researched records at connect."""
+RESTORE_DAYS = 365
+"""How far back the ledger is rebuilt from the org's researched records at connect (a year:
+the stale ones too, so the ledger can mark them and job changes can be checked)."""
 
 SeamlessFactory = Callable[..., Any]
 TokenSaver = Callable[[OAuthTokens], Awaitable[None]]
