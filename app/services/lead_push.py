@@ -16,8 +16,11 @@ For each researched record (``app.core.seamless.leads`` does the mapping):
 
 The ``PushReport`` lists every record as created, updated, unchanged, skipped
 or failed, with the reason. Records sharing a primary email are handled one
-after the other (the second updates what the first created); rate limits are
-the transport's job, so nothing here sleeps.
+after the other (the second updates what the first created), also across
+concurrent ``push`` calls of one pusher (``ResearchPush`` pushes records as they
+arrive); rate limits are the transport's job, so nothing here sleeps. A push is
+work the user waits for as a whole: its requests run in ``pacing.bulk()``, using
+the CRM's write budget as fast as the window allows (never past it).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
 
+from app.api.pacing import bulk
 from app.core.emails import email_key
 from app.core.errors import ApiError, OutcomeUnknown
 from app.core.seamless import LEAD_SOURCE, ResearchedContact, lead_fields, merge_fields
@@ -142,6 +146,19 @@ class LeadPusher:
         self.default_region = default_region or contacts.default_region
         self.refreshed = tuple(refreshed)
         self.concurrency = max(1, concurrency)
+        self._gate: asyncio.Semaphore | None = None
+        self._email_locks: dict[str, asyncio.Lock] = {}
+
+    def _slot(self) -> asyncio.Semaphore:
+        if self._gate is None:
+            self._gate = asyncio.Semaphore(self.concurrency)
+        return self._gate
+
+    def _lock_for(self, group: str) -> asyncio.Lock:
+        lock = self._email_locks.get(group)
+        if lock is None:
+            lock = self._email_locks[group] = asyncio.Lock()
+        return lock
 
     async def push(self, leads: Sequence[Lead], *, tag: str | None = None) -> PushReport:
         """Add or update every lead; never raises for one record's failure (it is reported),
@@ -153,13 +170,12 @@ class LeadPusher:
             best = record.best_email
             group = email_key(best.address) if best else f"\0{index}"
             groups.setdefault(group, []).append(index)
-        gate = asyncio.Semaphore(self.concurrency)
         stop: list[str] = []
         done = 0
 
-        async def run_group(indices: list[int]) -> None:
+        async def run_group(group: str, indices: list[int]) -> None:
             nonlocal done
-            async with gate:
+            async with self._slot(), self._lock_for(group):
                 for index in indices:
                     key, record = items[index]
                     if stop:
@@ -176,7 +192,8 @@ class LeadPusher:
                         LeadPushProgress(self.contacts.scope, done, len(items))
                     )
 
-        await asyncio.gather(*(run_group(indices) for indices in groups.values()))
+        with bulk():
+            await asyncio.gather(*(run_group(g, indices) for g, indices in groups.items()))
         return PushReport([o for o in outcomes if o is not None])
 
     async def update_moves(

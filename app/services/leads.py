@@ -59,7 +59,7 @@ class LeadsService:
         contact_service_for: Callable[[str], Any],
         *,
         client_factory: SeamlessFactory = SeamlessClient,
-        poll_interval: float = 3.0,
+        poll_interval: float = 2.0,
     ) -> None:
         self.db = db
         self.bus = bus

@@ -44,6 +44,7 @@ from app.services.job_changes import (
 from app.services.leads import AUTH_KEY, AUTH_OAUTH, LeadsNotConnected
 from app.services.preferences import Preferences, PreferencesNotSaved
 from app.services.research import JobProgress, ResearchPlan, ResearchQueue, ResearchResult
+from app.services.research_push import ResearchPush
 from app.services.seamless_connection import (
     CheckField,
     CheckResult,
@@ -304,6 +305,18 @@ class LeadsPort:
         the plan to confirm first (``LeadsNotConnected`` without a connection)."""
         _client, _credits, queue = self._workspace.leads.require()
         return queue.plan(list(keys), kind="contact", skip_deduplication_check=True)
+
+    async def research_and_push(
+        self, job_ids: Sequence[int], sub_account_id: str, tag: str | None = None
+    ) -> PushReport:
+        """Add each person of the research ``job_ids`` to ``sub_account_id`` as soon as their
+        record arrives, while the queue polls for the others (``ResearchPush``); the report
+        once the research ended and every record arrived was added. ``NotActive`` when the
+        sub-account cannot be reached, ``LeadsNotConnected`` without a connection."""
+        leads = self._workspace.leads
+        _client, _credits, queue = leads.require()
+        pipeline = ResearchPush(queue, leads.pusher_for(sub_account_id), leads.bus, tag=tag)
+        return await pipeline.run(job_ids)
 
     # -- saved searches ----------------------------------------------------------------------------
     def saved_searches(self, kind: str) -> list[SavedSearch]:

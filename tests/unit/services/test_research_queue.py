@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -554,3 +555,37 @@ async def test_run_wakes_up_when_a_job_is_submitted(db: Database, clock: Clock) 
     with pytest.raises(asyncio.CancelledError):
         await runner
     assert rig.queue.progress(job_id).state is JobState.DONE
+
+
+def test_polls_are_paced_from_the_poll_endpoints_own_headers(db: Database, clock: Clock) -> None:
+    """The poll cadence follows the poll endpoint's ``X-RateLimit-*`` budget: the fastest the
+    notes allow (2 s) while what is left lasts until the reset, else what is left spread
+    over the rest of the window, and nothing before the reset once it is spent."""
+    from app.api.pacing import RateBudget
+
+    budget = RateBudget("GET /contacts/research/poll", clock=clock.time)
+
+    class Client(FakeSeamless):
+        def budget(self, method: str, path: str) -> Any:  # type: ignore[override]
+            assert (method, path) == ("GET", "/contacts/research/poll")
+            return budget
+
+    rig = Rig(db, clock, Client(clock=clock))
+    rig.queue.poll_interval = 2.0
+
+    def answer(remaining: int, reset_in: int) -> None:
+        budget.update(
+            {
+                "X-RateLimit-Limit": "60",
+                "X-RateLimit-Remaining": str(remaining),
+                "X-RateLimit-Reset": str(int(clock.time()) + reset_in),
+            }
+        )
+
+    answer(59, 60)
+    assert rig.queue._cycle("contact", 100) == 2.0  # 30 polls in 60 s: plenty left
+    answer(10, 60)
+    assert rig.queue._cycle("contact", 100) == pytest.approx(6.0)  # 10 left for 60 s
+    assert rig.queue._cycle("contact", 150) == pytest.approx(12.0)  # two polls per round
+    answer(0, 40)
+    assert rig.queue._cycle("contact", 100) == pytest.approx(40.0)  # spent: the reset
