@@ -30,7 +30,7 @@ from app.services.workspace import Workspace
 from app.settings.paths import AppPaths
 from app.settings.profiles import SeamlessOAuthClient, SeamlessSettings
 from app.storage import JobState
-from tests.support.sandbox_process import Sandbox
+from tests.support.sandbox_process import GENEROUS_LIMITS, Sandbox
 
 pytestmark = [pytest.mark.timeout(120), pytest.mark.asyncio]
 
@@ -129,10 +129,13 @@ async def until(condition: Callable[[], Any], timeout: float = 15.0) -> Any:
 
 
 async def test_sign_in_refresh_revocation_and_signing_in_again(
-    sandbox: Sandbox, tmp_path: Path
+    sandbox_factory: Any, tmp_path: Path
 ) -> None:
+    # A sandbox of its own: this test moves its clock by hours.
+    sandbox: Sandbox = sandbox_factory("--seed", "demo", *GENEROUS_LIMITS)
     user = new_user(sandbox, 500)
     clock = ShiftedClock()
+    clock.offset = sandbox.control("GET", "health")["clockOffsetMs"] / 1000
     workspace, port = workspace_for(tmp_path, clock)
     client, secret = oauth_client(sandbox)
     settings = SeamlessSettings(base_url=sandbox.seamless_url, oauth=client)
