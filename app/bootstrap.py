@@ -353,8 +353,8 @@ class Application:
 
     async def _open_demo(self) -> bool:
         from app.services.demo import DemoError, DemoSandbox
-        from app.settings.profiles import ProfileStore, SeamlessSettings
-        from app.settings.secrets import account_name
+        from app.settings.profiles import ProfileStore, SeamlessOAuthClient, SeamlessSettings
+        from app.settings.secrets import account_name, seamless_oauth_client_account
 
         remembered = self._demo_memory
         if remembered is None:
@@ -385,6 +385,18 @@ class Application:
             self.bridge.sessionChanged.connect(lambda _e: self._remember_demo(profile))
         if info.seamless_url and info.seamless_key:
             seamless = SeamlessSettings(id="demo", base_url=info.seamless_url, demo=True)
+            oauth = info.seamless_oauth
+            if oauth is not None:
+                # "Sign in with Seamless.AI" works in the demo too, with the sandbox's app
+                # (its secret in memory only, like the demo's key).
+                seamless.oauth = SeamlessOAuthClient(
+                    client_id=oauth["client_id"],
+                    authorize_url=oauth["authorize_url"],
+                    redirect_uri=oauth["redirect_uri"],
+                )
+                self.workspace.secrets.use_for_session(
+                    seamless_oauth_client_account(seamless.id), oauth["client_secret"]
+                )
             store.data.seamless = seamless
             await self.workspace.connect_seamless(seamless, info.seamless_key)
         return opened

@@ -12,19 +12,45 @@ before it, but not the ones still on their way. With several requests in
 flight, forgetting them at each answer overestimated what was left and let a
 concurrent burst run into 429s. A request stops counting here when its answer
 (or its failure) comes back.
+
+Spreading (below ``spread_below`` of the window) keeps some budget for what the user
+does next while background work runs. Work the user is waiting for as a whole — a
+bulk push of researched leads — runs inside ``bulk()``: its requests use what is left
+of the window at once and wait only when nothing is left (still never past it), because
+spreading them can only make the job end later.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from app.core.errors import RETRY_AFTER_CAP, header_value, parse_rate_limit_reset
 
 # A little past the announced reset: the server's window must really be over.
 RESET_MARGIN = 0.05
+
+_BULK: contextvars.ContextVar[bool] = contextvars.ContextVar("rate_budget_bulk", default=False)
+
+
+@contextlib.contextmanager
+def bulk() -> Iterator[None]:
+    """Requests made inside (and in tasks started inside) belong to one job the user waits
+    for as a whole: no spreading, the window's budget used as fast as it allows."""
+    token = _BULK.set(True)
+    try:
+        yield
+    finally:
+        _BULK.reset(token)
+
+
+def in_bulk() -> bool:
+    """Whether the current context is inside ``bulk()``."""
+    return _BULK.get()
 
 
 def _int_header(headers: Mapping[str, str], name: str) -> int | None:
@@ -123,7 +149,7 @@ class RateBudget:
             to_reset = max(0.0, self.reset_epoch - now)
         if available <= 0:
             return min(self.max_wait, to_reset + RESET_MARGIN)
-        if self.limit is None or available >= self.limit * self.spread_below:
+        if self.limit is None or available >= self.limit * self.spread_below or in_bulk():
             return 0.0
         # Spread what is left evenly over the rest of the window.
         interval = to_reset / available

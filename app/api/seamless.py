@@ -5,8 +5,10 @@ One ``Transport`` (one long-lived ``httpx.AsyncClient``) per client, with:
 - auth by persistent key (``Token: <key>``) or OAuth 2.0 (``Authorization:
   Bearer``; ``POST /oauth/accessToken`` with the authorization-code and refresh
   grants; the token is refreshed shortly before ``expires_at``, and once when a
-  401 says it expired; new tokens go to ``on_tokens`` listeners so the app can
-  keep them in the keyring);
+  request is refused with a 401; new tokens go to ``on_tokens`` listeners so the
+  app can keep them in the keyring; a refused refresh — the sign-in was revoked or
+  ran out — raises ``SeamlessSignInRequired`` and tells ``on_sign_in_lost``
+  listeners, so the app can ask the user to sign in again);
 - one rate budget per endpoint (Seamless limits each endpoint per organisation,
   60/min by default), paced from ``X-RateLimit-*``; 429s wait for the reset;
 - the ``X-PublicAPI-Credits`` balance of *every* answer (errors and 429s
@@ -70,6 +72,9 @@ from app.core.seamless.filters import MAX_ORG_PAGE_LIMIT, MAX_RESEARCH_RECORDS
 from app.core.seamless.records import SeamlessModel
 from app.core.seamless_errors import (
     SeamlessError,
+    SeamlessNetworkError,
+    SeamlessOutcomeUnknown,
+    SeamlessSignInRequired,
     SeamlessTokenExpired,
     SeamlessUnauthorized,
     credits_from_headers,
@@ -154,9 +159,9 @@ class _Answer:
 
 
 # The transport maps errors with Seedly's shapes, and Seamless puts its 422 details in
-# "msg"/"code"/"data": the observer keeps the call's raw answer so the client can map it
-# itself. A context variable, because the transport runs each exchange in its own task
-# (created from the caller's context, so it sees the caller's ``_Answer``).
+# "msg"/"code"/"data": the transport hands each answer, read in full, to ``_keep_answer``
+# so the client can map it itself. A context variable, because one client serves many
+# concurrent calls, each in its own task.
 _CALL_ANSWER: contextvars.ContextVar[_Answer | None] = contextvars.ContextVar(
     "seamless_answer", default=None
 )
@@ -174,10 +179,8 @@ class _Observer(httpx.AsyncBaseTransport):
         self._on_answer = on_answer
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        # The answer is still a stream here: only its headers may be read.
         response = await self._inner.handle_async_request(request)
-        answer = _CALL_ANSWER.get()
-        if answer is not None:
-            answer.response = response
         try:
             self._on_answer(request, response)
         except Exception:  # a listener's bug must not fail the request
@@ -186,6 +189,12 @@ class _Observer(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         await self._inner.aclose()
+
+
+def _keep_answer(response: httpx.Response) -> None:
+    answer = _CALL_ANSWER.get()
+    if answer is not None:
+        answer.response = response
 
 
 def _discard(listeners: list[Any], listener: Any) -> None:
@@ -238,6 +247,7 @@ class SeamlessClient:
         self._token_lock = asyncio.Lock()
         self._credit_listeners: list[Callable[[CreditsReading], None]] = []
         self._token_listeners: list[Callable[[OAuthTokens], None]] = []
+        self._lost_listeners: list[Callable[[SeamlessSignInRequired], None]] = []
         self.credits: CreditsReading | None = None
         """The latest balance reported by any answer, or None before the first."""
         inner = http_transport or httpx.AsyncHTTPTransport(
@@ -262,6 +272,7 @@ class SeamlessClient:
             sleep=sleep,
             clock=clock,
             monotonic=monotonic,
+            on_response=_keep_answer,
         )
 
     # -- lifecycle and listeners --------------------------------------------------------------
@@ -301,6 +312,22 @@ class SeamlessClient:
         a refresh may replace the refresh token)."""
         self._token_listeners.append(listener)
         return lambda: _discard(self._token_listeners, listener)
+
+    def on_sign_in_lost(
+        self, listener: Callable[[SeamlessSignInRequired], None]
+    ) -> Callable[[], None]:
+        """``listener(error)`` when the OAuth sign-in ended for good (the refresh token was
+        refused); returns a function that removes the listener."""
+        self._lost_listeners.append(listener)
+        return lambda: _discard(self._lost_listeners, listener)
+
+    def _lost(self, error: SeamlessSignInRequired) -> SeamlessSignInRequired:
+        for listener in list(self._lost_listeners):
+            try:
+                listener(error)
+            except Exception:  # a listener's bug must not hide the error
+                log.exception("sign-in listener failed")
+        return error
 
     def on_budget(self, listener: Callable[[str, RateBudget], None]) -> None:
         """``listener(endpoint, budget)`` after every answer with rate-limit headers."""
@@ -348,18 +375,31 @@ class SeamlessClient:
     async def _refresh_locked(self) -> OAuthTokens:
         app = self._require_oauth()
         if self._tokens is None or not self._tokens.refresh_token:
-            raise SeamlessTokenExpired(
-                "No refresh token is available; sign in to Seamless.AI again.", status=401
+            raise self._lost(
+                SeamlessSignInRequired(
+                    "No refresh token is available; sign in to Seamless.AI again.", status=401
+                )
             )
-        return await self._token_request(
-            {
-                "client_id": app.client_id,
-                "client_secret": app.client_secret,
-                "redirect_uri": app.redirect_uri,
-                "grant_type": "refresh_token",
-                "refresh_token": self._tokens.refresh_token,
-            }
-        )
+        try:
+            return await self._token_request(
+                {
+                    "client_id": app.client_id,
+                    "client_secret": app.client_secret,
+                    "redirect_uri": app.redirect_uri,
+                    "grant_type": "refresh_token",
+                    "refresh_token": self._tokens.refresh_token,
+                }
+            )
+        except (SeamlessNetworkError, SeamlessOutcomeUnknown):
+            raise  # not refused: the next request tries again
+        except SeamlessError as exc:
+            if exc.status is None or exc.status >= 500 or exc.status == 429:
+                raise
+            # invalid_grant (revoked, expired, already used) or invalid_client: only a new
+            # sign-in helps.
+            raise self._lost(
+                SeamlessSignInRequired(exc.message, status=exc.status, code=exc.code)
+            ) from exc
 
     async def _token_request(self, body: dict[str, str]) -> OAuthTokens:
         answer = await self._send("POST", TOKEN_PATH, body=body)
@@ -387,7 +427,8 @@ class SeamlessClient:
             return tokens.access_token
 
     async def _refresh_after_401(self, used: str | None) -> bool:
-        """Refresh once after a 401 saying the token expired; False when impossible."""
+        """Refresh once after a 401 refused the token; False when impossible (raises
+        ``SeamlessSignInRequired`` when the refresh itself is refused)."""
         if self._oauth_app is None or used is None:
             return False
         async with self._token_lock:
@@ -440,14 +481,32 @@ class SeamlessClient:
         headers = {"Authorization": f"Bearer {used}"} if used else None
         try:
             return await self._send(method, path, params=params, body=body, headers=headers)
-        except SeamlessTokenExpired:
+        except SeamlessSignInRequired:
+            raise
+        except SeamlessTokenExpired as expired:
             # A 401 refused the request, so nothing was done (or charged): safe to send
             # once more with a fresh token, even a research POST.
             if not await self._refresh_after_401(used):
+                self._lost(SeamlessSignInRequired(expired.message, status=401))
                 raise
             fresh = self._tokens.access_token if self._tokens else None
             retry_headers = {"Authorization": f"Bearer {fresh}"} if fresh else None
-            return await self._send(method, path, params=params, body=body, headers=retry_headers)
+            try:
+                return await self._send(
+                    method, path, params=params, body=body, headers=retry_headers
+                )
+            except SeamlessUnauthorized as again:
+                # A token minted a moment ago refused too: the sign-in itself was withdrawn.
+                self._lost(SeamlessSignInRequired(again.message, status=401, code=again.code))
+                raise
+        except SeamlessUnauthorized as refused:
+            if self._oauth_app is None:
+                raise
+            # The token is not expired but refused (revoked, unknown): a refresh cannot
+            # help, only a new sign-in.
+            raise self._lost(
+                SeamlessSignInRequired(refused.message, status=401, code=refused.code)
+            ) from refused
 
     # -- search ---------------------------------------------------------------------------------
     async def search_contacts(

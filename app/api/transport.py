@@ -140,8 +140,13 @@ class Transport:
         rng: random.Random | None = None,
         clock: Callable[[], float] = time.time,
         monotonic: Callable[[], float] = time.monotonic,
+        on_response: Callable[[httpx.Response], None] | None = None,
     ) -> None:
+        """``on_response(response)`` sees every answer once it is read in full (errors and
+        429s included), in the caller's task: how a client with error shapes of its own
+        reads the body the transport mapped."""
         self.base_url = base_url.rstrip("/")
+        self._on_response = on_response
         self.retry = retry
         self.bucket_for = bucket_for
         # Every wait (back-off, Retry-After, pacing) goes through ``sleep`` and is measured
@@ -411,6 +416,8 @@ class Transport:
                 budget.release()
                 raise
             elapsed = self._monotonic() - started
+            if self._on_response is not None:
+                self._on_response(response)
             self._note_server_date(response.headers)
             budget.update(response.headers)
             for listener in self._listeners:

@@ -116,6 +116,18 @@ class SeamlessTokenExpired(SeamlessUnauthorized):
         )
 
 
+class SeamlessSignInRequired(SeamlessUnauthorized):
+    """The OAuth sign-in ended for good: the refresh token was refused (revoked, expired or
+    used), or a fresh access token was refused too. Only signing in again helps."""
+
+    @property
+    def user_message(self) -> str:
+        return (
+            f"Your {SERVICE} sign-in has ended (it was revoked or expired). Sign in again to "
+            "go on; nothing queued was lost."
+        )
+
+
 class MissingLicense(SeamlessError):
     """422 ``missingLicense``: the key's owner has no API license."""
 
@@ -400,6 +412,7 @@ __all__ = [
     "SeamlessRejected",
     "SeamlessServerError",
     "SeamlessTimeout",
+    "SeamlessSignInRequired",
     "SeamlessTokenExpired",
     "SeamlessUnauthorized",
     "credits_from_headers",

@@ -43,7 +43,7 @@ from app.sandbox.http import (
 )
 from app.sandbox.middleware import ApiHeadersMiddleware, FaultMiddleware
 from app.sandbox.registry import Registry
-from app.sandbox.seamless import accounts, gate, oauth, research, search
+from app.sandbox.seamless import accounts, gate, history, oauth, research, search
 from app.sandbox.seamless import control as seamless_control
 from app.sandbox.seamless import webhooks as seamless_webhooks
 from app.sandbox.state import SandboxConfig, SandboxState
@@ -71,6 +71,7 @@ def register_areas(registry: Registry) -> None:
     oauth.register(registry)
     search.register(registry)
     research.register(registry)
+    history.register(registry)
     seamless_control.register(registry)
     seamless_webhooks.register(registry)
     traffic.register(registry)

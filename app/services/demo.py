@@ -65,6 +65,18 @@ class DemoInfo:
         value = self.raw.get("seamless_key")
         return str(value) if value else None
 
+    @property
+    def seamless_oauth(self) -> dict[str, str] | None:
+        """The sandbox's demo OAuth app (``client_id``, ``client_secret``, ``redirect_uri``,
+        ``authorize_url``), for "Sign in with Seamless.AI" in the demo."""
+        value = self.raw.get("seamless_oauth")
+        if not isinstance(value, dict):
+            return None
+        needed = ("client_id", "client_secret", "redirect_uri", "authorize_url")
+        if not all(isinstance(value.get(k), str) and value[k] for k in needed):
+            return None
+        return {k: str(value[k]) for k in needed}
+
 
 def sandbox_command(data_dir: Path, traffic_seconds: float | None) -> list[str]:
     """The command line of the demo sandbox (the installed app's own ``sandbox`` command)."""

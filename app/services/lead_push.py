@@ -16,8 +16,11 @@ For each researched record (``app.core.seamless.leads`` does the mapping):
 
 The ``PushReport`` lists every record as created, updated, unchanged, skipped
 or failed, with the reason. Records sharing a primary email are handled one
-after the other (the second updates what the first created); rate limits are
-the transport's job, so nothing here sleeps.
+after the other (the second updates what the first created), also across
+concurrent ``push`` calls of one pusher (``ResearchPush`` pushes records as they
+arrive); rate limits are the transport's job, so nothing here sleeps. A push is
+work the user waits for as a whole: its requests run in ``pacing.bulk()``, using
+the CRM's write budget as fast as the window allows (never past it).
 """
 
 from __future__ import annotations
@@ -27,8 +30,9 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
+from app.api.pacing import bulk
 from app.core.emails import email_key
 from app.core.errors import ApiError, OutcomeUnknown
 from app.core.seamless import LEAD_SOURCE, ResearchedContact, lead_fields, merge_fields
@@ -142,6 +146,19 @@ class LeadPusher:
         self.default_region = default_region or contacts.default_region
         self.refreshed = tuple(refreshed)
         self.concurrency = max(1, concurrency)
+        self._gate: asyncio.Semaphore | None = None
+        self._email_locks: dict[str, asyncio.Lock] = {}
+
+    def _slot(self) -> asyncio.Semaphore:
+        if self._gate is None:
+            self._gate = asyncio.Semaphore(self.concurrency)
+        return self._gate
+
+    def _lock_for(self, group: str) -> asyncio.Lock:
+        lock = self._email_locks.get(group)
+        if lock is None:
+            lock = self._email_locks[group] = asyncio.Lock()
+        return lock
 
     async def push(self, leads: Sequence[Lead], *, tag: str | None = None) -> PushReport:
         """Add or update every lead; never raises for one record's failure (it is reported),
@@ -153,13 +170,12 @@ class LeadPusher:
             best = record.best_email
             group = email_key(best.address) if best else f"\0{index}"
             groups.setdefault(group, []).append(index)
-        gate = asyncio.Semaphore(self.concurrency)
         stop: list[str] = []
         done = 0
 
-        async def run_group(indices: list[int]) -> None:
+        async def run_group(group: str, indices: list[int]) -> None:
             nonlocal done
-            async with gate:
+            async with self._slot(), self._lock_for(group):
                 for index in indices:
                     key, record = items[index]
                     if stop:
@@ -176,8 +192,30 @@ class LeadPusher:
                         LeadPushProgress(self.contacts.scope, done, len(items))
                     )
 
-        await asyncio.gather(*(run_group(indices) for indices in groups.values()))
+        with bulk():
+            await asyncio.gather(*(run_group(g, indices) for g, indices in groups.items()))
         return PushReport([o for o in outcomes if o is not None])
+
+    async def update_moves(
+        self, moves: Sequence[MovedPerson], *, tag: str = "job-change"
+    ) -> PushReport:
+        """After a job-change check: find each person's contact by email — the addresses on
+        file first, then the new ones (the same exact lookup as ``push``) — and bring its
+        company and title up to date, with ``tag`` (and the new addresses and numbers
+        added). People not in the sub-account are reported as skipped, never created."""
+        outcomes: list[PushOutcome] = []
+        stop: list[str] = []
+        for done, move in enumerate(moves, start=1):
+            if stop:
+                outcomes.append(
+                    PushOutcome(
+                        move.key, move.name, PushAction.FAILED, reason=f"Not attempted: {stop[0]}"
+                    )
+                )
+            else:
+                outcomes.append(await _update_moved(self, move, tag, stop))
+            self.contacts.bus.publish(LeadPushProgress(self.contacts.scope, done, len(moves)))
+        return PushReport(outcomes)
 
     async def _push_one(
         self, key: str, record: ResearchedContact, tag: str | None, stop: list[str]
@@ -230,6 +268,77 @@ class LeadPusher:
             )
 
 
+JOB_FIELDS = ("company", "title")
+"""What a job change updates on an existing contact."""
+
+
+class MovedPerson(Protocol):
+    """What ``update_moves`` needs of someone who changed jobs (``JobMove`` fits)."""
+
+    @property
+    def key(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def record(self) -> ResearchedContact | None: ...
+
+    @property
+    def lookup_emails(self) -> tuple[str, ...]: ...
+
+
+async def _update_moved(
+    pusher: LeadPusher, move: MovedPerson, tag: str, stop: list[str]
+) -> PushOutcome:
+    record = move.record
+    if record is None:
+        return PushOutcome(move.key, move.name, PushAction.SKIPPED, reason="No fresh record.")
+    lead = lead_fields(record, tag=tag, source=pusher.source, default_region=pusher.default_region)
+    tried: list[str] = []
+    try:
+        existing = None
+        for address in move.lookup_emails:
+            key = email_key(address)
+            if not address or key in tried:
+                continue
+            tried.append(key)
+            existing = await pusher.contacts.client.find_contact_by_email(address)
+            if existing is not None:
+                break
+        if existing is None:
+            looked = ", ".join(move.lookup_emails) or "no address on file"
+            return PushOutcome(
+                move.key,
+                move.name,
+                PushAction.SKIPPED,
+                reason=f"Not in this sub-account's contacts (looked up by email: {looked}).",
+            )
+        wire: dict[str, Any] = existing.to_wire()
+        pusher.contacts.partition.contacts.upsert_many([wire])
+        edits = merge_fields(wire, lead, refreshed=JOB_FIELDS)
+        if not edits:
+            return PushOutcome(move.key, move.name, PushAction.UNCHANGED, existing.id)
+        await pusher.contacts.update(existing.id, edits)
+        changed = tuple(sorted(edits))
+        return PushOutcome(
+            move.key,
+            move.name,
+            PushAction.UPDATED,
+            existing.id,
+            existing.email,
+            reason="Changed: " + ", ".join(changed) + ".",
+            changed=changed,
+            notes=lead.skipped,
+        )
+    except OutcomeUnknown as exc:
+        return PushOutcome(move.key, move.name, PushAction.FAILED, reason=_reason(exc))
+    except ApiError as exc:
+        if exc.is_auth_failure:
+            stop.append(_reason(exc))
+        return PushOutcome(move.key, move.name, PushAction.FAILED, reason=_reason(exc))
+
+
 def _reason(exc: Exception) -> str:
     text = getattr(exc, "user_message", None)
     return text if isinstance(text, str) else str(exc)
@@ -237,6 +346,8 @@ def _reason(exc: Exception) -> str:
 
 __all__ = [
     "DEFAULT_CONCURRENCY",
+    "JOB_FIELDS",
+    "MovedPerson",
     "LeadPusher",
     "PushAction",
     "PushOutcome",

@@ -3,8 +3,11 @@ research queue and the push into Seedly sub-accounts.
 
 ``LeadsService`` is built by the workspace (the app's one per run). ``connect``
 opens the Seamless client for a key (the demo's from the sandbox, the user's
-from the keyring), checks it by reading the balance (free), restores the
-research jobs a previous run left and starts the queue. The Leads tab works
+from the keyring) or for an OAuth sign-in (its tokens; refreshed tokens go back
+to ``save_tokens``, i.e. the keyring), checks it by reading the balance (free),
+restores the research jobs a previous run left and starts the queue. When the
+sign-in ends for good (the refresh token was refused) ``sign_in_needed`` says
+so and ``problem`` holds the sentence; queued research stays queued. The Leads tab works
 through ``client``, ``credits`` (the meter, estimates and budget), ``queue``
 (research jobs) and ``pusher_for`` (a ``LeadPusher`` into the sub-account the
 user picks, which need not be the one open in the Contacts tab).
@@ -14,13 +17,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 from typing import Any
 
-from app.api.seamless import SeamlessClient
+from app.api.seamless import OAuth, OAuthTokens, SeamlessClient
 from app.core.credits import RULE_SETS, PricingRules
 from app.core.errors import ApiError
+from app.core.seamless_errors import SeamlessSignInRequired
 from app.services.bus import EventBus
 from app.services.credits import CreditLedger, account_key_id
 from app.services.lead_push import LeadPusher
@@ -30,10 +34,15 @@ from app.storage import Database
 
 log = logging.getLogger(__name__)
 
-RESTORE_DAYS = 90
-"""How far back the ledger is rebuilt from the org's researched records at connect."""
+RESTORE_DAYS = 365
+"""How far back the ledger is rebuilt from the org's researched records at connect (a year:
+the stale ones too, so the ledger can mark them and job changes can be checked)."""
 
 SeamlessFactory = Callable[..., Any]
+TokenSaver = Callable[[OAuthTokens], Awaitable[None]]
+
+AUTH_KEY = "key"
+AUTH_OAUTH = "oauth"
 
 
 class LeadsNotConnected(RuntimeError):
@@ -50,7 +59,7 @@ class LeadsService:
         contact_service_for: Callable[[str], Any],
         *,
         client_factory: SeamlessFactory = SeamlessClient,
-        poll_interval: float = 3.0,
+        poll_interval: float = 2.0,
     ) -> None:
         self.db = db
         self.bus = bus
@@ -63,7 +72,15 @@ class LeadsService:
         self.queue: ResearchQueue | None = None
         self.problem: str | None = None
         """Why the connection does not work (an invalid key, no license), or None."""
-        self._detach_credits: Callable[[], None] | None = None
+        self.auth: str | None = None
+        """How the open connection signs in: ``AUTH_KEY`` or ``AUTH_OAUTH`` (None: closed)."""
+        self.sign_in_needed = False
+        """The OAuth sign-in ended for good: the user must sign in again."""
+        self._detach: list[Callable[[], None]] = []
+        self._save_tokens: TokenSaver | None = None
+        self._saving = asyncio.Lock()
+        self._saves: set[asyncio.Task[Any]] = set()
+        """Token saves in progress: never cancelled (a rotated refresh token must be kept)."""
         self._tasks: set[asyncio.Task[Any]] = set()
 
     @property
@@ -76,18 +93,40 @@ class LeadsService:
         "Credits") when the name is unknown."""
         return RULE_SETS.get(settings.pricing, RULE_SETS["article"])
 
-    async def connect(self, settings: SeamlessSettings, api_key: str) -> None:
-        """Open the connection for ``api_key``; a key the server refuses is reported in
-        ``problem`` (the meter and the queue exist anyway: restored jobs are shown)."""
+    async def connect(
+        self,
+        settings: SeamlessSettings,
+        api_key: str | None = None,
+        *,
+        oauth: OAuth | None = None,
+        save_tokens: TokenSaver | None = None,
+    ) -> None:
+        """Open the connection for ``api_key`` or an OAuth sign-in (``oauth``, with its
+        tokens); a key or sign-in the server refuses is reported in ``problem`` (the meter
+        and the queue exist anyway: restored jobs are shown). ``save_tokens`` keeps the
+        tokens a refresh brings (the keyring)."""
+        if (api_key is None) == (oauth is None):
+            raise ValueError("connect needs exactly one of api_key and oauth")
         await self.close()
         self.settings = settings
-        client = self._client_factory(settings.base_url, api_key=api_key)
+        if oauth is not None:
+            client = self._client_factory(settings.base_url, oauth=oauth)
+            self.auth = AUTH_OAUTH
+            self._save_tokens = save_tokens
+            self._detach.append(client.on_tokens(self._tokens_refreshed))
+            self._detach.append(client.on_sign_in_lost(self._sign_in_lost))
+        else:
+            client = self._client_factory(settings.base_url, api_key=api_key)
+            self.auth = AUTH_KEY
+        self.sign_in_needed = False
+        # The research ledger belongs to the connection, whichever way it signs in: the
+        # same records stay free after switching between the key and the sign-in.
         owner = account_key_id(settings.base_url, profile_id=settings.id)
         ledger = self.db.research_ledger(owner)
         credits = CreditLedger(
             ledger, self.bus, rules=self.rules_for(settings), daily_budget=settings.daily_budget
         )
-        self._detach_credits = credits.attach(client)
+        self._detach.append(credits.attach(client))
         queue = ResearchQueue(
             client,
             self.db.research_jobs(owner),
@@ -109,14 +148,39 @@ class LeadsService:
         try:
             await self.client.refresh_balance()
         except ApiError as exc:
-            self.problem = exc.user_message
-            log.info("the Seamless key was refused: %s", exc)
+            if not self.sign_in_needed:  # else the sign-in's own sentence stays
+                self.problem = exc.user_message
+            log.info("the Seamless key or sign-in was refused: %s", exc)
             return
         end = date.today()
         try:
             await self.credits.restore(self.client, end - timedelta(days=RESTORE_DAYS), end)
         except ApiError as exc:
             log.info("could not restore the research ledger: %s", exc)
+
+    def _tokens_refreshed(self, tokens: OAuthTokens) -> None:
+        """A refresh brought new tokens (the refresh token may have rotated): keep them."""
+        saver = self._save_tokens
+        if saver is None:
+            return
+
+        async def save() -> None:
+            async with self._saving:  # in order: an older pair must never win
+                await saver(tokens)
+
+        task = asyncio.get_running_loop().create_task(save(), name="leads:save-tokens")
+        self._saves.add(task)
+        task.add_done_callback(self._saved)
+
+    def _saved(self, task: asyncio.Task[Any]) -> None:
+        self._saves.discard(task)
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            log.error("the refreshed Seamless.AI tokens could not be kept", exc_info=exc)
+
+    def _sign_in_lost(self, error: SeamlessSignInRequired) -> None:
+        self.sign_in_needed = True
+        self.problem = error.user_message
+        log.info("the Seamless.AI sign-in ended: %s", error)
 
     def apply_settings(self, settings: SeamlessSettings) -> None:
         """New pricing rules or daily budget, at once (the key and URL need ``connect``)."""
@@ -154,9 +218,13 @@ class LeadsService:
             task.cancel()
         if self._tasks:
             await asyncio.wait(list(self._tasks), timeout=timeout)
-        if self._detach_credits is not None:
-            self._detach_credits()
-            self._detach_credits = None
+        if self._saves:
+            await asyncio.wait(list(self._saves), timeout=timeout)
+        for detach in self._detach:
+            detach()
+        self._detach.clear()
+        self._save_tokens = None
+        self.auth = None
         client, self.client = self.client, None
         self.credits = None
         self.queue = None

@@ -12,7 +12,9 @@ The flow the Leads tab drives:
 3. ``step()`` (run by ``run()``, ``drain()`` or the poll scheduler via
    ``attach``) sends queued jobs — each re-checked against the balance and the
    budget first, refused with the reason instead of sent — and polls accepted
-   ones every 2–5 s, no faster than the poll endpoint's rate limit allows;
+   ones every 2 s (the least the notes allow) while the poll endpoint's own
+   ``X-RateLimit-*`` budget lasts that long, spread over the rest of its window
+   when it would not (never a fixed interval that ignores the headers);
 4. results go into the research ledger (reopening them is free), progress and
    an ETA into ``ResearchJobChanged`` events; failures and unknown statuses
    keep their status text.
@@ -520,10 +522,15 @@ class ResearchQueue:
             return False
         except ApiError as exc:
             self.credits.cancel(ticket)
-            self._publish(self.jobs.mark_failed(job.id, _message(exc)))
             if exc.is_auth_failure:
+                # A refused key or sign-in did nothing: the job waits, queued, for the user to
+                # enter a key or sign in again (nothing queued is lost).
+                job = self.jobs.mark_not_sent(job.id, _message(exc))
+                self.credits.hold(hold, job.estimate)
+                self._publish(job)
                 self.paused = _message(exc)
                 return False
+            self._publish(self.jobs.mark_failed(job.id, _message(exc)))
             return True
         if len(accepted.request_ids) != job.size:
             log.warning(
@@ -577,7 +584,9 @@ class ResearchQueue:
                     log.info("research poll failed: %s", exc)
                     break
                 self.last_error = None
-                finished += self._apply(kind, index, answers, touched)
+                # A hundred records stored at once take tens of milliseconds: on a worker,
+                # so the window (whose loop this is in the app) never waits for them.
+                finished += await asyncio.to_thread(self._apply, kind, index, answers, touched)
             self._throughput[kind].observe(finished, self._monotonic())
         for job_id in touched:
             job = self._job(job_id)
@@ -669,11 +678,26 @@ class ResearchQueue:
         return int(budget.limit) if getattr(budget, "limit", None) else DEFAULT_ENDPOINT_LIMIT
 
     def _cycle(self, kind: Kind, pending_ids: int) -> float:
-        """Seconds between two polls of every pending record of ``kind``: the poll interval,
-        or longer when the rate limit allows fewer polls than that takes."""
-        limit = self._endpoint_limit(kind, _POLL_PATHS, "GET")
+        """Seconds between two polls of every pending record of ``kind``, from the poll
+        endpoint's own ``X-RateLimit-*`` budget: the poll interval while what is left of
+        the window lasts at that pace until it resets, else what is left spread over the
+        rest of the window (the whole limit over a window while nothing is known)."""
         rounds = max(1, math.ceil(pending_ids / MAX_RESEARCH_RECORDS))
-        return max(self.poll_interval, rounds * WINDOW_SECONDS / limit)
+        limit = self._endpoint_limit(kind, _POLL_PATHS, "GET")
+        steady = max(self.poll_interval, rounds * WINDOW_SECONDS / limit)
+        budget_of = getattr(self.client, "budget", None)
+        budget = budget_of("GET", _POLL_PATHS[kind]) if budget_of is not None else None
+        read_available = getattr(budget, "available", None)
+        available = read_available() if callable(read_available) else None
+        reset = getattr(budget, "reset_epoch", None)
+        if not isinstance(available, int) or not isinstance(reset, int | float):
+            return steady
+        to_reset = max(0.0, float(reset) - self._clock())
+        if available <= 0:
+            return max(self.poll_interval, to_reset)
+        if available >= rounds * to_reset / self.poll_interval:
+            return self.poll_interval  # enough left to poll at the fastest pace until the reset
+        return max(self.poll_interval, rounds * to_reset / available)
 
     def _next_delay(self) -> float | None:
         active = self.jobs.active()

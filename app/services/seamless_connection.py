@@ -7,6 +7,12 @@ used, with the field it concerns. Keys only go to the system keyring; when no
 keyring works the caller may keep the key for this session only (in memory, asked
 again at the next start). The demo, and a workspace that does not persist, never
 reach the keyring. The settings go to the settings file through ``Preferences``.
+
+"Sign in with Seamless.AI" (OAuth) runs through ``begin_sign_in`` (a
+``SeamlessSignIn``: the browser, the loopback listener or the pasted code) and
+``finish_sign_in``, which keeps the tokens and the app's client secret in the
+keyring, like the key, and opens the connection with them. A key and a sign-in
+may both be kept; ``settings.auth`` says which one is in use (``use_auth``).
 """
 
 from __future__ import annotations
@@ -24,11 +30,26 @@ from app.api.seamless import SeamlessClient
 from app.api.transport import RetryPolicy, Timeouts
 from app.core.credits import RULE_SETS
 from app.core.errors import ApiError, NetworkError, NotFound, Unauthorized
+from app.api.seamless import OAuthTokens
 from app.core.seamless_errors import KEYS_PLACE
+from app.services.leads import AUTH_KEY, AUTH_OAUTH
 from app.services.preferences import Preferences, PreferencesNotSaved
+from app.services.seamless_oauth import (
+    OAuthClientConfig,
+    Opener,
+    SeamlessSignIn,
+    open_system_browser,
+    tokens_from_secret,
+    tokens_to_secret,
+)
 from app.services.workspace import Workspace
-from app.settings.profiles import DEFAULT_SEAMLESS_URL, SeamlessSettings
-from app.settings.secrets import KeyringUnavailable, seamless_account
+from app.settings.profiles import DEFAULT_SEAMLESS_URL, SeamlessOAuthClient, SeamlessSettings
+from app.settings.secrets import (
+    KeyringUnavailable,
+    seamless_account,
+    seamless_oauth_account,
+    seamless_oauth_client_account,
+)
 
 log = logging.getLogger(__name__)
 
@@ -183,6 +204,152 @@ class SeamlessConnection:
         except KeyringUnavailable as exc:
             raise KeyNotSaved(str(exc)) from exc
 
+    # -- signing in with Seamless.AI (OAuth) -----------------------------------------------------
+    async def saved_client_secret(self) -> str | None:
+        """The OAuth app's client secret kept for the current connection, or None."""
+        current = self.current
+        if current is None:
+            return None
+        try:
+            return await asyncio.to_thread(
+                self._workspace.secrets.get, seamless_oauth_client_account(current.id)
+            )
+        except KeyringUnavailable:
+            return None
+
+    async def stored_auth(self) -> frozenset[str]:
+        """Which ways of signing in are kept for the current connection: ``AUTH_KEY`` (an API
+        key) and/or ``AUTH_OAUTH`` (a Seamless.AI sign-in)."""
+        current = self.current
+        if current is None:
+            return frozenset()
+        secrets = self._workspace.secrets
+
+        def read() -> frozenset[str]:
+            found = set()
+            if secrets.get(seamless_account(current.id)):
+                found.add(AUTH_KEY)
+            if tokens_from_secret(secrets.get(seamless_oauth_account(current.id))):
+                found.add(AUTH_OAUTH)
+            return frozenset(found)
+
+        try:
+            return await asyncio.to_thread(read)
+        except KeyringUnavailable:
+            return frozenset()
+
+    def begin_sign_in(
+        self,
+        url: str,
+        client: SeamlessOAuthClient,
+        client_secret: str,
+        *,
+        open_browser: Opener = open_system_browser,
+        timeout: float | None = None,
+    ) -> SeamlessSignIn:
+        """A sign-in with the OAuth app ``client`` against the API at ``url`` (nothing sent
+        yet: ``start()`` opens the browser). ``InvalidUrl`` when the URL cannot be used;
+        ``ValueError`` when the client id, secret or authorize address is missing."""
+        base = normalize_url(url)
+        if not client.client_id.strip() or not client_secret.strip():
+            raise ValueError("Enter the OAuth app's client ID and client secret.")
+        if not client.authorize_url.strip():
+            raise ValueError("Enter the address where Seamless.AI authorises the app.")
+        config = OAuthClientConfig(
+            client.client_id.strip(),
+            client_secret.strip(),
+            client.authorize_url.strip(),
+            client.redirect_uri.strip(),
+        )
+        kwargs: dict[str, Any] = {"open_browser": open_browser}
+        if timeout is not None:
+            kwargs["timeout"] = timeout
+        return SeamlessSignIn(base, config, **kwargs)
+
+    async def finish_sign_in(
+        self,
+        settings: SeamlessSettings,
+        tokens: OAuthTokens,
+        client_secret: str,
+        *,
+        client: SeamlessOAuthClient | None = None,
+        session_only: bool = False,
+    ) -> SeamlessSettings:
+        """Keep the sign-in's tokens and the client secret (the keyring, or memory for this
+        session, the demo and a workspace that does not persist), make the sign-in (with the
+        OAuth app ``client``, when given) the connection's way in, save the settings and open
+        the connection. ``KeyNotSaved`` when no keyring works (nothing kept: the caller may
+        offer "this session only"); ``SaveFailed`` when the file or the connection failed.
+        Returns the settings saved."""
+        update: dict[str, Any] = {"auth": AUTH_OAUTH}
+        if client is not None:
+            update["oauth"] = client
+        settings = settings.model_copy(update=update)
+        workspace = self._workspace
+        pairs = (
+            (seamless_oauth_account(settings.id), tokens_to_secret(tokens)),
+            (seamless_oauth_client_account(settings.id), client_secret),
+        )
+        if session_only or settings.demo or not workspace.persist:
+            for account, secret in pairs:
+                workspace.secrets.use_for_session(account, secret)
+        else:
+            try:
+                for account, secret in pairs:
+                    await asyncio.to_thread(workspace.secrets.save, account, secret)
+            except KeyringUnavailable as exc:
+                raise KeyNotSaved(str(exc)) from exc
+        await self._save_and_connect(settings)
+        return settings
+
+    async def use_auth(self, auth: str) -> SeamlessSettings:
+        """Sign in with the kept key (``AUTH_KEY``) or the kept sign-in (``AUTH_OAUTH``) from
+        now on; ``LookupError`` with the sentence when that one is not kept."""
+        current = self.current
+        if current is None:
+            raise LookupError("Connect Seamless.AI first.")
+        if auth not in await self.stored_auth():
+            raise LookupError(
+                "No API key is kept for Seamless.AI: paste one first."
+                if auth == AUTH_KEY
+                else "You are not signed in with Seamless.AI: sign in first."
+            )
+        settings = current.model_copy(update={"auth": auth})
+        await self._save_and_connect(settings)
+        return settings
+
+    async def sign_out(self) -> SeamlessSettings | None:
+        """Forget the Seamless.AI sign-in (its tokens); the key, when one is kept, is used
+        from then on. The new settings, or None when nothing is connected."""
+        current = self.current
+        if current is None:
+            return None
+        await asyncio.to_thread(self._workspace.secrets.delete, seamless_oauth_account(current.id))
+        if AUTH_KEY in await self.stored_auth():
+            settings = current.model_copy(update={"auth": AUTH_KEY})
+            await self._save_and_connect(settings)
+            return settings
+        settings = current.model_copy(update={"auth": AUTH_KEY})
+        self._preferences.set_seamless(settings)
+        await self._workspace.leads.close()
+        return settings
+
+    async def _save_and_connect(self, settings: SeamlessSettings) -> None:
+        try:
+            self._preferences.set_seamless(settings)
+        except PreferencesNotSaved as exc:
+            raise SaveFailed(
+                f"The settings could not be saved ({exc.reason}). Check that the settings "
+                "folder is writable and try again."
+            ) from exc
+        try:
+            await self._workspace.connect_seamless(settings)
+        except Exception as exc:
+            log.exception("opening the Seamless.AI connection failed")
+            raise SaveFailed(
+                f"The connection could not be opened ({exc}). Check the settings and try again."
+            ) from exc
+
     # -- checking ---------------------------------------------------------------------------------
     async def check(self, url_text: str, key_text: str) -> CheckResult:
         """Check the URL and the key (the saved one when ``key_text`` is empty) by reading
@@ -245,6 +412,7 @@ class SeamlessConnection:
         workspace = self._workspace
         if key is not None:
             await self.store_key(settings, key, session_only=session_only)
+            settings = settings.model_copy(update={"auth": AUTH_KEY})  # a new key is used
         try:
             self._preferences.set_seamless(settings)
         except PreferencesNotSaved as exc:
@@ -276,6 +444,7 @@ __all__ = [
     "KeyNotSaved",
     "SaveFailed",
     "SeamlessConnection",
+    "SeamlessOAuthClient",
     "checking_client",
     "clean_key",
     "normalize_url",

@@ -24,12 +24,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from app.api.seamless import OAuth, OAuthApp, OAuthTokens
 from app.api.seedly import SeedlyClient
 from app.core.errors import ApiError
 from app.services.booking import BookingService
 from app.services.bus import EventBus, ScopeKey, SessionChanged, SubAccountsChanged
 from app.services.contacts import ContactService
-from app.services.leads import LeadsService
+from app.services.leads import AUTH_OAUTH, LeadsService
 from app.services.preferences import Preferences
 from app.services.session import PollPlan, Session
 from app.settings.paths import AppPaths
@@ -40,7 +41,15 @@ from app.settings.profiles import (
     SettingsError,
     SubAccountRef,
 )
-from app.settings.secrets import Secrets, account_name, seamless_account
+from app.services.seamless_oauth import tokens_from_secret, tokens_to_secret
+from app.settings.secrets import (
+    KeyringUnavailable,
+    Secrets,
+    account_name,
+    seamless_account,
+    seamless_oauth_account,
+    seamless_oauth_client_account,
+)
 from app.storage import Database, Partition
 
 log = logging.getLogger(__name__)
@@ -326,8 +335,12 @@ class Workspace:
     async def connect_seamless(
         self, settings: SeamlessSettings, api_key: str | None = None
     ) -> None:
-        """Open the Seamless connection ``settings`` describes, with ``api_key`` or the one in
-        the keyring (account ``seamless:<id>``)."""
+        """Open the Seamless connection ``settings`` describes: with ``api_key`` or the one in
+        the keyring (account ``seamless:<id>``) when it signs in with a key; with the tokens
+        and the client secret in the keyring when it signs in with Seamless.AI (OAuth)."""
+        if settings.auth == AUTH_OAUTH and api_key is None:
+            await self._connect_seamless_oauth(settings)
+            return
         key = api_key or self.secrets.get(seamless_account(settings.id))
         if not key:
             raise NoKey(
@@ -335,6 +348,32 @@ class Workspace:
                 "Enter it again in Settings → Seamless.AI connection."
             )
         await self.leads.connect(settings, key)
+
+    async def _connect_seamless_oauth(self, settings: SeamlessSettings) -> None:
+        client = settings.oauth
+        tokens = tokens_from_secret(self.secrets.get(seamless_oauth_account(settings.id)))
+        secret = self.secrets.get(seamless_oauth_client_account(settings.id))
+        if client is None or tokens is None or secret is None:
+            raise NoKey(
+                "The Seamless.AI sign-in is missing from the system keyring. Sign in to "
+                "Seamless.AI again in Settings → Seamless.AI connection."
+            )
+        app = OAuthApp(client.client_id, secret, client.redirect_uri)
+        account = seamless_oauth_account(settings.id)
+        keep_in_memory = settings.demo or not self.persist
+
+        async def save(new: OAuthTokens) -> None:
+            text = tokens_to_secret(new)
+            if keep_in_memory:
+                self.secrets.use_for_session(account, text)
+                return
+            try:
+                await asyncio.to_thread(self.secrets.save, account, text)
+            except KeyringUnavailable:
+                # Never a plaintext file: kept for this session, asked again next time.
+                self.secrets.use_for_session(account, text)
+
+        await self.leads.connect(settings, oauth=OAuth(app, tokens), save_tokens=save)
 
     def set_visible(self, area: str, visible: bool) -> None:
         """Tell the poll scheduler what is on screen (faster polling for it)."""

@@ -68,10 +68,24 @@ class Preferences(BaseModel):
 DEFAULT_SEAMLESS_URL = "https://api.seamless.ai/api/client/v1"
 
 
+class SeamlessOAuthClient(BaseModel):
+    """The OAuth app "Sign in with Seamless.AI" uses: its client id, where the browser
+    authorises, and the redirect URI registered for it (a loopback one takes any port).
+    The client secret lives in the keyring (account ``seamless:<id>:oauth-client``)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    client_id: str
+    authorize_url: str
+    redirect_uri: str = "http://127.0.0.1/callback"
+
+
 class SeamlessSettings(BaseModel):
     """The Seamless.AI connection (one per installation): where, how the meter prices
-    actions and the daily budget. The API key lives in the keyring (account
-    ``seamless:<id>``); ``demo`` connections are never saved."""
+    actions and the daily budget, and how it signs in: ``auth`` "key" (the API key in the
+    keyring, account ``seamless:<id>``) or "oauth" (tokens in the keyring, account
+    ``seamless:<id>:oauth``). Both may be kept; ``auth`` says which one is in use.
+    ``demo`` connections are never saved."""
 
     model_config = ConfigDict(extra="ignore")
 
@@ -80,6 +94,8 @@ class SeamlessSettings(BaseModel):
     pricing: str = "article"  # a name of app.core.credits.RULE_SETS
     daily_budget: int | None = None
     demo: bool = False
+    auth: str = "key"  # "key" | "oauth"
+    oauth: SeamlessOAuthClient | None = None
 
 
 class SavedSearch(BaseModel):

@@ -126,3 +126,13 @@ def account_name(profile_id: str, service: str = "seedly") -> str:
 def seamless_account(connection_id: str) -> str:
     """The keyring account of the Seamless.AI connection's API key."""
     return f"seamless:{connection_id}"
+
+
+def seamless_oauth_account(connection_id: str) -> str:
+    """The keyring account of the Seamless.AI sign-in's tokens (access and refresh)."""
+    return f"seamless:{connection_id}:oauth"
+
+
+def seamless_oauth_client_account(connection_id: str) -> str:
+    """The keyring account of the Seamless.AI OAuth app's client secret."""
+    return f"seamless:{connection_id}:oauth-client"

@@ -7,6 +7,7 @@ without the local ledger meets Seamless's own deduplication (charged nothing).""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -184,4 +185,37 @@ async def test_search_research_push_and_again(box: Sandbox, tmp_path: Path) -> N
     assert {o.action for o in third.outcomes} <= {PushAction.UNCHANGED, PushAction.SKIPPED}
     assert len(await crm_contacts(app)) == len(after)
     await other.close()
+    await app.close()
+
+
+async def test_research_and_push_overlap_and_push_each_record_once(
+    box: Sandbox, tmp_path: Path
+) -> None:
+    """``ResearchPush``: each record goes to the CRM as soon as a poll brings it, while the
+    queue polls for the rest; every record once, in the order selected; a second run of
+    the same people creates nothing."""
+    from app.services.research_push import ResearchPush
+
+    key = str(box.control("POST", "seamless/users", json={"credits": 1000})["key"])
+    app = App(box, key, tmp_path / "overlap.sqlite3")
+    done = box.control("GET", "seamless/outcomes", params={"status": "done", "limit": 12})
+    missing = box.control("GET", "seamless/outcomes", params={"status": "missing", "limit": 2})
+    ids = [o["searchResultId"] for o in done] + [o["searchResultId"] for o in missing]
+    contacts = await app.contacts()
+    pushed: list[str] = []
+    pipeline = ResearchPush(app.queue, LeadPusher(contacts), app.bus, tag=TAG)
+    jobs = app.queue.submit(app.queue.plan(ids))
+    polling = asyncio.get_running_loop().create_task(app.queue.drain(timeout=60))
+    report = await pipeline.run(jobs, timeout=60, on_outcome=lambda o: pushed.append(o.key))
+    await polling
+    assert len(report.created) == 12 and not report.failed, report.summary()
+    assert [o.key for o in report.outcomes] == ids[:12]  # the order selected
+    assert sorted(pushed) == sorted(ids[:12])  # each once
+    assert pipeline.first_push_at is not None and pipeline.research_ended_at is not None
+    # Records ready at different moments: the first went out before the research ended.
+    assert pipeline.first_push_at < pipeline.research_ended_at
+    again = ResearchPush(app.queue, LeadPusher(contacts), app.bus, tag=TAG)
+    second = await again.run(jobs, timeout=30)
+    assert not second.created and len(second.unchanged) == 12
+    assert len(await crm_contacts(app)) == 12
     await app.close()

@@ -411,7 +411,7 @@ def test_restart_keeps_keys_records_and_the_same_database(
         "data"
     ]
     assert [p["status"] for p in polled] == [d["status"] for d in done]
-    assert [p["contact"] for p in polled] == [d["contact"] for d in done]
+    assert [p.get("contact") for p in polled] == [d.get("contact") for d in done]
     listed = c2.get("/contacts", params={"startDate": "2000-01-01", "endDate": "2100-01-01"})
-    assert listed.json()["supplementalData"]["total"] == sum(d["status"] == "done" for d in done)
+    assert len(listed.json()["data"]) == sum(d["status"] == "done" for d in done)
     assert int(listed.headers["X-PublicAPI-Credits"]) == int(credits) - 2  # the search above

@@ -74,7 +74,7 @@ def test_research_is_queued_then_researching_then_done(sandbox: Sandbox) -> None
     if time.monotonic() - started < 0.4:  # queued for at least 0.5 s of sandbox time
         assert statuses(first) == ["queued"] * 3
     assert [i["requestId"] for i in first] == request_ids
-    assert all(i["contact"] is None for i in first)
+    assert all("contact" not in i for i in first)  # absent, not null, until it exists
     assert [i["searchResultId"] for i in first] == ids
     advance(sandbox, 1_550)
     middle = poll(c, "contacts", request_ids)
@@ -179,7 +179,7 @@ def test_missing_and_error_outcomes_and_what_they_cost(sandbox: Sandbox) -> None
     advance(sandbox)
     items = poll(c, "contacts", r.json()["requestIds"])
     assert statuses(items) == ["missing", "error", "done", "not found"]
-    assert [i["contact"] is None for i in items] == [True, True, False, True]
+    assert ["contact" not in i for i in items] == [True, True, False, True]
     assert all(i["message"] for i in items if i["status"] != "done")
     assert [i["additionalData"]["creditsCharged"] for i in items] == [1, 0, 1, 0]
     assert balance(sandbox, user["key"]) == 8  # the error was refunded
@@ -223,7 +223,7 @@ def test_research_by_identity(sandbox: Sandbox) -> None:
     found = poll(c, "contacts", r.json()["requestIds"])
     assert statuses(found) == ["done"] * 6 + ["not found"] * 2
     assert {i["searchResultId"] for i in found[:6]} == {person["searchResultId"]}
-    assert found[6]["searchResultId"] is None
+    assert "searchResultId" not in found[6]  # nobody matched: absent, not null
     assert found[0]["additionalData"]["input"] == items[0]
     # Deduplication on: the same identities again are free and say so in the other spelling.
     r = c.post("/contacts/research", json={"contacts": items[:6]})
@@ -273,7 +273,7 @@ def test_deduplication_charges_only_new_records(sandbox: Sandbox) -> None:
     advance(sandbox)
     assert statuses(poll(c, "contacts", r.json()["requestIds"])) == ["duplicate"] * 3 + ["done"] * 3
     listed = c.get("/contacts", params={"startDate": "2000-01-01", "endDate": "2100-01-01"}).json()
-    assert listed["supplementalData"]["total"] == 6  # one record per person, not per request
+    assert len(listed["data"]) == 6  # one record per person, not per request
 
 
 def test_duplicates_within_a_request_and_in_flight_are_free(sandbox: Sandbox) -> None:
@@ -342,7 +342,7 @@ def test_insufficient_credits_queue_and_charge_nothing(sandbox: Sandbox) -> None
     assert r.status_code == 422 and r.json()["data"]["additionalCreditsNeeded"] == 1
     advance(sandbox)
     listed = c.get("/contacts", params={"startDate": "2000-01-01", "endDate": "2100-01-01"})
-    assert listed.json()["supplementalData"]["total"] == 0  # nothing was queued
+    assert listed.json() == {"data": []}  # nothing was queued
     assert [
         e["reason"] for e in sandbox.control("GET", "seamless/ledger", params={"key": user["key"]})
     ] == ["initial balance"]
@@ -435,7 +435,9 @@ def test_company_research(sandbox: Sandbox) -> None:
     again = c.post("/companies/research", json={"searchResultIds": [done[0]["searchResultId"]]})
     assert again.headers["X-PublicAPI-Credits"] == "97"
     dup = poll(c, "companies", again.json()["requestIds"])[0]
-    assert dup["status"] == "duplicate" and dup["company"]["companyId"] == record["companyId"]
+    # The companies poll knows missing | researching | done | error only: a duplicate is
+    # "done" with the existing record, and free.
+    assert dup["status"] == "done" and dup["company"]["companyId"] == record["companyId"]
     bad(c.post("/companies/research", json={"companies": [{}]}), "companies[0]")
     bad(
         c.post("/companies/research", json={"companies": [{"domain": "a.example", "name": "A"}]}),
@@ -489,22 +491,16 @@ def test_the_organisations_researched_records(sandbox: Sandbox) -> None:
     listed = a.get("/contacts", params=everything)
     assert listed.status_code == 200 and listed.headers["X-PublicAPI-Credits"] == "98"
     body = listed.json()
-    assert body["supplementalData"] == {"isMore": False, "total": 4, "page": 1, "perPage": 50}
+    assert set(body) == {"data"} and len(body["data"]) == 4  # no paging fields
     assert sorted(r["searchResultId"] for r in body["data"]) == sorted(
         [ids[0], ids[1], ids[1], ids[2]]
     )
     page1 = a.get("/contacts", params={**everything, "limit": 3, "page": 1}).json()
     page2 = a.get("/contacts", params={**everything, "limit": 3, "page": 2}).json()
-    assert len(page1["data"]) == 3 and page1["supplementalData"]["isMore"] is True
-    assert len(page2["data"]) == 1 and page2["supplementalData"]["isMore"] is False
+    assert len(page1["data"]) == 3 and len(page2["data"]) == 1  # shorter than limit: the end
     updated = body["data"][0]["updatedAt"]
     day = updated[:10]
-    assert (
-        a.get("/contacts", params={"startDate": day, "endDate": day}).json()["supplementalData"][
-            "total"
-        ]
-        == 4
-    )
+    assert len(a.get("/contacts", params={"startDate": day, "endDate": day}).json()["data"]) == 4
     assert (
         a.get("/contacts", params={"startDate": "2000-01-01", "endDate": "2001-01-01"}).json()[
             "data"
@@ -514,7 +510,7 @@ def test_the_organisations_researched_records(sandbox: Sandbox) -> None:
     companies = b.get("/companies", params=everything).json()
     assert [r["searchResultId"] for r in companies["data"]] == [company["searchResultId"]]
     stranger = sandbox.seamless(mint(sandbox, 1, newOrg=True)["key"])
-    assert stranger.get("/contacts", params=everything).json()["supplementalData"]["total"] == 0
+    assert stranger.get("/contacts", params=everything).json()["data"] == []
     bad(a.get("/contacts", params={"endDate": "2100-01-01"}), "startDate")
     bad(a.get("/contacts", params={"startDate": "yesterday", "endDate": "2100-01-01"}), "startDate")
     bad(

@@ -9,6 +9,12 @@ Conventions (as ``app.core.models`` does for Seedly):
   stored in the research ledger loses nothing a newer server added;
 - everything the app does not depend on is optional; a field of the wrong
   type fails with a ``SeamlessInvalidResponse`` naming the record and field;
+- the reader is tolerant of the obvious variants of each declared type
+  (docs/api/seamless.md, "Types on the wire"), without losing the value: a
+  number or numeric text (``Count``), an array or comma-separated text
+  (``TextList``, ``IndustryList``), absent or ``null`` (the default), a
+  ``"2026-03-03 12:34:07"`` or ISO 8601 time (``wire_time``), job history
+  entries under either spelling (``JobHistoryEntry``);
 - statuses are open: an unknown poll status is kept as text and classified
   as a terminal failure (``ResearchState.UNRECOGNISED``), never dropped.
 
@@ -22,13 +28,14 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Generic, TypeVar, cast
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 
+from app.core.constants import SEAMLESS_INDUSTRY_GROUPS
 from app.core.seamless_errors import SeamlessInvalidResponse
 
 # -- field types ---------------------------------------------------------------------------
@@ -52,15 +59,132 @@ def _loose_text(value: Any) -> Any:
     return value
 
 
+_NUMERIC = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")
+
+
+def _count(value: Any) -> Any:
+    # The schema declares these as text ("487"); some servers send numbers. Numeric text
+    # ("1,234" too) becomes a number; other text is kept as it came, never dropped.
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return None
+        if _NUMERIC.match(text):
+            number = float(text.replace(",", ""))
+            return int(number) if number.is_integer() else number
+        return text
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return int(value)
+    return value
+
+
+INDUSTRY_NAMES: frozenset[str] = frozenset(
+    name for group, names in SEAMLESS_INDUSTRY_GROUPS for name in (group, *names)
+)
+"""Every industry (and group) name; some hold a comma ("Leisure, Travel & Tourism")."""
+
+
+def split_list(text: str, known: frozenset[str] = frozenset()) -> list[str]:
+    """Comma-separated text as a list, rejoining pieces that make a ``known`` value which
+    itself holds a comma ("Leisure, Travel & Tourism" stays one item)."""
+    parts = [p.strip() for p in text.split(",")]
+    out: list[str] = []
+    i = 0
+    while i < len(parts):
+        taken = 1
+        for j in range(len(parts), i + 1, -1):
+            if ", ".join(parts[i:j]) in known:
+                taken = j - i
+                break
+        item = ", ".join(parts[i : i + taken])
+        if item:
+            out.append(item)
+        i += taken
+    return out
+
+
+def _text_list(known: frozenset[str]) -> Any:
+    def read(value: Any) -> Any:
+        # An array (search) or comma-separated text (company records); null is empty.
+        if value is None:
+            return []
+        if isinstance(value, str):
+            return split_list(value, known)
+        if isinstance(value, list):
+            return [_loose_text(v) for v in value if v is not None]
+        return value
+
+    return read
+
+
+def _flag(value: Any) -> Any:
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in ("true", "1", "yes"):
+            return True
+        if text in ("false", "0", "no", ""):
+            return False
+    if isinstance(value, int) and not isinstance(value, bool) and value in (0, 1):
+        return bool(value)
+    return value
+
+
+def _alert(value: Any) -> Any:
+    # "New Hire" | "New Promotion" | null; a bare boolean is read as a change or none.
+    if isinstance(value, bool):
+        return "Job change" if value else None
+    if isinstance(value, str) and not value.strip():
+        return None
+    return _loose_text(value)
+
+
 Id = Annotated[str, BeforeValidator(_id_text)]
 """An opaque id; a number is read as its text."""
 OptId = Annotated[str | None, BeforeValidator(_id_text)]
 OptText = Annotated[str | None, BeforeValidator(_loose_text)]
 """Optional display text; numbers are read as text."""
-TextList = Annotated[list[str], BeforeValidator(_null_as_list)]
-"""A list of strings; ``null`` reads as ``[]``."""
+TextList = Annotated[list[str], BeforeValidator(_text_list(frozenset()))]
+"""A list of strings: an array or comma-separated text; ``null`` reads as ``[]``."""
+IndustryList = Annotated[list[str], BeforeValidator(_text_list(INDUSTRY_NAMES))]
+"""Industries: an array or comma-separated text, names holding a comma kept whole."""
 AnyList = Annotated[list[Any], BeforeValidator(_null_as_list)]
-Number = int | float
+Count = Annotated[int | float | str | None, BeforeValidator(_count)]
+"""A number the schema declares as text: a number or numeric text reads as a number; any
+other text is kept as it came."""
+Flag = Annotated[bool | None, BeforeValidator(_flag)]
+"""A boolean, or its text ("true"/"false")."""
+Alert = Annotated[str | None, BeforeValidator(_alert)]
+"""``jobChangeAlert``: "New Hire", "New Promotion" or None."""
+
+
+def count_value(value: int | float | str | None) -> int | None:
+    """A ``Count`` as a whole number, or None when it was not numeric."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return None
+    return int(value)
+
+
+def wire_time(text: str | None) -> datetime | None:
+    """A time as Seamless writes it, aware (UTC when no zone is given): ISO 8601 with ``Z``
+    or an offset, ``"2026-03-03 12:34:07"`` (a space, no zone) or a date alone; None when
+    missing or unreadable."""
+    if not text or not text.strip():
+        return None
+    value = text.strip().replace("Z", "+00:00").replace("z", "+00:00")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+def year_of(text: str | None) -> str | None:
+    """The year of a date or a year ("2004-01-01" and "2004" → "2004")."""
+    if not text:
+        return None
+    head = text.strip()[:4]
+    return head if len(head) == 4 and head.isdigit() else text.strip() or None
+
 
 M = TypeVar("M", bound=BaseModel)
 R = TypeVar("R", bound="SeamlessModel")
@@ -211,20 +335,34 @@ class ContactSearchResult(SeamlessModel):
     li_url: OptText = None
     company_li_profile_url: OptText = Field(default=None, alias="companyLIProfileUrl")
     sic_code: OptText = None
-    industries: TextList = Field(default_factory=list)
+    industries: IndustryList = Field(default_factory=list)
+    technologies: TextList = Field(default_factory=list)
     employee_size_range: OptText = None
     company_revenue: OptText = None
     timezone: OptText = None
     title_started_at: OptText = None
     started_at_current_company: OptText = None
-    time_at_role: Any = None
-    time_at_company: Any = None
-    job_change_alert: Any = None
+    time_at_role: OptText = None
+    time_at_company: OptText = None
+    contact_current_company_years: OptText = None
+    job_change_alert: Alert = None
     former_company: OptText = None
     former_title: OptText = None
+    former_started_at: OptText = None
+    former_ended_at: OptText = None
     company_type: OptText = None
     stock_ticker: OptText = None
     last_modified_at: OptText = None
+
+    @property
+    def moved(self) -> bool:
+        """Seamless flags a recent job change (a new hire or a promotion)."""
+        return bool(self.job_change_alert)
+
+    @property
+    def last_modified(self) -> datetime | None:
+        """``lastModifiedAt`` as a time (either wire form)."""
+        return wire_time(self.last_modified_at)
 
     @property
     def display_name(self) -> str:
@@ -256,16 +394,25 @@ class CompanySearchResult(SeamlessModel):
     country: OptText = None
     li_url: OptText = None
     sic_code: OptText = None
-    industries: TextList = Field(default_factory=list)
+    linked_in_id: OptText = None
+    industries: IndustryList = Field(default_factory=list)
     revenue_range: OptText = None
-    annual_revenue: Number | str | None = None
+    annual_revenue: Count = None
     staff_count_range: OptText = None
-    employee_count: Number | str | None = None
-    num_contacts: Number | None = None
+    employee_count: Count = None
+    num_contacts: Count = None
     technologies: TextList = Field(default_factory=list)
     founded_on: OptText = None
+    latest_funding_date: OptText = None
+    latest_funding_classification: OptText = None
+    funding_total: Count = None
     company_type: OptText = None
     stock_ticker: OptText = None
+
+    @property
+    def founded_year(self) -> str | None:
+        """The year founded ("2004"), from a date or a year."""
+        return year_of(self.founded_on)
 
     @property
     def display_name(self) -> str:
@@ -392,7 +539,7 @@ def status_text(status: str | None, message: str | None = None) -> str:
 
 
 class Location(SeamlessModel):
-    """``contactLocation`` / ``companyLocation``."""
+    """``contactLocation`` / ``companyLocation`` of a contact, ``location`` of a company."""
 
     resource_name: ClassVar[str] = "location"
 
@@ -403,8 +550,50 @@ class Location(SeamlessModel):
     state_abbr: OptText = None
     post_code: OptText = None
     country: OptText = None
+    country_abbr: OptText = None
     country_alpha2: OptText = None
+    country_alpha3: OptText = None
+    country_numeric: Count = None
     timezone: OptText = None
+    timezone_raw_offset: OptText = None
+    full_string: OptText = None
+
+
+class JobHistoryEntry(SeamlessModel):
+    """One job of a researched contact's ``jobHistory`` (``{companyName, title, startedAt,
+    endedAt}``; the spellings ``company``, ``startDate``, ``endDate`` are read too)."""
+
+    resource_name: ClassVar[str] = "job history entry"
+
+    company_name: OptText = Field(
+        default=None,
+        validation_alias=AliasChoices("companyName", "company", "company_name"),
+        serialization_alias="companyName",
+    )
+    title: OptText = None
+    started_at: OptText = Field(
+        default=None,
+        validation_alias=AliasChoices("startedAt", "startDate", "started_at"),
+        serialization_alias="startedAt",
+    )
+    ended_at: OptText = Field(
+        default=None,
+        validation_alias=AliasChoices("endedAt", "endDate", "ended_at"),
+        serialization_alias="endedAt",
+    )
+
+    @property
+    def current(self) -> bool:
+        """The job the person holds now (it has no end)."""
+        return not self.ended_at
+
+
+def _history(value: Any) -> Any:
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, Mapping)]
+    return value
 
 
 _EMAIL_RE = re.compile(r"^email(\d+)$")
@@ -458,9 +647,9 @@ class ResearchedContact(SeamlessModel):
     company: OptText = None
     company_domain: OptText = None
     company_industry: OptText = None
-    company_staff_count: Number | str | None = None
+    company_staff_count: Count = None
     company_staff_count_range: OptText = None
-    company_annual_revenue: Number | str | None = None
+    company_annual_revenue: Count = None
     company_revenue_range: OptText = None
     company_founded: OptText = None
     company_description: OptText = None
@@ -471,11 +660,34 @@ class ResearchedContact(SeamlessModel):
     contact_location: Location | None = None
     company_location: Location | None = None
     website: OptText = None
-    job_history: AnyList = Field(default_factory=list)
-    job_change_alert: Any = None
+    job_history: Annotated[list[JobHistoryEntry], BeforeValidator(_history)] = Field(
+        default_factory=list
+    )
+    job_change_alert: Alert = None
+    former_company: OptText = None
+    former_title: OptText = None
+    company_type: OptText = None
+    stock_ticker: OptText = None
+    email1_selected: Flag = Field(default=None, alias="email1Selected")
     api_research_id: OptId = None
     created_at: OptText = None
     updated_at: OptText = None
+
+    @property
+    def updated(self) -> datetime | None:
+        """When Seamless last researched the record (``updatedAt``), or None."""
+        return wire_time(self.updated_at) or wire_time(self.created_at)
+
+    @property
+    def previous_job(self) -> JobHistoryEntry | None:
+        """The latest job that ended (``jobHistory``), else the former company and title
+        fields; None when neither is known."""
+        ended = [job for job in self.job_history if not job.current and job.company_name]
+        if ended:
+            return ended[0]
+        if self.former_company:
+            return JobHistoryEntry(company_name=self.former_company, title=self.former_title)
+        return None
 
     @property
     def display_name(self) -> str:
@@ -577,17 +789,26 @@ class ResearchedCompany(SeamlessModel):
     name: OptText = None
     domain: OptText = None
     description: OptText = None
-    phones: AnyList = Field(default_factory=list)
-    industries: TextList = Field(default_factory=list)
-    staff_count: Number | str | None = None
+    phones: TextList = Field(default_factory=list)
+    phones_ai_scores: TextList = Field(default_factory=list)
+    industries: IndustryList = Field(default_factory=list)
+    staff_count: Count = None
     staff_count_range: OptText = None
-    annual_revenue: Number | str | None = None
+    annual_revenue: Count = None
     revenue_range: OptText = None
+    funding_total: Count = None
     sic_code: OptText = None
     founded_on: OptText = None
     location: Location | None = None
-    top_technologies: AnyList = Field(default_factory=list)
+    top_technologies: TextList = Field(default_factory=list)
     linked_in_profile_url: OptText = None
+    company_type: OptText = None
+    stock_ticker: OptText = None
+
+    @property
+    def founded_year(self) -> str | None:
+        """The year founded ("2004")."""
+        return year_of(self.founded_on)
 
     @property
     def display_name(self) -> str:
@@ -858,8 +1079,15 @@ def parse_token(body: Any) -> OAuthToken:
 
 
 __all__ = [
+    "INDUSTRY_NAMES",
+    "Alert",
     "CompanyPollItem",
     "CompanySearchResult",
+    "Count",
+    "Flag",
+    "IndustryList",
+    "JobHistoryEntry",
+    "TextList",
     "ContactPollItem",
     "ContactSearchResult",
     "EmailEntry",
@@ -882,6 +1110,10 @@ __all__ = [
     "parse_research_accepted",
     "parse_search_page",
     "parse_token",
+    "count_value",
     "research_state",
+    "split_list",
     "status_text",
+    "wire_time",
+    "year_of",
 ]

@@ -13,6 +13,9 @@
   &limit=&offset=`` — records by how their research ends, with identities that
   ``contacts[]`` / ``companies[]`` resolve to them.
 * ``GET|POST /_sandbox/seamless/oauth/authorize`` — stand-in for the consent screen.
+* ``POST /_sandbox/seamless/oauth/revoke`` ``{userId? | refreshToken?}`` — withdraw sign-ins
+  (as a user removing the app's access in the web app): every access and refresh token of
+  the user (the demo user by default), or the pair of one refresh token, stops working.
 * ``/_sandbox/seamless/webhooks`` and ``/webhook-deliveries`` (``webhooks.py``).
 """
 
@@ -283,6 +286,22 @@ def authorize_redirect(ctx: Ctx) -> Reply:
     return Reply({"redirect": location}, status=302, headers={"Location": location})
 
 
+def revoke_oauth(ctx: Ctx) -> Reply:
+    """Revoke the OAuth tokens of a user (or of one refresh token): ``{userId?, refreshToken?}``."""
+    body = ctx.body
+    refresh = body.str("refreshToken", max_len=500)
+    if refresh:
+        count = ctx.store.run(
+            "UPDATE sl_oauth_tokens SET revoked = 1 WHERE refresh_token = ?", (refresh,)
+        )
+    else:
+        user_id = body.str("userId", max_len=100) or oauth.DEMO_USER
+        count = ctx.store.run(
+            "UPDATE sl_oauth_tokens SET revoked = 1 WHERE user_id = ?", (user_id,)
+        )
+    return Reply({"revoked": count})
+
+
 def register(registry: Registry) -> None:
     """Add this module's routes, tables, seeders and hooks to one server."""
     router = registry.router
@@ -366,4 +385,11 @@ def register(registry: Registry) -> None:
             Param.text("state"),
             Param.text("user_id"),
         ),
+    )
+    router.add(
+        "POST",
+        "/_sandbox/seamless/oauth/revoke",
+        revoke_oauth,
+        auth="control",
+        body=(Param.text("refreshToken", max_len=500), Param.text("userId", max_len=100)),
     )

@@ -173,119 +173,334 @@ def company_li_url(company: Company) -> str:
     return f"https://www.linkedin.com/company/{company.li_slug}"
 
 
+COUNTRY_CODES: dict[str, tuple[str, int]] = {
+    "AU": ("AUS", 36),
+    "BR": ("BRA", 76),
+    "CA": ("CAN", 124),
+    "DE": ("DEU", 276),
+    "ES": ("ESP", 724),
+    "FR": ("FRA", 250),
+    "GB": ("GBR", 826),
+    "IE": ("IRL", 372),
+    "IL": ("ISR", 376),
+    "IN": ("IND", 356),
+    "MX": ("MEX", 484),
+    "NL": ("NLD", 528),
+    "SE": ("SWE", 752),
+    "SG": ("SGP", 702),
+    "US": ("USA", 840),
+}
+"""ISO 3166 alpha-3 and numeric codes of the demo's countries."""
+
+
+@functools.lru_cache(maxsize=64)
+def raw_offset(tz: str) -> str:
+    """A time zone's standard offset as the records write it: ``"-8.00"``, ``"5.50"``."""
+    try:
+        from datetime import datetime
+        from zoneinfo import ZoneInfo
+
+        offset = datetime(2026, 1, 15, 12, tzinfo=ZoneInfo(tz)).utcoffset()
+    except Exception:  # no tz database on this system: the field is left out
+        return ""
+    hours = (offset.total_seconds() if offset is not None else 0.0) / 3600
+    return f"{hours:.2f}"
+
+
 def _location(city: int, post_code: str) -> dict[str, Any]:
+    """A researched contact's ``contactLocation`` / ``companyLocation``."""
     name, state, abbr, _, country, alpha2, tz, _, _ = vocab.CITIES[city]
-    return {
+    alpha3, numeric = COUNTRY_CODES.get(alpha2, ("", 0))
+    location: dict[str, Any] = {
         "city": name,
         "state": state,
         "stateAbbr": abbr,
         "postCode": post_code,
         "country": country,
         "countryAlpha2": alpha2,
+        "countryAlpha3": alpha3,
+        "countryNumeric": numeric,
         "timezone": tz,
     }
+    offset = raw_offset(tz)
+    if offset:
+        location["timezoneRawOffset"] = offset
+    return location
 
 
-def _funding_fields(company: Company, anchor_ms: int) -> dict[str, Any]:
-    if company.funding is None:
-        return {
-            "companyLatestFundingDate": None,
-            "companyLatestFundingClassification": None,
-            "companyFundingTotal": None,
-        }
-    days, cls, total = company.funding
+def _company_location(company: Company) -> dict[str, Any]:
+    """A company record's ``location`` (docs/api/seamless.md, "Types on the wire")."""
+    name, state, _abbr, _, country, alpha2, _tz, _, _ = company.location
+    alpha3, _numeric = COUNTRY_CODES.get(alpha2, ("", 0))
+    street = ", ".join(p for p in (company.street1, company.street2, company.street3) if p)
     return {
-        "companyLatestFundingDate": days_ago_iso(anchor_ms, days),
-        "companyLatestFundingClassification": cls,
-        "companyFundingTotal": total,
+        "street1": company.street1,
+        "city": name,
+        "state": state,
+        "postCode": company.post_code,
+        "country": country,
+        "countryAbbr": alpha2,
+        "countryAlpha2": alpha2,
+        "countryAlpha3": alpha3,
+        "fullString": f"{street}, {name}, {state} {company.post_code}, {country}",
     }
+
+
+def _funding_fields(company: Company, anchor_ms: int, prefix: str) -> dict[str, Any]:
+    """The latest funding round; left out (not null) when the company has none."""
+    if company.funding is None:
+        return {}
+    days, cls, total = company.funding
+    if prefix:
+        return {
+            f"{prefix}LatestFundingDate": days_ago_iso(anchor_ms, days),
+            f"{prefix}LatestFundingClassification": cls,
+            f"{prefix}FundingTotal": str(total),
+        }
+    return {
+        "latestFundingDate": days_ago_iso(anchor_ms, days),
+        "latestFundingClassification": cls,
+        "fundingTotal": str(total),
+    }
+
+
+def linkedin_id(company: Company) -> str:
+    """The company's numeric LinkedIn id, as text."""
+    return str(1_000_000 + company.index * 7919)
+
+
+def space_time(ms: int) -> str:
+    """``"2026-03-03 12:34:07"``: how search items write ``lastModifiedAt`` (no zone)."""
+    return clock.iso(ms)[:19].replace("T", " ")
+
+
+# -- the declared types (docs/api/seamless.md, "Types on the wire") --------------------------
+#
+# The renderers below build each answer; these functions give it the types the published
+# schema declares, field by field. They are idempotent, so bodies stored by an older
+# sandbox (research records, webhook bodies) leave in today's shape too.
+
+RECORD_NULLABLE = frozenset({"jobChangeAlert", "companyType", "stockTicker"})
+"""The only fields of a researched contact that may be null."""
+ITEM_NULLABLE = frozenset(
+    {
+        "jobChangeAlert",
+        "formerCompany",
+        "formerTitle",
+        "formerStartedAt",
+        "formerEndedAt",
+        "companyType",
+        "stockTicker",
+    }
+)
+"""Fields of search items that may be null; every other null is left out."""
+COMPANY_LISTS = ("industries", "topTechnologies", "phones", "phonesAiScores")
+"""Company record fields that are comma-separated text (arrays in search)."""
+
+
+def _text(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return value
+
+
+def _strings(
+    body: dict[str, Any], nullable: frozenset[str], keep: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in body.items():
+        if key in keep:
+            out[key] = value
+        elif value is None:
+            if key in nullable:
+                out[key] = None
+        elif isinstance(value, list):
+            out[key] = [_text(v) if not isinstance(v, dict) else v for v in value if v is not None]
+        elif isinstance(value, dict):
+            out[key] = _strings(value, frozenset())
+        else:
+            out[key] = _text(value)
+    return out
+
+
+def conform_contact_item(item: dict[str, Any]) -> dict[str, Any]:
+    """A contact search item: no integers; only the declared fields may be null."""
+    return _strings(item, ITEM_NULLABLE)
+
+
+def conform_company_item(item: dict[str, Any]) -> dict[str, Any]:
+    """A company search item: no integers; ``foundedOn`` a date; only ``companyType`` and
+    ``stockTicker`` may be null."""
+    out = _strings(item, frozenset({"companyType", "stockTicker"}))
+    founded = out.get("foundedOn")
+    if isinstance(founded, str) and len(founded) == 4 and founded.isdigit():
+        out["foundedOn"] = f"{founded}-01-01"
+    return out
+
+
+def _conform_location(location: dict[str, Any]) -> dict[str, Any]:
+    out = _strings(location, frozenset(), keep=("countryNumeric",))
+    numeric = out.get("countryNumeric")
+    if numeric is None:
+        out.pop("countryNumeric", None)
+    elif not isinstance(numeric, int) or isinstance(numeric, bool):
+        try:
+            out["countryNumeric"] = int(str(numeric))
+        except ValueError:
+            out.pop("countryNumeric")
+    return out
+
+
+def _history_entry(entry: dict[str, Any]) -> dict[str, Any]:
+    renamed = {
+        "companyName": entry.get("companyName", entry.get("company")),
+        "title": entry.get("title"),
+        "startedAt": entry.get("startedAt", entry.get("startDate")),
+        "endedAt": entry.get("endedAt", entry.get("endDate")),
+    }
+    return {k: _text(v) for k, v in renamed.items() if v is not None}
+
+
+def conform_contact_record(record: dict[str, Any]) -> dict[str, Any]:
+    """A researched contact: integers only ``companyStaffCount`` and the locations'
+    ``countryNumeric``, ``email1Selected`` a boolean, all else text; only
+    ``jobChangeAlert``, ``companyType`` and ``stockTicker`` may be null."""
+    special = ("contactLocation", "companyLocation", "jobHistory", "companyStaffCount")
+    out = _strings(
+        {k: v for k, v in record.items() if k != "email1Selected"}, RECORD_NULLABLE, keep=special
+    )
+    for key in ("contactLocation", "companyLocation"):
+        if isinstance(out.get(key), dict):
+            out[key] = _conform_location(out[key])
+        else:
+            out.pop(key, None)
+    history = out.get("jobHistory")
+    out["jobHistory"] = [_history_entry(e) for e in history or [] if isinstance(e, dict)]
+    staff = out.get("companyStaffCount")
+    if isinstance(staff, str) and staff.strip().isdigit():
+        out["companyStaffCount"] = int(staff)
+    elif staff is None or not isinstance(staff, int) or isinstance(staff, bool):
+        out.pop("companyStaffCount", None)
+    if "email1" in out:
+        out["email1Selected"] = bool(record.get("email1Selected", True))
+    return out
+
+
+def conform_company_record(record: dict[str, Any]) -> dict[str, Any]:
+    """A researched company: every value text; ``industries``, ``topTechnologies``,
+    ``phones`` and ``phonesAiScores`` comma-separated; ``companyType`` and ``stockTicker``
+    may be null."""
+    lists = {k: record.get(k) for k in COMPANY_LISTS}
+    out = _strings(
+        {k: v for k, v in record.items() if k not in COMPANY_LISTS and k != "news"},
+        frozenset({"companyType", "stockTicker"}),
+    )
+    for key, value in lists.items():
+        if isinstance(value, list):
+            out[key] = ", ".join(str(v) for v in value if v is not None)
+        elif value is not None:
+            out[key] = str(value)
+    if isinstance(out.get("location"), dict):
+        out["location"] = {k: v for k, v in out["location"].items() if k != "countryNumeric"}
+    return out
 
 
 # -- search items ---------------------------------------------------------------------------
 
 
 def contact_item(person: Person, anchor_ms: int, now_ms: int) -> dict[str, Any]:
-    """One result of ``POST /search/contacts`` (no email or phone: those come from research)."""
+    """One result of ``POST /search/contacts`` (no email or phone: those come from research),
+    in the declared types."""
     company = person.company
     age = elapsed_days(anchor_ms, now_ms)
     ploc, cloc = vocab.CITIES[person.city], company.location
     former = person.past[0] if person.past else None
-    return {
-        "searchResultId": person.id,
-        "name": person.full_name,
-        "firstName": person.first,
-        "middleName": person.middle,
-        "lastName": person.last,
-        "company": company.name,
-        "companyId": company.id,
-        "title": person.title,
-        "department": person.department,
-        "seniority": person.seniority,
-        "domain": company.domain,
-        "city": ploc[0],
-        "state": ploc[1],
-        "zipCode": person.post_code,
-        "country": ploc[4],
-        "companyCity": cloc[0],
-        "companyState": cloc[1],
-        "companyZipCode": company.post_code,
-        "companyCountry": cloc[4],
-        "liUrl": profile_url(person),
-        "companyLIProfileUrl": company_li_url(company),
-        "sicCode": company.sic,
-        "naicsCode": company.naics,
-        "industries": list(company.industries),
-        "employeeSizeRange": vocab.COMPANY_SIZES[company.size],
-        "companyRevenue": vocab.COMPANY_REVENUES[company.revenue],
-        "timezone": ploc[6],
-        "titleStartedAt": days_ago_iso(anchor_ms, person.title_days),
-        "startedAtCurrentCompany": days_ago_iso(anchor_ms, person.company_days),
-        "timeAtRole": span_text(person.title_days + age),
-        "timeAtCompany": span_text(person.company_days + age),
-        "jobChangeAlert": job_change(person, age),
-        "formerCompany": former[0] if former else None,
-        "formerTitle": former[1] if former else None,
-        "companyType": company.company_type,
-        "stockTicker": company.ticker,
-        "technologies": list(company.technologies),
-        "lastModifiedAt": clock.iso(anchor_ms - person.modified_days * DAY_MS),
-    }
+    return conform_contact_item(
+        {
+            "searchResultId": person.id,
+            "name": person.full_name,
+            "firstName": person.first,
+            "middleName": person.middle,
+            "lastName": person.last,
+            "company": company.name,
+            "companyId": company.id,
+            "title": person.title,
+            "department": person.department,
+            "seniority": person.seniority,
+            "domain": company.domain,
+            "city": ploc[0],
+            "state": ploc[1],
+            "zipCode": person.post_code,
+            "country": ploc[4],
+            "companyCity": cloc[0],
+            "companyState": cloc[1],
+            "companyZipCode": company.post_code,
+            "companyCountry": cloc[4],
+            "liUrl": profile_url(person),
+            "companyLIProfileUrl": company_li_url(company),
+            "sicCode": company.sic,
+            "naicsCode": company.naics,
+            "industries": list(company.industries),
+            "employeeSizeRange": vocab.COMPANY_SIZES[company.size],
+            "companyRevenue": vocab.COMPANY_REVENUES[company.revenue],
+            "timezone": ploc[6],
+            "titleStartedAt": days_ago_iso(anchor_ms, person.title_days),
+            "startedAtCurrentCompany": days_ago_iso(anchor_ms, person.company_days),
+            "timeAtRole": span_text(person.title_days + age),
+            "timeAtCompany": span_text(person.company_days + age),
+            "jobChangeAlert": job_change(person, age),
+            "formerCompany": former[0] if former else None,
+            "formerTitle": former[1] if former else None,
+            "formerStartedAt": days_ago_iso(anchor_ms, former[2]) if former else None,
+            "formerEndedAt": days_ago_iso(anchor_ms, former[3]) if former else None,
+            "contactCurrentCompanyYears": str((person.company_days + age) // 365),
+            "companyType": company.company_type,
+            "stockTicker": company.ticker,
+            "technologies": list(company.technologies),
+            "lastModifiedAt": space_time(anchor_ms - person.modified_days * DAY_MS),
+        }
+    )
 
 
 def company_item(company: Company, anchor_ms: int) -> dict[str, Any]:
-    """One result of ``POST /search/companies``."""
+    """One result of ``POST /search/companies``, in the declared types."""
     loc = company.location
-    return {
-        "searchResultId": company.id,
-        "name": company.name,
-        "domain": company.domain,
-        "description": company.description,
-        "street1": company.street1,
-        "street2": company.street2,
-        "street3": company.street3,
-        "city": loc[0],
-        "state": loc[1],
-        "postCode": company.post_code,
-        "country": loc[4],
-        "liUrl": company_li_url(company),
-        "sicCode": company.sic,
-        "naicsCode": company.naics,
-        "industries": list(company.industries),
-        "revenueRange": vocab.COMPANY_REVENUES[company.revenue],
-        "annualRevenue": company.annual_revenue,
-        "staffCountRange": vocab.COMPANY_SIZES[company.size],
-        "employeeCount": company.employees,
-        "numContacts": company.num_contacts,
-        "technologies": list(company.technologies),
-        "foundedOn": int(days_ago_iso(anchor_ms, company.founded_days)[:4]),
-        "companyType": company.company_type,
-        "stockTicker": company.ticker,
-        "news": [
-            {"type": kind, "date": days_ago_iso(anchor_ms, days)} for kind, days in company.news
-        ],
-        **_funding_fields(company, anchor_ms),
-        "lastModifiedAt": clock.iso(anchor_ms - company.modified_days * DAY_MS),
-    }
+    return conform_company_item(
+        {
+            "searchResultId": company.id,
+            "name": company.name,
+            "domain": company.domain,
+            "description": company.description,
+            "street1": company.street1,
+            "street2": company.street2,
+            "street3": company.street3,
+            "city": loc[0],
+            "state": loc[1],
+            "postCode": company.post_code,
+            "country": loc[4],
+            "liUrl": company_li_url(company),
+            "sicCode": company.sic,
+            "naicsCode": company.naics,
+            "industries": list(company.industries),
+            "revenueRange": vocab.COMPANY_REVENUES[company.revenue],
+            "annualRevenue": company.annual_revenue,
+            "staffCountRange": vocab.COMPANY_SIZES[company.size],
+            "employeeCount": company.employees,
+            "numContacts": company.num_contacts,
+            "linkedInId": linkedin_id(company),
+            "technologies": list(company.technologies),
+            "foundedOn": days_ago_iso(anchor_ms, company.founded_days)[:4] + "-01-01",
+            "companyType": company.company_type,
+            "stockTicker": company.ticker,
+            "news": [
+                {"type": kind, "date": days_ago_iso(anchor_ms, days)} for kind, days in company.news
+            ],
+            **_funding_fields(company, anchor_ms, ""),
+            "lastModifiedAt": clock.iso(anchor_ms - company.modified_days * DAY_MS),
+        }
+    )
 
 
 # -- researched records ---------------------------------------------------------------------
@@ -347,7 +562,7 @@ def contact_record(
             "companyLIProfileUrl": company_li_url(company),
             "companyType": company.company_type,
             "stockTicker": company.ticker,
-            **_funding_fields(company, anchor_ms),
+            **_funding_fields(company, anchor_ms, "company"),
             "title": person.title,
             "department": person.department,
             "seniority": person.seniority,
@@ -364,19 +579,16 @@ def contact_record(
             "website": company.domain,
             "jobHistory": [
                 {
-                    "company": company.name,
+                    "companyName": company.name,
                     "title": person.title,
-                    "startDate": days_ago_iso(anchor_ms, person.title_days),
-                    "endDate": None,
-                    "current": True,
+                    "startedAt": days_ago_iso(anchor_ms, person.title_days),
                 },
                 *(
                     {
-                        "company": name,
+                        "companyName": name,
                         "title": title,
-                        "startDate": days_ago_iso(anchor_ms, start),
-                        "endDate": days_ago_iso(anchor_ms, end),
-                        "current": False,
+                        "startedAt": days_ago_iso(anchor_ms, start),
+                        "endedAt": days_ago_iso(anchor_ms, end),
                     }
                     for name, title, start, end in person.past
                 ),
@@ -394,7 +606,7 @@ def contact_record(
             "updatedAt": clock.iso(updated_ms),
         }
     )
-    return record
+    return conform_contact_record(record)
 
 
 def company_record(
@@ -406,49 +618,41 @@ def company_record(
     created_ms: int,
     updated_ms: int,
 ) -> dict[str, Any]:
-    """The researched company (poll ``company``, ``GET /companies``, the webhook body)."""
-    return {
-        "companyId": company_id,
-        "searchResultId": company.id,
-        "name": company.name,
-        "domain": company.domain,
-        "website": f"https://www.{company.domain}",
-        "description": company.description,
-        "phones": list(company.phones),
-        "industries": list(company.industries),
-        "staffCount": company.employees,
-        "staffCountRange": vocab.COMPANY_SIZES[company.size],
-        "annualRevenue": company.annual_revenue,
-        "revenueRange": vocab.COMPANY_REVENUES[company.revenue],
-        "sicCode": company.sic,
-        "naicsCode": company.naics,
-        "foundedOn": days_ago_iso(anchor_ms, company.founded_days)[:4],
-        "companyType": company.company_type,
-        "stockTicker": company.ticker,
-        "location": {
-            "street1": company.street1,
-            "street2": company.street2,
-            "street3": company.street3,
-            **_location(company.city, company.post_code),
-        },
-        "topTechnologies": list(company.technologies),
-        "linkedInProfileUrl": company_li_url(company),
-        "news": [
-            {
-                "type": kind,
-                "date": days_ago_iso(anchor_ms, days),
-                "title": vocab.NEWS_TITLES[kind].format(
-                    name=company.name, city=company.location[0]
-                ),
-            }
-            for kind, days in company.news
-        ],
-        **_funding_fields(company, anchor_ms),
-        "numContacts": company.num_contacts,
-        "apiResearchId": research_id,
-        "createdAt": clock.iso(created_ms),
-        "updatedAt": clock.iso(updated_ms),
-    }
+    """The researched company (poll ``company``, ``GET /companies``, the webhook body), in
+    the declared types."""
+    scores = random.Random(f"company-phones|{company.id}")
+    return conform_company_record(
+        {
+            "companyId": company_id,
+            "searchResultId": company.id,
+            "name": company.name,
+            "domain": company.domain,
+            "website": f"https://www.{company.domain}",
+            "description": company.description,
+            "phones": list(company.phones),
+            "phonesAiScores": [
+                _confidence(scores, 10 if n else 80, 99) for n in range(len(company.phones))
+            ],
+            "industries": list(company.industries),
+            "staffCount": company.employees,
+            "staffCountRange": vocab.COMPANY_SIZES[company.size],
+            "annualRevenue": company.annual_revenue,
+            "revenueRange": vocab.COMPANY_REVENUES[company.revenue],
+            "sicCode": company.sic,
+            "naicsCode": company.naics,
+            "foundedOn": days_ago_iso(anchor_ms, company.founded_days)[:4],
+            "companyType": company.company_type,
+            "stockTicker": company.ticker,
+            "location": _company_location(company),
+            "topTechnologies": list(company.technologies),
+            "linkedInProfileUrl": company_li_url(company),
+            **_funding_fields(company, anchor_ms, ""),
+            "numContacts": company.num_contacts,
+            "apiResearchId": research_id,
+            "createdAt": clock.iso(created_ms),
+            "updatedAt": clock.iso(updated_ms),
+        }
+    )
 
 
 # -- identities (research by contacts[] / companies[]) -------------------------------------

@@ -479,27 +479,38 @@ def _live_status(row: Any, now: int) -> str:
     return "researching"
 
 
+def conform(kind: str, body: dict[str, Any]) -> dict[str, Any]:
+    """A stored record in the declared types (a store written by an older sandbox too)."""
+    if kind == "contact":
+        return records.conform_contact_record(body)
+    return records.conform_company_record(body)
+
+
 def _record_of(store: Store, row: Any) -> dict[str, Any] | None:
     found = store.one(
         "SELECT body FROM sl_records WHERE kind = ? AND user_id = ? AND target = ?",
         (row["kind"], row["user_id"], row["target"]),
     )
-    return None if found is None else loads(found["body"])
+    return None if found is None else conform(str(row["kind"]), loads(found["body"]))
 
 
 def poll_item(store: Store, row: Any, now: int) -> dict[str, Any]:
-    """One entry of a poll answer."""
+    """One entry of a poll answer, in the declared types: the record is absent (not null)
+    until it exists; only contact items carry ``additionalData``; the companies poll knows
+    ``missing | researching | done | error`` only, so a company duplicate is ``done`` with
+    the existing record (and no charge)."""
     status = _live_status(row, now)
     record = None
     if row["dup_of"] is not None:
         original = store.one("SELECT * FROM sl_research WHERE request_id = ?", (row["dup_of"],))
         status = _live_status(original, now) if original is not None else "error"
         if status == "done":
-            status = (
-                "contact-already-researched"
-                if row["via"] == "identity" and row["kind"] == "contact"
-                else "duplicate"
-            )
+            if row["kind"] == "company":
+                status = "done"
+            elif row["via"] == "identity":
+                status = "contact-already-researched"
+            else:
+                status = "duplicate"
             record = _record_of(store, row)
     elif status == "done":
         record = _record_of(store, row)
@@ -509,19 +520,23 @@ def poll_item(store: Store, row: Any, now: int) -> dict[str, Any]:
     message = MESSAGES.get(status, "")
     if row["dup_of"] is not None and status in ("missing", "error"):
         message = "The research this request duplicates ended '" + status + "'; no credits used."
-    return {
-        "requestId": row["request_id"],
-        "searchResultId": row["target"],
-        "status": status,
-        "message": message,
-        ("contact" if row["kind"] == "contact" else "company"): record,
-        "additionalData": {
+    item: dict[str, Any] = {"requestId": row["request_id"]}
+    if row["target"] is not None:
+        item["searchResultId"] = row["target"]
+    item["status"] = status
+    item["message"] = message
+    if record is not None:
+        item["contact" if row["kind"] == "contact" else "company"] = record
+    if row["kind"] == "contact":
+        extra: dict[str, Any] = {
             "input": loads(row["input"]),
             "creditsCharged": charged,
-            "duplicateOf": row["dup_of"],
             "submittedAt": clock.iso(row["created_ms"]),
-        },
-    }
+        }
+        if row["dup_of"] is not None:
+            extra["duplicateOf"] = row["dup_of"]
+        item["additionalData"] = extra
+    return item
 
 
 def _request_ids(ctx: Ctx) -> list[str]:
@@ -566,11 +581,8 @@ def poll(ctx: Ctx, caller: Caller, kind: str) -> Reply:
             out.append(
                 {
                     "requestId": request_id,
-                    "searchResultId": None,
                     "status": "error",
                     "message": f"No {kind} research request with this id in your organisation.",
-                    kind: None,
-                    "additionalData": None,
                 }
             )
         else:
@@ -631,22 +643,13 @@ def list_records(ctx: Ctx, caller: Caller, kind: str) -> Reply:
     settle_due(ctx.store)
     where = "org_id = ? AND kind = ? AND updated_ms BETWEEN ? AND ?"
     params = [caller.org_id, kind, start, end]
-    total = int(ctx.store.scalar(f"SELECT COUNT(*) FROM sl_records WHERE {where}", params))
     rows = ctx.store.all(
         f"SELECT body FROM sl_records WHERE {where} ORDER BY updated_ms, seq LIMIT ? OFFSET ?",
         [*params, limit, (page - 1) * limit],
     )
-    return Reply(
-        raw={
-            "data": [loads(r["body"]) for r in rows],
-            "supplementalData": {
-                "isMore": page * limit < total,
-                "total": total,
-                "page": page,
-                "perPage": limit,
-            },
-        }
-    )
+    # {"data": [...]} only (docs/api/seamless.md, "Types on the wire"): the client pages
+    # until a page is shorter than ``limit``.
+    return Reply(raw={"data": [conform(kind, loads(r["body"])) for r in rows]})
 
 
 def org_contacts(ctx: Ctx, caller: Caller | None) -> Reply:

@@ -16,6 +16,10 @@ pricing or the budget applies at once without reconnecting. The checking, the
 keys and the saving are the service's (``SeamlessConnection``); the dialog shows
 each sentence at the field it concerns.
 
+Below the key, "Sign in with Seamless.AI" (``sign_in.SignInPanel``) signs in through
+the browser instead; it saves and connects by itself. When both a key and a sign-in
+are kept, "Sign in with" chooses which one the connection uses.
+
 ``open_seamless_settings(parent, connection, tasks)`` opens it (non-blocking) and
 returns the task; ``run_seamless_settings`` is the coroutine to await.
 """
@@ -49,6 +53,9 @@ from PySide6.QtWidgets import (
 
 from app.core.seamless_errors import KEYS_PLACE
 from app.services.ports.leads import (
+    AUTH_KEY,
+    AUTH_LABELS,
+    AUTH_OAUTH,
     DEFAULT_SEAMLESS_URL,
     CheckField,
     CheckResult,
@@ -63,6 +70,7 @@ from app.services.ports.leads import (
 )
 from app.ui.async_qt import TaskSet, await_signal
 from app.ui.common.messages import FieldMessage, MessagePanel
+from app.ui.leads.sign_in import SignInPanel
 from app.ui.theme import Spacing, icon
 
 log = logging.getLogger(__name__)
@@ -81,9 +89,13 @@ class SeamlessSettingsDialog(QDialog):
         self,
         connection: SeamlessConnection,
         parent: QWidget | None = None,
+        *,
+        opener: Any = None,
     ) -> None:
+        """``opener(url)`` opens the browser for the sign-in (tests pass their own)."""
         super().__init__(parent)
         self.connection = connection
+        self._opener = opener
         self.current: SeamlessSettings | None = connection.current
         self.tasks = TaskSet("seamless-settings")
         self.checked: tuple[str, str] | None = None
@@ -172,6 +184,29 @@ class SeamlessSettingsDialog(QDialog):
         check_row.addWidget(self.busy_label)
         check_row.addStretch(1)
         form.addRow("", check_row)
+
+        self.sign_in_panel = (
+            SignInPanel(self.connection, self.settings, self, opener=self._opener)
+            if self._opener is not None
+            else SignInPanel(self.connection, self.settings, self)
+        )
+        self.sign_in_panel.signedIn.connect(self._signed_in)
+        form.addRow("Seamless.AI\nsign-in", self.sign_in_panel)
+
+        self.auth_choice = QComboBox(self)
+        self.auth_choice.setObjectName("authChoice")
+        for auth in (AUTH_KEY, AUTH_OAUTH):
+            self.auth_choice.addItem(AUTH_LABELS[auth], auth)
+        self.auth_choice.setEnabled(False)
+        self.auth_choice.currentIndexChanged.connect(lambda _i: self._update_buttons())
+        form.addRow(
+            "Sign in &with",
+            self._field(
+                self.auth_choice,
+                "Which one the connection uses when both a key and a sign-in are kept.",
+                None,
+            ),
+        )
 
         self.pricing = QComboBox(self)
         for name, label in pricing_choices():
@@ -288,7 +323,21 @@ class SeamlessSettingsDialog(QDialog):
                 self.budget.setValue(current.daily_budget)
         else:
             self.key_edit.setPlaceholderText("Paste the Seamless.AI API key")
+        self.auth_choice.setCurrentIndex(
+            max(0, self.auth_choice.findData(current.auth if current else AUTH_KEY))
+        )
+        self.sign_in_panel.fill(current)
+        self.tasks.spawn(self._read_stored(), "stored", replace=True)
         self.key_edit.setFocus()
+
+    async def _read_stored(self) -> None:
+        stored = await self.connection.stored_auth()
+        if shiboken6.isValid(self):
+            self.auth_choice.setEnabled(stored == {AUTH_KEY, AUTH_OAUTH})
+
+    def _signed_in(self, settings: SeamlessSettings) -> None:
+        self.saved.emit(settings)
+        self.accept()
 
     # -- state ------------------------------------------------------------------------------
     def entered_key(self) -> str:
@@ -343,7 +392,12 @@ class SeamlessSettingsDialog(QDialog):
         return (
             str(self.pricing.currentData()) != current.pricing
             or self.budget_value() != current.daily_budget
+            or self.chosen_auth() != current.auth
         )
+
+    def chosen_auth(self) -> str:
+        """The way in chosen under "Sign in with"."""
+        return str(self.auth_choice.currentData())
 
     def _update_buttons(self) -> None:
         self.save_button.setEnabled(self.can_save())
@@ -449,11 +503,14 @@ class SeamlessSettingsDialog(QDialog):
             settings = self.settings()
             key = self.checked[1] if self.checked is not None and self.needs_check() else None
             await self.connection.save(settings, key, session_only=session_only)
+            current = self.current
+            if key is None and current is not None and self.chosen_auth() != current.auth:
+                settings = await self.connection.use_auth(self.chosen_auth())
         except KeyNotSaved as exc:
             if shiboken6.isValid(self):
                 self._offer_session(exc)
             return False
-        except (SaveFailed, InvalidUrl, ValueError) as exc:
+        except (SaveFailed, InvalidUrl, ValueError, LookupError) as exc:
             if shiboken6.isValid(self):
                 self.save_message.show_text(str(exc))
             return False
@@ -502,6 +559,7 @@ async def run_seamless_settings(
         await await_signal(dialog.finished)
         return saved[-1] if saved else None
     finally:
+        await dialog.sign_in_panel.shutdown()
         await dialog.tasks.shutdown(2.0)
         dialog.deleteLater()
 

@@ -25,6 +25,7 @@ from app.ui.leads.models import (
     PointColumn,
     ResearchMark,
     RowResearch,
+    job_change_badge,
 )
 from app.ui.theme import Spacing, icon
 from app.ui.common.widgets import EmptyState
@@ -80,6 +81,15 @@ class LeadDetailsPane(QWidget):
         font.setPointSizeF(font.pointSizeF() * 1.25)
         self.title.setFont(font)
         head.addWidget(self.title, 1)
+        self.badge = QLabel(page)
+        self.badge.setObjectName("jobChangeBadge")
+        self.badge.setProperty("severity", "info")
+        self.badge.setStyleSheet(
+            "QLabel#jobChangeBadge { border: 1px solid palette(highlight); border-radius: 8px;"
+            " padding: 1px 8px; }"
+        )
+        self.badge.hide()
+        head.addWidget(self.badge, 0, Qt.AlignmentFlag.AlignTop)
         layout.addLayout(head)
         self.subtitle = QLabel(page)
         self.subtitle.setWordWrap(True)
@@ -149,6 +159,21 @@ class LeadDetailsPane(QWidget):
         return self.title.text() if self.stack.currentWidget() is self.page else ""
 
     @property
+    def badge_text(self) -> str:
+        """The job-change badge shown ("" when none)."""
+        return self.badge.text() if self.badge.isVisibleTo(self) else ""
+
+    def _set_badge(self, alert: str | None, former: str | None) -> None:
+        badge = job_change_badge(alert)
+        self.badge.setText(badge or "")
+        self.badge.setToolTip(
+            f"Seamless.AI flags a recent job change{f'; before: {former}' if former else ''}."
+            if badge
+            else ""
+        )
+        self.badge.setVisible(bool(badge))
+
+    @property
     def status_text(self) -> str:
         """The research status sentence shown."""
         return self.status.text()
@@ -171,10 +196,19 @@ class LeadDetailsPane(QWidget):
         self.subtitle.setText(
             _join(title, company, sep=" at ") if title and company else _join(title, company)
         )
+        alert = (contact.job_change_alert if contact else None) or row.job_change
+        previous = contact.previous_job if contact else None
+        former = (
+            _join(previous.company_name, previous.title and f"({previous.title})", sep=" ")
+            if previous
+            else row.former
+        )
+        self._set_badge(alert, former)
         facts = [
             _join(row.seniority, row.department),
             _join(row.location, row.size and f"{row.size} employees"),
             row.industry,
+            f"Before: {former}" if alert and former else None,
         ]
         links = []
         linkedin = (contact.li_profile_url if contact else None) or row.linkedin
@@ -193,6 +227,7 @@ class LeadDetailsPane(QWidget):
         record = research.record if research is not None else None
         company = record if isinstance(record, ResearchedCompany) else None
         self.kind_icon.setPixmap(icon("company").pixmap(QSize(24, 24)))
+        self._set_badge(None, None)
         self.title.setText(company.display_name if company else row.name)
         self.subtitle.setText(_join(row.domain, row.industry))
         staff = company.staff_count if company and company.staff_count else None

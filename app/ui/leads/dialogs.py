@@ -85,7 +85,12 @@ class ResearchConfirmDialog(QDialog):
         plan: ResearchPlan,
         meter: CreditMeter | None,
         parent: QWidget | None = None,
+        *,
+        sub_accounts: Sequence[SubAccountRef] = (),
+        open_sub_account_id: str | None = None,
     ) -> None:
+        """``sub_accounts`` (people only, a CRM open): offer to add each person to the CRM as
+        soon as their research arrives."""
         super().__init__(parent)
         self.plan = plan
         estimate = plan.estimate
@@ -154,6 +159,25 @@ class ResearchConfirmDialog(QDialog):
         note.setWordWrap(True)
         note.setProperty("muted", True)
         layout.addWidget(note)
+        push_row = QHBoxLayout()
+        push_row.setSpacing(Spacing.S)
+        self.push_check = QCheckBox("Add them to the CRM as they arrive, in", self)
+        self.push_check.setToolTip(
+            "Each researched person is added (looked up by email first, never twice) while "
+            "the others are still being researched: the fastest way to the CRM"
+        )
+        self.push_sub = QComboBox(self)
+        for ref in sub_accounts:
+            self.push_sub.addItem(ref.name, ref.id)
+        self.push_sub.setCurrentIndex(max(0, self.push_sub.findData(open_sub_account_id)))
+        self.push_sub.setEnabled(False)
+        self.push_check.toggled.connect(self.push_sub.setEnabled)
+        push_row.addWidget(self.push_check)
+        push_row.addWidget(self.push_sub, 1)
+        self.push_box = QWidget(self)
+        self.push_box.setLayout(push_row)
+        self.push_box.setVisible(bool(sub_accounts) and plan.kind == "contact")
+        layout.addWidget(self.push_box)
         self.refusal = FieldMessage(self)
         layout.addWidget(self.refusal)
         buttons = QDialogButtonBox(self)
@@ -169,6 +193,13 @@ class ResearchConfirmDialog(QDialog):
         if plan.refusal is not None:
             self.refusal.show_text(plan.refusal.message)
             self.research_button.setEnabled(False)
+
+    def push_to(self) -> str | None:
+        """The sub-account to add people to as they arrive, or None (not asked)."""
+        if not self.push_box.isVisibleTo(self) or not self.push_check.isChecked():
+            return None
+        value = self.push_sub.currentData()
+        return str(value) if value else None
 
     @property
     def text(self) -> str:

@@ -98,7 +98,7 @@ def companies_csv(rows: Iterable[tuple[str, ResearchedCompany | None, str]]) -> 
                 _text(record.staff_count_range),
                 _text(record.annual_revenue),
                 _text(record.revenue_range),
-                _text(record.founded_on),
+                _text(record.founded_year),
                 "; ".join(phones),
                 _text(location.city if location else None),
                 _text(location.state if location else None),

@@ -154,6 +154,13 @@ class CreditMeterWidget(QFrame):
         coin.setFixedSize(24, 24)
         layout.addWidget(coin, 0, Qt.AlignmentFlag.AlignVCenter)
         balance_box, self.balance_label = _figure("Seamless.AI balance", self)
+        self.auth_label = QLabel(balance_box)
+        self.auth_label.setObjectName("authInUse")
+        self.auth_label.setProperty("muted", True)
+        self.auth_label.hide()
+        balance_column = balance_box.layout()
+        assert balance_column is not None
+        balance_column.addWidget(self.auth_label)
         font = self.balance_label.font()
         font.setPointSizeF(font.pointSizeF() * 1.35)
         font.setBold(True)
@@ -231,6 +238,16 @@ class CreditMeterWidget(QFrame):
         """Show ``meter`` (None: no Seamless connection)."""
         self._meter = meter
         self._render()
+
+    @property
+    def auth_text(self) -> str:
+        """How the connection signs in, as shown ("via API key"), or ""."""
+        return self.auth_label.text() if self.auth_label.isVisibleTo(self) else ""
+
+    def set_auth(self, label: str | None) -> None:
+        """Show which way in the connection uses ("API key", "Seamless.AI sign-in")."""
+        self.auth_label.setText(f"via {label}" if label else "")
+        self.auth_label.setVisible(bool(label))
 
     def show_estimate(
         self, action: str, estimate: Estimate, refusal: Refusal | None = None, note: str = ""
@@ -342,6 +359,7 @@ class CreditBadge(QToolButton):
         self.setIconSize(QSize(16, 16))
         self._level = MeterLevel.OK
         self._colors: ThemeColors | None = None
+        self._auth: str | None = None
         self._apply_style()
         self.set_meter(None)
 
@@ -349,6 +367,10 @@ class CreditBadge(QToolButton):
     def level(self) -> MeterLevel:
         """The colour shown."""
         return self._level
+
+    def set_auth(self, label: str | None) -> None:
+        """Name the way in the connection uses in the tooltip ("API key", ...)."""
+        self._auth = label
 
     def set_meter(self, meter: CreditMeter | None) -> None:
         """Show ``meter`` (None hides the badge: no Seamless connection)."""
@@ -370,6 +392,8 @@ class CreditBadge(QToolButton):
             tip.append(f"{credits_text(meter.committed)} held for queued research.")
         if meter.daily_budget is not None:
             tip.append(f"Daily budget: {meter.budget_left or 0:,} of {meter.daily_budget:,} left.")
+        if self._auth:
+            tip.append(f"Connected with the {self._auth}.")
         self.setToolTip(" ".join(tip))
         self._level = meter_level(meter)
         self.setProperty("level", self._level.value)

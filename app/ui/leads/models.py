@@ -52,6 +52,19 @@ NeedsDecisionRole = Qt.ItemDataRole.UserRole + 8
 """A queue row's job waits for the user (resend or cancel after a lost answer)."""
 OutcomeRole = Qt.ItemDataRole.UserRole + 9
 """A push report row's ``PushAction`` value (str)."""
+JobChangeRole = Qt.ItemDataRole.UserRole + 10
+"""A people row's ``jobChangeAlert`` ("New Hire", "New Promotion") or None."""
+
+
+def job_change_badge(alert: str | None) -> str | None:
+    """The badge of a job change as the results and details show it ("New hire")."""
+    if not alert:
+        return None
+    text = alert.strip()
+    return {"new hire": "New hire", "new promotion": "Promoted"}.get(
+        text.casefold(), text[:1].upper() + text[1:]
+    )
+
 
 _ALIGN_LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
 _ALIGN_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -223,6 +236,10 @@ class PersonRow:
     industry: str | None
     domain: str | None
     linkedin: str | None
+    job_change: str | None = None
+    """Seamless's ``jobChangeAlert`` ("New Hire", "New Promotion"), or None."""
+    former: str | None = None
+    """Where they were before ("Acme (VP Sales)"), when Seamless says."""
 
     @classmethod
     def of(cls, result: ContactSearchResult) -> PersonRow:
@@ -239,6 +256,8 @@ class PersonRow:
             industry=_text(", ".join(result.industries)),
             domain=_text(result.domain),
             linkedin=_text(result.li_url),
+            job_change=_text(result.job_change_alert),
+            former=_former(result.former_company, result.former_title),
         )
 
     def cell(self, column: int) -> str | None:
@@ -282,7 +301,7 @@ class CompanyRow:
             size=_text(result.staff_count_range),
             revenue=_text(result.revenue_range),
             location=_text(location),
-            founded=_text(result.founded_on),
+            founded=_text(result.founded_year),
             description=_text(result.description),
             linkedin=_text(result.li_url),
         )
@@ -298,6 +317,13 @@ class CompanyRow:
             self.location,
             self.founded,
         )[column]
+
+
+def _former(company: str | None, title: str | None) -> str | None:
+    company, title = _text(company), _text(title)
+    if company and title:
+        return f"{company} ({title})"
+    return company or title
 
 
 Row = TypeVar("Row", PersonRow, CompanyRow)
@@ -513,11 +539,24 @@ class _ResultsModel(QAbstractTableModel, Generic[Row]):
             return research.record if research else None
         if role == SortKeyRole:
             return self._sort_value(row, column)
+        if role == JobChangeRole:
+            return row.job_change if isinstance(row, PersonRow) else None
         if role == Qt.ItemDataRole.DecorationRole and column == self.research_column:
             research = self._research.get(row.id)
             name = _MARK_ICONS.get(research.mark) if research else None
             return self._icon(name) if name else None
+        if (
+            role == Qt.ItemDataRole.DecorationRole
+            and column == 0
+            and isinstance(row, PersonRow)
+            and row.job_change
+        ):
+            return self._icon("switch")
         if role == Qt.ItemDataRole.ToolTipRole:
+            if column == 0 and isinstance(row, PersonRow) and row.job_change:
+                badge = job_change_badge(row.job_change)
+                before = f", before at {row.former}" if row.former else ""
+                return f"{row.name}: {badge} (job change flagged by Seamless.AI{before})."
             if column == self.research_column:
                 research = self._research.get(row.id)
                 return research.text if research else "Not researched yet."

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtWidgets import QDialog
 
 from app.core.credits import CreditsRefused
-from app.core.errors import ValidationFailed
+from app.core.errors import ApiError, ValidationFailed
 from app.services.ports.leads import (
     TERMINAL_JOB_STATES,
     JobProgress,
@@ -64,7 +64,14 @@ class ResearchFlow:
         return tab.tasks.spawn(self._confirm(plan, side), "leads-research", replace=True)
 
     async def _confirm(self, plan: ResearchPlan, side: SearchSide) -> list[int]:
-        dialog = ResearchConfirmDialog(plan, self.tab.current_meter, self.tab)
+        port = self.tab.port
+        dialog = ResearchConfirmDialog(
+            plan,
+            self.tab.current_meter,
+            self.tab,
+            sub_accounts=port.sub_accounts() if port.crm_open else (),
+            open_sub_account_id=port.open_sub_account_id(),
+        )
         self.confirm_dialog = dialog
         try:
             dialog.open()
@@ -74,7 +81,23 @@ class ResearchFlow:
             dialog.deleteLater()
         if result != QDialog.DialogCode.Accepted:
             return []
-        return self.submit(plan, side)
+        job_ids = self.submit(plan, side)
+        push_to = dialog.push_to()
+        if job_ids and push_to is not None:
+            self.tab.tasks.spawn(self._push_as_they_arrive(job_ids, push_to), "leads-push-live")
+        return job_ids
+
+    async def _push_as_they_arrive(self, job_ids: list[int], sub_account_id: str) -> None:
+        """Research and Add to CRM in one go: the report on the banner at the end."""
+        tab = self.tab
+        try:
+            report = await tab.port.research_and_push(job_ids, sub_account_id)
+        except (RuntimeError, ApiError) as exc:
+            tab.banner.show_message("danger", f"Adding to the CRM stopped: {exc}")
+            return
+        severity = "danger" if report.failed else "warning" if report.skipped else "success"
+        tab.banner.show_message(severity, f"Researched and added to the CRM: {report.summary()}")
+        tab.pushFinished.emit(report)
 
     def submit(self, plan: ResearchPlan, side: SearchSide) -> list[int]:
         """Queue ``plan`` (its free records reopened); the job ids (none when refused)."""

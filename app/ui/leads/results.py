@@ -115,6 +115,10 @@ class ResultsPane(QWidget):
         bar.addWidget(self.selection_label)
         self.research_button = _tool(self, "search", "Research selected…")
         self.crm_button = _tool(self, "add", "Add to CRM…")
+        self.job_changes_button = _tool(self, "switch", "Job changes…")
+        self.job_changes_button.setToolTip(
+            "Check researched people for job changes, and refresh stale records"
+        )
         self.export_button = _tool(self, "export", "Export")
         self.export_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.export_menu = QMenu(self.export_button)
@@ -123,7 +127,12 @@ class ResultsPane(QWidget):
             "Researched records, with emails and phones…"
         )
         self.export_button.setMenu(self.export_menu)
-        for button in (self.research_button, self.crm_button, self.export_button):
+        for button in (
+            self.research_button,
+            self.crm_button,
+            self.job_changes_button,
+            self.export_button,
+        ):
             bar.addWidget(button)
         layout.addLayout(bar)
         self.crm_note = QLabel(self)

@@ -59,6 +59,12 @@ class SavedSearchesBar(QWidget):
         self.rename_action.triggered.connect(self._rename_clicked)
         self.delete_action = self.menu.addAction(icon("delete"), "Delete…")
         self.delete_action.triggered.connect(self._delete_clicked)
+        self.menu.addSeparator()
+        self.moved_action = self.menu.addAction(icon("switch"), "Moved recently in my accounts")
+        self.moved_action.setToolTip(
+            "People who changed jobs recently at the companies of your CRM contacts"
+        )
+        self.moved_action.triggered.connect(lambda _c=False: self.tab.moved_recently())
         self.button.setMenu(self.menu)
         row.addWidget(self.button)
 

@@ -20,7 +20,9 @@ sent that the app already knows would be refused:
 The tab reads everything through its port (``LeadsPort``): the meter, the
 research queue, searches, the push into a sub-account, the saved searches and the
 connection settings. Without a Seamless connection it shows an empty state with a
-button to the connection settings; a key the server refused is shown on the banner.
+button to the connection settings; a key the server refused is shown on the banner,
+and a Seamless.AI sign-in that ended offers "Sign in again" there (the browser
+sign-in, ``sign_in``); the meter says which way in the connection uses.
 
 This module builds the tab and follows the connection and the meter; the flows
 live beside it: ``search_flow`` (searching and paging), ``research_flow``,
@@ -57,6 +59,7 @@ from PySide6.QtWidgets import (
 
 from app.core.credits import Estimate, Refusal
 from app.services.ports.leads import (
+    MOVED_RECENTLY_NAME,
     ConnectionState,
     CreditMeter,
     CreditsChanged,
@@ -72,6 +75,7 @@ from app.ui.leads.connection import run_seamless_settings
 from app.ui.leads.dialogs import AddToCrmDialog, BudgetDialog, ResearchConfirmDialog
 from app.ui.leads.export_flow import ExportFlow
 from app.ui.leads.filters import FilterPanel
+from app.ui.leads.job_changes import JobChangesDialog
 from app.ui.leads.meter import ActionHover, CreditBadge, CreditMeterWidget
 from app.ui.leads.models import CompanyResultsModel, CompanyRow, PeopleResultsModel, PersonRow
 from app.ui.leads.push_flow import CrmPushFlow
@@ -87,6 +91,7 @@ from app.ui.leads.results import (
 from app.ui.leads.sample_search import SAMPLE_FILTERS, run_sample_search
 from app.ui.leads.saved_searches import SavedSearchesBar
 from app.ui.leads.search_flow import SearchFlow
+from app.ui.leads.sign_in import run_sign_in_again
 from app.ui.theme import Spacing, icon
 from app.ui.common.widgets import Banner, EmptyState
 
@@ -130,6 +135,8 @@ class LeadsTab(Area):
         self._client_id: int | None = None
         self._problem: str | None = None
         self._state: ConnectionState | None = None
+        self.job_changes_dialog: JobChangesDialog | None = None
+        """The "Job changes…" window while it is open."""
         self._meter: CreditMeter | None = None
         self._meter_read_at = 0.0
         self._badge: CreditBadge | None = None
@@ -173,7 +180,7 @@ class LeadsTab(Area):
         root.setContentsMargins(Spacing.M, Spacing.M, Spacing.M, Spacing.S)
         root.setSpacing(Spacing.S)
         self.banner = Banner(self)
-        self.banner.actionClicked.connect(self.open_settings)
+        self.banner.actionClicked.connect(self._banner_action)
         root.addWidget(self.banner)
         self.meter = CreditMeterWidget(self)
         self.meter.budgetRequested.connect(self.ask_budget)
@@ -282,6 +289,7 @@ class LeadsTab(Area):
         self.selection_label = pane.selection_label
         self.research_button = pane.research_button
         self.crm_button = pane.crm_button
+        self.job_changes_button = pane.job_changes_button
         self.export_button = pane.export_button
         self.export_results_action = pane.export_results_action
         self.export_researched_action = pane.export_researched_action
@@ -302,6 +310,7 @@ class LeadsTab(Area):
         self.research_button.clicked.connect(self.research_selected)
         self.research_button.setShortcut(QKeySequence("Ctrl+R"))
         self.crm_button.clicked.connect(self.add_to_crm)
+        self.job_changes_button.clicked.connect(lambda _c=False: self.open_job_changes())
         self.export_results_action.triggered.connect(lambda: self.export("results"))
         self.export_researched_action.triggered.connect(lambda: self.export("researched"))
         self.load_more_button.clicked.connect(self.load_more)
@@ -411,10 +420,14 @@ class LeadsTab(Area):
             self.queue_panel.set_queue(self.port.queue)
             self.refresh_meter()
         problem = state.problem
+        self.meter.set_auth(self.port.auth_label())
+        if self._badge is not None:
+            self._badge.set_auth(self.port.auth_label())
         if problem != self._problem:
             self._problem = problem
             if problem:
-                self.banner.show_message("danger", problem, "Seamless.AI settings…")
+                action = "Sign in again…" if state.sign_in_needed else "Seamless.AI settings…"
+                self.banner.show_message("danger", problem, action)
             elif self.banner.severity == "danger":
                 self.banner.hide()
             self.queue_panel.refresh()
@@ -461,6 +474,25 @@ class LeadsTab(Area):
         action = QAction(icon("leads"), "Seamless.AI connection…", menu)
         action.triggered.connect(lambda _c=False: self.open_settings())
         menu.addAction(action)
+
+    def _banner_action(self) -> None:
+        if self._state is not None and self._state.sign_in_needed:
+            self.sign_in_again()
+        else:
+            self.open_settings()
+
+    def sign_in_again(self, opener: Any = None) -> asyncio.Task[Any]:
+        """The banner's "Sign in again…": the browser sign-in at once, in a small dialog;
+        queued research goes out once the user is back (``opener`` opens the browser:
+        tests pass their own)."""
+        return self.tasks.spawn(self._sign_in_flow(opener), "seamless-sign-in", replace=True)
+
+    async def _sign_in_flow(self, opener: Any) -> bool:
+        signed_in = await run_sign_in_again(self, self.port.connection, opener=opener)
+        if signed_in:
+            self.port.resume_queue()
+            self.sync_connection()
+        return signed_in
 
     def open_settings(self) -> asyncio.Task[Any]:
         """Settings → Seamless.AI connection (the empty state's and the banner's button)."""
@@ -649,6 +681,54 @@ class LeadsTab(Area):
         """Add the selected researched people to a sub-account (dialog with progress and
         the report); None, with the sentence, when it cannot be done now."""
         return self.crm.add_to_crm()
+
+    def open_job_changes(self) -> asyncio.Task[Any]:
+        """ "Job changes…": the researched rows selected (else the research ledger) to check
+        for job changes, and the stale records to refresh."""
+        researched = set(self.model.researched_ids()) if self.side.kind == PEOPLE else set()
+        keys = [i for i in self.selected_ids() if i in researched]
+        selected = self.port.candidates_of(keys) if keys else []
+        return self.tasks.spawn(self._job_changes_flow(selected), "job-changes", replace=True)
+
+    async def _job_changes_flow(self, selected: list[Any]) -> None:
+        dialog = JobChangesDialog(self.port, self, selected=selected)
+        self.job_changes_dialog = dialog
+        try:
+            dialog.open()
+            await await_signal(dialog.finished)
+        finally:
+            self.job_changes_dialog = None
+            await dialog.shutdown()
+            dialog.deleteLater()
+
+    def moved_recently(self) -> asyncio.Task[Any]:
+        """The saved search "Moved recently in my accounts": brought up to date with the
+        companies of the CRM's contacts, shown, and run (its cost shown as for any search)."""
+        return self.tasks.spawn(self._moved_recently(), "moved-recently", replace=True)
+
+    async def _moved_recently(self) -> SavedSearch | None:
+        try:
+            filters = await asyncio.to_thread(self.port.moved_recently_filters)
+        except RuntimeError as exc:
+            self.banner.show_message("danger", str(exc))
+            return None
+        if not filters.get("companyDomain"):
+            self.banner.show_message(
+                "info",
+                "No company of yours is known yet: open a CRM connection with contacts, or "
+                "research some people first.",
+            )
+            return None
+        try:
+            saved = self.port.save_search(MOVED_RECENTLY_NAME, "people", filters)
+        except PreferencesNotSaved:
+            saved = next(
+                s for s in self.port.saved_searches("people") if s.name == MOVED_RECENTLY_NAME
+            )
+        self.saved.refresh(saved.id)
+        self.saved.load(saved.id)
+        self.search()
+        return saved
 
     def export(self, what: str) -> asyncio.Task[Any]:
         """Export "results" (the table as shown) or "researched" (records with every

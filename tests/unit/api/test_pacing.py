@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from app.api.pacing import RESET_MARGIN, RateBudget
+from app.api.pacing import RESET_MARGIN, RateBudget, bulk, in_bulk
 from tests.unit.api.fakes import FakeClock
 
 pytestmark = pytest.mark.timeout(10)
@@ -139,6 +139,27 @@ async def test_spreading_starts_below_half_the_window() -> None:
     await other.acquire()
     other.update(headers(clock, 100, 10, 20))
     assert other.delay() == 0.0
+
+
+@pytest.mark.asyncio
+async def test_a_bulk_job_uses_the_window_at_once_and_still_waits_at_zero() -> None:
+    clock = FakeClock()
+    b = budget(clock)
+    await b.acquire()
+    b.update(headers(clock, 100, 10, 20))
+    assert b.delay() == pytest.approx(20 / 10)  # background work spreads what is left
+    with bulk():
+        assert in_bulk() and b.delay() == 0.0  # a job the user waits for does not
+
+        async def in_a_task() -> float:
+            return b.delay()
+
+        assert await asyncio.create_task(in_a_task()) == 0.0  # tasks started inside too
+        for _ in range(10):
+            await b.acquire()
+        assert b.available() == 0
+        assert b.delay() == pytest.approx(20 + RESET_MARGIN)  # never past the window
+    assert not in_bulk()
 
 
 @pytest.mark.asyncio

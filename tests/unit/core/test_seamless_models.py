@@ -279,7 +279,8 @@ def test_search_page_is_parsed_tolerantly() -> None:
     ("body", "field"),
     [
         ({"data": [{"name": "no id"}]}, "data[0].searchResultId"),
-        ({"data": [{"searchResultId": "a", "industries": "Software"}]}, "data[0].industries"),
+        # Text is the declared variant of a list (comma-separated); an object is not.
+        ({"data": [{"searchResultId": "a", "industries": {"x": 1}}]}, "data[0].industries"),
         ({"data": {"searchResultId": "a"}}, None),
         ({"data": [], "supplementalData": {"isMore": "perhaps"}}, "supplementalData.isMore"),
     ],

@@ -144,7 +144,8 @@ def test_research_records_have_loose_but_valid_contact_details(ds: data.Dataset)
     assert record["email"] == record["email1"] and record["company"] == person.company.name
     assert record["contactLocation"]["countryAlpha2"] == vocab.CITIES[person.city][5]
     assert record["companyStaffCountRange"].endswith(" employees")
-    assert record["jobHistory"][0]["current"] is True
+    current = record["jobHistory"][0]
+    assert current["companyName"] == person.company.name and "endedAt" not in current
 
 
 def test_identities_resolve_back_to_the_person(ds: data.Dataset) -> None:

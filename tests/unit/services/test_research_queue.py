@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -335,6 +336,14 @@ async def test_offline_keeps_the_job_queued_and_an_invalid_key_pauses(
     await rig.queue.step()
     assert rig.queue.paused is not None and "did not accept the API key" in rig.queue.paused
     assert await rig.queue.step() is None and not rig.queue.has_work()
+    # Nothing queued is lost: the refused request did nothing, so the job waits, queued and
+    # still holding its estimate, for another key or a new sign-in.
+    job = rig.queue.jobs.get(job_id)
+    assert job is not None and job.state is JobState.QUEUED
+    assert rig.credits.committed == 2
+    rig.queue.resume()
+    await rig.queue.drain(timeout=30)
+    assert rig.queue.progress(job_id).state is JobState.DONE
 
 
 @pytest.mark.asyncio
@@ -546,3 +555,37 @@ async def test_run_wakes_up_when_a_job_is_submitted(db: Database, clock: Clock) 
     with pytest.raises(asyncio.CancelledError):
         await runner
     assert rig.queue.progress(job_id).state is JobState.DONE
+
+
+def test_polls_are_paced_from_the_poll_endpoints_own_headers(db: Database, clock: Clock) -> None:
+    """The poll cadence follows the poll endpoint's ``X-RateLimit-*`` budget: the fastest the
+    notes allow (2 s) while what is left lasts until the reset, else what is left spread
+    over the rest of the window, and nothing before the reset once it is spent."""
+    from app.api.pacing import RateBudget
+
+    budget = RateBudget("GET /contacts/research/poll", clock=clock.time)
+
+    class Client(FakeSeamless):
+        def budget(self, method: str, path: str) -> Any:  # type: ignore[override]
+            assert (method, path) == ("GET", "/contacts/research/poll")
+            return budget
+
+    rig = Rig(db, clock, Client(clock=clock))
+    rig.queue.poll_interval = 2.0
+
+    def answer(remaining: int, reset_in: int) -> None:
+        budget.update(
+            {
+                "X-RateLimit-Limit": "60",
+                "X-RateLimit-Remaining": str(remaining),
+                "X-RateLimit-Reset": str(int(clock.time()) + reset_in),
+            }
+        )
+
+    answer(59, 60)
+    assert rig.queue._cycle("contact", 100) == 2.0  # 30 polls in 60 s: plenty left
+    answer(10, 60)
+    assert rig.queue._cycle("contact", 100) == pytest.approx(6.0)  # 10 left for 60 s
+    assert rig.queue._cycle("contact", 150) == pytest.approx(12.0)  # two polls per round
+    answer(0, 40)
+    assert rig.queue._cycle("contact", 100) == pytest.approx(40.0)  # spent: the reset
