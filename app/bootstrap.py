@@ -88,6 +88,13 @@ AREAS: tuple[AreaSpec, ...] = (
     AreaSpec(
         "inbox", "Inbox", "inbox", "app.ui.inbox.tab:InboxTab", "app.services.ports.inbox:InboxPort"
     ),
+    AreaSpec(
+        "webhooks",
+        "Webhooks & Automations",
+        "webhook",
+        "app.ui.webhooks.tab:WebhooksTab",
+        "app.services.ports.webhooks:WebhooksPort",
+    ),
 )
 """Every tab of the window, one entry each (docs/architecture.md, "Adding a tab")."""
 

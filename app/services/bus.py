@@ -127,8 +127,9 @@ class WebhookDeliveryReceived:
 @dataclass(frozen=True)
 class WebhookBenchChanged:
     """Something of the Webhooks tab's own work changed: ``what`` is "test" (a test
-    delivery was recorded), "workflow" (a workflow run or the kept list), or
-    "receiver" (the local receiver started or stopped; ``scope`` is None then)."""
+    delivery was recorded), "workflow" (a workflow run or the kept list), "secret" (a
+    signing secret was kept, forgotten or replaced) or "receiver" (the local receiver
+    started or stopped; ``scope`` is None then)."""
 
     scope: ScopeKey | None
     what: str

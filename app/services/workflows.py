@@ -119,11 +119,18 @@ class WorkflowService:
         return self.partition.workflows.kept()
 
     async def keep(
-        self, slug: str, name: str, secret: str | None = None, *, keep_secret: bool = True
+        self,
+        slug: str,
+        name: str,
+        secret: str | None = None,
+        *,
+        keep_secret: bool = True,
+        announce: bool = True,
     ) -> KeptWorkflow:
         """Keep a workflow. ``secret``: a new signing secret (stored in the keyring, or for
         this session when there is none); "" removes the kept one; None with
-        ``keep_secret`` leaves it as it is."""
+        ``keep_secret`` leaves it as it is. ``announce=False`` publishes nothing (a caller
+        keeping several announces once)."""
         clean = check_slug(slug)
         label = name.strip() or clean
         account = workflow_secret_account(self.partition, clean)
@@ -140,7 +147,8 @@ class WorkflowService:
             existing = await asyncio.to_thread(self.partition.workflows.get, clean)
             has_secret = existing.has_secret if existing is not None else False
         kept = await asyncio.to_thread(self.partition.workflows.save, clean, label, has_secret)
-        self.bus.publish(WebhookBenchChanged(self.scope, "workflow"))
+        if announce:
+            self.bus.publish(WebhookBenchChanged(self.scope, "workflow"))
         return kept
 
     async def forget(self, slug: str) -> None:

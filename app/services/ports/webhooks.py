@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from app.core.errors import ApiError, Forbidden
-from app.services.bus import ScopeKey
+from app.services.bus import ScopeKey, WebhookBenchChanged
 from app.services.ports.reader import SubAccountReader
 from app.services.webhook_bench import (
     DEFAULT_PORT,
@@ -57,6 +57,7 @@ from app.services.workflows import (
     WorkflowService,
     parse_json_object,
 )
+from app.services.demo import demo_workflows
 from app.services.workspace import NotActive
 from app.settings.secrets import KeyringUnavailable
 from app.storage import (
@@ -72,6 +73,9 @@ if TYPE_CHECKING:
     from app.services.workspace import Workspace
 
 log = logging.getLogger(__name__)
+
+DEMO_WORKFLOWS_KEY = "webhooks_demo_workflows"
+"""Sync-state key: the demo's workflows were added to this sub-account's kept list."""
 
 __all__ = [
     "DEFAULT_PORT",
@@ -317,6 +321,7 @@ class WebhooksPort:
         if old:
             await service.forget_secret(row.id)
         self.bench.secret_replaced(service.scope, row.id, old)
+        self._workspace.bus.publish(WebhookBenchChanged(service.scope, "secret"))
         return secret
 
     async def keep_secret(
@@ -327,6 +332,7 @@ class WebhooksPort:
         service = self.service() if sub_account_id is None else self.service_for(sub_account_id)
         kept = await service.keep_secret(webhook_id, secret)
         self.bench.secret_kept(service.scope)
+        self._workspace.bus.publish(WebhookBenchChanged(service.scope, "secret"))
         return kept
 
     async def kept_secret_ids(self, webhook_ids: Iterable[str]) -> set[str]:
@@ -486,6 +492,35 @@ class WebhooksPort:
         return verify_pasted(body, header, secret)
 
     # -- workflows ---------------------------------------------------------------------------
+    async def fill_demo_workflows(self) -> int:
+        """The demo only, once per sub-account: keep the demo's workflows (name, slug and
+        signing secret, the secret for this session only) so a trigger can be tried at
+        once; how many were added."""
+        active, profile = self._workspace.active, self._workspace.profile
+        if active is None or profile is None or not profile.demo:
+            return 0
+        partition = active.partition
+        if await asyncio.to_thread(partition.state.get_state, DEMO_WORKFLOWS_KEY):
+            return 0
+        found = await asyncio.to_thread(
+            demo_workflows, profile.deployment_url, active.scope.sub_account_id
+        )
+        service = self.workflows()
+        added = 0
+        for workflow in found:
+            slug, name = workflow.get("slug"), workflow.get("name")
+            if not isinstance(slug, str) or not isinstance(name, str):
+                continue
+            secret = workflow.get("secret")
+            await service.keep(
+                slug, name, secret if isinstance(secret, str) else None, announce=False
+            )
+            added += 1
+        if found:
+            await asyncio.to_thread(partition.state.set_state, DEMO_WORKFLOWS_KEY, True)
+            self._workspace.bus.publish(WebhookBenchChanged(active.scope, "workflow"))
+        return added
+
     def workflows(self) -> WorkflowService:
         """Workflow triggers of the open sub-account (``NotActive`` when none)."""
         session, active = self._workspace.session, self._workspace.active
