@@ -44,6 +44,7 @@ from app.services.bus import (
     WebhookDeliveryReceived,
     WebhooksChanged,
 )
+from app.services.tasks import TaskScope
 from app.services.webhook_receiver import IncomingRequest, ReceiverError, Reply, WebhookReceiver
 from app.services.webhook_signing import Check, KnownSecret, Verification, sign, verify
 from app.services.webhooks import secret_account, subscription_row
@@ -67,6 +68,54 @@ class _Kept:
     webhook_id: str
     events: tuple[str, ...]
     secret: str
+
+
+@dataclass(frozen=True)
+class _Arrival:
+    """A received delivery waiting to be written."""
+
+    delivery_id: str | None
+    event: str | None
+    verification: Verification
+    headers: dict[str, str]
+    body: str
+    body_size: int
+    received_ms: int
+
+
+def _write_batch(
+    batch: list[tuple[Partition, _Arrival]],
+) -> list[ReceivedDelivery]:
+    """Store arrivals, one transaction per sub-account (a busy sender's deliveries are
+    written together instead of one commit each); a valid delivery whose id was stored
+    before becomes a duplicate."""
+    stored: list[ReceivedDelivery | None] = [None] * len(batch)
+    by_partition: dict[Partition, list[int]] = {}
+    for index, (partition, _arrival) in enumerate(batch):
+        by_partition.setdefault(partition, []).append(index)
+    for partition, indexes in by_partition.items():
+        with partition.database.transaction():
+            for index in indexes:
+                arrival = batch[index][1]
+                outcome = arrival.verification
+                if arrival.delivery_id and outcome.check is Check.VALID:
+                    first = partition.received.first_seen(arrival.delivery_id)
+                    if first is not None:
+                        outcome = _duplicate(outcome, first)
+                stored[index] = partition.received.add(
+                    delivery_id=arrival.delivery_id,
+                    event=arrival.event,
+                    webhook_id=outcome.matched,
+                    result=outcome.check.value,
+                    message=outcome.message,
+                    headers=arrival.headers,
+                    body=arrival.body,
+                    body_size=arrival.body_size,
+                    received_ms=arrival.received_ms,
+                    prune=False,
+                )
+            partition.received.prune()
+    return [row for row in stored if row is not None]
 
 
 class BodyError(ValueError):
@@ -105,6 +154,8 @@ class WebhookBench:
         self._kept: dict[ScopeKey, list[_Kept]] = {}
         self._replaced: dict[ScopeKey, list[KnownSecret]] = {}
         self._seen: dict[tuple[ScopeKey, str], int] = {}
+        self._waiting: list[tuple[Partition, _Arrival, asyncio.Future[ReceivedDelivery]]] = []
+        self._writes = TaskScope("webhook-bench")
         self.received_count = 0
         self._unsubscribe = bus.subscribe(WebhooksChanged, self._subscriptions_changed)
 
@@ -136,6 +187,30 @@ class WebhookBench:
         """Stop the receiver and stop following subscription changes (on quit)."""
         self._unsubscribe()
         await self.stop_receiver()
+        await self._writes.close()
+
+    async def _store(self, partition: Partition, arrival: _Arrival) -> ReceivedDelivery:
+        """Queue one arrival for the writer and wait until it is stored."""
+        future: asyncio.Future[ReceivedDelivery] = asyncio.get_running_loop().create_future()
+        self._waiting.append((partition, arrival, future))
+        if not self._writes.running("writer"):
+            self._writes.spawn(self._write_waiting(), "writer")
+        return await future
+
+    async def _write_waiting(self) -> None:
+        """Write what is waiting, batch after batch, until nothing is."""
+        while self._waiting:
+            batch, self._waiting = self._waiting, []
+            try:
+                rows = await asyncio.to_thread(_write_batch, [(p, a) for p, a, _f in batch])
+            except Exception as exc:
+                for _p, _a, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            for (_p, _a, future), row in zip(batch, rows, strict=True):
+                if not future.done():
+                    future.set_result(row)
 
     # -- secrets the checks use -------------------------------------------------------------
     def _subscriptions_changed(self, event: WebhooksChanged) -> None:
@@ -200,25 +275,18 @@ class WebhookBench:
         headers = request.header_map()
         text = request.body.decode("utf-8", "replace")
 
-        def store() -> ReceivedDelivery:
-            outcome = verification
-            if delivery_id and outcome.check is Check.VALID:
-                first = partition.received.first_seen(delivery_id)
-                if first is not None:
-                    outcome = _duplicate(outcome, first)
-            return partition.received.add(
-                delivery_id=delivery_id,
-                event=event,
-                webhook_id=outcome.matched,
-                result=outcome.check.value,
-                message=outcome.message,
-                headers=headers,
-                body=text,
-                body_size=len(request.body),
-                received_ms=request.received_ms,
-            )
-
-        stored = await asyncio.to_thread(store)
+        stored = await self._store(
+            partition,
+            _Arrival(
+                delivery_id,
+                event,
+                verification,
+                headers,
+                text,
+                len(request.body),
+                request.received_ms,
+            ),
+        )
         self.received_count += 1
         if delivery_id:
             self._remember(scope, delivery_id, request.received_ms)

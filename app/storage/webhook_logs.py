@@ -221,8 +221,10 @@ class ReceivedLog(PartitionRepository):
         body: str,
         body_size: int,
         received_ms: int | None = None,
+        prune: bool = True,
     ) -> ReceivedDelivery:
-        """Record one received request (body capped, secrets stripped)."""
+        """Record one received request (body capped, secrets stripped). A caller storing a
+        batch in one transaction passes ``prune=False`` and calls ``prune()`` once."""
         stored, cut = cap_body(body)
         at = self._db.now_ms() if received_ms is None else received_ms
         with self._db.transaction() as conn:
@@ -245,7 +247,8 @@ class ReceivedLog(PartitionRepository):
                 ),
             )
             seq = int(cur.lastrowid or 0)
-            prune_history(conn, "webhook_received", self._pid)
+            if prune:
+                prune_history(conn, "webhook_received", self._pid)
         return ReceivedDelivery(
             seq,
             delivery_id,
@@ -259,6 +262,11 @@ class ReceivedLog(PartitionRepository):
             cut,
             at,
         )
+
+    def prune(self) -> None:
+        """Keep the newest ``HISTORY_LIMIT`` received deliveries."""
+        with self._db.transaction() as conn:
+            prune_history(conn, "webhook_received", self._pid)
 
     def first_seen(self, delivery_id: str) -> int | None:
         """When a delivery with this id was first received (epoch ms), or None."""
