@@ -12,9 +12,9 @@ and published as ``WebhookDeliveryReceived``; nothing of one sub-account is
 recorded under another. Keyring reads and SQLite writes run on workers; the
 signature check itself is microseconds.
 
-Sending: a test delivery carries the real deliveries' headers (§7) with a fresh
-``X-Webhook-Delivery`` id, signed with the chosen subscription's kept secret; the
-answer (status, time, headers, start of the body) is recorded and published as
+Sending: a test delivery carries the real deliveries' headers
+(docs/api/seedly-crm.md §7) with a fresh ``X-Webhook-Delivery`` id, signed with the
+chosen subscription's kept secret; the answer (status, time, headers, start of the body) is recorded and published as
 ``WebhookBenchChanged(scope, "test")``.
 """
 

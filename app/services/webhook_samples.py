@@ -3,7 +3,7 @@
 Each sample has the API's payload format (docs/api/seedly-crm.md §7):
 ``{"event", "timestamp", "data": {...}}`` with ``data.subAccountId`` always,
 ``contactId`` when a contact is concerned and ``tags`` when it has tags, plus the
-fields a receiver of that kind of event reads (the message fields of the §3
+fields a receiver of that kind of event reads (the message fields of docs/api/seedly-crm.md §3
 example for ``message.*``). Where the cache has them, the sub-account's real
 records are used — a contact, one of its conversations and messages, an
 appointment — so a receiver under development can look them up; the rest are

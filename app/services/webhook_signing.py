@@ -1,7 +1,7 @@
 """Signing and verifying webhook bodies, and naming the likely mistake when a check fails.
 
 docs/api/seedly-crm.md §7: ``X-Webhook-Signature: sha256=<hex>``, the HMAC-SHA256 of the
-raw body with the subscription's secret, compared in constant time (§11). The
+raw body with the subscription's secret, compared in constant time (docs/api/seedly-crm.md §11). The
 arithmetic is ``app.core.signatures``; this module adds what a person debugging a
 receiver needs: when the signature does not match, which of the usual mistakes
 explains it — no header, a malformed header, the secret used without its prefix,

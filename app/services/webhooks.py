@@ -46,10 +46,6 @@ from app.storage import Partition
 
 log = logging.getLogger(__name__)
 
-PROBLEM_KEY = "webhooks_problem"
-"""Sync-state key: why the subscriptions could not be read (None once they were)."""
-REFRESHED_KEY = "webhooks_read_ms"
-"""Sync-state key: when the subscriptions were last read from the server."""
 RESOLVE_TIMEOUT_S = 2.0
 REGENERATE_ATTEMPTS = 3
 
@@ -192,7 +188,7 @@ async def refresh_subscriptions(
     except Forbidden as exc:
         if not is_current():
             raise Stale(scope.sub_account_id) from None
-        await asyncio.to_thread(partition.state.set_state, PROBLEM_KEY, exc.user_message)
+        await asyncio.to_thread(partition.marks.set_webhooks_problem, exc.user_message)
         bus.publish(WebhooksChanged(scope, exc.user_message))
         return 0
     if not is_current():
@@ -202,8 +198,7 @@ async def refresh_subscriptions(
     def store() -> None:
         with partition.database.transaction():
             partition.webhooks.replace_webhooks(docs)
-            partition.state.delete_state(PROBLEM_KEY)
-            partition.state.set_state(REFRESHED_KEY, partition.database.now_ms())
+            partition.marks.set_webhooks_read(partition.database.now_ms())
 
     await asyncio.to_thread(store)
     bus.publish(WebhooksChanged(scope))
@@ -397,8 +392,6 @@ def describe_failure(exc: BaseException) -> str:
 
 
 __all__ = [
-    "PROBLEM_KEY",
-    "REFRESHED_KEY",
     "CreatedSubscription",
     "SubscriptionRow",
     "WebhookInputError",

@@ -4,7 +4,7 @@ one for a contact, injecting an event into waiting runs, and the local history.
 The API has no list of workflows, so the user keeps the slugs they use per
 sub-account (name, slug, and optionally the workflow's signing secret, which goes
 to the system keyring only). A trigger or an injected event is signed when the
-workflow has a secret. Both endpoints are limited per endpoint (§11): a 429 is
+workflow has a secret. Both endpoints are limited per endpoint (docs/api/seedly-crm.md §11): a 429 is
 shown at once ("try again in N seconds") instead of being waited out behind a
 spinner. A trigger whose answer was lost may or may not have started the
 workflow: it is recorded as "unknown" and never repeated by itself.

@@ -41,8 +41,6 @@ from app.services.webhook_bench import (
 from app.services.webhook_samples import SampleRecords, sample_body, sample_records
 from app.services.webhook_signing import Check, Verification, verify_pasted
 from app.services.webhooks import (
-    PROBLEM_KEY,
-    REFRESHED_KEY,
     CreatedSubscription,
     SubscriptionRow,
     WebhookInputError,
@@ -73,9 +71,6 @@ if TYPE_CHECKING:
     from app.services.workspace import Workspace
 
 log = logging.getLogger(__name__)
-
-DEMO_WORKFLOWS_KEY = "webhooks_demo_workflows"
-"""Sync-state key: the demo's workflows were added to this sub-account's kept list."""
 
 __all__ = [
     "DEFAULT_PORT",
@@ -164,13 +159,11 @@ class WebhooksReader(SubAccountReader):
 
     def problem(self) -> str | None:
         """Why the subscriptions could not be read (a key without the permission), or None."""
-        value = self._partition.state.get_state(PROBLEM_KEY)
-        return value if isinstance(value, str) else None
+        return self._partition.marks.webhooks_problem()
 
     def last_read_ms(self) -> int | None:
         """When the subscriptions were last read from the server (epoch ms), or None."""
-        value = self._partition.state.get_state(REFRESHED_KEY)
-        return value if isinstance(value, int) else None
+        return self._partition.marks.webhooks_read_ms()
 
     def received(self, limit: int = 200) -> list[ReceivedDelivery]:
         """Deliveries the local receiver got for this sub-account, newest first."""
@@ -500,7 +493,7 @@ class WebhooksPort:
         if active is None or profile is None or not profile.demo:
             return 0
         partition = active.partition
-        if await asyncio.to_thread(partition.state.get_state, DEMO_WORKFLOWS_KEY):
+        if await asyncio.to_thread(partition.marks.demo_workflows_added):
             return 0
         found = await asyncio.to_thread(
             demo_workflows, profile.deployment_url, active.scope.sub_account_id
@@ -517,7 +510,7 @@ class WebhooksPort:
             )
             added += 1
         if found:
-            await asyncio.to_thread(partition.state.set_state, DEMO_WORKFLOWS_KEY, True)
+            await asyncio.to_thread(partition.marks.set_demo_workflows_added)
             self._workspace.bus.publish(WebhookBenchChanged(active.scope, "workflow"))
         return added
 

@@ -132,3 +132,31 @@ def test_kept_workflows_and_runs(part: Partition, other: Partition) -> None:
     assert other.workflows.runs() == []
     assert part.workflows.remove("harbor-payment") and not part.workflows.remove("nope")
     assert part.workflows.runs() == [run]  # the history stays
+
+
+def test_the_migration_adds_the_tables_to_a_file_of_the_previous_release(tmp_path: Path) -> None:
+    import sqlite3
+
+    from app.storage.database import apply_migrations
+    from app.storage.migrations import MIGRATIONS, SCHEMA_VERSION
+
+    path = tmp_path / "old.sqlite3"
+    conn = sqlite3.connect(path, isolation_level=None)
+    apply_migrations(conn, MIGRATIONS[:6])  # a file written before the Webhooks tab
+    conn.close()
+    with Database.open(path) as db:
+        assert db.user_version == SCHEMA_VERSION == 7
+        part = db.partition("https://crm.example.com", "sub_a")
+        assert _test_delivery(part) > 0 and part.workflows.kept() == []
+
+
+def test_the_webhook_marks(part: Partition, other: Partition) -> None:
+    marks = part.marks
+    assert marks.webhooks_problem() is None and marks.webhooks_read_ms() is None
+    marks.set_webhooks_problem("The key lacks webhooks:manage.")
+    assert marks.webhooks_problem() == "The key lacks webhooks:manage."
+    marks.set_webhooks_read(1_000)
+    assert marks.webhooks_read_ms() == 1_000 and marks.webhooks_problem() is None
+    assert not marks.demo_workflows_added()
+    marks.set_demo_workflows_added()
+    assert marks.demo_workflows_added() and not other.marks.demo_workflows_added()
