@@ -143,3 +143,19 @@ def test_the_verifier_checks_pasted_text() -> None:
     text = BODY.decode("utf-8")
     assert verify_pasted(text, sign(BODY, SECRET), SECRET).check is Check.VALID
     assert verify_pasted(text, sign(BODY, SECRET), "").check is Check.NO_SECRET
+
+
+def test_the_secrets_seedly_issues_never_reach_a_log() -> None:
+    import secrets as random_secrets
+
+    from app.settings.logs import redact
+
+    subscription = "whsec_" + random_secrets.token_urlsafe(32)  # with - and _ in it
+    workflow = "whsec_" + random_secrets.token_hex(24)
+    for secret in (subscription, workflow, SECRET):
+        for line in (
+            f"kept {secret} for the bench",
+            f'{{"secret": "{secret}"}}',
+            f"X-Webhook-Secret: {secret}",
+        ):
+            assert secret[6:] not in redact(line), line
