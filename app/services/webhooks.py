@@ -201,6 +201,8 @@ async def refresh_subscriptions(
             partition.marks.set_webhooks_read(partition.database.now_ms())
 
     await asyncio.to_thread(store)
+    if not is_current():
+        raise Stale(scope.sub_account_id)  # stored in its own cache; nobody shows it now
     bus.publish(WebhooksChanged(scope))
     return len(docs)
 
