@@ -95,6 +95,13 @@ AREAS: tuple[AreaSpec, ...] = (
         "app.ui.calendar.tab:CalendarTab",
         "app.services.ports.calendar:CalendarPort",
     ),
+    AreaSpec(
+        "webhooks",
+        "Webhooks & Automations",
+        "webhook",
+        "app.ui.webhooks.tab:WebhooksTab",
+        "app.services.ports.webhooks:WebhooksPort",
+    ),
 )
 """Every tab of the window, one entry each (docs/architecture.md, "Adding a tab")."""
 

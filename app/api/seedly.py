@@ -424,24 +424,52 @@ class SeedlyClient:
 
     # -- public endpoints (no key) ---------------------------------------------------------
     async def trigger_workflow(
-        self, slug: str, payload: Mapping[str, Any], signing_secret: str | None = None
+        self,
+        slug: str,
+        payload: Mapping[str, Any],
+        signing_secret: str | None = None,
+        *,
+        wait_on_rate_limit: bool = True,
     ) -> dict[str, Any]:
-        """POST /webhooks/workflow/{slug}, signed with the workflow's secret when it has one."""
-        return await self._public_post(f"/webhooks/workflow/{slug}", payload, signing_secret)
+        """POST /webhooks/workflow/{slug}, signed with the workflow's secret when it has one.
+
+        ``wait_on_rate_limit=False`` raises ``RateLimited`` on a 429 instead of waiting
+        (the endpoint's own limit: docs/api/seedly-crm.md §8, §11)."""
+        return await self._public_post(
+            f"/webhooks/workflow/{slug}", payload, signing_secret, wait_on_rate_limit
+        )
 
     async def inject_workflow_event(
-        self, slug: str, payload: Mapping[str, Any], signing_secret: str | None = None
+        self,
+        slug: str,
+        payload: Mapping[str, Any],
+        signing_secret: str | None = None,
+        *,
+        wait_on_rate_limit: bool = True,
     ) -> dict[str, Any]:
-        return await self._public_post(f"/webhooks/event/{slug}", payload, signing_secret)
+        """POST /webhooks/event/{slug}: an event for the workflow's waiting runs."""
+        return await self._public_post(
+            f"/webhooks/event/{slug}", payload, signing_secret, wait_on_rate_limit
+        )
 
     async def _public_post(
-        self, path: str, payload: Mapping[str, Any], signing_secret: str | None
+        self,
+        path: str,
+        payload: Mapping[str, Any],
+        signing_secret: str | None,
+        wait_on_rate_limit: bool = True,
     ) -> dict[str, Any]:
         raw = json.dumps(dict(payload), separators=(",", ":")).encode()
         headers = {"Content-Type": "application/json"}
         if signing_secret:
             digest = hmac.new(signing_secret.encode(), raw, hashlib.sha256).hexdigest()
             headers["X-Webhook-Signature"] = f"sha256={digest}"
-        response = await self.transport.request("POST", path, content=raw, headers=headers)
+        response = await self.transport.request(
+            "POST",
+            path,
+            content=raw,
+            headers=headers,
+            rate_limit_waits=None if wait_on_rate_limit else 0,
+        )
         result = json_of(response)
         return result if isinstance(result, dict) else {"data": result}

@@ -350,8 +350,12 @@ class Transport:
         content: bytes | None = None,
         headers: Mapping[str, str] | None = None,
         idempotent: bool | None = None,
+        rate_limit_waits: int | None = None,
     ) -> httpx.Response:
-        """Send with the retry rules above; returns a 2xx response or raises an ``ApiError``."""
+        """Send with the retry rules above; returns a 2xx response or raises an ``ApiError``.
+
+        ``rate_limit_waits`` overrides how many 429s this call waits out (0: raise
+        ``RateLimited`` at once, for a user who should see the limit rather than wait)."""
         method = method.upper()
         if idempotent is None:
             idempotent = method in IDEMPOTENT_METHODS
@@ -365,6 +369,9 @@ class Transport:
         budget = self.budget(bucket)
         attempt = 0
         rate_waits = 0
+        tolerated_waits = (
+            self.retry.rate_limit_waits if rate_limit_waits is None else rate_limit_waits
+        )
         while True:
             attempt += 1
             await budget.acquire()
@@ -429,7 +436,7 @@ class Transport:
             error = error_from_response(
                 response.status_code, response.content, response.headers, self._clock()
             )
-            if isinstance(error, RateLimited) and rate_waits < self.retry.rate_limit_waits:
+            if isinstance(error, RateLimited) and rate_waits < tolerated_waits:
                 rate_waits += 1
                 attempt -= 1  # a refusal is not a failed attempt
                 wait = min(self.retry.max_retry_after, error.retry_after or 1.0)

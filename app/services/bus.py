@@ -119,6 +119,36 @@ class SubAccountsChanged:
     sub_accounts: tuple[tuple[str, str], ...]
 
 
+@dataclass(frozen=True)
+class WebhooksChanged:
+    """The cached webhook subscriptions of ``scope`` were re-read or changed; ``problem``
+    says why they could not be read (a key without the webhooks permission), else None."""
+
+    scope: ScopeKey
+    problem: str | None = None
+
+
+@dataclass(frozen=True)
+class WebhookDeliveryReceived:
+    """The local webhook receiver recorded a delivery for ``scope`` (row ``seq`` of its
+    history); ``check`` is how its signature check ended (``Check`` value)."""
+
+    scope: ScopeKey
+    seq: int
+    check: str
+
+
+@dataclass(frozen=True)
+class WebhookBenchChanged:
+    """Something of the Webhooks tab's own work changed: ``what`` is "test" (a test
+    delivery was recorded), "workflow" (a workflow run or the kept list), "secret" (a
+    signing secret was kept, forgotten or replaced) or "receiver" (the local receiver
+    started or stopped; ``scope`` is None then)."""
+
+    scope: ScopeKey | None
+    what: str
+
+
 class EventBus:
     """Type-keyed publish/subscribe."""
 

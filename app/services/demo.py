@@ -4,7 +4,9 @@ The app starts the same command a user could run (so the demo exercises the
 real HTTP server, nothing in-process), keeps its data in the app's data
 directory under ``demo/`` (reused on the next start: no reseed), reads its one
 ready line of JSON and stops it with SIGTERM on quit. The ready line carries
-the demo keys; they live in memory only.
+the demo keys; they live in memory only. Only the demo's sandbox accepts webhook
+subscriptions to ``127.0.0.1`` (``--allow-loopback-webhooks``), so the Webhooks
+tab's built-in receiver gets its real deliveries.
 """
 
 from __future__ import annotations
@@ -84,9 +86,33 @@ def sandbox_command(data_dir: Path, traffic_seconds: float | None) -> list[str]:
     program = [sys.executable] if getattr(sys, "frozen", False) else [sys.executable, "-m", "app"]
     command = [*program, "sandbox", "--host", "127.0.0.1", "--port", "0"]
     command += ["--data", str(data_dir), "--seed", "demo"]
+    # The demo only: subscriptions may point at the app's own receiver on 127.0.0.1, so the
+    # sandbox's real deliveries reach it. A sandbox started without the flag refuses them.
+    command.append("--allow-loopback-webhooks")
     if traffic_seconds:
         command += ["--traffic", f"{traffic_seconds:g}"]
     return command
+
+
+def demo_workflows(seedly_url: str, sub_account_id: str) -> list[dict[str, Any]]:
+    """The demo sandbox's workflows of one sub-account (name, slug, signing secret), from its
+    control endpoint: the API has no list of workflows, and the demo should let a user try
+    a trigger at once. Blocking (run it on a worker); an empty list when it cannot be read."""
+    import httpx
+
+    try:
+        response = httpx.get(
+            f"{seedly_url}/_sandbox/workflows",
+            params={"subAccountId": sub_account_id},
+            timeout=5.0,
+            trust_env=False,
+        )
+        response.raise_for_status()
+        data = response.json().get("data")
+    except (httpx.HTTPError, ValueError, AttributeError) as exc:
+        log.info("the demo's workflows could not be read: %s", exc)
+        return []
+    return [w for w in data if isinstance(w, dict)] if isinstance(data, list) else []
 
 
 class DemoSandbox:

@@ -32,6 +32,7 @@ from app.services.outbox import OutboxSender
 from app.services.scheduler import PollScheduler, StopPolling
 from app.services.sync import Stale, SyncService
 from app.services.tasks import TaskScope
+from app.services.webhooks import refresh_subscriptions
 from app.storage import Database, Partition
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,7 @@ class PollPlan:
     thread: tuple[float, float] = (5.0, 30.0)
     contacts: tuple[float, float] = (60.0, 300.0)
     appointments: tuple[float, float] = (60.0, 600.0)
+    webhooks: tuple[float, float] = (60.0, 900.0)
     reconcile: float = 1800.0
     calendars: float = 600.0
     """Calendars and appointment types change rarely: read at open, then this often."""
@@ -164,6 +166,22 @@ class Session:
             self._guard(generation, self._reconcile),
             interval=plan.reconcile,
             background_interval=plan.reconcile,
+            run_now=False,
+        )
+        partition, view, scope = self.partition, self.view, self.scope_key
+        assert partition is not None and scope is not None
+
+        async def refresh_webhooks() -> None:
+            await refresh_subscriptions(
+                partition, view, self.bus, scope, lambda: self.is_current(generation)
+            )
+
+        # Not at once: the Webhooks tab asks for it when shown (set_visible).
+        scheduler.add(
+            "webhooks",
+            self._guard(generation, refresh_webhooks),
+            interval=plan.webhooks[0],
+            background_interval=plan.webhooks[1],
             run_now=False,
         )
         self.tasks.spawn(scheduler.run(), "scheduler")

@@ -4,7 +4,7 @@
 sub_account_id)`` the cache of one sub-account, with repositories as
 attributes (``contacts``, ``custom_fields``, ``conversations``, ``messages``,
 ``calendars``, ``webhooks``, ``state`` (typed as ``marks``), ``outbox``,
-``drafts``);
+``drafts``, ``test_deliveries``, ``received``, ``workflows``);
 ``db.research_ledger(account_key_id)`` the Seamless research ledger.
 
 Every failure is a ``StorageError``; driver failures are ``CacheError``
@@ -57,10 +57,28 @@ from app.storage.partition import Partition
 from app.storage.research import RESEARCHED_STATUSES, ResearchLedger, ResearchRecord, SpendEntry
 from app.storage.research_jobs import JobState, ResearchJob, ResearchJobs
 from app.storage.sync_state import InboxMap, SyncKind, SyncMarks, SyncStateRepository
+from app.storage.webhook_logs import (
+    BODY_CAP,
+    HISTORY_LIMIT,
+    ReceivedDelivery,
+    ReceivedLog,
+    TestDelivery,
+    TestDeliveryLog,
+)
 from app.storage.webhooks import WebhookRepository, strip_secrets
+from app.storage.workflows import KeptWorkflow, WorkflowRepository, WorkflowRun
 
 __all__ = [
     "to_ms",
+    "BODY_CAP",
+    "HISTORY_LIMIT",
+    "KeptWorkflow",
+    "ReceivedDelivery",
+    "ReceivedLog",
+    "TestDelivery",
+    "TestDeliveryLog",
+    "WorkflowRepository",
+    "WorkflowRun",
     "CacheBugError",
     "CacheBusyError",
     "CacheConstraintError",

@@ -386,6 +386,75 @@ CREATE INDEX research_job_items_by_request ON research_job_items (request_id)
     WHERE request_id IS NOT NULL;
 """
 
+_V7_WEBHOOK_BENCH_WORKFLOWS = """
+-- What the Webhooks tab did itself, per sub-account (the API keeps no delivery log the
+-- app could read): test deliveries it sent, deliveries its local receiver got, and the
+-- workflow slugs the user keeps with the triggers sent to them. Bodies are capped and
+-- stored without secrets; signing secrets live in the system keyring only.
+CREATE TABLE webhook_test_deliveries (
+    seq INTEGER PRIMARY KEY,
+    partition_id INTEGER NOT NULL REFERENCES partitions(id) ON DELETE CASCADE,
+    delivery_id TEXT NOT NULL,
+    webhook_id TEXT,
+    event TEXT NOT NULL,
+    url TEXT NOT NULL,
+    request_headers TEXT NOT NULL,
+    body TEXT NOT NULL,
+    body_truncated INTEGER NOT NULL DEFAULT 0,
+    status INTEGER,
+    error TEXT,
+    duration_ms INTEGER,
+    response_headers TEXT NOT NULL DEFAULT '{}',
+    response_body TEXT,
+    response_truncated INTEGER NOT NULL DEFAULT 0,
+    sent_ms INTEGER NOT NULL
+);
+CREATE INDEX webhook_test_deliveries_by_partition ON webhook_test_deliveries (partition_id, seq);
+
+CREATE TABLE webhook_received (
+    seq INTEGER PRIMARY KEY,
+    partition_id INTEGER NOT NULL REFERENCES partitions(id) ON DELETE CASCADE,
+    delivery_id TEXT,
+    event TEXT,
+    webhook_id TEXT,
+    result TEXT NOT NULL,
+    message TEXT NOT NULL,
+    headers TEXT NOT NULL,
+    body TEXT NOT NULL,
+    body_size INTEGER NOT NULL,
+    body_truncated INTEGER NOT NULL DEFAULT 0,
+    received_ms INTEGER NOT NULL
+);
+CREATE INDEX webhook_received_by_partition ON webhook_received (partition_id, seq);
+CREATE INDEX webhook_received_by_delivery ON webhook_received (partition_id, delivery_id);
+
+CREATE TABLE workflow_slugs (
+    partition_id INTEGER NOT NULL REFERENCES partitions(id) ON DELETE CASCADE,
+    slug TEXT NOT NULL,
+    name TEXT NOT NULL,
+    has_secret INTEGER NOT NULL DEFAULT 0,
+    created_ms INTEGER NOT NULL,
+    PRIMARY KEY (partition_id, slug)
+) WITHOUT ROWID;
+
+CREATE TABLE workflow_runs (
+    seq INTEGER PRIMARY KEY,
+    partition_id INTEGER NOT NULL REFERENCES partitions(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL CHECK (kind IN ('trigger', 'event')),
+    slug TEXT NOT NULL,
+    contact_id TEXT,
+    contact_label TEXT,
+    body TEXT NOT NULL,
+    signed INTEGER NOT NULL DEFAULT 0,
+    outcome TEXT NOT NULL CHECK (outcome IN ('ok', 'failed', 'unknown')),
+    status INTEGER,
+    count INTEGER,
+    message TEXT NOT NULL,
+    ran_ms INTEGER NOT NULL
+);
+CREATE INDEX workflow_runs_by_partition ON workflow_runs (partition_id, seq);
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     _V1_PARTITIONS_CONTACTS,
     _V2_INBOX,
@@ -393,6 +462,7 @@ MIGRATIONS: tuple[str, ...] = (
     _V4_RESEARCH,
     _V5_DELETED_RECORDS,
     _V6_RESEARCH_JOBS,
+    _V7_WEBHOOK_BENCH_WORKFLOWS,
 )
 """Schema scripts; index + 1 is the ``user_version`` each one produces."""
 

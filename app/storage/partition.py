@@ -10,7 +10,9 @@ from app.storage.conversations import ConversationRepository, MessageRepository
 from app.storage.drafts import DraftRepository
 from app.storage.outbox import Outbox
 from app.storage.sync_state import SyncMarks, SyncStateRepository
+from app.storage.webhook_logs import ReceivedLog, TestDeliveryLog
 from app.storage.webhooks import WebhookRepository
+from app.storage.workflows import WorkflowRepository
 
 if TYPE_CHECKING:
     from app.storage.database import Database
@@ -43,6 +45,12 @@ class Partition:
         """Typed access to ``state``: use this, not raw keys."""
         self.outbox = Outbox(db, partition_id)
         self.drafts = DraftRepository(db, partition_id)
+        self.test_deliveries = TestDeliveryLog(db, partition_id)
+        """Signed test deliveries the Webhooks tab sent (the app's own history)."""
+        self.received = ReceivedLog(db, partition_id)
+        """Deliveries the local webhook receiver got for this sub-account."""
+        self.workflows = WorkflowRepository(db, partition_id)
+        """Workflow slugs the user keeps and the triggers sent to them."""
 
     @property
     def database(self) -> Database:

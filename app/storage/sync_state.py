@@ -77,6 +77,9 @@ class InboxMap(StrEnum):
 _LAST_SUCCESS_KEY = "last_success_ms"
 _INBOX_IDENTITY_KEY = "inbox_me"
 _THREAD_CURSOR_PREFIX = "thread_cursor:"
+_WEBHOOKS_PROBLEM_KEY = "webhooks_problem"
+_WEBHOOKS_READ_KEY = "webhooks_read_ms"
+_DEMO_WORKFLOWS_KEY = "webhooks_demo_workflows"
 
 
 def _int_or_none(value: Any) -> int | None:
@@ -165,3 +168,31 @@ class SyncMarks:
             self._state.set_state(_INBOX_IDENTITY_KEY, user_id)
         else:
             self._state.delete_state(_INBOX_IDENTITY_KEY)
+
+    # -- webhooks -----------------------------------------------------------------------
+
+    def webhooks_problem(self) -> str | None:
+        """Why the subscriptions could not be read (a key without the permission), or None."""
+        value = self._state.get_state(_WEBHOOKS_PROBLEM_KEY)
+        return value if isinstance(value, str) and value else None
+
+    def set_webhooks_problem(self, problem: str) -> None:
+        """Record why the subscriptions could not be read."""
+        self._state.set_state(_WEBHOOKS_PROBLEM_KEY, problem)
+
+    def webhooks_read_ms(self) -> int | None:
+        """When the subscriptions were last read from the server (epoch ms), or None."""
+        return _int_or_none(self._state.get_state(_WEBHOOKS_READ_KEY))
+
+    def set_webhooks_read(self, at_ms: int) -> None:
+        """The subscriptions were read at ``at_ms`` (any earlier problem is over)."""
+        self._state.set_state(_WEBHOOKS_READ_KEY, int(at_ms))
+        self._state.delete_state(_WEBHOOKS_PROBLEM_KEY)
+
+    def demo_workflows_added(self) -> bool:
+        """Whether the demo's workflows were added to the kept list once already."""
+        return bool(self._state.get_state(_DEMO_WORKFLOWS_KEY))
+
+    def set_demo_workflows_added(self) -> None:
+        """Remember that the demo's workflows were added (not again, even if removed)."""
+        self._state.set_state(_DEMO_WORKFLOWS_KEY, True)

@@ -52,6 +52,9 @@ from app.services.bus import (
     SessionChanged,
     SubAccountsChanged,
     SyncStatus,
+    WebhookBenchChanged,
+    WebhookDeliveryReceived,
+    WebhooksChanged,
 )
 
 log = logging.getLogger(__name__)
@@ -378,6 +381,15 @@ class BusBridge(QObject):
     subAccountsChanged = Signal(object)
     """``SubAccountsChanged``: the agency key's sub-account list was read again."""
 
+    webhooksChanged = Signal(object)
+    """``WebhooksChanged``: the cached webhook subscriptions of ``scope`` changed."""
+
+    webhookDeliveryReceived = Signal(object)
+    """``WebhookDeliveryReceived``: the local webhook receiver recorded a delivery."""
+
+    webhookBenchChanged = Signal(object)
+    """``WebhookBenchChanged``: a test delivery, a workflow run or the receiver changed."""
+
     sessionChanged = Signal(object)
     """``SessionChanged``: the profile or sub-account switched; ``generation``
     increases with every switch. Views clear and reload for ``scope``."""
@@ -400,6 +412,9 @@ class BusBridge(QObject):
         ResearchResultsArrived: "researchResultsArrived",
         LeadPushProgress: "leadPushProgress",
         SubAccountsChanged: "subAccountsChanged",
+        WebhooksChanged: "webhooksChanged",
+        WebhookDeliveryReceived: "webhookDeliveryReceived",
+        WebhookBenchChanged: "webhookBenchChanged",
     }
     """Which signal each event type is re-emitted as."""
 

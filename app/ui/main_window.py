@@ -185,7 +185,8 @@ class MainWindow(QMainWindow):
             self._pages[name] = page
             rank = _rank(name)
             position = sum(1 for other in self._pages if other != name and _rank(other) < rank)
-            self.tabs.insertTab(position, page, icon(icon_name), title)
+            # "&" in a tab's text marks a keyboard mnemonic; "&&" shows the character itself.
+            self.tabs.insertTab(position, page, icon(icon_name), title.replace("&", "&&"))
 
     # ------------------------------------------------------------------ building
 

@@ -26,7 +26,7 @@ def test_demo_screenshot_writes_a_png_per_tab_and_exits_0(tmp_path: Path) -> Non
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     written = sorted(Path(line).name for line in proc.stdout.split())
-    assert written == ["calendar.png", "contacts.png", "inbox.png", "leads.png"]
+    assert written == ["calendar.png", "contacts.png", "inbox.png", "leads.png", "webhooks.png"]
     for name in written:
         image = QImage(str(shots / name))
         assert image.width() >= 800 and image.height() >= 500, name

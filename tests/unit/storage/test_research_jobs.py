@@ -104,7 +104,7 @@ def test_the_migration_appends_to_an_existing_file(tmp_path: Path) -> None:
     conn.close()
     db = Database.open(path)
     try:
-        assert db.user_version == SCHEMA_VERSION == 6
+        assert db.user_version == SCHEMA_VERSION == 7
         assert db.research_ledger("o").get("contact", "s1") is not None
         assert db.research_jobs("o").create("contact", search_result_ids=["s2"], estimate=1).id == 1
     finally:

@@ -1,0 +1,1 @@
+"""The Webhooks & Automations tab."""
