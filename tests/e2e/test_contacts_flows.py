@@ -150,6 +150,15 @@ def test_bulk_stage_change_over_a_selection(
                     doc = client.get(f"/api/v1/contacts/{contact_id}").json()["data"]
                     assert doc["lifecycleStage"] == "customer"
 
+            # "Run workflow…" hands the selection to Webhooks & Automations.
+            await until(tab.workflow_button.isEnabled)
+            tab.workflow_button.click()
+            webhooks = desk.window.area("webhooks")
+            assert desk.window.current_area() is webhooks
+            workflows = webhooks.workflows  # type: ignore[union-attr]
+            assert workflows.isVisible()
+            await until(lambda: sorted(c.id for c in workflows.chosen) == sorted(ids))
+
     run(scenario(), timeout=180)
 
 

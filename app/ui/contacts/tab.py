@@ -282,8 +282,11 @@ class ContactsTab(Area):
         self.stage_button.setMenu(stage_menu)
         self.stage_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.delete_button = self._tool("delete", "Delete…", self._bulk_delete)
-        for button in (self.tag_button, self.stage_button, self.delete_button):
+        self.workflow_button = self._tool("bolt", "Run workflow…", self._run_workflow)
+        self.workflow_button.setToolTip("Start a workflow for the selected contacts")
+        for button in (self.tag_button, self.stage_button, self.workflow_button):
             actions.addWidget(button)
+        actions.addWidget(self.delete_button)
         separator = QFrame(self)
         separator.setFrameShape(QFrame.Shape.VLine)
         actions.addWidget(separator)
@@ -690,7 +693,12 @@ class ContactsTab(Area):
 
     def _selection_changed(self, *_: Any) -> None:
         count = len(self.table.selectionModel().selectedRows())
-        for button in (self.tag_button, self.stage_button, self.delete_button):
+        for button in (
+            self.tag_button,
+            self.stage_button,
+            self.workflow_button,
+            self.delete_button,
+        ):
             button.setEnabled(count > 0 and self._bulk is None)
         self.selection_label.setText(f"{count:,} selected" if count > 1 else "")
 
@@ -831,6 +839,12 @@ class ContactsTab(Area):
         ids = self.selected_ids()
         if ids:
             self.tasks.spawn(self.run_bulk(BulkAction(BulkKind.SET_STAGE, stage=stage), ids))
+
+    def _run_workflow(self) -> None:
+        ids = self.selected_ids()
+        if ids:
+            # The Webhooks & Automations tab runs it (and reports per contact).
+            self.context.navigator.show_record("workflow-run", ",".join(ids))
 
     def _bulk_delete(self) -> None:
         ids = self.selected_ids()

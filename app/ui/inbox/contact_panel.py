@@ -144,6 +144,9 @@ class ContactSidePanel(QWidget):
     bookRequested = Signal(str)
     """"Book appointment…" was clicked (Ctrl+B); the argument is the contact's id."""
 
+    workflowRequested = Signal(str)
+    """"Run workflow…" was clicked; the argument is the contact's id."""
+
     def __init__(self, port: InboxPort, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("contactSidePanel")
@@ -240,12 +243,23 @@ class ContactSidePanel(QWidget):
         book_shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         book_shortcut.activated.connect(self._book)
         layout.addSpacing(Spacing.S)
+        self.workflow_button = QPushButton("Run workflow…", body)
+        self.workflow_button.setIcon(icon("bolt"))
+        self.workflow_button.setIconSize(QSize(16, 16))
+        self.workflow_button.setToolTip("Start a workflow for this contact")
+        self.workflow_button.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
+        self.workflow_button.clicked.connect(self._run_workflow)
         layout.addWidget(self.open_button)
         layout.addWidget(self.book_button)
+        layout.addWidget(self.workflow_button)
         layout.addStretch(1)
         scroll.setWidget(body)
         self.pages.addWidget(scroll)
         self.details = scroll
+
+    def _run_workflow(self) -> None:
+        if self._contact_id:
+            self.workflowRequested.emit(self._contact_id)
 
     def _book(self) -> None:
         if self._contact_id:

@@ -297,11 +297,15 @@ class InboxTab(Area):
         if link is not None:
             link.connect(self._contact_link)
         self.panel = panel_factory(self.port, self.splitter)
-        book = getattr(self.panel, "bookRequested", None)
-        if book is not None:
-            book.connect(
-                lambda contact_id: self.context.navigator.show_record("booking", contact_id)
-            )
+        for signal_name, kind in (
+            ("bookRequested", "booking"),
+            ("workflowRequested", "workflow-run"),
+        ):
+            request = getattr(self.panel, signal_name, None)
+            if request is not None:
+                request.connect(
+                    lambda contact_id, k=kind: self.context.navigator.show_record(k, contact_id)
+                )
         # The factories' contract (see ``ThreadFactory`` and ``PanelFactory``).
         self._thread_controls = cast(ThreadControls, self.thread_pane)
         self._panel_controls = cast(PanelControls, self.panel)
