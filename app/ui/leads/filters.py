@@ -885,7 +885,7 @@ class FilterPanel(QWidget):
         if first is not None:
             # After the opened group is laid out, or the scroll goes to its old place.
             target = first
-            QTimer.singleShot(0, lambda: self.scroll_area.ensureWidgetVisible(target))
+            QTimer.singleShot(0, target, lambda: self.scroll_area.ensureWidgetVisible(target))
 
     def errors(self) -> dict[str, str]:
         """The sentences shown under filters, by wire name."""

@@ -231,7 +231,7 @@ class SecretDialog(QDialog):
     def _copy(self, field: QLineEdit, button: QPushButton) -> None:
         QGuiApplication.clipboard().setText(field.text())
         button.setText("Copied")
-        QTimer.singleShot(2000, lambda: button.setText("Copy"))
+        QTimer.singleShot(2000, button, lambda: button.setText("Copy"))  # not after it is gone
 
     def reject(self) -> None:
         """Closing is only possible once the user said the secret is stored."""
