@@ -62,6 +62,7 @@ from app.services.calendar_rows import (
     status_label,
     type_row,
 )
+from app.services.ports.reader import ReaderSlot
 from app.services.sync import Stale
 from app.services.workspace import NotActive, Workspace
 from app.storage import StorageError
@@ -126,7 +127,7 @@ class CalendarPort:
 
     def __init__(self, workspace: Workspace) -> None:
         self._workspace = workspace
-        self._reader: CalendarReader | None = None
+        self._readers = ReaderSlot(workspace, CalendarReader)
         self._booking: BookingService | None = None
         self._booking_key: tuple[ScopeKey, int] | None = None
         self._user_zone: str | None = None
@@ -139,20 +140,7 @@ class CalendarPort:
     def reader(self, scope: ScopeKey | None = None) -> CalendarReader | None:
         """A reader of the active sub-account's calendars (None when nothing is open);
         with ``scope``, of that sub-account. The same sub-account gives the same reader."""
-        active = self._workspace.active
-        if scope is None:
-            if active is None:
-                return None
-            scope = active.scope
-        current = self._reader
-        if current is not None and current.covers(scope):
-            return current
-        if active is not None and active.scope == scope:
-            partition = active.partition
-        else:
-            partition = self._workspace.db.partition(scope.deployment, scope.sub_account_id)
-        self._reader = CalendarReader(partition)
-        return self._reader
+        return self._readers.get(scope)
 
     # -- zones -------------------------------------------------------------------------------
     def user_zone(self) -> str:

@@ -24,7 +24,7 @@ from app.core.constants import LIFECYCLE_STAGES
 from app.core.errors import InvalidResponse
 from app.core.models import Contact, CustomFieldDefinition, parse
 from app.services.bulk import BulkRunner
-from app.services.ports.reader import SubAccountReader
+from app.services.ports.reader import ReaderSlot, SubAccountReader
 from app.services.bus import ScopeKey
 from app.services.contact_import import ContactImporter, export_contacts
 from app.services.contacts import ContactService
@@ -253,7 +253,7 @@ class ContactsPort:
 
     def __init__(self, workspace: Workspace) -> None:
         self._workspace = workspace
-        self._reader: ContactsReader | None = None
+        self._readers = ReaderSlot(workspace, ContactsReader)
 
     def active_scope(self) -> ScopeKey | None:
         """The sub-account being worked on, or None before a connection is opened."""
@@ -266,20 +266,7 @@ class ContactsPort:
         With ``scope`` (a ``SessionChanged`` event's), a reader of that sub-account even
         when the session has not made it active yet. The same sub-account gives the same
         reader until another one is asked for."""
-        active = self._workspace.active
-        if scope is None:
-            if active is None:
-                return None
-            scope = active.scope
-        current = self._reader
-        if current is not None and current.covers(scope):
-            return current
-        if active is not None and active.scope == scope:
-            partition = active.partition
-        else:
-            partition = self._workspace.db.partition(scope.deployment, scope.sub_account_id)
-        self._reader = ContactsReader(partition)
-        return self._reader
+        return self._readers.get(scope)
 
     def contact_service(self) -> ContactService:
         """Contact writes of the active sub-account (``NotActive`` when none is open)."""

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Generic, TypeVar
+
 from app.services.bus import ScopeKey
 from app.storage import Partition, normalize_deployment
+
+if TYPE_CHECKING:
+    from app.services.workspace import Workspace
 
 
 class SubAccountReader:
@@ -34,4 +40,35 @@ class SubAccountReader:
             return False
 
 
-__all__ = ["SubAccountReader"]
+R = TypeVar("R", bound=SubAccountReader)
+
+
+class ReaderSlot(Generic[R]):
+    """A port's reader: of the active sub-account, or of the scope asked for (a
+    ``SessionChanged`` event's, before the session has made it active). The same
+    sub-account gives the same reader until another one is asked for."""
+
+    def __init__(self, workspace: Workspace, make: Callable[[Partition], R]) -> None:
+        self._workspace = workspace
+        self._make = make
+        self._reader: R | None = None
+
+    def get(self, scope: ScopeKey | None = None) -> R | None:
+        """The reader of ``scope`` (None: the active sub-account; None when none is open)."""
+        active = self._workspace.active
+        if scope is None:
+            if active is None:
+                return None
+            scope = active.scope
+        current = self._reader
+        if current is not None and current.covers(scope):
+            return current
+        if active is not None and active.scope == scope:
+            partition = active.partition
+        else:
+            partition = self._workspace.db.partition(scope.deployment, scope.sub_account_id)
+        self._reader = self._make(partition)
+        return self._reader
+
+
+__all__ = ["ReaderSlot", "SubAccountReader"]

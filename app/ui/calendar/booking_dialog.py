@@ -134,6 +134,8 @@ class BookingDialog(QDialog):
         self._user_zone = user_zone or port.user_zone()
         self._task_name = f"booking-dialog-{id(self)}"
         self._busy = False
+        self._booking_said = False
+        """A booking was attempted: its message stays until the user books again."""
         self._done = False
         self._auto_pick = True
         self._first_day: date | None = None
@@ -504,10 +506,10 @@ class BookingDialog(QDialog):
         try:
             await service.week_slots(type_id, first, WEEK_DAYS, on_day=self._day_arrived)
         except NeedsConnection as exc:
-            self._show("warning", "No connection to Seedly", exc.message)
+            self._show_loading("warning", "No connection to Seedly", exc.message)
             return
         except BookingError as exc:
-            self._show("danger", "The free times could not be read", exc.message)
+            self._show_loading("danger", "The free times could not be read", exc.message)
             return
         if self._auto_pick and self.strip.selected() is None:
             # Nothing free this week: show the first day with its reason.
@@ -670,6 +672,7 @@ class BookingDialog(QDialog):
         self._busy = busy
         if busy:
             self.book_button.setText("Booking…")
+            self._booking_said = True
             self._show("info", "Booking…", "Checking the time once more and sending the booking.")
         else:
             self.book_button.setText("Reschedule" if self._original else "Book")
@@ -743,6 +746,13 @@ class BookingDialog(QDialog):
             f"{exc.message} Everything you typed is kept: pick another time and book again.",
         )
         self.slots.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _show_loading(self, severity: str, title: str, text: str) -> None:
+        # A booking's outcome is what the user acted on: a slot list that failed to load in
+        # the background meanwhile must not replace it.
+        if self._busy or self._booking_said:
+            return
+        self._show(severity, title, text)
 
     def _show(
         self,

@@ -37,7 +37,7 @@ from app.ui.calendar.palette import (
     scheme,
     struck_font,
 )
-from app.ui.calendar.texts import block_title, day_name, hhmm
+from app.ui.calendar.texts import MONTH_ABBREVIATIONS, block_title, day_name, hhmm
 from app.ui.calendar.timegrid import Clock
 
 WEEKDAY_HEADER = 26
@@ -218,7 +218,7 @@ class MonthView(QWidget):
         font: QFont,
     ) -> None:
         palette_colors = scheme(self.palette())
-        label = str(day.day) if day.day != 1 else f"{day.day} {_MONTH_ABBREVIATIONS[day.month - 1]}"
+        label = str(day.day) if day.day != 1 else f"{day.day} {MONTH_ABBREVIATIONS[day.month - 1]}"
         rect = QRectF(cell.left() + 4, cell.top() + 2, cell.width() - 8, DAY_NUMBER_HEIGHT - 2)
         if is_today:
             metrics = QFontMetricsF(bold)
@@ -294,20 +294,5 @@ class MonthView(QWidget):
             self.update()
         super().changeEvent(event)
 
-
-_MONTH_ABBREVIATIONS = (
-    "Jan",
-    "Feb",
-    "Mar",
-    "Apr",
-    "May",
-    "Jun",
-    "Jul",
-    "Aug",
-    "Sep",
-    "Oct",
-    "Nov",
-    "Dec",
-)
 
 __all__ = ["MonthView"]

@@ -35,7 +35,7 @@ KIND_WORDS = {
     "class": "Class",
 }
 _DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTH_NAMES = (
+MONTH_ABBREVIATIONS = (
     "Jan",
     "Feb",
     "Mar",
@@ -130,7 +130,7 @@ def hhmm(moment: datetime) -> str:
 
 def short_day(day: date) -> str:
     """ "Tue 14 Apr"."""
-    return f"{_DAY_NAMES[day.weekday()]} {day.day} {_MONTH_NAMES[day.month - 1]}"
+    return f"{_DAY_NAMES[day.weekday()]} {day.day} {MONTH_ABBREVIATIONS[day.month - 1]}"
 
 
 def day_name(day: date) -> str:
@@ -162,15 +162,15 @@ def period_title(view: str, days: list[date]) -> str:
     if view == "agenda":
         return f"From {short_day(first)} {first.year}"
     if first.month == last.month:
-        return f"{first.day} – {last.day} {_MONTH_NAMES[last.month - 1]} {last.year}"
+        return f"{first.day} – {last.day} {MONTH_ABBREVIATIONS[last.month - 1]} {last.year}"
     if first.year == last.year:
         return (
-            f"{first.day} {_MONTH_NAMES[first.month - 1]} – "
-            f"{last.day} {_MONTH_NAMES[last.month - 1]} {last.year}"
+            f"{first.day} {MONTH_ABBREVIATIONS[first.month - 1]} – "
+            f"{last.day} {MONTH_ABBREVIATIONS[last.month - 1]} {last.year}"
         )
     return (
-        f"{first.day} {_MONTH_NAMES[first.month - 1]} {first.year} – "
-        f"{last.day} {_MONTH_NAMES[last.month - 1]} {last.year}"
+        f"{first.day} {MONTH_ABBREVIATIONS[first.month - 1]} {first.year} – "
+        f"{last.day} {MONTH_ABBREVIATIONS[last.month - 1]} {last.year}"
     )
 
 
@@ -223,6 +223,7 @@ def block_title(row: AppointmentRow) -> str:
 
 __all__ = [
     "KIND_WORDS",
+    "MONTH_ABBREVIATIONS",
     "STATUS_MEANING",
     "STATUS_WORDS",
     "block_title",
