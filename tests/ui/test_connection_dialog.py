@@ -181,10 +181,19 @@ def test_a_read_only_key_warns_what_it_blocks_and_can_still_be_saved(
     panel = dialog.result_panel
     assert panel.severity == "warning"
     assert "with limited permissions" in panel.text
-    assert "Without contacts:write you cannot create, edit or delete contacts" in panel.text
-    assert "Without conversations:write you cannot send messages" in panel.text
-    assert "Without calendars:write you cannot book" in panel.text
-    assert "Without webhooks:manage" in panel.text
+    assert (
+        "Without the permission “Change contacts” (contacts:write) you cannot create, edit or "
+        "delete contacts" in panel.text
+    )
+    assert (
+        "Without the permission “Send messages” (conversations:write) you cannot send messages"
+        in panel.text
+    )
+    assert "“Book appointments” (calendars:write) you cannot book" in panel.text
+    assert "“Manage webhooks” (webhooks:manage)" in panel.text
+    # Permissions in words; the scopes only as the secondary line.
+    assert "Permissions: See contacts, See conversations, See calendars." in panel.text
+    assert "Scopes of the key: contacts:read, conversations:read, calendars:read." in panel.text
     profile = store.get(dialog.saved_profile_id or "")
     assert profile is not None
     assert profile.scopes == ["contacts:read", "conversations:read", "calendars:read"]

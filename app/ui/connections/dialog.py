@@ -72,6 +72,7 @@ from app.services.connections import (
     display_host,
     key_kind_label,
     normalize_url,
+    scope_name,
 )
 from app.ui.async_qt import TaskSet, await_signal
 from app.ui.theme import Spacing, icon, repolish
@@ -113,9 +114,13 @@ def _summary_lines(check: ConnectionCheck) -> tuple[str, str, list[tuple[str, st
         count = len(names)
         lines.append(("text", f"{count} sub-account{'s' if count != 1 else ''} found: {shown}."))
     present = check.present_scopes
-    lines.append(
-        ("text", f"Permissions: {', '.join(present)}." if present else "Permissions: none found.")
-    )
+    if present:
+        # Plain words first; the scopes as the key's settings page lists them, for whoever
+        # edits the key.
+        lines.append(("text", f"Permissions: {', '.join(scope_name(s) for s in present)}."))
+        lines.append(("muted", f"Scopes of the key: {', '.join(present)}."))
+    else:
+        lines.append(("text", "Permissions: none found."))
     if check.key.is_agency and check.probed_sub_account is not None and len(check.sub_accounts) > 1:
         probed = check.probed_sub_account.name or check.probed_sub_account.id
         lines.append(("muted", f"Permissions were checked on {probed}."))
