@@ -600,6 +600,12 @@ class MainWindow(QMainWindow):
             f"{problem.message} Syncing has stopped; nothing you queued is lost.",
             "Enter a new key…",
         )
+        self._render_status()
+
+    def _sync_paused(self) -> bool:
+        """Whether polling stopped on the key (revoked or expired) until a new one is given."""
+        session = self.workspace.session
+        return self._state == "paused" or (session is not None and session.key_problem is not None)
 
     def _replace_key_clicked(self) -> None:
         profile_id = getattr(self, "_banner_profile", None)
@@ -611,10 +617,12 @@ class MainWindow(QMainWindow):
     def key_replaced(self) -> None:
         """The new key works: hide the banner."""
         self.key_banner.hide()
+        self._render_status()
 
     def _render_status(self) -> None:
         active = self.workspace.active
-        state = self._state
+        paused = active is not None and self._sync_paused()
+        state = "paused" if paused else self._state
         message = getattr(self, "_status_message", None)
         if active is not None and self.workspace.previewing:
             text, icon_name = self._opening or "Opening the connection…", "sync"
@@ -637,6 +645,9 @@ class MainWindow(QMainWindow):
         self.sync_button.setText(
             "Syncing…" if state == "syncing" else f"Synced {_ago(self._last_success_ms)}"
         )
+        if paused:
+            # The banner says the key stopped working: the button must not say "Synced".
+            self.sync_button.setText("Sync paused")
         if active is None:
             self.sync_button.setText("Not connected")
         elif self.workspace.previewing:
