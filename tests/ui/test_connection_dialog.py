@@ -61,6 +61,9 @@ async def check(dialog: ConnectionDialog, url: str | None, key: str) -> Connecti
         dialog.url_edit.setText(url)
     dialog.key_edit.setText(key)
     assert dialog.check_button.isEnabled()
+    # Until there is something to save, Check is the main action: styled so, and Enter's.
+    assert dialog.check_button.property("primary") is True and dialog.check_button.isDefault()
+    assert not dialog.save_button.property("primary")
     dialog.check_button.click()
     result: ConnectionCheck = await await_signal(dialog.checkFinished, timeout=15)
     return result
@@ -178,6 +181,9 @@ def test_a_read_only_key_warns_what_it_blocks_and_can_still_be_saved(
         return await save(dialog)
 
     assert run(scenario()) == QDialog.DialogCode.Accepted
+    # Once checked, Save took over as the main action.
+    assert dialog.save_button.property("primary") is True
+    assert not dialog.check_button.property("primary")
     panel = dialog.result_panel
     assert panel.severity == "warning"
     assert "with limited permissions" in panel.text

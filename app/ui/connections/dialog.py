@@ -77,6 +77,7 @@ from app.services.connections import (
 from app.ui.async_qt import TaskSet, await_signal
 from app.ui.theme import Spacing, icon, repolish
 from app.ui.common.messages import FieldMessage, MessagePanel, icon_label
+from app.ui.common.widgets import set_primary
 
 log = logging.getLogger(__name__)
 
@@ -481,8 +482,8 @@ class ConnectionDialog(QDialog):
         needs_check = self.needs_check()
         self.check_button.setEnabled(not self._busy and needs_check)
         # Enter presses Check until there is something to save.
-        self.save_button.setDefault(can_save)
-        self.check_button.setDefault(not can_save and needs_check)
+        set_primary(self.save_button, can_save)
+        set_primary(self.check_button, not can_save and needs_check)
         self.session_button.setEnabled(not self._busy)
         self.close_button.setEnabled(not self._saving)
 
