@@ -249,6 +249,7 @@ class MainWindow(QMainWindow):
         menu.addAction(icon("add"), "Add a connection…").triggered.connect(
             self.addConnectionRequested
         )
+        menu.addSeparator()
         theme_menu = menu.addMenu(icon("moon"), "Appearance")
         group = QActionGroup(self)
         for mode, label in (("system", "Follow the system"), ("light", "Light"), ("dark", "Dark")):
@@ -257,7 +258,6 @@ class MainWindow(QMainWindow):
             action.setChecked(self.theme.mode == mode)
             action.triggered.connect(lambda _c=False, m=mode: self._set_theme(m))
             group.addAction(action)
-        self._area_settings_anchor = menu.addSeparator()
         self.settings_button.setMenu(menu)
         bar.addWidget(self.settings_button)
         bar.addWidget(self._spacer(Spacing.S))
@@ -335,8 +335,10 @@ class MainWindow(QMainWindow):
                 self.statusBar().addPermanentWidget(widget)
             menu = QMenu(self.settings_menu)
             area.add_settings_entries(menu)
-            for action in menu.actions():
-                self.settings_menu.insertAction(self._area_settings_anchor, action)
+            if menu.actions():
+                # Each tab's entries form a group of their own, after the window's.
+                self.settings_menu.addSeparator()
+                self.settings_menu.addActions(menu.actions())
         kinds: set[str] = set()
         for area in self.areas.values():
             kinds |= area.record_kinds
