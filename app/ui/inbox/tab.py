@@ -633,7 +633,8 @@ class InboxTab(Area):
                 button.setText(labels[kind])
             return
         query = self._query()
-        # The count says how many are unread (and so on), not what the list keeps in view.
+        # The count says how many are unread (and so on), not what the list keeps in view,
+        # nor what the search matches: the counts stay put while the user types.
         filters = replace(query.filters, keep_id=None)
         me = self.my_user_id()
         for kind, button in self.view_buttons.items():
@@ -642,7 +643,7 @@ class InboxTab(Area):
                 continue
             view = inbox_view(kind, me)
             try:
-                count = reader.count(view, filters, query.text)
+                count = reader.count(view, filters, None)
             except StorageError as exc:
                 log.warning("could not count the %s view: %s", kind, exc)
                 continue

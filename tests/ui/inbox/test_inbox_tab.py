@@ -183,6 +183,8 @@ def test_search_cancels_the_stale_query(env_factory: Any, run: Any) -> None:
                 return real(partition, query, limit)
 
             tab._read_page = slow_read
+            counts = tab.view_counts()
+            assert counts["all"].startswith("All ") and counts["unread"].startswith("Unread ")
             # Keystrokes within the debounce: only the last text is read at all.
             for text in ("F", "Fa", "Fay"):
                 tab.search(text)
@@ -202,6 +204,7 @@ def test_search_cancels_the_stale_query(env_factory: Any, run: Any) -> None:
             names = {tab.model.data(tab.model.index(r, 0)) for r in range(tab.model.rowCount())}
             assert names == {"Ana Lima"} and tab.model.query.text == "Ana"
             assert tab.count_label.text().endswith("matching conversations")
+            assert tab.view_counts() == counts  # the views' counts stay while searching
             # Message text and phone digits are searched too.
             tab.set_filters(status=None)
             tab.search("text of five")
