@@ -238,7 +238,8 @@ class GlobalSearchDelegate(QStyledItemDelegate):
             icon_rect = QRect(
                 rect.left() + Spacing.M, rect.center().y() - ICON_SIZE // 2, ICON_SIZE, ICON_SIZE
             )
-            row_icon.paint(painter, icon_rect)
+            mode = QIcon.Mode.Selected if selected else QIcon.Mode.Normal
+            row_icon.paint(painter, icon_rect, Qt.AlignmentFlag.AlignCenter, mode)
         left = rect.left() + Spacing.M + ICON_SIZE + Spacing.M
         width = rect.right() - Spacing.M - left
         line = QFontMetrics(font).height()
