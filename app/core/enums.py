@@ -168,6 +168,23 @@ EMAIL_CHANNELS: frozenset[Channel] = frozenset({Channel.EMAIL, Channel.GMAIL})
 PHONE_CHANNELS: frozenset[Channel] = frozenset({Channel.SMS})
 
 
+CHANNEL_LABELS: dict[str, str] = {
+    Channel.SMS: "SMS",
+    Channel.EMAIL: "Email",
+    Channel.GMAIL: "Gmail",
+    Channel.MESSENGER: "Messenger",
+    Channel.INSTAGRAM: "Instagram",
+    Channel.LIVE_CHAT: "Live chat",
+    Channel.SOCIAL_DM: "Social DM",
+}
+"""How each channel is named on screen."""
+
+
+def channel_label(channel: str) -> str:
+    """``SMS``, ``Email``…; an unknown channel in words (``"whats_app"`` → ``"Whats app"``)."""
+    return CHANNEL_LABELS.get(channel, channel.replace("_", " ").capitalize())
+
+
 # Open field types: "left_to_right" makes pydantic try the enum first and fall back to the
 # plain string, instead of its "smart" mode preferring the exact ``str`` match.
 OpenChannel = Annotated[Channel | str, Field(union_mode="left_to_right")]

@@ -109,7 +109,42 @@ def count_sms(text: str) -> SmsCount:
     )
 
 
+GSM7_LOOKALIKES: dict[str, str] = {
+    "\u2018": "'",  # ‘
+    "\u2019": "'",  # ’
+    "\u201a": "'",  # ‚
+    "\u201b": "'",  # ‛
+    "\u2032": "'",  # ′
+    "\u201c": '"',  # “
+    "\u201d": '"',  # ”
+    "\u201e": '"',  # „
+    "\u2033": '"',  # ″
+    "\u00ab": '"',  # «
+    "\u00bb": '"',  # »
+    "\u2013": "-",  # –
+    "\u2014": "-",  # —
+    "\u2012": "-",  # ‒
+    "\u2212": "-",  # −
+    "\u2026": "...",  # …
+    "\u00a0": " ",  # no-break space
+    "\u2009": " ",  # thin space
+    "\u202f": " ",  # narrow no-break space
+    "\u2022": "-",  # •
+    "\u00b4": "'",  # ´
+    "`": "'",
+}
+"""Typographic characters (often pasted from a word processor) and the GSM-7 character
+that looks like each: replacing them keeps a message in GSM-7, 160 characters per SMS."""
+
+
+def replace_lookalikes(text: str) -> str:
+    """``text`` with each character of ``GSM7_LOOKALIKES`` replaced by its GSM-7 look-alike
+    (characters without one, such as emoji, are kept)."""
+    return "".join(GSM7_LOOKALIKES.get(ch, ch) for ch in text)
+
+
 __all__ = [
+    "GSM7_LOOKALIKES",
     "GSM7_BASIC",
     "GSM7_EXTENSION",
     "GSM7_MULTI",
@@ -120,4 +155,5 @@ __all__ = [
     "SmsEncoding",
     "count_sms",
     "is_gsm7",
+    "replace_lookalikes",
 ]

@@ -291,12 +291,32 @@ SCOPE_BLOCKS: dict[str, str] = {
 """What the app cannot do without each scope (completes "you cannot …")."""
 
 
+SCOPE_NAMES: dict[str, str] = {
+    "contacts:read": "See contacts",
+    "contacts:write": "Change contacts",
+    "conversations:read": "See conversations",
+    "conversations:write": "Send messages",
+    "calendars:read": "See calendars",
+    "calendars:write": "Book appointments",
+    "webhooks:manage": "Manage webhooks",
+}
+"""Each scope in plain words, as the app shows it (the scope itself is secondary text)."""
+
+
+def scope_name(scope: str) -> str:
+    """ "Send messages" for ``conversations:write``; an unknown scope as written."""
+    return SCOPE_NAMES.get(scope, scope)
+
+
 def scope_consequence(scope: str) -> str:
-    """ "Without conversations:write you cannot send messages, …" for ``scope``."""
+    """ "Without the permission “Send messages” (conversations:write) you cannot send
+    messages, …" for ``scope``: the plain words first, the technical name in brackets."""
     blocks = SCOPE_BLOCKS.get(scope)
+    name = SCOPE_NAMES.get(scope)
+    who = f"the permission “{name}” ({scope})" if name else f"the permission {scope}"
     if blocks is None:
-        return f"Without {scope} some features of the app will not work."
-    return f"Without {scope} you cannot {blocks}."
+        return f"Without {who} some features of the app will not work."
+    return f"Without {who} you cannot {blocks}."
 
 
 @dataclass(frozen=True)
@@ -1073,6 +1093,7 @@ async def compare_account(
 __all__ = [
     "DEFAULT_TIMEOUT",
     "SCOPE_BLOCKS",
+    "SCOPE_NAMES",
     "SCOPE_PROBES",
     "SCOPE_PROBE_ID",
     "AccountComparison",
@@ -1095,5 +1116,6 @@ __all__ = [
     "key_kind_label",
     "normalize_url",
     "scope_consequence",
+    "scope_name",
     "url_problem",
 ]

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from app.core.enums import channel_label
 from app.core.phones import format_phone
 from app.storage import Partition, StorageError
 
@@ -71,7 +72,9 @@ def search_partition(
             channel = str(doc.get("channel") or "")
             title = _name(contact) or str(contact.get("email") or contact.get("phone") or "")
             subtitle = " · ".join(
-                p for p in (channel.replace("_", " "), str(doc.get("subject") or "")) if p
+                p
+                for p in (channel_label(channel) if channel else "", str(doc.get("subject") or ""))
+                if p
             )
             results.append(
                 QuickResult(

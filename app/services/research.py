@@ -809,7 +809,9 @@ class ResearchQueue:
             parsed = parse(ResearchedContact, record)
         if status in ("queued", "submitted"):
             text = (
-                "Waiting to be sent." if status == "queued" else "Sent; waiting for the first poll."
+                "Waiting to be sent."
+                if status == "queued"
+                else "Sent to Seamless.AI; waiting for its first answer."
             )
         else:
             text = status_text(status, message)

@@ -283,6 +283,17 @@ class Outbox(PartitionRepository):
             ).fetchall()
         return [_item(r) for r in rows]
 
+    def conversations_with_failed(self) -> set[str]:
+        """Ids of the conversations holding a message that failed (not retried or cancelled
+        since), for the inbox list to mark."""
+        with self._db.read() as conn:
+            rows = conn.execute(
+                "SELECT DISTINCT conversation_id FROM outbox "
+                "WHERE partition_id = ? AND state = 'failed'",
+                (self._pid,),
+            ).fetchall()
+        return {str(r[0]) for r in rows}
+
     def prune(self, before_ms: int) -> int:
         """Delete finished items (sent, delivered, read, cancelled) older than ``before_ms``."""
         with self._db.transaction() as conn:

@@ -4,12 +4,14 @@ The box in the toolbar searches as the user types (short debounce; the cache's
 FTS index answers in a few milliseconds, so the query runs inline). Results
 appear in a popup list under the box: up/down move, Enter opens, Esc closes.
 Only result kinds some area can open are searched (``set_kinds``): the inbox
-adds conversations when it exists.
+adds conversations when it exists. Results are grouped under a header per kind,
+the typed text is bold where it matches, and a footer names the keys.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -20,16 +22,35 @@ from PySide6.QtCore import (
     QObject,
     QPersistentModelIndex,
     QPoint,
+    QRect,
     QSize,
     Qt,
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
-from PySide6.QtWidgets import QFrame, QLabel, QListView, QVBoxLayout, QWidget
+from PySide6.QtGui import (
+    QAction,
+    QFont,
+    QFontMetrics,
+    QIcon,
+    QKeyEvent,
+    QKeySequence,
+    QPainter,
+    QPalette,
+)
+from PySide6.QtWidgets import (
+    QFrame,
+    QLabel,
+    QListView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.ui.common.search import SearchBox
-from app.ui.theme import icon
+from app.ui.theme import Spacing, icon
 
 if TYPE_CHECKING:
     # Names only: the box is built with the window's frame, before the services are imported.
@@ -43,6 +64,19 @@ ResultKindRole = Qt.ItemDataRole.UserRole + 1
 """``"contact"`` or ``"conversation"``."""
 ResultIdRole = Qt.ItemDataRole.UserRole + 2
 """The record's id."""
+GroupHeaderRole = Qt.ItemDataRole.UserRole + 3
+"""The group's name ("Contacts", "Conversations") on the first row of each kind, else None."""
+TitleRole = Qt.ItemDataRole.UserRole + 4
+SubtitleRole = Qt.ItemDataRole.UserRole + 5
+
+GROUP_NAMES = {"contact": "Contacts", "conversation": "Conversations"}
+"""The header above each kind of result."""
+VISIBLE_ROWS = 8
+"""Rows shown before the popup's list scrolls."""
+ROW_PADDING = 7
+"""Space above and below a row's two lines."""
+LINE_GAP = 2
+ICON_SIZE = 18
 
 CHANNEL_ICONS = {
     "sms": "sms",
@@ -75,22 +109,44 @@ def result_row(result: QuickResult) -> SearchResult:
     return SearchResult(result.kind, result.id, result.title, result.subtitle, icon_name)
 
 
+def match_spans(text: str, query: str) -> list[tuple[str, bool]]:
+    """``text`` cut into (piece, matched) parts: a piece is matched where a word of ``query``
+    occurs (case-insensitive), so the popup can set what the user typed in bold."""
+    words = sorted({w for w in query.split() if w}, key=len, reverse=True)
+    if not text or not words:
+        return [(text, False)] if text else []
+    pattern = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
+    spans: list[tuple[str, bool]] = []
+    position = 0
+    for match in pattern.finditer(text):
+        if match.start() > position:
+            spans.append((text[position : match.start()], False))
+        spans.append((match.group(), True))
+        position = match.end()
+    if position < len(text):
+        spans.append((text[position:], False))
+    return spans
+
+
 class GlobalSearchModel(QAbstractListModel):
     """The popup's rows: ``SearchResult`` items, replaced as a whole on each query."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._results: list[SearchResult] = []
+        self.query = ""
+        """The text the rows answer (its matches are drawn in bold)."""
 
     @property
     def results(self) -> list[SearchResult]:
         """The rows shown."""
         return list(self._results)
 
-    def set_results(self, results: list[SearchResult]) -> None:
-        """Show ``results`` instead of the current rows."""
+    def set_results(self, results: list[SearchResult], query: str = "") -> None:
+        """Show ``results`` (the answer to ``query``) instead of the current rows."""
         self.beginResetModel()
         self._results = list(results)
+        self.query = query
         self.endResetModel()
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
@@ -112,7 +168,118 @@ class GlobalSearchModel(QAbstractListModel):
             return result.kind
         if role == ResultIdRole:
             return result.id
+        if role == GroupHeaderRole:
+            first_of_kind = index.row() == 0 or self._results[index.row() - 1].kind != result.kind
+            return GROUP_NAMES.get(result.kind, result.kind.capitalize()) if first_of_kind else None
+        if role == TitleRole:
+            return result.title
+        if role == SubtitleRole:
+            return result.subtitle
         return None
+
+
+class GlobalSearchDelegate(QStyledItemDelegate):
+    """A result row: icon, title over a muted subtitle with the typed text in bold, and a
+    small group header above the first row of each kind."""
+
+    @staticmethod
+    def _header_font(font: QFont) -> QFont:
+        header = QFont(font)
+        header.setBold(True)
+        header.setPointSizeF(max(font.pointSizeF() * 0.85, 7.0))
+        return header
+
+    def _header_height(self, font: QFont) -> int:
+        return QFontMetrics(self._header_font(font)).height() + Spacing.S + Spacing.XS
+
+    def sizeHint(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QSize:
+        font: QFont = option.font
+        height = 2 * QFontMetrics(font).height() + LINE_GAP + 2 * ROW_PADDING
+        if index.data(GroupHeaderRole):
+            height += self._header_height(font)
+        return QSize(320, height)
+
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
+        palette: QPalette = option.palette
+        font: QFont = option.font
+        rect = QRect(option.rect)
+        state = option.state
+        painter.save()
+        header = index.data(GroupHeaderRole)
+        if header:
+            header_rect = QRect(rect.left() + Spacing.M, rect.top(), rect.width() - Spacing.M, 0)
+            header_rect.setHeight(self._header_height(font) - Spacing.XS)
+            painter.setFont(self._header_font(font))
+            painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
+            painter.drawText(
+                header_rect,
+                int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom),
+                str(header).upper(),
+            )
+            rect.setTop(rect.top() + self._header_height(font))
+        selected = bool(state & QStyle.StateFlag.State_Selected)
+        if selected:
+            painter.fillRect(rect, palette.color(QPalette.ColorRole.Highlight))
+        text_color = palette.color(
+            QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
+        )
+        muted_color = palette.color(
+            QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.PlaceholderText
+        )
+        row_icon = index.data(Qt.ItemDataRole.DecorationRole)
+        if isinstance(row_icon, QIcon):
+            icon_rect = QRect(
+                rect.left() + Spacing.M, rect.center().y() - ICON_SIZE // 2, ICON_SIZE, ICON_SIZE
+            )
+            mode = QIcon.Mode.Selected if selected else QIcon.Mode.Normal
+            row_icon.paint(painter, icon_rect, Qt.AlignmentFlag.AlignCenter, mode)
+        left = rect.left() + Spacing.M + ICON_SIZE + Spacing.M
+        width = rect.right() - Spacing.M - left
+        line = QFontMetrics(font).height()
+        top = rect.top() + ROW_PADDING
+        model = index.model()
+        query = model.query if isinstance(model, GlobalSearchModel) else ""
+        painter.setPen(text_color)
+        _draw_spans(painter, font, QRect(left, top, width, line), index.data(TitleRole), query)
+        painter.setPen(muted_color)
+        _draw_spans(
+            painter,
+            font,
+            QRect(left, top + line + LINE_GAP, width, line),
+            index.data(SubtitleRole),
+            query,
+        )
+        painter.restore()
+
+
+def _draw_spans(painter: QPainter, font: QFont, rect: QRect, text: Any, query: str) -> None:
+    """Draw ``text`` on one line in ``rect``, matches of ``query`` bold, elided at the right."""
+    bold = QFont(font)
+    bold.setBold(True)
+    x, right = rect.left(), rect.right()
+    for piece, matched in match_spans(str(text or ""), query):
+        piece_font = bold if matched else font
+        metrics = QFontMetrics(piece_font)
+        room = right - x
+        if room <= 0:
+            break
+        shown = metrics.elidedText(piece, Qt.TextElideMode.ElideRight, room)
+        painter.setFont(piece_font)
+        painter.drawText(
+            QRect(x, rect.top(), room, rect.height()),
+            int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+            shown,
+        )
+        if shown != piece:
+            break  # cut: nothing more fits
+        x += metrics.horizontalAdvance(piece)
 
 
 class GlobalSearch(SearchBox):
@@ -130,20 +297,23 @@ class GlobalSearch(SearchBox):
         self.model = GlobalSearchModel(self)
         self._popup = QFrame(self, Qt.WindowType.Popup)
         self._popup.setFrameShape(QFrame.Shape.StyledPanel)
-        layout = QVBoxLayout(self._popup)
+        layout = self._popup_layout = QVBoxLayout(self._popup)
         layout.setContentsMargins(1, 1, 1, 1)
         self._list = QListView(self._popup)
         self._list.setModel(self.model)
-        self._list.setUniformItemSizes(True)
-        self._list.setIconSize(QSize(18, 18))
+        self._list.setItemDelegate(GlobalSearchDelegate(self._list))
+        self._list.setFrameShape(QFrame.Shape.NoFrame)
+        self._list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self._list.setEditTriggers(QListView.EditTrigger.NoEditTriggers)
         self._list.clicked.connect(self._choose)
         self._list.installEventFilter(self)
         layout.addWidget(self._list)
-        self.keys_hint = QLabel("Enter opens  ·  Ctrl+B books an appointment  ·  Esc closes")
+        self.keys_hint = QLabel(
+            "↑↓ move  ·  Enter opens  ·  Ctrl+B books an appointment  ·  Esc closes"
+        )
         self.keys_hint.setParent(self._popup)
         self.keys_hint.setProperty("muted", True)
-        self.keys_hint.setContentsMargins(8, 2, 8, 4)
+        self.keys_hint.setContentsMargins(Spacing.M, Spacing.XS, Spacing.M, Spacing.XS + 2)
         layout.addWidget(self.keys_hint)
         self._popup.installEventFilter(self)
         self._timer = QTimer(self)
@@ -201,7 +371,7 @@ class GlobalSearch(SearchBox):
         except StorageError as exc:
             log.error("global search failed", exc_info=exc)
             results = []
-        self.model.set_results(results)
+        self.model.set_results(results, text)
         if not results:
             self._popup.hide()
             return
@@ -209,10 +379,20 @@ class GlobalSearch(SearchBox):
         self._show_popup()
 
     def _show_popup(self) -> None:
-        width = max(self.width(), 420)
-        rows = min(self.model.rowCount(), 10)
-        height = rows * max(self._list.sizeHintForRow(0), 36) + 4
-        height += self.keys_hint.sizeHint().height()
+        # As tall as its results (up to VISIBLE_ROWS, then the list scrolls), as wide as the
+        # footer's keys need.
+        rows = min(self.model.rowCount(), VISIBLE_ROWS)
+        list_height = sum(self._list.sizeHintForRow(row) for row in range(rows))
+        self._list.setFixedHeight(list_height + 2 * self._list.frameWidth())
+        margins = self._popup_layout.contentsMargins()
+        width = max(self.width(), 440, self.keys_hint.sizeHint().width() + margins.left() * 2)
+        height = (
+            self._list.height()
+            + self.keys_hint.sizeHint().height()
+            + margins.top()
+            + margins.bottom()
+            + self._popup_layout.spacing()
+        )
         self._popup.resize(width, height)
         self._popup.move(self.mapToGlobal(QPoint(0, self.height())))
         self._popup.show()

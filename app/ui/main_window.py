@@ -249,6 +249,7 @@ class MainWindow(QMainWindow):
         menu.addAction(icon("add"), "Add a connection…").triggered.connect(
             self.addConnectionRequested
         )
+        menu.addSeparator()
         theme_menu = menu.addMenu(icon("moon"), "Appearance")
         group = QActionGroup(self)
         for mode, label in (("system", "Follow the system"), ("light", "Light"), ("dark", "Dark")):
@@ -257,7 +258,6 @@ class MainWindow(QMainWindow):
             action.setChecked(self.theme.mode == mode)
             action.triggered.connect(lambda _c=False, m=mode: self._set_theme(m))
             group.addAction(action)
-        self._area_settings_anchor = menu.addSeparator()
         self.settings_button.setMenu(menu)
         bar.addWidget(self.settings_button)
         bar.addWidget(self._spacer(Spacing.S))
@@ -335,8 +335,10 @@ class MainWindow(QMainWindow):
                 self.statusBar().addPermanentWidget(widget)
             menu = QMenu(self.settings_menu)
             area.add_settings_entries(menu)
-            for action in menu.actions():
-                self.settings_menu.insertAction(self._area_settings_anchor, action)
+            if menu.actions():
+                # Each tab's entries form a group of their own, after the window's.
+                self.settings_menu.addSeparator()
+                self.settings_menu.addActions(menu.actions())
         kinds: set[str] = set()
         for area in self.areas.values():
             kinds |= area.record_kinds
@@ -600,6 +602,12 @@ class MainWindow(QMainWindow):
             f"{problem.message} Syncing has stopped; nothing you queued is lost.",
             "Enter a new key…",
         )
+        self._render_status()
+
+    def _sync_paused(self) -> bool:
+        """Whether polling stopped on the key (revoked or expired) until a new one is given."""
+        session = self.workspace.session
+        return self._state == "paused" or (session is not None and session.key_problem is not None)
 
     def _replace_key_clicked(self) -> None:
         profile_id = getattr(self, "_banner_profile", None)
@@ -611,10 +619,12 @@ class MainWindow(QMainWindow):
     def key_replaced(self) -> None:
         """The new key works: hide the banner."""
         self.key_banner.hide()
+        self._render_status()
 
     def _render_status(self) -> None:
         active = self.workspace.active
-        state = self._state
+        paused = active is not None and self._sync_paused()
+        state = "paused" if paused else self._state
         message = getattr(self, "_status_message", None)
         if active is not None and self.workspace.previewing:
             text, icon_name = self._opening or "Opening the connection…", "sync"
@@ -637,6 +647,9 @@ class MainWindow(QMainWindow):
         self.sync_button.setText(
             "Syncing…" if state == "syncing" else f"Synced {_ago(self._last_success_ms)}"
         )
+        if paused:
+            # The banner says the key stopped working: the button must not say "Synced".
+            self.sync_button.setText("Sync paused")
         if active is None:
             self.sync_button.setText("Not connected")
         elif self.workspace.previewing:

@@ -157,13 +157,15 @@ def build_stylesheet(colors: ThemeColors) -> str:
 
     Kept minimal on purpose: every rule makes Qt style the widget through the
     slower stylesheet path. Widgets opt in with dynamic properties, e.g.
-    ``label.setProperty("muted", True)`` or ``frame.setProperty("severity", "warning")``.
+    ``label.setProperty("muted", True)`` or ``frame.setProperty("severity", "warning")``;
+    a screen's main action is a push button with ``primary`` set (``common.widgets.set_primary``).
 
     Line edits, check boxes and radio buttons get explicit borders: Fusion draws
     their outline as the window colour darkened, which vanishes on a dark palette.
     (Spin boxes are left to Fusion: a styled border breaks their arrow buttons.)
     """
     check, dot = _indicator_images(colors)
+    hover = QColor(colors.accent).darker(112).name()
     return f"""
 QLineEdit {{ border: 1px solid {colors.border}; border-radius: 4px; padding: 2px 4px;
     background: {colors.base}; selection-background-color: {colors.accent};
@@ -181,6 +183,14 @@ QRadioButton::indicator:checked {{ background: {colors.accent}; border-color: {c
 QCheckBox::indicator:disabled, QRadioButton::indicator:disabled {{ border-color: {colors.border};
     background: {colors.window}; }}
 QLabel[muted="true"] {{ color: {colors.muted_text}; }}
+QPushButton[primary="true"] {{ background: {colors.accent}; color: {colors.accent_text};
+    border: 1px solid {colors.accent}; border-radius: 4px; padding: 4px 14px;
+    font-weight: 600; }}
+QPushButton[primary="true"]:hover {{ background: {hover}; border-color: {hover}; }}
+QPushButton[primary="true"]:pressed {{ background: {hover}; }}
+QPushButton[primary="true"]:focus {{ border-color: {colors.text}; }}
+QPushButton[primary="true"]:disabled {{ background: {colors.button}; color: {colors.disabled_text};
+    border-color: {colors.border}; }}
 QFrame[severity] {{ border: 1px solid {colors.border}; border-radius: 6px; padding: {Spacing.S}px; }}
 QFrame[severity="info"] {{ border-color: {colors.info}; }}
 QFrame[severity="success"] {{ border-color: {colors.success}; }}

@@ -65,6 +65,16 @@ def test_the_demo_window_has_its_areas_the_badge_and_their_settings(
 
             texts = _menu_texts(window.settings_menu)
             assert "Seamless.AI connection…" in texts
+            # Grouped with separators: connections, appearance, then each tab's entries.
+            groups: list[list[str]] = [[]]
+            for action in window.settings_menu.actions():
+                if action.isSeparator():
+                    groups.append([])
+                else:
+                    groups[-1].append(action.text())
+            assert all(groups), groups  # no leading, trailing or doubled separator
+            assert groups[:2] == [["Connections…", "Add a connection…"], ["Appearance"]]
+            assert ["Seamless.AI connection…"] in groups and ["Notifications"] in groups
             notifications = next(
                 a.menu() for a in window.settings_menu.actions() if a.text() == "Notifications"
             )

@@ -135,6 +135,10 @@ def test_a_revoked_key_shows_the_banner_and_a_new_key_resumes(
             desk.workspace.refresh_now()
             await until(lambda: window.key_banner.isVisible(), timeout=30)
             assert "revoked" in window.key_banner.text
+            # The window agrees with its banner: no "Synced just now" under it.
+            assert window.sync_button.text() == "Sync paused"
+            window._tick()  # the clock's re-render keeps it
+            assert window.sync_button.text() == "Sync paused"
             session = desk.workspace.session
             assert session is not None and session.scheduler is not None
             assert session.scheduler.paused_reason  # polling stopped
@@ -153,6 +157,8 @@ def test_a_revoked_key_shows_the_banner_and_a_new_key_resumes(
             await until(
                 lambda: resumed.scheduler is not None and not resumed.scheduler.paused_reason
             )
+            await until(lambda: window.sync_button.text().startswith("Sync"), timeout=30)
+            await until(lambda: window.sync_button.text() != "Sync paused", timeout=30)
             assert desk.workspace.profile is not None
             assert Secrets().get(account_name(desk.workspace.profile.id)) == fresh
 

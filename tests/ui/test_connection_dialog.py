@@ -61,6 +61,9 @@ async def check(dialog: ConnectionDialog, url: str | None, key: str) -> Connecti
         dialog.url_edit.setText(url)
     dialog.key_edit.setText(key)
     assert dialog.check_button.isEnabled()
+    # Until there is something to save, Check is the main action: styled so, and Enter's.
+    assert dialog.check_button.property("primary") is True and dialog.check_button.isDefault()
+    assert not dialog.save_button.property("primary")
     dialog.check_button.click()
     result: ConnectionCheck = await await_signal(dialog.checkFinished, timeout=15)
     return result
@@ -178,13 +181,25 @@ def test_a_read_only_key_warns_what_it_blocks_and_can_still_be_saved(
         return await save(dialog)
 
     assert run(scenario()) == QDialog.DialogCode.Accepted
+    # Once checked, Save took over as the main action.
+    assert dialog.save_button.property("primary") is True
+    assert not dialog.check_button.property("primary")
     panel = dialog.result_panel
     assert panel.severity == "warning"
     assert "with limited permissions" in panel.text
-    assert "Without contacts:write you cannot create, edit or delete contacts" in panel.text
-    assert "Without conversations:write you cannot send messages" in panel.text
-    assert "Without calendars:write you cannot book" in panel.text
-    assert "Without webhooks:manage" in panel.text
+    assert (
+        "Without the permission “Change contacts” (contacts:write) you cannot create, edit or "
+        "delete contacts" in panel.text
+    )
+    assert (
+        "Without the permission “Send messages” (conversations:write) you cannot send messages"
+        in panel.text
+    )
+    assert "“Book appointments” (calendars:write) you cannot book" in panel.text
+    assert "“Manage webhooks” (webhooks:manage)" in panel.text
+    # Permissions in words; the scopes only as the secondary line.
+    assert "Permissions: See contacts, See conversations, See calendars." in panel.text
+    assert "Scopes of the key: contacts:read, conversations:read, calendars:read." in panel.text
     profile = store.get(dialog.saved_profile_id or "")
     assert profile is not None
     assert profile.scopes == ["contacts:read", "conversations:read", "calendars:read"]

@@ -7,18 +7,22 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRect, Qt
+from PySide6.QtGui import QImage, QPainter
 from PySide6.QtTest import QAbstractItemModelTester
-from PySide6.QtWidgets import QMainWindow
+from PySide6.QtWidgets import QListView, QMainWindow, QStyleOptionViewItem
 
 from app.services.quick_search import QuickSearch
 from app.storage import Database, Partition
 from app.ui.global_search import (
     GlobalSearch,
+    GlobalSearchDelegate,
     GlobalSearchModel,
+    GroupHeaderRole,
     ResultIdRole,
     ResultKindRole,
     SearchResult,
+    match_spans,
     result_row,
 )
 from tests.unit.storage.docs import contact
@@ -181,3 +185,80 @@ def test_enter_still_opens_a_result_after_the_popup_closed(qtbot: Any, part_a: P
     box.activated.connect(lambda _kind, rid: chosen.append(rid))
     qtbot.keyClick(box, Qt.Key.Key_Return)
     assert chosen == ["c_john"]
+
+
+def test_conversation_subtitles_name_the_channel_in_words(part_a: Partition) -> None:
+    both = search_cache(part_a, "jane", frozenset({"contact", "conversation"}))
+    conversation = next(r for r in both if r.kind == "conversation")
+    assert conversation.subtitle.split(" · ")[0] == "SMS"
+
+
+def test_match_spans_mark_each_typed_word_case_insensitively() -> None:
+    assert match_spans("Jane Doe", "jane d") == [
+        ("Jane", True),
+        (" ", False),
+        ("D", True),
+        ("oe", False),
+    ]
+    assert match_spans("Acme", "") == [("Acme", False)]
+    assert match_spans("", "x") == []
+
+
+def test_rows_carry_a_header_on_the_first_row_of_each_kind(qapp: Any) -> None:
+    model = GlobalSearchModel()
+    model.set_results(
+        [
+            SearchResult("contact", "c1", "Jane", "", "user"),
+            SearchResult("contact", "c2", "Janet", "", "user"),
+            SearchResult("conversation", "v1", "Jane", "SMS", "sms"),
+        ],
+        "jan",
+    )
+    headers = [model.index(row).data(GroupHeaderRole) for row in range(3)]
+    assert headers == ["Contacts", None, "Conversations"]
+    assert model.query == "jan"
+
+
+def _row_image(qapp: Any, query: str) -> QImage:
+    model = GlobalSearchModel()
+    model.set_results([SearchResult("contact", "c1", "Jane Doe", "jane@x.example", "user")], query)
+    view = QListView()
+    view.setModel(model)
+    delegate = GlobalSearchDelegate(view)
+    option = QStyleOptionViewItem()
+    option.initFrom(view)
+    option.rect = QRect(0, 0, 400, delegate.sizeHint(option, model.index(0)).height())
+    image = QImage(option.rect.size(), QImage.Format.Format_ARGB32)
+    image.fill(0xFFFFFFFF)
+    painter = QPainter(image)
+    delegate.paint(painter, option, model.index(0))
+    painter.end()
+    return image
+
+
+def test_the_typed_text_is_drawn_bold(qapp: Any) -> None:
+    # The same row drawn with and without a matching query differs only by the bold match.
+    assert _row_image(qapp, "jane") != _row_image(qapp, "")
+    assert _row_image(qapp, "zzz") == _row_image(qapp, "")
+
+
+def test_the_popup_fits_its_results_and_names_the_keys(qtbot: Any, part_a: Partition) -> None:
+    box = GlobalSearch()
+    qtbot.addWidget(box)
+    box.show()
+    box.set_source(QuickSearch.of(part_a))
+    box.set_kinds(frozenset({"contact", "conversation"}))
+    box.setText("globex")
+    box.run_query()
+    one_row = box._popup.height()
+    box.setText("jan")
+    box.run_query()
+    assert box.model.rowCount() == 3  # Jane, Janet, and Jane's conversation
+    assert box._popup.height() > one_row
+    assert box._list.verticalScrollBar().maximum() == 0  # every result shown, no scrolling
+    rows = sum(box._list.sizeHintForRow(row) for row in range(3))
+    assert box._list.viewport().height() >= rows
+    assert box._list.sizeHintForRow(1) >= 2 * box.fontMetrics().height() + 10  # room to breathe
+    assert box._list.sizeHintForRow(0) > box._list.sizeHintForRow(1)  # the group header
+    hint = box.keys_hint.text()
+    assert "Enter opens" in hint and "Ctrl+B books an appointment" in hint and "Esc" in hint

@@ -206,6 +206,10 @@ class InboxReader(SubAccountReader):
         """Every outbox item of a conversation, whatever its state, oldest first."""
         return self._partition.outbox.items_for(conversation_id)
 
+    def conversations_with_failed_sends(self) -> frozenset[str]:
+        """Ids of the conversations with a message that failed to send."""
+        return frozenset(self._partition.outbox.conversations_with_failed())
+
     # -- contacts -------------------------------------------------------------------------
     def contact(self, contact_id: str) -> dict[str, Any] | None:
         """One cached contact's wire document, or None."""

@@ -1,9 +1,9 @@
-"""Small widgets shared by every area: an icon that follows the theme, the message banner
-and the empty-state panel."""
+"""Small widgets shared by every area: an icon that follows the theme, the message banner,
+the empty-state panel, and the styling of a screen's main action."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.ui.theme import Spacing, icon
+from app.ui.theme import Spacing, icon, repolish
 
 SEVERITY_ICONS = {"info": "info", "success": "check", "warning": "warning", "danger": "error"}
 
@@ -164,7 +164,7 @@ class EmptyState(QWidget):
         body_row.addStretch(1)
         body_row.addWidget(self._body, 4)
         body_row.addStretch(1)
-        self._button = QPushButton(self)
+        self._button = set_primary(QPushButton(self))  # the one thing to do on an empty view
         self._button.clicked.connect(self.actionClicked)
         self._button.hide()
         outer.addWidget(self._icon, 0, Qt.AlignmentFlag.AlignHCenter)
@@ -208,3 +208,32 @@ def add_count_labels(row: QHBoxLayout, parent: QWidget) -> tuple[QLabel, QLabel]
     row.addStretch(1)
     row.addWidget(selection)
     return count, selection
+
+
+class _DefaultWhenShown(QObject):
+    """Makes its primary button the dialog's default each time the button is shown, so a
+    dialog of several pages (a wizard) answers Enter with the main action of the page in view."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            event.type() == QEvent.Type.Show
+            and isinstance(watched, QPushButton)
+            and watched.property("primary")
+        ):
+            watched.setDefault(True)
+        return False
+
+
+def set_primary(button: QPushButton, primary: bool = True) -> QPushButton:
+    """Make ``button`` its screen's main action (or no longer, with ``primary=False``):
+    styled in the accent by the theme's ``primary`` rule, and the default button, which
+    Enter presses."""
+    if button.findChild(_DefaultWhenShown) is None:
+        button.installEventFilter(_DefaultWhenShown(button))
+    if bool(button.property("primary")) != primary:
+        button.setProperty("primary", primary)
+        repolish(button)
+    if primary:
+        button.setAutoDefault(True)
+    button.setDefault(primary)
+    return button

@@ -72,10 +72,12 @@ from app.services.connections import (
     display_host,
     key_kind_label,
     normalize_url,
+    scope_name,
 )
 from app.ui.async_qt import TaskSet, await_signal
 from app.ui.theme import Spacing, icon, repolish
 from app.ui.common.messages import FieldMessage, MessagePanel, icon_label
+from app.ui.common.widgets import set_primary
 
 log = logging.getLogger(__name__)
 
@@ -113,9 +115,13 @@ def _summary_lines(check: ConnectionCheck) -> tuple[str, str, list[tuple[str, st
         count = len(names)
         lines.append(("text", f"{count} sub-account{'s' if count != 1 else ''} found: {shown}."))
     present = check.present_scopes
-    lines.append(
-        ("text", f"Permissions: {', '.join(present)}." if present else "Permissions: none found.")
-    )
+    if present:
+        # Plain words first; the scopes as the key's settings page lists them, for whoever
+        # edits the key.
+        lines.append(("text", f"Permissions: {', '.join(scope_name(s) for s in present)}."))
+        lines.append(("muted", f"Scopes of the key: {', '.join(present)}."))
+    else:
+        lines.append(("text", "Permissions: none found."))
     if check.key.is_agency and check.probed_sub_account is not None and len(check.sub_accounts) > 1:
         probed = check.probed_sub_account.name or check.probed_sub_account.id
         lines.append(("muted", f"Permissions were checked on {probed}."))
@@ -476,8 +482,8 @@ class ConnectionDialog(QDialog):
         needs_check = self.needs_check()
         self.check_button.setEnabled(not self._busy and needs_check)
         # Enter presses Check until there is something to save.
-        self.save_button.setDefault(can_save)
-        self.check_button.setDefault(not can_save and needs_check)
+        set_primary(self.save_button, can_save)
+        set_primary(self.check_button, not can_save and needs_check)
         self.session_button.setEnabled(not self._busy)
         self.close_button.setEnabled(not self._saving)
 

@@ -96,7 +96,7 @@ from app.ui.contacts.import_tables import (
     person_label,
 )
 from app.ui.theme import Spacing, icon
-from app.ui.common.widgets import Banner
+from app.ui.common.widgets import Banner, set_primary
 
 log = logging.getLogger(__name__)
 
@@ -269,7 +269,7 @@ class ContactImportDialog(QDialog):
         body.setFixedWidth(480)
         body.setMinimumHeight(body.heightForWidth(480))
         self.start_button = QPushButton(icon("import"), "Choose a CSV file…", page)
-        self.start_button.setDefault(True)
+        set_primary(self.start_button)
         self.start_button.clicked.connect(self.choose_file)
         layout.addWidget(picture)
         layout.addSpacing(Spacing.S)
@@ -304,6 +304,7 @@ class ContactImportDialog(QDialog):
         names.addWidget(self.file_label)
         names.addWidget(self.file_info)
         self.choose_button = QPushButton(icon("import"), "Choose another file…", page)
+        self.choose_button.setAutoDefault(False)  # focused first, it must not take Enter
         self.choose_button.clicked.connect(self.choose_file)
         file_row.addWidget(file_icon, 0, Qt.AlignmentFlag.AlignTop)
         file_row.addSpacing(Spacing.S)
@@ -436,7 +437,7 @@ class ContactImportDialog(QDialog):
         cancel = QPushButton("Cancel", page)
         cancel.clicked.connect(self.reject)
         self.import_button = QPushButton(icon("import"), "Import", page)
-        self.import_button.setDefault(True)
+        set_primary(self.import_button)
         self.import_button.setEnabled(False)
         self.import_button.clicked.connect(self.start_import)
         buttons.addWidget(cancel)

@@ -17,8 +17,9 @@ What it shows and checks before anything is sent (docs/api/seedly-crm.md §4, §
 - **Merge fields**: an insert menu with the standard fields and the sub-account's custom
   fields, highlighted in the editors, with a live preview of the text as this contact
   would receive it (unknown tokens and empty values said in words).
-- **SMS counter**: characters, segments and encoding of the text as it will be sent
-  (merge fields resolved), by the core's GSM-7/UCS-2 rule.
+- **SMS counter**: characters and SMS parts of the text as it will be sent (merge fields
+  resolved), by the core's GSM-7/UCS-2 rule; special characters that shorten each part are
+  named on a line of their own, with an offer to replace them.
 - **Meta's 24-hour window** for Messenger and Instagram: a warning when the contact's
   last message on the channel in this conversation is older than 24 hours (or there is
   none), read from the cache.
@@ -57,6 +58,7 @@ from PySide6.QtGui import (
     QShortcut,
     QSyntaxHighlighter,
     QTextCharFormat,
+    QTextCursor,
     QTextDocument,
 )
 from PySide6.QtWidgets import (
@@ -86,7 +88,13 @@ from app.core.merge_fields import (
 )
 from app.core.models import Contact, ContactSummary
 from app.core.payloads import MessageSend, build, recipient_for
-from app.core.sms import SmsEncoding, count_sms
+from app.core.sms import (
+    GSM7_SINGLE,
+    UCS2_SINGLE,
+    SmsEncoding,
+    count_sms,
+    replace_lookalikes,
+)
 from app.services.ports.inbox import InboxPort, InboxReader, OutboxItem, StorageError
 from app.ui.common.fields import field_stylesheet, scheme_colors, set_flag
 from app.ui.theme import Spacing, icon, repolish
@@ -217,19 +225,32 @@ def dnd_notice(channel: str, contact: Mapping[str, Any] | None, name: str) -> No
 
 
 def sms_counter_text(text: str) -> str:
-    """``"42/160 · 1 SMS"``, ``"170 characters · 2 SMS (153 per part)"``, UCS-2 said why."""
+    """``"42/160 · 1 SMS"`` or ``"192 chars · 2 SMS"``: short enough never to be cut."""
     count = count_sms(text)
     if count.segments <= 1:
-        summary = f"{count.units}/{count.per_segment} · 1 SMS"
-    else:
-        summary = (
-            f"{count.units} characters · {count.segments} SMS ({count.per_segment} per part, "
-            f"{count.remaining} left in the last)"
-        )
-    if count.encoding is SmsEncoding.UCS2:
-        culprits = ", ".join(f"{ch} (U+{ord(ch):04X})" for ch in count.non_gsm[:3])
-        summary += f" · UCS-2, because of {culprits}"
-    return summary
+        return f"{count.units}/{count.per_segment} · 1 SMS"
+    return f"{count.units} chars · {count.segments} SMS"
+
+
+def sms_counter_detail(text: str) -> str:
+    """The counter's tooltip: how the parts are filled (``""`` for a single SMS)."""
+    count = count_sms(text)
+    if count.segments <= 1:
+        return ""
+    return f"{count.per_segment} characters per SMS part; {count.remaining} left in the last part."
+
+
+def sms_special_reason(text: str) -> str:
+    """Why each SMS holds fewer characters (``""`` when the text has no special characters):
+    ``"Special characters (’ “) make each SMS hold 70 characters instead of 160."``"""
+    count = count_sms(text)
+    if count.encoding is not SmsEncoding.UCS2:
+        return ""
+    shown = " ".join(count.non_gsm[:3]) + (" …" if len(count.non_gsm) > 3 else "")
+    return (
+        f"Special characters ({shown}) make each SMS hold {UCS2_SINGLE} characters "
+        f"instead of {GSM7_SINGLE}."
+    )
 
 
 class _TokenHighlighter(QSyntaxHighlighter):
@@ -407,6 +428,13 @@ class Composer(QWidget):
         root.addWidget(self.window_banner)
         self.send_error = self._error_label()
         root.addWidget(self.send_error)
+        self.sms_reason = QLabel(self)
+        self.sms_reason.setProperty("muted", True)
+        self.sms_reason.setWordWrap(True)
+        self.sms_reason.setTextFormat(Qt.TextFormat.RichText)
+        self.sms_reason.linkActivated.connect(lambda _link: self.replace_special_characters())
+        self.sms_reason.hide()
+        root.addWidget(self.sms_reason)
 
         bottom = QHBoxLayout()
         bottom.setSpacing(Spacing.S)
@@ -786,6 +814,7 @@ class Composer(QWidget):
         self.html_toggle.setVisible(email)
         self.html_edit.setVisible(email and self.html_toggle.isChecked())
         self.counter_label.setVisible(channel == "sms" and not note)
+        self._update_sms_counter()
         if note:
             self.body_edit.setPlaceholderText(
                 "Write an internal note: only your team sees it, it is never sent"
@@ -802,6 +831,36 @@ class Composer(QWidget):
         if not email:
             self.subject_error.hide()
             self.html_error.hide()
+
+    def _update_sms_counter(self) -> None:
+        text = self.preview_text()
+        self.counter_label.setText(sms_counter_text(text))
+        self.counter_label.setToolTip(sms_counter_detail(text))
+        reason = sms_special_reason(text) if self.counter_label.isVisibleTo(self) else ""
+        body = self.body_edit.toPlainText()
+        if reason and replace_lookalikes(body) != body:
+            # Only offered when the body itself holds them (not a merged value).
+            reason = f'{html.escape(reason)} <a href="replace">Replace them</a>'
+        else:
+            reason = html.escape(reason)
+        self.sms_reason.setText(reason)
+        self.sms_reason.setVisible(bool(reason))
+
+    def replace_special_characters(self) -> None:
+        """Replace the body's typographic quotes, dashes… by their GSM-7 look-alikes (one
+        undo step), so each SMS holds 160 characters again."""
+        body = self.body_edit.toPlainText()
+        replaced = replace_lookalikes(body)
+        if replaced == body:
+            return
+        cursor = self.body_edit.textCursor()
+        position = cursor.position()
+        cursor.beginEditBlock()
+        cursor.select(QTextCursor.SelectionType.Document)
+        cursor.insertText(replaced)
+        cursor.endEditBlock()
+        cursor.setPosition(min(position, len(replaced)))
+        self.body_edit.setTextCursor(cursor)
 
     def preview_text(self) -> str:
         """The body as this contact would receive it (merge fields resolved)."""
@@ -844,7 +903,7 @@ class Composer(QWidget):
             self.preview_label.setText("")
             self.merge_problems.hide()
             self.merge_problems.setText("")
-        self.counter_label.setText(sms_counter_text(self.preview_text()))
+        self._update_sms_counter()
         self._update_notices()
         if self._validate_live:
             self._show_errors(self._validate()[1])
@@ -1080,5 +1139,7 @@ __all__ = [
     "dnd_notice",
     "meta_window_notice",
     "reply_subject",
+    "sms_counter_detail",
     "sms_counter_text",
+    "sms_special_reason",
 ]

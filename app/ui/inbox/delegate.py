@@ -9,7 +9,9 @@
 The channel icon sits in a round badge on the left (an accent dot on it when
 there is something unread); unread rows have a bold name, an accent time and a
 count pill; the status chip is tinted by status (open, closed, snoozed); the
-conversation open in the thread pane has an accent bar on its left edge. Every
+conversation open in the thread pane has an accent bar on its left edge; a
+conversation with a message that failed to send says "Not sent" where a draft says
+"Draft". Every
 colour comes from the view's palette or the theme's named colours of the same
 scheme, so rows read well in light and dark.
 
@@ -50,6 +52,7 @@ from app.ui.inbox.list_model import (
     PreviewRole,
     RelativeTimeRole,
     RowView,
+    SendFailedRole,
     SnoozedUntilRole,
     StatusRole,
     SubjectRole,
@@ -124,6 +127,7 @@ def row_view(index: QModelIndex | QPersistentModelIndex) -> RowView:
         bool(index.data(HasDraftRole)),
         index.data(SnoozedUntilRole),
         bool(index.data(MarkedUnreadRole)),
+        bool(index.data(SendFailedRole)),
     )
 
 
@@ -339,20 +343,22 @@ class ConversationDelegate(QStyledItemDelegate):
             f.small_fm.elidedText(chip_text, _ELIDE, chip_width - 10),
         )
         draft_width = 0
-        if row.has_draft:
-            draft_width = f.small_bold_fm.horizontalAdvance("Draft") + 12 + Spacing.XS
+        # A failed send outranks a draft: the user must know the message did not go out.
+        marker = ("Not sent", "error") if row.send_failed else ("Draft", "edit")
+        if row.has_draft or row.send_failed:
+            draft_width = f.small_bold_fm.horizontalAdvance(marker[0]) + 12 + Spacing.XS
             draft_left = right - draft_width + 1
             painter.drawPixmap(
                 draft_left,
                 int(top3 + (chip_height - 12) / 2),
-                self._icon("edit", 12, inverted, dpr),
+                self._icon(marker[1], 12, inverted, dpr),
             )
             painter.setFont(f.small_bold)
             painter.setPen(text_color if selected else QColor(colors.danger))
             painter.drawText(
                 QRect(draft_left + 12 + Spacing.XS, int(top3), draft_width, chip_height),
                 _LEFT,
-                "Draft",
+                marker[0],
             )
         cursor = x + int(chip_width) + Spacing.S
         space = right - cursor - (draft_width + Spacing.S if draft_width else 0)

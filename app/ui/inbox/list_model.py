@@ -95,6 +95,8 @@ ArchivedRole = _Role + 18
 """Whether the conversation is archived (bool)."""
 PaintRole = _Role + 19
 """Everything the delegate paints as one ``RowView`` (one call per row instead of a dozen)."""
+SendFailedRole = _Role + 20
+"""Whether a message of the conversation failed to send (bool)."""
 
 PREVIEW_MARKUP_CHARS = 4_000
 """Characters of an HTML body read for its preview line."""
@@ -127,6 +129,8 @@ class RowView:
     has_draft: bool
     snoozed_until: int | None
     marked_unread: bool
+    send_failed: bool = False
+    """A message of this conversation failed to send (the row says "Not sent")."""
 
 
 def load_first_page(
@@ -320,6 +324,7 @@ class ConversationListModel(PagedListModel[_Source, InboxQuery, _Row]):
         self._drafts: frozenset[str] = frozenset()
         self._snoozes: dict[str, int] = {}
         self._marks: frozenset[str] = frozenset()
+        self._failed: frozenset[str] = frozenset()
         self._assignee_names: dict[str, str] = {}
         self._locale = QLocale()
 
@@ -364,9 +369,9 @@ class ConversationListModel(PagedListModel[_Source, InboxQuery, _Row]):
 
     def local_changes(self) -> set[str]:
         """Conversations whose draft, snooze or unread mark changed since the last read."""
-        drafts, snoozes, marks = self._drafts, self._snoozes, self._marks
+        drafts, snoozes, marks, failed = self._drafts, self._snoozes, self._marks, self._failed
         self._read_local_state()
-        changed = set((drafts ^ self._drafts) | (marks ^ self._marks))
+        changed = set((drafts ^ self._drafts) | (marks ^ self._marks) | (failed ^ self._failed))
         changed.update(
             k
             for k in snoozes.keys() | self._snoozes.keys()
@@ -416,6 +421,7 @@ class ConversationListModel(PagedListModel[_Source, InboxQuery, _Row]):
                 HasDraftRole: QByteArray(b"hasDraft"),
                 SnoozedUntilRole: QByteArray(b"snoozedUntil"),
                 MarkedUnreadRole: QByteArray(b"markedUnread"),
+                SendFailedRole: QByteArray(b"sendFailed"),
                 ArchivedRole: QByteArray(b"archived"),
                 PaintRole: QByteArray(b"paint"),
             }
@@ -447,6 +453,7 @@ class ConversationListModel(PagedListModel[_Source, InboxQuery, _Row]):
                 item.id in self._drafts,
                 self._snoozes.get(item.id) if item.status == "snoozed" else None,
                 item.id in self._marks,
+                item.id in self._failed,
             )
         if role in (Qt.ItemDataRole.DisplayRole, ContactNameRole):
             return item.name
@@ -476,6 +483,8 @@ class ConversationListModel(PagedListModel[_Source, InboxQuery, _Row]):
             return self._snoozes.get(item.id) if item.status == "snoozed" else None
         if role == MarkedUnreadRole:
             return item.id in self._marks
+        if role == SendFailedRole:
+            return item.id in self._failed
         if role == SubjectRole:
             return item.subject
         if role == ContactIdRole:
@@ -536,25 +545,30 @@ class ConversationListModel(PagedListModel[_Source, InboxQuery, _Row]):
     # ---------------------------------------------------------------- local state
 
     def refresh_drafts(self) -> None:
-        """Re-read which conversations have drafts (after the composer saved or cleared one)."""
+        """Re-read which conversations have drafts or a failed send (after the composer saved
+        or cleared a draft, or the outbox changed)."""
         reader = self.reader
         if reader is None:
             return
-        before = self._drafts
+        before, failed_before = self._drafts, self._failed
         try:
             self._drafts = reader.conversations_with_drafts()
+            self._failed = reader.conversations_with_failed_sends()
         except StorageError as exc:
             log.warning("could not read the drafts: %s", exc)
             return
         self._emit_rows(before ^ self._drafts, [HasDraftRole])
+        self._emit_rows(failed_before ^ self._failed, [SendFailedRole])
 
     def _read_local_state(self) -> None:
         reader = self.reader
         if reader is None:
             self._drafts, self._snoozes, self._marks = frozenset(), {}, frozenset()
+            self._failed = frozenset()
             return
         try:
             self._drafts = reader.conversations_with_drafts()
+            self._failed = reader.conversations_with_failed_sends()
             snoozes = reader.snoozes()
             marks = reader.marked_unread()
         except StorageError as exc:
@@ -630,6 +644,8 @@ class ConversationListModel(PagedListModel[_Source, InboxQuery, _Row]):
             words.append(f"{item.unread} unread")
         if item.status and item.status != "open":
             words.append(item.status)
+        if item.id in self._failed:
+            words.append("a message was not sent")
         preview, _ = self._preview(item)
         if preview:
             words.append(preview)

@@ -83,6 +83,7 @@ from app.ui.inbox.list_model import (
     ConversationIdRole,
     ConversationListModel,
     InboxQuery,
+    StatusRole,
     UnreadCountRole,
     load_first_page,
 )
@@ -283,6 +284,8 @@ class InboxTab(Area):
         self.list.clicked.connect(self._clicked)
         self.list.activated.connect(lambda index: self.open_index(index))
         self.list.selectionModel().selectionChanged.connect(self._selection_changed)
+        # A status changed by a sync or an action changes what Close and Reopen can do.
+        self.model.dataChanged.connect(self._selection_changed)
         self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.list.customContextMenuRequested.connect(self._context_menu)
         self.empty = EmptyState(self.stack)
@@ -633,7 +636,8 @@ class InboxTab(Area):
                 button.setText(labels[kind])
             return
         query = self._query()
-        # The count says how many are unread (and so on), not what the list keeps in view.
+        # The count says how many are unread (and so on), not what the list keeps in view,
+        # nor what the search matches: the counts stay put while the user types.
         filters = replace(query.filters, keep_id=None)
         me = self.my_user_id()
         for kind, button in self.view_buttons.items():
@@ -642,7 +646,7 @@ class InboxTab(Area):
                 continue
             view = inbox_view(kind, me)
             try:
-                count = reader.count(view, filters, query.text)
+                count = reader.count(view, filters, None)
             except StorageError as exc:
                 log.warning("could not count the %s view: %s", kind, exc)
                 continue
@@ -819,11 +823,31 @@ class InboxTab(Area):
             return [self._open_id]
         return ids
 
+    def _target_statuses(self) -> set[str]:
+        """The statuses of the conversations an action would change (empty: not known)."""
+        rows = {index.row() for index in self.list.selectionModel().selectedIndexes()}
+        if not rows and self._open_id is not None:
+            rows = {self.model.row_of(self._open_id)} - {-1}
+        return {str(self.model.index(row, 0).data(StatusRole) or "") for row in rows}
+
+    def can_close(self) -> bool:
+        """Whether Close applies: something to act on that is not all closed already."""
+        return self.close_button.isEnabled()
+
+    def can_reopen(self) -> bool:
+        """Whether Reopen applies: something to act on that is not all open already."""
+        return self.reopen_button.isEnabled()
+
     def _selection_changed(self, *_: Any) -> None:
         count = len(self.list.selectionModel().selectedIndexes())
         has_target = bool(self.selected_ids()) and self.service is not None
         for button in self.action_bar.target_buttons():
             button.setEnabled(has_target and not self._busy)
+        statuses = self._target_statuses()
+        if statuses:
+            enabled = has_target and not self._busy
+            self.close_button.setEnabled(enabled and statuses != {"closed"})
+            self.reopen_button.setEnabled(enabled and statuses != {"open"})
         self.new_button.setEnabled(self.service is not None)
         if not self._busy:
             self.selection_label.setText(f"{count:,} selected" if count > 1 else "")
@@ -835,8 +859,12 @@ class InboxTab(Area):
 
     def _context_menu(self, position: QPoint) -> None:
         menu = QMenu(self)
-        menu.addAction(icon("check"), "Close").triggered.connect(self._close_clicked)
-        menu.addAction(icon("inbox"), "Reopen").triggered.connect(self._reopen_clicked)
+        close = menu.addAction(icon("check"), "Close")
+        close.triggered.connect(self._close_clicked)
+        close.setEnabled(self.can_close())
+        reopen = menu.addAction(icon("inbox"), "Reopen")
+        reopen.triggered.connect(self._reopen_clicked)
+        reopen.setEnabled(self.can_reopen())
         snooze = menu.addMenu(icon("clock"), "Snooze")
         snooze.aboutToShow.connect(lambda: self._fill_snooze_menu(snooze))
         assign = menu.addMenu(icon("users"), "Assign")
@@ -877,10 +905,12 @@ class InboxTab(Area):
     # ------------------------------------------------------------------ actions
 
     def _close_clicked(self) -> None:
-        self._start_action("close")
+        if self.can_close():  # E on a closed conversation does nothing
+            self._start_action("close")
 
     def _reopen_clicked(self) -> None:
-        self._start_action("reopen")
+        if self.can_reopen():
+            self._start_action("reopen")
 
     def _mark_unread_clicked(self) -> None:
         service = self.service

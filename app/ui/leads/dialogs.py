@@ -42,6 +42,7 @@ from app.services.ports.leads import (
 )
 from app.ui.async_qt import TaskSet
 from app.ui.common.messages import FieldMessage
+from app.ui.common.widgets import set_primary
 from app.ui.leads.meter import credits_text
 from app.ui.leads.models import PushReportModel, ReportColumn
 from app.ui.theme import Spacing, icon
@@ -185,7 +186,7 @@ class ResearchConfirmDialog(QDialog):
             f"Research — {estimate.text.lower()}", QDialogButtonBox.ButtonRole.AcceptRole
         )
         self.research_button.setIcon(icon("search"))
-        self.research_button.setDefault(True)
+        set_primary(self.research_button)
         buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)

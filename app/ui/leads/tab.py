@@ -93,7 +93,7 @@ from app.ui.leads.saved_searches import SavedSearchesBar
 from app.ui.leads.search_flow import SearchFlow
 from app.ui.leads.sign_in import run_sign_in_again
 from app.ui.theme import Spacing, icon
-from app.ui.common.widgets import Banner, EmptyState
+from app.ui.common.widgets import Banner, EmptyState, set_primary
 
 log = logging.getLogger(__name__)
 
@@ -275,7 +275,7 @@ class LeadsTab(Area):
         actions.addWidget(self.clear_button)
         actions.addStretch(1)
         self.search_button = QPushButton(icon("search"), "Search", column)
-        self.search_button.setDefault(True)
+        set_primary(self.search_button)
         self.search_button.setShortcut(QKeySequence("Ctrl+Return"))
         self.search_button.clicked.connect(self.search)
         actions.addWidget(self.search_button)

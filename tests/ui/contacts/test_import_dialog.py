@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PySide6.QtWidgets import QApplication
 from PySide6.QtCore import Qt
 
 from app.core.contact_csv import RowAction, RowStatus, parse_csv
@@ -464,5 +465,28 @@ def test_values_left_out_show_in_the_preview_and_the_report(
         assert model.rowCount() == 1
         assert model.data(model.index(0, ReportColumn.STATUS)) == "Created, values left out"
         assert "Column “Phone”" in model.data(model.index(0, ReportColumn.REASON))
+
+    run(scenario())
+
+
+def test_enter_on_the_mapping_page_imports(
+    qtbot: Any, run: Callable[..., Any], partition: Partition, csv_file: Path
+) -> None:
+    client = FakeSeedly()
+    _seed(partition, client)
+    dialog = _dialog(qtbot, _importer(partition, client), path=csv_file)
+
+    async def scenario() -> None:
+        await await_signal(dialog.planReady, timeout=10)
+        assert dialog.page is Page.SETUP
+        # The page's main action is Import, styled as such, not "Choose another file…".
+        assert dialog.import_button.property("primary") is True
+        assert dialog.import_button.isDefault() and not dialog.choose_button.isDefault()
+        # Enter with the focus where the page puts it starts the import.
+        focused = QApplication.focusWidget()
+        assert focused is dialog.choose_button  # where the focus lands on this page
+        qtbot.keyClick(focused, Qt.Key.Key_Return)
+        assert dialog.page is Page.PROGRESS and dialog.importing
+        await await_signal(dialog.importFinished, timeout=10)
 
     run(scenario())

@@ -156,19 +156,51 @@ def test_sms_counter_at_160_161_and_with_ucs2(cdb: Database, qtbot: Any) -> None
     composer, _, _ = make(cdb, qtbot)
     type_body(composer, "a" * 160)
     assert composer.counter_label.text() == "160/160 · 1 SMS"
+    assert not composer.sms_reason.isVisibleTo(composer)
     type_body(composer, "a" * 161)
-    assert composer.counter_label.text().startswith("161 characters · 2 SMS (153 per part")
+    assert composer.counter_label.text() == "161 chars · 2 SMS"
+    assert composer.counter_label.toolTip().startswith("153 characters per SMS part")
     type_body(composer, "a" * 69 + "’")
-    text = composer.counter_label.text()
-    assert text.startswith("70/70 · 1 SMS") and "UCS-2, because of ’ (U+2019)" in text
+    assert composer.counter_label.text() == "70/70 · 1 SMS"
+    # The reason in words on its own line, never "UCS-2", with the offer to replace.
+    assert composer.sms_reason.isVisibleTo(composer)
+    reason = composer.sms_reason.text()
+    assert "Special characters (’) make each SMS hold 70 characters instead of 160." in reason
+    assert "UCS-2" not in reason and ">Replace them</a>" in reason
     type_body(composer, "a" * 70 + "’")
-    assert composer.counter_label.text().startswith("71 characters · 2 SMS (67 per part")
+    assert composer.counter_label.text() == "71 chars · 2 SMS"
     # The count is of the text as sent: merge fields resolved ("Kim" is 3 characters).
     type_body(composer, "{{firstName}}" + "b" * 157)
     assert composer.counter_label.text() == "160/160 · 1 SMS"
     composer.set_channel("email")
     assert not composer.counter_label.isVisibleTo(composer)
     assert sms_counter_text("") == "0/160 · 1 SMS"
+
+
+def test_special_characters_are_replaced_on_request(cdb: Database, qtbot: Any) -> None:
+    composer, _, _ = make(cdb, qtbot)
+    type_body(composer, "It’s “done” — see you… " + "x" * 60)
+    assert composer.counter_label.text() == "83 chars · 2 SMS"
+    composer.sms_reason.linkActivated.emit("replace")
+    assert composer.body_edit.toPlainText() == 'It\'s "done" - see you... ' + "x" * 60
+    assert composer.counter_label.text() == "85/160 · 1 SMS"
+    assert not composer.sms_reason.isVisibleTo(composer)
+    composer.body_edit.undo()  # one step undoes the replacement
+    assert composer.body_edit.toPlainText().startswith("It’s “done”")
+    # An emoji has no look-alike: the reason stays, with nothing to offer.
+    type_body(composer, "Great 😀")
+    assert composer.sms_reason.isVisibleTo(composer)
+    assert "Replace" not in composer.sms_reason.text()
+
+
+def test_the_counter_fits_at_the_composer_s_width(cdb: Database, qtbot: Any) -> None:
+    composer, _, _ = make(cdb, qtbot)
+    composer.resize(520, 300)
+    composer.show()
+    type_body(composer, "a" * 300 + "’")
+    qtbot.waitUntil(lambda: composer.counter_label.width() > 0)
+    label = composer.counter_label
+    assert label.width() >= label.fontMetrics().horizontalAdvance(label.text())
 
 
 def _inbound(part: Partition, seconds_ago: float, channel: str) -> None:

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QApplication, QListView, QStyle, QStyleOptionViewI
 from app.services.conversations import SNOOZE_STATE_KEY, UNREAD_STATE_KEY
 from app.storage import Partition
 from app.ui.inbox.delegate import ConversationDelegate, row_view, scheme_of, snooze_text
-from app.ui.inbox.list_model import ConversationListModel, PaintRole, RowView
+from app.ui.inbox.list_model import ConversationListModel, PaintRole, RowView, SendFailedRole
 from app.ui.theme import DARK, LIGHT, Theme
 from tests.ui.inbox.conftest import NOW, reader_of
 
@@ -203,3 +203,26 @@ def test_rows_in_a_real_view(qapp: QApplication, dressed: ConversationListModel)
         == view.visualRect(dressed.index(0, 0)).height()
     )
     view.close()
+
+
+def test_a_failed_send_marks_its_row(
+    qapp: QApplication, model: ConversationListModel, part_a: Partition
+) -> None:
+    Theme(qapp, "light")
+    model.set_reader(reader_of(part_a))
+    row = model.row_of("a_conv_000")
+    delegate = ConversationDelegate()
+    assert not model.index(row, 0).data(PaintRole).send_failed
+    assert not _has_color(_paint(delegate, model.index(row, 0), STATES["normal"]), LIGHT.danger, 40)
+    part_a.outbox.enqueue("cid-1", "a_conv_000", {"message": "hi"})
+    part_a.outbox.mark_sending("cid-1")
+    part_a.outbox.mark_failed("cid-1", "carrier refused")
+    model.refresh_drafts()  # what the tab does when the outbox changes
+    index = model.index(row, 0)
+    assert index.data(SendFailedRole) is True and index.data(PaintRole).send_failed is True
+    assert "a message was not sent" in index.data(Qt.ItemDataRole.AccessibleTextRole)
+    assert _has_color(_paint(delegate, index, STATES["normal"]), LIGHT.danger, 40)
+    # Retried, the mark goes.
+    part_a.outbox.retry("cid-1")
+    model.refresh_drafts()
+    assert model.index(row, 0).data(SendFailedRole) is False

@@ -183,6 +183,8 @@ def test_search_cancels_the_stale_query(env_factory: Any, run: Any) -> None:
                 return real(partition, query, limit)
 
             tab._read_page = slow_read
+            counts = tab.view_counts()
+            assert counts["all"].startswith("All ") and counts["unread"].startswith("Unread ")
             # Keystrokes within the debounce: only the last text is read at all.
             for text in ("F", "Fa", "Fay"):
                 tab.search(text)
@@ -202,6 +204,7 @@ def test_search_cancels_the_stale_query(env_factory: Any, run: Any) -> None:
             names = {tab.model.data(tab.model.index(r, 0)) for r in range(tab.model.rowCount())}
             assert names == {"Ana Lima"} and tab.model.query.text == "Ana"
             assert tab.count_label.text().endswith("matching conversations")
+            assert tab.view_counts() == counts  # the views' counts stay while searching
             # Message text and phone digits are searched too.
             tab.set_filters(status=None)
             tab.search("text of five")
@@ -715,5 +718,39 @@ def test_in_the_unread_view_the_one_being_read_stays_until_the_user_moves_on(
             tab.set_view("unread")
             tab.model.flush_changes()
             assert tab.model.row_of(second) < 0 and tab.open_conversation_id == second
+
+    run(scenario())
+
+
+def test_close_and_reopen_apply_only_where_they_can(env_factory: Any, run: Any) -> None:
+    async def scenario() -> None:
+        async with env_factory() as env:
+            tab = env.tab
+            env.select(0)  # the list shows open conversations by default
+            assert tab.close_button.isEnabled() and not tab.reopen_button.isEnabled()
+            tab.set_filters(status="closed")
+            env.select(0)
+            assert tab.model.index(0, 0).data(StatusRole) == "closed"
+            assert not tab.close_button.isEnabled() and tab.reopen_button.isEnabled()
+            tab._close_clicked()  # E on a closed conversation: nothing is sent
+            await asyncio.sleep(0.05)
+            assert env.client.calls == []
+            # A mixed selection: both apply (each to the ones it can change).
+            tab.set_filters(status=None)
+            statuses = [tab.model.index(r, 0).data(StatusRole) for r in range(4)]
+            assert "open" in statuses and "closed" in statuses
+            env.select(*range(4))
+            assert tab.close_button.isEnabled() and tab.reopen_button.isEnabled()
+            # Reopened, a conversation no longer offers Reopen.
+            tab.set_filters(status="closed")
+            env.select(0)
+            target = env.ids()[0]
+            tab.set_filters(status=None)
+            row = tab.model.row_of(target)
+            env.select(row)
+            await tab.run_action("reopen", [target])
+            await until(lambda: tab.model.index(row, 0).data(StatusRole) == "open")
+            env.select(tab.model.row_of(target))
+            assert tab.close_button.isEnabled() and not tab.reopen_button.isEnabled()
 
     run(scenario())

@@ -237,6 +237,8 @@ def test_the_confirmation_states_cost_free_duplicates_and_the_balance_after(
     assert dialog.rows["budget"] == "25 of 50 left"  # 50 − 12 spent − 10 held − 3
     assert dialog.research_button.isEnabled()
     assert dialog.research_button.text() == "Research — up to 3 credits"
+    assert dialog.research_button.property("primary") is True  # styled as the main action
+    assert dialog.research_button.isDefault()
     # A plan the balance refuses cannot be confirmed; the dialog says why.
     poor = Rig(tmp_path / "poor", FakeSeamless(balance=2))
     poor.credits.observe(type("R", (), {"balance": 2, "at": 0.0})())

@@ -115,6 +115,7 @@ def test_search_load_more_research_dedup_and_push(
     async def flow() -> None:
         async with opened(tmp_path, sandbox, key) as (tab, workspace):
             assert tab.is_loaded() and tab.meter.balance_text == "1,000 credits"
+            assert tab.search_button.property("primary") is True  # the tab's main action
             tab.page_size.setCurrentIndex(tab.page_size.findData(10))
             tab.people_panel.set_mapping(FILTERS)
             # The estimate under the cursor: shown, nothing sent for it.

@@ -7,9 +7,11 @@ import pytest
 from app.core.sms import (
     GSM7_BASIC,
     GSM7_EXTENSION,
+    GSM7_LOOKALIKES,
     SmsEncoding,
     count_sms,
     is_gsm7,
+    replace_lookalikes,
 )
 
 
@@ -125,3 +127,9 @@ def test_is_gsm7() -> None:
     assert is_gsm7("Hello {name} €5")
     assert not is_gsm7("ç")  # only the capital Ç is in the alphabet
     assert is_gsm7("")
+
+
+def test_lookalikes_are_gsm7_and_replace_only_what_has_one() -> None:
+    assert all(not is_gsm7(k) and is_gsm7(v) for k, v in GSM7_LOOKALIKES.items())
+    assert replace_lookalikes("It’s “ok” – fine…") == 'It\'s "ok" - fine...'
+    assert replace_lookalikes("Hi 😀 é") == "Hi 😀 é"  # no look-alike: kept

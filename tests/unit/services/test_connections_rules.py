@@ -53,6 +53,7 @@ from app.services.connections import (
     interpret_probe,
     normalize_url,
     scope_consequence,
+    scope_name,
     url_problem,
 )
 from app.settings.profiles import ProfileStore
@@ -262,10 +263,11 @@ def test_probe_answers_are_interpreted() -> None:
 
 def test_consequences_name_what_the_app_cannot_do() -> None:
     assert scope_consequence("conversations:write").startswith(
-        "Without conversations:write you cannot send messages"
+        "Without the permission “Send messages” (conversations:write) you cannot send messages"
     )
     for scope in SCOPES:
         assert scope_consequence(scope).endswith(".")
+        assert ":" not in scope_name(scope)  # every scope has plain words
 
 
 # -- failure sentences -----------------------------------------------------------------------
@@ -433,7 +435,7 @@ def test_a_read_only_key_lists_what_is_missing_and_what_it_blocks() -> None:
     ]
     assert result.read_only
     assert any(
-        w.startswith("Without conversations:write you cannot send messages")
+        w.startswith("Without the permission “Send messages” (conversations:write) you cannot")
         for w in result.warnings
     )
     assert all(f.scope in RECOMMENDED_SCOPES for f in result.missing_recommended)

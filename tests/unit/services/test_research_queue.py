@@ -589,3 +589,17 @@ def test_polls_are_paced_from_the_poll_endpoints_own_headers(db: Database, clock
     assert rig.queue._cycle("contact", 150) == pytest.approx(12.0)  # two polls per round
     answer(0, 40)
     assert rig.queue._cycle("contact", 100) == pytest.approx(40.0)  # spent: the reset
+
+
+@pytest.mark.asyncio
+async def test_a_sent_record_waiting_for_its_first_answer_says_so_in_words(
+    db: Database, clock: Clock
+) -> None:
+    api = FakeSeamless()
+    api.poll_error = [SeamlessNetworkError("offline")]  # sent, but not yet asked about
+    rig = Rig(db, clock, api)
+    [job_id] = rig.queue.submit(rig.queue.plan(ids(1)))
+    await rig.queue.step()
+    [result] = rig.queue.results(job_id)
+    assert result.status == "submitted"
+    assert result.text == "Sent to Seamless.AI; waiting for its first answer."
