@@ -38,7 +38,7 @@ from PySide6.QtGui import QFont
 
 from app.core.team import readable_member
 from app.core.constants import LIFECYCLE_STAGES
-from app.core.phones import format_phone
+from app.core.phones import display_phone
 from app.core.models import CustomFieldDefinition
 from app.services.ports.contacts import (
     ContactFilters,
@@ -472,7 +472,7 @@ class ContactsTableModel(PagedCacheModel[ContactsReader, ContactQuery, ContactRo
         text = self._phone_texts.get(item.phone)
         if text is None:
             # Formatting parses the number (~30 us): done once per number, when first shown.
-            text = format_phone(item.phone, home_region=self._home_region)
+            text = display_phone(item.phone, home_region=self._home_region)
             self._phone_texts[item.phone] = text
         return text
 
