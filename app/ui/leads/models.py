@@ -456,6 +456,10 @@ class _ResultsModel(QAbstractTableModel, Generic[Row]):
             self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.columns) - 1))
         return changed
 
+    def has_research(self) -> bool:
+        """Whether any loaded row has a research mark (queued, running, done or failed)."""
+        return not self._research.keys().isdisjoint(self._row_of.keys())
+
     def researched_ids(self) -> list[str]:
         """Loaded ids that hold a researched record, in the shown order."""
         return [
