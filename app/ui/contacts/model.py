@@ -112,13 +112,15 @@ FIXED_COLUMNS: tuple[ColumnSpec, ...] = (
     ColumnSpec("lifecycleStage", "Stage", "lifecycleStage"),
     ColumnSpec("tags", "Tags"),
     ColumnSpec("source", "Source", "source", default_visible=False),
-    ColumnSpec("assignedTo", "Assigned to"),
-    ColumnSpec("engagementScore", "Score", "engagementScore", numeric=True),
+    ColumnSpec("assignedTo", "Assigned to", default_visible=False),
+    ColumnSpec("engagementScore", "Score", "engagementScore", numeric=True, default_visible=False),
     ColumnSpec("city", "City", default_visible=False),
-    ColumnSpec("updatedAt", "Updated", "updatedAt"),
+    ColumnSpec("updatedAt", "Updated", "updatedAt", default_visible=False),
     ColumnSpec("createdAt", "Created", "createdAt", default_visible=False),
 )
-"""The fixed columns, in ``Column`` order."""
+"""The fixed columns, in ``Column`` order. Those shown by default fit the table at the
+window's default size with the detail pane open (no horizontal scrollbar); the others are
+one click away in the header's menu."""
 
 CUSTOM_KEY_PREFIX = "customFields."
 """Keys of custom field columns: this prefix and the field's name."""
