@@ -182,9 +182,20 @@ def format_phone(
     except NumberParseException:
         return e164
     region = _region(home_region)
-    if not international and region and phonenumbers.region_code_for_number(number) == region:
+    if not international and region and _of_region(number, region):
         return phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL)
     return phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL)
+
+
+def _of_region(number: phonenumbers.PhoneNumber, region: str) -> bool:
+    """Whether ``number`` is written nationally for a user in ``region``: it belongs to
+    the region, or to no known region but has the region's country code (a 555 number,
+    a range newer than the metadata), which a user there would dial the national way."""
+    own = phonenumbers.region_code_for_number(number)
+    if own == region:
+        return True
+    unknown = own is None or own == phonenumbers.UNKNOWN_REGION
+    return unknown and number.country_code == phonenumbers.country_code_for_region(region)
 
 
 _PHONE_TEXT_RE = re.compile(r"^[+(]?[\d\s().\-/]{6,}$")

@@ -155,9 +155,9 @@ class ResultsPane(QWidget):
         self.people_table = self._table(
             self.people_model,
             {
-                PeopleColumn.NAME: 145,
-                PeopleColumn.RESEARCH: 135,
-                PeopleColumn.TITLE: 165,
+                PeopleColumn.NAME: 140,
+                PeopleColumn.RESEARCH: 150,
+                PeopleColumn.TITLE: 155,
                 PeopleColumn.SENIORITY: 80,
                 PeopleColumn.DEPARTMENT: 90,
                 PeopleColumn.COMPANY: 140,

@@ -88,6 +88,13 @@ def test_display_phone_shows_every_spelling_of_a_home_number_the_same_way(writte
     assert display_phone(written) == "(303) 555-3164"
 
 
+def test_a_number_of_no_known_region_with_the_home_country_code_is_national() -> None:
+    # +1 555 numbers (the API's examples) belong to no region but are dialled the US way.
+    assert format_phone("+15552530955") == "(555) 253-0955"
+    assert display_phone("+15552530955") == "(555) 253-0955"
+    assert format_phone("+15552530955", home_region="GB") == "+1 555-253-0955"
+
+
 def test_display_phone_is_international_outside_the_home_region() -> None:
     assert display_phone("+442079460958") == "+44 20 7946 0958"
     assert display_phone("+44 (0)20 7946 0958") == "+44 20 7946 0958"
