@@ -182,9 +182,61 @@ def format_phone(
     except NumberParseException:
         return e164
     region = _region(home_region)
-    if not international and region and phonenumbers.region_code_for_number(number) == region:
+    if not international and region and _of_region(number, region):
         return phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL)
     return phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL)
+
+
+def _of_region(number: phonenumbers.PhoneNumber, region: str) -> bool:
+    """Whether ``number`` is written nationally for a user in ``region``: it belongs to
+    the region, or to no known region but has the region's country code (a 555 number,
+    a range newer than the metadata), which a user there would dial the national way."""
+    own = phonenumbers.region_code_for_number(number)
+    if own == region:
+        return True
+    unknown = own is None or own == phonenumbers.UNKNOWN_REGION
+    return unknown and number.country_code == phonenumbers.country_code_for_region(region)
+
+
+_PHONE_TEXT_RE = re.compile(r"^[+(]?[\d\s().\-/]{6,}$")
+"""What a typed number may look like (digits, spaces, brackets, dots, dashes, slashes):
+anything else (an email, "Room 12", a sentence) is never read as a phone number."""
+
+_shown: dict[tuple[str, str | None], str] = {}
+"""Display texts already worked out: tables and bubbles ask again on every paint."""
+
+
+def display_phone(text: str, *, home_region: str | None = DEFAULT_REGION) -> str:
+    """Any phone number as the app shows it, whatever form it came in.
+
+    The one display format: national for numbers of ``home_region`` (``(303) 555-3164``),
+    international otherwise (``+44 20 7946 0958``). E.164 values (what Seedly stores) and
+    numbers as people or Seamless.AI write them (``312.555.0143``, ``1-312-555-0143``,
+    read as numbers of ``home_region`` when they have no country code) come out the same.
+    Text that is not a possible phone number (an email address, a note) is returned as
+    it is."""
+    key = (text, home_region)
+    known = _shown.get(key)
+    if known is not None:
+        return known
+    shown = _display(text.strip(), home_region) or text
+    if len(_shown) >= _CACHE_SIZE:
+        _shown.clear()
+    _shown[key] = shown
+    return shown
+
+
+def _display(text: str, home_region: str | None) -> str | None:
+    if not _PHONE_TEXT_RE.match(text):
+        return None
+    try:
+        number = phonenumbers.parse(text, None if text.startswith("+") else _region(home_region))
+    except NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number):
+        return None
+    e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164)
+    return format_phone(e164, home_region=home_region)
 
 
 __all__ = [
@@ -192,6 +244,7 @@ __all__ = [
     "InvalidPhone",
     "PhoneCheck",
     "check_phone",
+    "display_phone",
     "format_phone",
     "is_e164",
     "normalize_phone",

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.phones import format_phone
+from app.core.phones import display_phone
 from app.core.team import readable_member
 from app.services.ports.calendar import AppointmentRow
 from app.ui.calendar.entries import Entry
@@ -340,7 +340,7 @@ class DetailsPane(QWidget):
         self._set_row("assignee", readable_member(row.assigned_to) if row.assigned_to else "")
         self._set_row("email", row.contact_email or "")
         # One display format for phones in the app: national for the home region.
-        self._set_row("phone", format_phone(row.contact_phone) if row.contact_phone else "")
+        self._set_row("phone", display_phone(row.contact_phone) if row.contact_phone else "")
         self._set_row("notes", row.notes or "")
         self._set_row("created", self._moment(row.created_ms))
         cancelled = ""

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from app.core.phones import display_phone
 from app.services.ports.calendar import AppointmentRow
 from app.ui.calendar.layout import local_time
 
@@ -213,7 +214,8 @@ def read_back(row: AppointmentRow, user_zone: str, other_zone: str | None) -> st
 
 def contact_label(row: AppointmentRow) -> str:
     """Who the appointment is with (the contact's name, else email or phone)."""
-    return row.contact_name or row.contact_email or row.contact_phone or "No contact"
+    phone = row.contact_phone and display_phone(row.contact_phone)
+    return row.contact_name or row.contact_email or phone or "No contact"
 
 
 def block_title(row: AppointmentRow) -> str:

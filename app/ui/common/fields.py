@@ -62,7 +62,7 @@ from app.core.constants import LIFECYCLE_STAGES
 from app.core.contact_limits import CUSTOM_TEXT_MAX
 from app.core.enums import CustomFieldType
 from app.core.models import CustomFieldDefinition
-from app.core.phones import format_phone
+from app.core.phones import display_phone, format_phone
 from app.ui.theme import DARK, LIGHT, Spacing, ThemeColors, icon, repolish
 
 FIELD_WIDTH = 360
@@ -205,7 +205,7 @@ def format_value(
     if kind == CustomFieldType.DATE:
         return format_date(value, locale)
     if kind == CustomFieldType.PHONE and isinstance(value, str):
-        return format_phone(value, home_region=home_region)
+        return display_phone(value, home_region=home_region)
     if kind == "stage":
         return STAGE_LABELS.get(str(value), str(value).capitalize())
     return str(value)

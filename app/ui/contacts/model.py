@@ -38,7 +38,7 @@ from PySide6.QtGui import QFont
 
 from app.core.team import readable_member
 from app.core.constants import LIFECYCLE_STAGES
-from app.core.phones import format_phone
+from app.core.phones import display_phone
 from app.core.models import CustomFieldDefinition
 from app.services.ports.contacts import (
     ContactFilters,
@@ -112,13 +112,15 @@ FIXED_COLUMNS: tuple[ColumnSpec, ...] = (
     ColumnSpec("lifecycleStage", "Stage", "lifecycleStage"),
     ColumnSpec("tags", "Tags"),
     ColumnSpec("source", "Source", "source", default_visible=False),
-    ColumnSpec("assignedTo", "Assigned to"),
-    ColumnSpec("engagementScore", "Score", "engagementScore", numeric=True),
+    ColumnSpec("assignedTo", "Assigned to", default_visible=False),
+    ColumnSpec("engagementScore", "Score", "engagementScore", numeric=True, default_visible=False),
     ColumnSpec("city", "City", default_visible=False),
-    ColumnSpec("updatedAt", "Updated", "updatedAt"),
+    ColumnSpec("updatedAt", "Updated", "updatedAt", default_visible=False),
     ColumnSpec("createdAt", "Created", "createdAt", default_visible=False),
 )
-"""The fixed columns, in ``Column`` order."""
+"""The fixed columns, in ``Column`` order. Those shown by default fit the table at the
+window's default size with the detail pane open (no horizontal scrollbar); the others are
+one click away in the header's menu."""
 
 CUSTOM_KEY_PREFIX = "customFields."
 """Keys of custom field columns: this prefix and the field's name."""
@@ -472,7 +474,7 @@ class ContactsTableModel(PagedCacheModel[ContactsReader, ContactQuery, ContactRo
         text = self._phone_texts.get(item.phone)
         if text is None:
             # Formatting parses the number (~30 us): done once per number, when first shown.
-            text = format_phone(item.phone, home_region=self._home_region)
+            text = display_phone(item.phone, home_region=self._home_region)
             self._phone_texts[item.phone] = text
         return text
 

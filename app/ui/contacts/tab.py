@@ -56,6 +56,7 @@ from app.ui.contacts.import_dialog import ContactImportDialog
 from app.ui.contacts.model import STAGE_LABELS, ContactsTableModel
 from app.ui.contacts.search import ContactSearchController
 from app.ui.common.search import SearchBox
+from app.ui.common.selection import SelectionSummary
 from app.ui.theme import Spacing, icon
 from app.ui.common.widgets import Banner, EmptyState, add_count_labels
 
@@ -340,14 +341,27 @@ class ContactsTab(Area):
         self.stack.addWidget(self.table)
         self.stack.addWidget(self.empty)
         yield
-        self.detail = ContactDetailPane(self.splitter, defer_form=True)
+        # The pane shows the current contact, or with several selected what they are and
+        # the bulk actions: one record would not stand for the selection.
+        self.detail_stack = QStackedWidget(self.splitter)
+        self.detail = ContactDetailPane(self.detail_stack, defer_form=True)
         # For the open sub-account's custom fields, a section per step: laid out once
         # (built empty first, it would be laid out again at once) and never in one block.
         reader = self.port.reader()
         yield from self.detail.set_service_steps(
             self._service_factory if reader else None, reader=reader
         )
-        self.detail.setMinimumWidth(340)
+        self.detail_stack.setMinimumWidth(340)
+        self.selection_summary = SelectionSummary("users", self.detail_stack)
+        for button in (
+            self.tag_button,
+            self.stage_button,
+            self.workflow_button,
+            self.delete_button,
+        ):
+            self.selection_summary.add_action(button)
+        self.detail_stack.addWidget(self.detail)
+        self.detail_stack.addWidget(self.selection_summary)
         self.detail.contactCreated.connect(self._select_contact)
         self.detail.contactDeleted.connect(lambda _cid: self.table.clearSelection())
         self.detail.leaveDeclined.connect(self._reselect_shown)
@@ -355,7 +369,7 @@ class ContactsTab(Area):
             lambda contact_id: self.context.navigator.show_record("booking", contact_id)
         )
         self.splitter.addWidget(self.stack)
-        self.splitter.addWidget(self.detail)
+        self.splitter.addWidget(self.detail_stack)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
         self.splitter.setSizes([880, 480])  # until the user's own split is restored
@@ -609,8 +623,10 @@ class ContactsTab(Area):
     # ------------------------------------------------------------------ columns
 
     def _default_columns(self) -> None:
-        widths = {"name": 200, "email": 240, "phone": 150, "company": 180, "lifecycleStage": 100}
-        widths |= {"tags": 160, "assignedTo": 140, "engagementScore": 70, "updatedAt": 110}
+        # The default columns fit the table beside the detail pane at the default window
+        # size; long emails and companies are elided rather than scrolled to.
+        widths = {"name": 170, "email": 215, "phone": 125, "company": 165, "lifecycleStage": 90}
+        widths |= {"tags": 80, "assignedTo": 140, "engagementScore": 70, "updatedAt": 110}
         self._column_widths: dict[str, int] = widths
         self._hidden_columns: set[str] | None = None  # None: each column's default
 
@@ -701,6 +717,12 @@ class ContactsTab(Area):
         ):
             button.setEnabled(count > 0 and self._bulk is None)
         self.selection_label.setText(f"{count:,} selected" if count > 1 else "")
+        several = count > 1 and not self.detail.is_editing()  # an open form stays in view
+        if several:
+            self.selection_summary.set_selection(
+                count, "contacts", "Tag them, set their stage, start a workflow or delete them."
+            )
+        self.detail_stack.setCurrentWidget(self.selection_summary if several else self.detail)
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         contact_id = self.model.id_at(current.row()) if current.isValid() else None

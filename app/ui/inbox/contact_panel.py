@@ -320,7 +320,8 @@ class ContactSidePanel(QWidget):
         first, last = _text(source.get("firstName")), _text(source.get("lastName"))
         name = " ".join(p for p in (first, last) if p) or _text(source.get("name"))
         email, phone = _text(source.get("email")), _text(source.get("phone"))
-        self.name_label.setText(name or email or phone or "Unnamed contact")
+        phone_text = format_value("phone", phone) if phone else ""
+        self.name_label.setText(name or email or phone_text or "Unnamed contact")
         company = _text((contact or {}).get("company"))
         title = _text((contact or {}).get("title"))
         self.company_label.setText(" · ".join(p for p in (title, company) if p))
@@ -334,7 +335,6 @@ class ContactSidePanel(QWidget):
             values["Company"] = company
         self._clear_form()
         self._add_row(self.form, "Email", email, values, selectable=True)
-        phone_text = format_value("phone", phone) if phone else ""
         self._add_row(self.form, "Phone", phone_text, values, selectable=True)
         if contact is not None:
             stage = _text(contact.get("lifecycleStage"))

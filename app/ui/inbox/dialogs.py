@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.constants import CHANNELS
-from app.core.phones import format_phone
+from app.core.phones import display_phone
 from app.services.ports.inbox import InboxReader, StorageError
 from app.ui.global_search import CHANNEL_ICONS
 from app.ui.inbox.delegate import CHANNEL_LABELS
@@ -77,7 +77,7 @@ class _ContactResults(QAbstractListModel):
         doc = self.docs[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             phone = doc.get("phone")
-            shown = format_phone(str(phone)) if phone else None
+            shown = display_phone(str(phone)) if phone else None
             details = " · ".join(str(v) for v in (doc.get("email"), shown) if v)
             name = contact_label(doc)
             return f"{name}  —  {details}" if details and details != name else name

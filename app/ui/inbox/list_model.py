@@ -35,6 +35,7 @@ from PySide6.QtCore import (
     Qt,
 )
 
+from app.core.phones import display_phone
 from app.core.team import readable_member
 from app.services.bus import ScopeKey
 from app.services.ports.inbox import (
@@ -191,7 +192,10 @@ def contact_label(contact: Mapping[str, Any] | None) -> str:
     name = _text(contact.get("name")) or " ".join(
         p for p in (_text(contact.get("firstName")), _text(contact.get("lastName"))) if p
     )
-    return name or _text(contact.get("email")) or _text(contact.get("phone")) or "Unknown contact"
+    phone = _text(contact.get("phone"))
+    return (
+        name or _text(contact.get("email")) or (phone and display_phone(phone)) or "Unknown contact"
+    )
 
 
 def _unread(value: object) -> int:

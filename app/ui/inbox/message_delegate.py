@@ -54,6 +54,7 @@ from PySide6.QtWidgets import (
     QToolTip,
 )
 
+from app.core.phones import display_phone
 from app.ui.common.fields import scheme_colors
 from app.ui.inbox.composer import (
     CHANNEL_ICON_NAMES,
@@ -504,9 +505,9 @@ class MessageDelegate(QStyledItemDelegate):
         if row.is_note:
             return "Internal note · only your team sees this"
         if row.is_outbound:
-            target = f" to {row.to_address}" if row.to_address else ""
+            target = f" to {display_phone(row.to_address)}" if row.to_address else ""
             return f"{channel}{target}"
-        source = f" from {row.from_address}" if row.from_address else ""
+        source = f" from {display_phone(row.from_address)}" if row.from_address else ""
         return f"{channel}{source}"
 
     @staticmethod

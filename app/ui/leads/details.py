@@ -27,6 +27,7 @@ from app.ui.leads.models import (
     RowResearch,
     job_change_badge,
 )
+from app.ui.common.selection import SelectionSummary
 from app.ui.theme import Spacing, icon
 from app.ui.common.widgets import EmptyState
 
@@ -149,6 +150,10 @@ class LeadDetailsPane(QWidget):
         layout.addStretch(0)
         self.page = page
         self.stack.addWidget(page)
+        self.selection = SelectionSummary("users", self.stack)
+        """Shown instead of one record while several rows are selected."""
+        self.stack.addWidget(self.selection)
+        self._selected = 0
         self.current_id: str | None = None
         self.clear()
 
@@ -182,7 +187,23 @@ class LeadDetailsPane(QWidget):
         """Nothing selected."""
         self.current_id = None
         self.points.set_record(None)
-        self.stack.setCurrentWidget(self.empty)
+        self._show_current()
+
+    def set_selection(self, count: int, noun: str, body: str = "") -> None:
+        """``count`` rows are selected: with several, their count and the bulk actions
+        (``selection``) stand in for the current row, which comes back with one."""
+        self._selected = count
+        if count > 1:
+            self.selection.set_selection(count, noun, body)
+        self._show_current()
+
+    def _show_current(self) -> None:
+        if self._selected > 1:
+            self.stack.setCurrentWidget(self.selection)
+        elif self.current_id is not None:
+            self.stack.setCurrentWidget(self.page)
+        else:
+            self.stack.setCurrentWidget(self.empty)
 
     def show_person(self, row: PersonRow, research: RowResearch | None) -> None:
         """Show a people search result and its research."""
@@ -219,7 +240,7 @@ class LeadDetailsPane(QWidget):
         self._set_research(research, "person")
         self.about.setText("")
         self.about.hide()
-        self.stack.setCurrentWidget(self.page)
+        self._show_current()
 
     def show_company(self, row: CompanyRow, research: RowResearch | None) -> None:
         """Show a company search result and its research."""
@@ -250,7 +271,7 @@ class LeadDetailsPane(QWidget):
         description = (company.description if company else None) or row.description
         self.about.setText(description or "")
         self.about.setVisible(bool(description))
-        self.stack.setCurrentWidget(self.page)
+        self._show_current()
 
     def _set_facts(self, facts: list[str], links: list[str]) -> None:
         lines = [html.escape(f) for f in facts] + links

@@ -20,6 +20,7 @@ from typing import Any, Generic, TypeVar
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QIcon
 
+from app.core.phones import display_phone
 from app.core.seamless import (
     CompanySearchResult,
     ContactSearchResult,
@@ -454,6 +455,10 @@ class _ResultsModel(QAbstractTableModel, Generic[Row]):
         for row in changed_rows:
             self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.columns) - 1))
         return changed
+
+    def has_research(self) -> bool:
+        """Whether any loaded row has a research mark (queued, running, done or failed)."""
+        return not self._research.keys().isdisjoint(self._row_of.keys())
 
     def researched_ids(self) -> list[str]:
         """Loaded ids that hold a researched record, in the shown order."""
@@ -922,7 +927,8 @@ class ContactPointsModel(_ListTableModel[ContactPoint]):
             return None
         point = self._items[row]
         if role == Qt.ItemDataRole.DisplayRole:
-            return (point.value, point.kind, point.confidence_text)[column]
+            value = point.value if point.is_email else display_phone(point.value)
+            return (value, point.kind, point.confidence_text)[column]
         if role == Qt.ItemDataRole.DecorationRole and column == PointColumn.VALUE:
             return icon("mail" if point.is_email else "phone")
         if role == Qt.ItemDataRole.ToolTipRole and column == PointColumn.CONFIDENCE:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QAbstractItemModel, Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -149,12 +149,15 @@ class ResultsPane(QWidget):
         self.results_stack.addWidget(self.results_empty)
         self.people_model = PeopleResultsModel(self)
         self.company_model = CompanyResultsModel(self)
+        # The columns shown by default fit the table at the window's default size (no
+        # horizontal scrollbar); the header's menu shows the others, whose details the
+        # pane beside the table shows anyway.
         self.people_table = self._table(
             self.people_model,
             {
-                PeopleColumn.NAME: 150,
+                PeopleColumn.NAME: 140,
                 PeopleColumn.RESEARCH: 150,
-                PeopleColumn.TITLE: 160,
+                PeopleColumn.TITLE: 155,
                 PeopleColumn.SENIORITY: 80,
                 PeopleColumn.DEPARTMENT: 90,
                 PeopleColumn.COMPANY: 140,
@@ -162,12 +165,18 @@ class ResultsPane(QWidget):
                 PeopleColumn.SIZE: 100,
                 PeopleColumn.INDUSTRY: 150,
             },
-            PeopleColumn.RESEARCH,
+            {
+                PeopleColumn.SENIORITY,
+                PeopleColumn.DEPARTMENT,
+                PeopleColumn.LOCATION,
+                PeopleColumn.SIZE,
+                PeopleColumn.INDUSTRY,
+            },
         )
         self.company_table = self._table(
             self.company_model,
             {
-                CompanyColumn.NAME: 170,
+                CompanyColumn.NAME: 160,
                 CompanyColumn.RESEARCH: 110,
                 CompanyColumn.DOMAIN: 140,
                 CompanyColumn.INDUSTRY: 170,
@@ -176,14 +185,21 @@ class ResultsPane(QWidget):
                 CompanyColumn.LOCATION: 160,
                 CompanyColumn.FOUNDED: 70,
             },
-            CompanyColumn.RESEARCH,
+            {
+                CompanyColumn.SIZE,
+                CompanyColumn.REVENUE,
+                CompanyColumn.LOCATION,
+                CompanyColumn.FOUNDED,
+            },
         )
         self.details = LeadDetailsPane(self.results_splitter)
+        for button in (self.research_button, self.crm_button):
+            self.details.selection.add_action(button)
         self.results_splitter.addWidget(self.results_stack)
         self.results_splitter.addWidget(self.details)
         self.results_splitter.setStretchFactor(0, 3)
         self.results_splitter.setStretchFactor(1, 1)
-        self.results_splitter.setSizes([600, 420])
+        self.results_splitter.setSizes([620, 400])
         layout.addWidget(self.results_splitter, 1)
 
         more = QHBoxLayout()
@@ -211,7 +227,10 @@ class ResultsPane(QWidget):
         layout.addLayout(more)
 
     def _table(
-        self, model: QAbstractItemModel, widths: dict[int, int], research_column: int
+        self,
+        model: PeopleResultsModel | CompanyResultsModel,
+        widths: dict[int, int],
+        hidden: set[int],
     ) -> QTableView:
         table = QTableView(self.results_stack)
         table.setModel(model)
@@ -238,10 +257,45 @@ class ResultsPane(QWidget):
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         for column, width in widths.items():
             header.resizeSection(column, width)
+        for column in hidden:
+            header.setSectionHidden(column, True)
         # Shown second, whatever the model's order: what was researched is the point.
-        header.moveSection(header.visualIndex(research_column), 1)
+        header.moveSection(header.visualIndex(model.research_column), 1)
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(
+            lambda position: self._column_menu(table, model, position)
+        )
+        for signal in (model.modelReset, model.rowsInserted, model.dataChanged):
+            signal.connect(lambda *_: self.show_research_column(table, model))
+        self.show_research_column(table, model)
         self.results_stack.addWidget(table)
         return table
+
+    @staticmethod
+    def show_research_column(
+        table: QTableView, model: PeopleResultsModel | CompanyResultsModel
+    ) -> None:
+        """The "Researched" column shows once a loaded row is researched (or queued):
+        until then it would be an empty column taking room from the others."""
+        hidden = not model.has_research()
+        if table.isColumnHidden(model.research_column) != hidden:
+            table.setColumnHidden(model.research_column, hidden)
+
+    def _column_menu(
+        self, table: QTableView, model: PeopleResultsModel | CompanyResultsModel, at: QPoint
+    ) -> None:
+        """The header's menu: show or hide each column (the name and the research
+        column, which follows the research, excepted)."""
+        header = table.horizontalHeader()
+        menu = QMenu(self)
+        for column, spec in enumerate(model.columns):
+            if column in (0, model.research_column):
+                continue
+            action = menu.addAction(spec.label)
+            action.setCheckable(True)
+            action.setChecked(not header.isSectionHidden(column))
+            action.toggled.connect(lambda on, c=column: header.setSectionHidden(c, not on))
+        menu.popup(header.mapToGlobal(at))
 
     def tables(self) -> tuple[QTableView, QTableView]:
         """The people table and the company table."""

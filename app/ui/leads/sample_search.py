@@ -72,7 +72,9 @@ async def run_sample_search(tab: LeadsTab, *, timeout: float = 60.0) -> bool:
         if loop.time() > deadline:
             return False
         await asyncio.sleep(0.1)
-    tab.select_rows(list(range(len(ids))))
+    # One row selected: the details pane shows the first researched person (with several
+    # selected it would show the selection's count and actions instead).
+    tab.select_rows([0])
     tab.refresh_meter()
     if tab.banner.severity == "info":
         tab.banner.hide()  # "research queued": done by now

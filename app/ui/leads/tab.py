@@ -633,14 +633,16 @@ class LeadsTab(Area):
         """The selection moved: its research cost, the estimate shown, the actions."""
         ids = self.selected_ids()
         queue = self.port.queue
-        text = ""
+        text = research = ""
         if ids and queue is not None:
             plan = queue.plan(ids, kind=self.side.research_kind)
             cost = "free" if plan.estimate.free else plan.estimate.text.lower()
-            text = f"{len(ids):,} selected · research {cost}"
+            research = f"Research {cost}"
             if plan.free:
-                text += f" ({len(plan.free)} already researched)"
+                research += f" ({len(plan.free)} already researched)"
+            text = f"{len(ids):,} selected · {research[0].lower()}{research[1:]}"
         self.selection_label.setText(text)
+        self.details.set_selection(len(ids), self.side.model.noun, research)
         hover: ActionHover | None = getattr(self, "hover", None)
         if hover is not None and hover.active() == "research":
             self._hover_entered("research")
@@ -893,6 +895,9 @@ class LeadsTab(Area):
         # A restored header shows the sort of the last run; the rows are new and unsorted.
         for table in (self.people_table, self.company_table):
             table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        # The research column follows the rows, not the last run's header.
+        for side in self.sides.values():
+            ResultsPane.show_research_column(side.table, side.model)
 
     async def shutdown(self) -> None:
         """Stop the tab's timer and close its dialogs (on quit)."""

@@ -175,8 +175,9 @@ def test_contact_points_show_confidence_and_verdict(qapp: Any, tested: Tested) -
     assert rows == [
         ["person7@company.example", "Work email", "97% valid"],
         ["person7@gmail.example", "Work email", "70% risky"],
-        ["415.555.0101", "Mobile", "80%"],
-        ["+14155550199", "Company line", "—"],
+        # Numbers in the app's one display format, however Seamless.AI wrote them.
+        ["(415) 555-0101", "Mobile", "80%"],
+        ["(415) 555-0199", "Company line", "—"],
     ]
     assert model.index(0, 0).data(Qt.ItemDataRole.DecorationRole) is not None
     model.set_record(researched(8, personalEmail="p8@home.example"))

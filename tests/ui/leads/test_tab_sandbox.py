@@ -139,6 +139,8 @@ def test_search_load_more_research_dedup_and_push(
             more = tab.load_more()
             assert more is not None and await more == 10
             assert tab.people_model.rowCount() == 20 and tab.meter.balance_text == "998 credits"
+            research_column = tab.people_model.research_column
+            assert tab.people_table.isColumnHidden(research_column)  # nothing researched yet
 
             # -- research 4 rows: the confirmation states the cost, results flow in
             tab.select_rows([0, 1, 2, 3])
@@ -156,6 +158,7 @@ def test_search_load_more_research_dedup_and_push(
                 return all(m is not None and m.mark in terminal for m in marks)
 
             await until(settled, timeout=30)
+            assert not tab.people_table.isColumnHidden(research_column)
             await until(lambda: tab.queue_panel.summary == "1 finished")
             # The "queued" banner gave way to how the job ended.
             await until(lambda: tab.banner.text.startswith("Research finished: "))
@@ -459,10 +462,29 @@ def test_the_demo_sample_search_shows_results_and_researched_details(
             assert tab.is_loaded()
             assert tab.people_panel.mapping() == SAMPLE_FILTERS
             assert tab.people_model.rowCount() == 25
-            assert len(tab.selected_ids()) == 3
-            marks = [tab.people_model.research_of(i) for i in tab.selected_ids()]
+            assert len(tab.selected_ids()) == 1
+            researched = tab.people_model.ids()[:3]
+            marks = [tab.people_model.research_of(i) for i in researched]
             assert all(m is not None and m.mark is not ResearchMark.QUEUED for m in marks)
-            assert tab.details.title_text
+            first = tab.people_model.row_data(0)
+            assert first is not None and tab.details.current_id == first.id
+            assert tab.details.title_text and tab.details.points.rowCount() > 0
+            assert not tab.people_table.isColumnHidden(tab.people_model.research_column)
+            # Several selected: their count and the bulk actions, not one stale record.
+            tab.select_rows([0, 1, 2])
+            assert tab.details.stack.currentWidget() is tab.details.selection
+            assert tab.details.selection.title == "3 people selected"
+            assert "already researched" in tab.details.selection.body
+            mirrors = [b.text() for b in tab.details.selection.action_buttons()]
+            assert mirrors == [tab.research_button.text(), tab.crm_button.text()]
+            enabled = [b.isEnabled() for b in tab.details.selection.action_buttons()]
+            assert enabled == [tab.research_button.isEnabled(), tab.crm_button.isEnabled()]
+            assert enabled[0]  # researching them again is free
+            tab.research_button.setEnabled(False)  # the mirror follows its toolbar button
+            assert not tab.details.selection.action_buttons()[0].isEnabled()
+            tab.research_button.setEnabled(True)
+            tab.select_rows([1])
+            assert tab.details.title_text and tab.details.current_id == tab.people_model.id_at(1)
             assert tab.meter.session_text != "0 credits"
 
     run(flow(), timeout=70)

@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from app.core.emails import InvalidEmail, check_email, email_key, normalize_email
-from app.core.phones import InvalidPhone, check_phone, format_phone, is_e164, normalize_phone
+from app.core.phones import (
+    InvalidPhone,
+    check_phone,
+    display_phone,
+    format_phone,
+    is_e164,
+    normalize_phone,
+)
 
 
 @pytest.mark.parametrize(
@@ -71,6 +78,35 @@ def test_format_phone() -> None:
     assert format_phone("+442079460958") == "+44 20 7946 0958"
     assert format_phone("+442079460958", home_region="GB") == "020 7946 0958"
     assert format_phone("not a number") == "not a number"
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["+13035553164", "(303) 555-3164", "303.555.3164", "1-303-555-3164", "+1 303 555 3164 "],
+)
+def test_display_phone_shows_every_spelling_of_a_home_number_the_same_way(written: str) -> None:
+    assert display_phone(written) == "(303) 555-3164"
+
+
+def test_a_number_of_no_known_region_with_the_home_country_code_is_national() -> None:
+    # +1 555 numbers (the API's examples) belong to no region but are dialled the US way.
+    assert format_phone("+15552530955") == "(555) 253-0955"
+    assert display_phone("+15552530955") == "(555) 253-0955"
+    assert format_phone("+15552530955", home_region="GB") == "+1 555-253-0955"
+
+
+def test_display_phone_is_international_outside_the_home_region() -> None:
+    assert display_phone("+442079460958") == "+44 20 7946 0958"
+    assert display_phone("+44 (0)20 7946 0958") == "+44 20 7946 0958"
+    assert display_phone("+13035553164", home_region="GB") == "+1 303-555-3164"
+    assert display_phone("020 7946 0958", home_region="GB") == "020 7946 0958"
+
+
+@pytest.mark.parametrize(
+    "text", ["ana@example.com", "Room 12", "12345", "call me", "", "555-CALL-NOW"]
+)
+def test_display_phone_leaves_what_is_not_a_phone_number_as_it_is(text: str) -> None:
+    assert display_phone(text) == text
 
 
 @pytest.mark.parametrize(
