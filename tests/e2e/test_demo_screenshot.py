@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from PySide6.QtGui import QImage
+from PySide6.QtGui import QColor, QImage
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -26,7 +26,12 @@ def test_demo_screenshot_writes_a_png_per_tab_and_exits_0(tmp_path: Path) -> Non
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     written = sorted(Path(line).name for line in proc.stdout.split())
-    assert written == ["calendar.png", "contacts.png", "inbox.png", "leads.png", "webhooks.png"]
+    tabs = ["calendar", "contacts", "inbox", "leads", "webhooks"]
+    assert written == sorted([f"{t}.png" for t in tabs] + [f"{t}-dark.png" for t in tabs])
+    for tab in tabs:
+        # Switched to dark while running: the window really is dark (its mean lightness).
+        light, dark = QImage(str(shots / f"{tab}.png")), QImage(str(shots / f"{tab}-dark.png"))
+        assert _mean_lightness(dark) < 90 < _mean_lightness(light), tab
     for name in written:
         image = QImage(str(shots / name))
         assert image.width() >= 800 and image.height() >= 500, name
@@ -43,6 +48,15 @@ def test_demo_screenshot_writes_a_png_per_tab_and_exits_0(tmp_path: Path) -> Non
     data_dir = str(home / "data" / "demo" / "sandbox")
     assert (home / "data" / "demo" / "sandbox" / "sandbox.sqlite3").is_file()
     assert not [cmd for cmd in _command_lines() if data_dir in cmd]
+
+
+def _mean_lightness(image: QImage) -> float:
+    values = [
+        QColor(image.pixel(x, y)).lightness()
+        for x in range(0, image.width(), 11)
+        for y in range(0, image.height(), 11)
+    ]
+    return sum(values) / len(values)
 
 
 def _command_lines() -> list[str]:

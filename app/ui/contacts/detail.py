@@ -49,7 +49,7 @@ from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
 
 import shiboken6
-from PySide6.QtCore import QEvent, QLocale, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QLocale, Qt, Signal
 from PySide6.QtGui import QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFrame,
@@ -89,6 +89,7 @@ from app.ui.contacts.detail_dialogs import LeaveChoice, ask_about_unsaved_change
 from app.ui.contacts.detail_form import FormBuilder, FormRow, save_summary
 from app.ui.contacts.detail_view import initials, value_html
 from app.ui.contacts.detail_widgets import Avatar, MessageBanner, ValueLabel
+from app.ui.common.widgets import IconLabel
 from app.ui.theme import DARK, Spacing, icon
 
 log = logging.getLogger(__name__)
@@ -277,14 +278,13 @@ class ContactDetailPane(QWidget):
         empty_layout = QVBoxLayout(empty)
         empty_layout.setContentsMargins(Spacing.L, Spacing.L, Spacing.L, Spacing.L)
         empty_layout.addStretch(2)
-        self._empty_icon = QLabel(empty)
-        self._empty_icon.setPixmap(icon("contacts").pixmap(QSize(48, 48)))
+        self._empty_icon = IconLabel("contacts", 48, empty)
         self._empty_icon.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._empty_label = QLabel(empty)
         self._empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._empty_label.setWordWrap(True)
         self._empty_label.setProperty("muted", True)
-        empty_layout.addWidget(self._empty_icon)
+        empty_layout.addWidget(self._empty_icon, 0, Qt.AlignmentFlag.AlignHCenter)
         empty_layout.addSpacing(Spacing.S)
         empty_layout.addWidget(self._empty_label)
         empty_layout.addStretch(3)

@@ -16,7 +16,7 @@ from collections.abc import Generator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QLocale, QSize, Qt
+from PySide6.QtCore import QLocale, Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QFrame,
@@ -47,7 +47,8 @@ from app.ui.common.fields import (
     stage_editor,
 )
 from app.ui.contacts.detail_widgets import MessageLabel, ValueLabel
-from app.ui.theme import Spacing, icon
+from app.ui.common.widgets import IconLabel
+from app.ui.theme import Spacing
 
 SECTIONS: tuple[tuple[str, str, str], ...] = (
     ("identity", "Identity", "user"),
@@ -275,8 +276,7 @@ class FormBuilder:
         layout = QHBoxLayout(box)
         layout.setContentsMargins(0, Spacing.L if row else 0, 0, Spacing.XS)
         layout.setSpacing(Spacing.S)
-        glyph = QLabel(box)
-        glyph.setPixmap(icon(icon_name).pixmap(QSize(16, 16)))
+        glyph = IconLabel(icon_name, 16, box)
         text = QLabel(title, box)
         font = QFont(text.font())
         font.setBold(True)

@@ -3,7 +3,7 @@ editor, the initials badge of the header and the message area."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRect, QRectF, QSize, Qt, QTimer
+from PySide6.QtCore import QRect, QRectF, Qt, QTimer
 from PySide6.QtGui import QFont, QPainter, QPaintEvent, QPalette, QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.ui.common.fields import EMPTY_TEXT, FIELD_WIDTH, set_flag
+from app.ui.common.widgets import IconLabel
 from app.ui.theme import Spacing, icon, repolish
 
 
@@ -129,7 +130,7 @@ class MessageBanner(QWidget):
         layout = QHBoxLayout(self.frame)
         layout.setContentsMargins(Spacing.S, Spacing.XS, Spacing.XS, Spacing.XS)
         layout.setSpacing(Spacing.S)
-        self._icon = QLabel(self.frame)
+        self._icon = IconLabel(None, 16, self.frame)
         self._text = QLabel(self.frame)
         self._text.setWordWrap(True)
         self._text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -174,4 +175,4 @@ class MessageBanner(QWidget):
         """Show the icon of the current severity (again after a theme change)."""
         severity = str(self.frame.property("severity") or "info")
         name = {"danger": "error", "warning": "warning", "success": "check"}.get(severity, "info")
-        self._icon.setPixmap(icon(name).pixmap(QSize(16, 16)))
+        self._icon.set_icon(name, 16)

@@ -34,7 +34,7 @@ from enum import IntEnum
 from pathlib import Path
 
 import phonenumbers
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -96,7 +96,7 @@ from app.ui.contacts.import_tables import (
     person_label,
 )
 from app.ui.theme import Spacing, icon
-from app.ui.common.widgets import Banner, set_primary
+from app.ui.common.widgets import IconLabel, Banner, set_primary
 
 log = logging.getLogger(__name__)
 
@@ -251,8 +251,7 @@ class ContactImportDialog(QDialog):
         self.start_banner = Banner(page, closable=False)
         layout.addWidget(self.start_banner)
         layout.addStretch(1)
-        picture = QLabel(page)
-        picture.setPixmap(icon("import").pixmap(QSize(48, 48)))
+        picture = IconLabel("import", 48, page)
         picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
         title = _heading("Import contacts from a CSV file", page)
         title.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -271,7 +270,7 @@ class ContactImportDialog(QDialog):
         self.start_button = QPushButton(icon("import"), "Choose a CSV file…", page)
         set_primary(self.start_button)
         self.start_button.clicked.connect(self.choose_file)
-        layout.addWidget(picture)
+        layout.addWidget(picture, 0, Qt.AlignmentFlag.AlignHCenter)
         layout.addSpacing(Spacing.S)
         layout.addWidget(title)
         layout.addWidget(body, 0, Qt.AlignmentFlag.AlignHCenter)
@@ -293,8 +292,7 @@ class ContactImportDialog(QDialog):
         layout.setSpacing(Spacing.M)
 
         file_row = QHBoxLayout()
-        file_icon = QLabel(page)
-        file_icon.setPixmap(icon("list").pixmap(QSize(32, 32)))
+        file_icon = IconLabel("list", 32, page)
         names = QVBoxLayout()
         names.setSpacing(2)
         self.file_label = _heading("", page)
@@ -453,8 +451,7 @@ class ContactImportDialog(QDialog):
         column.setFixedWidth(620)
         layout = QVBoxLayout(column)
         layout.setSpacing(Spacing.S)
-        picture = QLabel(column)
-        picture.setPixmap(icon("import").pixmap(QSize(40, 40)))
+        picture = IconLabel("import", 40, column)
         self.progress_title = _heading("Importing contacts…", column)
         self.progress_bar = QProgressBar(column)
         self.progress_bar.setTextVisible(True)
@@ -465,7 +462,7 @@ class ContactImportDialog(QDialog):
         self.progress_eta = QLabel(column)
         self.progress_eta.setWordWrap(True)
         self.progress_eta.setProperty("muted", True)
-        layout.addWidget(picture)
+        layout.addWidget(picture, 0, Qt.AlignmentFlag.AlignHCenter)
         layout.addWidget(self.progress_title)
         layout.addSpacing(Spacing.S)
         for widget in (self.progress_bar, self.progress_row, self.progress_counts):
@@ -486,7 +483,7 @@ class ContactImportDialog(QDialog):
         layout = QVBoxLayout(page)
         layout.setSpacing(Spacing.M)
         title_row = QHBoxLayout()
-        self.report_icon = QLabel(page)
+        self.report_icon = IconLabel(None, 28, page)
         self.report_title = _heading("", page)
         title_row.addWidget(self.report_icon)
         title_row.addWidget(self.report_title, 1)
@@ -923,7 +920,7 @@ class ContactImportDialog(QDialog):
             icon_name = "check" if not report.problems else "warning"
             self.report_banner.hide()
         self.report_title.setText(title)
-        self.report_icon.setPixmap(icon(icon_name).pixmap(QSize(28, 28)))
+        self.report_icon.set_icon(icon_name, 28)
         self.report_summary.setText(report.summary())
         problems = len(report.problems)
         noted = len(report.noted)

@@ -28,8 +28,8 @@ from app.ui.leads.models import (
     job_change_badge,
 )
 from app.ui.common.selection import SelectionSummary
-from app.ui.theme import Spacing, icon
-from app.ui.common.widgets import EmptyState
+from app.ui.theme import Spacing
+from app.ui.common.widgets import IconLabel, EmptyState
 
 ROW_HEIGHT = 26
 
@@ -71,8 +71,7 @@ class LeadDetailsPane(QWidget):
         layout.setSpacing(Spacing.S)
         head = QHBoxLayout()
         head.setSpacing(Spacing.S)
-        self.kind_icon = QLabel(page)
-        self.kind_icon.setFixedSize(24, 24)
+        self.kind_icon = IconLabel(None, 24, page)
         head.addWidget(self.kind_icon, 0, Qt.AlignmentFlag.AlignTop)
         self.title = QLabel(page)
         self.title.setWordWrap(True)
@@ -105,8 +104,7 @@ class LeadDetailsPane(QWidget):
 
         status = QHBoxLayout()
         status.setSpacing(Spacing.S)
-        self.status_icon = QLabel(page)
-        self.status_icon.setFixedSize(16, 16)
+        self.status_icon = IconLabel(None, 16, page)
         status.addWidget(self.status_icon, 0, Qt.AlignmentFlag.AlignTop)
         self.status = QLabel(page)
         self.status.setWordWrap(True)
@@ -210,7 +208,7 @@ class LeadDetailsPane(QWidget):
         self.current_id = row.id
         record = research.record if research is not None else None
         contact = record if isinstance(record, ResearchedContact) else None
-        self.kind_icon.setPixmap(icon("user").pixmap(QSize(24, 24)))
+        self.kind_icon.set_icon("user", 24)
         self.title.setText(contact.display_name if contact else row.name)
         title = (contact.title if contact else None) or row.title
         company = (contact.company if contact else None) or row.company
@@ -247,7 +245,7 @@ class LeadDetailsPane(QWidget):
         self.current_id = row.id
         record = research.record if research is not None else None
         company = record if isinstance(record, ResearchedCompany) else None
-        self.kind_icon.setPixmap(icon("company").pixmap(QSize(24, 24)))
+        self.kind_icon.set_icon("company", 24)
         self._set_badge(None, None)
         self.title.setText(company.display_name if company else row.name)
         self.subtitle.setText(_join(row.domain, row.industry))
@@ -292,7 +290,7 @@ class LeadDetailsPane(QWidget):
                 text = research.summary().capitalize() + ". " + text
             name = _MARK_ICONS.get(research.mark, "info")
         self.status.setText(text)
-        self.status_icon.setPixmap(icon(name).pixmap(QSize(16, 16)))
+        self.status_icon.set_icon(name, 16)
         has_points = self.points.rowCount() > 0 or (
             research is not None and research.mark is ResearchMark.DONE
         )

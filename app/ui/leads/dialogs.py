@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -42,7 +42,7 @@ from app.services.ports.leads import (
 )
 from app.ui.async_qt import TaskSet
 from app.ui.common.messages import FieldMessage
-from app.ui.common.widgets import set_primary
+from app.ui.common.widgets import IconLabel, set_primary
 from app.ui.leads.meter import credits_text
 from app.ui.leads.models import PushReportModel, ReportColumn
 from app.ui.theme import Spacing, icon
@@ -66,8 +66,7 @@ def _title_label(text: str, parent: QWidget) -> QLabel:
 def _icon_row(name: str, label: QLabel, parent: QWidget) -> QHBoxLayout:
     row = QHBoxLayout()
     row.setSpacing(Spacing.S)
-    badge = QLabel(parent)
-    badge.setPixmap(icon(name).pixmap(QSize(24, 24)))
+    badge = IconLabel(name, 24, parent)
     badge.setFixedSize(24, 24)
     row.addWidget(badge, 0, Qt.AlignmentFlag.AlignTop)
     row.addWidget(label, 1)

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from app.core.credits import Estimate, Refusal, RefusalReason
 from app.services.ports.leads import CreditMeter
 from app.ui.common.fields import scheme_colors
+from app.ui.common.widgets import IconLabel
 from app.ui.theme import Spacing, ThemeColors, icon, repolish
 
 LOW_BALANCE = 50
@@ -149,8 +150,7 @@ class CreditMeterWidget(QFrame):
         layout.setContentsMargins(Spacing.M, Spacing.S, Spacing.M, Spacing.S)
         layout.setSpacing(Spacing.L)
 
-        coin = QLabel(self)
-        coin.setPixmap(icon("coin").pixmap(QSize(24, 24)))
+        coin = IconLabel("coin", 24, self)
         coin.setFixedSize(24, 24)
         layout.addWidget(coin, 0, Qt.AlignmentFlag.AlignVCenter)
         balance_box, self.balance_label = _figure("Seamless.AI balance", self)
@@ -184,8 +184,7 @@ class CreditMeterWidget(QFrame):
         layout.addWidget(self.budget_button, 0, Qt.AlignmentFlag.AlignVCenter)
         layout.addWidget(_separator(self))
 
-        self.estimate_icon = QLabel(self)
-        self.estimate_icon.setFixedSize(16, 16)
+        self.estimate_icon = IconLabel(None, 16, self)
         layout.addWidget(self.estimate_icon, 0, Qt.AlignmentFlag.AlignVCenter)
         self.estimate_label = QLabel(self)
         self.estimate_label.setWordWrap(True)
@@ -304,7 +303,7 @@ class CreditMeterWidget(QFrame):
         self._level = level
         severity = {"ok": "info", "warning": "warning", "danger": "danger"}[level.value]
         estimate_icon = {"ok": "info", "warning": "warning", "danger": "error"}[level.value]
-        self.estimate_icon.setPixmap(icon(estimate_icon).pixmap(QSize(16, 16)))
+        self.estimate_icon.set_icon(estimate_icon, 16)
         self.setProperty("severity", severity)
         self.balance_label.setProperty("level", self._balance_level(meter).value)
         self.budget_label.setProperty("level", self._budget_level(meter).value)

@@ -42,6 +42,7 @@ from app.services.ports.leads import (
     ResearchQueue,
 )
 from app.ui.leads.models import JobColumn, ProgressRole, ResearchJobsModel
+from app.ui.common.widgets import IconLabel
 from app.ui.theme import Spacing, icon
 
 log = logging.getLogger(__name__)
@@ -104,8 +105,7 @@ class ResearchQueuePanel(QWidget):
 
         header = QHBoxLayout()
         header.setSpacing(Spacing.S)
-        badge = QLabel(self)
-        badge.setPixmap(icon("list").pixmap(QSize(16, 16)))
+        badge = IconLabel("list", 16, self)
         header.addWidget(badge)
         title = QLabel("Research queue", self)
         font = title.font()

@@ -41,10 +41,11 @@ from app.services.ports.webhooks import (
 )
 from app.ui.async_qt import TaskSet
 from app.ui.common.messages import FieldMessage
+from app.ui.common.widgets import IconLabel
 from app.ui.theme import Spacing, icon
 from app.ui.webhooks.dialogs import monospace, muted
 from app.ui.webhooks.flows import Say
-from app.ui.webhooks.labels import clock_time, long_ms, result_icon, result_words
+from app.ui.webhooks.labels import clock_time, long_ms, result_words, result_icon_name
 from app.ui.webhooks.models import Column, RowsTableModel
 from app.ui.webhooks.subscriptions import stretch, table
 
@@ -218,7 +219,7 @@ class TestBenchPage(QWidget):
         verify_row = QHBoxLayout()
         self.verify_button = QPushButton("Verify", verifier)
         self.verify_button.clicked.connect(self.verify)
-        self.verify_icon = QLabel(verifier)
+        self.verify_icon = IconLabel(None, 16, verifier)
         self.verify_result = QLabel(verifier)
         self.verify_result.setWordWrap(True)
         self.verify_result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -425,7 +426,7 @@ class TestBenchPage(QWidget):
         result = self.port.verify(
             self.verify_body.toPlainText(), self.verify_header.text(), self.verify_secret.text()
         )
-        self.verify_icon.setPixmap(result_icon(result.check.value).pixmap(16, 16))
+        self.verify_icon.set_icon(result_icon_name(result.check.value))
         words = result_words(result.check.value)
         self.verify_result.setText(
             f"{words}. {result.message}" if not result.ok else f"{words}: the signature matches."

@@ -37,14 +37,24 @@ def result_words(result: str) -> str:
     return RESULT_WORDS.get(result, result.replace("_", " ").capitalize())
 
 
+def result_icon_name(result: str) -> str:
+    """The name of the check mark, information or error icon for a check result."""
+    return _RESULT_ICONS.get(result, "error")
+
+
 def result_icon(result: str) -> QIcon:
     """Check mark, information or error icon for a check result."""
-    return icon(_RESULT_ICONS.get(result, "error"))
+    return icon(result_icon_name(result))
+
+
+def outcome_icon_name(outcome: str) -> str:
+    """The name of the icon of a run's outcome."""
+    return {"ok": "check", "unknown": "warning"}.get(outcome, "error")
 
 
 def outcome_icon(outcome: str) -> QIcon:
     """The icon of a run's outcome."""
-    return icon({"ok": "check", "unknown": "warning"}.get(outcome, "error"))
+    return icon(outcome_icon_name(outcome))
 
 
 def _local(ms: int) -> datetime:

@@ -47,11 +47,11 @@ from app.services.ports.webhooks import (
 from app.ui.async_qt import TaskSet, await_signal
 from app.ui.common.messages import FieldMessage
 from app.ui.common.search import SearchBox
-from app.ui.common.widgets import EmptyState
+from app.ui.common.widgets import IconLabel, EmptyState
 from app.ui.theme import Spacing, icon
 from app.ui.webhooks.dialogs import RunReportDialog, WorkflowDialog, monospace, muted
 from app.ui.webhooks.flows import Say
-from app.ui.webhooks.labels import clock_time, long_ms, outcome_icon
+from app.ui.webhooks.labels import clock_time, long_ms, outcome_icon, outcome_icon_name
 from app.ui.webhooks.models import Column, RowsTableModel
 from app.ui.webhooks.subscriptions import stretch, table, tool
 
@@ -191,7 +191,7 @@ class WorkflowsPage(QWidget):
         run_row = QHBoxLayout()
         self.run_button = QPushButton(icon("bolt"), "Run", runner)
         self.run_button.clicked.connect(self._run)
-        self.result_icon = QLabel(runner)
+        self.result_icon = IconLabel(None, 16, runner)
         self.result = QLabel(runner)
         self.result.setWordWrap(True)
         self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -267,7 +267,7 @@ class WorkflowsPage(QWidget):
         self.runs_model.set_rows([])
         self.contacts.clear()
         self.result.clear()
-        self.result_icon.clear()
+        self.result_icon.set_icon(None)
         self._show_chosen()
         self.tasks.spawn(self.reload(), "workflows:reload", replace=True)
 
@@ -410,7 +410,7 @@ class WorkflowsPage(QWidget):
             return []
         self.run_button.setEnabled(False)
         self.result.setText("Sending…")
-        self.result_icon.clear()
+        self.result_icon.set_icon(None)
         try:
             if self.mode_event.isChecked():
                 target = (
@@ -429,20 +429,18 @@ class WorkflowsPage(QWidget):
                 runs = [await service.trigger(workflow.slug, target, data)]
         except WorkflowInputError as exc:
             self.result.setText(exc.message)
-            self.result_icon.setPixmap(icon("warning").pixmap(16, 16))
+            self.result_icon.set_icon("warning")
             return []
         finally:
             self.run_button.setEnabled(True)
         last = runs[-1]
         if len(runs) == 1:
             self.result.setText(last.message)
-            self.result_icon.setPixmap(outcome_icon(last.outcome).pixmap(16, 16))
+            self.result_icon.set_icon(outcome_icon_name(last.outcome))
         else:
             ok = sum(1 for r in runs if r.outcome == "ok")
             self.result.setText(f"Sent for {ok} of {len(runs)} contacts.")
-            self.result_icon.setPixmap(
-                icon("check" if ok == len(runs) else "warning").pixmap(16, 16)
-            )
+            self.result_icon.set_icon("check" if ok == len(runs) else "warning")
             report = RunReportDialog(self, workflow.name, runs)
             report.open()
             await await_signal(report.finished)
@@ -461,7 +459,7 @@ class WorkflowsPage(QWidget):
             self.say("warning", getattr(exc, "message", str(exc)))
             return
         self.result.setText(f"Run again: {again.message}")
-        self.result_icon.setPixmap(outcome_icon(again.outcome).pixmap(16, 16))
+        self.result_icon.set_icon(outcome_icon_name(again.outcome))
 
     # ------------------------------------------------------------------ the kept list
     def _add(self) -> None:
