@@ -72,9 +72,11 @@ def test_moved_recently_badges_stale_records_and_checking_job_changes(
             dialog.source.setCurrentIndex(dialog.source.findData(LEDGER))
             dialog.stale_days.setValue(30)
             await until(
-                lambda: dialog.model.rowCount() >= 40
-                and dialog.model.stale_keys()
-                and "30 days" in dialog.count_label.text()  # the answer to 30, not to 90
+                lambda: (
+                    dialog.model.rowCount() >= 40
+                    and dialog.model.stale_keys()
+                    and "30 days" in dialog.count_label.text()
+                )  # the answer to 30, not to 90
             )
             stale = len(dialog.model.stale_keys())
             assert f"{stale} stale (researched more than 30 days ago)" in dialog.count_label.text()
