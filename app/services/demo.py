@@ -94,27 +94,6 @@ def sandbox_command(data_dir: Path, traffic_seconds: float | None) -> list[str]:
     return command
 
 
-def demo_workflows(seedly_url: str, sub_account_id: str) -> list[dict[str, Any]]:
-    """The demo sandbox's workflows of one sub-account (name, slug, signing secret), from its
-    control endpoint: the API has no list of workflows, and the demo should let a user try
-    a trigger at once. Blocking (run it on a worker); an empty list when it cannot be read."""
-    import httpx
-
-    try:
-        response = httpx.get(
-            f"{seedly_url}/_sandbox/workflows",
-            params={"subAccountId": sub_account_id},
-            timeout=5.0,
-            trust_env=False,
-        )
-        response.raise_for_status()
-        data = response.json().get("data")
-    except (httpx.HTTPError, ValueError, AttributeError) as exc:
-        log.info("the demo's workflows could not be read: %s", exc)
-        return []
-    return [w for w in data if isinstance(w, dict)] if isinstance(data, list) else []
-
-
 class DemoSandbox:
     """Owns the demo sandbox process: ``start()`` (blocking; run it in a thread) and ``stop()``."""
 

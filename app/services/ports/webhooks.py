@@ -55,7 +55,7 @@ from app.services.workflows import (
     WorkflowService,
     parse_json_object,
 )
-from app.services.demo import demo_workflows
+from app.api.sandbox_control import demo_workflows
 from app.services.workspace import NotActive
 from app.settings.secrets import KeyringUnavailable
 from app.storage import (

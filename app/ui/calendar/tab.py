@@ -30,10 +30,9 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 from zoneinfo import ZoneInfo
 
-import tzlocal
 from PySide6.QtCore import (
     QEvent,
     QItemSelection,
@@ -64,13 +63,19 @@ from PySide6.QtWidgets import (
 
 from app.core.errors import ApiError
 from app.services.bus import AppointmentsChanged, SessionChanged
-from app.services.ports.calendar import AppointmentRow, CalendarPort, CalendarReader, CalendarRow
+from app.services.ports.calendar import (
+    AppointmentRow,
+    CalendarPort,
+    CalendarReader,
+    CalendarRow,
+    NotActive,
+)
 from app.ui.area import Area, AreaContext
 from app.ui.calendar.agenda import CHUNK_DAYS, AgendaDelegate, AgendaModel, AppointmentIdRole
 from app.ui.calendar.actions import CalendarActions
 from app.ui.calendar.calendars_model import CalendarListModel
 from app.ui.calendar.cancel_dialog import CancelReasonDialog
-from app.ui.calendar.details import ConversationFinder, DetailsPane
+from app.ui.calendar.details import DetailsPane
 from app.ui.calendar.entries import Entry, PreparedView, ViewKey, prepare_view
 from app.ui.calendar.export import (
     IcsExport,
@@ -111,45 +116,11 @@ UTC_NAMES = frozenset({"Etc/UTC", "Etc/Universal", "Etc/Zulu", "Universal", "Zul
 """Names of UTC that the zone picker lists as "UTC"."""
 
 
-def user_zone_name() -> str:
-    """The user's own IANA zone (UTC when the system does not say or names an unknown one)."""
-    try:
-        name = tzlocal.get_localzone_name()
-    except Exception as exc:  # tzlocal raises several kinds on an odd system setup
-        log.info("the system's time zone is unknown: %s", exc)
-        return "UTC"
-    return normal_zone(name)
-
-
 def normal_zone(name: str | None) -> str:
     """``name`` as the zone picker lists it: UTC under one name, an unknown zone as UTC."""
     if not name or name in UTC_NAMES or zone_or_none(name) is None:
         return "UTC"
     return name
-
-
-@runtime_checkable
-class RangeFetcher(Protocol):
-    """A port that fetches a range's appointments into the cache when the poller does not
-    keep them (periods far from today); the cache's change event follows."""
-
-    async def load_range(self, start_ms: int, end_ms: int) -> int:
-        """Fetch ``[start_ms, end_ms)`` if needed; how many appointments it holds."""
-        ...
-
-
-@runtime_checkable
-class SharedZone(Protocol):
-    """A port that keeps the user's display zone for every calendar screen (the booking
-    dialog shows slots in the zone the tab shows)."""
-
-    def user_zone(self) -> str:
-        """The user's zone (the computer's unless set)."""
-        ...
-
-    def set_user_zone(self, zone: str | None) -> None:
-        """Show times in ``zone`` everywhere."""
-        ...
 
 
 def _embolden(button: QAbstractButton, checked: bool) -> None:
@@ -202,9 +173,7 @@ class CalendarTab(Area):
         self._reader: CalendarReader | None = None
         self._view = "week"
         port = context.port
-        self._zone_name = normal_zone(
-            zone_name or (port.user_zone() if isinstance(port, SharedZone) else user_zone_name())
-        )
+        self._zone_name = normal_zone(zone_name or port.user_zone())
         self._second_zone: str | None = None
         self._show_cancelled = False
         self._hidden_by_scope: dict[str, list[str]] = {}
@@ -495,7 +464,7 @@ class CalendarTab(Area):
             self._hidden_by_scope.get(_scope_key(reader), []) if reader is not None else []
         )
         self.details.set_conversation_finder(
-            reader.conversation_of_contact if isinstance(reader, ConversationFinder) else None
+            reader.conversation_of_contact if reader is not None else None
         )
         self.agenda_model.show(None, self._anchor)
         self.new_button.setEnabled(reader is not None)
@@ -595,20 +564,18 @@ class CalendarTab(Area):
     def _fetch_range(self, start_ms: int, end_ms: int) -> None:
         """Have the port fetch the period from the server when the poller does not keep it
         (its change event then redraws the period)."""
-        port = self.port
-        if isinstance(port, RangeFetcher):
-            self.tasks.spawn(self._fetch(port, start_ms, end_ms), "calendar-range", replace=True)
+        self.tasks.spawn(self._fetch(start_ms, end_ms), "calendar-range", replace=True)
 
-    async def _fetch(self, port: RangeFetcher, start_ms: int, end_ms: int) -> None:
+    async def _fetch(self, start_ms: int, end_ms: int) -> None:
         try:
-            await port.load_range(start_ms, end_ms)
+            await self.port.load_range(start_ms, end_ms)
         except ApiError as exc:
             self.banner.show_message(
                 "warning",
                 f"The appointments of this period could not be fetched: {exc.user_message} "
                 "What the cache holds is shown.",
             )
-        except Exception as exc:  # NotActive: the sub-account closed meanwhile
+        except NotActive as exc:  # the sub-account closed meanwhile
             log.info("calendar range not fetched: %s", exc)
 
     def _days_of(self, anchor: date) -> list[date]:
@@ -849,8 +816,7 @@ class CalendarTab(Area):
             return
         self._zone_name = name
         self.panel.zone_picker.set_zone(name)
-        if isinstance(self.port, SharedZone):
-            self.port.set_user_zone(name)
+        self.port.set_user_zone(name)
         self._rebuild_info()
         self.details.set_info(self._info)
         self._reload()
@@ -1170,8 +1136,7 @@ class CalendarTab(Area):
             if isinstance(zone, str) and zone_or_none(zone) is not None:
                 self._zone_name = zone
                 self.panel.zone_picker.set_zone(zone)
-                if isinstance(self.port, SharedZone):
-                    self.port.set_user_zone(zone)
+                self.port.set_user_zone(zone)
                 self._anchor = self._today()
             second = settings.value("secondZone")
             if isinstance(second, str):
@@ -1225,4 +1190,4 @@ class CalendarTab(Area):
         self.agenda_model.close()
 
 
-__all__ = ["CalendarTab", "RangeFetcher", "SharedZone", "normal_zone", "user_zone_name"]
+__all__ = ["CalendarTab", "normal_zone"]
