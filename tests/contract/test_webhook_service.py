@@ -321,6 +321,14 @@ def test_the_flows_hold_under_random_faults(sandbox_factory: Any, tmp_path: Path
     )
     kinds = {**NO_FAULTS, "error_500": 1, "drop_before": 1, "drop_after": 1, "rate_limited": 1}
     box.control("PUT", "faults", json={"rate": 0.3, "kinds": kinds})
+    # A random share can miss a short run by chance (0.7**10 ≈ 3 %): aim one of each kind
+    # at the writes too, so every run is proven under every fault.
+    for kind in ("drop_after", "error_500", "drop_before"):
+        box.control(
+            "POST",
+            "faults/targeted",
+            json={"method": "POST", "path": "/api/v1/webhooks", "kind": kind},
+        )
 
     async def run() -> None:
         client = SeedlyClient(
@@ -361,7 +369,9 @@ def test_the_flows_hold_under_random_faults(sandbox_factory: Any, tmp_path: Path
         assert server[made[1].row.id].description == "Edited"
         cached = {r.id for r in service.cached()}
         assert cached == set(server)
-        assert recorder and box.control("GET", "stats")["faults"] > 0
+        stats = box.control("GET", "stats")
+        assert recorder
+        assert all(stats[f"fault.{k}"] >= 1 for k in ("drop_after", "error_500", "drop_before"))
         db.close()
         await client.aclose()
 

@@ -535,7 +535,9 @@ class BookingDialog(QDialog):
 
     def _focus_next_step(self) -> None:
         """Give the keyboard to what comes next, unless the user is typing somewhere: the
-        slot list when the person is known (Enter books), else the first name."""
+        slot list when the person is complete (Enter books); for a known contact missing
+        something Seedly needs (an email, a last name), that field with its reason shown, so
+        the user asks for it on the call; else the first name."""
         focused = self.focusWidget()
         if focused is not None and focused not in (
             self.calendar_combo,
@@ -545,11 +547,14 @@ class BookingDialog(QDialog):
             self.next_week,
         ):
             return
-        person = self.person.values()
-        if person.first_name and person.last_name and person.email:
+        if not self.person.errors():
             self.slots.setFocus(Qt.FocusReason.OtherFocusReason)
-        else:
-            self.person.editor("firstName").focus_target().setFocus(Qt.FocusReason.OtherFocusReason)
+            return
+        known = self._contact is not None or self._original is not None
+        key = self.person.reveal_errors() if known else None
+        self.person.editor(key or "firstName").focus_target().setFocus(
+            Qt.FocusReason.OtherFocusReason
+        )
 
     def _day_chosen(self, day: date) -> None:
         self._show_day(self.strip.day_slots(day))

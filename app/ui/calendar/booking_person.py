@@ -191,6 +191,15 @@ class PersonForm(QWidget):
                 return key
         return None
 
+    def reveal_errors(self) -> str | None:
+        """Show the errors of the fields that have one (a prefilled contact missing what
+        Seedly needs), leaving the valid ones alone; the first such field's key, or None."""
+        errors = self.errors()
+        for row in self._rows.values():
+            row.revealed = row.revealed or row.key in errors
+        self.revalidate()
+        return next((key for key, *_ in FIELDS if key in errors), None)
+
     def set_server_error(self, key: str, sentence: str) -> bool:
         """Show the server's refusal on its field (until the field is edited); False when
         ``key`` is not a person field."""

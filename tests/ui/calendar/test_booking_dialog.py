@@ -242,6 +242,35 @@ def test_person_fields_are_validated_in_place_and_nothing_is_sent(
     run(scenario(), timeout=90)
 
 
+def test_a_contact_without_an_email_is_asked_for_it_then_enter_books(
+    qtbot: Any, run: Any, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """An SMS lead often has no email; Seedly needs one to book. The dialog says so on the
+    email field and gives it the keyboard, instead of refusing the first Enter."""
+
+    async def scenario() -> None:
+        async with opened(tmp_path, sandbox) as o:
+            person = BookingContact("contact_x", "Dana", "Lee", None, "+16175550199")
+            dialog = dialog_of(qtbot, o, contact=person)
+            booked: list[AppointmentRow] = []
+            dialog.booked.connect(booked.append)
+            await until(dialog.selected_slot)
+            email_line = dialog.person.editor("email").focus_target()
+            assert dialog.focusWidget() is email_line
+            assert dialog.person.error_text("email") == "Email is required."
+            assert dialog.person.error_text("firstName") == ""  # the known fields stay quiet
+            assert dialog.person.error_text("phone") == ""
+            address = email()
+            QTest.keyClicks(email_line, address)
+            assert dialog.person.error_text("email") == ""
+            QTest.keyClick(email_line, Qt.Key.Key_Return)  # Enter in the field books
+            await until(lambda: booked)
+            assert booked[0].contact_email == address
+            assert len(posts(o)) == 1
+
+    run(scenario(), timeout=90)
+
+
 def test_book_is_sent_once_however_often_enter_is_pressed(
     qtbot: Any, run: Any, sandbox: Sandbox, tmp_path: Path
 ) -> None:
