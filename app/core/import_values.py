@@ -22,7 +22,6 @@ from enum import StrEnum
 from functools import cache
 
 import phonenumbers
-from phonenumbers.geodata.locale import LOCALE_DATA
 
 from app.core.constants import LIFECYCLE_STAGES
 
@@ -265,6 +264,10 @@ _COUNTRY_ALIASES: dict[str, str] = {
 @cache
 def _country_index() -> dict[str, str]:
     """Folded country names in every language phonenumbers knows → region code."""
+    # Imported here: the country names of every locale take a second to load, which every
+    # start of the app would pay although only a CSV with a country column needs them.
+    from phonenumbers.geodata.locale import LOCALE_DATA
+
     index: dict[str, str] = {}
     supported = phonenumbers.SUPPORTED_REGIONS
     for region, names in LOCALE_DATA.items():

@@ -133,6 +133,9 @@ class WireModel(BaseModel):
         alias_generator=to_camel,
         populate_by_name=True,
         extra="allow",
+        # Schemas are built on first use: building them all at import cost a
+        # few hundred milliseconds of every start-up.
+        defer_build=True,
     )
 
     resource_name: ClassVar[str] = "record"

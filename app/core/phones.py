@@ -22,7 +22,6 @@ from dataclasses import dataclass, replace
 
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat
-from phonenumbers.geodata.locale import LOCALE_DATA
 
 DEFAULT_REGION = "US"
 _E164_RE = re.compile(r"^\+[1-9]\d{1,14}$")
@@ -70,6 +69,10 @@ def _region(default_region: str | None) -> str | None:
 
 def region_name(region: str) -> str:
     """The English name of a region ("France" for ``"FR"``), or the code itself."""
+    # Imported on first use: the names of every locale take a second to load at start-up,
+    # and only a message about a foreign number needs them.
+    from phonenumbers.geodata.locale import LOCALE_DATA
+
     names = LOCALE_DATA.get(region.upper(), {})
     name = names.get("en", "")
     while name.startswith("*"):  # the metadata points at another language's spelling

@@ -193,7 +193,10 @@ R = TypeVar("R", bound="SeamlessModel")
 class SeamlessModel(BaseModel):
     """Base of every Seamless response model: camelCase aliases, unknown fields kept."""
 
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="allow")
+    # Schemas are built on first use (see WireModel): not at every start-up.
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="allow", defer_build=True
+    )
 
     resource_name: ClassVar[str] = "record"
     """What the model is called in messages ("a researched contact")."""

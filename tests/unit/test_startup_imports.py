@@ -1,0 +1,40 @@
+"""What a start-up imports: the services every start needs, not data only some actions use.
+
+The country names of every locale (``phonenumbers.geodata``) took a second to load and were
+imported by every start through the CSV import rules; pydantic schemas of ~150 wire models
+were built at import although a start validates a handful. Both now load on first use."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+PROBE = """
+import sys
+import app.services.workspace, app.bootstrap
+from app.bootstrap import AREAS, area_class, port_factory
+for spec in AREAS:
+    area_class(spec), port_factory(spec)
+from app.core.models import Contact
+from app.core.seamless.records import ResearchedContact
+print("geodata" if "phonenumbers.geodata.locale" in sys.modules else "no-geodata")
+print("built" if Contact.__pydantic_complete__ else "deferred")
+print("built" if ResearchedContact.__pydantic_complete__ else "deferred")
+Contact.model_json_schema()
+print("built" if Contact.__pydantic_complete__ else "deferred")
+"""
+
+
+def test_a_start_loads_no_country_names_and_builds_schemas_on_first_use() -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE], capture_output=True, text=True, check=True, timeout=120
+    ).stdout.split()
+    assert out == ["no-geodata", "deferred", "deferred", "built"]
+
+
+def test_country_names_still_resolve_when_asked() -> None:
+    from app.core.import_values import region_for_country
+    from app.core.phones import region_name
+
+    assert region_for_country("Deutschland") == "DE"
+    assert region_name("FR") == "France"
