@@ -187,10 +187,13 @@ def _log_failure(future: asyncio.Future[None]) -> None:
         log.warning("a warm-up failed (the work is done on first use instead)", exc_info=exc)
 
 
-def _warm_up_phone_rules() -> None:
-    from app.core.phones import format_phone
+def _warm_up_first_screen() -> None:
+    """Phone rules and the schemas the first screens need, on a worker (see each)."""
+    from app.core.models import FIRST_SCREEN_MODELS, build_schemas
+    from app.core.phones import warm_up_phone_rules
 
-    format_phone("+16175550101")
+    warm_up_phone_rules()
+    build_schemas(*FIRST_SCREEN_MODELS)
 
 
 def window_settings_path(options: LaunchOptions, paths: AppPaths) -> Path:
@@ -542,10 +545,11 @@ async def launch(
     loop: asyncio.AbstractEventLoop,
 ) -> Application:
     """Build the app behind a shown frame without holding the window still."""
-    # phonenumbers loads its metadata on first use (~0.2 s): beside, not before, the rest.
-    phone_rules = asyncio.ensure_future(asyncio.to_thread(_warm_up_phone_rules))
+    # Phone metadata and the first screens' schemas load on first use (~0.2 s): beside,
+    # not before, the rest, and never on the GUI thread.
+    warm_up = asyncio.ensure_future(asyncio.to_thread(_warm_up_first_screen))
     await asyncio.to_thread(_import_services)
-    phone_rules.add_done_callback(_log_failure)
+    warm_up.add_done_callback(_log_failure)
     return Application(qt_app, options, paths, loop=loop, window=window)
 
 

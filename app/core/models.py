@@ -714,6 +714,19 @@ def parse_event(raw: bytes | str | Mapping[str, Any]) -> WebhookEvent:
     return parse(WebhookEvent, data)
 
 
+def build_schemas(*models: type[BaseModel]) -> None:
+    """Build the validators of ``models`` now (on a worker at start-up): a wire model builds
+    its schema on first use, and the first use of ``Contact`` on the GUI thread (the
+    contact pane) would otherwise stall the window for tens of milliseconds."""
+    for model in models:
+        if not model.__pydantic_complete__:
+            model.model_rebuild()
+
+
+FIRST_SCREEN_MODELS: tuple[type[BaseModel], ...] = (Contact, CustomFieldDefinition)
+"""The models the first screens parse on the GUI thread (warmed by ``build_schemas``)."""
+
+
 __all__ = [
     "Appointment",
     "AppointmentCancellation",
@@ -738,7 +751,9 @@ __all__ = [
     "WebhookEvent",
     "WebhookSecret",
     "WebhookSubscription",
+    "FIRST_SCREEN_MODELS",
     "WireModel",
+    "build_schemas",
     "parse",
     "parse_data",
     "parse_event",

@@ -413,7 +413,7 @@ class ContactDetailPane(QWidget):
             assignee_label=self._assignee_label,
             on_changed=self._on_changed,
             on_committed=self._on_committed,
-        ).build_steps(self._definitions)
+        ).build_steps(self._definitions, self._scroll.viewport())
         self._rows, self._sections = form.rows, form.sections
         self._score_bar, self._score_label = form.score_bar, form.score_label
         content = form.content

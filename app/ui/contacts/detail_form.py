@@ -227,9 +227,11 @@ class FormBuilder:
         self._sections: dict[str, list[QWidget]] = {}
         self._grid = QGridLayout()
 
-    def build(self, definitions: Sequence[CustomFieldDefinition]) -> BuiltForm:
+    def build(
+        self, definitions: Sequence[CustomFieldDefinition], parent: QWidget | None = None
+    ) -> BuiltForm:
         """The rows: the built-in fields and one per custom field definition."""
-        steps = self.build_steps(definitions)
+        steps = self.build_steps(definitions, parent)
         while True:
             try:
                 next(steps)
@@ -237,15 +239,20 @@ class FormBuilder:
                 form: BuiltForm = done.value
                 return form
 
+    ROWS_PER_STEP = 4
+    """Built-in rows styled per step: a row is a caption, a value and its editor."""
+
     def build_steps(
-        self, definitions: Sequence[CustomFieldDefinition]
+        self, definitions: Sequence[CustomFieldDefinition], parent: QWidget | None = None
     ) -> Generator[None, None, BuiltForm]:
         """``build``, yielding after each section (a section takes a few milliseconds;
-        the whole form, a hundred or more)."""
+        the whole form, a hundred or more). ``parent``: where the form will be shown (a
+        scroll area's viewport), so that showing it moves nothing."""
         self._definitions = list(definitions)
         self._rows = {}
         self._sections = {}
-        content = QWidget()
+        content = QWidget(parent)
+        content.hide()
         content.setObjectName("contactDetailForm")
         grid = QGridLayout(content)
         grid.setContentsMargins(Spacing.L, Spacing.M, Spacing.L, Spacing.L)
@@ -256,6 +263,9 @@ class FormBuilder:
         row_index = 0
         for section, title, icon_name in SECTIONS:
             if row_index:
+                # Each section is styled in its own step: polishing the whole form when it
+                # is first shown took a hundred milliseconds and more in one block.
+                content.ensurePolished()
                 yield
             row_index = self._add_section(content, section, title, icon_name, row_index)
             if section == "custom":
@@ -263,10 +273,16 @@ class FormBuilder:
             elif section == "record":
                 row_index = self._add_record_rows(content, row_index)
             else:
+                placed = 0
                 for spec in FIELDS:
                     if spec.section == section:
+                        if placed and placed % self.ROWS_PER_STEP == 0:
+                            content.ensurePolished()
+                            yield
                         row_index = self._add_builtin_row(content, spec, row_index)
+                        placed += 1
         grid.setRowStretch(row_index, 1)
+        content.ensurePolished()
         return BuiltForm(content, self._rows, self._sections, self._score_bar, self._score_label)
 
     def _add_section(

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, QSettings, Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -189,6 +189,14 @@ class ContactsTab(Area):
         self._syncing = False
         self._bulk: BulkRunner | None = None
         self._current_id: str | None = None  # the table's current contact (shown in the pane)
+        # After new rows (a keystroke's search, a sync, the start) the pane loads the first
+        # listed contact a turn later: the table paints first, and fast typing loads only
+        # the contact of the last answer.
+        self._pane_after_reset = False
+        self._pane_timer = QTimer(self)
+        self._pane_timer.setSingleShot(True)
+        self._pane_timer.setInterval(0)
+        self._pane_timer.timeout.connect(self._show_current_in_pane)
 
     def build_steps(self) -> Iterator[None]:
         """The model and search first, the search bar and actions, then the table and pane."""
@@ -615,7 +623,11 @@ class ContactsTab(Area):
             if row < 0 and self.model.rowCount():
                 row = 0
             if row >= 0:
-                self._select_row(row)
+                self._pane_after_reset = True
+                try:
+                    self._select_row(row)
+                finally:
+                    self._pane_after_reset = False
             elif shown is not None:
                 self.detail.clear()
         self._selection_changed()
@@ -729,7 +741,15 @@ class ContactsTab(Area):
         if contact_id == self._current_id:
             return  # the same contact moved (a sync re-sorted the rows): nothing to show anew
         self._current_id = contact_id
-        if contact_id:
+        if self._pane_after_reset:
+            self._pane_timer.start()
+        elif contact_id:
+            self._pane_timer.stop()
+            self.detail.show_contact(contact_id)
+
+    def _show_current_in_pane(self) -> None:
+        contact_id = self._current_id
+        if contact_id and contact_id != self.detail.contact_id and not self.detail.is_editing():
             self.detail.show_contact(contact_id)
 
     def show_record(self, kind: str, record_id: str) -> bool:

@@ -282,7 +282,9 @@ class LeadsTab(Area):
         layout.addLayout(actions)
 
     def _build_results(self) -> QWidget:
-        pane = ResultsPane(self)
+        # Made in the splitter that shows it: moving a built pane to another parent
+        # re-polishes each of its hundreds of widgets.
+        pane = ResultsPane(self.right_splitter)
         self.results = pane
         # The pane's parts, by the names the tab and its flows use.
         self.count_label = pane.count_label
