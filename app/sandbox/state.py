@@ -28,6 +28,8 @@ class SandboxConfig:
     rate_limit_public: int = 120
     rate_limit_workflow: int = 60
     seamless_rate_limit: int = 60
+    research_pace: float = 1.0
+    """How long a Seamless research takes, as a multiple of its usual 2–4.5 s."""
     allow_loopback_webhooks: bool = False
 
 

@@ -197,6 +197,9 @@ async def test_research_and_push_overlap_and_push_each_record_once(
     from app.services.research_push import ResearchPush
 
     key = str(box.control("POST", "seamless/users", json={"credits": 1000})["key"])
+    # Research over 8-18 s instead of 2-4.5: records reach the app poll after poll (every
+    # 2-5 s) however slow the machine, so the overlap below is always there to see.
+    box.control("PUT", "seamless/research-pace", json={"factor": 4})
     app = App(box, key, tmp_path / "overlap.sqlite3")
     done = box.control("GET", "seamless/outcomes", params={"status": "done", "limit": 12})
     missing = box.control("GET", "seamless/outcomes", params={"status": "missing", "limit": 2})

@@ -9,6 +9,8 @@
   — a new user with a key (``newOrg`` puts it in an organisation of its own).
 * ``POST /_sandbox/seamless/keys/revoke`` ``{key}``.
 * ``PUT  /_sandbox/seamless/rate-limit`` ``{limit}``; ``POST .../rate-limits/reset``.
+* ``PUT  /_sandbox/seamless/research-pace`` ``{factor}`` — research takes ``factor`` times
+  its usual 2–4.5 s (a test sees records arrive poll after poll, however slow the machine).
 * ``GET  /_sandbox/seamless/outcomes?type=contacts|companies&status=done|missing|error
   &limit=&offset=`` — records by how their research ends, with identities that
   ``contacts[]`` / ``companies[]`` resolve to them.
@@ -174,6 +176,15 @@ def put_rate_limit(ctx: Ctx) -> Reply:
     assert limit is not None
     ctx.state.config.seamless_rate_limit = limit
     return Reply({"limit": limit})
+
+
+def put_research_pace(ctx: Ctx) -> Reply:
+    """Make research take ``factor`` times as long from now on (1: the usual 2–4.5 s)."""
+    factor = ctx.body.raw("factor")
+    if isinstance(factor, bool) or not isinstance(factor, int | float) or not 0.1 <= factor <= 100:
+        raise validation("factor must be a number between 0.1 and 100")
+    ctx.state.config.research_pace = float(factor)
+    return Reply({"factor": float(factor)})
 
 
 def reset_rate_limits(ctx: Ctx) -> Reply:
@@ -350,6 +361,13 @@ def register(registry: Registry) -> None:
         body=(Param.integer("limit", required=True, minimum=1, maximum=10**9),),
     )
     router.add("POST", "/_sandbox/seamless/rate-limits/reset", reset_rate_limits, auth="control")
+    router.add(
+        "PUT",
+        "/_sandbox/seamless/research-pace",
+        put_research_pace,
+        auth="control",
+        body=(Param.number("factor", required=True, minimum=0.1, maximum=100),),
+    )
     router.add(
         "GET",
         "/_sandbox/seamless/outcomes",

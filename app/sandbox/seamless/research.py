@@ -139,13 +139,14 @@ def outcome_of(kind: str, target: str | None) -> str:
     return "error" if roll < 4 else "done"
 
 
-def timing(kind: str, request_id: str, created_ms: int) -> tuple[int, int]:
-    """(start of ``researching``, end) for one record, within 4.5 s of submission."""
+def timing(kind: str, request_id: str, created_ms: int, pace: float = 1.0) -> tuple[int, int]:
+    """(start of ``researching``, end) for one record, within 4.5 s of submission (times
+    ``pace``: a test slows research down to see records arrive poll after poll)."""
     h = _hash("timing", request_id)
     if kind == "company":
-        return created_ms, created_ms + 1500 + h % 2500
-    start = created_ms + 500 + h % 1000
-    return start, start + 1500 + (h >> 12) % 1500
+        return created_ms, created_ms + int((1500 + h % 2500) * pace)
+    start = created_ms + int((500 + h % 1000) * pace)
+    return start, start + int((1500 + (h >> 12) % 1500) * pace)
 
 
 def _request_id() -> str:
@@ -238,6 +239,7 @@ def submit(
     entries: list[tuple[str | None, str, dict[str, Any]]],
     *,
     skip_dedup: bool,
+    pace: float = 1.0,
 ) -> list[str]:
     """Queue one research per entry ``(target id or None, via, input)``; charge; request ids.
 
@@ -258,7 +260,7 @@ def submit(
         if target is not None and target not in seen:
             seen[target] = dup_of or request_id  # later copies point at the real research
         cost += charged
-        start, ready = timing(kind, request_id, now)
+        start, ready = timing(kind, request_id, now, pace)
         rows.append(
             (
                 request_id,
@@ -335,7 +337,9 @@ def research_contacts(ctx: Ctx, caller: Caller | None) -> Reply:
             _check_contact_identity(item, f"contacts[{n}]")
             found = records.find_person(ds, item, job_change=bool(job_change))
             entries.append((found.id if found else None, "identity", item))
-    request_ids = submit(ctx.store, caller, "contact", entries, skip_dedup=skip)
+    request_ids = submit(
+        ctx.store, caller, "contact", entries, skip_dedup=skip, pace=ctx.state.config.research_pace
+    )
     return Reply(raw={"success": True, "requestIds": request_ids}, status=202)
 
 
@@ -367,7 +371,9 @@ def research_companies(ctx: Ctx, caller: Caller | None) -> Reply:
             )
         found = records.find_company(ds, item)
         entries.append((found.id if found else None, "identity", item))
-    request_ids = submit(ctx.store, caller, "company", entries, skip_dedup=skip)
+    request_ids = submit(
+        ctx.store, caller, "company", entries, skip_dedup=skip, pace=ctx.state.config.research_pace
+    )
     return Reply(raw={"success": True, "requestIds": request_ids}, status=202)
 
 
