@@ -4,6 +4,7 @@ the empty-state panel, and the styling of a screen's main action."""
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
+from PySide6.QtGui import QGuiApplication, QPalette
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -33,6 +34,7 @@ class IconLabel(QLabel):
         super().__init__(parent)
         self._name = name
         self._size = QSize(size, size)
+        self._drawn: tuple[str, int, float, int] | None = None
         self.setFixedSize(self._size)
         self._render()
 
@@ -53,9 +55,18 @@ class IconLabel(QLabel):
 
     def _render(self) -> None:
         if self._name is None:
+            self._drawn = None
             self.clear()
             return
-        self.setPixmap(icon(self._name).pixmap(self._size, self.devicePixelRatioF()))
+        # A label gets style and palette events many times while a screen is built; the
+        # picture changes only with the icon, its size, the screen or the text colour.
+        ratio = self.devicePixelRatioF()
+        color = QGuiApplication.palette().color(QPalette.ColorRole.WindowText).rgba()
+        drawn = (self._name, self._size.width(), ratio, color)
+        if drawn == self._drawn:
+            return
+        self._drawn = drawn
+        self.setPixmap(icon(self._name).pixmap(self._size, ratio))
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.StyleChange):
