@@ -5,7 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QItemSelectionModel, QLocale, QModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QItemSelectionModel,
+    QLocale,
+    QModelIndex,
+    QModelRoleData,
+    QModelRoleDataSpan,
+    Qt,
+)
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QTableView
 
 from app.services.bus import ContactsChanged, ScopeKey
 from app.services.ports.contacts import ContactsReader
@@ -194,6 +204,66 @@ def test_display_roles(model: ContactsTableModel, part_a: Partition) -> None:
     ana = model.row_of("a_contact_001")
     assert ana >= 0 and model.index(ana, Column.ASSIGNED_TO).data() == "Ana Lima"
     assert model.index(model.rowCount(), 0).data() is None
+
+
+def test_a_cell_asked_for_many_roles_at_once_answers_as_data_does(
+    model: ContactsTableModel, part_a: Partition, qtbot: Any
+) -> None:
+    """Views paint a cell with one ``multiData`` call: every role answers exactly what
+    ``data`` does (None as no value), and a table drawn that way looks the same."""
+    model.set_reader(ContactsReader(part_a))
+    load_all(model)
+    roles = [
+        int(r)
+        for r in (
+            Qt.ItemDataRole.DisplayRole,
+            Qt.ItemDataRole.FontRole,
+            Qt.ItemDataRole.TextAlignmentRole,
+            Qt.ItemDataRole.ToolTipRole,
+            Qt.ItemDataRole.DecorationRole,
+            Qt.ItemDataRole.ForegroundRole,
+            ContactIdRole,
+        )
+    ]
+    answered = 0
+    for row in range(model.rowCount()):
+        for column in range(model.columnCount()):
+            index = model.index(row, column)
+            for role in roles:
+                entry = QModelRoleData(role)
+                model.multiData(index, QModelRoleDataSpan(entry))
+                expected = index.data(role)
+                got = entry.data()
+                if expected is None:
+                    assert got is None, (row, column, role)
+                else:
+                    assert got == expected, (row, column, role)
+                    answered += 1
+    assert answered > model.rowCount() * 4
+
+    class DataOnly(ContactsTableModel):
+        def multiData(self, index: Any, roleDataSpan: Any) -> None:
+            QAbstractItemModel.multiData(self, index, roleDataSpan)
+
+    def drawn(table_model: ContactsTableModel) -> QImage:
+        table_model.set_reader(ContactsReader(part_a))
+        load_all(table_model)
+        view = QTableView()
+        qtbot.addWidget(view)
+        view.resize(900, 500)
+        view.setModel(table_model)
+        return view.grab().toImage()
+
+    class Counting(ContactsTableModel):
+        calls = 0
+
+        def data(self, index: Any, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+            Counting.calls += 1
+            return super().data(index, role)
+
+    picture = drawn(Counting())
+    assert Counting.calls == 0  # painted through multiData alone
+    assert picture == drawn(DataOnly())
 
 
 def test_relative_dates() -> None:
