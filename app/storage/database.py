@@ -65,14 +65,12 @@ which made bulk upserts and searches page through the OS cache several times
 slower; 64 MiB keeps the FTS index and the sort indexes in memory."""
 
 
-READER_CACHE_KIB = 16 * 1024
-"""Page cache of each reader connection (one per thread that reads)."""
-
 READER_MMAP_BYTES = 256 * 1024 * 1024
 """How much of the file readers see through memory mapping: pages come from the OS's
-cache without a copy per read, shared by every reader. With SQLite's 2 MiB default cache
-and no mapping, a search over 100,000 contacts read its index pages again each time and
-took about twice as long."""
+cache without a copy per read, shared by every reader and the system (no private page
+cache per reading thread). With SQLite's 2 MiB default cache and no mapping, a search
+over 100,000 contacts read its index pages through the OS again each time and took about
+twice as long."""
 
 
 def _system_clock_ms() -> int:
@@ -390,7 +388,6 @@ class Database:
         reader.row_factory = sqlite3.Row
         reader.execute("PRAGMA query_only = ON")
         reader.execute("PRAGMA foreign_keys = ON")
-        reader.execute(f"PRAGMA cache_size = {-READER_CACHE_KIB}")
         reader.execute(f"PRAGMA mmap_size = {READER_MMAP_BYTES}")
         with self._readers_lock:
             if self._closed:
