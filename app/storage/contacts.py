@@ -332,6 +332,32 @@ class ContactRepository(PartitionRepository):
             ).fetchall()
         return [loads_dict(r[0]) for r in rows]
 
+    def knows(self, email: str | None = None, phone_digits: str | None = None) -> bool:
+        """Whether a contact of this partition has this primary email (case-insensitive) or
+        a primary phone with these digits (an E.164 number without its "+"). Answers yes or
+        no only: another sub-account's hint must never show that record's data."""
+        clauses: list[str] = []
+        params: list[Any] = []
+        key = fold_key(email) if email else None
+        if key is not None:
+            clauses.append("email_key = ?")
+            params.append(key)
+        if phone_digits:
+            clauses.append("phone_key = ?")
+            params.append(phone_digits)
+        if not clauses:
+            return False
+        # One indexed probe per key (contacts_by_email, contacts_by_phone).
+        sql = " UNION ALL ".join(
+            f"SELECT 1 FROM contacts WHERE partition_id = ? AND {clause}" for clause in clauses
+        )
+        bound: list[Any] = []
+        for value in params:
+            bound += [self._pid, value]
+        with self._db.read() as conn:
+            row = conn.execute(f"SELECT EXISTS ({sql})", bound).fetchone()
+        return bool(row[0])
+
     def delete_ids(self, contact_ids: Iterable[str], *, remember: bool = True) -> int:
         """Delete these contacts (unknown ids are ignored); returns how many were deleted.
 
