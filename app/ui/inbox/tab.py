@@ -233,7 +233,7 @@ class InboxTab(Area):
             app.focusWindowChanged.connect(self._looking_again)
         self._set_reader(self.port.reader())
         if self.port.all_mode():
-            self.set_all_mode(True)
+            self._show_all(True)
 
     # ------------------------------------------------------------------ building
 
@@ -416,8 +416,10 @@ class InboxTab(Area):
         """Show the merged list of the member sub-accounts (``on``), or the session's own
         sub-account again. The window calls it from its picker; called again in All mode
         it takes a new choice of members (the same members: nothing happens)."""
-        if not self.is_built:
-            return  # the build reads the port's mode at its end
+        if self.is_built:  # else the build reads the port's mode at its end
+            self._show_all(on)
+
+    def _show_all(self, on: bool) -> None:
         merged = self.port.merged_reader() if on else None
         if merged is self._merged:
             return
