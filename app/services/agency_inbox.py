@@ -35,6 +35,7 @@ from typing import Any
 
 from app.core.phones import InvalidPhone, normalize_phone
 from app.services.bus import ScopeKey
+from app.settings.profiles import SubAccountRef
 from app.storage import (
     ConversationFilters,
     ConversationView,
@@ -403,6 +404,7 @@ __all__ = [
     "AgencyInboxReader",
     "Member",
     "MergedRow",
+    "SubAccountRef",
     "also_contact_in",
     "chip_colour",
     "contact_keys",

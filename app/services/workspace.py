@@ -50,7 +50,7 @@ from app.settings.secrets import (
     seamless_oauth_account,
     seamless_oauth_client_account,
 )
-from app.storage import Database, Partition
+from app.storage import Database, Partition, StorageError
 
 log = logging.getLogger(__name__)
 
@@ -409,14 +409,19 @@ class Workspace:
 
     def unread_by_sub_account(self) -> dict[str, int]:
         """Conversations with unread messages per sub-account of the active profile, from
-        the cache (the picker's counts). Reads every partition: call it on a worker."""
+        the cache (the picker's counts; empty when the cache cannot be read). Reads every
+        partition: call it on a worker."""
         from app.services.agency_inbox import unread_counts
 
         profile = self.profile
         if profile is None:
             return {}
-        parts = {s.id: self.db.partition(profile.cache_key, s.id) for s in self.sub_accounts()}
-        return unread_counts(parts)
+        try:
+            parts = {s.id: self.db.partition(profile.cache_key, s.id) for s in self.sub_accounts()}
+            return unread_counts(parts)
+        except StorageError as exc:
+            log.warning("could not count the unread conversations: %s", exc)
+            return {}
 
     # -- end of the agency view's block ----------------------------------------------------
 
