@@ -33,6 +33,8 @@ from dataclasses import dataclass, replace
 from hashlib import blake2b
 from typing import Any
 
+import phonenumbers
+
 from app.core.phones import InvalidPhone, normalize_phone
 from app.services.bus import ScopeKey
 from app.settings.profiles import SubAccountRef
@@ -366,17 +368,22 @@ def unread_counts(partitions: Mapping[str, Partition]) -> dict[str, int]:
     }
 
 
-def contact_keys(email: str | None, phone: str | None) -> tuple[str | None, str | None]:
-    """A contact's email as given (storage folds its case) and its phone as the digits of
-    its E.164 form (the digits as typed when it is not a phone number Seedly accepts)."""
-    digits: str | None = None
+def contact_keys(email: str | None, phone: str | None) -> tuple[str | None, tuple[str, ...]]:
+    """A contact's email as given (storage folds its case) and the digit strings its phone
+    may be cached under: its E.164 digits and its national digits (a number typed without
+    its country code); the digits as typed when it is not a phone number Seedly accepts."""
+    keys: tuple[str, ...] = ()
     if phone and phone.strip():
         try:
-            digits = normalize_phone(phone).lstrip("+")
+            e164 = normalize_phone(phone)
         except InvalidPhone:
-            digits = "".join(ch for ch in phone if ch.isdigit()) or None
+            typed = "".join(ch for ch in phone if ch.isdigit())
+            keys = (typed,) if typed else ()
+        else:
+            national = str(phonenumbers.parse(e164).national_number)
+            keys = (e164.lstrip("+"), national)
     mail = email.strip() if email and email.strip() else None
-    return mail, digits
+    return mail, keys
 
 
 def also_contact_in(
@@ -384,11 +391,11 @@ def also_contact_in(
 ) -> list[str]:
     """Names of the sub-accounts among ``others`` whose cache has a contact with this email
     or phone (normalised). Only the names: never that record's data. One indexed probe
-    per sub-account; call it on a worker."""
-    mail, digits = contact_keys(email, phone)
-    if mail is None and digits is None:
+    per key and sub-account; call it on a worker."""
+    mail, phones = contact_keys(email, phone)
+    if mail is None and not phones:
         return []
-    return [m.name for m, p in others if p.contacts.knows(mail, digits)]
+    return [m.name for m, p in others if p.contacts.knows(mail, phones)]
 
 
 def _same_deployment(deployment: str, partition: Partition) -> bool:

@@ -332,27 +332,25 @@ class ContactRepository(PartitionRepository):
             ).fetchall()
         return [loads_dict(r[0]) for r in rows]
 
-    def knows(self, email: str | None = None, phone_digits: str | None = None) -> bool:
+    def knows(self, email: str | None = None, phone_keys: Iterable[str] = ()) -> bool:
         """Whether a contact of this partition has this primary email (case-insensitive) or
-        a primary phone with these digits (an E.164 number without its "+"). Answers yes or
-        no only: another sub-account's hint must never show that record's data."""
-        clauses: list[str] = []
-        params: list[Any] = []
+        a primary phone whose digits are one of ``phone_keys`` (a number's E.164 digits,
+        and its national digits for a number stored without its country code). Answers yes
+        or no only: another sub-account's hint must never show that record's data."""
+        probes: list[tuple[str, str]] = []
         key = fold_key(email) if email else None
         if key is not None:
-            clauses.append("email_key = ?")
-            params.append(key)
-        if phone_digits:
-            clauses.append("phone_key = ?")
-            params.append(phone_digits)
-        if not clauses:
+            probes.append(("email_key", key))
+        probes += [("phone_key", p) for p in dict.fromkeys(phone_keys) if p]
+        if not probes:
             return False
         # One indexed probe per key (contacts_by_email, contacts_by_phone).
         sql = " UNION ALL ".join(
-            f"SELECT 1 FROM contacts WHERE partition_id = ? AND {clause}" for clause in clauses
+            f"SELECT 1 FROM contacts WHERE partition_id = ? AND {column} = ?"
+            for column, _value in probes
         )
         bound: list[Any] = []
-        for value in params:
+        for _column, value in probes:
             bound += [self._pid, value]
         with self._db.read() as conn:
             row = conn.execute(f"SELECT EXISTS ({sql})", bound).fetchone()
