@@ -50,7 +50,7 @@ from app.settings.secrets import (
     seamless_oauth_account,
     seamless_oauth_client_account,
 )
-from app.storage import Database, Partition, StorageError
+from app.storage import Database, Partition, StorageError, SyncKind
 
 log = logging.getLogger(__name__)
 
@@ -422,6 +422,15 @@ class Workspace:
         except StorageError as exc:
             log.warning("could not count the unread conversations: %s", exc)
             return {}
+
+    def conversations_cached(self, sub_account_id: str) -> bool:
+        """Whether a complete walk of a sub-account's conversations is in the cache (it was
+        opened once), so the merged view has its rows."""
+        try:
+            partition = self.partition_of(sub_account_id)
+            return partition.marks.full_sync_ms(SyncKind.CONVERSATIONS) is not None
+        except (NotActive, StorageError):
+            return False
 
     # -- end of the agency view's block ----------------------------------------------------
 
