@@ -15,6 +15,11 @@ re-query of the loaded window, turned into row moves, inserts, removals and
 position survive a sync; a window over ``BACKGROUND_WINDOW`` rows is re-read on a
 worker thread. A sub-account switch is one reset with the new sub-account's first
 page already in place, so no frame shows rows of the old sub-account.
+
+In the agency view (``set_merged``) the rows come from an ``AgencyInboxReader``: the
+merged list of several sub-accounts, paged the same way, each row naming its owner
+(``OwnerRole``, ``OwnerNameRole``, the chip in ``RowView``) and keyed by
+``merged_key(owner, id)`` (``RowKeyRole``), since two sub-accounts may share an id.
 """
 
 from __future__ import annotations

@@ -20,6 +20,12 @@ A message that arrives in the open conversation while the user looks at it (the
 window active, the tab shown) is read too; one that arrives while they are away
 stays unread until they come back to it.
 
+In "All sub-accounts" (``set_all_mode``, agency keys) the list merges every member
+sub-account's cache; the session still has one sub-account open, the one acted in:
+opening a row of another sub-account opens that one first (the list stays), so the
+thread, the composer and every action use the owner's services, key and outbox. A
+selection holding rows of another sub-account than the open one offers no action.
+
 Keyboard (with the list focused): up/down move, Enter opens, E closes,
 Shift+E reopens, S snoozes, A assigns, U marks unread, N opens the next unread
 conversation, R writes a reply (focuses the composer), / searches.
