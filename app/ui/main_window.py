@@ -183,7 +183,7 @@ class MainWindow(QMainWindow):
         bridge.budgetChanged.connect(self._on_budget)
         bridge.keyProblem.connect(self._on_key_problem)
         bridge.subAccountsChanged.connect(lambda _e: self._sub_accounts_changed())
-        bridge.conversationsChanged.connect(lambda _e: self._counts_timer.start())
+        bridge.conversationsChanged.connect(lambda _e: self._count_unread_soon())
         self._clock.start()
         self.refresh_pickers()
 
@@ -603,16 +603,21 @@ class MainWindow(QMainWindow):
         self.workspace.all_sub_accounts = saved
         self._inbox_all_mode(saved and self.workspace.can_merge())
         self._unread = {}
-        self._counts_timer.start()
+        self._count_unread_soon()
 
     def _sub_accounts_changed(self) -> None:
         self.refresh_pickers()
         self.agency_members_changed()
-        self._counts_timer.start()
+        self._count_unread_soon()
 
     def _picker_text(self, sub_id: str, name: str) -> str:
         unread = self._unread.get(sub_id, 0)
         return f"{name} · {unread:,}" if unread else name
+
+    def _count_unread_soon(self) -> None:
+        # Not restarted by each event: a burst of sync pages must not postpone it forever.
+        if not self._counts_timer.isActive():
+            self._counts_timer.start()
 
     def _read_unread_counts(self) -> None:
         if self._attached and self.workspace.profile is not None:
@@ -881,6 +886,9 @@ class MainWindow(QMainWindow):
             self.tasks.spawn(self._confirm_close(), "confirm-close", replace=True)
             return
         self.save_state()
+        # A closed window builds no more tabs: their services are being shut down.
+        self._build_timer.stop()
+        self._build_queue = []
         super().closeEvent(event)
         self.closed.emit()
 

@@ -80,6 +80,22 @@ def test_all_sub_accounts_lists_both_and_a_reply_lands_in_its_owner(
             # The picker's unread counts come from the caches, off the GUI thread.
             await until(lambda: window.unread_counts().keys() >= {first, second})
 
+            def cached_unread() -> dict[str, int]:
+                return {
+                    s.id: desk.workspace.partition_of(s.id).conversations.count_conversations(
+                        "unread"
+                    )
+                    for s in desk.workspace.sub_accounts()
+                }
+
+            # Within a poll or two of the last change (the counts follow the bus's events).
+            await until(lambda: window.unread_counts() == cached_unread(), timeout=20)
+            counts = window.unread_counts()
+            for sub in desk.workspace.sub_accounts():
+                text = picker.itemText(picker.findData(sub.id))
+                assert text == (f"{sub.name} · {counts[sub.id]}" if counts[sub.id] else sub.name)
+            assert any(counts.values()), "the demo has unread conversations"
+
             tab.set_filters(status=None)
             model = tab.model
             root = QModelIndex()
@@ -117,6 +133,17 @@ def test_all_sub_accounts_lists_both_and_a_reply_lands_in_its_owner(
             # Nowhere else: the first sub-account has no such conversation, or not the text.
             assert text not in (_bodies(sandbox, first, conversation_id) or [])
 
+        # The choice survives a restart, like the last sub-account does.
+        async with open_desk() as desk:
+            window, tab = desk.window, _inbox(desk)
+            window.show_area("inbox")
+            await until(lambda: tab.all_mode, timeout=60)
+            assert window.sub_account_picker.currentData() == ALL_SUB_ACCOUNTS
+            assert window.windowTitle() == "All sub-accounts — Seedly Desk"
+            await until(lambda: tab.model.rowCount() > 0, timeout=30)
+            rows = range(tab.model.rowCount())
+            assert {tab.model.index(r, 0).data(OwnerRole) for r in rows} == {first, second}
+            picker = window.sub_account_picker
             # Choosing one sub-account leaves All mode.
             QTest.keyClick(window, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
             await until(lambda: not tab.all_mode and _active_sub(desk) == first, timeout=30)

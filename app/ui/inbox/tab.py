@@ -1332,7 +1332,8 @@ class InboxTab(Area):
         messages while the tab was hidden is read now."""
         super().showEvent(event)
         QTimer.singleShot(0, self, self._looking_again)  # once visible: isVisible() holds
-        if not self._split_restored:
+        # Shown while still being built (the last tab of a restart): the split comes later.
+        if getattr(self, "_split_restored", True) is False:
             self._split_restored = True
             total = max(self.splitter.width(), 900)
             panel = 280 if total >= 1250 else 240
