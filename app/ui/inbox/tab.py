@@ -951,6 +951,43 @@ class InboxTab(Area):
         self._open(conversation_id)
         return True
 
+    def _selection_elsewhere(self) -> tuple[str, list[str]] | None:
+        """In the merged list, a selection wholly of one sub-account other than the open
+        one: that sub-account and the conversation ids (else None)."""
+        if self._merged is None:
+            return None
+        rows = sorted({index.row() for index in self.list.selectionModel().selectedIndexes()})
+        owners = {self.model.index(row, 0).data(OwnerRole) for row in rows}
+        if len(owners) != 1:
+            return None
+        owner = owners.pop()
+        if owner is None or owner == self._active_sub():
+            return None
+        return str(owner), [str(self.model.index(r, 0).data(ConversationIdRole)) for r in rows]
+
+    async def _act_in_owner(
+        self, owner: str, action: str, ids: list[str], options: dict[str, Any]
+    ) -> None:
+        """An action on conversations of another sub-account than the open one (the keys on
+        a merged list): that sub-account is opened first, then the action runs there."""
+        opened = await self.port.open_owner(owner)
+        reader = self.port.reader()
+        if not opened or reader is None or reader.sub_account_id != owner:
+            self.banner.show_message(
+                "danger", "Could not open the sub-account of those conversations. Try again."
+            )
+            return
+        if reader != self._reader:
+            self._set_active(reader)  # the session event may still be on its way
+        if action == "mark-unread":
+            service = self.service
+            if service is not None:
+                for conversation_id in ids:
+                    service.mark_unread(conversation_id)
+                self.model.flush_changes()
+            return
+        await self.run_action(action, ids, **options)
+
     def selected_ids(self) -> list[str]:
         """Ids of the selected conversations in row order (the open one when none is). In
         the merged list only conversations of the session's sub-account can be acted on:
@@ -985,7 +1022,10 @@ class InboxTab(Area):
 
     def _selection_changed(self, *_: Any) -> None:
         count = len(self.list.selectionModel().selectedIndexes())
-        has_target = bool(self.selected_ids()) and self.service is not None
+        elsewhere = self._selection_elsewhere()
+        has_target = (bool(self.selected_ids()) or elsewhere is not None) and (
+            self.service is not None
+        )
         for button in self.action_bar.target_buttons():
             button.setEnabled(has_target and not self._busy)
         statuses = self._target_statuses()
@@ -993,11 +1033,14 @@ class InboxTab(Area):
             enabled = has_target and not self._busy
             self.close_button.setEnabled(enabled and statuses != {"closed"})
             self.reopen_button.setEnabled(enabled and statuses != {"open"})
+        if elsewhere is not None:
+            # Team members differ per sub-account: the list offered is the open one's.
+            self.assign_button.setEnabled(False)
         self.new_button.setEnabled(self.service is not None)
         if not self._busy:
             text = f"{count:,} selected" if count > 1 else ""
             if count and not has_target and self._merged is not None:
-                text = "Open a conversation to act in its sub-account"
+                text = "Select conversations of one sub-account to act on them"
             self.selection_label.setText(text)
 
     def _popup_at_current(self, menu: QMenu) -> None:
@@ -1061,6 +1104,11 @@ class InboxTab(Area):
             self._start_action("reopen")
 
     def _mark_unread_clicked(self) -> None:
+        elsewhere = self._selection_elsewhere()
+        if elsewhere is not None:
+            owner, ids = elsewhere
+            self.tasks.spawn(self._act_in_owner(owner, "mark-unread", ids, {}), "inbox-unread")
+            return
         service = self.service
         ids = self.selected_ids()
         if service is None or not ids:
@@ -1071,6 +1119,17 @@ class InboxTab(Area):
             self.banner.show_message("info", "Already unread.")
 
     def _start_action(self, action: str, **options: Any) -> None:
+        elsewhere = self._selection_elsewhere()
+        if elsewhere is not None:
+            # Team members differ per sub-account: assigning waits until it is open.
+            if action == "assign":
+                self.banner.show_message(
+                    "info", "Open one of these conversations first: each sub-account has its team."
+                )
+            elif not self._busy:
+                owner, ids = elsewhere
+                self.tasks.spawn(self._act_in_owner(owner, action, ids, options), f"inbox-{action}")
+            return
         ids = self.selected_ids()
         if not ids or self.service is None or self._busy:
             return

@@ -241,6 +241,48 @@ def test_opening_a_row_of_the_other_sub_account_moves_the_session_first(
     run(scenario())
 
 
+def test_keys_on_a_selection_of_another_sub_account_act_in_that_one(
+    env_factory: Any, run: Any
+) -> None:
+    async def scenario() -> None:
+        async with env_factory() as env:
+            tab = env.tab
+            assert env.workspace.active.scope == SCOPE_A
+            row = _row_of(env, "sub_b", "b_conv_004")
+            only_b = QItemSelection()
+            only_b.select(tab.model.index(row, 0), tab.model.index(row, 0))
+            tab.list.selectionModel().select(
+                only_b, QItemSelectionModel.SelectionFlag.ClearAndSelect
+            )
+            # Not acted on in sub_a (its ids are sub_b's), yet offered: E works as usual.
+            assert tab.selected_ids() == []
+            assert tab.close_button.isEnabled() and not tab.assign_button.isEnabled()
+            client_a = env.workspace.client
+            tab._close_clicked()
+            await until(lambda: env.workspace.active.scope == SCOPE_B)
+            await until(lambda: env.workspace.client.calls)
+            assert env.workspace.client.calls == [("b_conv_004", {"status": "closed"})]
+            assert client_a.calls == []
+            await until(
+                lambda: (
+                    env.part_b.conversations.get_conversation("b_conv_004")["status"] == "closed"
+                )
+            )
+            # Assigning waits until one of them is open (team members are per sub-account).
+            row_a = _row_of(env, "sub_a", "a_conv_000")
+            only_a = QItemSelection()
+            only_a.select(tab.model.index(row_a, 0), tab.model.index(row_a, 0))
+            tab.list.selectionModel().select(
+                only_a, QItemSelectionModel.SelectionFlag.ClearAndSelect
+            )
+            tab._start_action("assign", user_id="usr_ana_ortiz")
+            await asyncio.sleep(0.05)
+            assert env.workspace.active.scope == SCOPE_B and env.workspace.switches == ["sub_b"]
+            assert not tab.banner.isHidden()
+
+    run(scenario())
+
+
 def test_next_unread_walks_across_sub_accounts(env_factory: Any, run: Any) -> None:
     async def scenario() -> None:
         async with env_factory() as env:
