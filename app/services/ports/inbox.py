@@ -353,6 +353,14 @@ class InboxPort:
         self._merged = (signature, reader)
         return reader
 
+    def sub_account_name(self) -> str | None:
+        """The open sub-account's name among the merged view's members, or None."""
+        active = self._workspace.active
+        if active is None:
+            return None
+        wanted = active.scope.sub_account_id
+        return next((r.name for r in self._workspace.merged_members() if r.id == wanted), None)
+
     async def open_owner(self, sub_account_id: str) -> bool:
         """Make ``sub_account_id`` the session's sub-account (a thread of it was opened in
         the merged list): its key, outbox and services serve what follows. False when it

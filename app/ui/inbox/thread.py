@@ -476,6 +476,9 @@ class ThreadPane(QWidget):
         name = contact_name(contact, conversation)
         self.title.setText(name if name != "The contact" else "Unnamed contact")
         parts = [channel_label(channel) if channel else ""]
+        if self.port.all_mode():
+            # Beside the merged list: say whose conversation this is (where a reply goes).
+            parts.insert(0, self.port.sub_account_name() or "")
         status = str(conversation.get("status") or "")
         if status:
             parts.append(CONVERSATION_STATUS_LABELS.get(status, status.capitalize()))

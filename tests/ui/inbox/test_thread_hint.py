@@ -71,6 +71,11 @@ def test_the_hint_names_other_sub_accounts_and_nothing_of_their_records(
         await _until(lambda: pane.also_label.isVisibleTo(pane))
         text = pane.also_label.text()
         assert text == "Also a contact in Uniform Roofing"
+        # Beside the merged list the header names the sub-account a reply goes to.
+        assert not pane.subtitle.text().startswith("Tango Dental")
+        pane.port._workspace.all_sub_accounts = True  # type: ignore[attr-defined]
+        pane.set_conversation(CONV)
+        assert pane.subtitle.text().startswith("Tango Dental · ")
         for secret in ("Kimberly", "Secret", "ks@private", "Victor", "Tango"):
             assert secret not in text
         # Another conversation (none of the contact's keys known elsewhere): no hint.
