@@ -22,7 +22,18 @@ from app.services.agency_inbox import (
     unread_counts,
 )
 from app.services.bus import ScopeKey
-from app.storage import ConversationFilters, ConversationView, Database, Partition
+from app.services.ports.inbox import InboxPort
+from app.services.workspace import Workspace
+from app.settings.paths import AppPaths
+from app.settings.profiles import Profile, ProfileStore, SubAccountRef
+from app.settings.secrets import Secrets, SessionSecrets
+from app.storage import (
+    ConversationFilters,
+    ConversationView,
+    Database,
+    Partition,
+    SyncKind,
+)
 from tests.unit.storage.docs import contact, conversation
 
 DEPLOYMENT = "https://crm.example.com"
@@ -197,3 +208,62 @@ def test_hint_names_the_other_sub_accounts_only(db: Database) -> None:
     assert also_contact_in(others, None, "+1 617 555 0199") == ["C"]
     assert also_contact_in(others, "nobody@example.com", "+16175550000") == []
     assert also_contact_in(others, None, None) == []
+
+
+def _agency_workspace(tmp_path: Path, db: Database) -> Workspace:
+    store = ProfileStore(tmp_path / "profiles.json")
+    space = Workspace(
+        AppPaths.under(tmp_path).ensure(),
+        db,
+        store,
+        Secrets(persistent=SessionSecrets()),
+        persist=False,
+    )
+    space.profile = Profile(
+        id="p1",
+        name="Agency",
+        deployment_url=DEPLOYMENT,
+        key_kind="agency",
+        sub_accounts=[
+            SubAccountRef(id="sub_a", name="Alpha"),
+            SubAccountRef(id="sub_b", name="Bravo"),
+            SubAccountRef(id="sub_c", name="Charlie"),
+        ],
+    )
+    return space
+
+
+def test_the_port_merges_the_chosen_members_only_and_keeps_one_reader(
+    tmp_path: Path, db: Database
+) -> None:
+    space = _agency_workspace(tmp_path, db)
+    for sub in ("sub_a", "sub_b", "sub_c"):
+        _fill(db.partition(DEPLOYMENT, sub), [1, 2])
+    port = InboxPort(space)
+    assert port.merged_reader() is None  # not in All mode
+    space.all_sub_accounts = True
+    reader = port.merged_reader()
+    assert reader is not None and reader is port.merged_reader()  # one object while unchanged
+    assert [m.name for m in reader.members] == ["Alpha", "Bravo", "Charlie"]
+    # The inclusion settings narrow the members (never to one the profile does not reach).
+    space.agency_members = lambda: [
+        SubAccountRef(id="sub_c", name="Charlie"),
+        SubAccountRef(id="sub_x", name="Elsewhere"),
+        SubAccountRef(id="sub_a", name="Alpha"),
+    ]
+    narrowed = port.merged_reader()
+    assert narrowed is not None and narrowed is not reader
+    assert [m.sub_account_id for m in narrowed.members] == ["sub_a", "sub_c"]
+    assert {r.member.sub_account_id for r in narrowed.conversations()} == {"sub_a", "sub_c"}
+    # A sub-account key never merges.
+    space.profile = Profile(id="p2", name="One", deployment_url=DEPLOYMENT, sub_account_id="s")
+    assert not port.all_mode() and port.merged_reader() is None
+
+
+def test_the_picker_counts_every_sub_account_of_the_profile(tmp_path: Path, db: Database) -> None:
+    space = _agency_workspace(tmp_path, db)
+    _fill(db.partition(DEPLOYMENT, "sub_b"), [1, 2], unreadCount=2)
+    assert space.unread_by_sub_account() == {"sub_a": 0, "sub_b": 2, "sub_c": 0}
+    assert not space.conversations_cached("sub_b")
+    db.partition(DEPLOYMENT, "sub_b").marks.set_full_sync_ms(SyncKind.CONVERSATIONS, 1)
+    assert space.conversations_cached("sub_b") and not space.conversations_cached("sub_x")
