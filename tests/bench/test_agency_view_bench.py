@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QModelIndex
+from PySide6.QtCore import QModelIndex, QTimer
 from PySide6.QtWidgets import QApplication, QListView
 
 from app.services.agency_inbox import AgencyInboxReader, Member, chip_colour, unread_counts
@@ -119,12 +119,28 @@ def test_merged_list_first_paint_and_scroll(
     part.conversations.upsert_conversations(
         [{"id": "conv_00000042", "lastMessageAt": "2026-12-31T00:00:00.000Z"}]
     )
-    start = time.perf_counter()
+    gaps: list[float] = []
+    last = [time.perf_counter()]
+
+    def tick() -> None:
+        now = time.perf_counter()
+        gaps.append(now - last[0])
+        last[0] = now
+
+    ticker = QTimer()
+    ticker.setInterval(2)
+    ticker.timeout.connect(tick)
+    ticker.start()
+    start = last[0] = time.perf_counter()
     model.refresh(ConversationsChanged(members[7][0].scope, ids=frozenset({"conv_00000042"})))
     model.flush_changes()
     while model.index(0, 0).data(OwnerRole) != "sub_07":
         qapp.processEvents()
     bench("agency_list_change_to_visible_3000_loaded", (time.perf_counter() - start) * 1000, "ms")
+    qapp.processEvents()
+    ticker.stop()
+    gaps.append(time.perf_counter() - last[0])
+    bench("agency_list_change_longest_gui_stall", max(gaps) * 1000, "ms")
     model.close()
     view.close()
 

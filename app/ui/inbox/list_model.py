@@ -65,6 +65,10 @@ BACKGROUND_WINDOW = 1500
 """Loaded rows above which a change is re-read on a worker thread (about 25 ms of
 decoding per 1,000 rows would otherwise stall the window)."""
 
+MERGED_BACKGROUND_WINDOW = 300
+"""The same for the merged list (All sub-accounts): each re-read merges every member's
+rows, several times the cost per row of one sub-account's."""
+
 _Role = Qt.ItemDataRole.UserRole
 ConversationIdRole = _Role + 1
 """The conversation's id (str)."""
@@ -423,6 +427,12 @@ class ConversationListModel(PagedListModel[_Source, InboxQuery, _Row]):
             return list(build_rows(merged, previous, intern).values()), total
         docs, total = load_first_page(reader, query, window)
         return list(build_rows(docs, previous, intern).values()), total
+
+    def refresh_all(self, *, background: bool | None = None) -> None:
+        """As ``PagedListModel.refresh_all``; the merged list goes to the worker sooner."""
+        if background is None and self.merged is not None:
+            background = max(len(self._rows), self.page_size) > MERGED_BACKGROUND_WINDOW
+        super().refresh_all(background=background)
 
     def on_reset(self, source_changed: bool) -> None:
         """The drafts, snoozes and unread marks of the rows shown."""

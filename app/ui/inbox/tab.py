@@ -187,6 +187,8 @@ class InboxTab(Area):
         self._reader: InboxReader | None = None
         self._merged: AgencyInboxReader | None = None
         self._pending_owner: tuple[str, str] | None = None
+        self._taken_over: int | None = None
+        """The session generation the tab took over before its event arrived."""
         self._syncing = False
         self._open_id: str | None = None
         self._busy = False
@@ -369,7 +371,7 @@ class InboxTab(Area):
         self._syncing = True
         reader = self.port.reader_for(event.scope)
         if self._merged is not None:
-            if reader is not None and reader == self._reader:
+            if reader is not None and event.generation == self._taken_over:
                 return  # already taken over when a thread of it was opened
             # The merged list stays; what acts (thread, actions) follows the session.
             self._set_active(reader)
@@ -484,10 +486,11 @@ class InboxTab(Area):
                 "danger", "Could not open that conversation's sub-account. Try again."
             )
             return
-        if reader != self._reader:
+        if reader != self._reader or self._taken_over != self.port.generation():
             # The session event may still be on its way: take the sub-account over now
             # (the event then finds it done).
             self._set_active(reader)
+            self._taken_over = self.port.generation()
         self._open(conversation_id)
         self._selection_changed()
 
@@ -977,8 +980,9 @@ class InboxTab(Area):
                 "danger", "Could not open the sub-account of those conversations. Try again."
             )
             return
-        if reader != self._reader:
+        if reader != self._reader or self._taken_over != self.port.generation():
             self._set_active(reader)  # the session event may still be on its way
+            self._taken_over = self.port.generation()
         if action == "mark-unread":
             service = self.service
             if service is not None:
