@@ -889,6 +889,7 @@ class MainWindow(QMainWindow):
         # A closed window builds no more tabs: their services are being shut down.
         self._build_timer.stop()
         self._build_queue = []
+        self._counts_timer.stop()
         super().closeEvent(event)
         self.closed.emit()
 
