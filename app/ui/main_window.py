@@ -147,6 +147,7 @@ class MainWindow(QMainWindow):
         self._budget: BudgetChanged | None = None
         self._unread: dict[str, int] = {}
         self._mode_profile: str | None = None
+        self._window_closed = False
         self.setWindowTitle("Seedly Desk")
         self.setWindowIcon(app_icon())
         self.resize(1360, 860)
@@ -616,7 +617,7 @@ class MainWindow(QMainWindow):
 
     def _count_unread_soon(self) -> None:
         # Not restarted by each event: a burst of sync pages must not postpone it forever.
-        if not self._counts_timer.isActive():
+        if not self._counts_timer.isActive() and not self._window_closed:
             self._counts_timer.start()
 
     def _read_unread_counts(self) -> None:
@@ -890,6 +891,7 @@ class MainWindow(QMainWindow):
         self._build_timer.stop()
         self._build_queue = []
         self._counts_timer.stop()
+        self._window_closed = True
         super().closeEvent(event)
         self.closed.emit()
 
