@@ -748,39 +748,78 @@ class InboxTab(Area):
         self.loadedChanged.emit(self.is_loaded())
 
     def _refresh_counts(self) -> None:
+        if self._merged is not None:
+            # Every member counts four views: on a worker, not on the window's thread.
+            try:
+                self.tasks.spawn(self._counts_on_worker(), "inbox-counts", replace=True)
+                return
+            except RuntimeError as exc:  # no loop (the tab used without one): count here
+                log.debug("inline counts: %s", exc)
         try:
             self._show_counts()
         except StorageError as exc:
             log.warning("could not count the inbox views: %s", exc)
 
-    def _show_counts(self) -> None:
+    def _count_plan(self) -> tuple[InboxReader | AgencyInboxReader | None, list[tuple[str, Any]]]:
+        """What to count: the reader and, per view button, its view (None: no count)."""
         reader = self._reader
-        labels = dict(VIEWS)
         if reader is None:
-            for kind, button in self.view_buttons.items():
-                button.setText(labels[kind])
-            return
-        query = self._query()
+            return None, [(kind, None) for kind in self.view_buttons]
+        me = self._me_for_view()
+        plan = [
+            (kind, None if kind == "mine" and not me else inbox_view(kind, me))
+            for kind in self.view_buttons
+        ]
+        return self._merged or reader, plan
+
+    def _count_filters(self) -> ConversationFilters:
         # The count says how many are unread (and so on), not what the list keeps in view,
         # nor what the search matches: the counts stay put while the user types.
-        filters = replace(query.filters, keep_id=None)
-        me = self._me_for_view()
-        counter: InboxReader | AgencyInboxReader = self._merged or reader
-        for kind, button in self.view_buttons.items():
-            if kind == "mine" and not me:
-                button.setText(labels[kind])
+        return replace(self._query().filters, keep_id=None)
+
+    @staticmethod
+    def _count_views(
+        counter: InboxReader | AgencyInboxReader | None,
+        plan: list[tuple[str, Any]],
+        filters: ConversationFilters,
+    ) -> dict[str, int | None]:
+        """Each view's count (None: not counted, or unreadable). Reads only: any thread."""
+        counts: dict[str, int | None] = {}
+        for kind, view in plan:
+            if counter is None or view is None:
+                counts[kind] = None
                 continue
-            view = inbox_view(kind, me)
             try:
-                count = counter.count(view, filters, None)
+                counts[kind] = counter.count(view, filters, None)
             except StorageError as exc:
                 log.warning("could not count the %s view: %s", kind, exc)
-                continue
+                counts[kind] = -1
+        return counts
+
+    def _apply_counts(self, counts: dict[str, int | None]) -> None:
+        labels = dict(VIEWS)
+        for kind, button in self.view_buttons.items():
+            count = counts.get(kind)
+            if count is not None and count < 0:
+                continue  # unreadable: the label stays as it was
             button.setText(f"{labels[kind]} {count:,}" if count else labels[kind])
+
+    def _show_counts(self) -> None:
+        counter, plan = self._count_plan()
+        self._apply_counts(self._count_views(counter, plan, self._count_filters()))
+
+    async def _counts_on_worker(self) -> None:
+        counter, plan = self._count_plan()
+        filters = self._count_filters()
+        counts = await asyncio.to_thread(self._count_views, counter, plan, filters)
+        if self._closed or counter is not (self._merged or self._reader):
+            return  # another sub-account or mode meanwhile: its own count follows
+        self._apply_counts(counts)
 
     def view_counts(self) -> dict[str, str]:
         """The view buttons' labels (with their counts) as shown."""
-        self._refresh_counts()
+        self.tasks.cancel("inbox-counts")
+        self._show_counts()
         return {kind: button.text() for kind, button in self.view_buttons.items()}
 
     def _update_empty(self) -> None:
@@ -1416,6 +1455,7 @@ class InboxTab(Area):
                 log.debug("focus hook: %s", exc)
         self.tasks.cancel("inbox-search")
         self.tasks.cancel("inbox-snooze-timer")
+        self.tasks.cancel("inbox-counts")
         self._counts_timer.stop()
         self._clock.stop()
         self.notifier.close()

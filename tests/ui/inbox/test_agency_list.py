@@ -173,6 +173,11 @@ def test_views_and_search_cover_every_member(env_factory: Any, run: Any) -> None
                 "unread", ConversationFilters(status="open")
             )
             assert model.total_count == unread_a + unread_b > 0
+            # The view buttons count every member (on a worker, after the change settles).
+            await until(
+                lambda: tab.view_buttons["unread"].text() == f"Unread {unread_a + unread_b}"
+            )
+            assert tab.view_counts()["unread"] == f"Unread {unread_a + unread_b}"
             assert {model.index(r, 0).data(OwnerRole) for r in range(model.rowCount())} == {
                 "sub_a",
                 "sub_b",
