@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -117,6 +117,9 @@ class Workspace:
         self.all_sub_accounts = False
         """Whether the window shows every member at once ("All sub-accounts"). The
         session keeps one sub-account open all the same: the one acted in."""
+        self.before_owner_switch: Callable[[], Awaitable[bool]] | None = None
+        """Asked before the merged view opens a row's sub-account (the window: unsaved
+        work elsewhere is saved or discarded first); False keeps the open one."""
 
     # -- building ---------------------------------------------------------------------------
     @classmethod

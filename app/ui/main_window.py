@@ -178,6 +178,8 @@ class MainWindow(QMainWindow):
         self.tasks = tasks
         self._attached = True
         self.sync_button.clicked.connect(workspace.refresh_now)
+        # The merged Inbox opens a row's sub-account: unsaved work is asked about first.
+        workspace.before_owner_switch = self.confirm_leave
         self.global_search.set_source(QuickSearch.of_active(workspace))
         bridge.sessionChanged.connect(self._on_session)
         bridge.syncStatusChanged.connect(self._on_sync_status)

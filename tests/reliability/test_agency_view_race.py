@@ -112,7 +112,7 @@ async def _race(box: Sandbox, home: Path) -> dict[str, Any]:
             decoy = rng.choice(subs)
             asyncio.get_running_loop().create_task(port.open_owner(decoy))
             await asyncio.sleep(0)
-        assert await port.open_owner(owner)
+        assert await port.open_owner(owner) == "opened"
         scope = port.scope()
         reader = port.reader()
         if scope is None or scope.sub_account_id != owner or reader is None:

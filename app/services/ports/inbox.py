@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from app.core.constants import CHANNELS
 from app.core.errors import ApiError
@@ -63,6 +63,9 @@ log = logging.getLogger(__name__)
 
 WINDOW_SCAN_LIMIT = 2000
 """Cached messages looked through for the newest inbound one (Meta's 24-hour window)."""
+
+OwnerSwitch = Literal["opened", "stayed", "failed"]
+"""What ``InboxPort.open_owner`` did."""
 
 OlderLoader = Callable[[str], Awaitable[int]]
 """Reads the next older page of a thread from the server; the number of messages added."""
@@ -361,21 +364,25 @@ class InboxPort:
         wanted = active.scope.sub_account_id
         return next((r.name for r in self._workspace.merged_members() if r.id == wanted), None)
 
-    async def open_owner(self, sub_account_id: str) -> bool:
+    async def open_owner(self, sub_account_id: str) -> OwnerSwitch:
         """Make ``sub_account_id`` the session's sub-account (a thread of it was opened in
-        the merged list): its key, outbox and services serve what follows. False when it
-        could not be opened (the reason is logged)."""
+        the merged list): its key, outbox and services serve what follows. "opened" (or
+        already open), "stayed" (the user kept unsaved work where it is) or "failed" (the
+        reason is logged)."""
         from app.services.workspace import NotActive  # the workspace imports the ports
 
         active = self._workspace.active
         if active is not None and active.scope.sub_account_id == sub_account_id:
-            return True
+            return "opened"
+        confirm = getattr(self._workspace, "before_owner_switch", None)
+        if confirm is not None and not await confirm():
+            return "stayed"
         try:
             await self._workspace.switch_sub_account(sub_account_id)
         except (NotActive, ApiError) as exc:
             log.warning("could not open sub-account %s: %s", sub_account_id, exc)
-            return False
-        return True
+            return "failed"
+        return "opened"
 
     def also_contact_in(self, email: str | None, phone: str | None) -> list[str]:
         """Names of the other member sub-accounts whose cache has a contact with this email
@@ -512,6 +519,7 @@ __all__ = [
     "Member",
     "MergedRow",
     "OlderLoader",
+    "OwnerSwitch",
     "OutboxItem",
     "OutboxItemNotFoundError",
     "OutboxSender",

@@ -476,12 +476,14 @@ class InboxTab(Area):
         self.tasks.spawn(self._switch_owner(owner, conversation_id), "inbox-owner", replace=True)
 
     async def _switch_owner(self, owner: str, conversation_id: str) -> None:
-        opened = await self.port.open_owner(owner)
+        outcome = await self.port.open_owner(owner)
         if self._pending_owner != (owner, conversation_id) or self._merged is None:
             return  # another row was opened meanwhile, or All mode was left
         self._pending_owner = None
+        if outcome == "stayed":
+            return
         reader = self.port.reader()
-        if not opened or reader is None or reader.sub_account_id != owner:
+        if outcome != "opened" or reader is None or reader.sub_account_id != owner:
             self.banner.show_message(
                 "danger", "Could not open that conversation's sub-account. Try again."
             )
@@ -1012,9 +1014,11 @@ class InboxTab(Area):
     ) -> None:
         """An action on conversations of another sub-account than the open one (the keys on
         a merged list): that sub-account is opened first, then the action runs there."""
-        opened = await self.port.open_owner(owner)
+        outcome = await self.port.open_owner(owner)
+        if outcome == "stayed":
+            return
         reader = self.port.reader()
-        if not opened or reader is None or reader.sub_account_id != owner:
+        if outcome != "opened" or reader is None or reader.sub_account_id != owner:
             self.banner.show_message(
                 "danger", "Could not open the sub-account of those conversations. Try again."
             )

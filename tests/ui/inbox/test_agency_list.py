@@ -288,6 +288,34 @@ def test_keys_on_a_selection_of_another_sub_account_act_in_that_one(
     run(scenario())
 
 
+def test_unsaved_work_elsewhere_can_keep_the_open_sub_account(env_factory: Any, run: Any) -> None:
+    async def scenario() -> None:
+        async with env_factory() as env:
+            tab = env.tab
+            asked: list[bool] = []
+
+            async def stay() -> bool:
+                asked.append(True)
+                return False  # the user keeps editing where they are
+
+            env.workspace.before_owner_switch = stay
+            tab._select_row(_row_of(env, "sub_b", "b_conv_000"))
+            await until(lambda: asked)
+            await asyncio.sleep(0.05)
+            assert env.workspace.switches == [] and env.workspace.active.scope == SCOPE_A
+            assert tab.open_conversation_id is None and tab.banner.isHidden()
+
+            async def leave() -> bool:
+                return True
+
+            env.workspace.before_owner_switch = leave
+            tab._select_row(_row_of(env, "sub_b", "b_conv_000"))
+            await until(lambda: tab.open_conversation_id == "b_conv_000")
+            assert env.workspace.switches == ["sub_b"]
+
+    run(scenario())
+
+
 def test_next_unread_walks_across_sub_accounts(env_factory: Any, run: Any) -> None:
     async def scenario() -> None:
         async with env_factory() as env:
