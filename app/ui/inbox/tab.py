@@ -370,9 +370,9 @@ class InboxTab(Area):
     def _on_session(self, event: SessionChanged) -> None:
         self._syncing = True
         reader = self.port.reader_for(event.scope)
+        if reader is not None and event.generation == self._taken_over:
+            return  # already taken over when a conversation of it was opened
         if self._merged is not None:
-            if reader is not None and event.generation == self._taken_over:
-                return  # already taken over when a thread of it was opened
             # The merged list stays; what acts (thread, actions) follows the session.
             self._set_active(reader)
             self._sync_widgets()
@@ -477,8 +477,8 @@ class InboxTab(Area):
 
     async def _switch_owner(self, owner: str, conversation_id: str) -> None:
         outcome = await self.port.open_owner(owner)
-        if self._pending_owner != (owner, conversation_id) or self._merged is None:
-            return  # another row was opened meanwhile, or All mode was left
+        if self._pending_owner != (owner, conversation_id) or self._closed:
+            return  # another conversation was opened meanwhile
         self._pending_owner = None
         if outcome == "stayed":
             return
@@ -490,11 +490,25 @@ class InboxTab(Area):
             return
         if reader != self._reader or self._taken_over != self.port.generation():
             # The session event may still be on its way: take the sub-account over now
-            # (the event then finds it done).
-            self._set_active(reader)
+            # (the event then finds it done). The merged list stays; a single one follows.
+            if self._merged is not None:
+                self._set_active(reader)
+            else:
+                self._set_reader(reader)
             self._taken_over = self.port.generation()
-        self._open(conversation_id)
+        self.show_conversation(conversation_id)
         self._selection_changed()
+
+    def show_conversation_in(self, sub_account_id: str, conversation_id: str) -> None:
+        """Select and open a conversation of any sub-account of the connection (a
+        notification of another sub-account): that sub-account is opened first when it is
+        not the open one; in All sub-accounts the merged list stays."""
+        self.build()
+        if sub_account_id == self._active_sub():
+            self._pending_owner = None
+            self.show_conversation(conversation_id)
+            return
+        self._open_in_owner(sub_account_id, conversation_id)
 
     def _on_conversations_changed(self, event: ConversationsChanged) -> None:
         if self.service is not None:

@@ -316,6 +316,37 @@ def test_unsaved_work_elsewhere_can_keep_the_open_sub_account(env_factory: Any, 
     run(scenario())
 
 
+def test_a_conversation_of_another_sub_account_opens_in_either_mode(
+    env_factory: Any, run: Any
+) -> None:
+    async def scenario() -> None:
+        async with env_factory() as env:
+            tab, model = env.tab, env.tab.model
+            # All mode (a notification of sub_b, say): sub_b opens, the merged list stays.
+            tab.show_conversation_in("sub_b", "b_conv_003")
+            await until(lambda: tab.open_conversation_id == "b_conv_003")
+            await asyncio.sleep(0.05)  # the session event arrives after: nothing more
+            assert tab.open_conversation_id == "b_conv_003"
+            assert env.workspace.active.scope == SCOPE_B and tab.all_mode
+            current = tab.list.currentIndex()
+            assert current.data(RowKeyRole) == merged_key("sub_b", "b_conv_003")
+            owners = {model.index(r, 0).data(OwnerRole) for r in range(model.rowCount())}
+            assert owners == {"sub_a", "sub_b"}
+            # One sub-account at a time: sub_a opens and its list replaces sub_b's.
+            env.workspace.all_sub_accounts = False
+            tab.set_all_mode(False)
+            tab.show_conversation_in("sub_a", "a_conv_004")
+            await until(lambda: tab.open_conversation_id == "a_conv_004")
+            await asyncio.sleep(0.05)
+            assert tab.open_conversation_id == "a_conv_004"
+            assert env.workspace.active.scope == SCOPE_A
+            assert env.keys() and all(k.startswith("a_") for k in list(env.keys()))
+            assert tab.list.currentIndex().data(ConversationIdRole) == "a_conv_004"
+            assert env.thread.shown[-1] == "a_conv_004"
+
+    run(scenario())
+
+
 def test_next_unread_walks_across_sub_accounts(env_factory: Any, run: Any) -> None:
     async def scenario() -> None:
         async with env_factory() as env:
