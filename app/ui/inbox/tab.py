@@ -873,6 +873,14 @@ class InboxTab(Area):
                 else "Nothing in this sub-account matches the view, search and filters.",
                 "Clear search and filters",
             )
+        elif self._merged is not None:
+            self.empty.set_content(
+                "inbox",
+                "No conversations yet",
+                "Every sub-account's conversations show here once it was opened once "
+                "(its cache). Start one with New conversation.",
+                "New conversation",
+            )
         else:
             self.empty.set_content(
                 "inbox",
