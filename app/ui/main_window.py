@@ -498,8 +498,8 @@ class MainWindow(QMainWindow):
         picker.clear()
         if self.workspace.can_merge():
             picker.addItem(icon("users"), "All sub-accounts", ALL_SUB_ACCOUNTS)
-            picker.setItemData(0, "Every sub-account's inbox in one list (Ctrl+0)",
-                               Qt.ItemDataRole.ToolTipRole)  # fmt: skip
+            tip = "Every sub-account's inbox in one list (Ctrl+0)"
+            picker.setItemData(0, tip, Qt.ItemDataRole.ToolTipRole)
         for number, sub in enumerate(subs, start=1):
             picker.addItem(icon("company"), self._picker_text(sub.id, sub.name), sub.id)
             unread = self._unread.get(sub.id, 0)

@@ -23,8 +23,9 @@ stays unread until they come back to it.
 In "All sub-accounts" (``set_all_mode``, agency keys) the list merges every member
 sub-account's cache; the session still has one sub-account open, the one acted in:
 opening a row of another sub-account opens that one first (the list stays), so the
-thread, the composer and every action use the owner's services, key and outbox. A
-selection holding rows of another sub-account than the open one offers no action.
+thread, the composer and every action use the owner's services, key and outbox. An
+action on a selection of another sub-account opens that one first; a selection
+spanning several sub-accounts offers none.
 
 Keyboard (with the list focused): up/down move, Enter opens, E closes,
 Shift+E reopens, S snoozes, A assigns, U marks unread, N opens the next unread
@@ -375,6 +376,7 @@ class InboxTab(Area):
         if self._merged is not None:
             # The merged list stays; what acts (thread, actions) follows the session.
             self._set_active(reader)
+            self._update_me_button()
             self._sync_widgets()
             self._selection_changed()
             return
