@@ -402,3 +402,17 @@ def test_leaving_all_mode_shows_the_session_sub_account_only(env_factory: Any, r
             assert tab.model.index(0, 0).data(OwnerRole) is None
 
     run(scenario())
+
+
+def test_chip_colours_read_on_either_scheme_and_differ_between_sub_accounts() -> None:
+    from app.services.agency_inbox import CHIP_COLOURS
+    from app.ui.inbox.delegate import owner_initial
+
+    light = [owner_colour(i, dark=False) for i in range(CHIP_COLOURS)]
+    dark = [owner_colour(i, dark=True) for i in range(CHIP_COLOURS)]
+    # Text in the chip's colour on a light base is dark enough, on a dark base light enough.
+    assert all(c.lightness() < 110 for c in light)
+    assert all(c.lightness() > 150 for c in dark)
+    assert len({c.hue() for c in light}) == CHIP_COLOURS  # one hue per colour
+    assert [c.hue() for c in light] == [c.hue() for c in dark]  # the same sub-account's hue
+    assert owner_initial("  summit Roofing") == "S" and owner_initial("") == "?"
