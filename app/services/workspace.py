@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,7 +50,7 @@ from app.settings.secrets import (
     seamless_oauth_account,
     seamless_oauth_client_account,
 )
-from app.storage import Database, Partition
+from app.storage import Database, Partition, StorageError, SyncKind
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +110,16 @@ class Workspace:
         """The one writer of the saved preferences (theme, saved searches, mutes…)."""
         self.leads = LeadsService(self.db, self.bus, self.contact_service_for)
         """The Seamless side: its connection, credit meter, research queue and CRM push."""
+        # -- agency view (All sub-accounts): state; its methods are in the marked block below.
+        self.agency_members: Callable[[], list[SubAccountRef]] | None = None
+        """Which sub-accounts the merged view shows (None: all the profile's); the
+        inclusion settings plug in here."""
+        self.all_sub_accounts = False
+        """Whether the window shows every member at once ("All sub-accounts"). The
+        session keeps one sub-account open all the same: the one acted in."""
+        self.before_owner_switch: Callable[[], Awaitable[bool]] | None = None
+        """Asked before the merged view opens a row's sub-account (the window: unsaved
+        work elsewhere is saved or discarded first); False keeps the open one."""
 
     # -- building ---------------------------------------------------------------------------
     @classmethod
@@ -374,6 +384,58 @@ class Workspace:
                 self.secrets.use_for_session(account, text)
 
         await self.leads.connect(settings, oauth=OAuth(app, tokens), save_tokens=save)
+
+    # -- agency view (All sub-accounts) ------------------------------------------------------
+    # Owned by the merged view; the background watcher of other sub-accounts has its own block.
+    def can_merge(self) -> bool:
+        """Whether "All sub-accounts" applies: an agency key reaching several sub-accounts."""
+        profile = self.profile
+        return profile is not None and profile.key_kind == "agency" and len(self.sub_accounts()) > 1
+
+    def merged_members(self) -> list[SubAccountRef]:
+        """The sub-accounts the merged view shows, in the picker's order (only ones the
+        active profile reaches, whatever ``agency_members`` says)."""
+        known = self.sub_accounts()
+        chooser = self.agency_members
+        if chooser is None:
+            return known
+        wanted = {ref.id for ref in chooser()}
+        return [ref for ref in known if ref.id in wanted]
+
+    def partition_of(self, sub_account_id: str) -> Partition:
+        """The cache partition of a sub-account of the active profile (``NotActive`` when
+        it reaches no such sub-account)."""
+        profile = self.profile
+        if profile is None or sub_account_id not in {s.id for s in self.sub_accounts()}:
+            raise NotActive(f"The sub-account {sub_account_id} is not reachable here.")
+        return self.db.partition(profile.cache_key, sub_account_id)
+
+    def unread_by_sub_account(self) -> dict[str, int]:
+        """Conversations with unread messages per sub-account of the active profile, from
+        the cache (the picker's counts; empty when the cache cannot be read). Reads every
+        partition: call it on a worker."""
+        from app.services.agency_inbox import unread_counts
+
+        profile = self.profile
+        if profile is None:
+            return {}
+        try:
+            parts = {s.id: self.db.partition(profile.cache_key, s.id) for s in self.sub_accounts()}
+            return unread_counts(parts)
+        except StorageError as exc:
+            log.warning("could not count the unread conversations: %s", exc)
+            return {}
+
+    def conversations_cached(self, sub_account_id: str) -> bool:
+        """Whether a complete walk of a sub-account's conversations is in the cache (it was
+        opened once), so the merged view has its rows."""
+        try:
+            partition = self.partition_of(sub_account_id)
+            return partition.marks.full_sync_ms(SyncKind.CONVERSATIONS) is not None
+        except (NotActive, StorageError):
+            return False
+
+    # -- end of the agency view's block ----------------------------------------------------
 
     def set_visible(self, area: str, visible: bool) -> None:
         """Tell the poll scheduler what is on screen (faster polling for it)."""

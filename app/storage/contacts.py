@@ -332,6 +332,30 @@ class ContactRepository(PartitionRepository):
             ).fetchall()
         return [loads_dict(r[0]) for r in rows]
 
+    def knows(self, email: str | None = None, phone_keys: Iterable[str] = ()) -> bool:
+        """Whether a contact of this partition has this primary email (case-insensitive) or
+        a primary phone whose digits are one of ``phone_keys`` (a number's E.164 digits,
+        and its national digits for a number stored without its country code). Answers yes
+        or no only: another sub-account's hint must never show that record's data."""
+        probes: list[tuple[str, str]] = []
+        key = fold_key(email) if email else None
+        if key is not None:
+            probes.append(("email_key", key))
+        probes += [("phone_key", p) for p in dict.fromkeys(phone_keys) if p]
+        if not probes:
+            return False
+        # One indexed probe per key (contacts_by_email, contacts_by_phone).
+        sql = " UNION ALL ".join(
+            f"SELECT 1 FROM contacts WHERE partition_id = ? AND {column} = ?"
+            for column, _value in probes
+        )
+        bound: list[Any] = []
+        for _column, value in probes:
+            bound += [self._pid, value]
+        with self._db.read() as conn:
+            row = conn.execute(f"SELECT EXISTS ({sql})", bound).fetchone()
+        return bool(row[0])
+
     def delete_ids(self, contact_ids: Iterable[str], *, remember: bool = True) -> int:
         """Delete these contacts (unknown ids are ignored); returns how many were deleted.
 

@@ -293,6 +293,45 @@ class ConversationRepository(PartitionRepository):
             ).fetchall()
         return [loads_dict(r[0]) for r in rows]
 
+    def list_keys(
+        self,
+        view: ConversationView | str = "all",
+        filters: ConversationFilters | None = None,
+        text: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[tuple[int, str]]:
+        """The sort keys ``(activity ms, id)`` of a page of ``list_conversations``, in the
+        same order: an index walk that decodes no document (a merge across partitions
+        compares keys first and reads only the documents it keeps)."""
+        if limit < 0 or offset < 0:
+            raise ValueError("limit and offset must not be negative")
+        where, params = self._where(view, filters, text)
+        with self._db.read() as conn:
+            rows = conn.execute(
+                f"SELECT c.activity_ms, c.id FROM conversations c WHERE {where} "
+                "ORDER BY c.activity_ms DESC, c.id DESC LIMIT ? OFFSET ?",
+                [*params, limit, offset],
+            ).fetchall()
+        return [(int(r[0] or 0), str(r[1])) for r in rows]
+
+    def conversations_by_ids(self, conversation_ids: Sequence[str]) -> dict[str, JSONDict]:
+        """The cached documents of these conversations by id (unknown ids are left out)."""
+        ids = list(dict.fromkeys(conversation_ids))
+        found: dict[str, JSONDict] = {}
+        with self._db.read() as conn:
+            # Chunks stay far below SQLite's limit on bound parameters.
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                rows = conn.execute(
+                    f"SELECT id, doc FROM conversations WHERE partition_id = ? AND id IN ({marks})",
+                    [self._pid, *chunk],
+                ).fetchall()
+                for row in rows:
+                    found[str(row[0])] = loads_dict(row[1])
+        return found
+
     def count_conversations(
         self,
         view: ConversationView | str = "all",

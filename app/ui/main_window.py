@@ -1,7 +1,8 @@
 """The main window: a tab per area, the toolbar, the status bar and the key banner.
 
-Toolbar: the connection (profile) picker, the sub-account switcher (Ctrl+1…9),
-the global search (Ctrl+K) and the sync indicator (click: refresh now).
+Toolbar: the connection (profile) picker, the sub-account switcher (Ctrl+1…9;
+for an agency key "All sub-accounts" at its top, Ctrl+0, and each sub-account's
+unread count), the global search (Ctrl+K) and the sync indicator (click: refresh now).
 Status bar: connection state, last successful sync, API budget left.
 Window geometry, splitters, columns and the last tab are restored on start
 from a settings file under the app's config directory.
@@ -18,9 +19,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QEvent, QObject, QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
@@ -51,6 +52,7 @@ if TYPE_CHECKING:
     # Only names: the window paints before the services are imported (``attach``).
     from app.services.bus import BudgetChanged, KeyProblem, SessionChanged, SyncStatus
     from app.services.workspace import Workspace
+    from app.services.agency_inbox import SubAccountRef
     from app.ui.async_qt import BusBridge, TaskSet
 
 log = logging.getLogger(__name__)
@@ -61,6 +63,12 @@ THEME_SETTING = "window/theme"
 """The theme of the last run, in the window's settings (read before the preferences)."""
 BUILD_SLICE_MS = 0
 """Delay between two building steps of the areas (0: the next turn of the event loop)."""
+ALL_SUB_ACCOUNTS = "\x1fall"
+"""The picker's data of its "All sub-accounts" entry (no sub-account id looks like it)."""
+ALL_SETTING = "agency/allSubAccounts/"
+"""Per connection id, in the window's settings: whether "All sub-accounts" was chosen."""
+UNREAD_COUNTS_DELAY_MS = 400
+"""Quiet time after a conversation change before the picker's unread counts are re-read."""
 
 
 def _ago(ms: int | None, now: float | None = None) -> str:
@@ -137,6 +145,9 @@ class MainWindow(QMainWindow):
         self._opening: str | None = None
         self._banner_profile: str | None = None
         self._budget: BudgetChanged | None = None
+        self._unread: dict[str, int] = {}
+        self._mode_profile: str | None = None
+        self._window_closed = False
         self.setWindowTitle("Seedly Desk")
         self.setWindowIcon(app_icon())
         self.resize(1360, 860)
@@ -153,6 +164,10 @@ class MainWindow(QMainWindow):
         self._clock = QTimer(self)
         self._clock.setInterval(15_000)
         self._clock.timeout.connect(self._tick)
+        self._counts_timer = QTimer(self)
+        self._counts_timer.setSingleShot(True)
+        self._counts_timer.setInterval(UNREAD_COUNTS_DELAY_MS)
+        self._counts_timer.timeout.connect(self._read_unread_counts)
 
     def attach(self, workspace: Workspace, bridge: BusBridge, tasks: TaskSet) -> None:
         """Work with the services: the pickers, the status, Ctrl+K and the sync button."""
@@ -163,12 +178,15 @@ class MainWindow(QMainWindow):
         self.tasks = tasks
         self._attached = True
         self.sync_button.clicked.connect(workspace.refresh_now)
+        # The merged Inbox opens a row's sub-account: unsaved work is asked about first.
+        workspace.before_owner_switch = self.confirm_leave
         self.global_search.set_source(QuickSearch.of_active(workspace))
         bridge.sessionChanged.connect(self._on_session)
         bridge.syncStatusChanged.connect(self._on_sync_status)
         bridge.budgetChanged.connect(self._on_budget)
         bridge.keyProblem.connect(self._on_key_problem)
-        bridge.subAccountsChanged.connect(lambda _e: self.refresh_pickers())
+        bridge.subAccountsChanged.connect(lambda _e: self._sub_accounts_changed())
+        bridge.conversationsChanged.connect(lambda _e: self._count_unread_soon())
         self._clock.start()
         self.refresh_pickers()
 
@@ -208,7 +226,8 @@ class MainWindow(QMainWindow):
         bar.addWidget(self.profile_picker)
         bar.addWidget(self._spacer(Spacing.S))
         self.sub_account_picker = QComboBox(self)
-        self.sub_account_picker.setToolTip("Sub-account (Ctrl+1 … Ctrl+9)")
+        self.sub_account_picker.setObjectName("subAccountPicker")
+        self.sub_account_picker.setToolTip("Sub-account (Ctrl+1 … Ctrl+9; all of them: Ctrl+0)")
         self.sub_account_picker.setMinimumWidth(200)
         self.sub_account_picker.activated.connect(self._sub_account_chosen)
         bar.addWidget(self.sub_account_picker)
@@ -220,6 +239,11 @@ class MainWindow(QMainWindow):
             action.triggered.connect(lambda _c=False, n=number: self.switch_to_index(n - 1))
             self.addAction(action)
             self.sub_account_actions.append(action)
+        self.all_sub_accounts_action = QAction(self)
+        self.all_sub_accounts_action.setShortcut(QKeySequence("Ctrl+0"))
+        self.all_sub_accounts_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+        self.all_sub_accounts_action.triggered.connect(lambda _c=False: self.show_all())
+        self.addAction(self.all_sub_accounts_action)
 
         stretch = QWidget(self)
         stretch.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
@@ -469,18 +493,24 @@ class MainWindow(QMainWindow):
 
         subs = self.workspace.sub_accounts()
         scope = self.workspace.active
-        self.sub_account_picker.blockSignals(True)
-        self.sub_account_picker.clear()
+        picker = self.sub_account_picker
+        picker.blockSignals(True)
+        picker.clear()
+        if self.workspace.can_merge():
+            picker.addItem(icon("users"), "All sub-accounts", ALL_SUB_ACCOUNTS)
+            tip = "Every sub-account's inbox in one list (Ctrl+0)"
+            picker.setItemData(0, tip, Qt.ItemDataRole.ToolTipRole)
         for number, sub in enumerate(subs, start=1):
-            self.sub_account_picker.addItem(icon("company"), sub.name, sub.id)
+            picker.addItem(icon("company"), self._picker_text(sub.id, sub.name), sub.id)
+            unread = self._unread.get(sub.id, 0)
+            tip = f"{sub.name}: {unread} unread" if unread else sub.name
             if number <= 9:
-                self.sub_account_picker.setItemData(
-                    number - 1, f"{sub.name} (Ctrl+{number})", Qt.ItemDataRole.ToolTipRole
-                )
-        if scope is not None:
-            self.sub_account_picker.setCurrentIndex(
-                self.sub_account_picker.findData(scope.scope.sub_account_id)
-            )
+                tip += f" (Ctrl+{number})"
+            picker.setItemData(picker.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
+        if self.all_mode:
+            picker.setCurrentIndex(picker.findData(ALL_SUB_ACCOUNTS))
+        elif scope is not None:
+            picker.setCurrentIndex(picker.findData(scope.scope.sub_account_id))
         # While the cache is previewed there is no connection to switch with yet.
         self.sub_account_picker.setEnabled(len(subs) > 1 and not self.workspace.previewing)
         self.sub_account_picker.setVisible(bool(subs))
@@ -496,21 +526,141 @@ class MainWindow(QMainWindow):
 
     def _sub_account_chosen(self, index: int) -> None:
         sub_id = self.sub_account_picker.itemData(index)
-        if sub_id:
+        if sub_id == ALL_SUB_ACCOUNTS:
+            self.show_all()
+        elif sub_id:
             self.switch_to(sub_id)
 
     def switch_to_index(self, index: int) -> None:
-        """Ctrl+N: the N-th sub-account of the switcher."""
-        sub_id = self.sub_account_picker.itemData(index)
-        if sub_id:
-            self.switch_to(str(sub_id))
+        """Ctrl+N: the N-th sub-account of the switcher (not counting "All sub-accounts")."""
+        subs = self.workspace.sub_accounts()
+        if 0 <= index < len(subs):
+            self.switch_to(subs[index].id)
 
     def switch_to(self, sub_account_id: str) -> None:
-        """Open another sub-account (one click); a newer choice supersedes a pending one."""
+        """Open another sub-account (one click); a newer choice supersedes a pending one.
+        Choosing one sub-account leaves "All sub-accounts"."""
+        if self.all_mode:
+            self._set_all_mode(False)
         active = self.workspace.active
         if active is not None and active.scope.sub_account_id == sub_account_id:
+            self._show_title()
+            self.refresh_pickers()
             return
         self.tasks.spawn(self._switch(sub_account_id), "switch", replace=True)
+
+    # ------------------------------------------------------------------ all sub-accounts
+
+    @property
+    def all_mode(self) -> bool:
+        """Whether "All sub-accounts" is chosen (the Inbox merges every member)."""
+        return self._attached and self.workspace.all_sub_accounts and self.workspace.can_merge()
+
+    def show_all(self) -> None:
+        """Choose "All sub-accounts" (an agency key with several; else nothing happens)."""
+        if not self._attached or not self.workspace.can_merge():
+            return
+        self.tasks.cancel("switch")  # a pending choice of one sub-account is superseded
+        self._set_all_mode(True)
+        self.refresh_pickers()
+
+    def set_agency_members(self, members: Callable[[], list[SubAccountRef]] | None) -> None:
+        """Which sub-accounts the merged view shows (None: all the connection's); call
+        ``agency_members_changed`` when its answer changes."""
+        self.workspace.agency_members = members
+        self.agency_members_changed()
+
+    def agency_members_changed(self) -> None:
+        """The members of the merged view changed: the merged list follows."""
+        if self.all_mode:
+            self._inbox_all_mode(True)
+
+    def _set_all_mode(self, on: bool) -> None:
+        self.workspace.all_sub_accounts = on
+        profile = self.workspace.profile
+        if profile is not None:
+            # The window's own settings (the demo's choice is kept there too, as its last
+            # sub-account is): the settings file is the connections' and never the demo's.
+            self.settings.setValue(ALL_SETTING + profile.id, on)
+        self._inbox_all_mode(on and self.workspace.can_merge())
+        self._show_title()
+
+    def _inbox_all_mode(self, on: bool) -> None:
+        area = self.areas.get("inbox")
+        # The Inbox is the one tab with a merged view; an unbuilt one asks its port.
+        hook: Callable[[bool], Any] | None = getattr(area, "set_all_mode", None)
+        if hook is not None:
+            hook(on)
+
+    def _restore_all_mode(self) -> None:
+        """A connection was opened: "All sub-accounts" again when it was chosen last."""
+        profile = self.workspace.profile
+        profile_id = None if profile is None else profile.id
+        if profile_id == self._mode_profile:
+            return
+        self._mode_profile = profile_id
+        saved = False
+        if profile is not None:
+            value = self.settings.value(ALL_SETTING + profile.id, False)
+            saved = value is True or str(value).lower() == "true"
+        self.workspace.all_sub_accounts = saved
+        self._inbox_all_mode(saved and self.workspace.can_merge())
+        self._unread = {}
+        self._count_unread_soon()
+
+    def _sub_accounts_changed(self) -> None:
+        self.refresh_pickers()
+        self.agency_members_changed()
+        self._count_unread_soon()
+
+    def _picker_text(self, sub_id: str, name: str) -> str:
+        unread = self._unread.get(sub_id, 0)
+        return f"{name} · {unread:,}" if unread else name
+
+    def _count_unread_soon(self) -> None:
+        # Not restarted by each event: a burst of sync pages must not postpone it forever.
+        if not self._counts_timer.isActive() and not self._window_closed:
+            self._counts_timer.start()
+
+    def _read_unread_counts(self) -> None:
+        if self._attached and self.workspace.profile is not None:
+            self.tasks.spawn(self._unread_counts(), "picker-unread", replace=True)
+
+    async def _unread_counts(self) -> None:
+        """Each sub-account's unread conversations, counted from its cache on a worker."""
+        profile = self.workspace.profile
+        counts = await asyncio.to_thread(self.workspace.unread_by_sub_account)
+        if self.workspace.profile is not profile or counts == self._unread:
+            return
+        self._unread = counts
+        picker = self.sub_account_picker
+        for index in range(picker.count()):
+            sub_id = picker.itemData(index)
+            sub = next((s for s in self.workspace.sub_accounts() if s.id == sub_id), None)
+            if sub is not None:
+                picker.setItemText(index, self._picker_text(sub.id, sub.name))
+                unread = counts.get(sub.id, 0)
+                tip = f"{sub.name}: {unread} unread" if unread else sub.name
+                picker.setItemData(index, tip, Qt.ItemDataRole.ToolTipRole)
+
+    def unread_counts(self) -> dict[str, int]:
+        """The unread counts the picker shows, by sub-account id."""
+        return dict(self._unread)
+
+    def _show_title(self) -> None:
+        active = self.workspace.active if self._attached else None
+        if self.all_mode:
+            self.setWindowTitle("All sub-accounts — Seedly Desk")
+        elif active is not None:
+            name = next(
+                (
+                    s.name
+                    for s in self.workspace.sub_accounts()
+                    if s.id == active.scope.sub_account_id
+                ),
+                active.profile.name,
+            )
+            self.setWindowTitle(f"{name} — Seedly Desk")
 
     async def confirm_leave(self) -> bool:
         """Ask every area with unsaved work to save or discard it; False when the user stays."""
@@ -562,20 +712,12 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ events
 
     def _on_session(self, event: SessionChanged) -> None:
+        self._restore_all_mode()
         self.refresh_pickers()
         active = self.workspace.active
         self.global_search.reset()
         if active is not None:
-            profile = active.profile
-            name = next(
-                (
-                    s.name
-                    for s in self.workspace.sub_accounts()
-                    if s.id == active.scope.sub_account_id
-                ),
-                profile.name,
-            )
-            self.setWindowTitle(f"{name} — Seedly Desk")
+            self._show_title()
             self._last_success_ms = active.partition.marks.last_success_ms()
         self._tab_changed(self.tabs.currentIndex())
         self._render_status()
@@ -747,6 +889,11 @@ class MainWindow(QMainWindow):
             self.tasks.spawn(self._confirm_close(), "confirm-close", replace=True)
             return
         self.save_state()
+        # A closed window builds no more tabs: their services are being shut down.
+        self._build_timer.stop()
+        self._build_queue = []
+        self._counts_timer.stop()
+        self._window_closed = True
         super().closeEvent(event)
         self.closed.emit()
 

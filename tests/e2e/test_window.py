@@ -19,6 +19,7 @@ from app.settings.profiles import ProfileStore
 from app.settings.secrets import Secrets, account_name
 from app.ui.connections import ConnectionDialog, DialogMode
 from app.ui.contacts.tab import ContactsTab
+from app.ui.main_window import ALL_SUB_ACCOUNTS
 from tests.e2e.conftest import save_connection, until
 from tests.support.sandbox_process import Sandbox
 
@@ -70,7 +71,9 @@ def test_opens_the_saved_connection_and_shows_its_contacts(
             assert window.pages.currentWidget() is window.tabs
             # A first start with a CRM connection and no Seamless.AI opens on Contacts.
             assert window.current_area() is tab
-            assert window.sub_account_picker.count() == len(sandbox.sub_ids)
+            # "All sub-accounts" first (an agency key with several), then each one.
+            assert window.sub_account_picker.count() == len(sandbox.sub_ids) + 1
+            assert window.sub_account_picker.itemData(0) == ALL_SUB_ACCOUNTS
             assert window.sub_account_picker.currentData() == sandbox.sub_ids[0]
             assert _shown_ids(tab) <= server_ids
             assert tab.count_label.text() == f"{len(server_ids):,} contacts"

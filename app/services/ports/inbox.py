@@ -23,10 +23,21 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from app.core.constants import CHANNELS
+from app.core.errors import ApiError
 from app.core.models import CustomFieldDefinition
+from app.services.agency_inbox import (
+    ANY_MEMBER,
+    AgencyInboxReader,
+    Member,
+    MergedRow,
+    also_contact_in,
+    chip_colour,
+    merged_key,
+    split_key,
+)
 from app.services.ports.reader import SubAccountReader
 from app.services.bus import EventBus, ScopeKey
 from app.services.conversations import ConversationBulkReport, ConversationService
@@ -52,6 +63,9 @@ log = logging.getLogger(__name__)
 
 WINDOW_SCAN_LIMIT = 2000
 """Cached messages looked through for the newest inbound one (Meta's 24-hour window)."""
+
+OwnerSwitch = Literal["opened", "stayed", "failed"]
+"""What ``InboxPort.open_owner`` did."""
 
 OlderLoader = Callable[[str], Awaitable[int]]
 """Reads the next older page of a thread from the server; the number of messages added."""
@@ -268,6 +282,7 @@ class InboxPort:
         """Serve the Inbox from ``workspace`` (its active session, cache and settings)."""
         self._workspace = workspace
         self._reader: InboxReader | None = None
+        self._merged: tuple[Any, AgencyInboxReader] | None = None
 
     @property
     def bus(self) -> EventBus:
@@ -306,6 +321,85 @@ class InboxPort:
         if reader is None or reader._partition is not partition:
             reader = self._reader = InboxReader(partition)
         return reader
+
+    # -- the agency view (All sub-accounts) --------------------------------------------------
+    def all_mode(self) -> bool:
+        """Whether the window shows every member sub-account at once (agency keys only)."""
+        return self._workspace.all_sub_accounts and self._workspace.can_merge()
+
+    def merged_reader(self) -> AgencyInboxReader | None:
+        """The merged reader of the members chosen now (the same object while neither they,
+        their names nor the user's identities change); None outside All mode."""
+        if not self.all_mode():
+            return None
+        profile = self._workspace.profile
+        assert profile is not None  # all_mode() says a profile is open
+        refs = self._workspace.merged_members()
+        prefs = self._preferences().my_team_member_ids
+        identities: dict[str, str] = {}
+        members: list[tuple[Member, Partition]] = []
+        for ref in refs:
+            partition = self._workspace.db.partition(profile.cache_key, ref.id)
+            scope = ScopeKey(partition.deployment, ref.id)
+            members.append((Member(scope, ref.name, chip_colour(ref.id)), partition))
+            me = prefs.get(f"{partition.deployment}|{ref.id}")
+            if me:
+                identities[ref.id] = str(me)
+        signature = (
+            tuple((m.scope, m.name) for m, _p in members),
+            tuple(sorted(identities.items())),
+        )
+        cached = self._merged
+        if cached is not None and cached[0] == signature:
+            return cached[1]
+        reader = AgencyInboxReader(members, identities)
+        self._merged = (signature, reader)
+        return reader
+
+    def sub_account_name(self) -> str | None:
+        """The open sub-account's name among the merged view's members, or None."""
+        active = self._workspace.active
+        if active is None:
+            return None
+        wanted = active.scope.sub_account_id
+        return next((r.name for r in self._workspace.merged_members() if r.id == wanted), None)
+
+    async def open_owner(self, sub_account_id: str) -> OwnerSwitch:
+        """Make ``sub_account_id`` the session's sub-account (a thread of it was opened in
+        the merged list): its key, outbox and services serve what follows. "opened" (or
+        already open), "stayed" (the user kept unsaved work where it is) or "failed" (the
+        reason is logged)."""
+        from app.services.workspace import NotActive  # the workspace imports the ports
+
+        active = self._workspace.active
+        if active is not None and active.scope.sub_account_id == sub_account_id:
+            return "opened"
+        confirm = getattr(self._workspace, "before_owner_switch", None)
+        if confirm is not None and not await confirm():
+            return "stayed"
+        try:
+            await self._workspace.switch_sub_account(sub_account_id)
+        except (NotActive, ApiError) as exc:
+            log.warning("could not open sub-account %s: %s", sub_account_id, exc)
+            return "failed"
+        return "opened"
+
+    def also_contact_in(self, email: str | None, phone: str | None) -> list[str]:
+        """Names of the other member sub-accounts whose cache has a contact with this email
+        or phone (never that record's data). Reads the cache: call it on a worker. Empty
+        unless the connection can merge (an agency key with several sub-accounts)."""
+        workspace = self._workspace
+        active = workspace.active
+        if active is None or not workspace.can_merge():
+            return []
+        others: list[tuple[Member, Partition]] = []
+        for ref in workspace.merged_members():
+            if ref.id == active.scope.sub_account_id:
+                continue
+            partition = workspace.db.partition(active.profile.cache_key, ref.id)
+            scope = ScopeKey(partition.deployment, ref.id)
+            others.append((Member(scope, ref.name, chip_colour(ref.id)), partition))
+        return also_contact_in(others, email, phone)
 
     # -- commands -------------------------------------------------------------------------
     def conversation_service(self) -> ConversationService | None:
@@ -413,6 +507,8 @@ def _identity_key(reader: InboxReader) -> str:
 
 
 __all__ = [
+    "ANY_MEMBER",
+    "AgencyInboxReader",
     "ConversationBulkReport",
     "ConversationFilters",
     "ConversationService",
@@ -420,7 +516,10 @@ __all__ = [
     "IllegalTransitionError",
     "InboxPort",
     "InboxReader",
+    "Member",
+    "MergedRow",
     "OlderLoader",
+    "OwnerSwitch",
     "OutboxItem",
     "OutboxItemNotFoundError",
     "OutboxSender",
@@ -428,4 +527,6 @@ __all__ = [
     "StorageError",
     "created_ms",
     "inbox_view",
+    "merged_key",
+    "split_key",
 ]

@@ -11,7 +11,9 @@ there is something unread); unread rows have a bold name, an accent time and a
 count pill; the status chip is tinted by status (open, closed, snoozed); the
 conversation open in the thread pane has an accent bar on its left edge; a
 conversation with a message that failed to send says "Not sent" where a draft says
-"Draft". Every
+"Draft". In the merged list (All sub-accounts) line 3 also names the owning
+sub-account in a chip of its colour, with its initial in a square of that colour:
+the name and the initial say it, not the colour alone. Every
 colour comes from the view's palette or the theme's named colours of the same
 scheme, so rows read well in light and dark.
 
@@ -47,10 +49,13 @@ from app.ui.inbox.list_model import (
     ConversationIdRole,
     HasDraftRole,
     MarkedUnreadRole,
+    OwnerColourRole,
+    OwnerNameRole,
     PaintRole,
     PreviewDirectionRole,
     PreviewRole,
     RelativeTimeRole,
+    RowKeyRole,
     RowView,
     SendFailedRole,
     SnoozedUntilRole,
@@ -128,7 +133,26 @@ def row_view(index: QModelIndex | QPersistentModelIndex) -> RowView:
         index.data(SnoozedUntilRole),
         bool(index.data(MarkedUnreadRole)),
         bool(index.data(SendFailedRole)),
+        str(index.data(RowKeyRole) or ""),
+        index.data(OwnerNameRole),
+        index.data(OwnerColourRole),
     )
+
+
+OWNER_HUES = (212, 14, 140, 280, 38, 188, 330, 96, 250, 0)
+"""Hues of the sub-account chips (``chip_colour`` picks one), spread around the wheel."""
+
+
+def owner_colour(index: int, dark: bool) -> QColor:
+    """A sub-account's chip colour: the same hue in both schemes, lighter on a dark base
+    and darker on a light one, so its text reads on either."""
+    hue = OWNER_HUES[index % len(OWNER_HUES)]
+    return QColor.fromHsl(hue, 170, 170 if dark else 88)
+
+
+def owner_initial(name: str) -> str:
+    """The letter in a sub-account's chip (its first letter or digit)."""
+    return next((ch.upper() for ch in name if ch.isalnum()), "?")
 
 
 @dataclass(frozen=True)
@@ -234,7 +258,7 @@ class ConversationDelegate(QStyledItemDelegate):
         else:
             text_color = palette.color(QPalette.ColorRole.Text)
             muted = QColor(colors.muted_text)
-        if self._open_id is not None and row.conversation_id == self._open_id:
+        if self._open_id is not None and (row.key or row.conversation_id) == self._open_id:
             painter.fillRect(
                 QRect(rect.left(), rect.top(), 3, rect.height()), QColor(colors.accent)
             )
@@ -362,6 +386,11 @@ class ConversationDelegate(QStyledItemDelegate):
             )
         cursor = x + int(chip_width) + Spacing.S
         space = right - cursor - (draft_width + Spacing.S if draft_width else 0)
+        if row.owner_name is not None and space > chip_height + 20:
+            cursor = self._owner_chip(
+                painter, row, cursor, top3, chip_height, space, f, selected, text_color, colors
+            )
+            space = right - cursor - (draft_width + Spacing.S if draft_width else 0)
         if space > 20:
             channel = CHANNEL_LABELS.get(row.channel, row.channel.replace("_", " ").capitalize())
             label = f"{channel} · {row.assignee or 'Unassigned'}"
@@ -381,6 +410,46 @@ class ConversationDelegate(QStyledItemDelegate):
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRect(rect.adjusted(0, 0, -1, -1))
         painter.restore()
+
+    def _owner_chip(
+        self,
+        painter: QPainter,
+        row: RowView,
+        left: int,
+        top: int,
+        height: int,
+        space: int,
+        f: _Fonts,
+        selected: bool,
+        text_color: QColor,
+        colors: ThemeColors,
+    ) -> int:
+        """The owning sub-account's chip (initial in a square of its colour, then its name);
+        returns where the line continues."""
+        name = row.owner_name or ""
+        tone = owner_colour(row.owner_colour or 0, colors is DARK)
+        name_width = min(f.small_bold_fm.horizontalAdvance(name) + 2, max(20, space // 2))
+        width = height + Spacing.XS + name_width + 10
+        chip = QRectF(left, top, width, height)
+        tint = QColor(tone)
+        tint.setAlphaF(0.30 if selected else 0.16)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(tint)
+        painter.drawRoundedRect(chip, 4, 4)
+        square = QRectF(left + 2, top + 2, height - 4, height - 4)
+        painter.setBrush(tone)
+        painter.drawRoundedRect(square, 2, 2)
+        painter.setFont(f.small_bold)
+        # The initial in the base colour on the square: white on dark hues, dark on light.
+        painter.setPen(QColor("#ffffff") if tone.lightness() < 140 else QColor("#1b1b1f"))
+        painter.drawText(square, _CENTER, owner_initial(name))
+        painter.setPen(text_color if selected else tone)
+        painter.drawText(
+            QRectF(left + height + Spacing.XS, top, name_width + 4, height),
+            _LEFT,
+            f.small_bold_fm.elidedText(name, _ELIDE, name_width),
+        )
+        return int(left + width + Spacing.S)
 
     # ------------------------------------------------------------------ cached pixmaps
 

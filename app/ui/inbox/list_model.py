@@ -15,6 +15,11 @@ re-query of the loaded window, turned into row moves, inserts, removals and
 position survive a sync; a window over ``BACKGROUND_WINDOW`` rows is re-read on a
 worker thread. A sub-account switch is one reset with the new sub-account's first
 page already in place, so no frame shows rows of the old sub-account.
+
+In the agency view (``set_merged``) the rows come from an ``AgencyInboxReader``: the
+merged list of several sub-accounts, paged the same way, each row naming its owner
+(``OwnerRole``, ``OwnerNameRole``, the chip in ``RowView``) and keyed by
+``merged_key(owner, id)`` (``RowKeyRole``), since two sub-accounts may share an id.
 """
 
 from __future__ import annotations
@@ -39,10 +44,14 @@ from app.core.phones import display_phone
 from app.core.team import readable_member
 from app.services.bus import ScopeKey
 from app.services.ports.inbox import (
+    AgencyInboxReader,
     ConversationFilters,
     ConversationView,
     InboxReader,
+    Member,
+    MergedRow,
     StorageError,
+    merged_key,
 )
 from app.ui.common.paged_model import REFRESH_COALESCE_MS, Intern, PagedListModel, runs
 from app.ui.common.time_format import relative_time
@@ -55,6 +64,10 @@ PAGE_SIZE = 100
 BACKGROUND_WINDOW = 1500
 """Loaded rows above which a change is re-read on a worker thread (about 25 ms of
 decoding per 1,000 rows would otherwise stall the window)."""
+
+MERGED_BACKGROUND_WINDOW = 300
+"""The same for the merged list (All sub-accounts): each re-read merges every member's
+rows, several times the cost per row of one sub-account's."""
 
 _Role = Qt.ItemDataRole.UserRole
 ConversationIdRole = _Role + 1
@@ -98,6 +111,15 @@ PaintRole = _Role + 19
 """Everything the delegate paints as one ``RowView`` (one call per row instead of a dozen)."""
 SendFailedRole = _Role + 20
 """Whether a message of the conversation failed to send (bool)."""
+RowKeyRole = _Role + 21
+"""The row's key: the conversation id, or in the merged list (All sub-accounts) the
+owner's sub-account id and the conversation id (``merged_key``)."""
+OwnerRole = _Role + 22
+"""The owning sub-account's id in the merged list, else None."""
+OwnerNameRole = _Role + 23
+"""The owning sub-account's name in the merged list, else None."""
+OwnerColourRole = _Role + 24
+"""The owning sub-account's chip colour (``chip_colour``) in the merged list, else None."""
 
 PREVIEW_MARKUP_CHARS = 4_000
 """Characters of an HTML body read for its preview line."""
@@ -132,6 +154,12 @@ class RowView:
     marked_unread: bool
     send_failed: bool = False
     """A message of this conversation failed to send (the row says "Not sent")."""
+    key: str = ""
+    """The row's key (``RowKeyRole``); empty: the conversation id."""
+    owner_name: str | None = None
+    """The owning sub-account's name in the merged list (a chip), else None."""
+    owner_colour: int | None = None
+    """The owning sub-account's chip colour (``chip_colour``), else None."""
 
 
 def load_first_page(
@@ -163,6 +191,9 @@ class _Row:
     fallback: tuple[str | None, str | None] | None = field(default=None, compare=False)
     # The raw values the row was made of: an equal signature means an equal row.
     sig: tuple[Any, ...] = field(default=(), compare=False, repr=False)
+    # The owner in the merged list (None: one sub-account's list) and the row's key.
+    member: Member | None = None
+    key: str = field(default="", compare=False)
 
 
 def _text(value: object) -> str | None:
@@ -229,20 +260,27 @@ def _signature(doc: Mapping[str, Any]) -> tuple[Any, ...]:
 
 
 def build_rows(
-    docs: Iterable[Mapping[str, Any]],
+    docs: Iterable[Mapping[str, Any] | MergedRow],
     previous: Mapping[str, _Row],
     intern: Callable[[str | None], str | None],
 ) -> dict[str, _Row]:
-    """Rows of ``docs`` by id (first occurrence wins), reusing the ``previous`` row of a
-    conversation whose values did not change. Pure Python: safe in a worker thread."""
+    """Rows of ``docs`` (wire documents, or merged rows with their owner) by key (first
+    occurrence wins), reusing the ``previous`` row of a conversation whose values did not
+    change. Pure Python: safe in a worker thread."""
     rows: dict[str, _Row] = {}
-    for doc in docs:
+    for item in docs:
+        member, doc = (item.member, item.doc) if isinstance(item, MergedRow) else (None, item)
         cid = str(doc["id"])
-        if cid in rows:
+        key = cid if member is None else merged_key(member.sub_account_id, cid)
+        if key in rows:
             continue
         sig = _signature(doc)
-        old = previous.get(cid)
-        rows[cid] = old if old is not None and old.sig == sig else _row(doc, intern, sig)
+        old = previous.get(key)
+        rows[key] = (
+            old
+            if old is not None and old.sig == sig and old.member == member
+            else _row(doc, intern, sig, member)
+        )
     return rows
 
 
@@ -250,11 +288,13 @@ def _row(
     doc: Mapping[str, Any],
     intern: Callable[[str | None], str | None],
     sig: tuple[Any, ...] | None = None,
+    member: Member | None = None,
 ) -> _Row:
     contact = doc.get("contact")
     contact_map = contact if isinstance(contact, Mapping) else None
+    cid = str(doc["id"])
     return _Row(
-        id=str(doc["id"]),
+        id=cid,
         contact_id=_text(doc.get("contactId")) or _text((contact_map or {}).get("id")),
         name=contact_label(contact_map),
         channel=intern(_text(doc.get("channel"))),
@@ -268,18 +308,25 @@ def _row(
         direction=intern(_text(doc.get("lastMessageDirection"))),
         last_ms=_ms(doc.get("lastMessageAt")) or _ms(doc.get("createdAt")),
         sig=_signature(doc) if sig is None else sig,
+        member=member,
+        key=cid if member is None else merged_key(member.sub_account_id, cid),
     )
+
+
+def _merged_row(item: MergedRow, intern: Callable[[str | None], str | None]) -> _Row:
+    return _row(item.doc, intern, None, item.member)
 
 
 @dataclass(frozen=True, eq=False, slots=True)
 class _Source:
-    """An ``InboxReader`` as the paged model reads it (one per ``set_reader``): says which
-    change events concern it."""
+    """An ``InboxReader`` (one sub-account) or an ``AgencyInboxReader`` (the merged list of
+    several) as the paged model reads it, one per ``set_reader``/``set_merged``: says
+    which change events concern it."""
 
-    reader: InboxReader
+    reader: InboxReader | AgencyInboxReader
 
     def covers(self, scope: ScopeKey | None) -> bool:
-        """Whether an event of ``scope`` is about the sub-account read."""
+        """Whether an event of ``scope`` is about a sub-account read."""
         return self.reader.covers(scope)
 
 
@@ -335,21 +382,31 @@ class ConversationListModel(PagedListModel[_Source, InboxQuery, _Row]):
     # ------------------------------------------------------------------ reading
 
     def row_key(self, row: _Row) -> str:
-        """A row's conversation id."""
-        return row.id
+        """A row's key: its conversation id, or in the merged list its ``merged_key``."""
+        return row.key or row.id
 
     def read_first(
         self, source: _Source, query: InboxQuery, limit: int, intern: Intern
     ) -> tuple[list[_Row], int]:
         """The first page of ``query`` and the match count."""
-        docs, total = load_first_page(source.reader, query, limit)
+        reader = source.reader
+        if isinstance(reader, AgencyInboxReader):
+            merged, total = reader.first_page(query.view, query.filters, query.text, limit)
+            return [_merged_row(item, intern) for item in merged], total
+        docs, total = load_first_page(reader, query, limit)
         return [_row(doc, intern) for doc in docs], total
 
     def read_page(
         self, source: _Source, query: InboxQuery, limit: int, offset: int, intern: Intern
     ) -> list[_Row]:
-        """A later page of ``query``."""
-        docs = source.reader.conversations(
+        """A later page of ``query`` (the merged list continues its k-way merge)."""
+        reader = source.reader
+        if isinstance(reader, AgencyInboxReader):
+            merged = reader.conversations(
+                query.view, query.filters, query.text, limit=limit, offset=offset
+            )
+            return [_merged_row(item, intern) for item in merged]
+        docs = reader.conversations(
             query.view, query.filters, query.text, limit=limit, offset=offset
         )
         return [_row(doc, intern) for doc in docs]
@@ -364,8 +421,18 @@ class ConversationListModel(PagedListModel[_Source, InboxQuery, _Row]):
     ) -> tuple[list[_Row], int]:
         """The loaded window again, reusing the rows whose values did not change (about
         25 ms of decoding per 1,000 rows saved; on a worker for large windows)."""
-        docs, total = load_first_page(source.reader, query, window)
+        reader = source.reader
+        if isinstance(reader, AgencyInboxReader):
+            merged, total = reader.first_page(query.view, query.filters, query.text, window)
+            return list(build_rows(merged, previous, intern).values()), total
+        docs, total = load_first_page(reader, query, window)
         return list(build_rows(docs, previous, intern).values()), total
+
+    def refresh_all(self, *, background: bool | None = None) -> None:
+        """As ``PagedListModel.refresh_all``; the merged list goes to the worker sooner."""
+        if background is None and self.merged is not None:
+            background = max(len(self._rows), self.page_size) > MERGED_BACKGROUND_WINDOW
+        super().refresh_all(background=background)
 
     def on_reset(self, source_changed: bool) -> None:
         """The drafts, snoozes and unread marks of the rows shown."""
@@ -387,9 +454,30 @@ class ConversationListModel(PagedListModel[_Source, InboxQuery, _Row]):
 
     @property
     def reader(self) -> InboxReader | None:
-        """The sub-account shown (its cache reader), or None."""
+        """The sub-account shown (its cache reader), or None (also in the merged list)."""
+        source = self._source
+        reader = None if source is None else source.reader
+        return reader if isinstance(reader, InboxReader) else None
+
+    @property
+    def merged(self) -> AgencyInboxReader | None:
+        """The merged reader shown (All sub-accounts), or None."""
+        source = self._source
+        reader = None if source is None else source.reader
+        return reader if isinstance(reader, AgencyInboxReader) else None
+
+    def _local_reader(self) -> InboxReader | AgencyInboxReader | None:
         source = self._source
         return None if source is None else source.reader
+
+    def key_of(self, conversation_id: str | None, sub_account_id: str | None = None) -> str | None:
+        """The row key of a conversation: its id, or in the merged list the key of the one
+        owned by ``sub_account_id`` (None: unknown owner, no key)."""
+        if conversation_id is None:
+            return None
+        if self.merged is None:
+            return conversation_id
+        return merged_key(sub_account_id, conversation_id) if sub_account_id else None
 
     def set_assignee_names(self, names: Mapping[str, str]) -> None:
         """Team member names to show instead of ids (``AssigneeLabelRole``)."""
@@ -426,6 +514,10 @@ class ConversationListModel(PagedListModel[_Source, InboxQuery, _Row]):
                 SnoozedUntilRole: QByteArray(b"snoozedUntil"),
                 MarkedUnreadRole: QByteArray(b"markedUnread"),
                 SendFailedRole: QByteArray(b"sendFailed"),
+                RowKeyRole: QByteArray(b"rowKey"),
+                OwnerRole: QByteArray(b"owner"),
+                OwnerNameRole: QByteArray(b"ownerName"),
+                OwnerColourRole: QByteArray(b"ownerColour"),
                 ArchivedRole: QByteArray(b"archived"),
                 PaintRole: QByteArray(b"paint"),
             }
@@ -441,8 +533,10 @@ class ConversationListModel(PagedListModel[_Source, InboxQuery, _Row]):
         if not 0 <= row < len(self._rows) or index.column() != 0:
             return None
         item = self._rows[row]
+        key = item.key or item.id
         if role == PaintRole:
             preview, direction = self._preview(item)
+            member = item.member
             return RowView(
                 item.id,
                 item.name,
@@ -454,10 +548,13 @@ class ConversationListModel(PagedListModel[_Source, InboxQuery, _Row]):
                 direction,
                 self._relative(item.last_ms),
                 item.subject,
-                item.id in self._drafts,
-                self._snoozes.get(item.id) if item.status == "snoozed" else None,
-                item.id in self._marks,
-                item.id in self._failed,
+                key in self._drafts,
+                self._snoozes.get(key) if item.status == "snoozed" else None,
+                key in self._marks,
+                key in self._failed,
+                key,
+                None if member is None else member.name,
+                None if member is None else member.colour,
             )
         if role in (Qt.ItemDataRole.DisplayRole, ContactNameRole):
             return item.name
@@ -482,13 +579,21 @@ class ConversationListModel(PagedListModel[_Source, InboxQuery, _Row]):
         if role == AssigneeLabelRole:
             return self.assignee_label(item.assigned_to)
         if role == HasDraftRole:
-            return item.id in self._drafts
+            return key in self._drafts
         if role == SnoozedUntilRole:
-            return self._snoozes.get(item.id) if item.status == "snoozed" else None
+            return self._snoozes.get(key) if item.status == "snoozed" else None
         if role == MarkedUnreadRole:
-            return item.id in self._marks
+            return key in self._marks
         if role == SendFailedRole:
-            return item.id in self._failed
+            return key in self._failed
+        if role == RowKeyRole:
+            return key
+        if role == OwnerRole:
+            return None if item.member is None else item.member.sub_account_id
+        if role == OwnerNameRole:
+            return None if item.member is None else item.member.name
+        if role == OwnerColourRole:
+            return None if item.member is None else item.member.colour
         if role == SubjectRole:
             return item.subject
         if role == ContactIdRole:
@@ -496,7 +601,7 @@ class ConversationListModel(PagedListModel[_Source, InboxQuery, _Row]):
         if role == ArchivedRole:
             return item.archived
         if role == ConversationRole:
-            return self._document(item.id)
+            return self._document(key)
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(item)
         if role == Qt.ItemDataRole.AccessibleTextRole:
@@ -513,12 +618,18 @@ class ConversationListModel(PagedListModel[_Source, InboxQuery, _Row]):
         dropped."""
         self.set_source(None if reader is None else _Source(reader), query)
 
+    def set_merged(self, reader: AgencyInboxReader, query: InboxQuery | None = None) -> None:
+        """Show the merged list of several sub-accounts (All sub-accounts): one reset with
+        its first page in place, as for ``set_reader``."""
+        self.set_source(_Source(reader), query)
+
     def set_query(self, query: InboxQuery) -> None:
         """Show ``query``: reset and load its first page."""
         self.show_query(query)
 
     def keep_in_view(self, conversation_id: str | None) -> None:
-        """Keep ``conversation_id`` listed even when the view leaves it out (None: stop).
+        """Keep ``conversation_id`` (a row key in the merged list) listed even when the view
+        leaves it out (None: stop).
 
         No reset: the loaded rows are re-read in place, so the one kept before leaves
         if the view no longer has it, and selection and scroll stay."""
@@ -530,9 +641,9 @@ class ConversationListModel(PagedListModel[_Source, InboxQuery, _Row]):
 
     def apply_first_page(
         self,
-        source: InboxReader | _Source | None,
+        source: InboxReader | AgencyInboxReader | _Source | None,
         query: InboxQuery,
-        rows: Sequence[_Row | Mapping[str, Any]],
+        rows: Sequence[_Row | Mapping[str, Any] | MergedRow],
         total: int,
     ) -> bool:
         """Show a first page read elsewhere (``load_first_page`` in a worker: wire
@@ -543,7 +654,14 @@ class ConversationListModel(PagedListModel[_Source, InboxQuery, _Row]):
         current = self._source
         if current is None or (source is not current and source is not current.reader):
             return False
-        made = [r if isinstance(r, _Row) else _row(r, self.intern) for r in rows]
+        made = [
+            r
+            if isinstance(r, _Row)
+            else _merged_row(r, self.intern)
+            if isinstance(r, MergedRow)
+            else _row(r, self.intern)
+            for r in rows
+        ]
         return super().apply_first_page(current, query, made, total)
 
     # ---------------------------------------------------------------- local state
@@ -551,7 +669,7 @@ class ConversationListModel(PagedListModel[_Source, InboxQuery, _Row]):
     def refresh_drafts(self) -> None:
         """Re-read which conversations have drafts or a failed send (after the composer saved
         or cleared a draft, or the outbox changed)."""
-        reader = self.reader
+        reader = self._local_reader()
         if reader is None:
             return
         before, failed_before = self._drafts, self._failed
@@ -565,7 +683,7 @@ class ConversationListModel(PagedListModel[_Source, InboxQuery, _Row]):
         self._emit_rows(failed_before ^ self._failed, [SendFailedRole])
 
     def _read_local_state(self) -> None:
-        reader = self.reader
+        reader = self._local_reader()
         if reader is None:
             self._drafts, self._snoozes, self._marks = frozenset(), {}, frozenset()
             self._failed = frozenset()
@@ -600,12 +718,12 @@ class ConversationListModel(PagedListModel[_Source, InboxQuery, _Row]):
         if item.preview is not None:
             return item.preview, item.direction
         if item.fallback is None:
-            item.fallback = self._latest_message(item.id)
+            item.fallback = self._latest_message(item.key or item.id)
         text, direction = item.fallback
         return text, direction or item.direction
 
     def _latest_message(self, conversation_id: str) -> tuple[str | None, str | None]:
-        reader = self.reader
+        reader = self._local_reader()
         if reader is None:
             return None, None
         try:
@@ -631,7 +749,7 @@ class ConversationListModel(PagedListModel[_Source, InboxQuery, _Row]):
         return relative_time(datetime.fromtimestamp(ms / 1000, UTC), self._now(), self._locale)
 
     def _tooltip(self, item: _Row) -> str:
-        parts = [item.name]
+        parts = [item.name if item.member is None else f"{item.name} — {item.member.name}"]
         channel = (item.channel or "").replace("_", " ")
         if item.subject:
             parts.append(item.subject)
@@ -644,6 +762,8 @@ class ConversationListModel(PagedListModel[_Source, InboxQuery, _Row]):
 
     def _accessible(self, item: _Row) -> str:
         words = [item.name, (item.channel or "").replace("_", " ")]
+        if item.member is not None:
+            words.append(f"in {item.member.name}")
         if item.unread:
             words.append(f"{item.unread} unread")
         if item.status and item.status != "open":
@@ -656,7 +776,7 @@ class ConversationListModel(PagedListModel[_Source, InboxQuery, _Row]):
         return ", ".join(w for w in words if w)
 
     def _document(self, conversation_id: str) -> dict[str, Any] | None:
-        reader = self.reader
+        reader = self._local_reader()
         if reader is None:
             return None
         try:

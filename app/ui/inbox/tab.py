@@ -20,6 +20,13 @@ A message that arrives in the open conversation while the user looks at it (the
 window active, the tab shown) is read too; one that arrives while they are away
 stays unread until they come back to it.
 
+In "All sub-accounts" (``set_all_mode``, agency keys) the list merges every member
+sub-account's cache; the session still has one sub-account open, the one acted in:
+opening a row of another sub-account opens that one first (the list stays), so the
+thread, the composer and every action use the owner's services, key and outbox. An
+action on a selection of another sub-account opens that one first; a selection
+spanning several sub-accounts offers none.
+
 Keyboard (with the list focused): up/down move, Enter opens, E closes,
 Shift+E reopens, S snoozes, A assigns, U marks unread, N opens the next unread
 conversation, R writes a reply (focuses the composer), / searches.
@@ -31,7 +38,7 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol, cast
@@ -65,11 +72,14 @@ from app.core.constants import CHANNELS
 from app.core.errors import ApiError
 from app.services.bus import ConversationsChanged, SessionChanged, SyncStatus
 from app.services.ports.inbox import (
+    ANY_MEMBER,
+    AgencyInboxReader,
     ConversationBulkReport,
     ConversationFilters,
     ConversationService,
     InboxPort,
     InboxReader,
+    MergedRow,
     StorageError,
     inbox_view,
 )
@@ -83,6 +93,8 @@ from app.ui.inbox.list_model import (
     ConversationIdRole,
     ConversationListModel,
     InboxQuery,
+    OwnerRole,
+    RowKeyRole,
     StatusRole,
     UnreadCountRole,
     load_first_page,
@@ -174,6 +186,10 @@ class InboxTab(Area):
         self._panel_factory = panel_factory or _default_panel
         self.service: ConversationService | None = None
         self._reader: InboxReader | None = None
+        self._merged: AgencyInboxReader | None = None
+        self._pending_owner: tuple[str, str] | None = None
+        self._taken_over: int | None = None
+        """The session generation the tab took over before its event arrived."""
         self._syncing = False
         self._open_id: str | None = None
         self._busy = False
@@ -225,6 +241,8 @@ class InboxTab(Area):
             # Back to the window with a conversation open: what arrived meanwhile is read.
             app.focusWindowChanged.connect(self._looking_again)
         self._set_reader(self.port.reader())
+        if self.port.all_mode():
+            self._show_all(True)
 
     # ------------------------------------------------------------------ building
 
@@ -352,33 +370,147 @@ class InboxTab(Area):
 
     def _on_session(self, event: SessionChanged) -> None:
         self._syncing = True
-        self._set_reader(self.port.reader_for(event.scope))
+        reader = self.port.reader_for(event.scope)
+        if reader is not None and event.generation == self._taken_over:
+            return  # already taken over when a conversation of it was opened
+        if self._merged is not None:
+            # The merged list stays; what acts (thread, actions) follows the session.
+            self._set_active(reader)
+            self._update_me_button()
+            self._sync_widgets()
+            self._selection_changed()
+            return
+        self._set_reader(reader)
 
     def _set_reader(self, reader: InboxReader | None) -> None:
         """Show another sub-account at once (cached rows first, then the sync's)."""
         self.tasks.cancel("inbox-search")
-        self.tasks.cancel("inbox-snooze-timer")
         self.search_generation += 1
+        self._set_active(reader)
+        if self._view == "mine" and not self._me_for_view():
+            self._view = "all"
+        # Assignees are team members of the old sub-account.
+        self._assignee = None
+        if self._merged is not None:
+            self.model.set_merged(self._merged, self._query())
+        else:
+            self.model.set_reader(reader, self._query())
+        self._refresh_choices()
+        self._sync_widgets()
+        self._update_empty()
+        self.loadedChanged.emit(self.is_loaded())
+
+    def _set_active(self, reader: InboxReader | None) -> None:
+        """The sub-account acted in (the session's): its service, thread and notifier."""
+        self.tasks.cancel("inbox-snooze-timer")
         self._reader = reader
         self._anchor = None
         self.banner.hide()
         self.service = self.port.conversation_service() if reader is not None else None
-        if self._view == "mine" and not self.my_user_id():
-            self._view = "all"
-        # Assignees are team members of the old sub-account.
-        self._assignee = None
         self._open(None)
-        self.model.set_reader(reader, self._query())
         self.notifier.set_reader(reader, self.service.scope if self.service else None)
-        self._refresh_choices()
-        self._sync_widgets()
-        self._update_empty()
         if self.service is not None:
             try:
                 self.tasks.spawn(self.service.run_snooze_timer(), "inbox-snooze-timer")
             except RuntimeError as exc:  # no loop yet (built before the app runs)
                 log.debug("snooze timer not started: %s", exc)
+
+    # ------------------------------------------------------------------ all sub-accounts
+
+    @property
+    def all_mode(self) -> bool:
+        """Whether the list merges every member sub-account (All sub-accounts)."""
+        return self._merged is not None
+
+    def set_all_mode(self, on: bool) -> None:
+        """Show the merged list of the member sub-accounts (``on``), or the session's own
+        sub-account again. The window calls it from its picker; called again in All mode
+        it takes a new choice of members (the same members: nothing happens)."""
+        if self.is_built:  # else the build reads the port's mode at its end
+            self._show_all(on)
+
+    def _show_all(self, on: bool) -> None:
+        merged = self.port.merged_reader() if on else None
+        if merged is self._merged:
+            return
+        self._merged = merged
+        self._pending_owner = None
+        self.tasks.cancel("inbox-owner")
+        self.tasks.cancel("inbox-search")
+        self.search_generation += 1
+        self._anchor = None
+        if self._view == "mine" and not self._me_for_view():
+            self._view = "all"
+        if merged is not None:
+            self.model.set_merged(merged, self._query())
+        else:
+            self.model.set_reader(self._reader, self._query())
+        self.delegate.set_open_conversation(self._open_key())
+        self._sync_widgets()
+        self._update_empty()
+        self._selection_changed()
         self.loadedChanged.emit(self.is_loaded())
+
+    def _active_sub(self) -> str | None:
+        reader = self._reader
+        return None if reader is None else reader.sub_account_id
+
+    def _open_key(self) -> str | None:
+        """The open conversation's row key (in the merged list: with its owner)."""
+        return self.model.key_of(self._open_id, self._active_sub())
+
+    def _open_row(self) -> int:
+        key = self._open_key()
+        return self.model.row_of(key) if key else -1
+
+    def _me_for_view(self) -> str | None:
+        """The user id of the Mine view: the user's own here, or in the merged list a
+        placeholder each member replaces with its own (when one is known anywhere)."""
+        merged = self._merged
+        if merged is not None:
+            return ANY_MEMBER if merged.has_identity() else None
+        return self.my_user_id()
+
+    def _open_in_owner(self, owner: str, conversation_id: str) -> None:
+        """A row of another sub-account was opened in the merged list: that sub-account
+        becomes the session's (its key, outbox and services), then its thread opens."""
+        self._pending_owner = (owner, conversation_id)
+        self.tasks.spawn(self._switch_owner(owner, conversation_id), "inbox-owner", replace=True)
+
+    async def _switch_owner(self, owner: str, conversation_id: str) -> None:
+        outcome = await self.port.open_owner(owner)
+        if self._pending_owner != (owner, conversation_id) or self._closed:
+            return  # another conversation was opened meanwhile
+        self._pending_owner = None
+        if outcome == "stayed":
+            return
+        reader = self.port.reader()
+        if outcome != "opened" or reader is None or reader.sub_account_id != owner:
+            self.banner.show_message(
+                "danger", "Could not open that conversation's sub-account. Try again."
+            )
+            return
+        if reader != self._reader or self._taken_over != self.port.generation():
+            # The session event may still be on its way: take the sub-account over now
+            # (the event then finds it done). The merged list stays; a single one follows.
+            if self._merged is not None:
+                self._set_active(reader)
+            else:
+                self._set_reader(reader)
+            self._taken_over = self.port.generation()
+        self.show_conversation(conversation_id)
+        self._selection_changed()
+
+    def show_conversation_in(self, sub_account_id: str, conversation_id: str) -> None:
+        """Select and open a conversation of any sub-account of the connection (a
+        notification of another sub-account): that sub-account is opened first when it is
+        not the open one; in All sub-accounts the merged list stays."""
+        self.build()
+        if sub_account_id == self._active_sub():
+            self._pending_owner = None
+            self.show_conversation(conversation_id)
+            return
+        self._open_in_owner(sub_account_id, conversation_id)
 
     def _on_conversations_changed(self, event: ConversationsChanged) -> None:
         if self.service is not None:
@@ -387,7 +519,11 @@ class InboxTab(Area):
             self.service.apply_changes(event, reading=self.notifier.reading_conversation())
         self.model.refresh(event)
         self.notifier.on_conversations_changed(event)
-        if self._open_id is not None and self._open_id in event.deleted:
+        if (
+            self._open_id is not None
+            and self._open_id in event.deleted
+            and event.scope.sub_account_id == self._active_sub()
+        ):
             self._open(None)
 
     def _on_sync_status(self, status: SyncStatus) -> None:
@@ -483,7 +619,7 @@ class InboxTab(Area):
 
     def set_view(self, kind: str) -> None:
         """Show All, Mine, Unassigned or Unread (Mine asks who the user is, once)."""
-        if kind == "mine" and not self.my_user_id():
+        if kind == "mine" and not self._me_for_view():
             self._sync_widgets()  # the button stays on the current view until chosen
             self.banner.show_message(
                 "info",
@@ -513,7 +649,7 @@ class InboxTab(Area):
         self._apply_query()
 
     def _query(self) -> InboxQuery:
-        view = inbox_view(self._view, self.my_user_id())
+        view = inbox_view(self._view, self._me_for_view())
         filters = ConversationFilters(
             status=self._status,
             channel=self._channel,
@@ -581,16 +717,23 @@ class InboxTab(Area):
             return
         query = self._query()
         started = time.perf_counter()
+        merged = self._merged
+        docs: Sequence[dict[str, Any] | MergedRow]
         try:
-            docs, total = await asyncio.to_thread(
-                self._read_page, reader, query, self.model.page_size
-            )
+            if merged is not None:
+                docs, total = await asyncio.to_thread(
+                    merged.first_page, query.view, query.filters, query.text, self.model.page_size
+                )
+            else:
+                docs, total = await asyncio.to_thread(
+                    self._read_page, reader, query, self.model.page_size
+                )
         except StorageError as exc:
             self.banner.show_message("danger", f"Could not search the local cache ({exc}).")
             return
         if generation != self.search_generation:
             return  # a newer keystroke or view: this answer is stale
-        if self.model.apply_first_page(reader, query, docs, total):
+        if self.model.apply_first_page(merged or reader, query, docs, total):
             self.searches_applied.append(query.text or "")
         self.search_pace.record((time.perf_counter() - started) * 1000)
 
@@ -623,38 +766,78 @@ class InboxTab(Area):
         self.loadedChanged.emit(self.is_loaded())
 
     def _refresh_counts(self) -> None:
+        if self._merged is not None:
+            # Every member counts four views: on a worker, not on the window's thread.
+            try:
+                self.tasks.spawn(self._counts_on_worker(), "inbox-counts", replace=True)
+                return
+            except RuntimeError as exc:  # no loop (the tab used without one): count here
+                log.debug("inline counts: %s", exc)
         try:
             self._show_counts()
         except StorageError as exc:
             log.warning("could not count the inbox views: %s", exc)
 
-    def _show_counts(self) -> None:
+    def _count_plan(self) -> tuple[InboxReader | AgencyInboxReader | None, list[tuple[str, Any]]]:
+        """What to count: the reader and, per view button, its view (None: no count)."""
         reader = self._reader
-        labels = dict(VIEWS)
         if reader is None:
-            for kind, button in self.view_buttons.items():
-                button.setText(labels[kind])
-            return
-        query = self._query()
+            return None, [(kind, None) for kind in self.view_buttons]
+        me = self._me_for_view()
+        plan = [
+            (kind, None if kind == "mine" and not me else inbox_view(kind, me))
+            for kind in self.view_buttons
+        ]
+        return self._merged or reader, plan
+
+    def _count_filters(self) -> ConversationFilters:
         # The count says how many are unread (and so on), not what the list keeps in view,
         # nor what the search matches: the counts stay put while the user types.
-        filters = replace(query.filters, keep_id=None)
-        me = self.my_user_id()
-        for kind, button in self.view_buttons.items():
-            if kind == "mine" and not me:
-                button.setText(labels[kind])
+        return replace(self._query().filters, keep_id=None)
+
+    @staticmethod
+    def _count_views(
+        counter: InboxReader | AgencyInboxReader | None,
+        plan: list[tuple[str, Any]],
+        filters: ConversationFilters,
+    ) -> dict[str, int | None]:
+        """Each view's count (None: not counted, or unreadable). Reads only: any thread."""
+        counts: dict[str, int | None] = {}
+        for kind, view in plan:
+            if counter is None or view is None:
+                counts[kind] = None
                 continue
-            view = inbox_view(kind, me)
             try:
-                count = reader.count(view, filters, None)
+                counts[kind] = counter.count(view, filters, None)
             except StorageError as exc:
                 log.warning("could not count the %s view: %s", kind, exc)
-                continue
+                counts[kind] = -1
+        return counts
+
+    def _apply_counts(self, counts: dict[str, int | None]) -> None:
+        labels = dict(VIEWS)
+        for kind, button in self.view_buttons.items():
+            count = counts.get(kind)
+            if count is not None and count < 0:
+                continue  # unreadable: the label stays as it was
             button.setText(f"{labels[kind]} {count:,}" if count else labels[kind])
+
+    def _show_counts(self) -> None:
+        counter, plan = self._count_plan()
+        self._apply_counts(self._count_views(counter, plan, self._count_filters()))
+
+    async def _counts_on_worker(self) -> None:
+        counter, plan = self._count_plan()
+        filters = self._count_filters()
+        counts = await asyncio.to_thread(self._count_views, counter, plan, filters)
+        if self._closed or counter is not (self._merged or self._reader):
+            return  # another sub-account or mode meanwhile: its own count follows
+        self._apply_counts(counts)
 
     def view_counts(self) -> dict[str, str]:
         """The view buttons' labels (with their counts) as shown."""
-        self._refresh_counts()
+        self.tasks.cancel("inbox-counts")
+        self._show_counts()
         return {kind: button.text() for kind, button in self.view_buttons.items()}
 
     def _update_empty(self) -> None:
@@ -687,8 +870,18 @@ class InboxTab(Area):
             self.empty.set_content(
                 "search",
                 "No matching conversations",
-                "Nothing in this sub-account matches the view, search and filters.",
+                "Nothing in these sub-accounts matches the view, search and filters."
+                if self._merged is not None
+                else "Nothing in this sub-account matches the view, search and filters.",
                 "Clear search and filters",
+            )
+        elif self._merged is not None:
+            self.empty.set_content(
+                "inbox",
+                "No conversations yet",
+                "Every sub-account's conversations show here once it was opened once "
+                "(its cache). Start one with New conversation.",
+                "New conversation",
             )
         else:
             self.empty.set_content(
@@ -711,7 +904,7 @@ class InboxTab(Area):
         """New rows (view, filter, search, sub-account): keep the open conversation selected
         when it is listed."""
         self._update_empty()
-        row = self.model.row_of(self._open_id) if self._open_id else -1
+        row = self._open_row()
         if row >= 0:
             self._select_row(row, open_it=False)
         self._selection_changed()
@@ -723,7 +916,7 @@ class InboxTab(Area):
             return  # at the top new conversations push the list down, as expected
         index = self.list.indexAt(QPoint(4, 1))
         if index.isValid():
-            self._anchor = (str(index.data(ConversationIdRole)), self.list.visualRect(index).top())
+            self._anchor = (str(index.data(RowKeyRole)), self.list.visualRect(index).top())
 
     def _after_changes(self) -> None:
         anchor, self._anchor = self._anchor, None
@@ -746,9 +939,17 @@ class InboxTab(Area):
         self.open_index(index)
 
     def open_index(self, index: QModelIndex | QPersistentModelIndex) -> None:
-        """Open the conversation of a row in the thread pane."""
-        if index.isValid():
-            self._open(str(index.data(ConversationIdRole)))
+        """Open the conversation of a row in the thread pane (in the merged list, a row of
+        another sub-account makes that one the session's first)."""
+        if not index.isValid():
+            return
+        conversation_id = str(index.data(ConversationIdRole))
+        owner = index.data(OwnerRole)
+        if self._merged is not None and owner is not None and owner != self._active_sub():
+            self._open_in_owner(str(owner), conversation_id)
+            return
+        self._pending_owner = None
+        self._open(conversation_id)
 
     def _open(self, conversation_id: str | None) -> None:
         if conversation_id == self._open_id:
@@ -756,7 +957,7 @@ class InboxTab(Area):
         self._open_id = conversation_id
         # In the Unread view the conversation being read stays listed until the user moves
         # on (rows vanishing under the cursor would make the list jump).
-        self.model.keep_in_view(conversation_id if self._view == "unread" else None)
+        self.model.keep_in_view(self._open_key() if self._view == "unread" else None)
         if conversation_id is not None and self.service is not None:
             # Opening a conversation reads it: its unread count (and a local unread mark) go.
             self.service.mark_read(conversation_id)
@@ -765,7 +966,7 @@ class InboxTab(Area):
         if self.port.polled_conversation() != conversation_id:
             self.port.open_conversation(conversation_id)
         self.notifier.set_open_conversation(conversation_id)
-        self.delegate.set_open_conversation(conversation_id)
+        self.delegate.set_open_conversation(self._open_key())
         self.list.viewport().update()
         self.model.refresh_drafts()  # the composer kept the draft of the one left
         self.conversationOpened.emit(conversation_id or "")
@@ -786,10 +987,13 @@ class InboxTab(Area):
 
     def _load_until(self, conversation_id: str) -> int:
         root = QModelIndex()
-        row = self.model.row_of(conversation_id)
+        key = self.model.key_of(conversation_id, self._active_sub())
+        if key is None:
+            return -1
+        row = self.model.row_of(key)
         while row < 0 and self.model.canFetchMore(root) and self.model.rowCount() < JUMP_LOAD_LIMIT:
             self.model.fetchMore(root)
-            row = self.model.row_of(conversation_id)
+            row = self.model.row_of(key)
         return row
 
     def show_conversation(self, conversation_id: str) -> bool:
@@ -815,10 +1019,59 @@ class InboxTab(Area):
         self._open(conversation_id)
         return True
 
-    def selected_ids(self) -> list[str]:
-        """Ids of the selected conversations in row order (the open one when none is)."""
+    def _selection_elsewhere(self) -> tuple[str, list[str]] | None:
+        """In the merged list, a selection wholly of one sub-account other than the open
+        one: that sub-account and the conversation ids (else None)."""
+        if self._merged is None:
+            return None
         rows = sorted({index.row() for index in self.list.selectionModel().selectedIndexes()})
-        ids = self.model.ids_at(rows)
+        owners = {self.model.index(row, 0).data(OwnerRole) for row in rows}
+        if len(owners) != 1:
+            return None
+        owner = owners.pop()
+        if owner is None or owner == self._active_sub():
+            return None
+        return str(owner), [str(self.model.index(r, 0).data(ConversationIdRole)) for r in rows]
+
+    async def _act_in_owner(
+        self, owner: str, action: str, ids: list[str], options: dict[str, Any]
+    ) -> None:
+        """An action on conversations of another sub-account than the open one (the keys on
+        a merged list): that sub-account is opened first, then the action runs there."""
+        outcome = await self.port.open_owner(owner)
+        if outcome == "stayed":
+            return
+        reader = self.port.reader()
+        if outcome != "opened" or reader is None or reader.sub_account_id != owner:
+            self.banner.show_message(
+                "danger", "Could not open the sub-account of those conversations. Try again."
+            )
+            return
+        if reader != self._reader or self._taken_over != self.port.generation():
+            self._set_active(reader)  # the session event may still be on its way
+            self._taken_over = self.port.generation()
+        if action == "mark-unread":
+            service = self.service
+            if service is not None:
+                for conversation_id in ids:
+                    service.mark_unread(conversation_id)
+                self.model.flush_changes()
+            return
+        await self.run_action(action, ids, **options)
+
+    def selected_ids(self) -> list[str]:
+        """Ids of the selected conversations in row order (the open one when none is). In
+        the merged list only conversations of the session's sub-account can be acted on:
+        a selection holding another sub-account's gives none."""
+        rows = sorted({index.row() for index in self.list.selectionModel().selectedIndexes()})
+        if self._merged is not None:
+            active = self._active_sub()
+            owners = {self.model.index(row, 0).data(OwnerRole) for row in rows}
+            if owners and owners != {active}:
+                return []
+            ids = [str(self.model.index(row, 0).data(ConversationIdRole)) for row in rows]
+        else:
+            ids = self.model.ids_at(rows)
         if not ids and self._open_id is not None:
             return [self._open_id]
         return ids
@@ -827,7 +1080,7 @@ class InboxTab(Area):
         """The statuses of the conversations an action would change (empty: not known)."""
         rows = {index.row() for index in self.list.selectionModel().selectedIndexes()}
         if not rows and self._open_id is not None:
-            rows = {self.model.row_of(self._open_id)} - {-1}
+            rows = {self._open_row()} - {-1}
         return {str(self.model.index(row, 0).data(StatusRole) or "") for row in rows}
 
     def can_close(self) -> bool:
@@ -840,7 +1093,10 @@ class InboxTab(Area):
 
     def _selection_changed(self, *_: Any) -> None:
         count = len(self.list.selectionModel().selectedIndexes())
-        has_target = bool(self.selected_ids()) and self.service is not None
+        elsewhere = self._selection_elsewhere()
+        has_target = (bool(self.selected_ids()) or elsewhere is not None) and (
+            self.service is not None
+        )
         for button in self.action_bar.target_buttons():
             button.setEnabled(has_target and not self._busy)
         statuses = self._target_statuses()
@@ -848,9 +1104,15 @@ class InboxTab(Area):
             enabled = has_target and not self._busy
             self.close_button.setEnabled(enabled and statuses != {"closed"})
             self.reopen_button.setEnabled(enabled and statuses != {"open"})
+        if elsewhere is not None:
+            # Team members differ per sub-account: the list offered is the open one's.
+            self.assign_button.setEnabled(False)
         self.new_button.setEnabled(self.service is not None)
         if not self._busy:
-            self.selection_label.setText(f"{count:,} selected" if count > 1 else "")
+            text = f"{count:,} selected" if count > 1 else ""
+            if count and not has_target and self._merged is not None:
+                text = "Select conversations of one sub-account to act on them"
+            self.selection_label.setText(text)
 
     def _popup_at_current(self, menu: QMenu) -> None:
         index = self.list.currentIndex()
@@ -913,6 +1175,11 @@ class InboxTab(Area):
             self._start_action("reopen")
 
     def _mark_unread_clicked(self) -> None:
+        elsewhere = self._selection_elsewhere()
+        if elsewhere is not None:
+            owner, ids = elsewhere
+            self.tasks.spawn(self._act_in_owner(owner, "mark-unread", ids, {}), "inbox-unread")
+            return
         service = self.service
         ids = self.selected_ids()
         if service is None or not ids:
@@ -923,6 +1190,17 @@ class InboxTab(Area):
             self.banner.show_message("info", "Already unread.")
 
     def _start_action(self, action: str, **options: Any) -> None:
+        elsewhere = self._selection_elsewhere()
+        if elsewhere is not None:
+            # Team members differ per sub-account: assigning waits until it is open.
+            if action == "assign":
+                self.banner.show_message(
+                    "info", "Open one of these conversations first: each sub-account has its team."
+                )
+            elif not self._busy:
+                owner, ids = elsewhere
+                self.tasks.spawn(self._act_in_owner(owner, action, ids, options), f"inbox-{action}")
+            return
         ids = self.selected_ids()
         if not ids or self.service is None or self._busy:
             return
@@ -936,7 +1214,7 @@ class InboxTab(Area):
         service = self.service
         if service is None or self._busy or not ids:
             return None
-        open_row = self.model.row_of(self._open_id) if self._open_id else -1
+        open_row = self._open_row()
         current_row = self.list.currentIndex().row()
         self._busy = True
         self._selection_changed()
@@ -985,7 +1263,7 @@ class InboxTab(Area):
         count = self.model.rowCount()
         if count == 0:
             return
-        if self._open_id is not None and open_row >= 0 and self.model.row_of(self._open_id) < 0:
+        if self._open_id is not None and open_row >= 0 and self._open_row() < 0:
             self._select_row(min(open_row, count - 1), open_it=True)
             return
         if not self.list.selectionModel().hasSelection():
@@ -1184,7 +1462,8 @@ class InboxTab(Area):
         messages while the tab was hidden is read now."""
         super().showEvent(event)
         QTimer.singleShot(0, self, self._looking_again)  # once visible: isVisible() holds
-        if not self._split_restored:
+        # Shown while still being built (the last tab of a restart): the split comes later.
+        if getattr(self, "_split_restored", True) is False:
             self._split_restored = True
             total = max(self.splitter.width(), 900)
             panel = 280 if total >= 1250 else 240
@@ -1204,6 +1483,7 @@ class InboxTab(Area):
                 log.debug("focus hook: %s", exc)
         self.tasks.cancel("inbox-search")
         self.tasks.cancel("inbox-snooze-timer")
+        self.tasks.cancel("inbox-counts")
         self._counts_timer.stop()
         self._clock.stop()
         self.notifier.close()

@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -285,6 +286,7 @@ class ThreadPane(QWidget):
         self._conversation_id: str | None = None
         self._contact_id: str | None = None
         self._generation: int | None = None
+        self._hint_for: tuple[Any, ...] | None = None
         self.link_box: QMessageBox | None = None
         self.full_message: FullMessageDialog | None = None
         """The long email opened last in its own window (tests)."""
@@ -331,8 +333,18 @@ class ThreadPane(QWidget):
         self.subtitle = QLabel(header)
         self.subtitle.setProperty("muted", True)
         self.subtitle.setTextFormat(Qt.TextFormat.PlainText)
+        self.also_label = QLabel(header)
+        self.also_label.setObjectName("alsoContactIn")
+        self.also_label.setProperty("muted", True)
+        self.also_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.also_label.setToolTip(
+            "The same email or phone is a contact in these sub-accounts too "
+            "(their records stay in their own sub-accounts)."
+        )
+        self.also_label.hide()
         titles.addWidget(self.title)
         titles.addWidget(self.subtitle)
+        titles.addWidget(self.also_label)
         head.addLayout(titles, 1)
         self.contact_button = QToolButton(header)
         self.contact_button.setText("Open contact")
@@ -464,6 +476,9 @@ class ThreadPane(QWidget):
         name = contact_name(contact, conversation)
         self.title.setText(name if name != "The contact" else "Unnamed contact")
         parts = [channel_label(channel) if channel else ""]
+        if self.port.all_mode():
+            # Beside the merged list: say whose conversation this is (where a reply goes).
+            parts.insert(0, self.port.sub_account_name() or "")
         status = str(conversation.get("status") or "")
         if status:
             parts.append(CONVERSATION_STATUS_LABELS.get(status, status.capitalize()))
@@ -475,6 +490,52 @@ class ThreadPane(QWidget):
         self.subtitle.setText(" · ".join(p for p in parts if p))
         self.channel_icon.set_icon(CHANNEL_ICON_NAMES.get(channel, "inbox"))
         self.contact_button.setEnabled(contact_id is not None)
+        self._ask_hint(contact, conversation)
+
+    # -- "also a contact in" ---------------------------------------------------------------
+    def _ask_hint(self, contact: dict[str, Any] | None, conversation: dict[str, Any]) -> None:
+        """Look, on a worker, for the contact's email or phone among the other member
+        sub-accounts' contacts; only their names are shown, never those records."""
+        embedded = conversation.get("contact")
+        summary = embedded if isinstance(embedded, dict) else {}
+        source = contact or summary
+        email = source.get("email") or summary.get("email")
+        phone = source.get("phone") or summary.get("phone")
+        wanted = (
+            self._generation,
+            self._conversation_id,
+            email if isinstance(email, str) else None,
+            phone if isinstance(phone, str) else None,
+        )
+        if wanted == self._hint_for:
+            return
+        self._hint_for = wanted
+        self.also_label.hide()
+        if wanted[2] is None and wanted[3] is None:
+            return
+        try:
+            self.tasks.spawn(self._find_hint(wanted), "thread-also-contact", replace=True)
+        except RuntimeError as exc:  # no loop (the pane used without one)
+            log.debug("no hint lookup: %s", exc)
+
+    async def _find_hint(self, wanted: tuple[Any, ...]) -> None:
+        try:
+            names = await asyncio.to_thread(self.port.also_contact_in, wanted[2], wanted[3])
+        except StorageError as exc:
+            log.warning("could not look for the contact in other sub-accounts: %s", exc)
+            return
+        if wanted != self._hint_for:
+            return  # another conversation (or sub-account) is shown now
+        self.show_hint(names)
+
+    def show_hint(self, names: list[str]) -> None:
+        """Say in which other sub-accounts the contact is known too (empty: nothing)."""
+        if not names:
+            self.also_label.hide()
+            return
+        shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+        self.also_label.setText(f"Also a contact in {shown}")
+        self.also_label.show()
 
     def _open_contact(self) -> None:
         if self._contact_id:

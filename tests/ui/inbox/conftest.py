@@ -23,9 +23,9 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from app.core.errors import NotFound
 from app.core.models import Conversation, parse
-from app.services.bus import EventBus, ScopeKey
+from app.services.bus import EventBus, ScopeKey, SessionChanged
 from app.services.preferences import Preferences as WorkspacePreferences
-from app.settings.profiles import ProfileStore
+from app.settings.profiles import ProfileStore, SubAccountRef
 from app.services.ports.inbox import InboxReader
 from app.storage import Database, Partition
 from app.ui.inbox.list_model import ConversationListModel
@@ -234,6 +234,34 @@ class FakeWorkspace:
         self.profile = SimpleNamespace(id="p1", name="Test", cache_key=DEPLOYMENT)
         self.client = FakeClient(part) if part is not None else None
         self.session = FakeSession(part, scope, self.client) if part is not None else None
+        # The agency view: off until a test lists sub-accounts (``make_agency``).
+        self.all_sub_accounts = False
+        self.subs: list[SubAccountRef] = []
+        self.parts: dict[str, Partition] = {}
+        self.switches: list[str] = []
+
+    def make_agency(self, parts: dict[str, tuple[str, Partition]]) -> None:
+        """An agency key reaching these sub-accounts (id → name and cache)."""
+        self.subs = [SubAccountRef(id=sub, name=name) for sub, (name, _p) in parts.items()]
+        self.parts = {sub: part for sub, (_n, part) in parts.items()}
+
+    def can_merge(self) -> bool:
+        return len(self.subs) > 1
+
+    def merged_members(self) -> list[SubAccountRef]:
+        return list(self.subs)
+
+    async def switch_sub_account(self, sub_account_id: str) -> Any:
+        """As ``Workspace.switch_sub_account``: the session moves, then the event."""
+        await asyncio.sleep(0)
+        self.switches.append(sub_account_id)
+        scope = ScopeKey(DEPLOYMENT, sub_account_id)
+        generation = (self.session.generation if self.session else 0) + 1
+        self.switch_to(self.parts[sub_account_id], scope)
+        assert self.session is not None
+        self.session.generation = generation
+        self.bus.publish(SessionChanged("p1", scope, generation))
+        return self.active
 
     @property
     def active(self) -> Any:

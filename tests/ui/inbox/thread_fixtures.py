@@ -11,6 +11,7 @@ from typing import Any
 
 from app.services.bus import EventBus, MessagesChanged, ScopeKey, SessionChanged
 from app.services.outbox import OutboxSender
+from app.settings.profiles import SubAccountRef
 from app.storage import Database, Partition
 from tests.unit.storage.docs import contact, conversation, message
 
@@ -156,6 +157,15 @@ class ThreadWorkspace:
         self.session: FakeSession | None = (
             FakeSession(partition, scope, self.bus, 1) if partition is not None else None
         )
+        # An agency key's sub-accounts (the "also a contact in" hint); none by default.
+        self.subs: list[SubAccountRef] = []
+        self.all_sub_accounts = False
+
+    def can_merge(self) -> bool:
+        return len(self.subs) > 1
+
+    def merged_members(self) -> list[SubAccountRef]:
+        return list(self.subs)
 
     @property
     def active(self) -> Any:
