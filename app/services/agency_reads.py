@@ -15,6 +15,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from app.services.agency_inbox import Member
 from app.services.calendar_rows import AppointmentRow, CalendarReader, CalendarRow
 from app.services.ports.contacts import ContactFilters, ContactQuery, ContactRow, ContactsReader
 
@@ -25,48 +26,39 @@ __all__ = [
     "AgencyAgendaReader",
     "AgencyContactResults",
     "AgencyContactsReader",
-    "SubAccountTag",
     "Tagged",
 ]
 
 
 @dataclass(frozen=True, slots=True)
-class SubAccountTag:
-    """Which sub-account a row belongs to: its id, its name, and its place in the
-    connection's list (a stable index the UI turns into the sub-account's colour)."""
-
-    sub_account_id: str
-    name: str
-    index: int
-
-
-@dataclass(frozen=True, slots=True)
 class Tagged(Generic[T]):
-    """A row of one sub-account, with that sub-account."""
+    """A row of one sub-account, with that sub-account (the merged Inbox's ``Member``: its
+    scope, name and chip colour) and its place in the connection's list."""
 
-    tag: SubAccountTag
+    member: Member
     row: T
+    position: int
 
 
 class _Members(Generic[R]):
     """One reader per sub-account, in the connection's order."""
 
-    def __init__(self, readers: Sequence[tuple[SubAccountTag, R]]) -> None:
-        ids = [tag.sub_account_id for tag, _ in readers]
+    def __init__(self, readers: Sequence[tuple[Member, R]]) -> None:
+        ids = [member.sub_account_id for member, _ in readers]
         if len(set(ids)) != len(ids):
             raise ValueError("a sub-account appears twice in a merged read")
         self._readers = list(readers)
 
-    def members(self) -> list[SubAccountTag]:
+    def members(self) -> list[Member]:
         """The sub-accounts read, in order."""
-        return [tag for tag, _ in self._readers]
+        return [member for member, _ in self._readers]
 
     def reader_of(self, sub_account_id: str) -> R | None:
         """The reader of one sub-account (for acting on a row: only its owner's)."""
-        return next((r for tag, r in self._readers if tag.sub_account_id == sub_account_id), None)
+        return next((r for m, r in self._readers if m.sub_account_id == sub_account_id), None)
 
-    def _each(self) -> Iterator[tuple[SubAccountTag, R]]:
-        return iter(self._readers)
+    def _each(self) -> Iterator[tuple[int, Member, R]]:
+        return ((position, m, r) for position, (m, r) in enumerate(self._readers))
 
 
 class AgencyAgendaReader(_Members[CalendarReader]):
@@ -79,18 +71,22 @@ class AgencyAgendaReader(_Members[CalendarReader]):
         time (ties: in the connection's order of sub-accounts)."""
         per_member = [
             [
-                Tagged(tag, row)
+                Tagged(member, row, position)
                 for row in reader.appointments_between(
                     start_ms, end_ms, include_cancelled=include_cancelled
                 )
             ]
-            for tag, reader in self._each()
+            for position, member, reader in self._each()
         ]
-        return list(heapq.merge(*per_member, key=lambda t: (t.row.start_ms, t.tag.index)))
+        return list(heapq.merge(*per_member, key=lambda t: (t.row.start_ms, t.position)))
 
     def calendars(self) -> list[Tagged[CalendarRow]]:
         """Every sub-account's calendars, sub-account by sub-account."""
-        return [Tagged(tag, c) for tag, reader in self._each() for c in reader.calendars()]
+        return [
+            Tagged(member, c, position)
+            for position, member, reader in self._each()
+            for c in reader.calendars()
+        ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,9 +114,9 @@ class AgencyContactsReader(_Members[ContactsReader]):
         query = ContactQuery(text or None, filters or ContactFilters())
         per: list[list[Tagged[ContactRow]]] = []
         totals: dict[str, int] = {}
-        for tag, reader in self._each():
+        for position, member, reader in self._each():
             page = reader.first_page(query, per_member)
-            totals[tag.sub_account_id] = page.total
-            per.append([Tagged(tag, row) for row in page.rows])
-        merged = heapq.merge(*per, key=lambda t: (t.row.name.casefold(), t.tag.index))
+            totals[member.sub_account_id] = page.total
+            per.append([Tagged(member, row, position) for row in page.rows])
+        merged = heapq.merge(*per, key=lambda t: (t.row.name.casefold(), t.position))
         return AgencyContactResults(list(merged), totals)

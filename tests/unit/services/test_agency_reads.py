@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 
-from app.services.agency_reads import AgencyAgendaReader, AgencyContactsReader, SubAccountTag
+from app.services.agency_inbox import Member, chip_colour
+from app.services.agency_reads import AgencyAgendaReader, AgencyContactsReader
+from app.services.bus import ScopeKey
 from app.services.calendar_rows import CalendarReader
 from app.services.ports.contacts import ContactsReader
 from app.storage import Database, Partition
@@ -58,8 +60,8 @@ def partitions(tmp_path: Path) -> Iterator[tuple[Partition, Partition]]:
     db.close()
 
 
-ROOF = SubAccountTag("sub_roof", "Summit Roofing", 0)
-DENT = SubAccountTag("sub_dent", "Bright Dental", 1)
+ROOF = Member(ScopeKey(DEPLOYMENT, "sub_roof"), "Summit Roofing", chip_colour("sub_roof"))
+DENT = Member(ScopeKey(DEPLOYMENT, "sub_dent"), "Bright Dental", chip_colour("sub_dent"))
 
 
 def test_the_agenda_merges_by_start_and_tags_each_row_with_its_owner(
@@ -79,7 +81,7 @@ def test_the_agenda_merges_by_start_and_tags_each_row_with_its_owner(
     agenda = AgencyAgendaReader([(ROOF, CalendarReader(roof)), (DENT, CalendarReader(dent))])
     rows = agenda.appointments_between(START, START + 10 * HOUR)
     # By start; a tie goes in the connection's order (Roofing before Dental).
-    assert [(t.row.id, t.tag.name) for t in rows] == [
+    assert [(t.row.id, t.member.name) for t in rows] == [
         ("d1", "Bright Dental"),
         ("r1", "Summit Roofing"),
         ("r2", "Summit Roofing"),
@@ -89,9 +91,9 @@ def test_the_agenda_merges_by_start_and_tags_each_row_with_its_owner(
     assert [t.row.id for t in with_cancelled if t.row.status == "cancelled"] == ["d3"]
     # Every row is its owner's: each id is in that sub-account's cache, not the other's.
     for tagged in with_cancelled:
-        owner = agenda.reader_of(tagged.tag.sub_account_id)
+        owner = agenda.reader_of(tagged.member.sub_account_id)
         assert owner is not None and owner.appointment(tagged.row.id) is not None
-        other = agenda.reader_of("sub_dent" if tagged.tag is ROOF else "sub_roof")
+        other = agenda.reader_of("sub_dent" if tagged.member is ROOF else "sub_roof")
         assert other is not None and other.appointment(tagged.row.id) is None
 
 
@@ -107,7 +109,7 @@ def test_contact_search_merges_names_and_counts_each_sub_account(
     search = AgencyContactsReader([(ROOF, ContactsReader(roof)), (DENT, ContactsReader(dent))])
 
     found = search.search("dana")
-    assert [(t.row.name, t.tag.sub_account_id) for t in found.rows] == [
+    assert [(t.row.name, t.member.sub_account_id) for t in found.rows] == [
         ("Dana Lee", "sub_roof"),
         ("Dana Moss", "sub_dent"),
     ]
@@ -120,7 +122,7 @@ def test_contact_search_merges_names_and_counts_each_sub_account(
     assert names == sorted(names)
     assert everyone.totals == {"sub_roof": 32, "sub_dent": 2}
     for tagged in everyone.rows:
-        owner = search.reader_of(tagged.tag.sub_account_id)
+        owner = search.reader_of(tagged.member.sub_account_id)
         assert owner is not None and owner.document(tagged.row.id) is not None
 
 
