@@ -170,5 +170,11 @@ class Area(QWidget):
     def set_shown(self, shown: bool) -> None:
         """The tab became the current one (True) or stopped being it."""
 
+    def set_all_mode(self, on: bool) -> None:
+        """ "All sub-accounts" was chosen (True) or one sub-account again: a tab with a
+        merged view shows every member sub-account (see docs/architecture.md, "The agency
+        view"); the others keep showing the open one. Called again in All mode when the
+        members change."""
+
 
 __all__ = ["Area", "AreaContext", "Navigator"]

@@ -21,7 +21,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from PySide6.QtCore import QEvent, QObject, QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
@@ -573,7 +573,7 @@ class MainWindow(QMainWindow):
     def agency_members_changed(self) -> None:
         """The members of the merged view changed: the merged list follows."""
         if self.all_mode:
-            self._inbox_all_mode(True)
+            self._areas_all_mode(True)
 
     def _set_all_mode(self, on: bool) -> None:
         self.workspace.all_sub_accounts = on
@@ -582,15 +582,14 @@ class MainWindow(QMainWindow):
             # The window's own settings (the demo's choice is kept there too, as its last
             # sub-account is): the settings file is the connections' and never the demo's.
             self.settings.setValue(ALL_SETTING + profile.id, on)
-        self._inbox_all_mode(on and self.workspace.can_merge())
+        self._areas_all_mode(on and self.workspace.can_merge())
         self._show_title()
 
-    def _inbox_all_mode(self, on: bool) -> None:
-        area = self.areas.get("inbox")
-        # The Inbox is the one tab with a merged view; an unbuilt one asks its port.
-        hook: Callable[[bool], Any] | None = getattr(area, "set_all_mode", None)
-        if hook is not None:
-            hook(on)
+    def _areas_all_mode(self, on: bool) -> None:
+        # Every tab hears it (a tab without a merged view ignores it); an unbuilt one asks
+        # its port when it is built.
+        for area in self.areas.values():
+            area.set_all_mode(on)
 
     def _restore_all_mode(self) -> None:
         """A connection was opened: "All sub-accounts" again when it was chosen last."""
@@ -604,7 +603,7 @@ class MainWindow(QMainWindow):
             value = self.settings.value(ALL_SETTING + profile.id, False)
             saved = value is True or str(value).lower() == "true"
         self.workspace.all_sub_accounts = saved
-        self._inbox_all_mode(saved and self.workspace.can_merge())
+        self._areas_all_mode(saved and self.workspace.can_merge())
         self._unread = {}
         self._count_unread_soon()
 
