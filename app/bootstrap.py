@@ -187,13 +187,10 @@ def _log_failure(future: asyncio.Future[None]) -> None:
         log.warning("a warm-up failed (the work is done on first use instead)", exc_info=exc)
 
 
-def _warm_up_first_screen() -> None:
-    """Phone rules and the schemas the first screens need, on a worker (see each)."""
-    from app.core.models import FIRST_SCREEN_MODELS, build_schemas
+def _warm_up_phone_rules() -> None:
     from app.core.phones import warm_up_phone_rules
 
     warm_up_phone_rules()
-    build_schemas(*FIRST_SCREEN_MODELS)
 
 
 def window_settings_path(options: LaunchOptions, paths: AppPaths) -> Path:
@@ -532,6 +529,11 @@ def _import_services() -> None:
     for spec in AREAS:
         area_class(spec)
         port_factory(spec)
+    # The first screens' schemas, after the imports and on this same thread: building them
+    # beside the imports raced pydantic's lazily imported modules (a circular-import error).
+    from app.core.models import FIRST_SCREEN_MODELS, build_schemas
+
+    build_schemas(*FIRST_SCREEN_MODELS)
     # What the first client would otherwise load on the GUI thread: httpx's transport
     # modules and the TLS context.
     warm_up_http()
@@ -545,9 +547,8 @@ async def launch(
     loop: asyncio.AbstractEventLoop,
 ) -> Application:
     """Build the app behind a shown frame without holding the window still."""
-    # Phone metadata and the first screens' schemas load on first use (~0.2 s): beside,
-    # not before, the rest, and never on the GUI thread.
-    warm_up = asyncio.ensure_future(asyncio.to_thread(_warm_up_first_screen))
+    # phonenumbers loads its metadata on first use (~0.2 s): beside, not before, the rest.
+    warm_up = asyncio.ensure_future(asyncio.to_thread(_warm_up_phone_rules))
     await asyncio.to_thread(_import_services)
     warm_up.add_done_callback(_log_failure)
     return Application(qt_app, options, paths, loop=loop, window=window)
