@@ -54,9 +54,10 @@ class CrmPushFlow:
         """Add the selected researched people to a sub-account (dialog with progress and
         the report); None, with the sentence, when it cannot be done now."""
         tab = self.tab
+        tab.action_started()
         problem = self.problem()
         if problem is not None:
-            tab.banner.show_message("warning", problem)
+            tab.show_banner("warning", problem)
             return None
         leads = self.selected_contacts()
         port = tab.port
@@ -91,7 +92,7 @@ class CrmPushFlow:
                 severity = "warning"
             else:
                 severity = "success"
-            self.tab.banner.show_message(severity, f"Add to CRM: {report.summary()}")
+            self.tab.show_banner(severity, f"Add to CRM: {report.summary()}")
         return report
 
     def progress(self, event: LeadPushProgress) -> None:
