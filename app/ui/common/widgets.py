@@ -3,6 +3,8 @@ the empty-state panel, and the styling of a screen's main action."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
@@ -91,6 +93,11 @@ class Banner(QFrame):
         self._text.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self._action = QPushButton(self)
         self._action.clicked.connect(self.actionClicked)
+        # "Show report…": its own button, so that no area's action handler hears it.
+        self._report = QPushButton("Show report…", self)
+        self._report.hide()
+        self._report.clicked.connect(self._open_report)
+        self._report_opener: Callable[[], object] | None = None
         self._close = QToolButton(self)
         self._close.setIcon(icon("close"))
         self._close.setAutoRaise(True)
@@ -99,6 +106,7 @@ class Banner(QFrame):
         self._close.clicked.connect(self._dismiss)
         layout.addWidget(self._icon, 0, Qt.AlignmentFlag.AlignTop)
         layout.addWidget(self._text, 1)
+        layout.addWidget(self._report, 0, Qt.AlignmentFlag.AlignVCenter)
         layout.addWidget(self._action, 0, Qt.AlignmentFlag.AlignVCenter)
         layout.addWidget(self._close, 0, Qt.AlignmentFlag.AlignTop)
         self.hide()
@@ -118,8 +126,24 @@ class Banner(QFrame):
         """The action button (hidden when the message has no action)."""
         return self._action
 
-    def show_message(self, severity: str, text: str, action: str | None = None) -> None:
-        """Show ``text`` with the icon and border of ``severity``; ``action`` labels the button."""
+    @property
+    def report_button(self) -> QPushButton:
+        """The "Show report…" button (hidden when the message has no report)."""
+        return self._report
+
+    def show_message(
+        self,
+        severity: str,
+        text: str,
+        action: str | None = None,
+        *,
+        report: Callable[[], object] | None = None,
+    ) -> None:
+        """Show ``text`` with the icon and border of ``severity``; ``action`` labels the
+        button; with ``report``, a "Show report…" button calls it (the way back to the
+        report a job ended with)."""
+        self._report_opener = report
+        self._report.setVisible(report is not None)
         self.setProperty("severity", severity)
         self._icon.set_icon(SEVERITY_ICONS.get(severity, "info"))
         self._text.setText(text)
@@ -130,6 +154,10 @@ class Banner(QFrame):
         self.style().unpolish(self)
         self.style().polish(self)
         self.show()
+
+    def _open_report(self) -> None:
+        if self._report_opener is not None:
+            self._report_opener()
 
     def _dismiss(self) -> None:
         self.hide()

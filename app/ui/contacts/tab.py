@@ -45,6 +45,7 @@ from PySide6.QtWidgets import (
 from app.core.constants import LIFECYCLE_STAGES
 from app.core.contact_csv import ImportReport
 from app.services.bulk import BulkAction, BulkKind, BulkProgress, BulkReport, BulkRunner
+from app.ui.common.report import LineState, ReportLine, open_report, report_severity, with_reason
 from app.services.bus import ContactsChanged, SessionChanged, SyncStatus
 from app.services.contacts import ContactService
 from app.services.ports.contacts import ContactFilters, ContactsPort, ContactsReader, StorageError
@@ -188,6 +189,8 @@ class ContactsTab(Area):
         self._reader: ContactsReader | None = None
         self._syncing = False
         self._bulk: BulkRunner | None = None
+        self._bulk_names: dict[str, str] = {}
+        """The contacts of the bulk run shown last, by id: their names in its report."""
         self._current_id: str | None = None  # the table's current contact (shown in the pane)
 
     def build_steps(self) -> Iterator[None]:
@@ -899,6 +902,8 @@ class ContactsTab(Area):
             return None
         runner = self.port.bulk_runner()
         self._bulk = runner
+        # Named now: a deleted contact leaves the table before the report is read.
+        self._bulk_names = {i: self._contact_name(i) for i in ids}
         self._selection_changed()
         self.job_bar.start(action.describe(len(ids)), len(ids))
         try:
@@ -916,14 +921,44 @@ class ContactsTab(Area):
             self.job_bar.cancel.setEnabled(False)
             self.job_bar.label.setText("Stopping after the current contact…")
 
+    def _contact_name(self, contact_id: str) -> str:
+        row = self.model.row_at(self.model.row_of(contact_id))
+        if row is None:
+            return contact_id
+        return row.name or row.email or contact_id
+
+    def report_lines(self, report: BulkReport) -> list[ReportLine]:
+        """A bulk run's report, contact by contact (those not reached included)."""
+        names = self._bulk_names
+
+        def name(contact_id: str) -> str:
+            return names.get(contact_id) or self._contact_name(contact_id)
+
+        lines = [ReportLine(name(i), "Failed", LineState.FAILED, why) for i, why in report.failed]
+        lines += [ReportLine(name(i), "Changed") for i in report.changed]
+        lines += [ReportLine(name(i), "Already as asked") for i in report.unchanged]
+        if report.not_reached:
+            why = report.stopped_reason or "Cancelled before it was reached."
+            attempted = {*report.changed, *report.unchanged, *(i for i, _ in report.failed)}
+            lines += [
+                ReportLine(name(i), "Not reached", LineState.SKIPPED, why)
+                for i in names
+                if i not in attempted
+            ]
+        return lines
+
     def _show_report(self, report: BulkReport) -> None:
-        severity = "danger" if report.failed else "success"
-        text = f"{report.action.describe(report.total)}: {report.summary()}"
-        if report.failed:
-            reasons: dict[str, int] = {}
-            for _cid, reason in report.failed:
-                reasons[reason] = reasons.get(reason, 0) + 1
-            details = "; ".join(f"{n} × {reason}" for reason, n in reasons.items())
-            text += f" Why: {details}"
-        self.banner.show_message(severity, text)
+        # Cancelled or stopped is not a success, even when nothing failed.
+        severity = report_severity(
+            failed=len(report.failed), incomplete=report.cancelled or bool(report.stopped_reason)
+        )
+        title = report.action.describe(report.total)
+        summary = f"{title}: {report.summary()}"
+        lines = self.report_lines(report)
+        text = with_reason(summary, [line for line in lines if line.state is LineState.FAILED])
+
+        def show() -> None:
+            open_report(self, "Bulk action report", summary, severity, lines)
+
+        self.banner.show_message(severity, text, report=show)
         self.last_report = report

@@ -96,8 +96,7 @@ class ResearchFlow:
         except (RuntimeError, ApiError) as exc:
             tab.show_banner("danger", f"Adding to the CRM stopped: {exc}")
             return
-        severity = "danger" if report.failed else "warning" if report.skipped else "success"
-        tab.show_banner(severity, f"Researched and added to the CRM: {report.summary()}")
+        tab.crm.announce(report, "Researched and added to the CRM")
         tab.pushFinished.emit(report)
 
     def submit(self, plan: ResearchPlan, side: SearchSide) -> list[int]:

@@ -494,13 +494,15 @@ class LeadsTab(Area):
         on_action: Callable[[], object] | None = None,
         *,
         owner: str | None = None,
+        report: Callable[[], object] | None = None,
     ) -> None:
         """Show ``text`` on the tab's banner; its button (``action``) calls ``on_action``
         (by default the Seamless.AI settings or the sign-in); ``owner`` says what it speaks
-        of, so that it goes when that is over."""
+        of, so that it goes when that is over; ``report`` opens the report of the job it
+        closes ("Show report…")."""
         self._banner_callback = on_action
         self.banner_owner = owner
-        self.banner.show_message(severity, text, action)
+        self.banner.show_message(severity, text, action, report=report)
 
     def hide_banner(self) -> None:
         """Take the banner down."""
