@@ -20,6 +20,7 @@ from app.services.ports.calendar import AppointmentRow, CalendarReader
 from app.services.workspace import Workspace
 from app.ui.calendar.layout import day_range_ms, week_days
 from app.ui.calendar.tab import CalendarTab
+from app.ui.common.report import ReportDialog
 from tests.support.sandbox_process import Sandbox
 from tests.ui.calendar.views_support import appointment, iso, opened, sync_calendar, until
 
@@ -362,5 +363,32 @@ def test_an_empty_week_says_so_and_goes_back_to_today(
             assert tab.go_today_button.isVisible()
             tab.go_today_button.click()
             assert tab._today() in tab.period_days()
+
+    run(flow(), timeout=90)
+
+
+def test_cancelling_several_appointments_offers_the_report(
+    sandbox: Sandbox, tmp_path: Path, run: Run
+) -> None:
+    async def flow() -> None:
+        async with opened(tmp_path, sandbox) as (tab, workspace, _navigator):
+            await settled(tab)
+            await next_week(tab)
+            target = next(r for r in week_rows(tab, workspace) if r.active)
+            tab.commands.cancel([target.id, "no-such-appointment"], "Rescheduled")
+            await until(lambda: not tab.tasks.running("calendar-cancel"))
+            await until(lambda: tab.banner.isVisible())
+            # An id Seedly no longer knows is already gone: the report says which is which.
+            assert tab.banner.severity == "success"
+            assert "already gone" in tab.banner.text
+            assert tab.banner.report_button.isVisible()
+            tab.banner.report_button.click()
+            QApplication.processEvents()
+            dialog = next(d for d in tab.findChildren(ReportDialog) if d.isVisible())
+            assert dialog.windowTitle() == "Cancellation report"
+            who = target.contact_name or target.title or "Appointment"
+            assert f"{who}, " in dialog.text and ": Cancelled" in dialog.text
+            assert "An appointment: Already gone" in dialog.text
+            dialog.close()
 
     run(flow(), timeout=90)
