@@ -45,6 +45,7 @@ from PySide6.QtWidgets import (
 from app.core.constants import LIFECYCLE_STAGES
 from app.core.contact_csv import ImportReport
 from app.services.bulk import BulkAction, BulkKind, BulkProgress, BulkReport, BulkRunner
+from app.ui.common.columns import ColumnFitter, set_versioned_value, versioned_value
 from app.ui.common.report import LineState, ReportLine, open_report, report_severity, with_reason
 from app.services.bus import ContactsChanged, SessionChanged, SyncStatus
 from app.services.contacts import ContactService
@@ -67,6 +68,9 @@ ROW_HEIGHT = 28
 JUMP_LOAD_LIMIT = 5000
 """Rows the table may load to reach a contact chosen in the global search."""
 SETTINGS_GROUP = "contacts"
+COLUMNS_VERSION = 2
+"""The table's default columns; raised whenever they change, so that columns saved by an
+older version (wider, or since hidden by default) give way to the new defaults."""
 
 
 def _eta_words(seconds: float | None) -> str:
@@ -630,8 +634,10 @@ class ContactsTab(Area):
         # size; long emails and companies are elided rather than scrolled to.
         widths = {"name": 170, "email": 215, "phone": 125, "company": 165, "lifecycleStage": 90}
         widths |= {"tags": 80, "assignedTo": 140, "engagementScore": 70, "updatedAt": 110}
+        self._default_widths = dict(widths)
         self._column_widths: dict[str, int] = widths
         self._hidden_columns: set[str] | None = None  # None: each column's default
+        self._column_fitter = ColumnFitter(self.table)
 
     def _apply_columns(self) -> None:
         header = self.table.horizontalHeader()
@@ -664,12 +670,19 @@ class ContactsTab(Area):
         """Column choice and widths, the splitter, the sort order."""
         header = self.table.horizontalHeader()
         for index, spec in enumerate(self.model.columns):
-            if not self.table.isColumnHidden(index):
+            # Widths only fitted to the window (not touched since) are not the user's.
+            if not self.table.isColumnHidden(index) and not self._column_fitter.armed:
                 self._column_widths[spec.key] = header.sectionSize(index)
+        # Only the widths the user changed: a default changed later still applies.
+        changed = {
+            key: width
+            for key, width in self._column_widths.items()
+            if width != self._default_widths.get(key)
+        }
         settings.beginGroup(SETTINGS_GROUP)
-        settings.setValue("columnWidths", json.dumps(self._column_widths))
+        set_versioned_value(settings, "columnWidths", json.dumps(changed), COLUMNS_VERSION)
         hidden = None if self._hidden_columns is None else sorted(self._hidden_columns)
-        settings.setValue("hiddenColumns", json.dumps(hidden))
+        set_versioned_value(settings, "hiddenColumns", json.dumps(hidden), COLUMNS_VERSION)
         settings.setValue("splitter", self.splitter.saveState())
         settings.setValue(
             "sort", json.dumps([self.model.query.sort_key, self.model.query.descending])
@@ -677,17 +690,24 @@ class ContactsTab(Area):
         settings.endGroup()
 
     def restore_state(self, settings: QSettings) -> None:
-        """Restore what ``save_state`` kept (bad or missing values are ignored)."""
+        """Restore what ``save_state`` kept (bad or missing values, and columns of an older
+        version, are ignored); restored widths never overflow the table."""
+        restored = False
         settings.beginGroup(SETTINGS_GROUP)
         try:
-            widths = json.loads(str(settings.value("columnWidths", "{}")))
+            # Columns saved by an older version are ignored: the new defaults win.
+            saved = versioned_value(settings, "columnWidths", COLUMNS_VERSION)
+            widths = json.loads(str(saved)) if saved is not None else None
             if isinstance(widths, dict):
                 self._column_widths |= {
                     str(k): int(v) for k, v in widths.items() if isinstance(v, int) and v > 20
                 }
-            hidden = json.loads(str(settings.value("hiddenColumns", "null")))
+                restored = bool(widths)
+            saved = versioned_value(settings, "hiddenColumns", COLUMNS_VERSION)
+            hidden = json.loads(str(saved)) if saved is not None else None
             if isinstance(hidden, list):
                 self._hidden_columns = {str(k) for k in hidden}
+                restored = True
             splitter = settings.value("splitter")
             if splitter is not None:
                 self.splitter.restoreState(splitter)
@@ -702,6 +722,8 @@ class ContactsTab(Area):
         finally:
             settings.endGroup()
         self._apply_columns()
+        if restored:
+            self._column_fitter.arm()  # never a horizontal scrollbar from a saved layout
 
     # ------------------------------------------------------------------ selection and detail
 

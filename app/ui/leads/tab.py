@@ -72,6 +72,7 @@ from app.services.ports.leads import (
 )
 from app.ui.area import Area, AreaContext
 from app.ui.async_qt import await_signal
+from app.ui.common.columns import ColumnFitter, set_versioned_value, versioned_value
 from app.ui.common.messages import FieldMessage
 from app.ui.leads.connection import run_seamless_settings
 from app.ui.leads.dialogs import AddToCrmDialog, BudgetDialog, ResearchConfirmDialog
@@ -104,6 +105,9 @@ SETTINGS_GROUP = "leads"
 CONNECTION_CHECK_MS = 500
 """How often the tab looks whether the Seamless connection was opened, replaced or refused
 (the services publish no event for that; the check is a few attribute reads)."""
+HEADER_LAYOUT_VERSION = 2
+"""The tables' default columns; raised whenever they change, so that a header saved by an
+older version (wider columns, columns since hidden) gives way to the new defaults."""
 METER_REFRESH_S = 30.0
 """The meter re-reads the spend log at least this often (the day rolls over)."""
 
@@ -159,10 +163,13 @@ class LeadsTab(Area):
         """What the banner speaks of: "connection" (the key or the sign-in), an action
         ("research", "crm", ...) or None."""
         self._banner_callback: Callable[[], object] | None = None
+        self._column_fitters: dict[str, ColumnFitter] = {}
+        """Keep restored column widths inside their tables, by settings key."""
 
     def build_steps(self) -> Iterator[None]:
         """The meter first, the filter panels a group at a time, then the results."""
         yield from self._build()
+        self._column_fitters = {key: ColumnFitter(table) for key, table in self._saved_headers()}
         self.hover = ActionHover(self)
         self.hover.watch(self.search_button, "search")
         self.hover.watch(self.load_more_button, "load_more")
@@ -898,13 +905,22 @@ class LeadsTab(Area):
         settings.setValue("splitter/main", self.main_splitter.saveState())
         settings.setValue("splitter/right", self.right_splitter.saveState())
         settings.setValue("splitter/results", self.results_splitter.saveState())
-        settings.setValue("header/people", self.people_table.horizontalHeader().saveState())
-        settings.setValue("header/companies", self.company_table.horizontalHeader().saveState())
-        settings.setValue("header/queue", self.queue_panel.table.horizontalHeader().saveState())
+        for key, table in self._saved_headers():
+            set_versioned_value(
+                settings, key, table.horizontalHeader().saveState(), HEADER_LAYOUT_VERSION
+            )
         settings.endGroup()
 
+    def _saved_headers(self) -> tuple[tuple[str, QTableView], ...]:
+        return (
+            ("header/people", self.people_table),
+            ("header/companies", self.company_table),
+            ("header/queue", self.queue_panel.table),
+        )
+
     def restore_state(self, settings: QSettings) -> None:
-        """Restore what ``save_state`` kept (unreadable values are ignored)."""
+        """Restore what ``save_state`` kept (unreadable values, and column layouts of an
+        older version, are ignored); restored widths never overflow the tables."""
         settings.beginGroup(SETTINGS_GROUP)
         try:
             for key, splitter in (
@@ -915,14 +931,11 @@ class LeadsTab(Area):
                 value = settings.value(key)
                 if value is not None:
                     splitter.restoreState(value)
-            for key, table in (
-                ("header/people", self.people_table),
-                ("header/companies", self.company_table),
-                ("header/queue", self.queue_panel.table),
-            ):
-                value = settings.value(key)
-                if value is not None:
-                    table.horizontalHeader().restoreState(value)
+            for key, table in self._saved_headers():
+                # A header saved by an older version is ignored: the new defaults win.
+                value = versioned_value(settings, key, HEADER_LAYOUT_VERSION)
+                if value is not None and table.horizontalHeader().restoreState(value):
+                    self._column_fitters[key].arm()
             size = settings.value("pageSize")
             if size is not None and int(str(size)) in PAGE_SIZES:
                 self.page_size.setCurrentIndex(PAGE_SIZES.index(int(str(size))))
