@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QIcon, QIconEngine, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -238,9 +239,58 @@ def add_count_labels(row: QHBoxLayout, parent: QWidget) -> tuple[QLabel, QLabel]
     return count, selection
 
 
+class _OnAccentIconEngine(QIconEngine):
+    """Draws an icon as on the accent: its normal look in the palette's text colour for
+    the accent (``HighlightedText``), resolved when painted, so it follows theme switches.
+    A primary button's icon in the window's text colour would vanish on the accent."""
+
+    def __init__(self, original: QIcon) -> None:
+        super().__init__()
+        self.original = original
+
+    @staticmethod
+    def _mode(mode: QIcon.Mode) -> QIcon.Mode:
+        if mode in (QIcon.Mode.Normal, QIcon.Mode.Active):
+            return QIcon.Mode.Selected
+        return mode
+
+    def paint(self, painter: QPainter, rect: QRect, mode: QIcon.Mode, state: QIcon.State) -> None:
+        self.original.paint(painter, rect, Qt.AlignmentFlag.AlignCenter, self._mode(mode), state)
+
+    def pixmap(self, size: QSize, mode: QIcon.Mode, state: QIcon.State) -> QPixmap:
+        return self.original.pixmap(size, self._mode(mode), state)
+
+    def scaledPixmap(
+        self, size: QSize, mode: QIcon.Mode, state: QIcon.State, scale: float
+    ) -> QPixmap:
+        return self.original.pixmap(size, scale, self._mode(mode), state)
+
+    def clone(self) -> QIconEngine:
+        return _OnAccentIconEngine(self.original)
+
+
+def _accent_icon(button: QPushButton, primary: bool) -> None:
+    """Give a primary button its icon as on the accent (and a button no longer primary
+    its own icon back)."""
+    current = button.icon()
+    original = button.property("plainIcon")
+    wrapped = button.property("accentIconKey")
+    if not primary:
+        if isinstance(original, QIcon) and current.cacheKey() == wrapped:
+            button.setIcon(original)
+        return
+    if current.isNull() or current.cacheKey() == wrapped:
+        return
+    accent = QIcon(_OnAccentIconEngine(current))
+    button.setProperty("plainIcon", current)
+    button.setProperty("accentIconKey", accent.cacheKey())
+    button.setIcon(accent)
+
+
 class _DefaultWhenShown(QObject):
     """Makes its primary button the dialog's default each time the button is shown, so a
-    dialog of several pages (a wizard) answers Enter with the main action of the page in view."""
+    dialog of several pages (a wizard) answers Enter with the main action of the page in view;
+    an icon given since is drawn as on the accent too."""
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if (
@@ -249,6 +299,7 @@ class _DefaultWhenShown(QObject):
             and watched.property("primary")
         ):
             watched.setDefault(True)
+            _accent_icon(watched, True)
         return False
 
 
@@ -261,6 +312,7 @@ def set_primary(button: QPushButton, primary: bool = True) -> QPushButton:
     if bool(button.property("primary")) != primary:
         button.setProperty("primary", primary)
         repolish(button)
+    _accent_icon(button, primary)
     if primary:
         button.setAutoDefault(True)
     button.setDefault(primary)
