@@ -25,6 +25,7 @@ from app.services.ports.calendar import (
     BookingError,
     ExportFailed,
     NotActive,
+    RescheduleReport,
     StorageError,
     ics_of,
     span_text,
@@ -131,6 +132,35 @@ class CalendarActions(QObject):
     def _closed(self, dialog: BookingDialog) -> None:
         if self.dialog is dialog:
             self.dialog = None
+        if dialog.report is not None:
+            self._rescheduled(dialog.report)
+
+    def _rescheduled(self, report: RescheduleReport) -> None:
+        """The banner after a reschedule says what the dialog's report said: a
+        success only when the original no longer holds its time."""
+        zone = self.tab.zone_name
+        sentences = report.lines(zone)
+        new = report.new
+        who = new.contact_name or new.title or "The appointment"
+        lines = [ReportLine(f"{who}, {span_text(new.start_ms, new.end_ms, zone)}", "Booked")]
+        original = report.original
+        old_name = (
+            f"{who}, {span_text(original.start_ms, original.end_ms, zone)}"
+            if original is not None
+            else "The original appointment"
+        )
+        if report.two_bookings:
+            why = " ".join(sentences[1:])
+            lines.append(ReportLine(old_name, "Not cancelled", LineState.FAILED, why))
+        else:
+            lines.append(ReportLine(old_name, "Cancelled" if report.old_cancelled else "Gone"))
+        severity = report_severity(failed=0, incomplete=report.two_bookings)
+        summary = " ".join(sentences)
+
+        def show() -> None:
+            open_report(self.tab, "Reschedule report", summary, severity, lines)
+
+        self.tab.banner.show_message(severity, summary, report=show)
 
     def _booked(self, row: AppointmentRow) -> None:
         who = row.contact_name or row.title or "The appointment"
