@@ -43,7 +43,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.constants import LIFECYCLE_STAGES
-from app.core.contact_csv import ImportReport
+from app.core.contact_csv import WRITTEN, ImportReport, RowStatus
 from app.services.bulk import BulkAction, BulkKind, BulkProgress, BulkReport, BulkRunner
 from app.ui.common.columns import ColumnFitter, set_versioned_value, versioned_value
 from app.ui.common.report import LineState, ReportLine, open_report, report_severity, with_reason
@@ -853,7 +853,33 @@ class ContactsTab(Area):
         self.open_import()
 
     def _import_finished(self, report: ImportReport) -> None:
-        self.banner.show_message("info", f"Import finished: {report.summary()}")
+        self.show_import_finished(report)
+
+    def show_import_finished(self, report: ImportReport) -> None:
+        """The banner closing an import: its counts, the main reason of the rows not
+        written, and "Show report…" (a cancelled or stopped import is not a success)."""
+        failed = report.count(RowStatus.FAILED)
+        incomplete = bool(report.cancelled or report.stopped_reason or report.problems)
+        severity = report_severity(failed=failed, incomplete=incomplete)
+        title = "Import cancelled" if report.cancelled else "Import finished"
+        summary = f"{title}: {report.summary()}"
+        if report.stopped_reason:
+            summary += f" Stopped: {report.stopped_reason}"
+        states = {RowStatus.FAILED: LineState.FAILED}
+        lines = [
+            ReportLine(
+                f"Line {o.line}: {o.label or o.email or 'row'}",
+                o.status.value.capitalize(),
+                states.get(o.status, LineState.DONE if o.status in WRITTEN else LineState.SKIPPED),
+                o.reason,
+            )
+            for o in report.outcomes
+        ]
+
+        def show() -> None:
+            open_report(self, "Import report", summary, severity, lines)
+
+        self.banner.show_message(severity, with_reason(summary, lines), report=show)
 
     def _export(self) -> None:
         if self._reader is not None:

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from PySide6.QtWidgets import QApplication
 
+from app.core.contact_csv import ImportReport, RowOutcome, RowStatus
 from app.services.bulk import BulkAction, BulkKind
 from app.services.ports.contacts import ContactsPort
 from app.ui.async_qt import BusBridge, TaskSet
@@ -20,6 +21,7 @@ from app.ui.common.report import ReportDialog
 from app.ui.contacts.tab import ContactsTab
 from tests.support.areas import build_area
 from tests.support.sandbox_process import Sandbox
+from tests.ui.contacts.support import contacts_tab
 from tests.ui.leads.conftest import make_workspace, until
 
 pytestmark = pytest.mark.timeout(90)
@@ -95,3 +97,32 @@ def test_a_cancelled_bulk_run_is_not_a_success_and_failures_are_named(
             tab.deleteLater()
 
     run(flow(), timeout=80)
+
+
+def test_the_import_banner_names_the_reason_and_a_cancelled_import_is_no_success(
+    sandbox: Sandbox, tmp_path: Path, run: Run
+) -> None:
+    why = "Seedly refused the email address: the domain does not accept mail."
+
+    async def flow() -> None:
+        async with contacts_tab(tmp_path, sandbox) as tab:
+            report = ImportReport(
+                3,
+                [
+                    RowOutcome(2, RowStatus.CREATED, "Ann Bee", "ann@x.example", "c1"),
+                    RowOutcome(3, RowStatus.FAILED, "Kim Lee", "kim@x.example", reason=why),
+                ],
+                finished=True,
+            )
+            tab.show_import_finished(report)
+            assert tab.banner.severity == "danger"
+            assert tab.banner.text == f"Import finished: 1 created, 1 failed. Why: {why}"
+            dialog = open_report(tab)
+            assert f"Line 3: Kim Lee: Failed: {why}" in dialog.text
+            dialog.close()
+            cancelled = ImportReport(3, report.outcomes[:1], cancelled=True)
+            tab.show_import_finished(cancelled)
+            assert tab.banner.severity == "warning"
+            assert tab.banner.text.startswith("Import cancelled: 1 created.")
+
+    run(flow(), timeout=60)

@@ -4,9 +4,8 @@ widths never bring a horizontal scrollbar back at the default window size."""
 
 from __future__ import annotations
 
-import contextlib
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,13 +13,10 @@ import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
-from app.services.ports.contacts import ContactsPort
-from app.ui.async_qt import BusBridge, TaskSet
 from app.ui.common.columns import set_versioned_value, versioned_value
 from app.ui.contacts.tab import COLUMNS_VERSION, ContactsTab
-from tests.support.areas import build_area
 from tests.support.sandbox_process import Sandbox
-from tests.ui.leads.conftest import make_workspace, until
+from tests.ui.contacts.support import contacts_tab
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -32,30 +28,6 @@ EVERY_COLUMN_WIDE = {
         "engagementScore city updatedAt createdAt"
     ).split()
 }
-
-
-@contextlib.asynccontextmanager
-async def contacts_tab(tmp: Path, box: Sandbox) -> AsyncIterator[ContactsTab]:
-    """A Contacts tab at the default window size over the sandbox, with its rows shown."""
-    workspace, profile = make_workspace(tmp, box)
-    await workspace.activate(profile.id)
-    port = ContactsPort(workspace)
-    bridge = BusBridge(workspace.bus)
-    tasks = TaskSet("contacts-test")
-    tab = build_area(ContactsTab, port, bridge, tasks)
-    tab.resize(1360, 860)
-    tab.show()
-    try:
-        await until(lambda: port.reader() is not None)
-        tab.set_reader(port.reader())
-        await until(lambda: tab.model.rowCount() > 0, timeout=40)
-        yield tab
-    finally:
-        await tab.shutdown()
-        await tasks.shutdown(5)
-        await workspace.shutdown(5)
-        bridge.detach()
-        tab.deleteLater()
 
 
 def column(tab: ContactsTab, key: str) -> int:
