@@ -4,8 +4,9 @@ scrollbar back.
 A table's header state is saved with ``LAYOUT_VERSION``-style numbers of its own: a state
 saved by an older version (other default widths, columns since hidden by default) is
 ignored, so the new defaults win. ``ColumnFitter`` then watches a table whose widths were
-restored: whenever they would overflow its viewport, the columns shrink in proportion to
-fit, until the user resizes a column by hand (their choice, scrollbar and all).
+restored: whenever they would overflow its viewport in a window of the default width or
+wider, the columns shrink in proportion to fit, until the user resizes a column by hand
+(their choice, scrollbar and all).
 """
 
 from __future__ import annotations
@@ -17,6 +18,10 @@ from PySide6.QtWidgets import QApplication, QHeaderView, QTableView
 
 MIN_COLUMN = 48
 """No column is shrunk below this width when fitting."""
+
+DEFAULT_WINDOW_WIDTH = 1360
+"""The main window's default width. Restored widths are fitted in a window at least this
+wide; in a window the user made narrower, the user's widths are kept (and scroll)."""
 
 
 def versioned_value(settings: QSettings, key: str, version: int) -> Any:
@@ -127,7 +132,8 @@ class ColumnFitter(QObject):
                     continue
                 if header.sectionSize(index) != width:
                     header.resizeSection(index, width)
-            fit_columns(self.table)
+            if self.table.window().width() >= DEFAULT_WINDOW_WIDTH:
+                fit_columns(self.table)
         finally:
             self._fitting = False
 
@@ -150,6 +156,7 @@ class ColumnFitter(QObject):
 
 
 __all__ = [
+    "DEFAULT_WINDOW_WIDTH",
     "MIN_COLUMN",
     "ColumnFitter",
     "columns_overflow",

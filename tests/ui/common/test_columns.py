@@ -11,6 +11,7 @@ from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import QApplication, QTableView
 
 from app.ui.common.columns import (
+    DEFAULT_WINDOW_WIDTH,
     MIN_COLUMN,
     ColumnFitter,
     columns_overflow,
@@ -38,20 +39,24 @@ def table(columns: int) -> QTableView:
 
 
 def test_restored_widths_shrink_to_fit_and_grow_back(qapp: Any) -> None:
-    view = table(6)
-    for column in range(6):
-        view.horizontalHeader().resizeSection(column, 250)  # 1,500 px of columns
+    view = table(8)
+    for column in range(8):
+        view.horizontalHeader().resizeSection(column, 250)  # 2,000 px of columns
     fitter = ColumnFitter(view)
     fitter.arm()  # not shown yet: nothing to fit against
     assert view.horizontalHeader().sectionSize(0) == 250
-    view.resize(800, 300)
+    view.resize(DEFAULT_WINDOW_WIDTH, 300)
     view.show()
     QApplication.processEvents()
     assert columns_overflow(view) == 0
     assert not view.horizontalScrollBar().isVisible()
     assert MIN_COLUMN <= view.horizontalHeader().sectionSize(0) < 250
     # Wider again: the restored widths come back.
-    view.resize(1600, 300)
+    view.resize(2400, 300)
+    QApplication.processEvents()
+    assert view.horizontalHeader().sectionSize(0) == 250
+    # A window the user made narrower than the default keeps the user's widths.
+    view.resize(900, 300)
     QApplication.processEvents()
     assert view.horizontalHeader().sectionSize(0) == 250
     view.close()
