@@ -45,13 +45,13 @@ from PySide6.QtWidgets import (
 from app.core.constants import LIFECYCLE_STAGES
 from app.core.contact_csv import WRITTEN, ImportReport, RowStatus
 from app.services.bulk import BulkAction, BulkKind, BulkProgress, BulkReport, BulkRunner
-from app.ui.common.columns import ColumnFitter, set_versioned_value, versioned_value
-from app.ui.common.report import LineState, ReportLine, open_report, report_severity, with_reason
 from app.services.bus import ContactsChanged, SessionChanged, SyncStatus
 from app.services.contacts import ContactService
 from app.services.ports.contacts import ContactFilters, ContactsPort, ContactsReader, StorageError
 from app.ui.area import Area, AreaContext
 from app.ui.async_qt import await_signal
+from app.ui.common.columns import ColumnFitter, set_versioned_value, versioned_value
+from app.ui.common.report import LineState, ReportLine, open_report, report_severity, with_reason
 from app.ui.contacts.detail import ContactDetailPane
 from app.ui.contacts.export import export_to_csv
 from app.ui.contacts.import_dialog import ContactImportDialog
@@ -384,6 +384,7 @@ class ContactsTab(Area):
         root.addWidget(self.splitter, 1)
         self._selection_changed()
         self._default_columns()
+        self._column_fitter = ColumnFitter(self.table)
 
     def _tool(self, icon_name: str, text: str, slot: Callable[[], Any] | None) -> QToolButton:
         button = QToolButton(self)
@@ -637,7 +638,6 @@ class ContactsTab(Area):
         self._default_widths = dict(widths)
         self._column_widths: dict[str, int] = widths
         self._hidden_columns: set[str] | None = None  # None: each column's default
-        self._column_fitter = ColumnFitter(self.table)
 
     def _apply_columns(self) -> None:
         header = self.table.horizontalHeader()

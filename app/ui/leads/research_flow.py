@@ -25,8 +25,8 @@ from app.services.ports.leads import (
 )
 from app.ui.async_qt import await_signal
 from app.ui.leads.dialogs import ResearchConfirmDialog
-from app.ui.leads.refusals import RESEARCH
 from app.ui.leads.models import ResearchMark, RowResearch, not_found_count
+from app.ui.leads.refusals import RESEARCH
 from app.ui.leads.results import SearchSide, result_research
 
 if TYPE_CHECKING:
