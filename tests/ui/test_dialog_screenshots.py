@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QLabel, QPushButton, QVBoxL
 from app.core.credits import Action, Estimate
 from app.services.lead_push import PushAction, PushOutcome, PushReport
 from app.services.ports.leads import CreditMeter, LeadsPort, ResearchPlan
+from app.services.ports.webhooks import SubscriptionRow, WorkflowRun
 from app.services.workspace import Workspace
 from app.settings.paths import AppPaths
 from app.settings.profiles import SubAccountRef
@@ -33,7 +34,13 @@ from app.ui.leads.connection import SeamlessSettingsDialog
 from app.ui.leads.dialogs import AddToCrmDialog, BudgetDialog, ResearchConfirmDialog
 from app.ui.calendar.booking_dialog import BookingDialog
 from app.ui.theme import Theme, icon
-from app.ui.webhooks.dialogs import SecretDialog, SubscriptionDialog
+from app.ui.webhooks.dialogs import (
+    CopyTargetsDialog,
+    RunReportDialog,
+    SecretDialog,
+    SubscriptionDialog,
+    WorkflowDialog,
+)
 from tests.support.sandbox_process import Sandbox
 from tests.support.theme_checks import horizontal_scrollbars, wrong_palette_icons
 from tests.ui.calendar.conftest import opened
@@ -127,6 +134,25 @@ def _made(name: str, tmp_path: Path, cleanup: list[Callable[[], Any]]) -> Iterat
             intro="Each sub-account's copy has its own signing secret, shown once:",
             report=["Copied: Roofing Co: created.", f"Not copied: Solar: {WHY}"],
         )
+    elif name == "copy targets":
+        row = SubscriptionRow(
+            "wh_1", "https://hooks.example.com/seedly", ("contact.created",), None, True, None
+        )
+        dialog = CopyTargetsDialog(
+            None, row, [("sub_1", "Roofing Co", False), ("sub_2", "Solar", True)]
+        )
+    elif name == "workflow":
+        dialog = WorkflowDialog(None)
+    elif name == "workflow runs":
+        runs = [
+            WorkflowRun(
+                1, "trigger", "welcome", "c1", "Kim Lee", "{}", True, "ok", 200, 1, "Sent.", 0
+            ),
+            WorkflowRun(
+                2, "trigger", "welcome", "c2", "Ann Bee", "{}", True, "failed", 422, None, WHY, 0
+            ),
+        ]
+        dialog = RunReportDialog(None, "Welcome", runs)
     elif name == "cancel reason":
         dialog = CancelReasonDialog(2)
     elif name == "contact import":
@@ -158,6 +184,9 @@ DIALOGS = (
     "secret",
     "cancel reason",
     "contact import",
+    "copy targets",
+    "workflow",
+    "workflow runs",
 )
 
 
