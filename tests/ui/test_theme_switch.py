@@ -6,27 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from PySide6.QtGui import QColor, QImage, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
 from app.ui.common.messages import FieldMessage
 from app.ui.common.widgets import Banner, EmptyState, IconLabel
 from app.ui.theme import Theme
-
-
-def ink_lightness(widget: QWidget) -> float:
-    """Mean lightness of the pixels that stand out from the widget's background."""
-    image = widget.grab().toImage().convertToFormat(QImage.Format.Format_RGB32)
-    background = widget.palette().color(QPalette.ColorRole.Window)
-    values = []
-    for y in range(image.height()):
-        for x in range(image.width()):
-            pixel = QColor(image.pixel(x, y))
-            distance = abs(pixel.lightness() - background.lightness())
-            if distance > 60:
-                values.append(pixel.lightness())
-    assert values, "nothing was drawn"
-    return sum(values) / len(values)
+from tests.support.theme_checks import ink_lightness
 
 
 @pytest.fixture

@@ -19,11 +19,13 @@ from PySide6.QtWidgets import QMenu
 
 from app.services.bus import AppointmentsChanged
 from app.services.ports.calendar import (
+    CancelState,
     AppointmentRow,
     BookingContact,
     BookingError,
     ExportFailed,
     NotActive,
+    RescheduleReport,
     StorageError,
     ics_of,
     span_text,
@@ -32,6 +34,7 @@ from app.services.ports.calendar import (
 from app.ui.calendar.booking_dialog import BookingDialog
 from app.ui.calendar.calendars_model import CalendarIdRole
 from app.ui.calendar.export import IcsExport
+from app.ui.common.report import LineState, ReportLine, open_report, report_severity
 
 if TYPE_CHECKING:
     from app.ui.calendar.tab import CalendarTab
@@ -129,6 +132,35 @@ class CalendarActions(QObject):
     def _closed(self, dialog: BookingDialog) -> None:
         if self.dialog is dialog:
             self.dialog = None
+        if dialog.report is not None:
+            self._rescheduled(dialog.report)
+
+    def _rescheduled(self, report: RescheduleReport) -> None:
+        """The banner after a reschedule says what the dialog's report said: a
+        success only when the original no longer holds its time."""
+        zone = self.tab.zone_name
+        sentences = report.lines(zone)
+        new = report.new
+        who = new.contact_name or new.title or "The appointment"
+        lines = [ReportLine(f"{who}, {span_text(new.start_ms, new.end_ms, zone)}", "Booked")]
+        original = report.original
+        old_name = (
+            f"{who}, {span_text(original.start_ms, original.end_ms, zone)}"
+            if original is not None
+            else "The original appointment"
+        )
+        if report.two_bookings:
+            why = " ".join(sentences[1:])
+            lines.append(ReportLine(old_name, "Not cancelled", LineState.FAILED, why))
+        else:
+            lines.append(ReportLine(old_name, "Cancelled" if report.old_cancelled else "Gone"))
+        severity = report_severity(failed=0, incomplete=report.two_bookings)
+        summary = " ".join(sentences)
+
+        def show() -> None:
+            open_report(self.tab, "Reschedule report", summary, severity, lines)
+
+        self.tab.banner.show_message(severity, summary, report=show)
 
     def _booked(self, row: AppointmentRow) -> None:
         who = row.contact_name or row.title or "The appointment"
@@ -141,7 +173,16 @@ class CalendarActions(QObject):
         """Cancel ``ids`` for ``reason`` (the user confirmed it); the banner reports."""
         self.tab.tasks.spawn(self._cancel(list(ids), reason or None), "calendar-cancel")
 
+    def _appointment_name(self, appointment_id: str) -> str:
+        row = self.tab._row(appointment_id)
+        if row is None:
+            return "An appointment"
+        who = row.contact_name or row.title or "Appointment"
+        return f"{who}, {span_text(row.start_ms, row.end_ms, self.tab.zone_name)}"
+
     async def _cancel(self, ids: list[str], reason: str | None) -> None:
+        # Named now: a cancelled appointment may leave the view before the report is read.
+        names = {i: self._appointment_name(i) for i in ids}
         try:
             report = await self.port.booking().cancel(ids, reason)
         except NotActive:
@@ -150,8 +191,29 @@ class CalendarActions(QObject):
         except BookingError as exc:
             self.tab.banner.show_message("danger", exc.message)
             return
-        severity = "success" if report.ok else ("warning" if report.cancelled else "danger")
-        self.tab.banner.show_message(severity, report.summary())
+        severity = report_severity(failed=len(report.failed))
+        lines = [
+            ReportLine(
+                names.get(o.appointment_id, o.appointment_id),
+                "Cancelled"
+                if o.state is CancelState.CANCELLED
+                else "Already gone"
+                if o.done
+                else "Not cancelled",
+                LineState.DONE if o.done else LineState.FAILED,
+                "" if o.done else (o.message or "Seedly refused it."),
+            )
+            for o in report.outcomes
+        ]
+        summary = report.summary()
+
+        def show() -> None:
+            open_report(self.tab, "Cancellation report", summary, severity, lines)
+
+        # The summary already gives the reasons of what failed; the report has each one.
+        self.tab.banner.show_message(
+            severity, summary, report=show if len(lines) > 1 or not report.ok else None
+        )
 
     # -- notifications -----------------------------------------------------------------------
     def _calendar_menu(self, point: QPoint) -> QMenu | None:

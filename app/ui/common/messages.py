@@ -11,6 +11,7 @@ import logging
 from PySide6.QtCore import (
     QSize,
     Qt,
+    Signal,
 )
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QSizePolicy,
+    QToolButton,
     QWidget,
 )
 
@@ -37,7 +39,11 @@ def icon_label(name: str, parent: QWidget) -> IconLabel:
 class FieldMessage(QWidget):
     """A sentence under a form field: an error icon and the text in the palette's danger
     colour (``BrightText``, which the theme sets to its danger colour, so it follows
-    light/dark switches). Hidden while empty."""
+    light/dark switches), and the button that helps, if any ("Raise budget…"). Hidden
+    while empty."""
+
+    actionClicked = Signal()
+    """The user pressed the message's button."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -52,6 +58,10 @@ class FieldMessage(QWidget):
         self._label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         layout.addWidget(self._icon, 0, Qt.AlignmentFlag.AlignTop)
         layout.addWidget(self._label, 1)
+        self._action = QToolButton(self)
+        self._action.hide()
+        self._action.clicked.connect(self.actionClicked)
+        layout.addWidget(self._action, 0, Qt.AlignmentFlag.AlignTop)
         self.hide()
 
     @property
@@ -59,9 +69,17 @@ class FieldMessage(QWidget):
         """The sentence shown ("" when hidden)."""
         return self._label.text() if not self.isHidden() else ""
 
-    def show_text(self, text: str) -> None:
-        """Show ``text`` (an empty text hides the message)."""
+    @property
+    def action_button(self) -> QToolButton:
+        """The button beside the sentence (hidden without an action)."""
+        return self._action
+
+    def show_text(self, text: str, action: str | None = None) -> None:
+        """Show ``text`` (an empty text hides the message) and, with ``action``, a button
+        so labelled (``actionClicked``)."""
         self._label.setText(text)
+        self._action.setText(action or "")
+        self._action.setVisible(bool(action))
         self.setVisible(bool(text))
 
     def clear(self) -> None:

@@ -3,8 +3,10 @@ the empty-state panel, and the styling of a screen's main action."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
-from PySide6.QtGui import QGuiApplication, QPalette
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, QObject, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QGuiApplication, QIcon, QIconEngine, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -102,6 +104,11 @@ class Banner(QFrame):
         self._text.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self._action = QPushButton(self)
         self._action.clicked.connect(self.actionClicked)
+        # "Show report…": its own button, so that no area's action handler hears it.
+        self._report = QPushButton("Show report…", self)
+        self._report.hide()
+        self._report.clicked.connect(self._open_report)
+        self._report_opener: Callable[[], object] | None = None
         self._close = QToolButton(self)
         self._close.setIcon(icon("close"))
         self._close.setAutoRaise(True)
@@ -110,6 +117,7 @@ class Banner(QFrame):
         self._close.clicked.connect(self._dismiss)
         layout.addWidget(self._icon, 0, Qt.AlignmentFlag.AlignTop)
         layout.addWidget(self._text, 1)
+        layout.addWidget(self._report, 0, Qt.AlignmentFlag.AlignVCenter)
         layout.addWidget(self._action, 0, Qt.AlignmentFlag.AlignVCenter)
         layout.addWidget(self._close, 0, Qt.AlignmentFlag.AlignTop)
         self.hide()
@@ -129,8 +137,24 @@ class Banner(QFrame):
         """The action button (hidden when the message has no action)."""
         return self._action
 
-    def show_message(self, severity: str, text: str, action: str | None = None) -> None:
-        """Show ``text`` with the icon and border of ``severity``; ``action`` labels the button."""
+    @property
+    def report_button(self) -> QPushButton:
+        """The "Show report…" button (hidden when the message has no report)."""
+        return self._report
+
+    def show_message(
+        self,
+        severity: str,
+        text: str,
+        action: str | None = None,
+        *,
+        report: Callable[[], object] | None = None,
+    ) -> None:
+        """Show ``text`` with the icon and border of ``severity``; ``action`` labels the
+        button; with ``report``, a "Show report…" button calls it (the way back to the
+        report a job ended with)."""
+        self._report_opener = report
+        self._report.setVisible(report is not None)
         self.setProperty("severity", severity)
         self._icon.set_icon(SEVERITY_ICONS.get(severity, "info"))
         self._text.setText(text)
@@ -141,6 +165,10 @@ class Banner(QFrame):
         self.style().unpolish(self)
         self.style().polish(self)
         self.show()
+
+    def _open_report(self) -> None:
+        if self._report_opener is not None:
+            self._report_opener()
 
     def _dismiss(self) -> None:
         self.hide()
@@ -221,9 +249,58 @@ def add_count_labels(row: QHBoxLayout, parent: QWidget) -> tuple[QLabel, QLabel]
     return count, selection
 
 
+class _OnAccentIconEngine(QIconEngine):
+    """Draws an icon as on the accent: its normal look in the palette's text colour for
+    the accent (``HighlightedText``), resolved when painted, so it follows theme switches.
+    A primary button's icon in the window's text colour would vanish on the accent."""
+
+    def __init__(self, original: QIcon) -> None:
+        super().__init__()
+        self.original = original
+
+    @staticmethod
+    def _mode(mode: QIcon.Mode) -> QIcon.Mode:
+        if mode in (QIcon.Mode.Normal, QIcon.Mode.Active):
+            return QIcon.Mode.Selected
+        return mode
+
+    def paint(self, painter: QPainter, rect: QRect, mode: QIcon.Mode, state: QIcon.State) -> None:
+        self.original.paint(painter, rect, Qt.AlignmentFlag.AlignCenter, self._mode(mode), state)
+
+    def pixmap(self, size: QSize, mode: QIcon.Mode, state: QIcon.State) -> QPixmap:
+        return self.original.pixmap(size, self._mode(mode), state)
+
+    def scaledPixmap(
+        self, size: QSize, mode: QIcon.Mode, state: QIcon.State, scale: float
+    ) -> QPixmap:
+        return self.original.pixmap(size, scale, self._mode(mode), state)
+
+    def clone(self) -> QIconEngine:
+        return _OnAccentIconEngine(self.original)
+
+
+def _accent_icon(button: QPushButton, primary: bool) -> None:
+    """Give a primary button its icon as on the accent (and a button no longer primary
+    its own icon back)."""
+    current = button.icon()
+    original = button.property("plainIcon")
+    wrapped = button.property("accentIconKey")
+    if not primary:
+        if isinstance(original, QIcon) and current.cacheKey() == wrapped:
+            button.setIcon(original)
+        return
+    if current.isNull() or current.cacheKey() == wrapped:
+        return
+    accent = QIcon(_OnAccentIconEngine(current))
+    button.setProperty("plainIcon", current)
+    button.setProperty("accentIconKey", accent.cacheKey())
+    button.setIcon(accent)
+
+
 class _DefaultWhenShown(QObject):
     """Makes its primary button the dialog's default each time the button is shown, so a
-    dialog of several pages (a wizard) answers Enter with the main action of the page in view."""
+    dialog of several pages (a wizard) answers Enter with the main action of the page in view;
+    an icon given since is drawn as on the accent too."""
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if (
@@ -232,6 +309,7 @@ class _DefaultWhenShown(QObject):
             and watched.property("primary")
         ):
             watched.setDefault(True)
+            _accent_icon(watched, True)
         return False
 
 
@@ -244,6 +322,7 @@ def set_primary(button: QPushButton, primary: bool = True) -> QPushButton:
     if bool(button.property("primary")) != primary:
         button.setProperty("primary", primary)
         repolish(button)
+    _accent_icon(button, primary)
     if primary:
         button.setAutoDefault(True)
     button.setDefault(primary)

@@ -43,13 +43,15 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.constants import LIFECYCLE_STAGES
-from app.core.contact_csv import ImportReport
+from app.core.contact_csv import WRITTEN, ImportReport, RowStatus
 from app.services.bulk import BulkAction, BulkKind, BulkProgress, BulkReport, BulkRunner
 from app.services.bus import ContactsChanged, SessionChanged, SyncStatus
 from app.services.contacts import ContactService
 from app.services.ports.contacts import ContactFilters, ContactsPort, ContactsReader, StorageError
 from app.ui.area import Area, AreaContext
 from app.ui.async_qt import await_signal
+from app.ui.common.columns import ColumnFitter, set_versioned_value, versioned_value
+from app.ui.common.report import LineState, ReportLine, open_report, report_severity, with_reason
 from app.ui.contacts.detail import ContactDetailPane
 from app.ui.contacts.export import export_to_csv
 from app.ui.contacts.import_dialog import ContactImportDialog
@@ -66,6 +68,9 @@ ROW_HEIGHT = 28
 JUMP_LOAD_LIMIT = 5000
 """Rows the table may load to reach a contact chosen in the global search."""
 SETTINGS_GROUP = "contacts"
+COLUMNS_VERSION = 2
+"""The table's default columns; raised whenever they change, so that columns saved by an
+older version (wider, or since hidden by default) give way to the new defaults."""
 
 
 def _eta_words(seconds: float | None) -> str:
@@ -188,6 +193,8 @@ class ContactsTab(Area):
         self._reader: ContactsReader | None = None
         self._syncing = False
         self._bulk: BulkRunner | None = None
+        self._bulk_names: dict[str, str] = {}
+        """The contacts of the bulk run shown last, by id: their names in its report."""
         self._current_id: str | None = None  # the table's current contact (shown in the pane)
         # After new rows (a keystroke's search, a sync, the start) the pane loads the first
         # listed contact a turn later: the table paints first, and fast typing loads only
@@ -385,6 +392,7 @@ class ContactsTab(Area):
         root.addWidget(self.splitter, 1)
         self._selection_changed()
         self._default_columns()
+        self._column_fitter = ColumnFitter(self.table)
 
     def _tool(self, icon_name: str, text: str, slot: Callable[[], Any] | None) -> QToolButton:
         button = QToolButton(self)
@@ -639,6 +647,7 @@ class ContactsTab(Area):
         # size; long emails and companies are elided rather than scrolled to.
         widths = {"name": 170, "email": 215, "phone": 125, "company": 165, "lifecycleStage": 90}
         widths |= {"tags": 80, "assignedTo": 140, "engagementScore": 70, "updatedAt": 110}
+        self._default_widths = dict(widths)
         self._column_widths: dict[str, int] = widths
         self._hidden_columns: set[str] | None = None  # None: each column's default
 
@@ -673,12 +682,19 @@ class ContactsTab(Area):
         """Column choice and widths, the splitter, the sort order."""
         header = self.table.horizontalHeader()
         for index, spec in enumerate(self.model.columns):
-            if not self.table.isColumnHidden(index):
+            # Widths only fitted to the window (not touched since) are not the user's.
+            if not self.table.isColumnHidden(index) and not self._column_fitter.armed:
                 self._column_widths[spec.key] = header.sectionSize(index)
+        # Only the widths the user changed: a default changed later still applies.
+        changed = {
+            key: width
+            for key, width in self._column_widths.items()
+            if width != self._default_widths.get(key)
+        }
         settings.beginGroup(SETTINGS_GROUP)
-        settings.setValue("columnWidths", json.dumps(self._column_widths))
+        set_versioned_value(settings, "columnWidths", json.dumps(changed), COLUMNS_VERSION)
         hidden = None if self._hidden_columns is None else sorted(self._hidden_columns)
-        settings.setValue("hiddenColumns", json.dumps(hidden))
+        set_versioned_value(settings, "hiddenColumns", json.dumps(hidden), COLUMNS_VERSION)
         settings.setValue("splitter", self.splitter.saveState())
         settings.setValue(
             "sort", json.dumps([self.model.query.sort_key, self.model.query.descending])
@@ -686,17 +702,24 @@ class ContactsTab(Area):
         settings.endGroup()
 
     def restore_state(self, settings: QSettings) -> None:
-        """Restore what ``save_state`` kept (bad or missing values are ignored)."""
+        """Restore what ``save_state`` kept (bad or missing values, and columns of an older
+        version, are ignored); restored widths never overflow the table."""
+        restored = False
         settings.beginGroup(SETTINGS_GROUP)
         try:
-            widths = json.loads(str(settings.value("columnWidths", "{}")))
+            # Columns saved by an older version are ignored: the new defaults win.
+            saved = versioned_value(settings, "columnWidths", COLUMNS_VERSION)
+            widths = json.loads(str(saved)) if saved is not None else None
             if isinstance(widths, dict):
                 self._column_widths |= {
                     str(k): int(v) for k, v in widths.items() if isinstance(v, int) and v > 20
                 }
-            hidden = json.loads(str(settings.value("hiddenColumns", "null")))
+                restored = bool(widths)
+            saved = versioned_value(settings, "hiddenColumns", COLUMNS_VERSION)
+            hidden = json.loads(str(saved)) if saved is not None else None
             if isinstance(hidden, list):
                 self._hidden_columns = {str(k) for k in hidden}
+                restored = True
             splitter = settings.value("splitter")
             if splitter is not None:
                 self.splitter.restoreState(splitter)
@@ -711,6 +734,8 @@ class ContactsTab(Area):
         finally:
             settings.endGroup()
         self._apply_columns()
+        if restored:
+            self._column_fitter.arm()  # never a horizontal scrollbar from a saved layout
 
     # ------------------------------------------------------------------ selection and detail
 
@@ -848,7 +873,33 @@ class ContactsTab(Area):
         self.open_import()
 
     def _import_finished(self, report: ImportReport) -> None:
-        self.banner.show_message("info", f"Import finished: {report.summary()}")
+        self.show_import_finished(report)
+
+    def show_import_finished(self, report: ImportReport) -> None:
+        """The banner closing an import: its counts, the main reason of the rows not
+        written, and "Show report…" (a cancelled or stopped import is not a success)."""
+        failed = report.count(RowStatus.FAILED)
+        incomplete = bool(report.cancelled or report.stopped_reason or report.problems)
+        severity = report_severity(failed=failed, incomplete=incomplete)
+        title = "Import cancelled" if report.cancelled else "Import finished"
+        summary = f"{title}: {report.summary()}"
+        if report.stopped_reason:
+            summary += f" Stopped: {report.stopped_reason}"
+        states = {RowStatus.FAILED: LineState.FAILED}
+        lines = [
+            ReportLine(
+                f"Line {o.line}: {o.label or o.email or 'row'}",
+                o.status.value.capitalize(),
+                states.get(o.status, LineState.DONE if o.status in WRITTEN else LineState.SKIPPED),
+                o.reason,
+            )
+            for o in report.outcomes
+        ]
+
+        def show() -> None:
+            open_report(self, "Import report", summary, severity, lines)
+
+        self.banner.show_message(severity, with_reason(summary, lines), report=show)
 
     def _export(self) -> None:
         if self._reader is not None:
@@ -919,6 +970,8 @@ class ContactsTab(Area):
             return None
         runner = self.port.bulk_runner()
         self._bulk = runner
+        # Named now: a deleted contact leaves the table before the report is read.
+        self._bulk_names = {i: self._contact_name(i) for i in ids}
         self._selection_changed()
         self.job_bar.start(action.describe(len(ids)), len(ids))
         try:
@@ -936,14 +989,44 @@ class ContactsTab(Area):
             self.job_bar.cancel.setEnabled(False)
             self.job_bar.label.setText("Stopping after the current contact…")
 
+    def _contact_name(self, contact_id: str) -> str:
+        row = self.model.row_at(self.model.row_of(contact_id))
+        if row is None:
+            return contact_id
+        return row.name or row.email or contact_id
+
+    def report_lines(self, report: BulkReport) -> list[ReportLine]:
+        """A bulk run's report, contact by contact (those not reached included)."""
+        names = self._bulk_names
+
+        def name(contact_id: str) -> str:
+            return names.get(contact_id) or self._contact_name(contact_id)
+
+        lines = [ReportLine(name(i), "Failed", LineState.FAILED, why) for i, why in report.failed]
+        lines += [ReportLine(name(i), "Changed") for i in report.changed]
+        lines += [ReportLine(name(i), "Already as asked") for i in report.unchanged]
+        if report.not_reached:
+            why = report.stopped_reason or "Cancelled before it was reached."
+            attempted = {*report.changed, *report.unchanged, *(i for i, _ in report.failed)}
+            lines += [
+                ReportLine(name(i), "Not reached", LineState.SKIPPED, why)
+                for i in names
+                if i not in attempted
+            ]
+        return lines
+
     def _show_report(self, report: BulkReport) -> None:
-        severity = "danger" if report.failed else "success"
-        text = f"{report.action.describe(report.total)}: {report.summary()}"
-        if report.failed:
-            reasons: dict[str, int] = {}
-            for _cid, reason in report.failed:
-                reasons[reason] = reasons.get(reason, 0) + 1
-            details = "; ".join(f"{n} × {reason}" for reason, n in reasons.items())
-            text += f" Why: {details}"
-        self.banner.show_message(severity, text)
+        # Cancelled or stopped is not a success, even when nothing failed.
+        severity = report_severity(
+            failed=len(report.failed), incomplete=report.cancelled or bool(report.stopped_reason)
+        )
+        title = report.action.describe(report.total)
+        summary = f"{title}: {report.summary()}"
+        lines = self.report_lines(report)
+        text = with_reason(summary, [line for line in lines if line.state is LineState.FAILED])
+
+        def show() -> None:
+            open_report(self, "Bulk action report", summary, severity, lines)
+
+        self.banner.show_message(severity, text, report=show)
         self.last_report = report

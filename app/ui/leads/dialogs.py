@@ -42,6 +42,7 @@ from app.services.ports.leads import (
 )
 from app.ui.async_qt import TaskSet
 from app.ui.common.messages import FieldMessage
+from app.ui.common.report import wrap_reasons
 from app.ui.common.widgets import IconLabel, set_primary
 from app.ui.leads.meter import credits_text
 from app.ui.leads.models import PushReportModel, ReportColumn
@@ -416,6 +417,8 @@ class AddToCrmDialog(QDialog):
         header.resizeSection(ReportColumn.NAME, 140)
         header.resizeSection(ReportColumn.EMAIL, 190)
         header.resizeSection(ReportColumn.OUTCOME, 140)
+        # The reasons are the point of the report: wrapped in full, never cut.
+        wrap_reasons(self.report_view, ReportColumn.REASON)
         self.report_view.setMinimumHeight(180)
         self.report_view.hide()
         layout.addWidget(self.report_view, 1)

@@ -69,6 +69,7 @@ class ExportFlow:
         """Write an export to ``path`` (atomically, on a worker thread); the records written.
         A failure is shown on the banner (and ``exportFinished`` carries the sentence)."""
         tab = self.tab
+        tab.action_started()
         text, count = self.text(what)
         try:
             await write_csv(path, text)
@@ -77,11 +78,11 @@ class ExportFlow:
                 f"The export could not be written to {path} ({exc.strerror or exc}). Choose "
                 "another folder and try again; nothing was saved."
             )
-            tab.banner.show_message("danger", message)
+            tab.show_banner("danger", message)
             tab.exportFinished.emit(message)
             return 0
         noun = "record" if count == 1 else "records"
-        tab.banner.show_message("success", f"Exported {count:,} {noun} to {path}.")
+        tab.show_banner("success", f"Exported {count:,} {noun} to {path}.")
         tab.exportFinished.emit(path)
         return count
 

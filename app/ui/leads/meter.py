@@ -43,6 +43,21 @@ def credits_text(count: int) -> str:
     return f"{count:,} credit{'' if count == 1 else 's'}"
 
 
+def refusal_state(refusal: Refusal, meter: CreditMeter | None) -> str:
+    """What the meter says of a refused action: the state it is in ("Over today's budget
+    of 3 credits (0 left)."), not the sentence said at the action."""
+    if refusal.reason is RefusalReason.DAILY_BUDGET:
+        if meter is None or meter.daily_budget is None:
+            return "Over today's budget."
+        return (
+            f"Over today's budget of {credits_text(meter.daily_budget)} "
+            f"({meter.budget_left or 0:,} left)."
+        )
+    if meter is None or meter.available is None:
+        return "More than the balance."
+    return f"More than the {credits_text(meter.available)} available."
+
+
 class MeterLevel(StrEnum):
     """How the meter is coloured."""
 
@@ -252,7 +267,7 @@ class CreditMeterWidget(QFrame):
         self, action: str, estimate: Estimate, refusal: Refusal | None = None, note: str = ""
     ) -> None:
         """Show what ``action`` ("Search", "Load more", "Research 3 selected") would cost,
-        and why it would be refused."""
+        and, refused, the meter's state (the sentence is said at the action)."""
         self._estimate, self._refusal = estimate, refusal
         text = f"{action}: {'free' if estimate.free else estimate.text.lower()}"
         if estimate.free_duplicates:
@@ -262,7 +277,7 @@ class CreditMeterWidget(QFrame):
         if note:
             text += f" {note}"
         if refusal is not None:
-            text += f" {refusal.message}"
+            text += f" {refusal_state(refusal, self._meter)}"
         elif self._meter is not None and self._meter.available is not None and estimate.credits:
             after = max(0, self._meter.available - estimate.credits)
             text += f" At least {credits_text(after)} left after it."
@@ -478,4 +493,5 @@ __all__ = [
     "credits_text",
     "describe_meter",
     "meter_level",
+    "refusal_state",
 ]

@@ -33,6 +33,7 @@ from app.core.seamless import (
 )
 from app.core.seamless.filters import COMPANY_REVENUES, COMPANY_SIZES
 from app.services.ports.leads import JobProgress, JobState, PushAction, PushOutcome
+from app.ui.common.report import LineState, ReportLine
 from app.ui.theme import icon
 
 SearchResultIdRole = Qt.ItemDataRole.UserRole + 1
@@ -973,6 +974,20 @@ _OUTCOME_ICONS = {
 }
 
 
+def push_report_lines(outcomes: Sequence[PushOutcome]) -> list[ReportLine]:
+    """A push's outcomes as the lines of a ``ReportDialog``."""
+    states = {PushAction.FAILED: LineState.FAILED, PushAction.SKIPPED: LineState.SKIPPED}
+    return [
+        ReportLine(
+            f"{o.name} <{o.email}>" if o.email else o.name,
+            OUTCOME_TEXT[o.action],
+            states.get(o.action, LineState.DONE),
+            PushReportModel.reason_of(o) or "",
+        )
+        for o in outcomes
+    ]
+
+
 class PushReportModel(_ListTableModel[PushOutcome]):
     """One row per record of a ``PushReport``: what happened and why."""
 
@@ -996,7 +1011,8 @@ class PushReportModel(_ListTableModel[PushOutcome]):
         return self._items[row] if 0 <= row < len(self._items) else None
 
     @staticmethod
-    def _reason(outcome: PushOutcome) -> str | None:
+    def reason_of(outcome: PushOutcome) -> str | None:
+        """Why the record was skipped or failed, what changed, and what was left out."""
         parts = [outcome.reason] if outcome.reason else []
         parts.extend(outcome.notes)
         return " ".join(parts) or None
@@ -1015,14 +1031,14 @@ class PushReportModel(_ListTableModel[PushOutcome]):
                 outcome.name,
                 outcome.email,
                 OUTCOME_TEXT[outcome.action],
-                self._reason(outcome),
+                self.reason_of(outcome),
             )[column]
         if role == OutcomeRole:
             return outcome.action.value
         if role == Qt.ItemDataRole.DecorationRole and column == ReportColumn.OUTCOME:
             return icon(_OUTCOME_ICONS[outcome.action])
         if role == Qt.ItemDataRole.ToolTipRole and column == ReportColumn.REASON:
-            return self._reason(outcome)
+            return self.reason_of(outcome)
         return None
 
 
@@ -1049,6 +1065,7 @@ __all__ = [
     "PointColumn",
     "ProgressRole",
     "PushReportModel",
+    "push_report_lines",
     "RecordRole",
     "ReportColumn",
     "ResearchJobsModel",

@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING, Any
 from app.core.seamless import ResearchedContact
 from app.services.ports.leads import LeadPushProgress, PushReport
 from app.ui.async_qt import await_signal
+from app.ui.common.report import open_report, report_severity, with_reason
 from app.ui.leads.dialogs import AddToCrmDialog
+from app.ui.leads.models import push_report_lines
 
 if TYPE_CHECKING:
     from app.ui.leads.tab import LeadsTab
@@ -54,9 +56,10 @@ class CrmPushFlow:
         """Add the selected researched people to a sub-account (dialog with progress and
         the report); None, with the sentence, when it cannot be done now."""
         tab = self.tab
+        tab.action_started()
         problem = self.problem()
         if problem is not None:
-            tab.banner.show_message("warning", problem)
+            tab.show_banner("warning", problem)
             return None
         leads = self.selected_contacts()
         port = tab.port
@@ -85,14 +88,21 @@ class CrmPushFlow:
             dialog.deleteLater()
         report = dialog.report
         if report is not None:
-            if report.failed:
-                severity = "danger"
-            elif report.skipped:
-                severity = "warning"
-            else:
-                severity = "success"
-            self.tab.banner.show_message(severity, f"Add to CRM: {report.summary()}")
+            self.announce(report, "Add to CRM")
         return report
+
+    def announce(self, report: PushReport, title: str) -> None:
+        """The banner closing a push: what happened, the main reason of what failed or was
+        skipped, and "Show report…" back to the record-by-record report."""
+        tab = self.tab
+        lines = push_report_lines(report.outcomes)
+        severity = report_severity(failed=len(report.failed), incomplete=bool(report.skipped))
+        summary = f"{title}: {report.summary()}"
+
+        def show() -> None:
+            open_report(tab, f"{title} report", summary, severity, lines)
+
+        tab.show_banner(severity, with_reason(summary, lines), owner="crm", report=show)
 
     def progress(self, event: LeadPushProgress) -> None:
         """A record of the push was done: the open dialog's progress."""

@@ -26,6 +26,7 @@ from app.services.ports.leads import (
 from app.ui.async_qt import await_signal
 from app.ui.leads.dialogs import ResearchConfirmDialog
 from app.ui.leads.models import ResearchMark, RowResearch, not_found_count
+from app.ui.leads.refusals import RESEARCH
 from app.ui.leads.results import SearchSide, result_research
 
 if TYPE_CHECKING:
@@ -50,16 +51,16 @@ class ResearchFlow:
         ids = tab.selected_ids()
         if queue is None or not ids:
             return None
+        tab.action_started()
         side = tab.side
         plan = queue.plan(ids, kind=side.research_kind)
         if plan.sends_nothing:
             self.apply_results(queue.reopen(plan.free, kind=plan.kind), side)
-            tab.banner.show_message("info", plan.confirmation())
+            tab.show_banner("info", plan.confirmation())
             tab.show_current_details()
             return None
         if plan.refusal is not None:
-            tab.banner.show_message("danger", plan.confirmation())
-            tab.meter.show_estimate(f"Research {len(ids)} selected", plan.estimate, plan.refusal)
+            tab.refusals.refuse(RESEARCH)
             return None
         return tab.tasks.spawn(self._confirm(plan, side), "leads-research", replace=True)
 
@@ -93,10 +94,9 @@ class ResearchFlow:
         try:
             report = await tab.port.research_and_push(job_ids, sub_account_id)
         except (RuntimeError, ApiError) as exc:
-            tab.banner.show_message("danger", f"Adding to the CRM stopped: {exc}")
+            tab.show_banner("danger", f"Adding to the CRM stopped: {exc}")
             return
-        severity = "danger" if report.failed else "warning" if report.skipped else "success"
-        tab.banner.show_message(severity, f"Researched and added to the CRM: {report.summary()}")
+        tab.crm.announce(report, "Researched and added to the CRM")
         tab.pushFinished.emit(report)
 
     def submit(self, plan: ResearchPlan, side: SearchSide) -> list[int]:
@@ -108,7 +108,7 @@ class ResearchFlow:
         try:
             job_ids = queue.submit(plan)
         except (CreditsRefused, ValidationFailed) as exc:
-            tab.banner.show_message("danger", exc.user_message)
+            tab.show_banner("danger", exc.user_message)
             return []
         if plan.free:
             self.apply_results(queue.reopen(plan.free, kind=plan.kind), side)
@@ -122,7 +122,7 @@ class ResearchFlow:
         )
         if plan.free:
             text += f" {len(plan.free)} already researched were reopened for free."
-        tab.banner.show_message("info", text)
+        tab.show_banner("info", text)
         self._banner_jobs = {job_id: None for job_id in job_ids}
         tab.refresh_meter()
         tab.show_current_details()
@@ -189,7 +189,7 @@ class ResearchFlow:
         text = f"Research finished: {', '.join(parts)}."
         if problem:
             text += f" {problem}"
-        tab.banner.show_message(severity, text)
+        tab.show_banner(severity, text)
 
     def results_arrived(self, event: ResearchResultsArrived) -> None:
         """Records were researched (here or by another job of the key): the rows shown."""

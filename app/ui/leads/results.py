@@ -351,8 +351,8 @@ class ResultsPane(QWidget):
         self.show_paging(side)
 
     def show_paging(self, side: SearchSide) -> None:
-        """The paging row of ``side``: what is loaded, and "Load more" with its cost, or the
-        reason it would be refused."""
+        """The paging row of ``side``: what is loaded, and "Load more" with its cost
+        (disabled when it would be refused)."""
         pager = side.pager
         self.loading_bar.setVisible(side.busy)
         if pager is None:
@@ -382,12 +382,9 @@ class ResultsPane(QWidget):
         estimate = pager.next_page_estimate()
         cost = "free" if estimate.free else estimate.text.lower()
         self.load_more_button.setText(f"Load more — {cost}")
-        refusal = pager.check_next()
-        self.load_more_button.setEnabled(refusal is None)
-        if refusal is not None:
-            self.load_message.show_text(refusal.message)
-        elif self.load_message.text.startswith(("This needs", "This could")):
-            self.load_message.clear()
+        # Refused: disabled; the tab says why beside it (``refusals``) unless another
+        # refusal is being said, since one sentence at a time is enough.
+        self.load_more_button.setEnabled(pager.check_next() is None)
 
 
 __all__ = [

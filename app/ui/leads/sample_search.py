@@ -77,7 +77,7 @@ async def run_sample_search(tab: LeadsTab, *, timeout: float = 60.0) -> bool:
     tab.select_rows([0])
     tab.refresh_meter()
     if tab.banner.severity == "info":
-        tab.banner.hide()  # "research queued": done by now
+        tab.hide_banner()  # "research queued": done by now
     return True
 
 

@@ -74,7 +74,7 @@ class SavedSearchesBar(QWidget):
         return self.tab.port.saved_searches(self.tab.kind)
 
     def _not_written(self, exc: PreferencesNotSaved) -> None:
-        self.tab.banner.show_message(
+        self.tab.show_banner(
             "danger",
             f"The saved searches could not be written ({exc.reason}). They are kept until you "
             "quit; check that the settings folder is writable.",

@@ -1,7 +1,7 @@
 """Searching and paging in the Leads tab: the first page of the filters shown, then "Load
 more", each refused before anything is sent when a filter is invalid or the cost exceeds
-the balance or the daily budget (the sentence at the filter or the button, and in the
-meter). The table never loads a page on its own. Rows researched before (the ledger
+the balance or the daily budget (one sentence, at the refused action; the meter shows
+its state: see ``refusals``). The table never loads a page on its own. Rows researched before (the ledger
 holds them) are marked as such, free to reopen.
 """
 
@@ -16,6 +16,7 @@ from app.core.credits import CreditsRefused
 from app.core.errors import ApiError
 from app.services.ports.leads import LeadsNotConnected, SearchPager
 from app.ui.leads.filters import describe
+from app.ui.leads.refusals import LOAD_MORE, SEARCH
 from app.ui.leads.results import SearchSide
 
 if TYPE_CHECKING:
@@ -38,6 +39,7 @@ class SearchFlow:
         if not port.connected or credits is None:
             tab.open_settings()
             return None
+        tab.action_started()
         side = tab.side
         query = side.panel.build_query()
         if query is None:
@@ -46,9 +48,8 @@ class SearchFlow:
         estimate = credits.estimate_search_page(tab.page_size_value, companies=side.companies)
         refusal = credits.check(estimate)
         if refusal is not None:
-            tab.search_message.show_text(refusal.message)
-            tab.meter.show_estimate("Search", estimate, refusal)
-            tab.searchFailed.emit(refusal.message)
+            tab.refusals.refuse(SEARCH)
+            tab.searchFailed.emit(tab.search_message.text or refusal.message)
             return None
         tab.search_message.clear()
         try:
@@ -75,11 +76,11 @@ class SearchFlow:
         pager = side.pager
         if pager is None or not pager.can_fetch_more:
             return None
+        tab.action_started()
         refusal = pager.check_next()
         if refusal is not None:
-            tab.load_message.show_text(refusal.message)
-            tab.meter.show_estimate("Load more", pager.next_page_estimate(), refusal)
-            tab.searchFailed.emit(refusal.message)
+            tab.refusals.refuse(LOAD_MORE)
+            tab.searchFailed.emit(tab.load_message.text or refusal.message)
             return None
         side.busy = True
         tab.update_load_more()
@@ -126,11 +127,12 @@ class SearchFlow:
         tab = self.tab
         if side.pager is not pager:
             return
+        # Said once, where it happened: beside Load more, or under Search for a first page.
+        tab.refusals.clear()
         if side.model.rowCount():
             tab.load_message.show_text(text)
         else:
             tab.search_message.show_text(text)
-        tab.banner.show_message("danger", text)
         tab.update_results_view()
         tab.update_load_more()
         tab.searchFailed.emit(text)

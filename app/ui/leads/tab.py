@@ -6,10 +6,12 @@ sent that the app already knows would be refused:
 
 - the credit meter is always on the tab; hovering or focusing Search, Load
   more or Research shows that action's estimate (and the refusal, if any);
-- Search shows its first page's cost and is refused (the sentence at the
-  button and in the meter) when the balance or the daily budget says no;
+- Search shows its first page's cost and is refused when the balance or the
+  daily budget says no: one sentence at the refused action, worded for it, with
+  "Raise budget…" beside it, and the meter's state (``refusals``);
 - paging is explicit: "Load more — up to N credits" under the table, refused
   the same way; the table never loads a page on its own;
+- a new action takes down what older ones left on the banner;
 - research asks first (a non-blocking confirmation with the estimate, the
   free duplicates — already researched, reopened from the ledger and not sent
   — and the balance after); results flow into the table, the details pane and
@@ -36,7 +38,7 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +72,7 @@ from app.services.ports.leads import (
 )
 from app.ui.area import Area, AreaContext
 from app.ui.async_qt import await_signal
+from app.ui.common.columns import ColumnFitter, set_versioned_value, versioned_value
 from app.ui.common.messages import FieldMessage
 from app.ui.leads.connection import run_seamless_settings
 from app.ui.leads.dialogs import AddToCrmDialog, BudgetDialog, ResearchConfirmDialog
@@ -80,6 +83,7 @@ from app.ui.leads.meter import ActionHover, CreditBadge, CreditMeterWidget
 from app.ui.leads.models import CompanyResultsModel, CompanyRow, PeopleResultsModel, PersonRow
 from app.ui.leads.push_flow import CrmPushFlow
 from app.ui.leads.queue import ResearchQueuePanel
+from app.ui.leads.refusals import SEARCH, RefusalSpots
 from app.ui.leads.research_flow import ResearchFlow
 from app.ui.leads.results import (
     COMPANIES,
@@ -101,6 +105,9 @@ SETTINGS_GROUP = "leads"
 CONNECTION_CHECK_MS = 500
 """How often the tab looks whether the Seamless connection was opened, replaced or refused
 (the services publish no event for that; the check is a few attribute reads)."""
+HEADER_LAYOUT_VERSION = 2
+"""The tables' default columns; raised whenever they change, so that a header saved by an
+older version (wider columns, columns since hidden) gives way to the new defaults."""
 METER_REFRESH_S = 30.0
 """The meter re-reads the spend log at least this often (the day rolls over)."""
 
@@ -150,10 +157,19 @@ class LeadsTab(Area):
         """Add to CRM."""
         self.exports = ExportFlow(self)
         """CSV exports."""
+        self.refusals = RefusalSpots(self)
+        """Where a refused action says why (one sentence at a time, at the action)."""
+        self.banner_owner: str | None = None
+        """What the banner speaks of: "connection" (the key or the sign-in), an action
+        ("research", "crm", ...) or None."""
+        self._banner_callback: Callable[[], object] | None = None
+        self._column_fitters: dict[str, ColumnFitter] = {}
+        """Keep restored column widths inside their tables, by settings key."""
 
     def build_steps(self) -> Iterator[None]:
         """The meter first, the filter panels a group at a time, then the results."""
         yield from self._build()
+        self._column_fitters = {key: ColumnFitter(table) for key, table in self._saved_headers()}
         self.hover = ActionHover(self)
         self.hover.watch(self.search_button, "search")
         self.hover.watch(self.load_more_button, "load_more")
@@ -266,6 +282,7 @@ class LeadsTab(Area):
         layout.addWidget(self.filter_stack, 1)
 
         self.search_message = FieldMessage(column)
+        self.search_message.actionClicked.connect(self.ask_budget)
         layout.addWidget(self.search_message)
         actions = QHBoxLayout()
         actions.setSpacing(Spacing.S)
@@ -307,6 +324,7 @@ class LeadsTab(Area):
         self.load_more_button = pane.load_more_button
         self.page_size = pane.page_size
         self.load_message = pane.load_message
+        self.load_message.actionClicked.connect(self.ask_budget)
         self.loaded_label = pane.loaded_label
 
         self.research_button.clicked.connect(self.research_selected)
@@ -429,9 +447,9 @@ class LeadsTab(Area):
             self._problem = problem
             if problem:
                 action = "Sign in again…" if state.sign_in_needed else "Seamless.AI settings…"
-                self.banner.show_message("danger", problem, action)
-            elif self.banner.severity == "danger":
-                self.banner.hide()
+                self.show_banner("danger", problem, action, owner="connection")
+            elif self.banner_owner == "connection":
+                self.hide_banner()
             self.queue_panel.refresh()
         self.pages.setCurrentWidget(self.main_splitter if state.connected else self.empty)
         self.meter.setVisible(state.connected)
@@ -477,7 +495,41 @@ class LeadsTab(Area):
         action.triggered.connect(lambda _c=False: self.open_settings())
         menu.addAction(action)
 
+    def show_banner(
+        self,
+        severity: str,
+        text: str,
+        action: str | None = None,
+        on_action: Callable[[], object] | None = None,
+        *,
+        owner: str | None = None,
+        report: Callable[[], object] | None = None,
+    ) -> None:
+        """Show ``text`` on the tab's banner; its button (``action``) calls ``on_action``
+        (by default the Seamless.AI settings or the sign-in); ``owner`` says what it speaks
+        of, so that it goes when that is over; ``report`` opens the report of the job it
+        closes ("Show report…")."""
+        self._banner_callback = on_action
+        self.banner_owner = owner
+        self.banner.show_message(severity, text, action, report=report)
+
+    def hide_banner(self) -> None:
+        """Take the banner down."""
+        self._banner_callback = None
+        self.banner_owner = None
+        self.banner.hide()
+
+    def action_started(self) -> None:
+        """A new action starts: what older ones left on the banner goes (not a connection
+        problem, which stays until it is solved), and so does the refusal said."""
+        self.refusals.clear()
+        if self.banner_owner != "connection" and self.banner.isVisible():
+            self.hide_banner()
+
     def _banner_action(self) -> None:
+        if self._banner_callback is not None:
+            self._banner_callback()
+            return
         if self._state is not None and self._state.sign_in_needed:
             self.sign_in_again()
         else:
@@ -558,7 +610,7 @@ class LeadsTab(Area):
         """The meter's "Budget…": set or clear the daily budget."""
         settings, credits = self.port.settings, self.port.credits
         if settings is None or credits is None:
-            self.banner.show_message(
+            self.show_banner(
                 "warning",
                 "Connect Seamless.AI first: the budget belongs to the connection.",
                 "Seamless.AI settings…",
@@ -579,7 +631,7 @@ class LeadsTab(Area):
         try:
             self.port.set_daily_budget(credits)
         except PreferencesNotSaved as exc:
-            self.banner.show_message(
+            self.show_banner(
                 "danger",
                 f"The budget applies now but could not be saved ({exc.reason}). Check that the "
                 "settings folder is writable.",
@@ -589,6 +641,8 @@ class LeadsTab(Area):
     # ------------------------------------------------------------------ searching
 
     def _filters_changed(self) -> None:
+        if self.refusals.shown == SEARCH:
+            self.refusals.clear()
         self.search_message.clear()
 
     def search(self) -> asyncio.Task[Any] | None:
@@ -606,10 +660,12 @@ class LeadsTab(Area):
         """The paging row of the search shown."""
         if hasattr(self, "results"):
             self.results.show_paging(self.side)
+            self.refusals.recheck()
 
     def update_results_view(self) -> None:
         """The results of the kind shown (or why there are none), then the actions."""
         self.results.show_side(self.side)
+        self.refusals.recheck()
         self.update_actions()
 
     # ------------------------------------------------------------------ selection and details
@@ -648,6 +704,7 @@ class LeadsTab(Area):
         hover: ActionHover | None = getattr(self, "hover", None)
         if hover is not None and hover.active() == "research":
             self._hover_entered("research")
+        self.refusals.recheck()
         self.update_actions()
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
@@ -714,10 +771,10 @@ class LeadsTab(Area):
         try:
             filters = await asyncio.to_thread(self.port.moved_recently_filters)
         except RuntimeError as exc:
-            self.banner.show_message("danger", str(exc))
+            self.show_banner("danger", str(exc))
             return None
         if not filters.get("companyDomain"):
-            self.banner.show_message(
+            self.show_banner(
                 "info",
                 "No company of yours is known yet: open a CRM connection with contacts, or "
                 "research some people first.",
@@ -850,13 +907,22 @@ class LeadsTab(Area):
         settings.setValue("splitter/main", self.main_splitter.saveState())
         settings.setValue("splitter/right", self.right_splitter.saveState())
         settings.setValue("splitter/results", self.results_splitter.saveState())
-        settings.setValue("header/people", self.people_table.horizontalHeader().saveState())
-        settings.setValue("header/companies", self.company_table.horizontalHeader().saveState())
-        settings.setValue("header/queue", self.queue_panel.table.horizontalHeader().saveState())
+        for key, table in self._saved_headers():
+            set_versioned_value(
+                settings, key, table.horizontalHeader().saveState(), HEADER_LAYOUT_VERSION
+            )
         settings.endGroup()
 
+    def _saved_headers(self) -> tuple[tuple[str, QTableView], ...]:
+        return (
+            ("header/people", self.people_table),
+            ("header/companies", self.company_table),
+            ("header/queue", self.queue_panel.table),
+        )
+
     def restore_state(self, settings: QSettings) -> None:
-        """Restore what ``save_state`` kept (unreadable values are ignored)."""
+        """Restore what ``save_state`` kept (unreadable values, and column layouts of an
+        older version, are ignored); restored widths never overflow the tables."""
         settings.beginGroup(SETTINGS_GROUP)
         try:
             for key, splitter in (
@@ -867,14 +933,11 @@ class LeadsTab(Area):
                 value = settings.value(key)
                 if value is not None:
                     splitter.restoreState(value)
-            for key, table in (
-                ("header/people", self.people_table),
-                ("header/companies", self.company_table),
-                ("header/queue", self.queue_panel.table),
-            ):
-                value = settings.value(key)
-                if value is not None:
-                    table.horizontalHeader().restoreState(value)
+            for key, table in self._saved_headers():
+                # A header saved by an older version is ignored: the new defaults win.
+                value = versioned_value(settings, key, HEADER_LAYOUT_VERSION)
+                if value is not None and table.horizontalHeader().restoreState(value):
+                    self._column_fitters[key].arm()
             size = settings.value("pageSize")
             if size is not None and int(str(size)) in PAGE_SIZES:
                 self.page_size.setCurrentIndex(PAGE_SIZES.index(int(str(size))))

@@ -188,7 +188,10 @@ class SecretDialog(QDialog):
         layout.setSpacing(Spacing.M)
         layout.addWidget(muted(intro, self))
         for line in report:
-            layout.addWidget(QLabel(line, self))
+            # A reason is read in full: wrapped, never cut at the dialog's edge.
+            label = QLabel(line, self)
+            label.setWordWrap(True)
+            layout.addWidget(label)
         self.fields: list[QLineEdit] = []
         self.copy_buttons: list[QPushButton] = []
         for title, secret in entries:
@@ -405,6 +408,10 @@ class RunReportDialog(QDialog):
         self.tree.setHeaderLabels(["Contact", "Result"])
         self.tree.setRootIsDecorated(False)
         self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        # The result says why a run failed: wrapped in full, never cut.
+        self.tree.setWordWrap(True)
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.tree.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         for run in runs:
             item = QTreeWidgetItem(
                 self.tree, [run.contact_label or run.contact_id or "", run.message]

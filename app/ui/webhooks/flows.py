@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from typing import Protocol
 
 from PySide6.QtWidgets import QDialog, QWidget
 
@@ -21,6 +22,7 @@ from app.services.ports.webhooks import (
     describe_failure,
 )
 from app.ui.async_qt import await_signal
+from app.ui.common.report import LineState, ReportLine, open_report, report_severity, with_reason
 from app.ui.webhooks.dialogs import (
     CopyTargetsDialog,
     SecretDialog,
@@ -31,7 +33,16 @@ from app.ui.webhooks.dialogs import (
 
 log = logging.getLogger(__name__)
 
-Say = Callable[[str, str], None]
+
+class Say(Protocol):
+    """How a flow speaks on the tab's banner: a severity, a sentence and, for a job that
+    ends with a report, what opens it ("Show report…")."""
+
+    def __call__(
+        self, severity: str, text: str, *, report: Callable[[], object] | None = None
+    ) -> None: ...
+
+
 """Shows a sentence in the page's banner: ``say(severity, text)``."""
 
 CREATED_INTRO = (
@@ -223,7 +234,7 @@ async def copy_to_others(
         return
     say("info", "Copying…")
     results = await port.copy_subscription(row, chooser.chosen())
-    report = [f"{'✓' if r.ok else '✗'}  {r.name}: {r.message}" for r in results]
+    report = [f"{'Copied' if r.ok else 'Not copied'}: {r.name}: {r.message}" for r in results]
     entries = [
         (r.name, r.secret, r.webhook_id, r.sub_account_id)
         for r in results
@@ -238,5 +249,19 @@ async def copy_to_others(
             "Each sub-account's copy has its own signing secret, shown once:",
             report,
         )
-    severity = "success" if done == len(results) else ("warning" if done else "danger")
-    say(severity, f"Copied to {done} of {len(results)} sub-accounts. " + " · ".join(report))
+    severity = report_severity(failed=len(results) - done)
+    lines = [
+        ReportLine(
+            r.name,
+            "Copied" if r.ok else "Not copied",
+            LineState.DONE if r.ok else LineState.FAILED,
+            "" if r.ok else r.message,
+        )
+        for r in results
+    ]
+    summary = f"Copied to {done} of {len(results)} sub-accounts."
+
+    def show() -> None:
+        open_report(parent, "Copy report", summary, severity, lines)
+
+    say(severity, with_reason(summary, lines), report=show)

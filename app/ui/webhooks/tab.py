@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
@@ -103,9 +103,9 @@ class WebhooksTab(Area):
         bridge.webhookBenchChanged.connect(self.workflows.on_bench)
         self.set_reader(self.port.reader())
 
-    def say(self, severity: str, text: str) -> None:
-        """Show a sentence in the tab's banner."""
-        self.banner.show_message(severity, text)
+    def say(self, severity: str, text: str, *, report: Callable[[], object] | None = None) -> None:
+        """Show a sentence in the tab's banner (with "Show report…" when ``report``)."""
+        self.banner.show_message(severity, text, report=report)
 
     # ------------------------------------------------------------------ scope
     def set_reader(self, reader: WebhooksReader | None) -> None:

@@ -5,8 +5,9 @@ brought by the poller applied in place, and nothing of one sub-account after a s
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,11 +16,14 @@ from PySide6.QtCore import QPoint, QSettings, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
+from app.api.transport import RetryPolicy
 from app.services.bus import AppointmentsChanged
-from app.services.ports.calendar import AppointmentRow, CalendarReader
+from app.services.ports.calendar import AppointmentRow, BookingRequest, CalendarReader
 from app.services.workspace import Workspace
 from app.ui.calendar.layout import day_range_ms, week_days
 from app.ui.calendar.tab import CalendarTab
+from app.ui.common.report import ReportDialog
+from tests.support.booking import APPOINTMENTS_PATH
 from tests.support.sandbox_process import Sandbox
 from tests.ui.calendar.views_support import appointment, iso, opened, sync_calendar, until
 
@@ -362,5 +366,99 @@ def test_an_empty_week_says_so_and_goes_back_to_today(
             assert tab.go_today_button.isVisible()
             tab.go_today_button.click()
             assert tab._today() in tab.period_days()
+
+    run(flow(), timeout=90)
+
+
+def test_cancelling_several_appointments_offers_the_report(
+    sandbox: Sandbox, tmp_path: Path, run: Run
+) -> None:
+    retry = RetryPolicy()  # the app's: the fault outlasts every try
+
+    async def flow() -> None:
+        async with opened(tmp_path, sandbox) as (tab, workspace, _navigator):
+            await settled(tab)
+            await next_week(tab)
+            active = [r for r in week_rows(tab, workspace) if r.active]
+            kept, cancelled = active[0], active[1]
+            # Seedly fails to cancel one of them: not a success, and the reason is named.
+            sandbox.control(
+                "POST",
+                "faults/targeted",
+                json={
+                    "method": "DELETE",
+                    "path": f"{APPOINTMENTS_PATH}/{kept.id}",
+                    "kind": "error_500",
+                    "times": retry.attempts,
+                },
+            )
+            tab.commands.cancel([kept.id, cancelled.id, "no-such-appointment"], "Rescheduled")
+            await until(lambda: not tab.tasks.running("calendar-cancel"))
+            await until(lambda: tab.banner.isVisible())
+            assert tab.banner.severity == "danger"
+            assert "could not be cancelled" in tab.banner.text
+            assert "already gone" in tab.banner.text
+            assert tab.banner.report_button.isVisible()
+            tab.banner.report_button.click()
+            QApplication.processEvents()
+            dialog = next(d for d in tab.findChildren(ReportDialog) if d.isVisible())
+            assert dialog.windowTitle() == "Cancellation report"
+            lines = dialog.text.splitlines()
+            failed = [line for line in lines if ": Not cancelled: " in line]
+            assert len(failed) == 1 and (kept.contact_name or kept.title or "") in failed[0]
+            assert failed[0].split(": Not cancelled: ", 1)[1]  # the reason, in full
+            assert sum(": Cancelled" in line for line in lines) == 1
+            assert "An appointment: Already gone" in lines
+            dialog.close()
+
+    run(flow(), timeout=90)
+
+
+def test_a_reschedule_that_left_two_bookings_is_not_a_success(
+    sandbox: Sandbox, tmp_path: Path, run: Run
+) -> None:
+    async def flow() -> None:
+        async with opened(tmp_path, sandbox) as (tab, _workspace, _navigator):
+            await settled(tab)
+            service = tab.port.booking()
+            reader = tab.port.reader()
+            assert reader is not None
+            calendar = next(c for c in reader.calendars() if c.kind == "personal")
+            kind = reader.types(calendar.id)[0]
+            week = await service.week_slots(kind.id, date.today())
+            later = [s for day in week[3:] for s in day.slots]
+            email = f"dana-{uuid.uuid4().hex[:8]}@example.com"
+            original = await service.book(
+                BookingRequest(kind.id, later[0].start_ms, later[0].end_ms, "Dana", "Lee", email)
+            )
+            # Seedly fails to cancel the original: the contact ends with two bookings.
+            sandbox.control(
+                "POST",
+                "faults/targeted",
+                json={
+                    "method": "DELETE",
+                    "path": f"{APPOINTMENTS_PATH}/{original.id}",
+                    "kind": "error_500",
+                    "times": RetryPolicy().attempts,
+                },
+            )
+            dialog = await until(lambda: tab.commands.reschedule(original.id))
+            await until(dialog.selected_slot)
+            dialog.book_button.click()
+            assert dialog.reason_combo is not None
+            dialog.reason_combo.setCurrentIndex(0)
+            dialog.book_button.click()
+            await until(lambda: dialog.report is not None and not dialog.is_busy(), timeout=40)
+            assert dialog.report is not None and dialog.report.two_bookings
+            dialog.reject()
+            await until(lambda: tab.banner.isVisible() and "two bookings" in tab.banner.text)
+            assert tab.banner.severity == "warning"
+            tab.banner.report_button.click()
+            QApplication.processEvents()
+            report = next(d for d in tab.findChildren(ReportDialog) if d.isVisible())
+            assert report.windowTitle() == "Reschedule report"
+            assert ": Booked" in report.text
+            assert ": Not cancelled: Could not cancel the original time" in report.text
+            report.close()
 
     run(flow(), timeout=90)

@@ -80,3 +80,34 @@ def test_an_empty_state_s_button_is_the_main_action(qapp: QApplication) -> None:
     panel = EmptyState()
     panel.set_content("sync", "No connection", "Add one.", "Add a connection…")
     assert panel.button.property("primary") is True
+
+
+def test_a_primary_buttons_icon_is_drawn_for_the_accent(qapp: QApplication) -> None:
+    from PySide6.QtGui import QIcon, QPalette
+
+    from app.ui.theme import Theme, icon
+    from tests.support.theme_checks import icon_contrast, icon_lightness
+
+    theme = Theme(qapp, "light")
+    try:
+        button = QPushButton(icon("search"), "Search")
+        set_primary(button)
+        button.show()
+        QApplication.processEvents()
+        palette = qapp.palette()
+        on_accent = palette.color(QPalette.ColorRole.HighlightedText).lightness()
+        window_text = palette.color(QPalette.ColorRole.WindowText).lightness()
+        drawn = icon_lightness(button, QIcon.Mode.Normal)
+        assert drawn is not None and abs(drawn - on_accent) < abs(drawn - window_text)
+        assert (icon_contrast(button) or 0) > 60, "it reads on the accent"
+        theme.set_mode("dark")  # follows a switch, still on the accent
+        QApplication.processEvents()
+        assert (icon_contrast(button) or 0) > 60
+        set_primary(button, False)  # its own icon back, in the window's text colour
+        back = icon_lightness(button, QIcon.Mode.Normal)
+        text = qapp.palette().color(QPalette.ColorRole.WindowText).lightness()
+        assert back is not None and abs(back - text) < 40
+        button.close()
+    finally:
+        theme.set_mode("light")
+        theme.close()

@@ -83,13 +83,15 @@ def test_the_estimate_under_the_cursor_and_the_warning_colours(qtbot: Any) -> No
     assert widget.level is MeterLevel.WARNING
     assert widget.balance_label.property("level") == "warning"
     assert widget.property("severity") == "warning"
-    # An action the balance refuses: danger, with the refusal's sentence.
+    # An action the balance refuses: danger, with the meter's state (the sentence itself
+    # is said once, at the refused action).
     estimate = search_estimate(60)
     refusal = check_spend(estimate, balance=LOW_BALANCE - 1)
     assert refusal is not None
     widget.show_estimate("Load more", estimate, refusal)
     assert widget.level is MeterLevel.DANGER and widget.property("severity") == "danger"
-    assert refusal.message in widget.estimate_text
+    assert refusal.message not in widget.estimate_text
+    assert f"More than the {LOW_BALANCE - 1} credits available." in widget.estimate_text
     widget.clear_estimate()
     assert widget.estimate_text == HINT and widget.level is MeterLevel.WARNING
     # Plenty of credits, but the action costs more than today's budget has left.
