@@ -47,6 +47,8 @@ def test_a_notice_of_a_background_sub_account_opens_it_and_its_thread(
             await until(lambda: workspace.watch is not None, timeout=30)
             # The merged view's way in: every other sub-account polled now.
             assert await workspace.catch_up_sub_accounts(60)
+            # The status bar says how the shared budget is spent.
+            await until(lambda: "2 other sub-accounts every" in desk.window.budget_label.text())
             summit = workspace.db.partition(deployment, second)
             target = sorted(summit.conversations.all_conversation_ids())[0]
             box.control(
