@@ -5,7 +5,6 @@ counts from the caches, and a reply left queued in a sub-account sent once after
 from __future__ import annotations
 
 import asyncio
-import random
 import time
 import uuid
 from collections.abc import Callable
@@ -261,37 +260,6 @@ def test_a_reply_left_queued_at_a_switch_is_sent_once_by_the_watcher(
             .json()["data"]
         )
         assert sum(1 for m in messages if text in str(m)) == 1
-        await workspace.shutdown()
-
-    asyncio.run(run())
-
-
-def test_switching_while_background_polls_run_never_mixes_partitions(
-    sandbox_factory: Factory, tmp_path: Path
-) -> None:
-    box = sandbox_factory(
-        "--subaccounts", "4", "--conversations-per-subaccount", "10", *GENEROUS_LIMITS
-    )
-    fast = PollPlan(
-        inbox=(0.05, 0.05),
-        thread=(3600, 3600),
-        contacts=(3600, 3600),
-        appointments=(3600, 3600),
-        others=0.02,
-    )
-
-    async def run() -> None:
-        workspace = _workspace(tmp_path, fast)
-        profile = _agency(workspace, box)
-        await workspace.activate(profile.id, box.sub_ids[0])
-        rng = random.Random(7)
-        for n in range(40):
-            if n % 5 == 0:
-                box.control("POST", "traffic/step", json={"count": 10})
-            await workspace.switch_sub_account(rng.choice(box.sub_ids))
-            await asyncio.sleep(rng.uniform(0, 0.08))
-        assert await workspace.catch_up_sub_accounts(30)
-        _assert_isolated(workspace, box, profile.cache_key)
         await workspace.shutdown()
 
     asyncio.run(run())
