@@ -206,6 +206,11 @@ def demo_accounts(
     return out
 
 
+def _accounts() -> list[AccountSeed]:
+    """The demo's two sub-accounts (``demo_accounts`` with no options)."""
+    return demo_accounts()
+
+
 def _key(prefix: str) -> str:
     return prefix + secrets.token_urlsafe(24).replace("-", "x").replace("_", "y")
 
