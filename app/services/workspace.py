@@ -114,13 +114,13 @@ class Workspace:
         """Why the saved settings could not be read (shown once), or None."""
         self._lock = asyncio.Lock()
         self._background: set[asyncio.Task[Any]] = set()
+        self.watch: AgencyWatch | None = None
+        """Polls the other included sub-accounts of an agency connection (None otherwise)."""
+        self._watch_task: asyncio.Task[None] | None = None
         self.preferences = Preferences(self.profiles, lambda: self.persist)
         """The one writer of the saved preferences (theme, saved searches, mutes…)."""
         self.leads = LeadsService(self.db, self.bus, self.contact_service_for)
         """The Seamless side: its connection, credit meter, research queue and CRM push."""
-        self.watch: AgencyWatch | None = None
-        """Polls the other included sub-accounts of an agency connection (None otherwise)."""
-        self._watch_task: asyncio.Task[None] | None = None
 
     # -- building ---------------------------------------------------------------------------
     @classmethod

@@ -156,9 +156,14 @@ class MainWindow(QMainWindow):
 
     def attach(self, workspace: Workspace, bridge: BusBridge, tasks: TaskSet) -> None:
         """Work with the services: the pickers, the status, Ctrl+K and the sync button."""
+        from app.services.bus import PollBudgetChanged
         from app.services.quick_search import QuickSearch
 
         self.workspace = workspace
+        # The agency watcher's budget: a services event the bridge does not carry; it is
+        # published on the loop's (this) thread.
+        unsubscribe = workspace.bus.subscribe(PollBudgetChanged, lambda _e: self._render_status())
+        self.destroyed.connect(lambda *_: unsubscribe())
         self.bridge = bridge
         self.tasks = tasks
         self._attached = True
@@ -169,12 +174,6 @@ class MainWindow(QMainWindow):
         bridge.budgetChanged.connect(self._on_budget)
         bridge.keyProblem.connect(self._on_key_problem)
         bridge.subAccountsChanged.connect(lambda _e: self.refresh_pickers())
-        # The agency watcher's budget: a services event the bridge does not carry; it is
-        # published on the loop's (this) thread.
-        from app.services.bus import PollBudgetChanged
-
-        unsubscribe = workspace.bus.subscribe(PollBudgetChanged, lambda _e: self._render_status())
-        self.destroyed.connect(lambda *_: unsubscribe())
         self._clock.start()
         self.refresh_pickers()
 
