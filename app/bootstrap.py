@@ -291,6 +291,11 @@ class Application:
             )
             window.add_area(cls(context, window))
         window.areas_added()
+        # A notice of another sub-account opens it through the window's own switch path
+        # (which asks the tabs about unsaved work first).
+        notifier = getattr(window.areas.get("inbox"), "notifier", None)
+        if notifier is not None:
+            notifier.switchRequested.connect(window.switch_to)
 
     def _connect_dialogs(self) -> None:
         from app.ui.connection_flow import ConnectionFlow

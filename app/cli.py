@@ -95,6 +95,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="data of a new store: demo (default) or empty (accounts and keys only)",
     )
     sandbox.add_argument(
+        "--subaccounts",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="give the agency N sub-accounts (the two demo ones, then generated small "
+        "businesses; default: the demo's two)",
+    )
+    sandbox.add_argument(
+        "--conversations-per-subaccount",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="seed N conversations in every sub-account (benches: 20 x 500)",
+    )
+    sandbox.add_argument(
         "--traffic",
         type=float,
         default=None,
@@ -216,6 +231,11 @@ def _run_sandbox(args: argparse.Namespace) -> int:
     from app.sandbox.server import serve
     from app.sandbox.state import SandboxConfig
 
+    from app.sandbox.seed import MAX_SUBACCOUNTS
+
+    if args.subaccounts is not None and args.subaccounts > MAX_SUBACCOUNTS:
+        print(f"seedly-desk sandbox: --subaccounts is at most {MAX_SUBACCOUNTS}", file=sys.stderr)
+        return 2
     if args.traffic is not None and args.traffic <= 0:
         print("seedly-desk sandbox: --traffic needs a positive number of seconds", file=sys.stderr)
         return 2
@@ -224,6 +244,8 @@ def _run_sandbox(args: argparse.Namespace) -> int:
         port=args.port,
         data_dir=args.data,
         seed=args.seed,
+        subaccounts=args.subaccounts,
+        conversations_per_subaccount=args.conversations_per_subaccount,
         traffic_seconds=args.traffic,
         fault_rate=args.faults,
         rate_limit_read=args.rate_limit_read,

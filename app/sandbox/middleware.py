@@ -81,6 +81,11 @@ class ApiHeadersMiddleware:
             return
         extra = {"X-API-Version": API_VERSION}
         found = self.classify(scope)
+        # Per sub-account counts (benches of an agency key polling many of them): the
+        # header an agency key names it with, else the key itself.
+        account = _header(scope, b"x-sub-account-id") or "key"
+        if scope["path"].startswith("/api/v1/"):
+            self.state.stats[f"requests_sub.{account}"] += 1
         if found is not None:
             bucket, limit = found
             now = self.state.clock.now_ms()
@@ -88,6 +93,7 @@ class ApiHeadersMiddleware:
             extra.update(verdict.headers(now))
             if not verdict.allowed:
                 self.state.stats["rate_limited"] += 1
+                self.state.stats[f"rate_limited_sub.{account}"] += 1
                 body = {
                     "error": {
                         "code": "RATE_LIMITED",

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.core.constants import SCOPES
+from app.sandbox.names import FIRST_NAMES, LAST_NAMES
 from app.sandbox.store import Store
 
 log = logging.getLogger(__name__)
@@ -91,19 +92,123 @@ DEMO_ACCOUNTS = (
     ),
 )
 AGENCY = ("agency_northwind", "Northwind Growth Agency")
+
+# ``--subaccounts N``: the agency's clients after the two demo ones, in this order (name,
+# timezone). Past the list, names are made from the two word lists below, still in a
+# fixed order, so the same N always gives the same agency.
+MORE_BUSINESSES = (
+    ("Maple Street Bakery", "America/Chicago"),
+    ("Cedar Ridge Plumbing", "America/New_York"),
+    ("Bluebird Yoga Studio", "America/Los_Angeles"),
+    ("Lakeside Veterinary Clinic", "America/Chicago"),
+    ("Ironclad Auto Repair", "America/Denver"),
+    ("Evergreen Landscaping", "America/Los_Angeles"),
+    ("Bright Smile Orthodontics", "America/New_York"),
+    ("Northstar Fitness", "America/Chicago"),
+    ("Riverbend Family Law", "America/New_York"),
+    ("Sunrise Home Cleaning", "America/Phoenix"),
+    ("Pinecrest Realty", "America/Denver"),
+    ("Copperline Electric", "America/Chicago"),
+    ("Willow Creek Dental", "America/Los_Angeles"),
+    ("Oakwood Heating & Air", "America/New_York"),
+    ("Harborview Physical Therapy", "America/New_York"),
+    ("Red Barn Pet Grooming", "America/Chicago"),
+    ("Silver Lake Chiropractic", "America/Los_Angeles"),
+    ("Brightpath Tutoring", "America/Denver"),
+    ("Coastal Window Tinting", "America/New_York"),
+    ("Golden Crust Pizzeria", "America/Chicago"),
+    ("Granite Peak Roofing", "America/Denver"),
+    ("Blue Heron Day Spa", "America/Los_Angeles"),
+)
+MORE_PREFIXES = ("Hillside", "Westfield", "Brookstone", "Fairview", "Elm Grove", "Stonebridge")
+MORE_TRADES = (
+    "Dental Care",
+    "Roofing",
+    "Plumbing",
+    "Auto Body",
+    "Pet Clinic",
+    "Fitness Club",
+    "Landscaping",
+    "Law Office",
+)
+MAX_SUBACCOUNTS = len(DEMO_ACCOUNTS) + len(MORE_BUSINESSES) + len(MORE_PREFIXES) * len(MORE_TRADES)
+"""The most ``--subaccounts`` can ask for (every name distinct)."""
+GENERATED_CONTACTS = 300
+"""Contacts of a generated sub-account (more when it is asked for many conversations)."""
+GENERATED_CONVERSATIONS = 60
 READONLY_SCOPES = ("contacts:read", "conversations:read", "calendars:read")
 
 
-def _accounts() -> list[AccountSeed]:
+def _slug(name: str) -> str:
+    return "_".join("".join(c for c in word if c.isalnum()) for word in name.lower().split())
+
+
+def _more_businesses(count: int) -> list[tuple[str, str]]:
+    """The first ``count`` generated clients (name, timezone), always in the same order."""
+    out = list(MORE_BUSINESSES[:count])
+    zones = [tz for _, tz in MORE_BUSINESSES]
+    for trade in MORE_TRADES:
+        for prefix in MORE_PREFIXES:
+            if len(out) >= count:
+                return out
+            out.append((f"{prefix} {trade}", zones[len(out) % len(zones)]))
+    return out
+
+
+def _generated_team(name: str) -> list[tuple[str, str]]:
+    """Two or three team members for a generated client, the same for the same name."""
+    rng = random.Random(f"seedly-demo|team|{name}")
+    slug = _slug(name)
+    team = []
+    for i in range(rng.choice((2, 3))):
+        first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+        team.append((f"usr_{slug}_{i + 1}", f"{first} {last}"))
+    return team
+
+
+def demo_accounts(
+    subaccounts: int | None = None, conversations: int | None = None
+) -> list[AccountSeed]:
+    """The sub-accounts to seed: the two demo ones by default; ``subaccounts`` asks for that
+    many (the demo ones first, then generated small businesses); ``conversations`` sets the
+    conversations of every one of them (their contacts grow to match)."""
+    rows = [
+        (sid, name, tz, n_contacts, n_convs, team)
+        for sid, name, tz, n_contacts, n_convs, team in DEMO_ACCOUNTS
+    ]
+    count = len(rows) if subaccounts is None else subaccounts
+    if not 1 <= count <= MAX_SUBACCOUNTS:
+        raise ValueError(f"the agency can have 1 to {MAX_SUBACCOUNTS} sub-accounts")
+    rows = rows[:count]
+    for name, tz in _more_businesses(count - len(rows)):
+        rows.append(
+            (
+                f"sub_{_slug(name)}",
+                name,
+                tz,
+                GENERATED_CONTACTS,
+                GENERATED_CONVERSATIONS,
+                _generated_team(name),
+            )
+        )
     out = []
-    for sid, name, tz, n_contacts, n_convs, team in DEMO_ACCOUNTS:
-        domain = name.lower().split()[0] + ".example"
+    for sid, name, tz, n_contacts, n_convs, team in rows:
+        if conversations is not None:
+            n_convs = conversations
+            # Each conversation needs a contact with an address on its channel.
+            n_contacts = max(n_contacts, conversations + conversations // 4)
+        domain = _slug(name).split("_")[0] + ".example"
         users = [
             {"id": uid, "name": uname, "email": f"{uname.split()[0].lower()}@{domain}"}
             for uid, uname in team
         ]
         out.append(AccountSeed(sid, name, tz, n_contacts, n_convs, users))
     return out
+
+
+def _accounts() -> list[AccountSeed]:
+    """The demo's two sub-accounts (``demo_accounts`` with no options)."""
+    return demo_accounts()
 
 
 def _key(prefix: str) -> str:
@@ -152,16 +257,24 @@ def _seed_accounts(store: Store, ctx: SeedContext) -> None:
         )
 
 
-def ensure_seeded(store: Store, mode: str, seeders: Sequence[Seeder]) -> None:
-    """Seed a new store once (the accounts, then ``seeders`` in order); an existing store
-    is kept as it is (no reseed)."""
+def ensure_seeded(
+    store: Store,
+    mode: str,
+    seeders: Sequence[Seeder],
+    accounts: Sequence[AccountSeed] | None = None,
+) -> None:
+    """Seed a new store once (the accounts — ``accounts``, the two demo ones by default —
+    then ``seeders`` in order); an existing store is kept as it is (no reseed)."""
     existing = store.meta("seeded")
     if existing is not None:
         if existing != mode:
             log.warning("store was seeded as %r; keeping its data (asked for %r)", existing, mode)
         return
     ctx = SeedContext(
-        mode=mode, now_ms=store.clock.now_ms(), agency_id=AGENCY[0], accounts=_accounts()
+        mode=mode,
+        now_ms=store.clock.now_ms(),
+        agency_id=AGENCY[0],
+        accounts=list(accounts) if accounts is not None else demo_accounts(),
     )
     with store.transaction():
         _seed_accounts(store, ctx)

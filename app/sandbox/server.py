@@ -253,7 +253,8 @@ def build_sandbox(config: SandboxConfig) -> Sandbox:
         data_dir = Path(tempfile.mkdtemp(prefix="seedly-sandbox-"))
     data_dir.mkdir(parents=True, exist_ok=True)
     store = Store(data_dir / "sandbox.sqlite3", schema=registry.schemas, hooks=registry.hooks)
-    seed.ensure_seeded(store, config.seed, registry.ordered_seeders())
+    accounts = seed.demo_accounts(config.subaccounts, config.conversations_per_subaccount)
+    seed.ensure_seeded(store, config.seed, registry.ordered_seeders(), accounts)
     return Sandbox(registry, SandboxState(store=store, config=config))
 
 

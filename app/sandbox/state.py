@@ -21,6 +21,10 @@ class SandboxConfig:
     port: int = 0
     data_dir: Path | None = None
     seed: str = "demo"
+    subaccounts: int | None = None
+    """How many sub-accounts a new store's agency gets (None: the demo's two)."""
+    conversations_per_subaccount: int | None = None
+    """Conversations seeded in each sub-account (None: each one's demo size)."""
     traffic_seconds: float | None = None
     fault_rate: float = 0.0
     rate_limit_read: int = 120

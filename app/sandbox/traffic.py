@@ -161,6 +161,7 @@ def step(state: SandboxState, rng: random.Random) -> str | None:
         if sub is None or not action(store, sub, rng):
             return None
     state.stats[f"traffic.{name}"] += 1
+    state.stats[f"traffic_sub.{sub}"] += 1
     return name
 
 
@@ -182,10 +183,14 @@ async def simulate_traffic(state: SandboxState) -> None:
 
 def get_traffic(ctx: Ctx) -> Reply:
     stats = {k.split(".", 1)[1]: v for k, v in ctx.state.stats.items() if k.startswith("traffic.")}
+    per_sub = {
+        k.split(".", 1)[1]: v for k, v in ctx.state.stats.items() if k.startswith("traffic_sub.")
+    }
     return Reply(
         {
             "seconds": ctx.state.config.traffic_seconds,
             "actions": stats,
+            "subAccounts": per_sub,
             "now": clock.iso(ctx.now()),
         }
     )

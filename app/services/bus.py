@@ -149,6 +149,58 @@ class WebhookBenchChanged:
     what: str
 
 
+@dataclass(frozen=True)
+class UnreadCounts:
+    """Unread messages per sub-account of ``profile_id``, read from each one's cache: the
+    open sub-account and every included one, as (sub-account id, count) pairs in the
+    picker's order. ``notify`` names those whose new messages raise notifications (not
+    "observe only"); the open one is always among them."""
+
+    profile_id: str
+    counts: tuple[tuple[str, int], ...]
+    notify: frozenset[str] = frozenset()
+
+    def count(self, sub_account_id: str) -> int:
+        """The unread count of one sub-account (0 when it is not listed)."""
+        return next((n for sub, n in self.counts if sub == sub_account_id), 0)
+
+    @property
+    def alerting_total(self) -> int:
+        """Unread messages over the sub-accounts that notify (the tray badge)."""
+        return sum(n for sub, n in self.counts if sub in self.notify)
+
+
+@dataclass(frozen=True)
+class InboundArrived:
+    """A background poll of ``scope`` (not the open sub-account) brought new inbound
+    messages: ``conversations`` are the cached documents of the conversations whose newest
+    message is one, newest first. ``notify`` is False for an "observe only" sub-account."""
+
+    scope: ScopeKey
+    sub_account_name: str
+    conversations: tuple[dict[str, Any], ...]
+    notify: bool = True
+
+
+@dataclass(frozen=True)
+class PollBudgetChanged:
+    """How polling spends the agency key's read budget (the status bar).
+
+    ``open_per_minute``: reads a minute the open sub-account's plan makes;
+    ``background_per_minute``: what the round over the ``background`` other included
+    sub-accounts makes, each polled every ``cycle_seconds``; ``limit``: the key's reads
+    a minute (None while unknown); ``waiting_seconds``: polling of the others waits this
+    long after a 429 (None when it does not)."""
+
+    profile_id: str
+    limit: int | None
+    open_per_minute: float
+    background_per_minute: float
+    background: int
+    cycle_seconds: float | None
+    waiting_seconds: float | None = None
+
+
 class EventBus:
     """Type-keyed publish/subscribe."""
 

@@ -10,7 +10,7 @@ so the caller can say that it applies now but will be lost at quit.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 from app.settings.profiles import ProfileStore, SavedSearch, SeamlessSettings, SettingsFile
@@ -158,6 +158,27 @@ class Preferences:
         settings = current.model_copy(update={"daily_budget": credits})
         self.set_seamless(settings)
         return settings
+
+    # -- which sub-accounts an agency connection watches ------------------------------------------
+    def set_sub_account_inclusion(
+        self, profile_id: str, included: Iterable[str] | None, observe_only: Iterable[str] = ()
+    ) -> bool:
+        """Keep which sub-accounts of the agency connection ``profile_id`` are included
+        (``None``: all of them, also ones added later) and which of them are "observe
+        only" (merged and polled, no notifications); False when there is no such
+        connection (nothing written). A demo connection is changed in memory only."""
+        profile = next((p for p in self.data.profiles if p.id == profile_id), None)
+        if profile is None:
+            return False
+        chosen = None if included is None else list(dict.fromkeys(included))
+        quiet = list(dict.fromkeys(observe_only))
+
+        def change(_data: SettingsFile) -> bool:
+            profile.included_sub_accounts = chosen
+            profile.observe_only = quiet
+            return True
+
+        return self.update(change, write=not profile.demo)
 
     # -- app-wide preferences -----------------------------------------------------------------
     @property

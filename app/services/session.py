@@ -42,7 +42,9 @@ log = logging.getLogger(__name__)
 class PollPlan:
     """Poll intervals in seconds: (while on screen, otherwise)."""
 
-    inbox: tuple[float, float] = (10.0, 60.0)
+    inbox: tuple[float, float] = (2.5, 30.0)
+    """The open sub-account's inbox: every 2.5 s while it is on screen and the user active
+    (an inbound message shows within 3 s), stretched when idle or minimised."""
     thread: tuple[float, float] = (5.0, 30.0)
     contacts: tuple[float, float] = (60.0, 300.0)
     appointments: tuple[float, float] = (60.0, 600.0)
@@ -50,6 +52,20 @@ class PollPlan:
     reconcile: float = 1800.0
     calendars: float = 600.0
     """Calendars and appointment types change rarely: read at open, then this often."""
+    others: float | None = None
+    """An agency's other included sub-accounts: the shortest interval between two polls
+    of one of them (None: the open inbox's off-screen interval); the read budget
+    stretches it (``app/services/agency_watch.py``)."""
+    open_share: float = 0.35
+    """Share of the key's read limit the open sub-account's polls may use."""
+    polling_share: float = 0.6
+    """Share of the read limit all polling may use (the open sub-account first, the others
+    with the rest); what is left is the user's own reads."""
+
+    @property
+    def others_interval(self) -> float:
+        """The shortest interval between two polls of a background sub-account."""
+        return self.others if self.others is not None else self.inbox[1]
 
 
 class Session:
@@ -122,7 +138,9 @@ class Session:
                 messages=self.partition.messages,
                 **self.sender_options,
             )
-            self.scheduler = PollScheduler(budget_probe=self._read_budget)
+            self.scheduler = PollScheduler(
+                budget_probe=self._read_budget, budget_share=self.plan.open_share
+            )
             self.tasks = TaskScope(f"sub:{sub_account_id}:{generation}")
             self.open_thread = None
             self.bus.publish(SessionChanged(self.profile_id, scope, generation))
@@ -275,6 +293,18 @@ class Session:
     def _status(self, state: str, message: str | None = None) -> None:
         last = self.sync.last_success_ms if self.sync is not None else None
         self.bus.publish(SyncStatus(self.scope_key, state, last, message))
+
+    def planned_per_minute(self) -> float:
+        """Reads a minute the open sub-account's polls make now (their plan, stretched to
+        its budget share); 0 while nothing runs."""
+        scheduler = self.scheduler
+        if scheduler is None or self.tasks is None or scheduler.paused_reason:
+            return 0.0
+        return scheduler.planned_per_minute() / scheduler.budget_scale()
+
+    def read_budget(self) -> tuple[int | None, int | None]:
+        """(reads left in the window, the limit) of the key, None while unknown."""
+        return self._read_budget()
 
     def _read_budget(self) -> tuple[int | None, int | None]:
         budget = self.client.transport.budgets.get("read")

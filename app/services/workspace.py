@@ -27,8 +27,16 @@ from typing import Any
 from app.api.seamless import OAuth, OAuthApp, OAuthTokens
 from app.api.seedly import SeedlyClient
 from app.core.errors import ApiError
+from app.services.agency_watch import AgencyWatch
 from app.services.booking import BookingService
-from app.services.bus import EventBus, ScopeKey, SessionChanged, SubAccountsChanged
+from app.services.bus import (
+    EventBus,
+    PollBudgetChanged,
+    ScopeKey,
+    SessionChanged,
+    SubAccountsChanged,
+    UnreadCounts,
+)
 from app.services.contacts import ContactService
 from app.services.leads import AUTH_OAUTH, LeadsService
 from app.services.preferences import Preferences
@@ -106,6 +114,9 @@ class Workspace:
         """Why the saved settings could not be read (shown once), or None."""
         self._lock = asyncio.Lock()
         self._background: set[asyncio.Task[Any]] = set()
+        self.watch: AgencyWatch | None = None
+        """Polls the other included sub-accounts of an agency connection (None otherwise)."""
+        self._watch_task: asyncio.Task[None] | None = None
         self.preferences = Preferences(self.profiles, lambda: self.persist)
         """The one writer of the saved preferences (theme, saved searches, mutes…)."""
         self.leads = LeadsService(self.db, self.bus, self.contact_service_for)
@@ -222,6 +233,7 @@ class Workspace:
             client = self.client_for(profile)
             switching_profile = self.profile is not None and self.profile.id != profile.id
             if self.session is not None and switching_profile:
+                await self._stop_watch()
                 await self.session.close()
                 self.session = None
             self._preview = None
@@ -243,6 +255,7 @@ class Workspace:
             target = self._choose_sub_account(profile, sub_account_id)
             await self._switch(profile, target)
             if profile.key_kind == "agency":
+                self._start_watch(profile, client)
                 self._spawn(self.refresh_sub_accounts(), "sub-accounts")
             active = self.active
             assert active is not None
@@ -282,7 +295,18 @@ class Workspace:
 
     async def _switch(self, profile: Profile, sub_account_id: str) -> None:
         assert self.session is not None
-        await self.session.switch(sub_account_id)
+        watch = self.watch
+        if watch is None:
+            await self.session.switch(sub_account_id)
+        else:
+            # The watcher lets go of the sub-account first: a reply it is sending there is
+            # recorded before the session's own sender looks at the outbox.
+            await watch.hold(sub_account_id)
+            try:
+                await self.session.switch(sub_account_id)
+            finally:
+                scope = self.session.scope_key
+                watch.opened(scope.sub_account_id if scope is not None else None)
         if profile.key_kind == "agency" and profile.last_sub_account_id != sub_account_id:
             profile.last_sub_account_id = sub_account_id
             self._save()
@@ -294,6 +318,8 @@ class Workspace:
             profile.sub_accounts = refs
             self._save()
         self.bus.publish(SubAccountsChanged(profile.id, tuple((r.id, r.name) for r in refs)))
+        if self.watch is not None and self.profile is profile:
+            self.watch.reconfigure()
         return refs
 
     async def refresh_sub_accounts(self) -> list[SubAccountRef]:
@@ -306,6 +332,88 @@ class Workspace:
         except ApiError as exc:
             log.info("could not refresh the sub-accounts of %s: %s", profile.id, exc)
             return list(profile.sub_accounts)
+
+    # -- the other sub-accounts of an agency ------------------------------------------------------
+    def included_sub_accounts(self) -> list[tuple[SubAccountRef, bool]]:
+        """The sub-accounts of the active connection that are included (polled in the
+        background, merged, counted), each with whether it notifies (False: "observe
+        only"), in the picker's order. A sub-account key: its one sub-account."""
+        profile = self.profile
+        if profile is None:
+            return []
+        if profile.key_kind != "agency":
+            return [(ref, True) for ref in self.sub_accounts()]
+        chosen = profile.included_sub_accounts
+        quiet = set(profile.observe_only)
+        return [
+            (ref, ref.id not in quiet)
+            for ref in profile.sub_accounts
+            if chosen is None or ref.id in chosen
+        ]
+
+    def set_sub_account_inclusion(
+        self, profile_id: str, included: list[str] | None, observe_only: list[str]
+    ) -> None:
+        """Keep which sub-accounts of ``profile_id`` are included and which only observed
+        (saved with the connection); the watcher follows at once."""
+        self.preferences.set_sub_account_inclusion(profile_id, included, observe_only)
+        if self.watch is not None and self.profile is not None and self.profile.id == profile_id:
+            self.watch.reconfigure()
+            self.watch.publish_unread()
+
+    async def catch_up_sub_accounts(self, timeout: float = 60.0) -> bool:
+        """Poll every included sub-account now (the merged view opens); True once each was
+        polled, False after ``timeout`` seconds or without an agency connection."""
+        watch = self.watch
+        if watch is None:
+            return False
+        return await watch.catch_up(timeout)
+
+    def poll_budget(self) -> PollBudgetChanged | None:
+        """How polling spends the agency key's read budget now (None: no agency open)."""
+        return self.watch.budget() if self.watch is not None else None
+
+    def unread_counts(self) -> UnreadCounts | None:
+        """Unread per included sub-account from the caches (None: no agency open)."""
+        return self.watch.unread_counts() if self.watch is not None else None
+
+    def _start_watch(self, profile: Profile, client: Any) -> None:
+        if self.watch is not None or self.session is None:
+            return
+        session = self.session
+
+        def open_sub() -> str | None:
+            scope = session.scope_key
+            return scope.sub_account_id if scope is not None else None
+
+        watch = AgencyWatch(
+            self.db,
+            self.bus,
+            client,
+            profile_id=profile.id,
+            deployment=profile.cache_key,
+            included=self.included_sub_accounts,
+            open_sub_account=open_sub,
+            open_per_minute=session.planned_per_minute,
+            read_budget=session.read_budget,
+            plan=self.plan,
+            sender_options=session.sender_options,
+        )
+        self.watch = watch
+        self._watch_task = asyncio.get_running_loop().create_task(
+            watch.run(), name="workspace:agency-watch"
+        )
+        self._watch_task.add_done_callback(self._background_done)
+
+    async def _stop_watch(self) -> None:
+        watch, task = self.watch, self._watch_task
+        self.watch = None
+        self._watch_task = None
+        if task is not None and not task.done():
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        if watch is not None:
+            await watch.close()
 
     # -- use cases -------------------------------------------------------------------------------
     def contact_service(self) -> ContactService:
@@ -461,6 +569,7 @@ class Workspace:
         async with self._lock:
             current = self.active
             wanted = current.scope.sub_account_id if current is not None else None
+            await self._stop_watch()
             if self.session is not None:
                 await self.session.close()
                 self.session = None
@@ -477,6 +586,7 @@ class Workspace:
         """Close the open connection (it was removed): no session afterwards."""
         self._preview = None
         async with self._lock:
+            await self._stop_watch()
             if self.session is not None:
                 await self.session.close()
                 self.session = None
@@ -510,6 +620,10 @@ class Workspace:
             task.cancel()
         if self._background:
             await asyncio.wait(list(self._background), timeout=timeout)
+        try:
+            await asyncio.wait_for(self._stop_watch(), timeout)
+        except TimeoutError:
+            log.warning("the agency watcher did not stop within %.0f s", timeout)
         if self.session is not None:
             try:
                 await asyncio.wait_for(self.session.close(), timeout)

@@ -44,6 +44,11 @@ class Profile(BaseModel):
     demo: bool = False  # the --demo connection is never saved
     sub_accounts: list[SubAccountRef] = Field(default_factory=list)  # agency keys: last list
     scopes: list[str] | None = None  # found by the last connection check; None: not known
+    included_sub_accounts: list[str] | None = None
+    """Agency keys: the sub-accounts polled in the background, merged and counted (None:
+    all of them, also those the agency gains later)."""
+    observe_only: list[str] = Field(default_factory=list)
+    """Agency keys: included sub-accounts that raise no notification."""
     # What the local cache is partitioned by (default: the deployment URL). The demo's
     # sandbox gets a new port on every start, so it uses a fixed name to keep its cache.
     cache_deployment: str | None = None

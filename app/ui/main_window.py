@@ -171,9 +171,14 @@ class MainWindow(QMainWindow):
 
     def attach(self, workspace: Workspace, bridge: BusBridge, tasks: TaskSet) -> None:
         """Work with the services: the pickers, the status, Ctrl+K and the sync button."""
+        from app.services.bus import PollBudgetChanged
         from app.services.quick_search import QuickSearch
 
         self.workspace = workspace
+        # The agency watcher's budget: a services event the bridge does not carry; it is
+        # published on the loop's (this) thread.
+        unsubscribe = workspace.bus.subscribe(PollBudgetChanged, lambda _e: self._render_status())
+        self.destroyed.connect(lambda *_: unsubscribe())
         self.bridge = bridge
         self.tasks = tasks
         self._attached = True
@@ -799,12 +804,28 @@ class MainWindow(QMainWindow):
             f"Last sync: {_ago(self._last_success_ms)}" if active is not None else ""
         )
         budget = self._budget
+        parts: list[str] = []
         if budget is not None and budget.remaining is not None and budget.limit:
-            self.budget_label.setText(
-                f"API budget: {budget.remaining:,} of {budget.limit:,} reads left"
+            parts.append(f"API budget: {budget.remaining:,} of {budget.limit:,} reads left")
+        # An agency key's one budget is shared: say how polling spends it.
+        poll = self.workspace.poll_budget() if active is not None else None
+        if poll is not None and poll.background:
+            others = (
+                "1 other sub-account"
+                if poll.background == 1
+                else (f"{poll.background} other sub-accounts")
             )
-        else:
-            self.budget_label.setText("")
+            every = f"every {poll.cycle_seconds:.0f} s" if poll.cycle_seconds else "paused"
+            plan = f"polling {poll.open_per_minute:.0f}/min here, {others} {every}"
+            if poll.waiting_seconds:
+                plan += f" (rate limited: {poll.waiting_seconds:.0f} s)"
+            parts.append(plan if parts else plan.capitalize())
+            self.budget_label.setToolTip(
+                f"Reads a minute: {poll.open_per_minute:.0f} for the sub-account shown, "
+                f"{poll.background_per_minute:.0f} for the others"
+                + (f", of {poll.limit:,} the key allows" if poll.limit else "")
+            )
+        self.budget_label.setText(" · ".join(parts))
 
     def _tick(self) -> None:
         self._render_status()

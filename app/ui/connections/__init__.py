@@ -1,5 +1,5 @@
-"""Adding, checking and managing connections: the connection dialog (``dialog``) and
-Settings → Connections (``manager``)."""
+"""Adding, checking and managing connections: the connection dialog (``dialog``),
+Settings → Connections (``manager``) and an agency's sub-accounts (``sub_accounts``)."""
 
 from app.ui.connections.dialog import (
     ConnectionDialog,
@@ -13,6 +13,7 @@ from app.ui.connections.manager import (
     ConnectionsPage,
     ProfileIdRole,
 )
+from app.ui.connections.sub_accounts import SubAccountInclusion, SubAccountsDialog
 
 __all__ = [
     "ConnectionColumn",
@@ -21,6 +22,8 @@ __all__ = [
     "ConnectionsPage",
     "DialogMode",
     "ProfileIdRole",
+    "SubAccountInclusion",
+    "SubAccountsDialog",
     "clean_pasted_key",
     "run_connection_dialog",
 ]

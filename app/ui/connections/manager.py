@@ -18,6 +18,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -38,6 +39,7 @@ from app.services.connection_store import (
 from app.ui.async_qt import TaskSet, await_signal
 from app.ui.theme import Spacing, icon
 from app.ui.connections.dialog import ConnectionDialog, DialogMode
+from app.ui.connections.sub_accounts import SubAccountInclusion, SubAccountsDialog
 
 log = logging.getLogger(__name__)
 
@@ -184,16 +186,25 @@ class ConnectionsPage(QWidget):
     activateRequested = Signal(str)
     """The user asked to work on this connection (profile id) now."""
 
+    subAccountsChosen = Signal(str)
+    """Which sub-accounts of an agency connection (profile id) are included changed."""
+
     def __init__(
         self,
         store: ConnectionStore,
         *,
         tasks: TaskSet | None = None,
         parent: QWidget | None = None,
+        inclusion: SubAccountInclusion | None = None,
         **dialog_options: Any,
     ) -> None:
+        """``inclusion`` keeps which sub-accounts of an agency connection are included (the
+        workspace); without it there is no "Sub-accounts…" button."""
         super().__init__(parent)
         self.store = store
+        self.inclusion = inclusion
+        self.sub_accounts_dialog: SubAccountsDialog | None = None
+        """The sub-accounts dialog open from this page, if any."""
         self.tasks = tasks or TaskSet("connections-page")
         self._dialog_options = dialog_options
         self.dialog: ConnectionDialog | None = None
@@ -264,11 +275,17 @@ class ConnectionsPage(QWidget):
         self.replace_button = QPushButton(icon("key"), "Replace key…", self)
         self.remove_button = QPushButton(icon("delete"), "Remove…", self)
         self.activate_button = QPushButton(icon("switch"), "Make active", self)
+        self.sub_accounts_button = QPushButton(icon("users"), "Sub-accounts…", self)
+        self.sub_accounts_button.setToolTip(
+            "Which sub-accounts of an agency connection are watched, and which notify"
+        )
+        self.sub_accounts_button.setVisible(self.inclusion is not None)
         for button in (
             self.add_button,
             self.edit_button,
             self.replace_button,
             self.remove_button,
+            self.sub_accounts_button,
         ):
             row.addWidget(button)
         row.addStretch(1)
@@ -279,6 +296,7 @@ class ConnectionsPage(QWidget):
         self.replace_button.clicked.connect(self._replace_selected)
         self.remove_button.clicked.connect(self._remove_selected)
         self.activate_button.clicked.connect(self._activate_selected)
+        self.sub_accounts_button.clicked.connect(self._sub_accounts_selected)
 
     # -- selection --------------------------------------------------------------------------
     def selected_profile_id(self) -> str | None:
@@ -298,8 +316,18 @@ class ConnectionsPage(QWidget):
     def _update_buttons(self) -> None:
         selected = self.selected_profile_id()
         profile = self.store.get(selected) if selected else None
-        busy = self.dialog is not None or self.confirmation is not None
+        busy = (
+            self.dialog is not None
+            or self.confirmation is not None
+            or self.sub_accounts_dialog is not None
+        )
         self.add_button.setEnabled(not busy)
+        self.sub_accounts_button.setEnabled(
+            profile is not None
+            and profile.key_kind == "agency"
+            and bool(profile.sub_accounts)
+            and not busy
+        )
         for button in (self.edit_button, self.replace_button, self.remove_button):
             button.setEnabled(profile is not None and not profile.demo and not busy)
         self.activate_button.setEnabled(
@@ -331,7 +359,36 @@ class ConnectionsPage(QWidget):
         if pid := self.selected_profile_id():
             self.activateRequested.emit(pid)
 
+    def _sub_accounts_selected(self) -> None:
+        if pid := self.selected_profile_id():
+            self.tasks.spawn(self.choose_sub_accounts(pid), "sub-accounts")
+
     # -- actions ----------------------------------------------------------------------------
+    async def choose_sub_accounts(self, profile_id: str) -> bool:
+        """Open the sub-accounts dialog of an agency connection; True when a choice was
+        kept."""
+        profile = self.store.get(profile_id)
+        if profile is None or self.inclusion is None or profile.key_kind != "agency":
+            return False
+        dialog = SubAccountsDialog(profile, self)
+        self.sub_accounts_dialog = dialog
+        self._update_buttons()
+        try:
+            dialog.open()
+            await await_signal(dialog.finished)
+            accepted = dialog.result() == QDialog.DialogCode.Accepted
+            included, observe_only = dialog.choice()
+        finally:
+            self.sub_accounts_dialog = None
+            dialog.deleteLater()
+            if shiboken6.isValid(self):
+                self._update_buttons()
+        if not accepted:
+            return False
+        self.inclusion.set_sub_account_inclusion(profile_id, included, observe_only)
+        self.subAccountsChosen.emit(profile_id)
+        return True
+
     async def _run_dialog(
         self, mode: DialogMode, profile_id: str | None = None, reason: str | None = None
     ) -> str | None:

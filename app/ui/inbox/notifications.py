@@ -11,9 +11,17 @@ gets a notification (sender, channel, preview) unless
 - it arrived before the notifier started watching (the first sync of a
   sub-account brings months of messages; none of them is news).
 
+For an agency, the other included sub-accounts are polled in the background
+(``app/services/agency_watch.py``): their new inbound messages arrive as
+``InboundArrived`` and are notified the same way, the title naming the
+sub-account ("Summit Roofing Co · Dana Lee"), unless the sub-account is
+"observe only". Clicking such a notice asks the window to open that
+sub-account (``switchRequested``) and, once it is open, that thread.
+
 Clicking a notification (``messageClicked``) asks to open that thread and
-raise the window (``openRequested``). The tray icon shows the unread count as
-its tooltip and as a badge drawn on the icon. Where the system has no tray
+raise the window (``openRequested``). The tray icon shows the unread count —
+of the open sub-account plus every other included one that notifies
+(``UnreadCounts``) — as its tooltip and as a badge drawn on the icon. Where the system has no tray
 (``QSystemTrayIcon.isSystemTrayAvailable()`` is false, e.g. offscreen), there
 is no icon and nothing is shown, but every notification is still emitted as
 ``notified`` (tests and diagnostics read it there).
@@ -33,7 +41,7 @@ from PySide6.QtGui import QAction, QColor, QFont, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon, QWidget
 
 from app.core.constants import CHANNELS
-from app.services.bus import ConversationsChanged, ScopeKey
+from app.services.bus import ConversationsChanged, InboundArrived, ScopeKey, UnreadCounts
 from app.services.ports.inbox import InboxPort, InboxReader, StorageError
 from app.ui.inbox.delegate import CHANNEL_LABELS
 from app.ui.inbox.list_model import contact_label, one_line
@@ -57,10 +65,20 @@ class InboundNotice:
     preview: str
     at_ms: int
     count: int = 1
+    scope: ScopeKey | None = None
+    """The sub-account the message belongs to (None: the open one when it was shown)."""
+    sub_account: str | None = None
+    """The name of a sub-account in the background (None for the open one)."""
 
     @property
     def title(self) -> str:
-        """The notification's title: sender and channel ("Ana Lima · SMS")."""
+        """The notification's title: sender and channel ("Ana Lima · SMS"); for another
+        sub-account than the open one, its name and the sender ("Summit Roofing Co · Dana
+        Lee")."""
+        if self.sub_account:
+            if self.count > 1:
+                return f"{self.sub_account} · {self.count} new messages"
+            return f"{self.sub_account} · {self.sender}"
         if self.count > 1:
             return f"{self.count} new messages"
         return f"{self.sender} · {CHANNEL_LABELS.get(self.channel, self.channel)}"
@@ -123,7 +141,17 @@ class InboxNotifier(QObject):
     (empty: just bring the window up) and raise the window."""
 
     unreadChanged = Signal(int)
-    """The sub-account's unread total changed (the tray badge)."""
+    """The open sub-account's unread total changed."""
+
+    switchRequested = Signal(str)
+    """The user clicked a notice of another sub-account: open this sub-account (the
+    window's own switch path); its thread opens once the sub-account is shown."""
+
+    trayCountChanged = Signal(int)
+    """The tray badge's count changed (the open and the other notifying sub-accounts)."""
+
+    # Bus events cross to this object's thread through a queued signal.
+    _relay = Signal(object)
 
     mutedChanged = Signal(object)
     """The muted channels changed (a frozenset of channel names)."""
@@ -149,6 +177,22 @@ class InboxNotifier(QObject):
         """Every notice emitted since start (newest last; at most 200 kept)."""
         self.unread = 0
         self._unread_shown = False
+        self._others_unread: dict[str, int] = {}
+        """Unread of the other sub-accounts that notify (from ``UnreadCounts``)."""
+        self.tray_count = 0
+        """What the tray badge shows: ``unread`` plus the other notifying sub-accounts'."""
+        self._pending_open: tuple[ScopeKey, str] | None = None
+        self._unsubscribers: list[Callable[[], None]] = []
+        bus = getattr(port, "bus", None)
+        if bus is not None:
+            self._relay.connect(self._on_bus_event)
+            self._unsubscribers = [
+                bus.subscribe(InboundArrived, self._relay.emit),
+                bus.subscribe(UnreadCounts, self._relay.emit),
+            ]
+            # The bus must not call into a deleted object; the closure must not hold self.
+            unsubscribers = self._unsubscribers
+            self.destroyed.connect(lambda *_: _unsubscribe_all(unsubscribers))
         self._unread_timer = QTimer(self)
         self._unread_timer.setSingleShot(True)
         self._unread_timer.setInterval(50)
@@ -182,7 +226,21 @@ class InboxNotifier(QObject):
 
     def _message_clicked(self) -> None:
         notice = self._last
-        self.openRequested.emit(notice.conversation_id if notice is not None else "")
+        if notice is None:
+            self.openRequested.emit("")
+            return
+        self.open_notice(notice)
+
+    def open_notice(self, notice: InboundNotice) -> None:
+        """Open what ``notice`` is about: its thread, after opening its sub-account when it
+        is another one than the open sub-account."""
+        scope = notice.scope
+        if scope is None or scope == self._scope:
+            self.openRequested.emit(notice.conversation_id)
+            return
+        self._pending_open = (scope, notice.conversation_id)
+        self.openRequested.emit("")  # raise the window on the Inbox now
+        self.switchRequested.emit(scope.sub_account_id)
 
     # ------------------------------------------------------------------ scope
 
@@ -194,8 +252,15 @@ class InboxNotifier(QObject):
         self._baseline = None
         self._open_id = None
         self._last = None
+        if scope is not None:
+            self._others_unread.pop(scope.sub_account_id, None)
         self._start_watching()
         self.refresh_unread()
+        pending, self._pending_open = self._pending_open, None
+        if pending is not None and scope == pending[0]:
+            conversation_id = pending[1]
+            # After the tab has finished taking the new sub-account in.
+            QTimer.singleShot(0, self, lambda: self.openRequested.emit(conversation_id))
 
     def set_open_conversation(self, conversation_id: str | None) -> None:
         """The conversation shown in the thread pane (no notifications for it while the
@@ -292,6 +357,60 @@ class InboxNotifier(QObject):
             at_ms,
         )
 
+    # ------------------------------------------------------------------ other sub-accounts
+
+    def _on_bus_event(self, event: object) -> None:
+        if isinstance(event, InboundArrived):
+            self.on_inbound_elsewhere(event)
+        elif isinstance(event, UnreadCounts):
+            self.on_unread_counts(event)
+
+    def on_inbound_elsewhere(self, event: InboundArrived) -> None:
+        """Notify for new inbound messages of a sub-account polled in the background."""
+        if not event.notify or self._scope is None or event.scope == self._scope:
+            return
+        if event.scope.deployment != self._scope.deployment:
+            return
+        notices: list[InboundNotice] = []
+        for doc in event.conversations:
+            at = _ms(doc.get("lastMessageAt"))
+            notice = self._notice(at or 0, doc) if at is not None else None
+            if notice is not None:
+                notices.append(
+                    InboundNotice(
+                        notice.conversation_id,
+                        notice.sender,
+                        notice.channel,
+                        notice.preview,
+                        notice.at_ms,
+                        scope=event.scope,
+                        sub_account=event.sub_account_name,
+                    )
+                )
+        if len(notices) > BURST_LIMIT:
+            shown, rest = notices[: BURST_LIMIT - 1], notices[BURST_LIMIT - 1 :]
+            summary = InboundNotice(
+                rest[0].conversation_id,
+                ", ".join(dict.fromkeys(n.sender for n in rest)),
+                rest[0].channel,
+                "Open the inbox to read them.",
+                rest[0].at_ms,
+                count=len(rest),
+                scope=event.scope,
+                sub_account=event.sub_account_name,
+            )
+            notices = [*shown, summary]
+        for notice in notices:
+            self._show(notice)
+
+    def on_unread_counts(self, event: UnreadCounts) -> None:
+        """The unread counts per sub-account changed: the tray sums the notifying ones."""
+        own = self._scope.sub_account_id if self._scope is not None else None
+        self._others_unread = {
+            sub: n for sub, n in event.counts if sub in event.notify and sub != own
+        }
+        self._render_tray()
+
     def _show(self, notice: InboundNotice) -> None:
         self._last = notice
         self.history.append(notice)
@@ -321,17 +440,28 @@ class InboxNotifier(QObject):
             return
         self.unread = total
         self._unread_shown = True
-        if self.tray is not None:
-            self.tray.setIcon(QIcon(badge_pixmap(total)))
-            self.tray.setToolTip(self.tooltip())
+        self._render_tray(force=True)
         self.unreadChanged.emit(total)
 
+    def _render_tray(self, force: bool = False) -> None:
+        count = self.unread + sum(self._others_unread.values())
+        if count == self.tray_count and not force:
+            return
+        changed = count != self.tray_count
+        self.tray_count = count
+        if self.tray is not None:
+            self.tray.setIcon(QIcon(badge_pixmap(count)))
+            self.tray.setToolTip(self.tooltip())
+        if changed:
+            self.trayCountChanged.emit(count)
+
     def tooltip(self) -> str:
-        """The tray's tooltip: the app and the unread count."""
-        if self.unread == 0:
+        """The tray's tooltip: the app and the unread count (over every sub-account that
+        notifies)."""
+        if self.tray_count == 0:
             return "Seedly Desk: no unread messages"
-        noun = "message" if self.unread == 1 else "messages"
-        return f"Seedly Desk: {self.unread:,} unread {noun}"
+        noun = "message" if self.tray_count == 1 else "messages"
+        return f"Seedly Desk: {self.tray_count:,} unread {noun}"
 
     # ------------------------------------------------------------------ muting
 
@@ -373,12 +503,18 @@ class InboxNotifier(QObject):
         return menu
 
     def close(self) -> None:
-        """Remove the tray icon (on quit)."""
+        """Remove the tray icon and stop listening (on quit)."""
+        _unsubscribe_all(self._unsubscribers)
         self._unread_timer.stop()
         if self.tray is not None:
             self.tray.hide()
             self.tray.deleteLater()
             self.tray = None
+
+
+def _unsubscribe_all(unsubscribers: list[Callable[[], None]]) -> None:
+    while unsubscribers:
+        unsubscribers.pop()()
 
 
 __all__ = ["BURST_LIMIT", "InboundNotice", "InboxNotifier", "badge_pixmap"]
