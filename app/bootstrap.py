@@ -139,6 +139,8 @@ class LaunchOptions:
     screenshot_dir: Path | None = None
     theme: str | None = None
     traffic_seconds: float | None = 20.0
+    demo_subaccounts: int | None = None
+    """With ``demo``: the demo agency's number of sub-accounts (None: its two)."""
 
 
 def setup_logging(paths: AppPaths, *, verbose: bool = False) -> None:
@@ -291,11 +293,6 @@ class Application:
             )
             window.add_area(cls(context, window))
         window.areas_added()
-        # A notice of another sub-account opens it through the window's own switch path
-        # (which asks the tabs about unsaved work first).
-        notifier = getattr(window.areas.get("inbox"), "notifier", None)
-        if notifier is not None:
-            notifier.switchRequested.connect(window.switch_to)
 
     def _connect_dialogs(self) -> None:
         from app.ui.connection_flow import ConnectionFlow
@@ -373,11 +370,16 @@ class Application:
             self.window.welcome.set_content(
                 "sync",
                 "Starting the demo…",
-                "A local sandbox of Seedly CRM with two demo sub-accounts is starting.",
+                "A local sandbox of Seedly CRM with "
+                f"{self.options.demo_subaccounts or 'two'} demo sub-accounts is starting.",
             )
             self.window.pages.setCurrentWidget(self.window.welcome)
+        many = self.options.demo_subaccounts
+        # A sandbox of another size keeps its own store: a store is seeded once.
         self.demo = DemoSandbox(
-            self.paths.demo_dir / "sandbox", traffic_seconds=self.options.traffic_seconds
+            self.paths.demo_dir / (f"sandbox-{many}" if many else "sandbox"),
+            traffic_seconds=self.options.traffic_seconds,
+            subaccounts=many,
         )
         try:
             info = await asyncio.to_thread(self.demo.start)

@@ -70,6 +70,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="with --demo: pace of simulated live activity (default 20; 0 turns it off)",
     )
+    parser.add_argument(
+        "--demo-subaccounts",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="with --demo: an agency of N sub-accounts (default: the demo's two)",
+    )
     commands = parser.add_subparsers(dest="command")
     sandbox = commands.add_parser(
         "sandbox",
@@ -280,12 +287,17 @@ def main(argv: list[str] | None = None) -> int:
         return _run_import(args)
     from app.bootstrap import LaunchOptions
     from app.bootstrap import main as run_app
+    from app.sandbox.seed import MAX_SUBACCOUNTS
 
+    if args.demo_subaccounts is not None and args.demo_subaccounts > MAX_SUBACCOUNTS:
+        print(f"seedly-desk: --demo-subaccounts is at most {MAX_SUBACCOUNTS}", file=sys.stderr)
+        return 2
     return run_app(
         LaunchOptions(
             demo=args.demo,
             screenshot_dir=args.screenshot,
             theme=args.theme,
             traffic_seconds=args.demo_traffic or None,
+            demo_subaccounts=args.demo_subaccounts,
         )
     )

@@ -80,7 +80,9 @@ class DemoInfo:
         return {k: str(value[k]) for k in needed}
 
 
-def sandbox_command(data_dir: Path, traffic_seconds: float | None) -> list[str]:
+def sandbox_command(
+    data_dir: Path, traffic_seconds: float | None, subaccounts: int | None = None
+) -> list[str]:
     """The command line of the demo sandbox (the installed app's own ``sandbox`` command)."""
     # A PyInstaller bundle is its own executable; a Python install runs the package.
     program = [sys.executable] if getattr(sys, "frozen", False) else [sys.executable, "-m", "app"]
@@ -91,15 +93,25 @@ def sandbox_command(data_dir: Path, traffic_seconds: float | None) -> list[str]:
     command.append("--allow-loopback-webhooks")
     if traffic_seconds:
         command += ["--traffic", f"{traffic_seconds:g}"]
+    if subaccounts:
+        command += ["--subaccounts", str(subaccounts)]
     return command
 
 
 class DemoSandbox:
     """Owns the demo sandbox process: ``start()`` (blocking; run it in a thread) and ``stop()``."""
 
-    def __init__(self, data_dir: Path, *, traffic_seconds: float | None = 20.0) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        traffic_seconds: float | None = 20.0,
+        subaccounts: int | None = None,
+    ) -> None:
         self.data_dir = data_dir
         self.traffic_seconds = traffic_seconds
+        self.subaccounts = subaccounts
+        """The agency's number of sub-accounts (None: the demo's two)."""
         self.process: subprocess.Popen[str] | None = None
         self.info: DemoInfo | None = None
         self._stderr: IO[str] | None = None
@@ -122,7 +134,7 @@ class DemoSandbox:
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         try:
             self.process = subprocess.Popen(
-                sandbox_command(self.data_dir, self.traffic_seconds),
+                sandbox_command(self.data_dir, self.traffic_seconds, self.subaccounts),
                 stdout=subprocess.PIPE,
                 stderr=self._stderr,
                 stdin=subprocess.DEVNULL,

@@ -123,8 +123,8 @@ class Workspace:
         """The Seamless side: its connection, credit meter, research queue and CRM push."""
         # -- agency view (All sub-accounts): state; its methods are in the marked block below.
         self.agency_members: Callable[[], list[SubAccountRef]] | None = None
-        """Which sub-accounts the merged view shows (None: all the profile's); the
-        inclusion settings plug in here."""
+        """Which sub-accounts the merged view shows (None: the connection's inclusion
+        settings, ``included_sub_accounts``); tests narrow it here."""
         self.all_sub_accounts = False
         """Whether the window shows every member at once ("All sub-accounts"). The
         session keeps one sub-account open all the same: the one acted in."""
@@ -360,6 +360,11 @@ class Workspace:
         if self.watch is not None and self.profile is not None and self.profile.id == profile_id:
             self.watch.reconfigure()
             self.watch.publish_unread()
+        profile = self.profiles.get(profile_id)
+        if profile is not None and self.profile is not None and self.profile.id == profile_id:
+            # The picker, the merged view and its counts follow the new members.
+            refs = tuple((r.id, r.name) for r in profile.sub_accounts)
+            self.bus.publish(SubAccountsChanged(profile_id, refs))
 
     async def catch_up_sub_accounts(self, timeout: float = 60.0) -> bool:
         """Poll every included sub-account now (the merged view opens); True once each was
@@ -505,9 +510,10 @@ class Workspace:
         active profile reaches, whatever ``agency_members`` says)."""
         known = self.sub_accounts()
         chooser = self.agency_members
-        if chooser is None:
-            return known
-        wanted = {ref.id for ref in chooser()}
+        if chooser is None:  # the connection's inclusion settings
+            wanted = {ref.id for ref, _notify in self.included_sub_accounts()}
+        else:
+            wanted = {ref.id for ref in chooser()}
         return [ref for ref in known if ref.id in wanted]
 
     def partition_of(self, sub_account_id: str) -> Partition:

@@ -101,7 +101,9 @@ class ConnectionFlow(QObject):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.resize(760, 440)
         layout = QVBoxLayout(dialog)
-        page = ConnectionsPage(self.store, tasks=self.tasks, parent=dialog)
+        page = ConnectionsPage(
+            self.store, tasks=self.tasks, parent=dialog, inclusion=self.workspace
+        )
         layout.addWidget(page, 1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, dialog)
         buttons.rejected.connect(dialog.close)

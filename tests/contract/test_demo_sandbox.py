@@ -64,3 +64,20 @@ def test_command_line() -> None:
     assert command[command.index("--port") : command.index("--port") + 2] == ["--port", "0"]
     assert command[-2:] == ["--traffic", "15"]
     assert "--traffic" not in sandbox_command(Path("/data"), None)
+
+
+def test_a_bigger_demo_agency(tmp_path: Path) -> None:
+    """``seedly-desk --demo --demo-subaccounts N``: the demo's agency reaches N sub-accounts,
+    the demo's two first."""
+    assert sandbox_command(Path("/data"), None, 6)[-2:] == ["--subaccounts", "6"]
+    assert "--subaccounts" not in sandbox_command(Path("/data"), None)
+    names: list[list[str]] = []
+    for folder, count in (("demo2", None), ("demo6", 6)):
+        demo = DemoSandbox(tmp_path / folder, traffic_seconds=None, subaccounts=count)
+        info = demo.start()
+        try:
+            names.append([str(s["name"]) for s in info.subaccounts])
+        finally:
+            demo.stop()
+    two, six = names
+    assert len(two) == 2 and len(six) == 6 and six[:2] == two

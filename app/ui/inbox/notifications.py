@@ -15,8 +15,9 @@ For an agency, the other included sub-accounts are polled in the background
 (``app/services/agency_watch.py``): their new inbound messages arrive as
 ``InboundArrived`` and are notified the same way, the title naming the
 sub-account ("Summit Roofing Co · Dana Lee"), unless the sub-account is
-"observe only". Clicking such a notice asks the window to open that
-sub-account (``switchRequested``) and, once it is open, that thread.
+"observe only". Clicking such a notice asks the tab to open that thread in its
+sub-account (``openElsewhereRequested``): the tab opens the sub-account first, after the
+window's unsaved-work check, and stays in "All sub-accounts" when it is chosen.
 
 Clicking a notification (``messageClicked``) asks to open that thread and
 raise the window (``openRequested``). The tray icon shows the unread count —
@@ -143,9 +144,9 @@ class InboxNotifier(QObject):
     unreadChanged = Signal(int)
     """The open sub-account's unread total changed."""
 
-    switchRequested = Signal(str)
-    """The user clicked a notice of another sub-account: open this sub-account (the
-    window's own switch path); its thread opens once the sub-account is shown."""
+    openElsewhereRequested = Signal(str, str)
+    """The user clicked a notice of another sub-account: open this conversation (second)
+    of this sub-account (first)."""
 
     trayCountChanged = Signal(int)
     """The tray badge's count changed (the open and the other notifying sub-accounts)."""
@@ -181,7 +182,6 @@ class InboxNotifier(QObject):
         """Unread of the other sub-accounts that notify (from ``UnreadCounts``)."""
         self.tray_count = 0
         """What the tray badge shows: ``unread`` plus the other notifying sub-accounts'."""
-        self._pending_open: tuple[ScopeKey, str] | None = None
         self._unsubscribers: list[Callable[[], None]] = []
         bus = getattr(port, "bus", None)
         if bus is not None:
@@ -238,9 +238,8 @@ class InboxNotifier(QObject):
         if scope is None or scope == self._scope:
             self.openRequested.emit(notice.conversation_id)
             return
-        self._pending_open = (scope, notice.conversation_id)
         self.openRequested.emit("")  # raise the window on the Inbox now
-        self.switchRequested.emit(scope.sub_account_id)
+        self.openElsewhereRequested.emit(scope.sub_account_id, notice.conversation_id)
 
     # ------------------------------------------------------------------ scope
 
@@ -256,11 +255,6 @@ class InboxNotifier(QObject):
             self._others_unread.pop(scope.sub_account_id, None)
         self._start_watching()
         self.refresh_unread()
-        pending, self._pending_open = self._pending_open, None
-        if pending is not None and scope == pending[0]:
-            conversation_id = pending[1]
-            # After the tab has finished taking the new sub-account in.
-            QTimer.singleShot(0, self, lambda: self.openRequested.emit(conversation_id))
 
     def set_open_conversation(self, conversation_id: str | None) -> None:
         """The conversation shown in the thread pane (no notifications for it while the

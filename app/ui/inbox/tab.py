@@ -218,6 +218,9 @@ class InboxTab(Area):
         yield from self._build(self._thread_factory, self._panel_factory)
         bridge = self.bridge
         self.notifier.openRequested.connect(self._open_from_notification)
+        # A notice of another sub-account: that sub-account, then its thread (All
+        # sub-accounts stays chosen; unsaved work is asked about first, as the picker does).
+        self.notifier.openElsewhereRequested.connect(self.show_conversation_in)
         bridge.sessionChanged.connect(self._on_session)
         bridge.conversationsChanged.connect(self._on_conversations_changed)
         bridge.syncStatusChanged.connect(self._on_sync_status)
