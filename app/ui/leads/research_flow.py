@@ -185,8 +185,11 @@ class ResearchFlow:
         if failed:
             parts.append(f"{failed:,} failed")
         problem = next((e.message for e in ended if e.state != JobState.DONE and e.message), None)
-        severity = "success" if not failed and problem is None else "warning"
-        text = f"Research finished: {', '.join(parts)}."
+        stopped = sum(1 for e in ended if e.state == JobState.CANCELLED)
+        # A cancelled job is not a success, however many records it found before it stopped.
+        severity = "success" if not failed and problem is None and not stopped else "warning"
+        verb = "Research stopped" if stopped else "Research finished"
+        text = f"{verb}: {', '.join(parts)}."
         if problem:
             text += f" {problem}"
         tab.show_banner(severity, text)
