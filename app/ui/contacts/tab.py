@@ -1017,6 +1017,7 @@ class ContactsTab(Area):
     def _search_all(self, text: str) -> None:
         merged = self._merged
         if merged is None:
+            self._update_empty()  # the merged results (if any were shown) give way
             return
         if not text.strip():
             self.agency_search.void()
