@@ -5,6 +5,7 @@ session's, then shows that very contact (the server's record) in the normal pane
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from app.bootstrap import Application
+from app.bootstrap import SCREENSHOT_SIZE, Application
 from app.services.ports.contacts import ContactFilters
 from app.storage import SyncKind
 from app.ui.common.owner_chip import OwnerNameRole
@@ -56,6 +57,8 @@ def test_searching_every_sub_account_and_opening_a_contact_of_another(
     async def scenario() -> None:
         async with open_desk() as desk:
             window, tab = desk.window, _tab(desk)
+            window.resize(*SCREENSHOT_SIZE)
+            window.show()
             window.show_area("contacts")
             await until(lambda: _active_sub(desk) == first, timeout=60)
             # Opening each sub-account once fills its contacts cache.
@@ -81,6 +84,9 @@ def test_searching_every_sub_account_and_opening_a_contact_of_another(
             tab.search_box.setText(word)
             model = tab.agency_model
             await until(lambda: model.rowCount() > 0 and tab.stack.currentWidget() is not tab.table)
+            await asyncio.sleep(0.3)  # laid out, as --screenshot waits
+            results = tab.agency_results  # fits the default window without sideways scrolling
+            assert results.horizontalHeader().length() <= results.viewport().width()
             rows = range(model.rowCount())
             owners = {model.index(r, 0).data(OwnerIdRole) for r in rows}
             assert owners == {first, second}
