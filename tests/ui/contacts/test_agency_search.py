@@ -275,3 +275,30 @@ def test_leaving_all_mode_searches_the_open_sub_account_only(env_factory: Any, r
             await until(lambda: tab.agency_model.rowCount() > 0)
 
     run(scenario())
+
+
+def test_chips_follow_the_scheme_and_keep_the_inbox_hues(env_factory: Any, run: Any) -> None:
+    from app.ui.common import owner_chip
+    from app.ui.inbox import delegate as inbox_delegate  # a test may read across tabs
+    from app.ui.theme import DARK, LIGHT, build_palette
+
+    # One hue per sub-account across tabs: the same table as the merged Inbox's.
+    assert owner_chip.OWNER_HUES == inbox_delegate.OWNER_HUES
+
+    async def scenario() -> None:
+        async with env_factory() as env:
+            tab = env.tab
+            tab.search_box.setText("Jane")
+            await until(lambda: tab.agency_model.rowCount() > 0)
+            view, model = tab.agency_results, tab.agency_model
+            colour = int(model.index(0, 0).data(OwnerColourRole))
+            y0 = view.rowViewportPosition(0)
+            for scheme, dark in ((DARK, True), (LIGHT, False)):
+                view.setPalette(build_palette(scheme))
+                image = view.viewport().grab().toImage()
+                tone = owner_colour(colour, dark).rgb()
+                other = owner_colour(colour, not dark).rgb()
+                pixels = {image.pixel(x, y) for x in range(170) for y in range(y0, y0 + 28)}
+                assert tone in pixels and other not in pixels, scheme
+
+    run(scenario())
