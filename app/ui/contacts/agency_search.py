@@ -13,6 +13,7 @@ only ever happens there, in the open sub-account.
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from PySide6.QtCore import (
@@ -21,6 +22,7 @@ from PySide6.QtCore import (
     QObject,
     QPersistentModelIndex,
     Qt,
+    QTimer,
     Signal,
 )
 from PySide6.QtWidgets import (
@@ -37,6 +39,7 @@ from app.services.agency_reads import AgencyContactResults, AgencyContactsReader
 from app.services.ports.contacts import ContactRow, StorageError
 from app.ui.common.owner_chip import OwnerChipDelegate, OwnerColourRole, OwnerNameRole
 from app.ui.common.paged_model import ReadWorker
+from app.ui.common.search import SearchPace
 from app.ui.common.widgets import IconLabel
 from app.ui.theme import Spacing
 
@@ -155,7 +158,11 @@ class AgencyContactsModel(QAbstractTableModel):
 
 
 class AgencyContactSearch(QObject):
-    """Runs the merged search on a worker; only the newest text's answer is delivered."""
+    """Runs the merged search on a worker; only the newest text's answer is delivered.
+
+    Paced like the single sub-account's search: while the last read was cheap a keystroke
+    searches at once, after a costly one (many members, a short text) it waits for a pause
+    in the typing, so the worker is not asked once per letter."""
 
     resultsReady = Signal(str, object)
     """(text, ``AgencyContactResults``) of the newest search."""
@@ -166,30 +173,58 @@ class AgencyContactSearch(QObject):
     def __init__(self, parent: QObject | None = None, *, executor: Any = None) -> None:
         super().__init__(parent)
         self._reads = ReadWorker(self, name="agency-contact-search", executor=executor)
+        self.pace = SearchPace()
+        """When a keystroke searches: at once after a cheap read, else after the debounce."""
+        self._waiting: tuple[AgencyContactsReader, str] | None = None
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self._debounced)
 
     @property
     def busy(self) -> bool:
-        """Whether the newest search still waits for its answer."""
-        return self._reads.busy
+        """Whether the newest search waits for its debounce or its answer."""
+        return self._timer.isActive() or self._reads.busy
 
     def search(self, reader: AgencyContactsReader, text: str) -> None:
         """Search ``text`` in every member of ``reader`` (voids every earlier search)."""
-
-        def read() -> AgencyContactResults:
-            # On the worker thread: reads the caches, touches no Qt object.
-            return reader.search(text, per_member=PER_SUB_ACCOUNT)
-
-        self._reads.submit(
-            read, lambda results: self.resultsReady.emit(text, results), self._failed
-        )
+        self._reads.void()
+        delay = self.pace.delay_ms()
+        if delay:
+            self._waiting = (reader, text)
+            self._timer.start(delay)
+            return
+        self._timer.stop()
+        self._waiting = None
+        self._start(reader, text)
 
     def void(self) -> None:
-        """Drop the searches in flight (All mode ended, the text was cleared)."""
+        """Drop the searches waiting or in flight (All mode ended, the text was cleared)."""
+        self._timer.stop()
+        self._waiting = None
         self._reads.void()
 
     def close(self) -> None:
         """Stop the worker (on quit)."""
+        self.void()
         self._reads.close()
+
+    def _debounced(self) -> None:
+        waiting, self._waiting = self._waiting, None
+        if waiting is not None:
+            self._start(*waiting)
+
+    def _start(self, reader: AgencyContactsReader, text: str) -> None:
+        def read() -> tuple[AgencyContactResults, float]:
+            # On the worker thread: reads the caches, touches no Qt object.
+            started = time.perf_counter()
+            results = reader.search(text, per_member=PER_SUB_ACCOUNT)
+            return results, (time.perf_counter() - started) * 1000
+
+        self._reads.submit(read, lambda answer: self._deliver(text, *answer), self._failed)
+
+    def _deliver(self, text: str, results: AgencyContactResults, read_ms: float) -> None:
+        self.pace.record(read_ms)
+        self.resultsReady.emit(text, results)
 
     def _failed(self, exc: Exception) -> None:
         log.error("the search across sub-accounts failed", exc_info=exc)

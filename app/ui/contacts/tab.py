@@ -1017,7 +1017,8 @@ class ContactsTab(Area):
     def _search_all(self, text: str) -> None:
         merged = self._merged
         if merged is None:
-            self._update_empty()  # the merged results (if any were shown) give way
+            if self.stack.currentWidget() is self.agency_results:
+                self._update_empty()  # All mode ended: the merged results give way
             return
         if not text.strip():
             self.agency_search.void()

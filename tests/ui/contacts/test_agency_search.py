@@ -302,3 +302,39 @@ def test_chips_follow_the_scheme_and_keep_the_inbox_hues(env_factory: Any, run: 
                 assert tone in pixels and other not in pixels, scheme
 
     run(scenario())
+
+
+def test_a_costly_search_makes_the_next_keystrokes_wait(
+    part_a: Partition, part_b: Partition, run: Any
+) -> None:
+    from app.services.agency_inbox import Member, chip_colour
+    from app.services.agency_reads import AgencyContactsReader
+    from app.services.ports.contacts import ContactsReader
+    from app.ui.contacts.agency_search import AgencyContactSearch
+    from tests.ui.contacts.conftest import ManualExecutor
+
+    members = [
+        (Member(ScopeKey(DEPLOYMENT, sub), NAMES[sub], chip_colour(sub)), ContactsReader(part))
+        for sub, part in (("sub_a", part_a), ("sub_b", part_b))
+    ]
+    reader = AgencyContactsReader(members)
+
+    async def scenario() -> None:
+        executor = ManualExecutor()
+        search = AgencyContactSearch(executor=executor)
+        answers: list[str] = []
+        search.resultsReady.connect(lambda text, _results: answers.append(text))
+        search.search(reader, "J")  # nothing costly yet: at once
+        assert len(executor.jobs) == 1
+        search.pace.record(search.pace.cheap_ms + 400)  # as after a slow read
+        for text in ("Ja", "Jan", "Jane"):
+            search.search(reader, text)
+        assert len(executor.jobs) == 1 and search.busy  # waiting for a pause in the typing
+        await until(lambda: len(executor.jobs) == 2, timeout=2)
+        executor.run(0)  # the first read ends late: its answer is dropped
+        executor.run(1)
+        await asyncio.sleep(0.05)
+        assert answers == ["Jane"]
+        search.close()
+
+    run(scenario())
