@@ -5,7 +5,9 @@ Everything shown comes from the local cache of the active sub-account
 keeps the cache current and its change events update rows in place. Writes go
 through the port's ``ContactService`` (validated first, only changed fields
 sent). Bulk actions run one contact at a time within the write rate limit,
-with progress, Cancel and a summary of what failed and why.
+with progress, Cancel and a summary of what failed and why. In All sub-accounts the
+search box also searches every member sub-account (``agency_search.py``, read only);
+opening a result switches to its sub-account and shows the contact here.
 """
 
 from __future__ import annotations

@@ -252,6 +252,18 @@ def test_opening_a_result_of_the_other_sub_account_switches_first(
             assert tab.selected_ids() == [contact_id]
             assert tab.all_mode and tab.agency_hint.label.text() == HINT
 
+            # A result of the open sub-account opens without a switch.
+            tab.search_box.setText("Jane")
+            await until(lambda: tab.agency_model.rowCount() > 0)
+            rows = env.results()
+            row = next(i for i, (o, c) in enumerate(rows) if o == "sub_b" and c != contact_id)
+            other_id = rows[row][1]
+            asked.clear()
+            assert tab.agency_results.open_row(row)
+            await until(lambda: tab.detail.contact_id == other_id)
+            assert workspace.switches == ["sub_b"] and not asked
+            assert tab.selected_ids() == [other_id]
+
     run(scenario())
 
 
