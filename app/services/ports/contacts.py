@@ -18,18 +18,22 @@ import logging
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from app.core.constants import LIFECYCLE_STAGES
-from app.core.errors import InvalidResponse
+from app.core.errors import ApiError, InvalidResponse
 from app.core.models import Contact, CustomFieldDefinition, parse
+from app.services.agency_inbox import Member, chip_colour
 from app.services.bulk import BulkRunner
 from app.services.ports.reader import ReaderSlot, SubAccountReader
 from app.services.bus import ScopeKey
 from app.services.contact_import import ContactImporter, export_contacts
 from app.services.contacts import ContactService
 from app.services.workspace import NotActive, Workspace
-from app.storage import ContactFilters, StorageError, SyncKind
+from app.storage import ContactFilters, Partition, StorageError, SyncKind
+
+if TYPE_CHECKING:  # the merged reader's module builds on this one's types
+    from app.services.agency_reads import AgencyContactsReader
 
 log = logging.getLogger(__name__)
 
@@ -43,12 +47,17 @@ __all__ = [
     "ContactsReader",
     "Intern",
     "NotActive",
+    "OwnerSwitch",
     "StorageError",
     "contact_row",
 ]
 
 Intern = Callable[[str | None], str | None]
 """Shares one copy of a repeated string (stages, tags, cities) between rows."""
+
+
+OwnerSwitch = Literal["opened", "stayed", "failed"]
+"""What ``ContactsPort.open_owner`` did."""
 
 
 def _no_intern(value: str | None) -> str | None:
@@ -254,6 +263,7 @@ class ContactsPort:
     def __init__(self, workspace: Workspace) -> None:
         self._workspace = workspace
         self._readers = ReaderSlot(workspace, ContactsReader)
+        self._merged: tuple[object, AgencyContactsReader] | None = None
 
     def active_scope(self) -> ScopeKey | None:
         """The sub-account being worked on, or None before a connection is opened."""
@@ -287,3 +297,50 @@ class ContactsPort:
             default_region=service.default_region,
             service=service,
         )
+
+    # -- the agency view (All sub-accounts) --------------------------------------------------
+    def all_mode(self) -> bool:
+        """Whether the window shows every member sub-account at once (agency keys only)."""
+        return self._workspace.all_sub_accounts and self._workspace.can_merge()
+
+    def merged_reader(self) -> AgencyContactsReader | None:
+        """A read-only search over the contacts of the members chosen now (each read in its
+        own partition, every row tagged with its sub-account); None outside All mode. The
+        same object while the members and their names stay the same."""
+        from app.services.agency_reads import AgencyContactsReader
+
+        if not self.all_mode():
+            return None
+        profile = self._workspace.profile
+        assert profile is not None  # all_mode() says a profile is open
+        members: list[tuple[Member, ContactsReader]] = []
+        for ref in self._workspace.merged_members():
+            partition: Partition = self._workspace.db.partition(profile.cache_key, ref.id)
+            scope = ScopeKey(partition.deployment, ref.id)
+            members.append(
+                (Member(scope, ref.name, chip_colour(ref.id)), ContactsReader(partition))
+            )
+        signature = tuple((m.scope, m.name) for m, _r in members)
+        cached = self._merged
+        if cached is not None and cached[0] == signature:
+            return cached[1]
+        reader = AgencyContactsReader(members)
+        self._merged = (signature, reader)
+        return reader
+
+    async def open_owner(self, sub_account_id: str) -> OwnerSwitch:
+        """Make ``sub_account_id`` the session's sub-account (a contact of it was opened in
+        the merged search), after the window's check of unsaved work: "opened" (or already
+        open), "stayed" (the user kept unsaved work where it is) or "failed" (logged)."""
+        active = self._workspace.active
+        if active is not None and active.scope.sub_account_id == sub_account_id:
+            return "opened"
+        confirm = self._workspace.before_owner_switch
+        if confirm is not None and not await confirm():
+            return "stayed"
+        try:
+            await self._workspace.switch_sub_account(sub_account_id)
+        except (NotActive, ApiError) as exc:
+            log.warning("could not open sub-account %s: %s", sub_account_id, exc)
+            return "failed"
+        return "opened"

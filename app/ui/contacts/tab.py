@@ -5,7 +5,9 @@ Everything shown comes from the local cache of the active sub-account
 keeps the cache current and its change events update rows in place. Writes go
 through the port's ``ContactService`` (validated first, only changed fields
 sent). Bulk actions run one contact at a time within the write rate limit,
-with progress, Cancel and a summary of what failed and why.
+with progress, Cancel and a summary of what failed and why. In All sub-accounts the
+search box also searches every member sub-account (``agency_search.py``, read only);
+opening a result switches to its sub-account and shows the contact here.
 """
 
 from __future__ import annotations
@@ -47,11 +49,20 @@ from app.core.contact_csv import WRITTEN, ImportReport, RowStatus
 from app.services.bulk import BulkAction, BulkKind, BulkProgress, BulkReport, BulkRunner
 from app.services.bus import ContactsChanged, SessionChanged, SyncStatus
 from app.services.contacts import ContactService
+from app.services.agency_reads import AgencyContactResults, AgencyContactsReader
 from app.services.ports.contacts import ContactFilters, ContactsPort, ContactsReader, StorageError
 from app.ui.area import Area, AreaContext
 from app.ui.async_qt import await_signal
 from app.ui.common.columns import ColumnFitter, set_versioned_value, versioned_value
 from app.ui.common.report import LineState, ReportLine, open_report, report_severity, with_reason
+from app.ui.contacts.agency_search import (
+    HINT,
+    AgencyContactSearch,
+    AgencyContactsModel,
+    AgencyResultsView,
+    AgencySearchHint,
+    counts_line,
+)
 from app.ui.contacts.detail import ContactDetailPane
 from app.ui.contacts.export import export_to_csv
 from app.ui.contacts.import_dialog import ContactImportDialog
@@ -204,11 +215,17 @@ class ContactsTab(Area):
         self._pane_timer.setSingleShot(True)
         self._pane_timer.setInterval(0)
         self._pane_timer.timeout.connect(self._show_current_in_pane)
+        # All sub-accounts: the merged search's reader (None: the open sub-account only),
+        # and the reader a result's switch already showed (its session event is then void).
+        self._merged: AgencyContactsReader | None = None
+        self._taken_over: ContactsReader | None = None
 
     def build_steps(self) -> Iterator[None]:
         """The model and search first, the search bar and actions, then the table and pane."""
         self.model = ContactsTableModel(self)
         self.search = ContactSearchController(self.model, self)
+        self.agency_model = AgencyContactsModel(self)
+        self.agency_search = AgencyContactSearch(self)
         yield from self._build()
         bridge = self.context.bridge
         bridge.sessionChanged.connect(self._on_session)
@@ -219,7 +236,14 @@ class ContactsTab(Area):
         self.search.searchFailed.connect(lambda text: self.banner.show_message("danger", text))
         self.model.loadFailed.connect(lambda text: self.banner.show_message("danger", text))
         self.model.modelReset.connect(self._after_reset)
+        self.search_box.textChanged.connect(self._search_all)
+        self.agency_search.resultsReady.connect(self._show_merged_results)
+        self.agency_search.searchFailed.connect(
+            lambda text: self.banner.show_message("danger", text)
+        )
+        self.agency_results.openRequested.connect(self._open_in_owner)
         self.set_reader(self.port.reader())
+        self._show_all(self.port.all_mode())
 
     # ------------------------------------------------------------------ building
 
@@ -313,6 +337,9 @@ class ContactsTab(Area):
         for button in (self.import_button, self.export_button, self.new_button):
             actions.addWidget(button)
         root.addLayout(actions)
+        self.agency_hint = AgencySearchHint(self)
+        self.agency_hint.hide()
+        root.addWidget(self.agency_hint)
         yield
 
         self.job_bar = JobBar(self)
@@ -355,6 +382,8 @@ class ContactsTab(Area):
         self.empty.actionClicked.connect(self._empty_action)
         self.stack.addWidget(self.table)
         self.stack.addWidget(self.empty)
+        self.agency_results = AgencyResultsView(self.agency_model, self.stack)
+        self.stack.addWidget(self.agency_results)
         yield
         # The pane shows the current contact, or with several selected what they are and
         # the bulk actions: one record would not stand for the selection.
@@ -423,10 +452,16 @@ class ContactsTab(Area):
 
     def _on_session(self, event: SessionChanged) -> None:
         self._syncing = True
-        self.set_reader(self.port.reader(event.scope) if event.scope is not None else None)
+        reader = self.port.reader(event.scope) if event.scope is not None else None
+        taken_over, self._taken_over = self._taken_over, None
+        if reader is not None and reader is taken_over and reader is self._reader:
+            return  # opening a merged result already showed this sub-account
+        self.set_reader(reader)
 
     def _on_contacts_changed(self, event: ContactsChanged) -> None:
         self.model.refresh(event)
+        if self._merged_showing():
+            self._search_all(self.search_box.text())  # a member's rows changed under it
         shown = self.detail.contact_id
         reader = self._reader
         if shown is None or reader is None or event.scope.sub_account_id != reader.sub_account_id:
@@ -459,6 +494,7 @@ class ContactsTab(Area):
         if not self.is_built:
             return
         self.search.close()
+        self.agency_search.close()
         await self.detail.shutdown()
         self.model.set_reader(None)  # no late refresh may read a closed cache
         self.model.close()
@@ -581,6 +617,9 @@ class ContactsTab(Area):
         self.loadedChanged.emit(self.is_loaded())
 
     def _update_empty(self) -> None:
+        if self._merged_showing():
+            self.stack.setCurrentWidget(self.agency_results)
+            return
         if self._reader is None:
             self.empty.set_content(
                 "contacts", "No sub-account open", "Connect to Seedly CRM first."
@@ -1030,3 +1069,87 @@ class ContactsTab(Area):
 
         self.banner.show_message(severity, text, report=show)
         self.last_report = report
+
+    # ------------------------------------------------------------------ all sub-accounts
+
+    @property
+    def all_mode(self) -> bool:
+        """Whether the search box searches every member sub-account (All sub-accounts)."""
+        return self._merged is not None
+
+    def set_all_mode(self, on: bool) -> None:
+        """Search every member sub-account's contacts (``on``) or the open one's only; the
+        open sub-account's table and pane stay either way. Called again in All mode when
+        the members change."""
+        if self.is_built:  # else the build reads the port's mode at its end
+            self._show_all(on)
+
+    def _show_all(self, on: bool) -> None:
+        merged = self.port.merged_reader() if on else None
+        if merged is self._merged:
+            return
+        self._merged = merged
+        self.agency_search.void()
+        self.agency_model.set_rows([])
+        self.agency_hint.setVisible(merged is not None)
+        self.agency_hint.show_text(HINT)
+        self._search_all(self.search_box.text())
+
+    def _merged_showing(self) -> bool:
+        """Whether the merged results stand in place of the table (All mode, with text)."""
+        return self._merged is not None and bool(self.search_box.text().strip())
+
+    def _search_all(self, text: str) -> None:
+        merged = self._merged
+        if merged is None:
+            if self.stack.currentWidget() is self.agency_results:
+                self._update_empty()  # All mode ended: the merged results give way
+            return
+        if not text.strip():
+            self.agency_search.void()
+            self.agency_model.set_rows([])
+            self.agency_hint.show_text(HINT)
+        else:
+            self.agency_search.search(merged, text.strip())
+        self._update_empty()
+
+    def _show_merged_results(self, text: str, results: AgencyContactResults) -> None:
+        merged = self._merged
+        if merged is None or text != self.search_box.text().strip():
+            return  # All mode ended, or the text changed without a new search
+        self.agency_model.set_rows(results.rows)
+        members = [(m.sub_account_id, m.name) for m in merged.members()]
+        self.agency_hint.show_text(counts_line(results, members))
+        self._update_empty()
+
+    def _open_in_owner(self, owner: str, contact_id: str) -> None:
+        """A merged result was opened: its sub-account becomes the session's, then the
+        contact shows in the normal table and pane (where it can be edited)."""
+        self.tasks.spawn(self._switch_owner(owner, contact_id), "contacts-owner", replace=True)
+
+    async def _switch_owner(self, owner: str, contact_id: str) -> None:
+        outcome = await self.port.open_owner(owner)
+        if outcome == "stayed":
+            return
+        reader = self.port.reader()
+        if outcome != "opened" or reader is None or reader.sub_account_id != owner:
+            self.banner.show_message(
+                "danger", "Could not open that contact's sub-account. Try again."
+            )
+            return
+        if reader is not self._reader:
+            # The session event may still be on its way: show the sub-account now (the
+            # event then finds it done).
+            self._taken_over = reader
+            self.set_reader(reader)
+        # Leave the merged results for the full table, where the contact is selected.
+        self._set_box_text("")
+        self.agency_search.void()
+        self.agency_model.set_rows([])
+        self.agency_hint.show_text(HINT)
+        self.search.apply_now("", self.search.filters)
+        if not self.show_contact(contact_id):
+            self.banner.show_message(
+                "warning", "That contact is no longer in this sub-account's local copy."
+            )
+        self._update_empty()
