@@ -40,6 +40,7 @@ from app.services.bus import (
 from app.services.contacts import ContactService
 from app.services.leads import AUTH_OAUTH, LeadsService
 from app.services.preferences import Preferences
+from app.services.ports.reader import OwnerSwitch
 from app.services.session import PollPlan, Session
 from app.settings.paths import AppPaths
 from app.settings.profiles import (
@@ -61,6 +62,7 @@ from app.settings.secrets import (
 from app.storage import Database, Partition, StorageError, SyncKind
 
 log = logging.getLogger(__name__)
+
 
 ClientFactory = Callable[[str, str], Any]
 
@@ -504,6 +506,23 @@ class Workspace:
         """Whether "All sub-accounts" applies: an agency key reaching several sub-accounts."""
         profile = self.profile
         return profile is not None and profile.key_kind == "agency" and len(self.sub_accounts()) > 1
+
+    async def open_owner(self, sub_account_id: str) -> OwnerSwitch:
+        """Make ``sub_account_id`` the session's sub-account because a record of it was
+        opened in a merged view (a thread, a contact, an appointment): its key, outbox and
+        services serve what follows. The window's check of unsaved work comes first."""
+        active = self.active
+        if active is not None and active.scope.sub_account_id == sub_account_id:
+            return "opened"
+        confirm = self.before_owner_switch
+        if confirm is not None and not await confirm():
+            return "stayed"
+        try:
+            await self.switch_sub_account(sub_account_id)
+        except (NotActive, ApiError) as exc:
+            log.warning("could not open sub-account %s: %s", sub_account_id, exc)
+            return "failed"
+        return "opened"
 
     def merged_members(self) -> list[SubAccountRef]:
         """The sub-accounts the merged view shows, in the picker's order (only ones the

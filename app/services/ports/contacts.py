@@ -18,14 +18,14 @@ import logging
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from app.core.constants import LIFECYCLE_STAGES
-from app.core.errors import ApiError, InvalidResponse
+from app.core.errors import InvalidResponse
 from app.core.models import Contact, CustomFieldDefinition, parse
 from app.services.agency_inbox import Member, chip_colour
 from app.services.bulk import BulkRunner
-from app.services.ports.reader import ReaderSlot, SubAccountReader
+from app.services.ports.reader import OwnerSwitch, ReaderSlot, SubAccountReader
 from app.services.bus import ScopeKey
 from app.services.contact_import import ContactImporter, export_contacts
 from app.services.contacts import ContactService
@@ -54,10 +54,6 @@ __all__ = [
 
 Intern = Callable[[str | None], str | None]
 """Shares one copy of a repeated string (stages, tags, cities) between rows."""
-
-
-OwnerSwitch = Literal["opened", "stayed", "failed"]
-"""What ``ContactsPort.open_owner`` did."""
 
 
 def _no_intern(value: str | None) -> str | None:
@@ -329,18 +325,6 @@ class ContactsPort:
         return reader
 
     async def open_owner(self, sub_account_id: str) -> OwnerSwitch:
-        """Make ``sub_account_id`` the session's sub-account (a contact of it was opened in
-        the merged search), after the window's check of unsaved work: "opened" (or already
-        open), "stayed" (the user kept unsaved work where it is) or "failed" (logged)."""
-        active = self._workspace.active
-        if active is not None and active.scope.sub_account_id == sub_account_id:
-            return "opened"
-        confirm = self._workspace.before_owner_switch
-        if confirm is not None and not await confirm():
-            return "stayed"
-        try:
-            await self._workspace.switch_sub_account(sub_account_id)
-        except (NotActive, ApiError) as exc:
-            log.warning("could not open sub-account %s: %s", sub_account_id, exc)
-            return "failed"
-        return "opened"
+        """Make ``sub_account_id`` the session's sub-account (a contact of it was opened in the
+        merged view), after the window's check of unsaved work (``Workspace.open_owner``)."""
+        return await self._workspace.open_owner(sub_account_id)

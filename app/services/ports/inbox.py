@@ -23,10 +23,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from app.core.constants import CHANNELS
-from app.core.errors import ApiError
 from app.core.models import CustomFieldDefinition
 from app.services.agency_inbox import (
     ANY_MEMBER,
@@ -38,7 +37,7 @@ from app.services.agency_inbox import (
     merged_key,
     split_key,
 )
-from app.services.ports.reader import SubAccountReader
+from app.services.ports.reader import OwnerSwitch, SubAccountReader
 from app.services.bus import EventBus, ScopeKey
 from app.services.conversations import ConversationBulkReport, ConversationService
 from app.services.outbox import OutboxSender
@@ -64,8 +63,6 @@ log = logging.getLogger(__name__)
 WINDOW_SCAN_LIMIT = 2000
 """Cached messages looked through for the newest inbound one (Meta's 24-hour window)."""
 
-OwnerSwitch = Literal["opened", "stayed", "failed"]
-"""What ``InboxPort.open_owner`` did."""
 
 OlderLoader = Callable[[str], Awaitable[int]]
 """Reads the next older page of a thread from the server; the number of messages added."""
@@ -365,24 +362,9 @@ class InboxPort:
         return next((r.name for r in self._workspace.merged_members() if r.id == wanted), None)
 
     async def open_owner(self, sub_account_id: str) -> OwnerSwitch:
-        """Make ``sub_account_id`` the session's sub-account (a thread of it was opened in
-        the merged list): its key, outbox and services serve what follows. "opened" (or
-        already open), "stayed" (the user kept unsaved work where it is) or "failed" (the
-        reason is logged)."""
-        from app.services.workspace import NotActive  # the workspace imports the ports
-
-        active = self._workspace.active
-        if active is not None and active.scope.sub_account_id == sub_account_id:
-            return "opened"
-        confirm = getattr(self._workspace, "before_owner_switch", None)
-        if confirm is not None and not await confirm():
-            return "stayed"
-        try:
-            await self._workspace.switch_sub_account(sub_account_id)
-        except (NotActive, ApiError) as exc:
-            log.warning("could not open sub-account %s: %s", sub_account_id, exc)
-            return "failed"
-        return "opened"
+        """Make ``sub_account_id`` the session's sub-account (a thread of it was opened in the
+        merged view), after the window's check of unsaved work (``Workspace.open_owner``)."""
+        return await self._workspace.open_owner(sub_account_id)
 
     def also_contact_in(self, email: str | None, phone: str | None) -> list[str]:
         """Names of the other member sub-accounts whose cache has a contact with this email

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, Literal, TypeVar
 
 from app.services.bus import ScopeKey
 from app.storage import Partition, normalize_deployment
 
 if TYPE_CHECKING:
     from app.services.workspace import Workspace
+
+
+OwnerSwitch = Literal["opened", "stayed", "failed"]
+"""What opening a record's sub-account from a merged view did (``Workspace.open_owner``):
+the sub-account is open, the user kept unsaved work where it is, or the switch failed."""
 
 
 class SubAccountReader:
@@ -71,4 +76,4 @@ class ReaderSlot(Generic[R]):
         return self._reader
 
 
-__all__ = ["ReaderSlot", "SubAccountReader"]
+__all__ = ["OwnerSwitch", "ReaderSlot", "SubAccountReader"]

@@ -41,6 +41,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
+from app.ui.common.owner_chip import owner_colour, owner_initial
 from app.ui.global_search import CHANNEL_ICONS
 from app.ui.inbox.list_model import (
     AssigneeLabelRole,
@@ -137,22 +138,6 @@ def row_view(index: QModelIndex | QPersistentModelIndex) -> RowView:
         index.data(OwnerNameRole),
         index.data(OwnerColourRole),
     )
-
-
-OWNER_HUES = (212, 14, 140, 280, 38, 188, 330, 96, 250, 0)
-"""Hues of the sub-account chips (``chip_colour`` picks one), spread around the wheel."""
-
-
-def owner_colour(index: int, dark: bool) -> QColor:
-    """A sub-account's chip colour: the same hue in both schemes, lighter on a dark base
-    and darker on a light one, so its text reads on either."""
-    hue = OWNER_HUES[index % len(OWNER_HUES)]
-    return QColor.fromHsl(hue, 170, 170 if dark else 88)
-
-
-def owner_initial(name: str) -> str:
-    """The letter in a sub-account's chip (its first letter or digit)."""
-    return next((ch.upper() for ch in name if ch.isalnum()), "?")
 
 
 @dataclass(frozen=True)

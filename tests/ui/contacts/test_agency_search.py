@@ -16,6 +16,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
+from app.services.workspace import Workspace
 from app.core.phones import display_phone
 from app.services.bus import EventBus, ScopeKey, SessionChanged
 from app.services.ports.contacts import ContactFilters, ContactsPort, NotActive
@@ -62,6 +63,9 @@ class AgencyWorkspace:
             partition=self.parts[self.open_sub],
             generation=self.generation,
         )
+
+    # The real rule of opening a record's sub-account, over this fake's switch.
+    open_owner = Workspace.open_owner
 
     async def switch_sub_account(self, sub_account_id: str) -> Any:
         """As ``Workspace.switch_sub_account``: the session moves, the event follows."""
@@ -294,8 +298,8 @@ def test_chips_follow_the_scheme_and_keep_the_inbox_hues(env_factory: Any, run: 
     from app.ui.inbox import delegate as inbox_delegate  # a test may read across tabs
     from app.ui.theme import DARK, LIGHT, build_palette
 
-    # One hue per sub-account across tabs: the same table as the merged Inbox's.
-    assert owner_chip.OWNER_HUES == inbox_delegate.OWNER_HUES
+    # One colour per sub-account across tabs: the merged Inbox draws with the same chip.
+    assert inbox_delegate.owner_colour is owner_chip.owner_colour
 
     async def scenario() -> None:
         async with env_factory() as env:

@@ -9,7 +9,7 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Iterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -21,6 +21,7 @@ from PySide6.QtCore import QModelIndex, Signal
 from PySide6.QtTest import QAbstractItemModelTester
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from app.services.workspace import Workspace
 from app.core.errors import NotFound
 from app.core.models import Conversation, parse
 from app.services.bus import EventBus, ScopeKey, SessionChanged
@@ -239,6 +240,7 @@ class FakeWorkspace:
         self.subs: list[SubAccountRef] = []
         self.parts: dict[str, Partition] = {}
         self.switches: list[str] = []
+        self.before_owner_switch: Callable[[], Awaitable[bool]] | None = None
 
     def make_agency(self, parts: dict[str, tuple[str, Partition]]) -> None:
         """An agency key reaching these sub-accounts (id → name and cache)."""
@@ -250,6 +252,9 @@ class FakeWorkspace:
 
     def merged_members(self) -> list[SubAccountRef]:
         return list(self.subs)
+
+    # The real rule of opening a record's sub-account, over this fake's switch.
+    open_owner = Workspace.open_owner
 
     async def switch_sub_account(self, sub_account_id: str) -> Any:
         """As ``Workspace.switch_sub_account``: the session moves, then the event."""
