@@ -10,8 +10,9 @@ a second, spread over every sub-account) during the measured window:
 - a new inbound message in a background sub-account → in its cache and in the unread
   counts (seconds, steady state, no catch-up asked for);
 - requests a minute per sub-account (the open one, the background ones) and 429s over the
-  window. The issue asks for 10 minutes of traffic; this run measures about a minute and
-  a half, at a traffic pace several times the usual one, to stay within a CI budget.
+  window. The issue asks for 10 minutes of traffic: ``SEEDLY_BENCH_SOAK_MINUTES=10`` keeps
+  the traffic going that long; by default the window is about a minute and a half, at a
+  traffic pace several times the usual one.
 
 Run with ``.venv/bin/pytest tests/bench/test_agency_poll_bench.py -s`` (benches are not
 part of the normal run).
@@ -20,6 +21,7 @@ part of the normal run).
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import statistics
 import time
@@ -43,7 +45,7 @@ from tests.support.sandbox_process import Sandbox
 
 __all__ = ["_no_quit_on_last_window", "qloop", "run"]
 
-pytestmark = pytest.mark.timeout(400)
+pytestmark = pytest.mark.timeout(400 + 60 * float(os.environ.get("SEEDLY_BENCH_SOAK_MINUTES", "0")))
 
 SUB_ACCOUNTS = 20
 OPEN_SAMPLES = 24
@@ -196,6 +198,9 @@ def test_agency_polling_figures(
                         await asyncio.sleep(0.05)
 
             await asyncio.gather(open_messages(), *(background_messages(i) for i in range(3)))
+            # SEEDLY_BENCH_SOAK_MINUTES=10: keep the traffic going to count 429s over that long.
+            soak = float(os.environ.get("SEEDLY_BENCH_SOAK_MINUTES", "0")) * 60
+            await asyncio.sleep(max(0.0, soak - (time.monotonic() - window_start)))
             await asyncio.to_thread(box.control, "PUT", "traffic", json={"seconds": None})
             after = await asyncio.to_thread(box.control, "GET", "stats")
             minutes = (time.monotonic() - window_start) / 60
@@ -225,7 +230,7 @@ def test_agency_polling_figures(
             await asyncio.wait_for(task, 30)
             await asyncio.wait_for(app.shutdown(), 30)
 
-    run(scenario(), timeout=360)
+    run(scenario(), timeout=360 + 60 * float(os.environ.get("SEEDLY_BENCH_SOAK_MINUTES", "0")))
     bench("agency_inbound_to_window_open_p50", statistics.median(open_samples), "s")
     bench("agency_inbound_to_window_open_p95", _percentile(open_samples, 0.95), "s")
     bench("agency_inbound_to_window_open_max", max(open_samples), "s")
