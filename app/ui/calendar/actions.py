@@ -7,6 +7,12 @@ a confirmed cancel runs ``BookingService.cancel`` and says what happened on the 
 banner; ``.ics`` export is given the services' file maker. New bookings and
 cancellations brought by the poller become desktop notifications for the calendars
 the user chose (none by default: a busy calendar would notify all day).
+
+In "All sub-accounts" the booking dialog asks which sub-account to book in
+(preselected from the contact, else the open one) and opens it before reading its
+calendars and free times; rescheduling and cancelling reach here with bare ids
+only once the tab opened the row's owner, and run on the booking service of the
+sub-account open at that moment.
 """
 
 from __future__ import annotations
@@ -22,9 +28,11 @@ from app.services.ports.calendar import (
     AppointmentRow,
     BookingContact,
     BookingError,
+    BookingService,
     ExportFailed,
     NotActive,
     StorageError,
+    split_key,
     ics_of,
     span_text,
     write_ics,
@@ -74,6 +82,11 @@ class CalendarActions(QObject):
 
     def book_contact(self, contact_id: str) -> BookingDialog | None:
         """Open the booking dialog for a contact of the cache (another area asked)."""
+        owner, bare_id = split_key(contact_id)
+        if owner is not None and owner != self.port.open_sub_account():
+            # A contact of another member: its sub-account is opened by the dialog.
+            return self._open(owner=owner, contact_id=bare_id)
+        contact_id = bare_id
         reader = self.port.reader()
         contact = None
         if reader is not None:
@@ -105,12 +118,15 @@ class CalendarActions(QObject):
         contact: BookingContact | None = None,
         reschedule: AppointmentRow | None = None,
         lead_zone: str | None = None,
+        owner: str | None = None,
+        contact_id: str | None = None,
     ) -> BookingDialog | None:
         if self.port.active_scope() is None:
             self.tab.banner.show_message("info", "Open a connection to book appointments.")
             return None
         if self.dialog is not None:
             self.dialog.close()
+        merged = self.tab.merged
         dialog = BookingDialog(
             self.port,
             self.tab.tasks,
@@ -119,6 +135,10 @@ class CalendarActions(QObject):
             lead_zone=lead_zone or self.tab.second_zone,
             user_zone=self.tab.zone_name,
             parent=self.tab,
+            # A move stays in the appointment's own sub-account: no choice then.
+            owners=merged.members() if merged is not None and reschedule is None else None,
+            owner=owner,
+            owner_contact_id=contact_id,
         )
         dialog.booked.connect(self._booked)
         dialog.finished.connect(lambda _result, d=dialog: self._closed(d))
@@ -139,14 +159,17 @@ class CalendarActions(QObject):
     # -- cancelling --------------------------------------------------------------------------
     def cancel(self, ids: list[str], reason: str) -> None:
         """Cancel ``ids`` for ``reason`` (the user confirmed it); the banner reports."""
-        self.tab.tasks.spawn(self._cancel(list(ids), reason or None), "calendar-cancel")
-
-    async def _cancel(self, ids: list[str], reason: str | None) -> None:
         try:
-            report = await self.port.booking().cancel(ids, reason)
+            # Taken now, not when the task starts: the ids are the sub-account's open now.
+            booking = self.port.booking()
         except NotActive:
             self.tab.banner.show_message("info", "Open a connection to cancel appointments.")
             return
+        self.tab.tasks.spawn(self._cancel(booking, list(ids), reason or None), "calendar-cancel")
+
+    async def _cancel(self, booking: BookingService, ids: list[str], reason: str | None) -> None:
+        try:
+            report = await booking.cancel(ids, reason)
         except BookingError as exc:
             self.tab.banner.show_message("danger", exc.message)
             return

@@ -1,0 +1,218 @@
+"""The Calendar tab in "All sub-accounts" over the sandbox's two sub-accounts: the week and
+the agenda merge both, every row tagged with (and read from) its owner and painted with
+its chip; cancelling a row of the other sub-account opens that one first and cancels
+there only; booking asks which sub-account and books in the one chosen."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtGui import QImage, QPainter
+from PySide6.QtWidgets import QStyleOptionViewItem
+
+from app.api.seedly import SeedlyClient
+from app.services.ports.calendar import (
+    AppointmentRow,
+    CalendarPort,
+    CalendarReader,
+    MergedCalendarReader,
+    merged_key,
+    split_key,
+)
+from app.services.workspace import Workspace
+from app.ui.async_qt import BusBridge, TaskSet
+from app.ui.calendar.agenda import AgendaDelegate, AppointmentIdRole, OwnerNameRole
+from app.ui.calendar.layout import day_range_ms
+from app.ui.calendar.tab import CalendarTab
+from app.ui.common.owner_chip import owner_colour
+from tests.support.areas import build_area
+from tests.support.sandbox_process import Sandbox
+from tests.ui.calendar.views_support import (
+    ZONE,
+    RecordingNavigator,
+    make_workspace,
+    sync_calendar,
+    until,
+)
+
+pytestmark = pytest.mark.timeout(150)
+
+Run = Callable[..., Any]
+
+
+@contextlib.asynccontextmanager
+async def merged(tmp: Path, box: Sandbox) -> AsyncIterator[tuple[CalendarTab, Workspace]]:
+    """The Calendar tab in All sub-accounts: each sub-account opened and synced once (its
+    cache holds its appointments), the last one left open."""
+    workspace, profile = make_workspace(tmp, box)
+    await workspace.activate(profile.id, box.sub_ids[0])
+    await sync_calendar(workspace)
+    await workspace.switch_sub_account(box.sub_ids[1])
+    await sync_calendar(workspace)
+    workspace.all_sub_accounts = True
+    assert workspace.can_merge()
+    bridge = BusBridge(workspace.bus)
+    tasks = TaskSet("agency-calendar-test")
+    tab = build_area(
+        CalendarTab,
+        CalendarPort(workspace),
+        bridge,
+        tasks,
+        navigator=RecordingNavigator(),
+        zone_name=ZONE,
+    )
+    tab.resize(1360, 820)
+    tab.show()
+    try:
+        await until(lambda: tab.is_loaded() and not tab.loader.busy and not tab.period_loading())
+        yield tab, workspace
+    finally:
+        await tab.shutdown()
+        await tasks.shutdown(5)
+        await workspace.shutdown(5)
+        bridge.detach()
+        tab.deleteLater()
+
+
+def owner_rows(tab: CalendarTab, workspace: Workspace) -> dict[str, AppointmentRow]:
+    """Every appointment of the week in each sub-account's own cache, by merged key."""
+    profile = workspace.profile
+    assert profile is not None
+    days = tab.period_days()
+    start, end = day_range_ms(days[0], days[-1], tab.info.zone)
+    found: dict[str, AppointmentRow] = {}
+    for ref in workspace.merged_members():
+        reader = CalendarReader(workspace.db.partition(profile.cache_key, ref.id))
+        for row in reader.appointments_between(start, end):
+            found[merged_key(ref.id, row.id)] = row
+    return found
+
+
+def names_of(workspace: Workspace) -> dict[str, str]:
+    return {ref.id: ref.name for ref in workspace.merged_members()}
+
+
+def test_the_week_and_the_agenda_merge_both_sub_accounts_with_chips(
+    sandbox: Sandbox, tmp_path: Path, run: Run
+) -> None:
+    async def flow() -> None:
+        async with merged(tmp_path, sandbox) as (tab, workspace):
+            assert isinstance(tab.merged, MergedCalendarReader)
+            expected = owner_rows(tab, workspace)
+            owners = {split_key(key)[0] for key in expected}
+            assert owners == set(sandbox.sub_ids), "both demo sub-accounts have this week"
+            assert set(tab.visible_appointment_ids()) == set(expected)
+            names = names_of(workspace)
+            for entry in tab.visible_entries():
+                for row in entry.rows:
+                    # The owner of every row: tagged with it, and the row is its record.
+                    owner, bare = split_key(row.id)
+                    member = tab.info.owner_of(row)
+                    assert member is not None and member.sub_account_id == owner
+                    assert member.name == names[str(owner)]
+                    own = expected[row.id]
+                    assert (bare, own.start_ms, own.contact_name) == (
+                        own.id,
+                        row.start_ms,
+                        row.contact_name,
+                    )
+                    assert row.calendar_id is not None
+                    assert split_key(row.calendar_id)[0] == owner
+            # The blocks on screen carry their owner's chip, both sub-accounts' chips drawn.
+            canvas = tab.grid.canvas
+            for entry in tab.visible_entries():
+                tab.grid.ensure_visible(entry.primary.id)
+                canvas.repaint()
+                if len(set(canvas.painted_chips)) == 2:
+                    break
+            assert set(canvas.painted_chips) == set(names.values())
+            assert "Sub-account: " in tab.info.describe(tab.visible_entries()[0])
+
+            tab.set_view("agenda")
+            model = tab.agenda_model
+            await until(lambda: model.loaded_once and not model.loading)
+            seen: set[str] = set()
+            for index in range(model.rowCount()):
+                item = model.index(index, 0)
+                key = item.data(AppointmentIdRole)
+                if key is None:
+                    continue
+                owner = split_key(key)[0]
+                assert item.data(OwnerNameRole) == names[str(owner)]
+                seen.add(str(owner))
+            assert seen == set(sandbox.sub_ids)
+            # The chip is painted in the owner's colour (the Inbox's colours).
+            row = next(
+                i for i in range(model.rowCount()) if model.index(i, 0).data(AppointmentIdRole)
+            )
+            index = model.index(row, 0)
+            member = tab.info.owner_of(model.row_at(row).entry.primary)  # type: ignore[union-attr]
+            assert member is not None
+            image = QImage(700, 46, QImage.Format.Format_ARGB32)
+            image.fill(tab.agenda.palette().base().color())
+            painter = QPainter(image)
+            option = QStyleOptionViewItem()
+            option.initFrom(tab.agenda)
+            option.rect = image.rect()
+            AgendaDelegate().paint(painter, option, index)
+            painter.end()
+            dark = tab.agenda.palette().base().color().lightness() < 128
+            tone = owner_colour(member.colour, dark).rgb()
+            assert any(image.pixel(x, y) == tone for x in range(image.width()) for y in range(46))
+
+    run(flow(), timeout=120)
+
+
+def test_cancelling_a_row_of_the_other_sub_account_opens_it_first_and_cancels_there(
+    sandbox: Sandbox, tmp_path: Path, run: Run
+) -> None:
+    async def flow() -> None:
+        async with merged(tmp_path, sandbox) as (tab, workspace):
+            open_now = tab.port.open_sub_account()
+            other = next(s for s in sandbox.sub_ids if s != open_now)
+            target = next(
+                row
+                for entry in tab.visible_entries()
+                for row in entry.rows
+                if row.active and split_key(row.id)[0] == other and not entry.is_session
+            )
+            bare = split_key(target.id)[1]
+            tab.select([target.id])
+            dialog = tab.request_cancel()
+            assert dialog is not None
+            dialog.choose("Schedule conflict")
+            dialog.confirm.click()
+            await until(lambda: tab.port.open_sub_account() == other)
+            assert tab.owner_switches == 1
+            assert tab.merged is not None, "the switch keeps the merged view"
+            await until(lambda: tab.banner.severity == "success" and tab.banner.isVisible())
+            # On the server: cancelled in its owner, and nothing of the other touched.
+            index = sandbox.sub_ids.index(other)
+            client = SeedlyClient(sandbox.url, sandbox.sub_key(index))
+            try:
+                statuses = {
+                    a.id: a.status
+                    async for a in client.iter_appointments(
+                        start_ms=target.start_ms - 1, end_ms=target.end_ms + 1
+                    )
+                }
+            finally:
+                await client.aclose()
+            assert statuses.get(bare) == "cancelled"
+            first = SeedlyClient(sandbox.url, sandbox.sub_key(1 - index))
+            try:
+                theirs = {
+                    a.id: a.status
+                    async for a in first.iter_appointments(
+                        start_ms=target.start_ms - 1, end_ms=target.end_ms + 1
+                    )
+                }
+            finally:
+                await first.aclose()
+            assert bare not in theirs or theirs[bare] != "cancelled"
+
+    run(flow(), timeout=120)
