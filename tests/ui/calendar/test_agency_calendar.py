@@ -6,6 +6,7 @@ there only; booking asks which sub-account and books in the one chosen."""
 from __future__ import annotations
 
 import contextlib
+import uuid
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ from app.ui.calendar.layout import day_range_ms
 from app.ui.calendar.tab import CalendarTab
 from app.ui.common.owner_chip import owner_colour
 from tests.support.areas import build_area
+from tests.support.booking import APPOINTMENTS_PATH
 from tests.support.sandbox_process import Sandbox
 from tests.ui.calendar.views_support import (
     ZONE,
@@ -214,5 +216,60 @@ def test_cancelling_a_row_of_the_other_sub_account_opens_it_first_and_cancels_th
             finally:
                 await first.aclose()
             assert bare not in theirs or theirs[bare] != "cancelled"
+
+    run(flow(), timeout=120)
+
+
+def test_booking_asks_which_sub_account_and_books_in_the_one_chosen(
+    sandbox: Sandbox, tmp_path: Path, run: Run
+) -> None:
+    async def flow() -> None:
+        async with merged(tmp_path, sandbox) as (tab, workspace):
+            open_now = tab.port.open_sub_account()
+            other = next(s for s in sandbox.sub_ids if s != open_now)
+            names = names_of(workspace)
+            dialog = tab.commands.book()
+            assert dialog is not None
+            # Preselected: the open sub-account (no contact given).
+            assert dialog.chosen_owner() == open_now
+            assert dialog.owner_combo.currentText() == names[str(open_now)]
+            assert [dialog.owner_combo.itemData(i) for i in range(dialog.owner_combo.count())] == [
+                ref.id for ref in workspace.merged_members()
+            ]
+            dialog.owner_combo.setCurrentIndex(sandbox.sub_ids.index(other))
+            await until(lambda: tab.port.open_sub_account() == other)
+            assert tab.merged is not None, "the switch keeps the merged view"
+            profile = workspace.profile
+            assert profile is not None
+            own = CalendarReader(workspace.db.partition(profile.cache_key, other)).calendars()
+            await until(lambda: dialog.calendar() is not None)
+            assert dialog.calendar() in own, "the calendars are the chosen sub-account's"
+            slot = await until(dialog.selected_slot, timeout=40)
+            address = f"agency.{uuid.uuid4().hex[:10]}@example.com"
+            dialog.person.set_values("Dana", "Lee", address, "+16175550199")
+            booked: list[AppointmentRow] = []
+            dialog.booked.connect(booked.append)
+            dialog.book_button.click()
+            await until(lambda: booked, timeout=40)
+            [row] = booked
+
+            def on_server(index: int) -> list[dict[str, Any]]:
+                client = sandbox.client(sandbox.sub_key(index))
+                answer = client.get(
+                    APPOINTMENTS_PATH,
+                    params={"limit": 200, "startDate": slot.start_ms, "endDate": slot.end_ms},
+                )
+                answer.raise_for_status()
+                return [
+                    a
+                    for a in answer.json()["data"]
+                    if ((a.get("contact") or {}).get("email") or "") == address
+                ]
+
+            index = sandbox.sub_ids.index(other)
+            assert [a["id"] for a in on_server(index)] == [row.id]
+            assert on_server(1 - index) == [], "nothing booked in the other sub-account"
+            # The new appointment is selected in the merged view, under its owner.
+            await until(lambda: tab.selected_ids == [merged_key(other, row.id)])
 
     run(flow(), timeout=120)
