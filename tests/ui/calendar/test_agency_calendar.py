@@ -273,3 +273,36 @@ def test_booking_asks_which_sub_account_and_books_in_the_one_chosen(
             await until(lambda: tab.selected_ids == [merged_key(other, row.id)])
 
     run(flow(), timeout=120)
+
+
+def test_booking_for_a_contact_preselects_its_sub_account_and_never_sends_it_elsewhere(
+    sandbox: Sandbox, tmp_path: Path, run: Run
+) -> None:
+    async def flow() -> None:
+        async with merged(tmp_path, sandbox) as (tab, workspace):
+            open_now = tab.port.open_sub_account()
+            other = next(s for s in sandbox.sub_ids if s != open_now)
+            await workspace.switch_sub_account(other)
+            session = workspace.session
+            assert session is not None and session.sync is not None
+            await session.sync.refresh_contacts()
+            await workspace.switch_sub_account(str(open_now))
+            profile = workspace.profile
+            assert profile is not None
+            [doc] = workspace.db.partition(profile.cache_key, other).contacts.search(None, limit=1)
+            contact_id = str(doc["id"])
+            assert doc.get("email"), "a contact with an email fills the form"
+            assert tab.show_record("booking", merged_key(other, contact_id))
+            dialog = tab.commands.dialog
+            assert dialog is not None and dialog.chosen_owner() == other
+            await until(lambda: tab.port.open_sub_account() == other)
+            await until(lambda: dialog.person.values().email == doc.get("email"))
+            assert dialog._contact_id() == contact_id
+            # Booked in another sub-account, the person is a new one there: no foreign id.
+            dialog.owner_combo.setCurrentIndex(sandbox.sub_ids.index(str(open_now)))
+            await until(lambda: tab.port.open_sub_account() == open_now)
+            assert dialog.chosen_owner() == open_now
+            assert dialog.person.values().email == doc.get("email")
+            assert dialog._contact_id() is None
+
+    run(flow(), timeout=120)
