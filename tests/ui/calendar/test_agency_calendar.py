@@ -306,3 +306,30 @@ def test_booking_for_a_contact_preselects_its_sub_account_and_never_sends_it_els
             assert dialog._contact_id() is None
 
     run(flow(), timeout=120)
+
+
+def test_rescheduling_a_row_of_the_other_sub_account_opens_it_first(
+    sandbox: Sandbox, tmp_path: Path, run: Run
+) -> None:
+    async def flow() -> None:
+        async with merged(tmp_path, sandbox) as (tab, _workspace):
+            open_now = tab.port.open_sub_account()
+            target = next(
+                row
+                for entry in tab.visible_entries()
+                for row in entry.rows
+                if row.active and split_key(row.id)[0] != open_now and not entry.is_session
+            )
+            owner, bare = split_key(target.id)
+            moved: list[str] = []
+            tab.reschedule_requested.connect(moved.append)
+            tab.select([target.id])
+            tab.details.rescheduleRequested.emit(target.id)
+            assert moved == [], "not before its sub-account is open"
+            await until(lambda: moved)
+            assert moved == [bare] and tab.port.open_sub_account() == owner
+            dialog = await until(lambda: tab.commands.dialog)
+            assert dialog._original is not None and dialog._original.id == bare
+            assert not dialog._owners, "a move stays in its own sub-account"
+
+    run(flow(), timeout=120)
