@@ -32,6 +32,7 @@ from app.services.ports.calendar import (
     ExportFailed,
     NotActive,
     StorageError,
+    merged_key,
     split_key,
     ics_of,
     span_text,
@@ -192,6 +193,17 @@ class CalendarActions(QObject):
         menu.popup(view.viewport().mapToGlobal(point))
         return menu
 
+    def _notified(self, row: AppointmentRow, owner: str) -> bool:
+        """Whether the user asked to hear of ``row``'s calendar (chosen in the merged view,
+        or in the single view of its sub-account when that one is open)."""
+        calendar_id = row.calendar_id
+        if calendar_id is None:
+            return False
+        if calendar_id in self.notify_calendars:
+            return True
+        bare = split_key(calendar_id)[1]
+        return bare in self.notify_calendars and owner == self.port.open_sub_account()
+
     def set_notified(self, calendar_id: str, on: bool) -> None:
         """Notify (or stop notifying) new bookings and cancellations of a calendar."""
         if on:
@@ -200,19 +212,23 @@ class CalendarActions(QObject):
             self.notify_calendars.discard(calendar_id)
 
     def _on_appointments(self, event: AppointmentsChanged) -> None:
-        reader = self.port.reader()
-        if reader is None or not reader.covers(event.scope) or event.own:
+        # In the merged view every member's changes count, read (and keyed) as it shows them.
+        merged = self.tab.merged
+        reader = merged if merged is not None else self.port.reader()
+        if reader is None or event.scope is None or not reader.covers(event.scope) or event.own:
             return
         if not self.notify_calendars or not (event.booked or event.cancelled):
             return
+        owner = event.scope.sub_account_id
         notices: list[tuple[str, str, str]] = []
         for kind, ids in (("New booking", event.booked), ("Cancelled", event.cancelled)):
             for appointment_id in ids:
+                key = merged_key(owner, appointment_id) if merged is not None else appointment_id
                 try:
-                    row = reader.appointment(appointment_id)
+                    row = reader.appointment(key)
                 except StorageError:
                     continue
-                if row is None or row.calendar_id not in self.notify_calendars:
+                if row is None or not self._notified(row, owner):
                     continue
                 who = row.contact_name or row.title or "Appointment"
                 when = span_text(row.start_ms, row.end_ms, self.tab.zone_name)

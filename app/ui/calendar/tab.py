@@ -37,6 +37,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -1127,6 +1128,10 @@ class CalendarTab(Area):
         export = self._ics
         if export is None:
             return None
+        if self.merged is not None:
+            # The event's UID is the appointment's own id, the same in every export; the
+            # calendar keeps its merged key (the calendars are looked up by it).
+            rows = [replace(row, id=split_key(row.id)[1]) for row in rows]
         # The services' sentences, an unknown zone, a folder that cannot be written.
         failures: tuple[type[Exception], ...] = (*export.failures, ValueError, OSError)
         try:
@@ -1159,9 +1164,15 @@ class CalendarTab(Area):
         if reader is None:
             return False
         open_id = self.port.open_sub_account()
-        if self.merged is not None and split_key(appointment_id)[0] is None and open_id:
+        owner, bare = split_key(appointment_id)
+        if self.merged is not None and owner is None and open_id:
             # A bare id is the open sub-account's (a booking just made, a notification).
             appointment_id = merged_key(open_id, appointment_id)
+        elif self.merged is None and owner is not None:
+            # A merged view's key (its notification) after leaving it: the open one's only.
+            if owner != reader.sub_account_id:
+                return False
+            appointment_id = bare
         try:
             row = reader.appointment(appointment_id)
         except Exception as exc:  # StorageError: the banner says so

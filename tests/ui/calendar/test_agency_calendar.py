@@ -16,6 +16,7 @@ from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QStyleOptionViewItem
 
 from app.api.seedly import SeedlyClient
+from app.services.bus import AppointmentsChanged
 from app.services.ports.calendar import (
     AppointmentRow,
     CalendarPort,
@@ -23,6 +24,7 @@ from app.services.ports.calendar import (
     MergedCalendarReader,
     merged_key,
     split_key,
+    uid_of,
 )
 from app.services.workspace import Workspace
 from app.ui.async_qt import BusBridge, TaskSet
@@ -331,5 +333,40 @@ def test_rescheduling_a_row_of_the_other_sub_account_opens_it_first(
             dialog = await until(lambda: tab.commands.dialog)
             assert dialog._original is not None and dialog._original.id == bare
             assert not dialog._owners, "a move stays in its own sub-account"
+
+    run(flow(), timeout=120)
+
+
+def test_a_members_booking_is_notified_and_exported_under_its_own_id(
+    sandbox: Sandbox, tmp_path: Path, run: Run
+) -> None:
+    async def flow() -> None:
+        async with merged(tmp_path, sandbox) as (tab, workspace):
+            open_now = tab.port.open_sub_account()
+            row = next(
+                r
+                for entry in tab.visible_entries()
+                for r in entry.rows
+                if split_key(r.id)[0] != open_now and r.calendar_id
+            )
+            owner, bare = split_key(row.id)
+            assert owner is not None and row.calendar_id is not None
+            tab.commands.set_notified(row.calendar_id, True)
+            member = next(m for m in tab.info.members.values() if m.sub_account_id == owner)
+            workspace.bus.publish(AppointmentsChanged(member.scope, booked=(bare,)))
+            await until(lambda: tab.commands.notices)
+            assert [n[2] for n in tab.commands.notices] == [row.id]
+            # Its notification opens it in the merged view.
+            tab.select([])
+            assert tab.show_record("appointment", row.id)
+            assert tab.selected_ids == [row.id]
+            # The .ics carries the appointment's own id, as a single view's export does.
+            target = tmp_path / "one.ics"
+            task = tab.export_appointment(row.id, path=target)
+            assert task is not None
+            assert await task == target
+            text = target.read_text()
+            assert f"UID:{uid_of(bare)}" in text.replace("\r\n ", "")
+            assert owner not in text.split("UID:")[1].splitlines()[0]
 
     run(flow(), timeout=120)
