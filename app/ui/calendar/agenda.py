@@ -52,7 +52,7 @@ from app.ui.calendar.texts import (
     time_range,
 )
 from app.ui.calendar.timegrid import Clock
-from app.ui.common.owner_chip import paint_owner_chip
+from app.ui.common.owner_chip import chip_font, paint_owner_chip
 from app.ui.common.paged_model import KeyedListModel, ReadWorker
 
 CHUNK_DAYS = 21
@@ -439,20 +439,18 @@ class AgendaDelegate(QStyledItemDelegate):
         owner = info.owner_of(first)
         if owner is not None:
             line = metrics_small.height() + 2
-            chip = QRectF(body.left(), body.bottom() - line + 1, body.width(), line)
-            small_bold = QFont(small)
-            small_bold.setBold(True)
-            right = paint_owner_chip(
+            chip = QRectF(body.left(), body.bottom() - line + 1, body.width() / 2, line)
+            painter.setFont(chip_font(small))
+            width = paint_owner_chip(
                 painter,
                 chip,
                 owner.name,
                 owner.colour,
                 dark=dark,
-                font=small_bold,
                 selected=bool(state & QStyle.StateFlag.State_Selected),
                 selected_text=QColor(colors.text),
             )
-            detail_rect.setLeft(int(right) + 6)
+            detail_rect.setLeft(int(chip.left() + width) + 6)
             painter.setFont(small)
             painter.setPen(QColor(colors.muted_text))
         painter.drawText(

@@ -509,6 +509,10 @@ class CalendarTab(Area):
             self.banner.show_message(
                 "danger", "That sub-account could not be opened; nothing was changed."
             )
+        elif outcome == "stayed":
+            self.banner.show_message(
+                "info", "The open sub-account was kept; nothing was done to that appointment."
+            )
 
     def request_reschedule(self, appointment_id: str) -> None:
         """Move an appointment (its owner's sub-account opened first in the merged view)."""

@@ -407,11 +407,10 @@ class TimeGridCanvas(QWidget):
                 text = f"{text}  {lines[1]}" if len(lines) > 1 else text
             left = text_rect.left()
             if number == 0 and owner is not None:
-                chip = QRectF(left, y, text_rect.width(), line_height)
-                left = paint_owner_chip(
-                    painter, chip, owner.name, owner.colour, dark=dark, font=fonts.bold
-                )
-                left += 4
+                # At most half the block: the chip's name is elided before the title is.
+                chip = QRectF(left, y, text_rect.width() / 2, line_height)
+                painter.setFont(fonts.bold)
+                left += paint_owner_chip(painter, chip, owner.name, owner.colour, dark=dark) + 4
                 self.painted_chips.append(owner.name)
                 painter.setPen(style.text)
             width = max(0.0, text_rect.right() - left)
