@@ -28,7 +28,6 @@ from app.services.ports.calendar import (
     AppointmentRow,
     BookingContact,
     BookingError,
-    BookingService,
     ExportFailed,
     NotActive,
     StorageError,
@@ -160,17 +159,25 @@ class CalendarActions(QObject):
     # -- cancelling --------------------------------------------------------------------------
     def cancel(self, ids: list[str], reason: str) -> None:
         """Cancel ``ids`` for ``reason`` (the user confirmed it); the banner reports."""
+        owner = self.port.open_sub_account()
+        self.tab.tasks.spawn(self._cancel_in(owner, list(ids), reason), "calendar-cancel")
+
+    async def _cancel_in(self, owner: str | None, ids: list[str], reason: str) -> None:
+        """Cancel only while ``owner``, whose ids these are, is still the open sub-account:
+        checked in the same step as ``_cancel`` takes its booking service."""
+        if self.port.open_sub_account() != owner:
+            self.tab.banner.show_message(
+                "warning", "Another sub-account was opened meanwhile; nothing was cancelled."
+            )
+            return
+        await self._cancel(ids, reason or None)
+
+    async def _cancel(self, ids: list[str], reason: str | None) -> None:
         try:
-            # Taken now, not when the task starts: the ids are the sub-account's open now.
-            booking = self.port.booking()
+            report = await self.port.booking().cancel(ids, reason)
         except NotActive:
             self.tab.banner.show_message("info", "Open a connection to cancel appointments.")
             return
-        self.tab.tasks.spawn(self._cancel(booking, list(ids), reason or None), "calendar-cancel")
-
-    async def _cancel(self, booking: BookingService, ids: list[str], reason: str | None) -> None:
-        try:
-            report = await booking.cancel(ids, reason)
         except BookingError as exc:
             self.tab.banner.show_message("danger", exc.message)
             return
