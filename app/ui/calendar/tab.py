@@ -948,7 +948,14 @@ class CalendarTab(Area):
             for row in entry.rows:
                 if row.id == appointment_id:
                     return row
-        return self._known_rows.get(appointment_id)
+        known = self._known_rows.get(appointment_id)
+        open_id = self.port.open_sub_account()
+        if known is None and self.merged is not None and open_id:
+            owner, _bare = split_key(appointment_id)
+            if owner is None:
+                # The bare id the booking service knows (its reports): the open one's row.
+                return self._row(merged_key(open_id, appointment_id))
+        return known
 
     def _entry_of(self, appointment_id: str) -> Entry | None:
         return next((e for e in self._entries if appointment_id in e.ids), None)

@@ -370,3 +370,29 @@ def test_a_members_booking_is_notified_and_exported_under_its_own_id(
             assert owner not in text.split("UID:")[1].splitlines()[0]
 
     run(flow(), timeout=120)
+
+
+def test_a_bare_id_of_the_open_sub_account_finds_its_row_in_the_merged_view(
+    sandbox: Sandbox, tmp_path: Path, run: Run
+) -> None:
+    async def flow() -> None:
+        async with merged(tmp_path, sandbox) as (tab, _workspace):
+            open_now = tab.port.open_sub_account()
+            row = next(
+                r
+                for entry in tab.visible_entries()
+                for r in entry.rows
+                if split_key(r.id)[0] == open_now
+            )
+            found = tab._row(split_key(row.id)[1])
+            assert found is not None and found.id == row.id
+            other = next(
+                r
+                for entry in tab.visible_entries()
+                for r in entry.rows
+                if split_key(r.id)[0] != open_now
+            )
+            bare = split_key(other.id)[1]
+            assert tab._row(bare) is None or tab._row(bare).id != other.id  # type: ignore[union-attr]
+
+    run(flow(), timeout=120)
