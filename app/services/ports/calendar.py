@@ -15,12 +15,25 @@ its ``BookingRules``, ``AppointmentTypeRow``, ``AppointmentRow``: see
 - ``ics_of``/``write_ics``: the ``.ics`` export (``app.services.calendar_export``;
   ``write_ics`` raises ``ExportFailed`` with a sentence to show).
 
+In "All sub-accounts" (agency keys, docs/architecture.md "The agency view")
+``merged_agenda()`` reads every member sub-account at once (a
+``MergedCalendarReader``: ids are merged keys, rows tagged with their owner), and
+``open_owner`` makes a row's sub-account the session's before anything is done
+to it: booking, rescheduling and cancelling always go through the open
+sub-account's ``booking()``.
+
 Every name the tab needs from below is re-exported here, so the UI imports only
 ``app.services`` and ``app.core``.
 """
 
 from __future__ import annotations
 
+import logging
+from typing import Literal
+
+from app.core.errors import ApiError
+from app.services.agency_inbox import Member, chip_colour, merged_key, split_key
+from app.services.agency_reads import AgencyAgendaReader, MergedCalendarReader
 
 from app.services.booking import (
     BookingError,
@@ -69,6 +82,12 @@ from app.storage import StorageError
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "Member",
+    "MergedCalendarReader",
+    "OwnerSwitch",
+    "chip_colour",
+    "merged_key",
+    "split_key",
     "CALENDAR_KIND_LABELS",
     "STATUS_LABELS",
     "AppointmentRow",
@@ -112,6 +131,12 @@ __all__ = [
 ]
 
 
+log = logging.getLogger(__name__)
+
+OwnerSwitch = Literal["opened", "stayed", "failed"]
+"""What ``CalendarPort.open_owner`` did."""
+
+
 def _local_zone() -> str:
     try:
         import tzlocal
@@ -131,6 +156,7 @@ class CalendarPort:
         self._booking: BookingService | None = None
         self._booking_key: tuple[ScopeKey, int] | None = None
         self._user_zone: str | None = None
+        self._merged: tuple[object, MergedCalendarReader] | None = None
 
     def active_scope(self) -> ScopeKey | None:
         """The sub-account being worked on, or None before a connection is opened."""
@@ -141,6 +167,57 @@ class CalendarPort:
         """A reader of the active sub-account's calendars (None when nothing is open);
         with ``scope``, of that sub-account. The same sub-account gives the same reader."""
         return self._readers.get(scope)
+
+    # -- the agency view (All sub-accounts) --------------------------------------------------
+    def all_mode(self) -> bool:
+        """Whether the window shows every member sub-account at once (agency keys only)."""
+        # Stand-ins of a workspace without the agency view (single-account tools) say no.
+        workspace = self._workspace
+        return bool(getattr(workspace, "all_sub_accounts", False)) and workspace.can_merge()
+
+    def merged_agenda(self) -> MergedCalendarReader | None:
+        """The members' calendars read as one (the same object while the members and their
+        names stay the same); None outside All mode."""
+        if not self.all_mode():
+            return None
+        profile = self._workspace.profile
+        assert profile is not None  # all_mode() says a profile is open
+        members: list[tuple[Member, CalendarReader]] = []
+        for ref in self._workspace.merged_members():
+            partition = self._workspace.db.partition(profile.cache_key, ref.id)
+            scope = ScopeKey(partition.deployment, ref.id)
+            members.append(
+                (Member(scope, ref.name, chip_colour(ref.id)), CalendarReader(partition))
+            )
+        signature = tuple((m.scope, m.name) for m, _r in members)
+        cached = self._merged
+        if cached is not None and cached[0] == signature:
+            return cached[1]
+        reader = MergedCalendarReader(AgencyAgendaReader(members))
+        self._merged = (signature, reader)
+        return reader
+
+    def open_sub_account(self) -> str | None:
+        """The id of the session's sub-account, or None."""
+        active = self._workspace.active
+        return None if active is None else active.scope.sub_account_id
+
+    async def open_owner(self, sub_account_id: str) -> OwnerSwitch:
+        """Make ``sub_account_id`` the session's sub-account before acting on one of its
+        appointments (its key and booking service serve what follows), as the Inbox does
+        for a thread: "opened" (or already open), "stayed" (the user kept unsaved work
+        where it is) or "failed" (the reason is logged)."""
+        if self.open_sub_account() == sub_account_id:
+            return "opened"
+        confirm = getattr(self._workspace, "before_owner_switch", None)
+        if confirm is not None and not await confirm():
+            return "stayed"
+        try:
+            await self._workspace.switch_sub_account(sub_account_id)
+        except (NotActive, ApiError) as exc:
+            log.warning("could not open sub-account %s: %s", sub_account_id, exc)
+            return "failed"
+        return "opened"
 
     # -- zones -------------------------------------------------------------------------------
     def user_zone(self) -> str:

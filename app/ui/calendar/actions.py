@@ -7,6 +7,12 @@ a confirmed cancel runs ``BookingService.cancel`` and says what happened on the 
 banner; ``.ics`` export is given the services' file maker. New bookings and
 cancellations brought by the poller become desktop notifications for the calendars
 the user chose (none by default: a busy calendar would notify all day).
+
+In "All sub-accounts" the booking dialog asks which sub-account to book in
+(preselected from the contact, else the open one) and opens it before reading its
+calendars and free times; rescheduling and cancelling reach here with bare ids
+only once the tab opened the row's owner, and run on the booking service of the
+sub-account open at that moment.
 """
 
 from __future__ import annotations
@@ -27,6 +33,8 @@ from app.services.ports.calendar import (
     NotActive,
     RescheduleReport,
     StorageError,
+    merged_key,
+    split_key,
     ics_of,
     span_text,
     write_ics,
@@ -77,6 +85,11 @@ class CalendarActions(QObject):
 
     def book_contact(self, contact_id: str) -> BookingDialog | None:
         """Open the booking dialog for a contact of the cache (another area asked)."""
+        owner, bare_id = split_key(contact_id)
+        if owner is not None and owner != self.port.open_sub_account():
+            # A contact of another member: its sub-account is opened by the dialog.
+            return self._open(owner=owner, contact_id=bare_id)
+        contact_id = bare_id
         reader = self.port.reader()
         contact = None
         if reader is not None:
@@ -108,12 +121,15 @@ class CalendarActions(QObject):
         contact: BookingContact | None = None,
         reschedule: AppointmentRow | None = None,
         lead_zone: str | None = None,
+        owner: str | None = None,
+        contact_id: str | None = None,
     ) -> BookingDialog | None:
         if self.port.active_scope() is None:
             self.tab.banner.show_message("info", "Open a connection to book appointments.")
             return None
         if self.dialog is not None:
             self.dialog.close()
+        merged = self.tab.merged
         dialog = BookingDialog(
             self.port,
             self.tab.tasks,
@@ -122,6 +138,10 @@ class CalendarActions(QObject):
             lead_zone=lead_zone or self.tab.second_zone,
             user_zone=self.tab.zone_name,
             parent=self.tab,
+            # A move stays in the appointment's own sub-account: no choice then.
+            owners=merged.members() if merged is not None and reschedule is None else None,
+            owner=owner,
+            owner_contact_id=contact_id,
         )
         dialog.booked.connect(self._booked)
         dialog.finished.connect(lambda _result, d=dialog: self._closed(d))
@@ -171,7 +191,18 @@ class CalendarActions(QObject):
     # -- cancelling --------------------------------------------------------------------------
     def cancel(self, ids: list[str], reason: str) -> None:
         """Cancel ``ids`` for ``reason`` (the user confirmed it); the banner reports."""
-        self.tab.tasks.spawn(self._cancel(list(ids), reason or None), "calendar-cancel")
+        owner = self.port.open_sub_account()
+        self.tab.tasks.spawn(self._cancel_in(owner, list(ids), reason), "calendar-cancel")
+
+    async def _cancel_in(self, owner: str | None, ids: list[str], reason: str) -> None:
+        """Cancel only while ``owner``, whose ids these are, is still the open sub-account:
+        checked in the same step as ``_cancel`` takes its booking service."""
+        if self.port.open_sub_account() != owner:
+            self.tab.banner.show_message(
+                "warning", "Another sub-account was opened meanwhile; nothing was cancelled."
+            )
+            return
+        await self._cancel(ids, reason or None)
 
     def _appointment_name(self, appointment_id: str) -> str:
         row = self.tab._row(appointment_id)
@@ -231,6 +262,17 @@ class CalendarActions(QObject):
         menu.popup(view.viewport().mapToGlobal(point))
         return menu
 
+    def _notified(self, row: AppointmentRow, owner: str) -> bool:
+        """Whether the user asked to hear of ``row``'s calendar (chosen in the merged view,
+        or in the single view of its sub-account when that one is open)."""
+        calendar_id = row.calendar_id
+        if calendar_id is None:
+            return False
+        if calendar_id in self.notify_calendars:
+            return True
+        bare = split_key(calendar_id)[1]
+        return bare in self.notify_calendars and owner == self.port.open_sub_account()
+
     def set_notified(self, calendar_id: str, on: bool) -> None:
         """Notify (or stop notifying) new bookings and cancellations of a calendar."""
         if on:
@@ -239,19 +281,23 @@ class CalendarActions(QObject):
             self.notify_calendars.discard(calendar_id)
 
     def _on_appointments(self, event: AppointmentsChanged) -> None:
-        reader = self.port.reader()
-        if reader is None or not reader.covers(event.scope) or event.own:
+        # In the merged view every member's changes count, read (and keyed) as it shows them.
+        merged = self.tab.merged
+        reader = merged if merged is not None else self.port.reader()
+        if reader is None or event.scope is None or not reader.covers(event.scope) or event.own:
             return
         if not self.notify_calendars or not (event.booked or event.cancelled):
             return
+        owner = event.scope.sub_account_id
         notices: list[tuple[str, str, str]] = []
         for kind, ids in (("New booking", event.booked), ("Cancelled", event.cancelled)):
             for appointment_id in ids:
+                key = merged_key(owner, appointment_id) if merged is not None else appointment_id
                 try:
-                    row = reader.appointment(appointment_id)
+                    row = reader.appointment(key)
                 except StorageError:
                     continue
-                if row is None or row.calendar_id not in self.notify_calendars:
+                if row is None or not self._notified(row, owner):
                     continue
                 who = row.contact_name or row.title or "Appointment"
                 when = span_text(row.start_ms, row.end_ms, self.tab.zone_name)

@@ -7,7 +7,8 @@ those weeks are empty, up to a year), and reads further when the view scrolls to
 its end (``canFetchMore``/``fetchMore``). A change in the cache re-reads what is
 loaded and turns the rows into the new ones in place (``_reconcile``: rows move,
 appear or leave; never a reset), so the selection and scroll position stay.
-``AgendaDelegate`` paints both kinds of row at fixed heights.
+``AgendaDelegate`` paints both kinds of row at fixed heights; in "All
+sub-accounts" an appointment's second line starts with its sub-account's chip.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ from app.ui.calendar.texts import (
     time_range,
 )
 from app.ui.calendar.timegrid import Clock
+from app.ui.common.owner_chip import chip_font, paint_owner_chip
 from app.ui.common.paged_model import KeyedListModel, ReadWorker
 
 CHUNK_DAYS = 21
@@ -62,6 +64,8 @@ MIN_ROWS = 25
 
 AgendaRowRole = Qt.ItemDataRole.UserRole + 1
 AppointmentIdRole = Qt.ItemDataRole.UserRole + 2
+OwnerNameRole = Qt.ItemDataRole.UserRole + 3
+"""The owning sub-account's name in "All sub-accounts" (its chip), else None."""
 
 HEADER_HEIGHT = 30
 ROW_HEIGHT = 46
@@ -292,6 +296,9 @@ class AgendaModel(KeyedListModel[AgendaRow]):
             return row
         if role == AppointmentIdRole:
             return None if row.entry is None else row.entry.primary.id
+        if role == OwnerNameRole:
+            owner = None if row.entry is None else self._info.owner_of(row.entry.primary)
+            return None if owner is None else owner.name
         if role == Qt.ItemDataRole.DisplayRole:
             if row.entry is None:
                 return long_day(row.day)
@@ -428,10 +435,28 @@ class AgendaDelegate(QStyledItemDelegate):
         )
         painter.setFont(small)
         painter.setPen(QColor(colors.muted_text))
+        detail_rect = QRect(body)
+        owner = info.owner_of(first)
+        if owner is not None:
+            line = metrics_small.height() + 2
+            chip = QRectF(body.left(), body.bottom() - line + 1, body.width() / 2, line)
+            painter.setFont(chip_font(small))
+            width = paint_owner_chip(
+                painter,
+                chip,
+                owner.name,
+                owner.colour,
+                dark=dark,
+                selected=bool(state & QStyle.StateFlag.State_Selected),
+                selected_text=QColor(colors.text),
+            )
+            detail_rect.setLeft(int(chip.left() + width) + 6)
+            painter.setFont(small)
+            painter.setPen(QColor(colors.muted_text))
         painter.drawText(
-            body,
+            detail_rect,
             int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom),
-            metrics_small.elidedText(detail, Qt.TextElideMode.ElideRight, body.width()),
+            metrics_small.elidedText(detail, Qt.TextElideMode.ElideRight, detail_rect.width()),
         )
         painter.drawText(
             QRect(rect.right() - status_width - 8, rect.top(), status_width, rect.height()),
@@ -449,5 +474,6 @@ __all__ = [
     "AgendaRow",
     "AgendaRowRole",
     "AppointmentIdRole",
+    "OwnerNameRole",
     "agenda_rows",
 ]

@@ -13,6 +13,12 @@ the slot was taken meanwhile, everything typed stays, the slot list is refreshed
 the message says what happened; when Seedly cannot be reached the message says so
 (nothing is queued). In reschedule mode the dialog asks for the reason, books the new
 time first, cancels the old one, and shows the report.
+
+In "All sub-accounts" (``owners`` given) a combo at the top asks which sub-account
+to book in. Choosing one opens it first (``CalendarPort.open_owner``): its calendars,
+types and free times are then read, and the booking goes through its own booking
+service. A contact belongs to one sub-account: booked in another, the typed details
+are sent as a new person there, never the other sub-account's contact id.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import zoneinfo
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
 from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt, Signal
@@ -55,6 +62,7 @@ from app.services.ports.calendar import (
     CalendarPort,
     CalendarRow,
     DaySlots,
+    Member,
     NeedsConnection,
     NotActive,
     RescheduleReport,
@@ -125,9 +133,23 @@ class BookingDialog(QDialog):
         lead_zone: str | None = None,
         user_zone: str | None = None,
         parent: QWidget | None = None,
+        owners: Sequence[Member] | None = None,
+        owner: str | None = None,
+        owner_contact_id: str | None = None,
     ) -> None:
+        """Book in the sub-account open now; with ``owners`` (All sub-accounts), in the one
+        chosen among them: ``owner`` first (else the open one), with ``owner_contact_id``,
+        a contact of ``owner``'s, filled in once it is open."""
         super().__init__(parent)
         self._port = port
+        self._owners = list(owners or [])
+        open_now = port.open_sub_account()
+        wanted = owner or open_now
+        if self._owners and wanted not in {m.sub_account_id for m in self._owners}:
+            wanted = self._owners[0].sub_account_id
+        self._contact_owner = owner if owner_contact_id else (open_now if contact else None)
+        self._pending_contact = owner_contact_id
+        self._switching = False
         self._tasks = tasks
         self._contact = contact
         self._original = reschedule
@@ -149,7 +171,12 @@ class BookingDialog(QDialog):
             field_stylesheet(colors) + "\n" + STRIP_STYLESHEET_RULE.format(muted=colors.muted_text)
         )
         self._build(lead_zone)
-        self._load_calendars()
+        if self._owners and wanted is not None:
+            self.owner_combo.setCurrentIndex(self._owner_index(wanted))
+            self.owner_combo.currentIndexChanged.connect(lambda _i: self._owner_chosen())
+            self._switch_owner(wanted)
+        else:
+            self._load_calendars()
         self.finished.connect(lambda _result: self._tasks.cancel(f"{self._task_name}:week"))
         self._tasks.spawn(self._load_zone_names(), name=f"{self._task_name}:zones")
 
@@ -169,6 +196,19 @@ class BookingDialog(QDialog):
             )
             layout.addWidget(moving)
             self.moving_label = moving
+
+        # The sub-account (All sub-accounts only).
+        if self._owners:
+            owner_row = QHBoxLayout()
+            self.owner_combo = QComboBox(self)
+            self.owner_combo.setAccessibleName("Sub-account")
+            for member in self._owners:
+                self.owner_combo.addItem(member.name, member.sub_account_id)
+            owner_label = QLabel("&Sub-account", self)
+            owner_label.setBuddy(self.owner_combo)
+            owner_row.addWidget(owner_label)
+            owner_row.addWidget(self.owner_combo, 1)
+            layout.addLayout(owner_row)
 
         # Calendar and type.
         choice = QGridLayout()
@@ -344,6 +384,85 @@ class BookingDialog(QDialog):
                 first, last, self._original.contact_email, self._original.contact_phone
             )
         self._update_buttons()
+
+    # -- the sub-account (All sub-accounts) ------------------------------------------------
+    def chosen_owner(self) -> str | None:
+        """The sub-account chosen to book in (None: no choice offered, the open one)."""
+        if not self._owners:
+            return None
+        value = self.owner_combo.currentData()
+        return value if isinstance(value, str) else None
+
+    def _owner_index(self, sub_account_id: str | None) -> int:
+        return next(
+            (i for i, m in enumerate(self._owners) if m.sub_account_id == sub_account_id), 0
+        )
+
+    def _owner_chosen(self) -> None:
+        chosen = self.chosen_owner()
+        if chosen is not None:
+            self._switch_owner(chosen)
+
+    def _switch_owner(self, sub_account_id: str) -> None:
+        """Open ``sub_account_id`` (unless it is open), then read its calendars."""
+        if self._port.open_sub_account() == sub_account_id:
+            self._owner_opened(sub_account_id)
+            return
+        self._switching = True
+        self._update_buttons()
+        name = self.owner_combo.currentText()
+        self._show("info", f"Opening {name}…", "Its calendars and free times follow.")
+        self._tasks.spawn(
+            self._open_owner(sub_account_id), name=f"{self._task_name}:owner", replace=True
+        )
+
+    async def _open_owner(self, sub_account_id: str) -> None:
+        try:
+            outcome = await self._port.open_owner(sub_account_id)
+        finally:
+            self._switching = False
+        open_now = self._port.open_sub_account()
+        if outcome == "opened" and open_now == sub_account_id:
+            self.message.hide()
+            self._owner_opened(sub_account_id)
+            return
+        # Back to the sub-account open now: what the dialog shows is always what it books.
+        self.owner_combo.blockSignals(True)
+        self.owner_combo.setCurrentIndex(self._owner_index(open_now))
+        self.owner_combo.blockSignals(False)
+        if outcome == "failed":
+            self._show("danger", "That sub-account could not be opened.", "Book in this one.")
+        self._update_buttons()
+
+    def _owner_opened(self, sub_account_id: str) -> None:
+        pending, self._pending_contact = self._pending_contact, None
+        reader = self._port.reader()
+        if pending is not None and reader is not None and sub_account_id == self._contact_owner:
+            try:
+                contact = reader.booking_contact(pending)
+            except StorageError as exc:
+                log.error("could not read contact %s", pending, exc_info=exc)
+                contact = None
+            if contact is not None:
+                self._contact = contact
+                self.person.set_values(
+                    contact.first_name, contact.last_name, contact.email, contact.phone
+                )
+        self.calendar_combo.blockSignals(True)
+        self.calendar_combo.clear()
+        self.calendar_combo.blockSignals(False)
+        self._calendars = []
+        self._load_calendars()
+        self._update_buttons()
+
+    def _contact_id(self) -> str | None:
+        """The contact booked for: only in the sub-account it belongs to."""
+        contact = self._contact
+        if contact is None:
+            return None
+        if self._owners and self._contact_owner != self._port.open_sub_account():
+            return None
+        return contact.contact_id
 
     # -- calendars and types ---------------------------------------------------------------
     def _load_calendars(self) -> None:
@@ -634,14 +753,19 @@ class BookingDialog(QDialog):
             email=values.email,
             phone=values.phone,
             notes=values.notes,
-            contact_id=self._contact.contact_id if self._contact is not None else None,
+            contact_id=self._contact_id(),
         )
 
     def _reason(self) -> str:
         return self.reason_combo.currentText().strip() if self.reason_combo is not None else ""
 
     def _update_buttons(self) -> None:
-        ready = self.selected_slot() is not None and not self._busy and not self._done
+        ready = (
+            self.selected_slot() is not None
+            and not self._busy
+            and not self._done
+            and not self._switching
+        )
         self.book_button.setEnabled(ready)
         self.close_button.setEnabled(not self._busy)
 
@@ -666,6 +790,15 @@ class BookingDialog(QDialog):
                 self.reason_combo.setFocus(Qt.FocusReason.OtherFocusReason)
             return
         self.reason_message.hide()
+        chosen = self.chosen_owner()
+        if chosen is not None and chosen != self._port.open_sub_account():
+            # Another sub-account was opened meanwhile: its service must not book this.
+            self._show(
+                "warning",
+                "Another sub-account is open now.",
+                "Choose the sub-account again to book in it.",
+            )
+            return
         service = self._service()
         if service is None:
             return

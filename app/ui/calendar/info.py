@@ -3,7 +3,9 @@
 ``ViewInfo`` is rebuilt by the tab when the zones or the calendars change and
 handed to the views, which use it to colour blocks and to describe them in
 tooltips (times in the display zone, the calendar's zone named when it differs,
-the second zone when one is chosen, the status in plain words).
+the second zone when one is chosen, the status in plain words). In "All
+sub-accounts" it also knows the member sub-accounts, so a row's owner (its chip)
+is found from its merged id.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from app.services.ports.calendar import AppointmentRow
+from app.services.ports.calendar import AppointmentRow, Member, split_key
 from app.ui.calendar.calendars_model import CalendarEntry
 from app.ui.calendar.entries import Entry
 from app.ui.calendar.texts import (
@@ -39,6 +41,15 @@ class ViewInfo:
     calendars: Mapping[str, CalendarEntry] = field(default_factory=dict)
     types: Mapping[str, str] = field(default_factory=dict)
     """Appointment type id → name."""
+    members: Mapping[str, Member] = field(default_factory=dict)
+    """In All mode, the member sub-accounts by id (rows' ids are merged keys); else empty."""
+
+    def owner_of(self, row: AppointmentRow) -> Member | None:
+        """The sub-account owning ``row`` in the merged view, else None."""
+        if not self.members:
+            return None
+        owner, _bare = split_key(row.id)
+        return None if owner is None else self.members.get(owner)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -112,6 +123,9 @@ class ViewInfo:
         if second is not None and self.second_zone_name not in (calendar_zone, None):
             theirs = time_range(row.start_ms, row.end_ms, second, with_day=True)
             lines.append(f"{theirs} in {zone_city(self.second_zone_name or '')}")
+        owner = self.owner_of(row)
+        if owner is not None:
+            lines.append(f"Sub-account: {owner.name}")
         calendar = self.calendar_name(row.calendar_id)
         kind = self.calendar_kind(row.calendar_id)
         lines.append(f"{calendar} ({kind_words(kind).lower()})" if kind else calendar)

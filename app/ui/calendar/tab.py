@@ -19,6 +19,15 @@ window connects them to the booking service:
 
 Keys: T today, ←/→ previous/next period, D/W/M/A the views, N new booking,
 Enter the selected appointment's details, Delete cancel (with a reason).
+
+In "All sub-accounts" (``set_all_mode``, agency keys) every view reads the
+port's ``merged_agenda()``: the appointments of every member sub-account, each
+with its owner's chip, ids made merged keys so two sub-accounts never mix. The
+session keeps one sub-account open: acting on a row of another one (its details
+with Enter, Reschedule, Cancel, its contact or conversation) first makes that
+one the session's (``CalendarPort.open_owner``), then acts there with the bare
+id, so only the owner's booking service ever touches it. A switch made that way
+keeps the merged view as it is.
 """
 
 from __future__ import annotations
@@ -28,6 +37,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -68,7 +78,10 @@ from app.services.ports.calendar import (
     CalendarPort,
     CalendarReader,
     CalendarRow,
+    MergedCalendarReader,
     NotActive,
+    merged_key,
+    split_key,
 )
 from app.ui.area import Area, AreaContext
 from app.ui.calendar.agenda import CHUNK_DAYS, AgendaDelegate, AgendaModel, AppointmentIdRole
@@ -191,6 +204,8 @@ class CalendarTab(Area):
         self._ics: IcsExport | None = None
         self._calendar_rows: dict[str, CalendarRow] = {}
         self._first_weekday = (QLocale().firstDayOfWeek().value - 1) % 7
+        self.owner_switches = 0
+        """Sub-accounts opened to act on a row of the merged view (tests, diagnostics)."""
 
     # ------------------------------------------------------------------ building
 
@@ -260,7 +275,7 @@ class CalendarTab(Area):
         self._build_actions()
         self._connect()
         self.commands = CalendarActions(self)
-        self.set_reader(self.port.reader())
+        self.set_reader(self.port.merged_agenda() or self.port.reader())
 
     def _build_bar(self) -> QHBoxLayout:
         bar = QHBoxLayout()
@@ -331,8 +346,8 @@ class CalendarTab(Area):
             ("month", QKeySequence(Qt.Key.Key_M), lambda: self.set_view("month")),
             ("agenda", QKeySequence(Qt.Key.Key_A), lambda: self.set_view("agenda")),
             ("new", QKeySequence(Qt.Key.Key_N), self._new_booking),
-            ("open", QKeySequence(Qt.Key.Key_Return), self.open_details),
-            ("open-enter", QKeySequence(Qt.Key.Key_Enter), self.open_details),
+            ("open", QKeySequence(Qt.Key.Key_Return), self._open_details_in_owner),
+            ("open-enter", QKeySequence(Qt.Key.Key_Enter), self._open_details_in_owner),
             ("cancel", QKeySequence(Qt.Key.Key_Delete), self.request_cancel),
         ]
         for name, sequence, slot in bindings:
@@ -359,18 +374,22 @@ class CalendarTab(Area):
         self.grid.dayClicked.connect(lambda day: self.show_day(day))
         self.month.dayActivated.connect(lambda day: self.show_day(day))
         self.agenda.selectionModel().selectionChanged.connect(self._agenda_selection_changed)
-        self.agenda.doubleClicked.connect(lambda _i: self.open_details())
+        self.agenda.doubleClicked.connect(lambda _i: self._open_details_in_owner())
         self.agenda_model.loadingChanged.connect(lambda _l: self._update_notice())
         self.agenda_model.rowsInserted.connect(lambda *_: self._update_notice())
         self.agenda_model.rowsRemoved.connect(lambda *_: self._update_notice())
         self.agenda_model.loadFailed.connect(lambda text: self.banner.show_message("danger", text))
         self.details.openContactRequested.connect(
-            lambda cid: self.navigator.show_record("contact", cid)
+            lambda cid: self.in_owner(
+                [cid], lambda ids: self.navigator.show_record("contact", ids[0])
+            )
         )
         self.details.openConversationRequested.connect(
-            lambda conversation_id: self.navigator.show_record("conversation", conversation_id)
+            lambda conversation_id: self.in_owner(
+                [conversation_id], lambda ids: self.navigator.show_record("conversation", ids[0])
+            )
         )
-        self.details.rescheduleRequested.connect(self.reschedule_requested)
+        self.details.rescheduleRequested.connect(self.request_reschedule)
         self.details.cancelRequested.connect(lambda ids: self.request_cancel(ids))
         self.details.appointmentChosen.connect(lambda aid: self.select([aid]))
         self.details.exportRequested.connect(lambda aid: self.export_appointment(aid))
@@ -443,6 +462,62 @@ class CalendarTab(Area):
 
     # ------------------------------------------------------------------ scope
 
+    @property
+    def merged(self) -> MergedCalendarReader | None:
+        """The merged reader shown in "All sub-accounts", else None."""
+        reader = self._reader
+        return reader if isinstance(reader, MergedCalendarReader) else None
+
+    def set_all_mode(self, on: bool) -> None:
+        """Show every member sub-account's appointments (``on``), or the open sub-account's
+        again; called again in All mode when the members change (the same members: nothing
+        happens)."""
+        if self.is_built:  # else the build reads the port's mode at its end
+            reader = (self.port.merged_agenda() if on else None) or self.port.reader()
+            if reader is not self._reader:
+                self.set_reader(reader)
+
+    def in_owner(self, keys: list[str], act: Callable[[list[str]], object]) -> bool:
+        """Run ``act`` with the bare ids of ``keys`` in their owner's sub-account: at once
+        outside the merged view or when it is open, else after opening it. False (and the
+        banner says why) when the keys belong to several sub-accounts."""
+        if self.merged is None:
+            act(keys)
+            return True
+        owners = {split_key(key)[0] for key in keys}
+        if len(owners) != 1 or None in owners:
+            self.banner.show_message(
+                "info", "Choose appointments of one sub-account at a time to act on them."
+            )
+            return False
+        owner = next(iter(owners))
+        assert owner is not None
+        bare = [split_key(key)[1] for key in keys]
+        if self.port.open_sub_account() == owner:
+            act(bare)
+            return True
+        self.tasks.spawn(self._open_then(owner, lambda: act(bare)), "calendar-owner", replace=True)
+        return True
+
+    async def _open_then(self, owner: str, act: Callable[[], object]) -> None:
+        self.owner_switches += 1
+        outcome = await self.port.open_owner(owner)
+        if outcome == "opened" and self.port.open_sub_account() == owner:
+            # Synchronously after the switch: nothing can open another sub-account between.
+            act()
+        elif outcome == "failed":
+            self.banner.show_message(
+                "danger", "That sub-account could not be opened; nothing was changed."
+            )
+        elif outcome == "stayed":
+            self.banner.show_message(
+                "info", "The open sub-account was kept; nothing was done to that appointment."
+            )
+
+    def request_reschedule(self, appointment_id: str) -> None:
+        """Move an appointment (its owner's sub-account opened first in the merged view)."""
+        self.in_owner([appointment_id], lambda ids: self.reschedule_requested.emit(ids[0]))
+
     def set_reader(self, reader: CalendarReader | None) -> None:
         """Show another sub-account's calendar: everything of the previous one goes at once."""
         previous = self._reader
@@ -473,6 +548,12 @@ class CalendarTab(Area):
         self.loadedChanged.emit(self.is_loaded())
 
     def _on_session(self, event: SessionChanged) -> None:
+        merged = self.port.merged_agenda()
+        if merged is not None:
+            # Opening a member (a row's owner) keeps the merged view as it is.
+            if merged is not self._reader:
+                self.set_reader(merged)
+            return
         self.set_reader(self.port.reader(event.scope) if event.scope is not None else None)
 
     def _on_appointments_changed(self, event: AppointmentsChanged) -> None:
@@ -655,11 +736,13 @@ class CalendarTab(Area):
     def _rebuild_info(self) -> None:
         data = self._data
         types = {t.id: t.name for t in data.types} if data is not None else {}
+        merged = self.merged
         self._info = ViewInfo(
             self._zone_name,
             self._second_zone,
             {c.id: c for c in self.calendars_model.calendars},
             types,
+            {m.sub_account_id: m for m in merged.members()} if merged is not None else {},
         )
 
     def _render(self) -> None:
@@ -852,7 +935,7 @@ class CalendarTab(Area):
     def _activated(self, appointment_id: str) -> None:
         if appointment_id not in self._selected:
             self.select([appointment_id])
-        self.open_details()
+        self._open_details_in_owner()
 
     def _row(self, appointment_id: str) -> AppointmentRow | None:
         data = self._data
@@ -865,7 +948,14 @@ class CalendarTab(Area):
             for row in entry.rows:
                 if row.id == appointment_id:
                     return row
-        return self._known_rows.get(appointment_id)
+        known = self._known_rows.get(appointment_id)
+        open_id = self.port.open_sub_account()
+        if known is None and self.merged is not None and open_id:
+            owner, _bare = split_key(appointment_id)
+            if owner is None:
+                # The bare id the booking service knows (its reports): the open one's row.
+                return self._row(merged_key(open_id, appointment_id))
+        return known
 
     def _entry_of(self, appointment_id: str) -> Entry | None:
         return next((e for e in self._entries if appointment_id in e.ids), None)
@@ -951,6 +1041,14 @@ class CalendarTab(Area):
         if self._reader is not None:
             self.new_booking_requested.emit()
 
+    def _open_details_in_owner(self) -> None:
+        """Enter on a row of another sub-account in the merged view opens that one first."""
+        current = self._selected[-1] if self._selected else None
+        if current is None or self.merged is None:
+            self.open_details()
+            return
+        self.in_owner([current], lambda _ids: self.open_details())
+
     # ------------------------------------------------------------------ cancelling
 
     def request_cancel(self, ids: list[str] | None = None) -> CancelReasonDialog | None:
@@ -986,7 +1084,7 @@ class CalendarTab(Area):
             self.cancel_dialog = None
         dialog.deleteLater()
         if result == QDialog.DialogCode.Accepted and reason:
-            self.cancel_requested.emit(ids, reason)
+            self.in_owner(ids, lambda bare: self.cancel_requested.emit(bare, reason))
 
     # ------------------------------------------------------------------ export
 
@@ -1041,6 +1139,10 @@ class CalendarTab(Area):
         export = self._ics
         if export is None:
             return None
+        if self.merged is not None:
+            # The event's UID is the appointment's own id, the same in every export; the
+            # calendar keeps its merged key (the calendars are looked up by it).
+            rows = [replace(row, id=split_key(row.id)[1]) for row in rows]
         # The services' sentences, an unknown zone, a folder that cannot be written.
         failures: tuple[type[Exception], ...] = (*export.failures, ValueError, OSError)
         try:
@@ -1072,6 +1174,16 @@ class CalendarTab(Area):
         reader = self._reader
         if reader is None:
             return False
+        open_id = self.port.open_sub_account()
+        owner, bare = split_key(appointment_id)
+        if self.merged is not None and owner is None and open_id:
+            # A bare id is the open sub-account's (a booking just made, a notification).
+            appointment_id = merged_key(open_id, appointment_id)
+        elif self.merged is None and owner is not None:
+            # A merged view's key (its notification) after leaving it: the open one's only.
+            if owner != reader.sub_account_id:
+                return False
+            appointment_id = bare
         try:
             row = reader.appointment(appointment_id)
         except Exception as exc:  # StorageError: the banner says so

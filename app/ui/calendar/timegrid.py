@@ -5,7 +5,8 @@ bars when there are any) over a scroll area holding ``TimeGridCanvas``, which
 paints the 24 wall-clock hours of each day: the hour lines, the time gutter
 (and a second zone's gutter when one is chosen), DST days' skipped or repeated
 hour, the current-time line and the appointments, side by side where they
-overlap (``entries.grid_layout``). Only what the paint event exposes is drawn,
+overlap (``entries.grid_layout``). In "All sub-accounts" a block's first line
+starts with its sub-account's chip (``app.ui.common.owner_chip``). Only what the paint event exposes is drawn,
 so thousands of appointments cost nothing off screen. The views never select on
 their own: they report clicks, and the tab tells them what is selected.
 """
@@ -55,6 +56,7 @@ from app.ui.calendar.palette import (
     struck_font,
 )
 from app.ui.calendar.texts import block_title, day_name, hhmm, time_range, zone_city
+from app.ui.common.owner_chip import paint_owner_chip
 
 HOUR_HEIGHT = 48
 GUTTER_WIDTH = 52
@@ -121,6 +123,8 @@ class TimeGridCanvas(QWidget):
         self.setMaximumHeight(24 * self._hour_height)
         self.painted_blocks = 0
         """Blocks drawn by the last paint (tests and benches: only what is exposed)."""
+        self.painted_chips: list[str] = []
+        """Sub-account names of the chips drawn by the last paint (tests)."""
         self.paints = 0
         self.content_version = 0
         """Raised by every ``set_content``; ``painted_version`` is the one last painted
@@ -340,6 +344,7 @@ class TimeGridCanvas(QWidget):
         slivers: dict[tuple[int, str], list[QRectF]] = {}
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         painted = 0
+        self.painted_chips = []
         top, bottom = exposed.top(), exposed.bottom()
         per_minute = self.minute_height
         selected_ids = self._selected
@@ -365,7 +370,7 @@ class TimeGridCanvas(QWidget):
                     continue
                 text_rect = paint_block(painter, rect, style, selected=selected, palette=palette)
                 if text_rect.width() >= 14 and text_rect.height() >= 9:
-                    self._paint_text(painter, entry, text_rect, style, fonts)
+                    self._paint_text(painter, entry, text_rect, style, fonts, dark)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         for key, rects in slivers.items():
             style = styles[key]
@@ -377,7 +382,13 @@ class TimeGridCanvas(QWidget):
         self.painted_version = self.content_version
 
     def _paint_text(
-        self, painter: QPainter, entry: Entry, text_rect: QRectF, style: BlockStyle, fonts: _Fonts
+        self,
+        painter: QPainter,
+        entry: Entry,
+        text_rect: QRectF,
+        style: BlockStyle,
+        fonts: _Fonts,
+        dark: bool,
     ) -> None:
         painter.save()
         painter.setClipRect(text_rect)
@@ -386,6 +397,7 @@ class TimeGridCanvas(QWidget):
         y = text_rect.top()
         line_height = fonts.small_metrics.height()
         one_line = text_rect.height() < line_height * 2
+        owner = self._info.owner_of(entry.primary)
         for number, text in enumerate(lines):
             if y + line_height > text_rect.bottom() + 2 and number > 0:
                 break
@@ -393,10 +405,19 @@ class TimeGridCanvas(QWidget):
             metrics = fonts.bold_metrics if number == 0 else fonts.small_metrics
             if one_line and number == 0:
                 text = f"{text}  {lines[1]}" if len(lines) > 1 else text
-            elided = metrics.elidedText(text, Qt.TextElideMode.ElideRight, text_rect.width())
+            left = text_rect.left()
+            if number == 0 and owner is not None:
+                # At most half the block: the chip's name is elided before the title is.
+                chip = QRectF(left, y, text_rect.width() / 2, line_height)
+                painter.setFont(fonts.bold)
+                left += paint_owner_chip(painter, chip, owner.name, owner.colour, dark=dark) + 4
+                self.painted_chips.append(owner.name)
+                painter.setPen(style.text)
+            width = max(0.0, text_rect.right() - left)
+            elided = metrics.elidedText(text, Qt.TextElideMode.ElideRight, width)
             painter.setFont(struck_font(use, style.struck))
             painter.drawText(
-                QRectF(text_rect.left(), y, text_rect.width(), line_height),
+                QRectF(left, y, width, line_height),
                 int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop),
                 elided,
             )
