@@ -29,7 +29,6 @@ Every name the tab needs from below is re-exported here, so the UI imports only
 from __future__ import annotations
 
 import logging
-from typing import Literal
 
 from app.core.errors import ApiError
 from app.services.agency_inbox import Member, chip_colour, merged_key, split_key
@@ -75,7 +74,7 @@ from app.services.calendar_rows import (
     status_label,
     type_row,
 )
-from app.services.ports.reader import ReaderSlot
+from app.services.ports.reader import OwnerSwitch, ReaderSlot
 from app.services.sync import Stale
 from app.services.workspace import NotActive, Workspace
 from app.storage import StorageError
@@ -132,9 +131,6 @@ __all__ = [
 
 
 log = logging.getLogger(__name__)
-
-OwnerSwitch = Literal["opened", "stayed", "failed"]
-"""What ``CalendarPort.open_owner`` did."""
 
 
 def _local_zone() -> str:
@@ -204,11 +200,9 @@ class CalendarPort:
 
     async def open_owner(self, sub_account_id: str) -> OwnerSwitch:
         """Make ``sub_account_id`` the session's sub-account before acting on one of its
-        appointments (its key and booking service serve what follows), as the Inbox does
-        for a thread: "opened" (or already open), "stayed" (the user kept unsaved work
-        where it is) or "failed" (the reason is logged)."""
-        if self.open_sub_account() == sub_account_id:
-            return "opened"
+        appointments (its key and booking service serve what follows), after the window's
+        check of unsaved work (``Workspace.open_owner``)."""
+        return await self._workspace.open_owner(sub_account_id)
         confirm = getattr(self._workspace, "before_owner_switch", None)
         if confirm is not None and not await confirm():
             return "stayed"
