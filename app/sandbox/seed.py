@@ -158,11 +158,15 @@ def _more_businesses(count: int) -> list[tuple[str, str]]:
 def _generated_team(name: str) -> list[tuple[str, str]]:
     """Two or three team members for a generated client, the same for the same name."""
     rng = random.Random(f"seedly-demo|team|{name}")
-    slug = _slug(name)
-    team = []
-    for i in range(rng.choice((2, 3))):
+    team: list[tuple[str, str]] = []
+    wanted = rng.choice((2, 3))
+    while len(team) < wanted:
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
-        team.append((f"usr_{slug}_{i + 1}", f"{first} {last}"))
+        # Ids made of the person's name, as the demo's own team has: the API has no users
+        # endpoint, so the app can only show an id, and a name-like one reads as a name.
+        member_id = f"usr_{first.lower()}_{last.lower()}"
+        if all(member_id != known for known, _ in team):
+            team.append((member_id, f"{first} {last}"))
     return team
 
 

@@ -88,3 +88,14 @@ def test_too_many_sub_accounts_is_refused(tmp_path: Any) -> None:
     )
     assert done.returncode == 2
     assert "--subaccounts is at most" in done.stderr
+
+
+def test_generated_team_members_read_as_names() -> None:
+    """The API has no users endpoint: the app shows a member's id, read as a name when it
+    reads like one. Generated clients' teams have ids like the demo's own."""
+    from app.core.team import readable_member
+    from app.sandbox.seed import demo_accounts
+
+    for account in demo_accounts(12):
+        for user in account.users:
+            assert readable_member(user["id"]) == user["name"], (account.name, user["id"])
