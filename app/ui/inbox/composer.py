@@ -87,6 +87,7 @@ from app.core.merge_fields import (
     render_merge_fields,
 )
 from app.core.models import Contact, ContactSummary
+from app.core.phones import display_phone
 from app.core.payloads import MessageSend, build, recipient_for
 from app.core.sms import (
     GSM7_SINGLE,
@@ -668,7 +669,11 @@ class Composer(QWidget):
     def _apply_channel_defaults(self) -> None:
         channel = self.channel
         if not self._to_edited:
-            self.to_edit.setText(self._recipient(channel) or "")
+            recipient = self._recipient(channel) or ""
+            # Numbers as everywhere on screen ((617) 555-0142); sending normalises to E.164.
+            if recipient and channel in PHONE_CHANNELS:
+                recipient = display_phone(recipient)
+            self.to_edit.setText(recipient)
         if not self._subject_edited:
             self.subject_edit.setText(reply_subject((self._conversation or {}).get("subject")))
         if channel in PHONE_CHANNELS:

@@ -75,13 +75,24 @@ def test_sms_needs_a_number_when_the_contact_has_none(cdb: Database, qtbot: Any)
 
 def test_sms_recipient_is_prefilled_and_a_bad_number_is_refused(cdb: Database, qtbot: Any) -> None:
     composer, part, _ = make(cdb, qtbot)
-    assert composer.to_edit.text() == "+16175550142"
+    assert composer.to_edit.text() == "(617) 555-0142"  # as the number shows everywhere
     composer.to_edit.setText("12")
     composer.to_edit.textEdited.emit("12")
     type_body(composer, "Hello")
     assert composer.send() is None
     assert "toAddress" in composer.errors()
     assert part.outbox.items_for(CONV) == []
+
+
+def test_the_prefilled_number_is_shown_nationally_and_sent_as_e164(
+    cdb: Database, qtbot: Any
+) -> None:
+    composer, part, _ = make(cdb, qtbot)
+    assert composer.to_edit.text() == "(617) 555-0142"
+    type_body(composer, "See you Friday.")
+    item = composer.send()
+    assert item is not None and item.payload["toAddress"] == "+16175550142"
+    assert len(part.outbox.items_for(CONV)) == 1
 
 
 def test_email_needs_an_address_and_a_subject(cdb: Database, qtbot: Any) -> None:
