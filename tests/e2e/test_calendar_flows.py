@@ -36,6 +36,8 @@ def _bookable_as_is(box: Sandbox, sub: str, contact_id: str) -> bool:
     headers = {"Authorization": f"Bearer {box.info['agency_key']}", "X-Sub-Account-Id": sub}
     with httpx.Client(base_url=box.url, headers=headers, timeout=30) as client:
         answer = client.get(f"/api/v1/contacts/{contact_id}")
+    if answer.status_code == 404:
+        return False  # deleted meanwhile (another test, the traffic)
     answer.raise_for_status()
     doc = answer.json()
     doc = doc.get("data", doc)
