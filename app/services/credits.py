@@ -22,10 +22,11 @@ next page known before it loads, refused over the budget.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import time
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from typing import Any, Generic, Protocol, TypeVar
@@ -58,6 +59,9 @@ from app.storage import ResearchLedger
 log = logging.getLogger(__name__)
 
 _SALT = b"seedly-desk/seamless-ledger/v1"
+
+RESTORE_BATCH = 100
+"""Records of the organisation's researched list written to the ledger per worker step."""
 
 
 def account_key_id(
@@ -329,14 +333,29 @@ class CreditLedger:
         Records already in the ledger keep their stored copy. Returns how many were added."""
         added = 0
         now = self._ms(self._clock())
-        async for contact in client.iter_org_contacts(start, end):
-            added += self._restore_one("contact", contact, now)
+        sources: list[tuple[str, AsyncIterator[ResearchedContact | ResearchedCompany]]] = [
+            ("contact", client.iter_org_contacts(start, end))
+        ]
         if companies:
-            async for company in client.iter_org_companies(start, end):
-                added += self._restore_one("company", company, now)
+            sources.append(("company", client.iter_org_companies(start, end)))
+        for kind, records in sources:
+            batch: list[ResearchedContact | ResearchedCompany] = []
+            async for record in records:
+                batch.append(record)
+                if len(batch) >= RESTORE_BATCH:
+                    added += await asyncio.to_thread(self._restore_batch, kind, batch, now)
+                    batch = []
+            if batch:
+                added += await asyncio.to_thread(self._restore_batch, kind, batch, now)
         if added:
             self._publish()
         return added
+
+    def _restore_batch(
+        self, kind: str, records: list[ResearchedContact | ResearchedCompany], now: int
+    ) -> int:
+        # On a worker: hundreds of ledger reads and writes at start-up held the window.
+        return sum(self._restore_one(kind, record, now) for record in records)
 
     def _restore_one(
         self, kind: str, record: ResearchedContact | ResearchedCompany, now: int

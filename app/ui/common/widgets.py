@@ -71,7 +71,9 @@ class IconLabel(QLabel):
         self.setPixmap(icon(self._name).pixmap(self._size, ratio))
 
     def changeEvent(self, event: QEvent) -> None:
-        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.StyleChange):
+        # The picture's colour is the palette's: a style change (a stylesheet polishing the
+        # label, thousands of times while screens are built) never changes it.
+        if event.type() == QEvent.Type.PaletteChange:
             self._render()
         super().changeEvent(event)
 
