@@ -568,6 +568,9 @@ class MainWindow(QMainWindow):
         self.tasks.cancel("switch")  # a pending choice of one sub-account is superseded
         self._set_all_mode(True)
         self.refresh_pickers()
+        # The other sub-accounts are polled on a slow round: choosing All asks for every
+        # one of them now, so the merged view is current without waiting for its turn.
+        self.tasks.spawn(self.workspace.catch_up_sub_accounts(), "catch-up", replace=True)
 
     def set_agency_members(self, members: Callable[[], list[SubAccountRef]] | None) -> None:
         """Which sub-accounts the merged view shows (None: all the connection's); call

@@ -109,10 +109,19 @@ def test_all_sub_accounts_in_the_picker_with_unread_counts(
         space.bus.publish(ConversationsChanged(ScopeKey(DEPLOYMENT, "sub_a"), frozenset({"a1"})))
         await _until(lambda: picker.itemText(1) == "Alpha Roofing · 1")
 
+        caught_up: list[bool] = []
+
+        async def catch_up(timeout: float = 60.0) -> bool:
+            caught_up.append(True)
+            return True
+
+        space.catch_up_sub_accounts = catch_up  # type: ignore[method-assign]
         QTest.keyClick(window, Qt.Key.Key_0, Qt.KeyboardModifier.ControlModifier)
         assert window.all_mode and space.all_sub_accounts
         assert picker.currentData() == ALL_SUB_ACCOUNTS
         assert window.windowTitle() == "All sub-accounts — Seedly Desk"
+        # Choosing All asks every other sub-account for its news at once.
+        await _until(lambda: caught_up == [True])
         settings.sync()
         window.close()
 
