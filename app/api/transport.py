@@ -23,6 +23,8 @@ dropped unread past ``Timeouts.max_body_bytes`` (``ResponseTooLarge``).
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import importlib
 import json
 import logging
 import os
@@ -79,9 +81,13 @@ def tls_context() -> ssl.SSLContext:
 
 
 def warm_up_http() -> None:
-    """Load what the first client would (the TLS context, httpx's transport modules: some
-    tens of milliseconds), so an app can do it on a worker thread before it needs one."""
+    """Load what the first client and its first request would (the TLS context, httpx's
+    transport modules, anyio's asyncio backend: 50-90 ms), so an app can do it on a worker
+    thread before it needs one."""
     httpx.AsyncClient(verify=tls_context())
+    for module in ("anyio._backends._asyncio", "anyio.streams.tls"):
+        with contextlib.suppress(ImportError):  # another version of httpcore may not use it
+            importlib.import_module(module)
 
 
 @dataclass(frozen=True)
