@@ -81,6 +81,11 @@ class Area(QWidget):
     """Modules the area imports only when it builds: imported with the area's own module on
     a worker thread, so building never waits for an import on the GUI thread."""
 
+    @classmethod
+    def warm_up(cls) -> None:
+        """Run on a worker thread after the area's imports: load what building it would
+        otherwise read on the GUI thread (tables of names, files). Creates no Qt object."""
+
     loadedChanged = Signal(bool)
     """True once the area's data is on screen (``--screenshot`` waits for every area)."""
 
@@ -139,6 +144,11 @@ class Area(QWidget):
 
     def restore_state(self, settings: QSettings) -> None:
         """Read what ``save_state`` wrote."""
+
+    def prepare_restore(self, settings: QSettings) -> None:
+        """Before the area is built (a restored session): read what its first building
+        steps need, such as a table's saved order, so its first rows come in it.
+        ``restore_state`` follows once it is built."""
 
     def has_unsaved_changes(self) -> bool:
         """Whether the area holds edits that were not saved."""

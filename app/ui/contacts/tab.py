@@ -188,6 +188,14 @@ class JobBar(QFrame):
         )
 
 
+def _saved_sort(settings: QSettings) -> tuple[str, bool] | None:
+    """The (column key, descending) ``save_state`` kept, from its group; None when unset."""
+    sort = json.loads(str(settings.value("sort", "null")))
+    if isinstance(sort, list) and len(sort) == 2:
+        return str(sort[0]), bool(sort[1])
+    return None
+
+
 class ContactsTab(Area):
     """The Contacts area of the main window (see the module docstring)."""
 
@@ -219,6 +227,7 @@ class ContactsTab(Area):
         # and the reader a result's switch already showed (its session event is then void).
         self._merged: AgencyContactsReader | None = None
         self._taken_over: ContactsReader | None = None
+        self._early_sort: tuple[str, bool] | None = None  # ``prepare_restore``
 
     def build_steps(self) -> Iterator[None]:
         """The model and search first, the search bar and actions, then the table and pane."""
@@ -231,8 +240,6 @@ class ContactsTab(Area):
         bridge.sessionChanged.connect(self._on_session)
         bridge.contactsChanged.connect(self._on_contacts_changed)
         bridge.syncStatusChanged.connect(self._on_sync_status)
-        self.search.countChanged.connect(self._show_count)
-        self.search.choicesChanged.connect(self._refresh_choices)
         self.search.searchFailed.connect(lambda text: self.banner.show_message("danger", text))
         self.model.loadFailed.connect(lambda text: self.banner.show_message("danger", text))
         self.model.modelReset.connect(self._after_reset)
@@ -242,7 +249,11 @@ class ContactsTab(Area):
             lambda text: self.banner.show_message("danger", text)
         )
         self.agency_results.openRequested.connect(self._open_in_owner)
-        self.set_reader(self.port.reader())
+        reader = self.port.reader()
+        if reader is self._reader and self.model.reader is reader:
+            self._finish_first_show()
+        else:  # the sub-account changed while the tab was being built
+            self.set_reader(reader)
         self._show_all(self.port.all_mode())
 
     # ------------------------------------------------------------------ building
@@ -384,10 +395,30 @@ class ContactsTab(Area):
         self.stack.addWidget(self.empty)
         self.agency_results = AgencyResultsView(self.agency_model, self.stack)
         self.stack.addWidget(self.agency_results)
+        # The pane's place is kept from the start, so the table does not narrow when the
+        # pane comes a few steps later.
+        self.detail_stack = QStackedWidget(self.splitter)
+        self.detail_stack.setMinimumWidth(340)
+        self.splitter.addWidget(self.stack)
+        self.splitter.addWidget(self.detail_stack)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setSizes([880, 480])  # until the user's own split is restored
+        self.splitter.setChildrenCollapsible(False)
+        root.addWidget(self.splitter, 1)
+        # The cached rows show now, before the pane's form is built (most of the building);
+        # the first contact is shown in the pane once it exists (``_finish_first_show``).
+        self.search.countChanged.connect(self._show_count)
+        self.search.choicesChanged.connect(self._refresh_choices)
+        self._default_columns()
+        self._apply_sort(self._early_sort)  # before any rows: no read yet
+        self._reader = self.port.reader()
+        self.search.set_reader(self._reader)
+        self._apply_columns()
+        self._update_empty()
         yield
         # The pane shows the current contact, or with several selected what they are and
         # the bulk actions: one record would not stand for the selection.
-        self.detail_stack = QStackedWidget(self.splitter)
         self.detail = ContactDetailPane(self.detail_stack, defer_form=True)
         # For the open sub-account's custom fields, a section per step: laid out once
         # (built empty first, it would be laid out again at once) and never in one block.
@@ -395,7 +426,6 @@ class ContactsTab(Area):
         yield from self.detail.set_service_steps(
             self._service_factory if reader else None, reader=reader
         )
-        self.detail_stack.setMinimumWidth(340)
         self.selection_summary = SelectionSummary("users", self.detail_stack)
         for button in (
             self.tag_button,
@@ -412,15 +442,7 @@ class ContactsTab(Area):
         self.detail.bookRequested.connect(
             lambda contact_id: self.context.navigator.show_record("booking", contact_id)
         )
-        self.splitter.addWidget(self.stack)
-        self.splitter.addWidget(self.detail_stack)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
-        self.splitter.setSizes([880, 480])  # until the user's own split is restored
-        self.splitter.setChildrenCollapsible(False)
-        root.addWidget(self.splitter, 1)
         self._selection_changed()
-        self._default_columns()
         self._column_fitter = ColumnFitter(self.table)
 
     def _tool(self, icon_name: str, text: str, slot: Callable[[], Any] | None) -> QToolButton:
@@ -445,6 +467,13 @@ class ContactsTab(Area):
         self.search.set_reader(reader)
         self._apply_columns()
         self._update_empty()
+        self.loadedChanged.emit(self.is_loaded())
+
+    def _finish_first_show(self) -> None:
+        """The rows shown while building (``_build``) get the pane and the selection."""
+        self.banner.hide()
+        self.detail.set_reader(self._reader, self._service_factory if self._reader else None)
+        self._after_reset()
         self.loadedChanged.emit(self.is_loaded())
 
     def _service_factory(self) -> ContactService:
@@ -762,12 +791,7 @@ class ContactsTab(Area):
             splitter = settings.value("splitter")
             if splitter is not None:
                 self.splitter.restoreState(splitter)
-            sort = json.loads(str(settings.value("sort", "null")))
-            if isinstance(sort, list) and len(sort) == 2:
-                column = self.model.column_of(str(sort[0]))
-                if column >= 0:
-                    order = Qt.SortOrder.DescendingOrder if sort[1] else Qt.SortOrder.AscendingOrder
-                    self.model.sort(column, order)
+            self._apply_sort(_saved_sort(settings))
         except (ValueError, TypeError) as exc:
             log.info("ignored unreadable contacts tab settings: %s", exc)
         finally:
@@ -775,6 +799,22 @@ class ContactsTab(Area):
         self._apply_columns()
         if restored:
             self._column_fitter.arm()  # never a horizontal scrollbar from a saved layout
+
+    def prepare_restore(self, settings: QSettings) -> None:
+        """The saved order, so the first rows (shown while building) come in it."""
+        settings.beginGroup(SETTINGS_GROUP)
+        try:
+            self._early_sort = _saved_sort(settings)
+        except (ValueError, TypeError) as exc:
+            log.info("ignored an unreadable contacts order: %s", exc)
+        finally:
+            settings.endGroup()
+
+    def _apply_sort(self, sort: tuple[str, bool] | None) -> None:
+        column = -1 if sort is None else self.model.column_of(sort[0])
+        if sort is not None and column >= 0:
+            order = Qt.SortOrder.DescendingOrder if sort[1] else Qt.SortOrder.AscendingOrder
+            self.model.sort(column, order)
 
     # ------------------------------------------------------------------ selection and detail
 

@@ -1,0 +1,76 @@
+"""The Contacts tab shows its cached rows while it is still building (its pane's form is
+the slow part), in the order the user saved, and hands them to the pane once built."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
+
+from app.services.ports.contacts import ContactsPort
+from app.ui.area import AreaContext
+from app.ui.async_qt import BusBridge, TaskSet
+from app.ui.contacts.tab import ContactsTab
+from tests.support.areas import RecordingNavigator
+from tests.support.sandbox_process import Sandbox
+from tests.ui.leads.conftest import make_workspace, until
+
+pytestmark = pytest.mark.timeout(90)
+
+Run = Callable[..., Any]
+
+
+def test_rows_show_before_the_pane_is_built_in_the_saved_order(
+    sandbox: Sandbox, tmp_path: Path, run: Run
+) -> None:
+    async def flow() -> None:
+        workspace, profile = make_workspace(tmp_path, sandbox)
+        await workspace.activate(profile.id)
+        port = ContactsPort(workspace)
+        await until(lambda: port.reader() is not None)
+        reader = port.reader()
+        assert reader is not None
+        await until(lambda: reader.count() > 3, timeout=40)
+        bridge, tasks = BusBridge(workspace.bus), TaskSet("first-rows-test")
+        context = AreaContext(port=port, bridge=bridge, tasks=tasks, navigator=RecordingNavigator())
+        tab = ContactsTab(context)
+        tab.resize(1360, 860)
+        tab.show()
+        try:
+            saved = QSettings(str(tmp_path / "window.ini"), QSettings.Format.IniFormat)
+            saved.setValue("contacts/sort", json.dumps(["name", True]))  # Z to A
+            tab.prepare_restore(saved)
+            resets: list[int] = []
+            steps = 0
+            while not hasattr(tab, "table") or tab.model.rowCount() == 0:
+                assert tab.build_next_step(), "built without ever showing rows"
+                steps += 1
+                if hasattr(tab, "model") and not resets:
+                    tab.model.modelReset.connect(lambda: resets.append(1))
+            QApplication.processEvents()
+            assert not tab.is_built and not hasattr(tab, "detail"), "rows before the pane"
+            assert tab.table.isVisible() and tab.table.model() is tab.model
+            names = [tab.model.index(r, 0).data() for r in range(tab.model.rowCount())]
+            assert names == sorted(names, key=str.casefold, reverse=True), "in the saved order"
+            assert tab.count_label.text().endswith("contacts")
+            first = tab.model.id_at(0)
+            shown_at = len(resets)
+            tab.build()
+            tab.restore_state(saved)  # as the window does once it is built
+            QApplication.processEvents()
+            assert len(resets) == shown_at, "the rows shown are kept, not read again at the end"
+            await until(lambda: tab.detail.contact_id == first)
+            assert tab.selected_ids() == [first]
+        finally:
+            await tab.shutdown()
+            await tasks.shutdown(5)
+            await workspace.shutdown(5)
+            bridge.detach()
+            tab.deleteLater()
+
+    run(flow(), timeout=80)
