@@ -320,6 +320,7 @@ class InboxTab(Area):
         link = getattr(self.thread_pane, "contactLinkActivated", None)
         if link is not None:
             link.connect(self._contact_link)
+        yield  # the thread (with its composer) and the contact panel: a step each
         self.panel = panel_factory(self.port, self.splitter)
         for signal_name, kind in (
             ("bookRequested", "booking"),

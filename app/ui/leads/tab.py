@@ -240,7 +240,7 @@ class LeadsTab(Area):
         self._set_kind(PEOPLE)
 
     def _build_filters(self) -> Iterator[None]:
-        column = QWidget(self)
+        column = QWidget(self.main_splitter)  # made in place: moving it re-polishes it all
         self._filter_column = column
         column.setMinimumWidth(280)
         layout = QVBoxLayout(column)
