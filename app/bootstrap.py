@@ -17,19 +17,27 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import json
 import logging
 import logging.handlers
 import signal
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QEventLoop, QObject, QSettings, QTimer
+from PySide6.QtCore import (
+    QAbstractEventDispatcher,
+    QEvent,
+    QEventLoop,
+    QObject,
+    QSettings,
+    QTimer,
+)
 from PySide6.QtWidgets import QApplication
 
 from app.settings.paths import AppPaths
@@ -50,6 +58,10 @@ SHUTDOWN_TIMEOUT = 5.0
 SCREENSHOT_TIMEOUT = 120.0
 SCREENSHOT_SIZE = (1360, 860)
 FIRST_PAINT_SECONDS = 0.02
+IDLE_WAIT_SECONDS = 0.5
+"""The longest wait for an idle moment of the event loop before work that can wait."""
+GIL_SWITCH_SECONDS = 0.001
+"""How long a thread may hold the GIL while another waits (Python's default: 5 ms)."""
 DEMO_PROFILE_ID = "demo"
 DEMO_CACHE_KEY = "sandbox://demo"
 DEMO_MEMORY_SETTING = "demo/lastOpened"
@@ -121,6 +133,12 @@ def area_class(spec: AreaSpec) -> type[Area]:
     for module in cls.preload:
         import_module(module)
     return cls
+
+
+def warm_up_areas(specs: Sequence[AreaSpec]) -> None:
+    """Each area's ``warm_up`` (on a worker thread, after its imports)."""
+    for spec in specs:
+        area_class(spec).warm_up()
 
 
 def port_factory(spec: AreaSpec) -> Callable[[Workspace], Any]:
@@ -271,18 +289,21 @@ class Application:
         self._shut_down = False
         self.areas_ready = asyncio.Event()
         """Set once every area exists (they are built in slices after the first paint)."""
+        self._other_areas: asyncio.Future[None] | None = None
+        """Adds the tabs behind the front one (``run``)."""
         self.window.closed.connect(self._closed.set)
         self._connect_dialogs()
 
-    async def _add_areas(self) -> None:
-        """Create every area (cheap: widgets come later, in slices) with its own context.
-        Their modules are imported on a worker thread: a few hundred milliseconds of imports
-        that would otherwise hold the window still (module level creates no Qt objects)."""
+    async def _add_areas(self, specs: Sequence[AreaSpec]) -> None:
+        """Create the areas of ``specs`` (cheap: widgets come later, in slices), each with its
+        own context. Their modules are imported on a worker thread: a few hundred
+        milliseconds of imports that would otherwise hold the window still (module level
+        creates no Qt objects)."""
         from app.ui.async_qt import TaskSet
 
         window = self.window
         loaded = await asyncio.to_thread(
-            lambda: [(area_class(spec), port_factory(spec)) for spec in AREAS]
+            lambda: [(area_class(spec), port_factory(spec)) for spec in specs]
         )
         for cls, make_port in loaded:
             context = AreaContext(
@@ -292,7 +313,44 @@ class Application:
                 navigator=window,
             )
             window.add_area(cls(context, window))
-        window.areas_added()
+
+    async def _add_other_areas(self, front: Sequence[AreaSpec]) -> None:
+        """The tabs behind the front one: imported and added once it is built (imported
+        while it builds, they would slow its building down for the GIL)."""
+        shown = [self.window.areas[spec.name] for spec in front]
+        for area in shown:
+            if not area.is_built:
+                built = asyncio.Event()
+                area.buildFinished.connect(built.set)
+                if not await self._before_close(built.wait()):
+                    return  # a closed window builds no more tabs
+        await _loop_idle()  # what building it queued (its pane's first contact) goes first
+        await asyncio.to_thread(_import_the_rest)
+        _spare_from_collection()
+        await self._add_areas([spec for spec in AREAS if spec not in front])
+        self.window.areas_added()
+        self.window.build_areas()  # queued behind what is still building
+        self.areas_ready.set()
+
+    async def _every_area(self) -> bool:
+        """Until every area is in; False when the window was closed first."""
+        if self._other_areas is None:
+            return True
+        return await self._before_close(asyncio.shield(self._other_areas))
+
+    async def _before_close(self, awaitable: Awaitable[object]) -> bool:
+        """Await ``awaitable`` unless the window is closed first (False, and it is cancelled)."""
+        work = asyncio.ensure_future(awaitable)
+        closed = asyncio.ensure_future(self._closed.wait())
+        try:
+            await asyncio.wait({work, closed}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            closed.cancel()
+        if not work.done():
+            work.cancel()
+            return False
+        work.result()  # its failure is the caller's
+        return True
 
     def _connect_dialogs(self) -> None:
         from app.ui.connection_flow import ConnectionFlow
@@ -303,16 +361,15 @@ class Application:
 
     async def run(self) -> int:
         """Show the window, open a connection, wait for the window to close."""
-        from app.api.transport import tls_context
-
-        if not self.window.isVisible():
+        if not self.window.isVisible():  # ``main`` showed and painted it already
             show_window(self.window, self.options)
-        # Loading the CA bundle for HTTPS takes 60-100 ms: on a worker, while the window paints.
-        tls = asyncio.ensure_future(asyncio.to_thread(tls_context))
-        # The empty window paints first; the tabs (a few hundred milliseconds of widgets)
-        # are built right after, so the app appears at once.
-        await asyncio.sleep(FIRST_PAINT_SECONDS)
-        await self._add_areas()
+            # The empty window paints first; the tabs (a few hundred milliseconds of
+            # widgets) are built right after, so the app appears at once.
+            await asyncio.sleep(FIRST_PAINT_SECONDS)
+        # The tab in front first: its rows show while the other tabs' code is imported.
+        front = _front_specs(self.window.remembered_tab())
+        await self._add_areas(front)
+        self._other_areas = asyncio.ensure_future(self._add_other_areas(front))
         if self.options.screenshot_dir is None:
             self.window.restore_areas()
         if self.options.demo:
@@ -324,13 +381,11 @@ class Application:
                 self.window.show_opening("Starting the demo sandbox…")
         # The tab in front first, then the others, a step per turn of the loop.
         self.window.build_areas()
-        self.areas_ready.set()
-        await tls
         if self.workspace.settings_problem:
             self.window.key_banner.show_message("warning", self.workspace.settings_problem)
         exit_code = 0
         if self.options.demo:
-            opened = await self._open_demo()
+            opened = await self._open_demo()  # the sandbox starts meanwhile
         else:
             opened = await self._open_saved()
         if self.options.screenshot_dir is not None:
@@ -346,6 +401,8 @@ class Application:
         from app.services.workspace import NoKey
         from app.settings.secrets import KeyringUnavailable
 
+        if not await self._every_area():  # every tab takes part in opening a connection
+            return False
         data = self.workspace.profiles.data
         if data.seamless is not None:
             try:
@@ -384,7 +441,11 @@ class Application:
         try:
             info = await asyncio.to_thread(self.demo.start)
         except DemoError as exc:
+            if not await self._every_area():
+                return False
             self.window.welcome.set_content("error", "The demo could not start", str(exc))
+            return False
+        if not await self._every_area():  # every tab takes part in opening a connection
             return False
         profile = demo_profile(info)
         if remembered is not None:
@@ -466,6 +527,10 @@ class Application:
         if self._shut_down:
             return
         self._shut_down = True
+        if self._other_areas is not None and not self._other_areas.done():
+            self._other_areas.cancel()  # closed before the tabs behind the front one came
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._other_areas
         for area in self.window.areas.values():
             try:
                 await asyncio.wait_for(area.shutdown(), SHUTDOWN_TIMEOUT)
@@ -476,6 +541,7 @@ class Application:
         await self.workspace.shutdown(SHUTDOWN_TIMEOUT)
         self.bridge.detach()
         self.theme.close()
+        gc.unfreeze()  # what start-up kept aside may be garbage now
         # The widgets go with the window: nothing of this run stays behind in the process
         # (every later style change would otherwise re-polish them all).
         self.window.hide()
@@ -524,25 +590,61 @@ def paint_now(qt_app: QApplication, window: MainWindow, limit: float = 0.5) -> N
     window.removeEventFilter(watcher)
 
 
-def _import_services() -> None:
-    # The services, clients and cache (pydantic models, httpx) and the tabs' code:
+async def _loop_idle() -> None:
+    """Until the GUI thread's event loop has nothing left to do (it is about to wait)."""
+    dispatcher = QAbstractEventDispatcher.instance()
+    if dispatcher is None:
+        return
+    idle = asyncio.Event()
+    dispatcher.aboutToBlock.connect(idle.set)
+    try:
+        with contextlib.suppress(TimeoutError):  # a loop never idle must not stop start-up
+            await asyncio.wait_for(idle.wait(), IDLE_WAIT_SECONDS)
+    finally:
+        dispatcher.aboutToBlock.disconnect(idle.set)
+
+
+def _spare_from_collection() -> None:
+    """Keep what start-up made (modules, classes, widgets) out of the cyclic collector's
+    full passes: a full pass over them held the window still for 100-200 ms a few seconds
+    after start. Objects still die when their last reference goes; ``shutdown`` undoes it."""
+    gc.freeze()
+    gc.enable()
+
+
+def _front_specs(front: str | None) -> tuple[AreaSpec, ...]:
+    """The spec of the tab shown first (the first tab when none is remembered)."""
+    return tuple(spec for spec in AREAS if spec.name == front) or AREAS[:1]
+
+
+def _import_services(front: Sequence[AreaSpec]) -> None:
+    # The services, clients and cache (pydantic models, httpx) and the front tab's code:
     # imported on a worker thread while the window's frame keeps painting. No Qt object
-    # is made at import.
-    import app.services.demo
+    # is made at import. The other tabs follow in ``_import_the_rest``.
     import app.services.workspace
     import app.ui.connection_flow  # noqa: F401
-    from app.api.transport import warm_up_http
 
-    for spec in AREAS:
+    for spec in front:
         area_class(spec)
         port_factory(spec)
+    warm_up_areas(front)
     # The first screens' schemas, after the imports and on this same thread: building them
     # beside the imports raced pydantic's lazily imported modules (a circular-import error).
     from app.core.models import FIRST_SCREEN_MODELS, build_schemas
 
     build_schemas(*FIRST_SCREEN_MODELS)
-    # What the first client would otherwise load on the GUI thread: httpx's transport
-    # modules and the TLS context.
+
+
+def _import_the_rest() -> None:
+    # While the front tab builds: the other tabs' code, the demo's launcher, and what the
+    # first client would otherwise load on the GUI thread (httpx's transports, TLS).
+    import email_validator  # noqa: F401  (address checks import it on first use)
+    from app.api.transport import warm_up_http
+
+    for spec in AREAS:
+        area_class(spec)
+        port_factory(spec)
+    warm_up_areas(AREAS)
     warm_up_http()
 
 
@@ -555,8 +657,14 @@ async def launch(
 ) -> Application:
     """Build the app behind a shown frame without holding the window still."""
     # phonenumbers loads its metadata on first use (~0.2 s): beside, not before, the rest.
+    # A worker holding the GIL (imports, cache reads, a sync's parsing) makes the GUI thread
+    # wait up to one switch interval at each call from Qt into Python; at the default 5 ms,
+    # a turn of the loop with twenty such calls could wait 100 ms.
+    sys.setswitchinterval(GIL_SWITCH_SECONDS)
+    gc.disable()  # until start-up's objects are spared (``_spare_from_collection``)
     warm_up = asyncio.ensure_future(asyncio.to_thread(_warm_up_phone_rules))
-    await asyncio.to_thread(_import_services)
+    await asyncio.to_thread(_import_services, _front_specs(window.remembered_tab()))
+    _spare_from_collection()
     warm_up.add_done_callback(_log_failure)
     return Application(qt_app, options, paths, loop=loop, window=window)
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from email_validator import EmailNotValidError, validate_email
-
 
 class InvalidEmail(ValueError):
     """An address that is not valid; ``str(exc)`` is a sentence for the user."""
@@ -41,6 +39,9 @@ def check_email(raw: str) -> EmailCheck:
     text = raw.strip()
     if not text:
         return EmailCheck(raw, None, "Enter an email address.")
+    # Imported here: ~30 ms the first screen does not need (warmed after it, bootstrap).
+    from email_validator import EmailNotValidError, validate_email
+
     try:
         result = validate_email(text, check_deliverability=False)
     except EmailNotValidError as exc:

@@ -22,9 +22,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from app.api.seamless import OAuth, OAuthApp, OAuthTokens
 from app.api.seedly import SeedlyClient
 from app.core.errors import ApiError
 from app.services.agency_watch import AgencyWatch
@@ -38,7 +37,6 @@ from app.services.bus import (
     UnreadCounts,
 )
 from app.services.contacts import ContactService
-from app.services.leads import AUTH_OAUTH, LeadsService
 from app.services.preferences import Preferences
 from app.services.ports.reader import OwnerSwitch
 from app.services.session import PollPlan, Session
@@ -50,7 +48,6 @@ from app.settings.profiles import (
     SettingsError,
     SubAccountRef,
 )
-from app.services.seamless_oauth import tokens_from_secret, tokens_to_secret
 from app.settings.secrets import (
     KeyringUnavailable,
     Secrets,
@@ -60,6 +57,11 @@ from app.settings.secrets import (
     seamless_oauth_client_account,
 )
 from app.storage import Database, Partition, StorageError, SyncKind
+
+# The Seamless side is imported when first used (``Workspace.leads``), not with this module.
+if TYPE_CHECKING:
+    from app.api.seamless import OAuthTokens
+    from app.services.leads import LeadsService
 
 log = logging.getLogger(__name__)
 
@@ -121,8 +123,7 @@ class Workspace:
         self._watch_task: asyncio.Task[None] | None = None
         self.preferences = Preferences(self.profiles, lambda: self.persist)
         """The one writer of the saved preferences (theme, saved searches, mutes…)."""
-        self.leads = LeadsService(self.db, self.bus, self.contact_service_for)
-        """The Seamless side: its connection, credit meter, research queue and CRM push."""
+        self._leads: LeadsService | None = None  # ``leads``, made on first use
         # -- agency view (All sub-accounts): state; its methods are in the marked block below.
         self.agency_members: Callable[[], list[SubAccountRef]] | None = None
         """Which sub-accounts the merged view shows (None: the connection's inclusion
@@ -178,6 +179,21 @@ class Workspace:
     def previewing(self) -> bool:
         """Whether the cache is shown while no connection is open yet (``preview``)."""
         return self.session is None and self._preview is not None
+
+    @property
+    def leads(self) -> LeadsService:
+        """The Seamless side: its connection, credit meter, research queue and CRM push.
+        Made on first use: its modules (the Seamless client and records) load after the
+        first screen, which does not need them."""
+        if self._leads is None:
+            from app.services.leads import LeadsService
+
+            self._leads = LeadsService(self.db, self.bus, self.contact_service_for)
+        return self._leads
+
+    @leads.setter
+    def leads(self, service: LeadsService) -> None:
+        self._leads = service
 
     def preview(self, profile: Profile, sub_account_id: str) -> None:
         """Show what the cache holds of ``profile``'s sub-account while its connection
@@ -463,6 +479,8 @@ class Workspace:
         """Open the Seamless connection ``settings`` describes: with ``api_key`` or the one in
         the keyring (account ``seamless:<id>``) when it signs in with a key; with the tokens
         and the client secret in the keyring when it signs in with Seamless.AI (OAuth)."""
+        from app.services.leads import AUTH_OAUTH
+
         if settings.auth == AUTH_OAUTH and api_key is None:
             await self._connect_seamless_oauth(settings)
             return
@@ -475,6 +493,9 @@ class Workspace:
         await self.leads.connect(settings, key)
 
     async def _connect_seamless_oauth(self, settings: SeamlessSettings) -> None:
+        from app.api.seamless import OAuth, OAuthApp
+        from app.services.seamless_oauth import tokens_from_secret, tokens_to_secret
+
         client = settings.oauth
         tokens = tokens_from_secret(self.secrets.get(seamless_oauth_account(settings.id)))
         secret = self.secrets.get(seamless_oauth_client_account(settings.id))
@@ -655,7 +676,8 @@ class Workspace:
             except TimeoutError:
                 log.warning("the session did not stop within %.0f s", timeout)
             self.session = None
-        await self.leads.close(timeout)
+        if self._leads is not None:
+            await self._leads.close(timeout)
         clients, self._clients = list(self._clients.values()), {}
         for client in clients:
             try:

@@ -135,6 +135,7 @@ class MainWindow(QMainWindow):
         self._restore_areas = False
         self._watching_activity = False
         self._build_queue: list[Area] = []
+        self._all_areas_added = False  # ``areas_added``: every tab's area is in
         self._build_timer = QTimer(self)
         self._build_timer.setSingleShot(True)
         self._build_timer.setInterval(BUILD_SLICE_MS)
@@ -350,6 +351,8 @@ class MainWindow(QMainWindow):
         assert layout is not None
         layout.addWidget(area)
         area.buildFinished.connect(lambda a=area: self._area_built(a))
+        if self._restore_areas:  # added after the session was restored (not the front tab)
+            area.prepare_restore(self.settings)
 
     def _area_built(self, area: Area) -> None:
         if self._restore_areas:
@@ -372,10 +375,19 @@ class MainWindow(QMainWindow):
         for area in self.areas.values():
             kinds |= area.record_kinds
         self.global_search.set_kinds(frozenset(kinds))
+        self._all_areas_added = True
+
+    def remembered_tab(self) -> str | None:
+        """The tab that was in front when the window last closed (shown first), if any."""
+        last = self.settings.value("window/lastTab")
+        return last if isinstance(last, str) and last in self._pages else None
 
     def build_areas(self, *, all_at_once: bool = False) -> None:
         """Build the areas: the current tab first, then the others, one step per turn of the
-        event loop so the window keeps painting (``all_at_once``: now, every step)."""
+        event loop so the window keeps painting (``all_at_once``: now, every step). Called
+        again when more areas were added, it queues them too."""
+        if self._window_closed:
+            return  # a closed window builds no more tabs: their services are shutting down
         current = self.current_area()
         ordered = sorted(self.areas.values(), key=lambda a: (a is not current, _rank(a.area_name)))
         if all_at_once:
@@ -390,7 +402,8 @@ class MainWindow(QMainWindow):
         while self._build_queue and self._build_queue[0].is_built:
             self._build_queue.pop(0)
         if not self._build_queue:
-            self._watch_activity()
+            if self._all_areas_added:  # else the next ``build_areas`` call watches
+                self._watch_activity()
             return
         self._build_queue[0].build_next_step()
         self._build_timer.start()
@@ -887,8 +900,10 @@ class MainWindow(QMainWindow):
         for area in self.areas.values():
             if area.is_built:  # the others restore theirs when built
                 area.restore_state(self.settings)
-        last = self.settings.value("window/lastTab")
-        if not (isinstance(last, str) and last in self.areas):
+            else:
+                area.prepare_restore(self.settings)
+        last = self.remembered_tab()  # its area may be added after the front one's
+        if last is None:
             # First run without Seamless.AI: the CRM's contacts, not an empty Leads tab.
             last = "contacts" if self.workspace.profiles.data.seamless is None else None
         if last in self._pages:

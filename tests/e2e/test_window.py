@@ -9,17 +9,18 @@ from typing import Any
 
 import httpx
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from app.bootstrap import Application, LaunchOptions, open_window
+from app.bootstrap import Application, LaunchOptions, open_window, window_settings_path
 from app.settings.paths import AppPaths
 from app.settings.profiles import ProfileStore
 from app.settings.secrets import Secrets, account_name
 from app.ui.connections import ConnectionDialog, DialogMode
 from app.ui.contacts.tab import ContactsTab
-from app.ui.main_window import ALL_SUB_ACCOUNTS
+from app.ui.area import Area
+from app.ui.main_window import ALL_SUB_ACCOUNTS, MainWindow
 from tests.e2e.conftest import save_connection, until
 from tests.support.sandbox_process import Sandbox
 
@@ -302,5 +303,52 @@ def test_the_chosen_theme_is_saved_and_the_next_start_paints_in_it(
         finally:
             frame.theme.close()
             frame.deleteLater()
+
+    run(scenario(), timeout=120)
+
+
+def test_the_tab_used_last_is_built_before_the_others_are_added(
+    open_desk: Any, home: Path, sandbox: Sandbox, run: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Start-up builds the tab in front first; the other tabs' code is imported and their
+    areas added only after it, and the connection opens once every tab is in."""
+    save_connection(home, sandbox)
+    paths = AppPaths.under(home).ensure()
+    settings = QSettings(
+        str(window_settings_path(LaunchOptions(), paths)), QSettings.Format.IniFormat
+    )
+    settings.setValue("window/lastTab", "inbox")
+    settings.sync()
+    events: list[tuple[str, str]] = []
+    real_add_area = MainWindow.add_area
+
+    def add_area(window: MainWindow, area: Area) -> None:
+        events.append(("added", area.area_name))
+        area.buildFinished.connect(lambda n=area.area_name: events.append(("built", n)))
+        real_add_area(window, area)
+
+    monkeypatch.setattr(MainWindow, "add_area", add_area)
+    opened_with: list[set[str]] = []
+    real_activate = MainWindow.activate
+
+    async def activate(window: MainWindow, profile_id: str) -> bool:
+        opened_with.append(set(window.areas))
+        return await real_activate(window, profile_id)
+
+    monkeypatch.setattr(MainWindow, "activate", activate)
+
+    async def scenario() -> None:
+        async with open_desk() as desk:
+            assert desk.window.current_area() is desk.window.areas["inbox"]
+            await until(lambda: desk.workspace.active is not None)
+            await until(lambda: all(a.is_built for a in desk.window.areas.values()))
+            assert events[:2] == [("added", "inbox"), ("built", "inbox")]
+            assert {name for kind, name in events[2:] if kind == "added"} == {
+                "leads",
+                "contacts",
+                "calendar",
+                "webhooks",
+            }
+            assert opened_with == [{"leads", "contacts", "inbox", "calendar", "webhooks"}]
 
     run(scenario(), timeout=120)

@@ -38,3 +38,34 @@ def test_country_names_still_resolve_when_asked() -> None:
 
     assert region_for_country("Deutschland") == "DE"
     assert region_name("FR") == "France"
+
+
+FRONT_PROBE = """
+import sys
+from app.bootstrap import _front_specs, _import_services, _import_the_rest
+_import_services(_front_specs("contacts"))
+first = {name: name in sys.modules for name in WATCHED}
+_import_the_rest()
+later = {name: name in sys.modules for name in WATCHED}
+print(",".join(sorted(n for n, seen in first.items() if seen)))
+print(",".join(sorted(n for n, seen in later.items() if seen)))
+"""
+WATCHED = ("app.api.seamless", "app.ui.leads.tab", "app.ui.inbox.tab", "email_validator", "rich")
+
+
+def test_the_front_tab_imports_only_what_its_first_screen_needs() -> None:
+    """The Contacts tab in front: the Seamless client, the other tabs and the address
+    checker load after its first screen (``_import_the_rest``); httpx's command-line
+    client (rich) never loads."""
+    code = f"WATCHED = {WATCHED!r}\n{FRONT_PROBE}"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    ).stdout.split("\n")
+    first, later = out[0], out[1]
+    assert first == ""
+    assert later.split(",") == [
+        "app.api.seamless",
+        "app.ui.inbox.tab",
+        "app.ui.leads.tab",
+        "email_validator",
+    ]

@@ -109,7 +109,7 @@ from app.ui.calendar.layout import (
 from app.ui.calendar.loader import Prepare, RangeData, RangeLoader
 from app.ui.calendar.month import MonthView
 from app.ui.calendar.panel import CalendarsPanel
-from app.ui.calendar.texts import period_title, time_range, zone_or_none
+from app.ui.calendar.texts import period_title, time_range, zone_names, zone_or_none
 from app.ui.calendar.timegrid import HEADER_HEIGHT, TimeGridView
 from app.ui.common.widgets import Banner, EmptyState
 from app.ui.theme import Spacing, icon
@@ -161,6 +161,12 @@ class CalendarTab(Area):
     record_kinds = frozenset({"appointment", "booking"})
     """An appointment to show, or a contact (its id) to book an appointment for."""
     poll_job = "appointments"
+    preload = ("tzlocal",)  # the user's own zone, read when the tab is first shown
+
+    @classmethod
+    def warm_up(cls) -> None:
+        """The zone pickers' list of every tzdata zone (read from the package's files)."""
+        zone_names()
 
     new_booking_requested = Signal()
     """The user asked to book a new appointment (N, or "New booking…")."""
