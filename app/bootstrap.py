@@ -61,7 +61,8 @@ FIRST_PAINT_SECONDS = 0.02
 IDLE_WAIT_SECONDS = 0.5
 """The longest wait for an idle moment of the event loop before work that can wait."""
 GIL_SWITCH_SECONDS = 0.001
-"""How long a thread may hold the GIL while another waits (Python's default: 5 ms)."""
+"""How long a thread may hold the GIL while another waits, during start-up (Python's
+default: 5 ms)."""
 DEMO_PROFILE_ID = "demo"
 DEMO_CACHE_KEY = "sandbox://demo"
 DEMO_MEMORY_SETTING = "demo/lastOpened"
@@ -327,6 +328,7 @@ class Application:
         await _loop_idle()  # what building it queued (its pane's first contact) goes first
         await asyncio.to_thread(_import_the_rest)
         _spare_from_collection()
+        _switch_faster(False)
         await self._add_areas([spec for spec in AREAS if spec not in front])
         self.window.areas_added()
         self.window.build_areas()  # queued behind what is still building
@@ -542,6 +544,7 @@ class Application:
         self.bridge.detach()
         self.theme.close()
         gc.unfreeze()  # what start-up kept aside may be garbage now
+        _switch_faster(False)  # closed before start-up finished
         # The widgets go with the window: nothing of this run stays behind in the process
         # (every later style change would otherwise re-polish them all).
         self.window.hide()
@@ -604,10 +607,27 @@ async def _loop_idle() -> None:
         dispatcher.aboutToBlock.disconnect(idle.set)
 
 
+_default_switch_interval: float | None = None
+
+
+def _switch_faster(faster: bool) -> None:
+    """The GIL's switch interval: ``GIL_SWITCH_SECONDS`` while start-up imports, else the
+    interpreter's own."""
+    global _default_switch_interval
+    if faster:
+        if _default_switch_interval is None:
+            _default_switch_interval = sys.getswitchinterval()
+        sys.setswitchinterval(GIL_SWITCH_SECONDS)
+    elif _default_switch_interval is not None:
+        sys.setswitchinterval(_default_switch_interval)
+        _default_switch_interval = None
+
+
 def _spare_from_collection() -> None:
     """Keep what start-up made (modules, classes, widgets) out of the cyclic collector's
-    full passes: a full pass over them held the window still for 100-200 ms a few seconds
-    after start. Objects still die when their last reference goes; ``shutdown`` undoes it."""
+    full passes, and turn the collector back on: a full pass over them held the window
+    still for 50-60 ms a few seconds after start. Objects still die when their last
+    reference goes; ``shutdown`` undoes it."""
     gc.freeze()
     gc.enable()
 
@@ -657,10 +677,11 @@ async def launch(
 ) -> Application:
     """Build the app behind a shown frame without holding the window still."""
     # phonenumbers loads its metadata on first use (~0.2 s): beside, not before, the rest.
-    # A worker holding the GIL (imports, cache reads, a sync's parsing) makes the GUI thread
-    # wait up to one switch interval at each call from Qt into Python; at the default 5 ms,
-    # a turn of the loop with twenty such calls could wait 100 ms.
-    sys.setswitchinterval(GIL_SWITCH_SECONDS)
+    # While start-up imports on workers (long holds of the GIL), the GUI thread waits up to
+    # one switch interval at each call from Qt into Python; at the default 5 ms, a turn of
+    # the loop with twenty such calls could wait 100 ms. Back to the default once the tabs'
+    # code is in (``_add_other_areas``): later, a shorter interval slowed workers' searches.
+    _switch_faster(True)
     gc.disable()  # until start-up's objects are spared (``_spare_from_collection``)
     warm_up = asyncio.ensure_future(asyncio.to_thread(_warm_up_phone_rules))
     await asyncio.to_thread(_import_services, _front_specs(window.remembered_tab()))
