@@ -71,6 +71,7 @@ from app.core.errors import ApiError, InvalidResponse, NotFound, ValidationFaile
 from app.core.models import Contact, CustomFieldDefinition, parse
 from app.core.payloads import ContactUpdate, build
 from app.core.phones import DEFAULT_REGION, check_phone, format_phone
+from app.core.team import readable_member
 from app.services.ports.contacts import ContactsReader, NotActive, StorageError
 from app.ui.async_qt import TaskSet
 from app.ui.common.fields import (
@@ -314,15 +315,20 @@ class ContactDetailPane(QWidget):
         self._subtitle = QLabel(header)
         self._subtitle.setProperty("muted", True)
         self._subtitle.setWordWrap(True)
+        self._title.setWordWrap(True)  # a long name wraps rather than being cut
         names.addWidget(self._title)
         names.addWidget(self._subtitle)
-        names.addStretch(1)
         header_layout.addLayout(names, 1)
+        # The actions under the name: beside it, they left a long name a few letters.
+        actions = QHBoxLayout()
+        actions.setContentsMargins(0, Spacing.S, 0, 0)
+        actions.setSpacing(Spacing.S)
+        names.addLayout(actions)
         self.book_button = QPushButton(icon("calendar"), "Book…", header)
         self.book_button.setToolTip("Book an appointment with this contact (Ctrl+B)")
         self.book_button.setShortcut(QKeySequence("Ctrl+B"))
         self.book_button.clicked.connect(self._book)
-        header_layout.addWidget(self.book_button, 0, Qt.AlignmentFlag.AlignTop)
+        actions.addWidget(self.book_button)
         self.edit_button = QPushButton(icon("edit"), "Edit", header)
         self.edit_button.setToolTip("Edit this contact")
         self.edit_button.clicked.connect(self.begin_edit)
@@ -330,8 +336,9 @@ class ContactDetailPane(QWidget):
         self.delete_button.setToolTip("Delete this contact from Seedly")
         self.delete_button.setProperty("destructive", True)
         self.delete_button.clicked.connect(self.request_delete)
-        header_layout.addWidget(self.edit_button, 0, Qt.AlignmentFlag.AlignTop)
-        header_layout.addWidget(self.delete_button, 0, Qt.AlignmentFlag.AlignTop)
+        actions.addWidget(self.edit_button)
+        actions.addWidget(self.delete_button)
+        actions.addStretch(1)
         layout.addWidget(header)
 
         line = QFrame(page)
@@ -427,7 +434,8 @@ class ContactDetailPane(QWidget):
             taken.deleteLater()
 
     def _assignee_label(self, user_id: object) -> str:
-        return self._assignee_names.get(str(user_id), str(user_id))
+        # A name from the team when known, else the id read as one (never "usr_ana_ortiz").
+        return self._assignee_names.get(str(user_id)) or readable_member(str(user_id))
 
     # -------------------------------------------------------------- theming
 
@@ -992,7 +1000,7 @@ class ContactDetailPane(QWidget):
             names = self._assignee_names
 
             def label(user_id: str) -> str:
-                return names.get(user_id, user_id)
+                return names.get(user_id) or readable_member(user_id)
 
             ids = sorted(set(assignees) | set(names), key=lambda i: label(i).casefold())
             choices: list[tuple[str, Any]] = [("Unassigned", None)]

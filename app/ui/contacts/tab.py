@@ -46,6 +46,7 @@ from PySide6.QtWidgets import (
 
 from app.core.constants import LIFECYCLE_STAGES
 from app.core.contact_csv import WRITTEN, ImportReport, RowStatus
+from app.core.team import readable_member
 from app.services.bulk import BulkAction, BulkKind, BulkProgress, BulkReport, BulkRunner
 from app.services.bus import ContactsChanged, SessionChanged, SyncStatus
 from app.services.contacts import ContactService
@@ -584,7 +585,7 @@ class ContactsTab(Area):
         self.assignee_filter.addItem("Anyone", None)
         self.assignee_filter.addItem("Unassigned", "")
         for user in choices.assignees:
-            self.assignee_filter.addItem(user, user)
+            self.assignee_filter.addItem(readable_member(user), user)
         wanted = "" if filters.unassigned else filters.assigned_to
         self.assignee_filter.setCurrentIndex(max(0, self.assignee_filter.findData(wanted)))
         self.assignee_filter.blockSignals(False)

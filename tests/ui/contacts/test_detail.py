@@ -277,7 +277,7 @@ def test_the_view_shows_every_field_of_the_contact(pane: ContactDetailPane) -> N
         "lifecycleStage": "Customer",
         "tags": "vip, newsletter",
         "source": "website",
-        "assignedTo": "usr_ana",
+        "assignedTo": "Ana",  # the member id read as a name (no team list here)
         "addressLine1": "12 Main St",
         "city": "Boston",
         "state": "MA",
@@ -1143,8 +1143,11 @@ def test_suggestions_come_from_the_partition(
     assert tags.tags() == ["webinar", "VIP"]
     assignee = pane.editor("assignedTo")
     assert isinstance(assignee, ChoiceFieldEditor)
-    assert assignee.labels() == ["Unassigned", "Kim Park", "usr_ana"]
+    # A member the team list does not name is shown by the id read as a name, not the id.
+    assert assignee.labels() == ["Unassigned", "Ana", "Kim Park"]
     assert assignee.value() == "usr_kim"
+    pane.show_contact(contact("c2", assignedTo="usr_ana_ortiz"), discard=True)
+    assert pane.view_text("assignedTo") == "Ana Ortiz"
     db.close()
 
 
