@@ -12,13 +12,9 @@ import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
-from app.services.ports.contacts import ContactsPort
-from app.ui.area import AreaContext
-from app.ui.async_qt import BusBridge, TaskSet
-from app.ui.contacts.tab import ContactsTab
-from tests.support.areas import RecordingNavigator
 from tests.support.sandbox_process import Sandbox
-from tests.ui.leads.conftest import make_workspace, until
+from tests.ui.contacts.support import contacts_tab
+from tests.ui.leads.conftest import until
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -29,27 +25,13 @@ def test_rows_show_before_the_pane_is_built_in_the_saved_order(
     sandbox: Sandbox, tmp_path: Path, run: Run
 ) -> None:
     async def flow() -> None:
-        workspace, profile = make_workspace(tmp_path, sandbox)
-        await workspace.activate(profile.id)
-        port = ContactsPort(workspace)
-        await until(lambda: port.reader() is not None)
-        reader = port.reader()
-        assert reader is not None
-        await until(lambda: reader.count() > 3, timeout=40)
-        bridge, tasks = BusBridge(workspace.bus), TaskSet("first-rows-test")
-        context = AreaContext(port=port, bridge=bridge, tasks=tasks, navigator=RecordingNavigator())
-        tab = ContactsTab(context)
-        tab.resize(1360, 860)
-        tab.show()
-        try:
+        async with contacts_tab(tmp_path, sandbox, built=False) as tab:
             saved = QSettings(str(tmp_path / "window.ini"), QSettings.Format.IniFormat)
             saved.setValue("contacts/sort", json.dumps(["name", True]))  # Z to A
             tab.prepare_restore(saved)
             resets: list[int] = []
-            steps = 0
             while not hasattr(tab, "table") or tab.model.rowCount() == 0:
                 assert tab.build_next_step(), "built without ever showing rows"
-                steps += 1
                 if hasattr(tab, "model") and not resets:
                     tab.model.modelReset.connect(lambda: resets.append(1))
             QApplication.processEvents()
@@ -66,11 +48,5 @@ def test_rows_show_before_the_pane_is_built_in_the_saved_order(
             assert len(resets) == shown_at, "the rows shown are kept, not read again at the end"
             await until(lambda: tab.detail.contact_id == first)
             assert tab.selected_ids() == [first]
-        finally:
-            await tab.shutdown()
-            await tasks.shutdown(5)
-            await workspace.shutdown(5)
-            bridge.detach()
-            tab.deleteLater()
 
     run(flow(), timeout=80)
