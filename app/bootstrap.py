@@ -58,6 +58,8 @@ SHUTDOWN_TIMEOUT = 5.0
 SCREENSHOT_TIMEOUT = 120.0
 SCREENSHOT_SIZE = (1360, 860)
 FIRST_PAINT_SECONDS = 0.02
+FRONT_BUILD_SECONDS = 15.0
+"""The longest wait for the front tab to be built before the other tabs are added."""
 IDLE_WAIT_SECONDS = 0.5
 """The longest wait for an idle moment of the event loop before work that can wait."""
 GIL_SWITCH_SECONDS = 0.001
@@ -323,8 +325,17 @@ class Application:
             if not area.is_built:
                 built = asyncio.Event()
                 area.buildFinished.connect(built.set)
-                if not await self._before_close(built.wait()):
-                    return  # a closed window builds no more tabs
+                area.buildFailed.connect(lambda _why, done=built: done.set())
+                # Bounded: a tab whose building failed must not keep the others (and the
+                # connection, which waits for them) away for good.
+                finished = asyncio.wait_for(built.wait(), FRONT_BUILD_SECONDS)
+                try:
+                    if not await self._before_close(finished):
+                        return  # a closed window builds no more tabs
+                except TimeoutError:
+                    log.warning(
+                        "the %s tab was not built in time; adding the others", area.area_name
+                    )
         await _loop_idle()  # what building it queued (its pane's first contact) goes first
         await asyncio.to_thread(_import_the_rest)
         _spare_from_collection()

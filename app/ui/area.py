@@ -15,6 +15,7 @@ screenshots). docs/architecture.md, "Adding a tab", walks through writing one.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, Generic, Protocol, TypeVar
@@ -22,6 +23,8 @@ from typing import TYPE_CHECKING, ClassVar, Generic, Protocol, TypeVar
 from PySide6.QtCore import QSettings, Signal
 from PySide6.QtWidgets import QMenu, QWidget
 
+
+log = logging.getLogger(__name__)
 if TYPE_CHECKING:
     from app.ui.async_qt import BusBridge, TaskSet
 
@@ -92,12 +95,17 @@ class Area(QWidget):
     buildFinished = Signal()
     """The last building step ran: every widget exists."""
 
+    buildFailed = Signal(str)
+    """A building step raised (its message): the area stays unbuilt and is never built."""
+
     def __init__(self, context: AreaContext[object], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.context = context
         self.navigator = context.navigator
         self._built = False
         self._steps: Iterator[None] | None = None
+        self.build_failed = False
+        """A building step raised: the area is half made, so it is never marked built."""
 
     # -- building ---------------------------------------------------------------------------
     def build_steps(self) -> Iterator[None]:
@@ -107,7 +115,7 @@ class Area(QWidget):
 
     def build_next_step(self) -> bool:
         """Run one building step; True while more remain."""
-        if self._built:
+        if self._built or self.build_failed:
             return False
         if self._steps is None:
             self._steps = self.build_steps()
@@ -118,6 +126,14 @@ class Area(QWidget):
             self._steps = None
             self.built()
             self.buildFinished.emit()
+            return False
+        except Exception as exc:
+            # Not built, ever: its ``built`` hook and every "once built" path would meet
+            # widgets that were never made. The other tabs go on.
+            log.exception("building the %s tab failed", self.area_name)
+            self._steps = None
+            self.build_failed = True
+            self.buildFailed.emit(str(exc) or type(exc).__name__)
             return False
         return True
 

@@ -351,8 +351,24 @@ class MainWindow(QMainWindow):
         assert layout is not None
         layout.addWidget(area)
         area.buildFinished.connect(lambda a=area: self._area_built(a))
+        area.buildFailed.connect(lambda why, a=area: self._area_failed(a, why))
         if self._restore_areas:  # added after the session was restored (not the front tab)
             area.prepare_restore(self.settings)
+
+    def _area_failed(self, area: Area, why: str) -> None:
+        # Said in the tab itself, instead of its half-made widgets.
+        area.hide()
+        notice = EmptyState(self._pages[area.area_name])
+        notice.setObjectName("areaFailed")
+        notice.set_content(
+            "warning",
+            f"The {area.title} tab could not be opened",
+            f"{why}. The other tabs work; the log has the details.",
+        )
+        layout = self._pages[area.area_name].layout()
+        assert layout is not None
+        layout.addWidget(notice)
+        self._build_timer.start()  # the next tab's building goes on
 
     def _area_built(self, area: Area) -> None:
         if self._restore_areas:
@@ -399,7 +415,9 @@ class MainWindow(QMainWindow):
         self._build_timer.start()
 
     def _build_step(self) -> None:
-        while self._build_queue and self._build_queue[0].is_built:
+        while self._build_queue and (
+            self._build_queue[0].is_built or self._build_queue[0].build_failed
+        ):
             self._build_queue.pop(0)
         if not self._build_queue:
             if self._all_areas_added:  # else the next ``build_areas`` call watches

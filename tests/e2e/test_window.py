@@ -13,6 +13,7 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
+from app import bootstrap
 from app.bootstrap import Application, LaunchOptions, open_window, window_settings_path
 from app.settings.paths import AppPaths
 from app.settings.profiles import ProfileStore
@@ -21,6 +22,8 @@ from app.ui.connections import ConnectionDialog, DialogMode
 from app.ui.contacts.tab import ContactsTab
 from app.ui.area import Area
 from app.ui.main_window import ALL_SUB_ACCOUNTS, MainWindow
+from app.ui.common.widgets import EmptyState
+from app.ui.webhooks.tab import WebhooksTab
 from tests.e2e.conftest import save_connection, until
 from tests.support.sandbox_process import Sandbox
 
@@ -350,5 +353,45 @@ def test_the_tab_used_last_is_built_before_the_others_are_added(
                 "webhooks",
             }
             assert opened_with == [{"leads", "contacts", "inbox", "calendar", "webhooks"}]
+
+    run(scenario(), timeout=120)
+
+
+@pytest.mark.qt_no_exception_capture
+def test_a_front_tab_that_fails_to_build_does_not_keep_the_others_away(
+    open_desk: Any, home: Path, sandbox: Sandbox, run: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A building step that raises stops that tab only (never marked built half-made, and
+    said in the window); the other tabs are added and the connection opens."""
+    save_connection(home, sandbox)
+    paths = AppPaths.under(home).ensure()
+    settings = QSettings(
+        str(window_settings_path(LaunchOptions(), paths)), QSettings.Format.IniFormat
+    )
+    settings.setValue("window/lastTab", "webhooks")
+    settings.sync()
+    monkeypatch.setattr(bootstrap, "FRONT_BUILD_SECONDS", 30.0)  # the failure ends the wait
+
+    def broken_steps(self: Area) -> Any:
+        yield
+        raise RuntimeError("a building step failed")
+
+    monkeypatch.setattr(WebhooksTab, "build_steps", broken_steps)
+
+    async def scenario() -> None:
+        async with open_desk() as desk:
+            await until(lambda: desk.workspace.active is not None)
+            assert set(desk.window.areas) == {"leads", "contacts", "inbox", "calendar", "webhooks"}
+            await until(
+                lambda: all(a.is_built for n, a in desk.window.areas.items() if n != "webhooks")
+            )
+            broken = desk.window.areas["webhooks"]
+            assert broken.build_failed and not broken.is_built
+            assert not broken.build_next_step(), "never built half-made"
+            page = desk.window.areas["webhooks"].parentWidget()
+            assert page is not None
+            notice = page.findChild(EmptyState, "areaFailed")
+            assert notice is not None and not broken.isVisibleTo(page)
+            assert notice.title == "The Webhooks & Automations tab could not be opened"
 
     run(scenario(), timeout=120)
