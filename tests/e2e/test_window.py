@@ -310,18 +310,23 @@ def test_the_chosen_theme_is_saved_and_the_next_start_paints_in_it(
     run(scenario(), timeout=120)
 
 
+def _start_on_tab(home: Path, box: Sandbox, name: str) -> None:
+    """A saved connection, and ``name`` as the tab in front when the window last closed."""
+    save_connection(home, box)
+    paths = AppPaths.under(home).ensure()
+    settings = QSettings(
+        str(window_settings_path(LaunchOptions(), paths)), QSettings.Format.IniFormat
+    )
+    settings.setValue("window/lastTab", name)
+    settings.sync()
+
+
 def test_the_tab_used_last_is_built_before_the_others_are_added(
     open_desk: Any, home: Path, sandbox: Sandbox, run: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Start-up builds the tab in front first; the other tabs' code is imported and their
     areas added only after it, and the connection opens once every tab is in."""
-    save_connection(home, sandbox)
-    paths = AppPaths.under(home).ensure()
-    settings = QSettings(
-        str(window_settings_path(LaunchOptions(), paths)), QSettings.Format.IniFormat
-    )
-    settings.setValue("window/lastTab", "inbox")
-    settings.sync()
+    _start_on_tab(home, sandbox, "inbox")
     events: list[tuple[str, str]] = []
     real_add_area = MainWindow.add_area
 
@@ -363,13 +368,7 @@ def test_a_front_tab_that_fails_to_build_does_not_keep_the_others_away(
 ) -> None:
     """A building step that raises stops that tab only (never marked built half-made, and
     said in the window); the other tabs are added and the connection opens."""
-    save_connection(home, sandbox)
-    paths = AppPaths.under(home).ensure()
-    settings = QSettings(
-        str(window_settings_path(LaunchOptions(), paths)), QSettings.Format.IniFormat
-    )
-    settings.setValue("window/lastTab", "webhooks")
-    settings.sync()
+    _start_on_tab(home, sandbox, "webhooks")
     monkeypatch.setattr(bootstrap, "FRONT_BUILD_SECONDS", 30.0)  # the failure ends the wait
 
     def broken_steps(self: Area) -> Any:
