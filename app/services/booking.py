@@ -682,7 +682,9 @@ class BookingService:
         tasks = [asyncio.ensure_future(one(i)) for i in range(len(wanted))]
         try:
             await asyncio.gather(*tasks)
-        except BaseException:
+        except (Exception, asyncio.CancelledError):
+            # Not GeneratorExit: a coroutine closed without a loop (collected while still
+            # pending) may not await again, and its day tasks go with their loop.
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
