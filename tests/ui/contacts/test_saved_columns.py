@@ -4,6 +4,8 @@ widths never bring a horizontal scrollbar back at the default window size."""
 
 from __future__ import annotations
 
+import asyncio
+
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -11,7 +13,6 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QApplication
 
 from app.ui.common.columns import set_versioned_value, versioned_value
 from app.ui.contacts.tab import COLUMNS_VERSION, ContactsTab
@@ -46,7 +47,8 @@ def test_older_columns_give_way_and_restored_ones_fit(
             old.setValue("contacts/columnWidths", json.dumps(EVERY_COLUMN_WIDE))
             old.setValue("contacts/hiddenColumns", json.dumps([]))
             tab.restore_state(old)
-            QApplication.processEvents()
+            await asyncio.sleep(0.05)  # Qt runs its events on the loop (processEvents here would
+            # step another task inside this one)
             assert tab.table.isColumnHidden(column(tab, "createdAt")), "hidden by default"
             assert header.sectionSize(column(tab, "email")) == default_email
             assert not tab.table.horizontalScrollBar().isVisible()
@@ -67,7 +69,8 @@ def test_older_columns_give_way_and_restored_ones_fit(
             set_versioned_value(wide, "hiddenColumns", json.dumps([]), COLUMNS_VERSION)
             wide.endGroup()
             tab.restore_state(wide)
-            QApplication.processEvents()
+            await asyncio.sleep(0.05)  # Qt runs its events on the loop (processEvents here would
+            # step another task inside this one)
             assert not tab.table.isColumnHidden(column(tab, "createdAt")), "the user's choice"
             assert not tab.table.horizontalScrollBar().isVisible()
             assert header.length() <= tab.table.viewport().width()

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtWidgets import QApplication
 
 from app.services.ports.webhooks import SubscriptionRow, WebhooksPort
 from app.ui.async_qt import BusBridge, TaskSet
@@ -62,7 +61,8 @@ def test_a_copy_that_failed_names_the_reason_and_shows_the_report(
             assert "✗" not in banner.text  # words, not marks
             assert banner.report_button.isVisible()
             banner.report_button.click()
-            QApplication.processEvents()
+            await asyncio.sleep(0.05)  # Qt runs its events on the loop (processEvents here would
+            # step another task inside this one)
             report = next(d for d in tab.findChildren(ReportDialog) if d.isVisible())
             assert report.windowTitle() == "Copy report"
             assert report.text.count(": Not copied: ") == targets
