@@ -337,10 +337,11 @@ class Application:
                         "the %s tab was not built in time; adding the others", area.area_name
                     )
         await _loop_idle()  # what building it queued (its pane's first contact) goes first
-        await asyncio.to_thread(_import_the_rest)
+        others = [spec for spec in AREAS if spec not in front]
+        await asyncio.to_thread(_import_the_rest, others)
         _spare_from_collection()
         _switch_faster(False)
-        await self._add_areas([spec for spec in AREAS if spec not in front])
+        await self._add_areas(others)
         self.window.areas_added()
         self.window.build_areas()  # queued behind what is still building
         self.areas_ready.set()
@@ -666,16 +667,17 @@ def _import_services(front: Sequence[AreaSpec]) -> None:
     build_schemas(*FIRST_SCREEN_MODELS)
 
 
-def _import_the_rest() -> None:
-    # While the front tab builds: the other tabs' code, the demo's launcher, and what the
-    # first client would otherwise load on the GUI thread (httpx's transports, TLS).
+def _import_the_rest(specs: Sequence[AreaSpec]) -> None:
+    # Once the front tab is built: the other tabs' code (``specs``), the demo's launcher,
+    # and what the first client would otherwise load on the GUI thread (httpx's
+    # transports, TLS).
     import email_validator  # noqa: F401  (address checks import it on first use)
     from app.api.transport import warm_up_http
 
-    for spec in AREAS:
+    for spec in specs:
         area_class(spec)
         port_factory(spec)
-    warm_up_areas(AREAS)
+    warm_up_areas(specs)
     warm_up_http()
 
 

@@ -368,7 +368,6 @@ class MainWindow(QMainWindow):
         layout = self._pages[area.area_name].layout()
         assert layout is not None
         layout.addWidget(notice)
-        self._build_timer.start()  # the next tab's building goes on
 
     def _area_built(self, area: Area) -> None:
         if self._restore_areas:

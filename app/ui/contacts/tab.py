@@ -423,7 +423,7 @@ class ContactsTab(Area):
         self.detail = ContactDetailPane(self.detail_stack, defer_form=True)
         # For the open sub-account's custom fields, a section per step: laid out once
         # (built empty first, it would be laid out again at once) and never in one block.
-        reader = self.port.reader()
+        reader = self._reader  # the one the rows above were read through
         yield from self.detail.set_service_steps(
             self._service_factory if reader else None, reader=reader
         )
